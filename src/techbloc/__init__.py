@@ -1,0 +1,56 @@
+"""techbloc: design and stress-test technology alliances under deep uncertainty.
+
+The public API is small and typed; everything is imported lazily so that
+``import techbloc`` is cheap and has no side effects.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_API: dict[str, str] = {
+    "Error": "techbloc.errors",
+    "InputError": "techbloc.errors",
+    "DataError": "techbloc.errors",
+    "StoreError": "techbloc.errors",
+    "PARAMETERS": "techbloc.params",
+    "DOMAINS": "techbloc.params",
+    "LEVERS": "techbloc.params",
+    "Parameter": "techbloc.params",
+    "parameter_table": "techbloc.params",
+}
+
+__all__ = [
+    "DOMAINS",
+    "LEVERS",
+    "PARAMETERS",
+    "DataError",
+    "Error",
+    "InputError",
+    "Parameter",
+    "StoreError",
+    "__version__",
+    "parameter_table",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from techbloc.errors import DataError, Error, InputError, StoreError
+    from techbloc.params import DOMAINS, LEVERS, PARAMETERS, Parameter, parameter_table
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'techbloc' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,63 @@
+"""The ``techbloc`` command line.
+
+Each command group lives in its own module with a ``register(app)`` function, so the
+command line stays one Typer application while the modules stay small:
+
+- :mod:`techbloc.cli.data`: ``techbloc data ...`` (countries, indicators, presets, overrides)
+- :mod:`techbloc.cli.model`: ``techbloc params``, ``techbloc evaluate``, ``techbloc run``
+- :mod:`techbloc.cli.studies`: ``techbloc explore / results / export``
+- :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity / optimize``
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="techbloc",
+    help="Design and stress-test technology alliances under deep uncertainty.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_COMMAND_MODULES = ("data", "model", "studies", "analysis")
+_registered = False
+
+
+def _register() -> None:
+    global _registered
+    if _registered:
+        return
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"techbloc.cli.{name}").register(app)
+    _registered = True
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI, turning techbloc errors into messages."""
+    from rich.console import Console
+
+    from techbloc.errors import Error
+
+    _register()
+    try:
+        app(standalone_mode=False)
+    except Error as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        raise SystemExit(1) from None
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise

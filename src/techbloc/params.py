@@ -1,0 +1,463 @@
+"""The single registry of model parameters, technology domains and policy levers.
+
+Every uncertain parameter of the alliance model (MODEL.md §6) is declared here once, with
+its default, range, sampling distribution, unit, the mechanism (E-number) it drives and its
+source. Sampling designs, the docs page, reports and the dashboard all read this registry;
+nothing else in the package may define a parameter default.
+
+Sources named below:
+
+- Hall 2007; Li & Hall 2016: R&D depreciation rates by industry.
+- Bloom, Jones, Van Reenen & Webb 2020, "Are Ideas Getting Harder to Find?", AER 110(4):
+  research productivity falls about 5% a year.
+- Mansfield, Schwartz & Wagner 1981, Economic Journal 91: imitation costs ~65% of innovation.
+- Mansfield 1985, Journal of Industrial Economics 34(2): speed of leakage of industrial
+  technology (upper bound of annual leakage).
+- Glitz & Meyersson 2020, AER 110(4): returns to industrial espionage (East Germany).
+- Coe & Helpman 1995, European Economic Review 39: international R&D spillovers.
+- IC Insights 2010-2020: China's semiconductor self-sufficiency (10.2% in 2010, 15.9% in 2020).
+- Gilli & Gilli 2019, International Security 43(3): complexity ordering of imitation barriers.
+- Pew Research Center Global Attitudes 2016-2021: swings in confidence in the US president.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from techbloc.errors import InputError
+
+__all__ = [
+    "DOMAINS",
+    "LEVERS",
+    "PARAMETERS",
+    "Domain",
+    "Lever",
+    "Parameter",
+    "defaults",
+    "get_parameter",
+    "parameter_names",
+    "parameter_table",
+    "validate_values",
+]
+
+Distribution = Literal["uniform", "loguniform", "fixed"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One uncertain model parameter.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used everywhere (study files, ``--set``, result columns).
+    default : float
+        Value used when the parameter is not sampled or set.
+    low, high : float
+        Plausible range swept by sampling designs (inclusive).
+    distribution : {"uniform", "loguniform", "fixed"}
+        How a unit-interval draw maps onto ``[low, high]``.
+    unit : str
+        Physical or conventional unit ("1/yr", "share", "years", "dimensionless").
+    mechanism : str
+        Equation(s) of MODEL.md §4 the parameter drives, e.g. ``"E5"``.
+    source : str
+        Citation, or "assumption: <reason>".
+    description : str
+        One line saying what the parameter means.
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    distribution: Distribution
+    unit: str
+    mechanism: str
+    source: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.default <= self.high:
+            raise ValueError(
+                f"{self.name}: default {self.default} outside [{self.low}, {self.high}]"
+            )
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError(f"{self.name}: log-uniform needs a positive lower bound")
+
+    @property
+    def is_uncertain(self) -> bool:
+        """Whether sampling designs vary this parameter."""
+        return self.distribution != "fixed" and self.high > self.low
+
+    def from_unit(self, u: np.ndarray | float) -> np.ndarray:
+        """Map draws on the unit interval onto the parameter's range.
+
+        Parameters
+        ----------
+        u : array_like
+            Values in ``[0, 1]`` (e.g. a Latin-hypercube or Sobol column).
+
+        Returns
+        -------
+        numpy.ndarray
+            Parameter values; log-uniform parameters are uniform in ``log(value)``.
+        """
+        u = np.asarray(u, dtype=float)
+        if self.distribution == "fixed":
+            return np.full_like(u, self.default)
+        if self.distribution == "loguniform":
+            lo, hi = math.log(self.low), math.log(self.high)
+            return np.exp(lo + u * (hi - lo))
+        return self.low + u * (self.high - self.low)
+
+    def check(self, value: float, where: str = "") -> float:
+        """Return ``value`` as a float, or raise :class:`InputError` if it is not allowed."""
+        place = f" ({where})" if where else ""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"parameter '{self.name}'{place}: expected a number, got {value!r}"
+            ) from None
+        if not math.isfinite(value):
+            raise InputError(f"parameter '{self.name}'{place}: value must be finite, got {value}")
+        if not self.low <= value <= self.high:
+            raise InputError(
+                f"parameter '{self.name}'{place}: {value} is outside its range "
+                f"[{self.low}, {self.high}] ({self.unit}); see `techbloc params`"
+            )
+        return value
+
+
+def _p(
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    unit: str,
+    mechanism: str,
+    source: str,
+    description: str,
+    distribution: Distribution = "uniform",
+) -> Parameter:
+    return Parameter(name, default, low, high, distribution, unit, mechanism, source, description)
+
+
+_ASSUME = "assumption: "
+
+#: Every uncertain parameter of the model, in the order of MODEL.md §6.
+PARAMETERS: tuple[Parameter, ...] = (
+    _p("depreciation_multiplier", 1.0, 0.7, 1.5, "x", "E3",
+       "Hall 2007; Li & Hall 2016 (domain rates); common multiplier is an assumption",
+       "Common multiplier on every domain's knowledge depreciation rate"),
+    _p("productivity_decline", 0.05, 0.03, 0.07, "1/yr", "E3",
+       "Bloom, Jones, Van Reenen & Webb 2020",
+       "Annual decline of knowledge produced per dollar of R&D"),
+    _p("absorptive_multiple", 2.0, 1.0, 3.0, "x own R&D", "E2",
+       _ASSUME + "a member cannot use pool output beyond a multiple of its own domain R&D",
+       "Cap on a member's pool gain, as a multiple of its own remaining domain R&D"),
+    _p("synergy", 0.2, 0.0, 0.5, "share", "E2",
+       _ASSUME + "pooling avoids duplication; magnitude unknown",
+       "Extra pool output from combining members' R&D (at many members)"),
+    _p("diffusion", 0.02, 0.0, 0.05, "1/yr", "E3",
+       _ASSUME + "scale of Coe & Helpman-type spillovers, normalised to intensity gaps",
+       "Annual rate at which knowledge-intensity gaps diffuse between countries"),
+    _p("allied_diffusion", 0.5, 0.0, 1.0, "share", "E3",
+       _ASSUME + "alliance lowers barriers to spillovers between members",
+       "Extra diffusion between two coalition members"),
+    _p("extraterritorial_reach", 0.2, 0.0, 0.5, "share", "E4",
+       _ASSUME + "FDPR-type rules reach part of non-members' exports",
+       "Share of a coalition control that binds holders outside the coalition"),
+    _p("holder_concentration", 1.5, 1.0, 3.0, "exponent", "E4",
+       _ASSUME + "frontier holders matter more than their stock share",
+       "Exponent on knowledge stocks when weighting technology holders"),
+    _p("weakest_link_exponent", 4.0, 1.0, 32.0, "exponent", "E4,E5",
+       _ASSUME + "1 = average, large = dominated by the weakest (most open) link",
+       "Power-mean exponent for access and pool leakage", "loguniform"),
+    _p("base_leak_rate", 0.10, 0.02, 0.30, "1/yr", "E5",
+       "Mansfield 1985 (upper bound of annual leakage of industrial technology)",
+       "Annual leak rate of a country with zero protection"),
+    _p("stock_leak_share", 0.02, 0.01, 0.04, "share of stock", "E5",
+       "calibrated to MODEL.md §8.1 (Glitz & Meyersson 2020: 13.3%); range x0.5-x2",
+       "Share of a leaking country's knowledge stock exposed to theft each year"),
+    _p("max_conversion", 0.5, 0.2, 0.8, "share", "E6",
+       "Mansfield, Schwartz & Wagner 1981 (imitation costs ~65% of innovation)",
+       "Largest share of exposed knowledge China can convert into its own"),
+    _p("absorption_exponent", 1.0, 0.5, 2.0, "exponent", "E6",
+       _ASSUME + "absorptive capacity rises with China's relative stock",
+       "Exponent on China's stock relative to the frontier in absorptive capacity"),
+    _p("complexity_multiplier", 1.0, 0.5, 2.0, "x", "E6,E9",
+       "Gilli & Gilli 2019 (ordinal ranking of domains); common multiplier is an assumption",
+       "Common multiplier on every domain's complexity"),
+    _p("catch_up_rate", 0.05, 0.02, 0.10, "1/yr", "E6",
+       _ASSUME + "legal imitation of the accessible gap",
+       "Share of the accessible knowledge gap China can imitate each year"),
+    _p("denial", 0.5, 0.0, 1.0, "share", "E7",
+       _ASSUME + "how much exclusion cuts China's R&D productivity at once",
+       "Immediate loss of China's R&D productivity per unit of exclusion"),
+    _p("indigenization", 0.3, 0.0, 1.0, "share", "E7",
+       "Entity List studies (mixed evidence); magnitude an assumption",
+       "Boost to China's R&D productivity per unit of built-up indigenous capacity"),
+    _p("indigenization_lag", 5.0, 2.0, 10.0, "years", "E7",
+       "Entity List studies (mixed evidence); magnitude an assumption",
+       "Years for indigenous capacity to catch up with exclusion"),
+    _p("rd_response", 0.1, 0.0, 0.3, "share", "E8",
+       _ASSUME + "China raises R&D intensity when excluded",
+       "How far China's R&D intensity moves towards rd_max per unit of exclusion pressure"),
+    _p("rd_adjustment", 0.2, 0.1, 0.5, "1/yr", "E8",
+       _ASSUME + "partial adjustment of R&D intensity",
+       "Annual speed at which China's R&D intensity approaches its target"),
+    _p("rd_max", 0.05, 0.04, 0.06, "share of GDP", "E8",
+       _ASSUME + "ceiling on China's R&D intensity",
+       "Highest R&D intensity China would reach under full pressure"),
+    _p("ss_drift", 0.0065, 0.004, 0.012, "1/yr", "E8",
+       "IC Insights 2010-2020 (10.2% to 15.9% semiconductor self-sufficiency)",
+       "Annual drift of China's semiconductor self-sufficiency (other domains scaled)"),
+    _p("ss_exponent", 0.5, 0.0, 1.0, "exponent", "E8",
+       _ASSUME + "self-sufficiency drifts faster when China's knowledge is near the frontier",
+       "Exponent on China's relative knowledge in self-sufficiency drift"),
+    _p("ss_exclusion_boost", 1.0, 0.0, 3.0, "x", "E8",
+       _ASSUME + "exclusion speeds import substitution",
+       "Extra self-sufficiency drift per unit of indigenous capacity"),
+    _p("learning_rate", 0.05, 0.02, 0.10, "1/yr", "E9",
+       _ASSUME + "integration know-how follows production experience",
+       "Annual rate at which know-how closes on knowledge (before complexity)"),
+    _p("china_know_how_ratio", 0.6, 0.3, 0.9, "share", "E4.0",
+       "assumption anchored to data: China's economic complexity relative to the US "
+       "(Growth Lab ECI); the World resolves the default, range +-0.2 within 0.3-0.9",
+       "China's initial integration know-how as a share of its knowledge stock"),
+    _p("capacity_gain", 0.2, 0.05, 0.5, "1/yr", "E10",
+       _ASSUME + "speed of US-funded protection capacity building",
+       "Share of the capability gap closed per year at full capacity building"),
+    _p("will_intercept", 0.0, -0.5, 0.5, "logit", "E10",
+       _ASSUME + "baseline willingness; +-0.5 around neutral", "Intercept a0 of the will logit"),
+    _p("will_alignment", 2.0, 1.0, 3.0, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_align of UN alignment with the US in the will logit"),
+    _p("will_pact", 1.0, 0.5, 1.5, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_pact of a US defence pact in the will logit"),
+    _p("will_threat", 1.5, 0.75, 2.25, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_threat of threat from China in the will logit"),
+    _p("will_dependence", 2.0, 1.0, 3.0, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_dep of trade dependence on China in the will logit"),
+    _p("will_hedging", 2.0, 1.0, 3.0, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_hedge of hedging motives in the will logit"),
+    _p("will_credibility", 1.5, 0.75, 2.25, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_cred of US credibility in the will logit"),
+    _p("will_value", 1.0, 0.5, 1.5, "logit", "E10", _ASSUME + "+-50%",
+       "Weight a_value of a member's margin from membership in the will logit"),
+    _p("p_engaged_to_transactional", 0.35, 0.2, 0.6, "per election", "E11",
+       "US presidential elections 1952-2024 (party changed in 11 of 19)",
+       "Chance an engaged administration is followed by a transactional one"),
+    _p("p_transactional_to_engaged", 0.5, 0.2, 0.6, "per election", "E11",
+       "US presidential elections 1952-2024 (party changed in 11 of 19)",
+       "Chance a transactional administration is followed by an engaged one"),
+    _p("w_inst", 0.5, 0.3, 0.7, "share", "E11",
+       "Pew Global Attitudes 2016-2021 (president component of confidence)",
+       "Weight of institutional credibility (vs the sitting administration) in credibility"),
+    _p("initial_institutional_credibility", 0.8, 0.6, 0.9, "share", "E11",
+       _ASSUME + "institutional trust in US commitments at the start year",
+       "Institutional credibility Cinst at the start year"),
+    _p("cred_decay", 0.5, 0.3, 0.8, "per term", "E11",
+       _ASSUME + "confidence falls fast under a transactional term (Pew swings)",
+       "Share of institutional credibility lost per transactional term"),
+    _p("cred_recovery_fraction", 0.55, 0.2, 0.9, "x cred_decay", "E11",
+       _ASSUME + "recovery is slower than decay: recovery = decay x U(0.2, 0.9)",
+       "Recovery per engaged term as a fraction of cred_decay"),
+    _p("us_pool_commitment_transactional", 0.5, 0.2, 0.8, "share", "E2,E11",
+       _ASSUME + "a transactional administration funds the pool less",
+       "US pool contribution under a transactional regime, relative to engaged"),
+    _p("payoff_scale", 1.0, 0.5, 1.5, "x", "E12", _ASSUME + "b in the membership payoff",
+       "Weight b of the knowledge gain in a member's payoff"),
+    _p("trade_cost", 1.0, 0.5, 2.0, "x", "E12",
+       _ASSUME + "cost of controls scales with dependence on China",
+       "Weight of lost China trade in a member's payoff"),
+    _p("security_value", 0.5, 0.0, 1.0, "x", "E12",
+       _ASSUME + "value of US security ties to threatened members",
+       "Weight of credible US security ties in a member's payoff"),
+    _p("friction_scale", 1.0, 0.5, 2.0, "x", "E12",
+       _ASSUME + "cost of negotiating with rivals inside the coalition",
+       "Weight of pairwise frictions in a member's payoff"),
+    _p("friction_position", 0.0, -1.0, 1.0, "position", "E12",
+       "expert/frictions.csv ranges: -1 = every pair at its low value, 0 = default, +1 = high",
+       "Where every pairwise friction sits within its cited range"),
+    _p("hedging_position", 0.0, -1.0, 1.0, "position", "E10",
+       "expert/hedging.csv ranges: -1 = every country at its low value, 0 = default, +1 = high",
+       "Where every country's hedging motive sits within its cited range"),
+    _p("exit_probability", 0.0, 0.0, 0.5, "per review", "E12",
+       _ASSUME + "off by default; members with a negative margin may leave at 4-year reviews",
+       "Chance a member with a negative margin leaves at a four-year review"),
+    _p("beta_domestic", 0.10, 0.05, 0.25, "elasticity", "E13", "Coe & Helpman 1995",
+       "Elasticity of TFP with respect to domestic knowledge"),
+    _p("beta_foreign", 0.15, 0.05, 0.30, "elasticity", "E13", "Coe & Helpman 1995",
+       "Elasticity of TFP with respect to reachable foreign knowledge"),
+    _p("semis_share_of_world_rd", 0.08, 0.05, 0.12, "share", "E1",
+       _ASSUME + "share of world GERD spent on semiconductors; used to turn ETO production "
+       "shares into R&D shares",
+       "Share of world R&D that is semiconductor R&D"),
+)
+
+_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A technology domain ``k`` and its fixed characteristics.
+
+    Attributes
+    ----------
+    name : str
+        Identifier.
+    label : str
+        Human-readable name.
+    depreciation : float
+        Annual knowledge depreciation δ_k (1/yr) before the common multiplier.
+    complexity : float
+        Imitation barrier (dimensionless, ordinal after Gilli & Gilli 2019).
+    self_sufficiency0 : float
+        China's self-sufficiency at the start year (share).
+    ss_drift_factor : float
+        Domain's self-sufficiency drift relative to semiconductors.
+    military_weight : float
+        Weight v_k in military-technology capability (weights sum to 1).
+    source : str
+        Where the numbers come from.
+    """
+
+    name: str
+    label: str
+    depreciation: float
+    complexity: float
+    self_sufficiency0: float
+    ss_drift_factor: float
+    military_weight: float
+    source: str
+
+
+#: Default technology domains (MODEL.md §2).
+DOMAINS: tuple[Domain, ...] = (
+    Domain("semiconductors", "Semiconductors", 0.18, 2.5, 0.16, 1.0, 0.20,
+           "depreciation: Li & Hall 2016 (semiconductors 18%); complexity: Gilli & Gilli 2019 "
+           "(ordinal); self-sufficiency 0.16: IC Insights (15.9% in 2020); military weight: "
+           "assumption"),
+    Domain("ai_software", "AI / software", 0.30, 0.5, 0.5, 1.0, 0.20,
+           "depreciation: Li & Hall 2016 (software 30%); complexity: Gilli & Gilli 2019 "
+           "(ordinal); self-sufficiency 0.5 and military weight: assumptions"),
+    Domain("quantum", "Quantum", 0.15, 1.5, 0.3, 1.0, 0.10,
+           "depreciation: assumption (MODEL.md 'others 0.15'); complexity: Gilli & Gilli 2019 "
+           "(ordinal); self-sufficiency 0.3 and military weight: assumptions"),
+    Domain("biotech", "Biotech", 0.12, 1.0, 0.4, 1.0, 0.05,
+           "depreciation: Hall 2007 (pharmaceuticals 11.8%); complexity: Gilli & Gilli 2019 "
+           "(ordinal); self-sufficiency 0.4 and military weight: assumptions"),
+    Domain("telecom", "Telecom (5G/6G)", 0.15, 1.0, 0.6, 1.0, 0.10,
+           "depreciation: assumption (MODEL.md 'others 0.15'); complexity: Gilli & Gilli 2019 "
+           "(ordinal); self-sufficiency 0.6 and military weight: assumptions"),
+    Domain("aerospace_defence", "Aerospace / defence systems", 0.15, 3.0, 0.4, 1.0, 0.35,
+           "depreciation: assumption (MODEL.md 'others 0.15'); complexity: Gilli & Gilli 2019 "
+           "(ordinal, highest); self-sufficiency 0.4 and military weight: assumptions"),
+)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A policy lever the analyst chooses (MODEL.md §3)."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    mechanism: str
+    per: Literal["policy", "domain", "member"]
+    description: str
+    source: str = field(default="policy choice")
+
+
+#: Policy levers other than membership.
+LEVERS: tuple[Lever, ...] = (
+    Lever("pool_share", 0.05, 0.0, 0.5, "share of R&D", "E2", "policy",
+          "Share of members' R&D put into the joint pool"),
+    Lever("control_stringency", 0.5, 0.0, 1.0, "0-1", "E4", "domain",
+          "Export-control strictness towards China, per domain"),
+    Lever("capacity_building", 0.0, 0.0, 1.0, "0-1", "E10", "member",
+          "US-funded protection capacity building, per member"),
+)
+
+
+def get_parameter(name: str) -> Parameter:
+    """Return the registered parameter called ``name``.
+
+    Raises
+    ------
+    InputError
+        If no parameter has that name; the message lists close matches.
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, _BY_NAME, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `techbloc params`"
+        raise InputError(f"unknown parameter '{name}'{hint}") from None
+
+
+def parameter_names(uncertain_only: bool = False) -> list[str]:
+    """Names of all registered parameters (or only those sampling designs vary)."""
+    return [p.name for p in PARAMETERS if p.is_uncertain or not uncertain_only]
+
+
+def defaults() -> dict[str, float]:
+    """Default value of every parameter."""
+    return {p.name: p.default for p in PARAMETERS}
+
+
+def validate_values(values: Mapping[str, float], where: str = "") -> dict[str, float]:
+    """Check parameter overrides against the registry.
+
+    Parameters
+    ----------
+    values : mapping
+        Parameter name to value.
+    where : str
+        Where the values came from (file and key), used in error messages.
+
+    Returns
+    -------
+    dict
+        The values as floats.
+
+    Raises
+    ------
+    InputError
+        For an unknown name, a non-number, NaN/inf or a value outside the range.
+    """
+    return {name: get_parameter(name).check(v, where) for name, v in values.items()}
+
+
+def parameter_table(names: Iterable[str] | None = None):
+    """The registry as a :class:`pandas.DataFrame` (one row per parameter)."""
+    import pandas as pd
+
+    chosen = PARAMETERS if names is None else [get_parameter(n) for n in names]
+    return pd.DataFrame(
+        [
+            {
+                "name": p.name,
+                "default": p.default,
+                "low": p.low,
+                "high": p.high,
+                "distribution": p.distribution,
+                "unit": p.unit,
+                "mechanism": p.mechanism,
+                "source": p.source,
+                "description": p.description,
+            }
+            for p in chosen
+        ]
+    ).set_index("name")
