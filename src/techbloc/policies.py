@@ -1,0 +1,164 @@
+"""Policies: a coalition plus the levers of MODEL.md §3.
+
+A :class:`Policy` is what an analyst chooses. The model evaluates a batch of policies
+against a batch of scenarios in one vectorized call; :func:`policy_arrays` turns a
+sequence of policies into the arrays the model needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from techbloc.errors import InputError
+from techbloc.params import DOMAINS, LEVERS
+
+if TYPE_CHECKING:
+    from techbloc.coalitions import Coalition
+    from techbloc.world import World
+
+__all__ = ["Policy", "PolicyArrays", "policy_arrays"]
+
+_LEVER = {lever.name: lever for lever in LEVERS}
+
+
+def _check_lever(name: str, value: Any, where: str) -> float:
+    lever = _LEVER[name]
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: lever '{name}' expects a number, got {value!r}") from None
+    if not math.isfinite(value) or not lever.low <= value <= lever.high:
+        raise InputError(
+            f"{where}: lever '{name}' = {value} is outside "
+            f"[{lever.low}, {lever.high}] ({lever.unit})"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A coalition and its levers.
+
+    Parameters
+    ----------
+    coalition : Coalition
+        Members (the USA is always one).
+    pool_share : float
+        φ, share of members' R&D put into the joint pool (E2).
+    control_stringency : float or mapping of domain name to float
+        s_target per domain, 0-1 (E4). A single number applies to every domain.
+    capacity_building : mapping of ISO3 to float
+        US-funded protection capacity building per member, 0-1 (E10).
+    start_year : int, optional
+        Year the regime starts; before it the status quo (US-only controls, no pool) holds.
+    name : str, optional
+        Label in results; defaults to the coalition's name.
+    """
+
+    coalition: Coalition
+    pool_share: float = _LEVER["pool_share"].default
+    control_stringency: float | Mapping[str, float] = _LEVER["control_stringency"].default
+    capacity_building: Mapping[str, float] = field(default_factory=dict)
+    start_year: int | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"policy '{self.label}'"
+        object.__setattr__(self, "pool_share", _check_lever("pool_share", self.pool_share, where))
+        stringency = self.control_stringency
+        domains = [d.name for d in DOMAINS]
+        if isinstance(stringency, Mapping):
+            unknown = sorted(set(stringency) - set(domains))
+            if unknown:
+                raise InputError(
+                    f"{where}: unknown domain(s) {', '.join(unknown)} in control_stringency; "
+                    f"known: {', '.join(domains)}"
+                )
+            default = _LEVER["control_stringency"].default
+            values = tuple(
+                _check_lever("control_stringency", stringency.get(d, default), where)
+                for d in domains
+            )
+        else:
+            values = (_check_lever("control_stringency", stringency, where),) * len(domains)
+        object.__setattr__(self, "control_stringency", values)
+        building = {}
+        for code, value in dict(self.capacity_building).items():
+            if code not in self.coalition.members:
+                raise InputError(
+                    f"{where}: capacity_building names {code}, which is not a member"
+                )
+            building[code] = _check_lever("capacity_building", value, where)
+        object.__setattr__(self, "capacity_building", building)
+
+    @property
+    def label(self) -> str:
+        """The policy's name in results."""
+        return self.name or self.coalition.name or "+".join(self.coalition.members)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-serialisable description (used for study hashes and reports)."""
+        return {
+            "name": self.label,
+            "members": list(self.coalition.members),
+            "pool_share": self.pool_share,
+            "control_stringency": dict(
+                zip([d.name for d in DOMAINS], self.control_stringency, strict=True)
+            ),
+            "capacity_building": dict(sorted(self.capacity_building.items())),
+            "start_year": self.start_year,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyArrays:
+    """Policies as arrays over ``[policy, ...]`` for the vectorized model.
+
+    Attributes
+    ----------
+    names : list of str
+    members : ndarray of bool, shape (P, N)
+        Membership over ``world.codes`` (ROW never a member).
+    pool_share : ndarray, shape (P,)
+    stringency : ndarray, shape (P, D)
+    capacity_building : ndarray, shape (P, N)
+    start_offset : ndarray of int, shape (P,)
+        Years from the model's start year to the regime's start (0 = at once).
+    """
+
+    names: list[str]
+    members: np.ndarray
+    pool_share: np.ndarray
+    stringency: np.ndarray
+    capacity_building: np.ndarray
+    start_offset: np.ndarray
+
+
+def policy_arrays(world: World, policies: Sequence[Policy], start_year: int) -> PolicyArrays:
+    """Stack ``policies`` into :class:`PolicyArrays` over ``world``'s countries."""
+    if not policies:
+        raise InputError("at least one policy is needed")
+    codes = list(world.codes)
+    index = {code: i for i, code in enumerate(codes)}
+    n = len(codes)
+    members = np.stack([p.coalition.mask(world) for p in policies])
+    building = np.zeros((len(policies), n))
+    for row, policy in enumerate(policies):
+        for code, value in policy.capacity_building.items():
+            building[row, index[code]] = value
+    offsets = np.array(
+        [max(0, (p.start_year or start_year) - start_year) for p in policies], dtype=int
+    )
+    return PolicyArrays(
+        names=[p.label for p in policies],
+        members=members,
+        pool_share=np.array([p.pool_share for p in policies]),
+        stringency=np.array([p.control_stringency for p in policies]),
+        capacity_building=building,
+        start_offset=offsets,
+    )
