@@ -1,0 +1,164 @@
+"""Outcome tables: the common input of every analysis.
+
+Every analysis in :mod:`techbloc.analysis` works on a *wide outcome table*: a
+:class:`pandas.DataFrame` indexed by ``(scenario, policy)`` with one column per scalar
+outcome (``alliance_rd_share``, ``leakage``, ``backlash``, ...). :func:`outcome_table` builds
+one from whatever the caller has (a store's outcomes, a long table, a model
+:class:`xarray.Dataset`), and :func:`evaluate_condition` turns a user expression such as
+``"backlash > 0"`` into a boolean case-of-interest vector, safely.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from techbloc.errors import InputError
+
+__all__ = ["evaluate_condition", "outcome_table", "select_policy"]
+
+_INDEX = ("scenario", "policy")
+_LONG_NAME = ("outcome", "metric", "variable", "name")
+
+
+def outcome_table(source: Any) -> pd.DataFrame:
+    """Normalise outcomes into a wide table indexed by ``(scenario, policy)``.
+
+    Parameters
+    ----------
+    source : pandas.DataFrame or xarray.Dataset
+        Accepted shapes:
+
+        - wide, with a ``(scenario, policy)`` MultiIndex or ``scenario`` and ``policy``
+          columns, one column per outcome;
+        - long, with ``scenario``, ``policy``, an outcome-name column (``outcome``,
+          ``metric``, ``variable`` or ``name``) and a ``value`` column;
+        - an :class:`xarray.Dataset` from :func:`techbloc.model.simulate`: the variables
+          whose dimensions are exactly ``("scenario", "policy")`` are taken.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Wide table, index ``(scenario, policy)``, numeric outcome columns, sorted.
+
+    Raises
+    ------
+    InputError
+        If the shape is not one of the above.
+    """
+    if hasattr(source, "data_vars") and hasattr(source, "dims"):
+        names = [v for v in source.data_vars if tuple(source[v].dims) == _INDEX]
+        if not names:
+            raise InputError("the dataset has no scalar outcomes with dims (scenario, policy)")
+        frame = source[names].to_dataframe()
+        frame = frame[names]
+        return frame.sort_index()
+    if not isinstance(source, pd.DataFrame):
+        raise InputError(
+            f"expected a DataFrame or an xarray Dataset of outcomes, got {type(source).__name__}"
+        )
+    frame = source
+    if tuple(frame.index.names[:2]) != _INDEX or frame.index.nlevels != 2:
+        missing = [c for c in _INDEX if c not in frame.columns and c not in frame.index.names]
+        if missing:
+            raise InputError(
+                f"outcome table needs 'scenario' and 'policy' (missing: {', '.join(missing)})"
+            )
+        frame = frame.reset_index(
+            [n for n in frame.index.names if n in _INDEX]
+        ) if any(n in _INDEX for n in frame.index.names) else frame
+        name_col = next((c for c in _LONG_NAME if c in frame.columns), None)
+        if name_col is not None and "value" in frame.columns:
+            order = list(pd.unique(frame[name_col]))
+            frame = frame.pivot_table(
+                index=list(_INDEX), columns=name_col, values="value", aggfunc="first"
+            )[order]
+            frame.columns.name = None
+        else:
+            frame = frame.set_index(list(_INDEX))
+    numeric = frame.select_dtypes(include=[np.number, "bool"])
+    return numeric.sort_index()
+
+
+def select_policy(table: pd.DataFrame, policy: str | None) -> pd.DataFrame:
+    """Rows of one policy, indexed by scenario.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Wide outcome table (see :func:`outcome_table`).
+    policy : str or None
+        Policy name; ``None`` is allowed only when the table holds a single policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Outcomes of that policy indexed by scenario id.
+    """
+    policies = list(pd.unique(table.index.get_level_values("policy")))
+    if policy is None:
+        if len(policies) != 1:
+            raise InputError(
+                f"the results hold {len(policies)} policies; choose one with --policy "
+                f"({', '.join(map(str, policies))})"
+            )
+        policy = policies[0]
+    if policy not in policies:
+        raise InputError(
+            f"unknown policy '{policy}'; the results hold: {', '.join(map(str, policies))}"
+        )
+    return table.xs(policy, level="policy")
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_])(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_FORBIDDEN = re.compile(r"(__|@|\blambda\b|\bimport\b|\[|\]|;|`)")
+
+
+def evaluate_condition(table: pd.DataFrame, expression: str) -> pd.Series:
+    """Evaluate a boolean expression over outcome columns, safely.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Outcomes, one column per outcome name.
+    expression : str
+        A comparison over column names, numbers and ``and``/``or``/``not``/``&``/``|``,
+        e.g. ``"backlash > 0"`` or ``"members_remaining < 5 and leakage > 0.1"``.
+
+    Returns
+    -------
+    pandas.Series of bool
+        One value per row; missing outcomes count as ``False``.
+
+    Raises
+    ------
+    InputError
+        For an unknown outcome name, a syntax error, or an expression that is not boolean.
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise InputError("the case expression is empty; e.g. --where \"backlash > 0\"")
+    if _FORBIDDEN.search(expression):
+        raise InputError(
+            f"case expression {expression!r} may only use outcome names, numbers, "
+            "comparisons and and/or/not"
+        )
+    without_numbers = _NUMBER.sub(" ", expression)
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", without_numbers))
+    unknown = sorted(names - set(map(str, table.columns)) - {"and", "or", "not", "True", "False"})
+    if unknown:
+        known = ", ".join(map(str, table.columns))
+        raise InputError(
+            f"unknown outcome(s) {', '.join(unknown)} in {expression!r}; known: {known}"
+        )
+    try:
+        result = table.eval(expression, engine="python")
+    except Exception as exc:  # pandas raises many types for bad syntax
+        raise InputError(f"cannot evaluate case expression {expression!r}: {exc}") from None
+    if not isinstance(result, pd.Series) or result.dtype != bool:
+        raise InputError(
+            f"case expression {expression!r} must be a comparison (true/false per row)"
+        )
+    return result.fillna(False).astype(bool)
