@@ -67,9 +67,11 @@ def outcome_table(source: Any) -> pd.DataFrame:
             raise InputError(
                 f"outcome table needs 'scenario' and 'policy' (missing: {', '.join(missing)})"
             )
-        frame = frame.reset_index(
-            [n for n in frame.index.names if n in _INDEX]
-        ) if any(n in _INDEX for n in frame.index.names) else frame
+        frame = (
+            frame.reset_index([n for n in frame.index.names if n in _INDEX])
+            if any(n in _INDEX for n in frame.index.names)
+            else frame
+        )
         name_col = next((c for c in _LONG_NAME if c in frame.columns), None)
         if name_col is not None and "value" in frame.columns:
             order = list(pd.unique(frame[name_col]))
@@ -139,7 +141,7 @@ def evaluate_condition(table: pd.DataFrame, expression: str) -> pd.Series:
         For an unknown outcome name, a syntax error, or an expression that is not boolean.
     """
     if not isinstance(expression, str) or not expression.strip():
-        raise InputError("the case expression is empty; e.g. --where \"backlash > 0\"")
+        raise InputError('the case expression is empty; e.g. --where "backlash > 0"')
     if _FORBIDDEN.search(expression):
         raise InputError(
             f"case expression {expression!r} may only use outcome names, numbers, "

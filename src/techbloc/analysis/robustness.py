@@ -111,7 +111,7 @@ def parse_threshold(spec: str | Threshold) -> Threshold:
         return spec
     match = _THRESHOLD.match(str(spec))
     if not match:
-        raise InputError(f"cannot read threshold {spec!r}; write it as \"name>=value\"")
+        raise InputError(f'cannot read threshold {spec!r}; write it as "name>=value"')
     name, op, raw = match.groups()
     try:
         value = float(raw)
@@ -214,11 +214,9 @@ def satisficing(outcomes: Any, thresholds: Iterable[str | Threshold]) -> pd.Data
     table = outcome_table(outcomes)
     parsed = [parse_threshold(t) for t in thresholds]
     if not parsed:
-        raise InputError("name at least one threshold, e.g. --threshold \"leakage<0.1\"")
+        raise InputError('name at least one threshold, e.g. --threshold "leakage<0.1"')
     _check_columns(table, [t.name for t in parsed])
-    met = pd.DataFrame(
-        {str(t): t.holds(table[t.name]) for t in parsed}, index=table.index
-    )
+    met = pd.DataFrame({str(t): t.holds(table[t.name]) for t in parsed}, index=table.index)
     met.insert(0, "satisficing", met.all(axis=1))
     grouped = met.groupby(level="policy", sort=False)
     result = grouped.mean()
