@@ -1,0 +1,110 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from techbloc.analysis.sensitivity import (
+    given_data_indices,
+    morris_indices,
+    problem,
+    saltelli_layout,
+    sensitivity,
+    sobol_indices,
+)
+from techbloc.errors import InputError
+from techbloc.params import get_parameter
+
+A, B = 7.0, 0.1
+ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+
+
+def ishigami(x):
+    return np.sin(x[:, 0]) + A * np.sin(x[:, 1]) ** 2 + B * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def ishigami_analytic():
+    pi = np.pi
+    v1 = 0.5 * (1 + B * pi**4 / 5) ** 2
+    v2 = A**2 / 8
+    v13 = B**2 * pi**8 * (1 / 18 - 1 / 50)
+    v = v1 + v2 + v13
+    s1 = np.array([v1, v2, 0.0]) / v
+    st = np.array([v1 + v13, v2, v13]) / v
+    return s1, st
+
+
+def test_sobol_on_ishigami_within_confidence_interval():
+    from SALib.sample import sobol as sobol_sample
+
+    x = sobol_sample.sample(ISHIGAMI, 2048, calc_second_order=False, seed=3)
+    result = sobol_indices(ishigami(x), ISHIGAMI, x=x, seed=1).loc[ISHIGAMI["names"]]
+    s1, st = ishigami_analytic()
+    assert np.allclose(s1, [0.3139, 0.4424, 0.0], atol=1e-3)  # textbook values
+    assert np.all(np.abs(result["S1"] - s1) <= result["S1_conf"])
+    assert np.all(np.abs(result["ST"] - st) <= result["ST_conf"])
+
+
+def test_saltelli_layout_detection():
+    from SALib.sample import sobol as sobol_sample
+
+    x2 = sobol_sample.sample(ISHIGAMI, 64, calc_second_order=True, seed=1)
+    assert saltelli_layout(x2, 3) is True
+    x1 = sobol_sample.sample(ISHIGAMI, 64, calc_second_order=False, seed=1)
+    assert saltelli_layout(x1, 3) is False
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match="not a Saltelli design"):
+        saltelli_layout(rng.random((320, 3)), 3)
+
+
+def test_problem_from_registry():
+    spec = problem(["synergy", "weakest_link_exponent"])
+    assert spec["bounds"][0] == [get_parameter("synergy").low, get_parameter("synergy").high]
+    assert spec["dists"] == ["unif", "logunif"]
+    assert problem()["num_vars"] > 40
+    with pytest.raises(InputError, match="unknown parameter"):
+        problem(["no_such_parameter"])
+
+
+def test_morris_ranks_linear_effects():
+    from SALib.sample import morris as morris_sample
+
+    spec = problem(["synergy", "diffusion", "denial"])
+    x = morris_sample.sample(spec, 40, num_levels=4, seed=2)
+    lo = np.array([b[0] for b in spec["bounds"]])
+    hi = np.array([b[1] for b in spec["bounds"]])
+    u = (x - lo) / (hi - lo)
+    y = 5 * u[:, 0] + 1 * u[:, 1] + 0 * u[:, 2]
+    frame = pd.DataFrame(x, columns=spec["names"])
+    result = morris_indices(frame, y)
+    assert list(result.index) == ["synergy", "diffusion", "denial"]
+    assert result.loc["synergy", "mu_star"] == pytest.approx(5, rel=0.05)
+    assert result.loc["denial", "mu_star"] == pytest.approx(0, abs=1e-9)
+    with pytest.raises(InputError, match="Morris design"):
+        morris_indices(frame.sample(frac=1, random_state=0), y)
+
+
+def test_given_data_on_ishigami():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-np.pi, np.pi, size=(4000, 3))
+    result = given_data_indices(x, ishigami(x), ISHIGAMI, num_resamples=20)
+    s1, _ = ishigami_analytic()
+    assert np.all(np.abs(result.loc[ISHIGAMI["names"], "S1"] - s1) < 0.05)
+
+
+def test_sensitivity_from_tables_and_design_check():
+    from SALib.sample import sobol as sobol_sample
+
+    spec = problem(["synergy", "diffusion", "denial"])
+    x = sobol_sample.sample(spec, 256, calc_second_order=False, seed=1)
+    scenarios = pd.DataFrame(x, columns=spec["names"])
+    scenarios["rd_max"] = get_parameter("rd_max").default  # not varied: ignored
+    y = 10 * scenarios["synergy"] + scenarios["denial"] ** 2
+    outcomes = pd.DataFrame({"scenario": scenarios.index, "policy": "core", "alliance_rd_share": y})
+    result = sensitivity(scenarios, outcomes, "alliance_rd_share", design="sobol")
+    assert result.index[0] == "synergy"
+    assert {"S1", "S1_conf", "ST", "ST_conf", "unit", "description"} <= set(result.columns)
+    with pytest.raises(InputError, match="given_data"):
+        sensitivity(scenarios, outcomes, "alliance_rd_share", design="lhs")
+    with pytest.raises(InputError, match="unknown outcome"):
+        sensitivity(scenarios, outcomes, "nope")
+    gd = sensitivity(scenarios, outcomes, "alliance_rd_share", method="given_data")
+    assert gd.index[0] == "synergy"
