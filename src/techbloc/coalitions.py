@@ -1,0 +1,292 @@
+"""Coalitions: validated sets of member countries, and the shipped presets.
+
+A :class:`Coalition` is an immutable set of candidate ISO3 codes, the USA always first.
+Presets (MODEL.md §3) are data (``techbloc/data/presets.yaml``), each with a source and a
+note on how sure that source is; users can add their own in a YAML file of the same layout
+(:func:`load_presets`):
+
+.. code-block:: yaml
+
+    my_core:
+      members: [USA, JPN, KOR, TWN]
+      source: my reading of ...
+      certainty: assumption
+    eu_in_nato:
+      group: EU            # any group of memberships.csv, restricted to the candidates
+      source: ...
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from techbloc.errors import DataError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from techbloc.world import World
+
+__all__ = ["Coalition", "check_codes", "load_presets", "presets"]
+
+_RIVAL = "CHN"
+_ANCHOR = "USA"
+
+
+@functools.lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Candidate ISO3 -> name, in countries.csv order (read without pandas: fast)."""
+    import csv
+
+    path = Path(str(resources.files("techbloc") / "data" / "countries.csv"))
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["iso3"]: row["name"] for row in csv.DictReader(fh)}
+
+
+def _suggest(code: str) -> str:
+    countries = _countries()
+    hits = difflib.get_close_matches(code, list(countries), n=3, cutoff=0.5)
+    by_name = {name.upper(): iso for iso, name in countries.items()}
+    hits += [
+        by_name[n] for n in difflib.get_close_matches(code, list(by_name), n=3, cutoff=0.6)
+    ]
+    hits += [iso for iso, name in countries.items() if len(code) > 3 and code in name.upper()]
+    hits = list(dict.fromkeys(hits))[:4]
+    if not hits:
+        return "run `techbloc data countries` for the list"
+    return "did you mean " + ", ".join(f"{h} ({countries[h]})" for h in hits) + "?"
+
+
+def check_codes(
+    codes: Iterable[str], world: World | None = None, allow_row: bool = False
+) -> tuple[str, ...]:
+    """Validate ISO3 codes against the candidate countries.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Codes, any case, surrounding spaces ignored.
+    world : World, optional
+        Unused except for ``ROW`` handling (the candidate list is fixed by the bundle).
+    allow_row : bool
+        Accept ``"ROW"`` (rest of world).
+
+    Returns
+    -------
+    tuple of str
+        Upper-case codes, in the given order.
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        Naming the unknown code and suggesting close matches.
+    """
+    countries = _countries()
+    out = []
+    for raw in codes:
+        code = str(raw).strip().upper()
+        if code in countries or (allow_row and code == "ROW"):
+            out.append(code)
+            continue
+        if code == "ROW":
+            raise InputError("'ROW' (rest of world) is not a country and cannot be used here")
+        raise InputError(f"unknown country code {raw!r}: {_suggest(code)}")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Coalition:
+    """An alliance: a set of candidate countries, the USA always a member (and first).
+
+    Parameters
+    ----------
+    members : str or iterable of str
+        ISO3 codes (``"USA,JPN,KOR"`` or ``["USA", "JPN"]``); the USA is added if absent;
+        duplicates are dropped; members after the USA are kept in ``countries.csv`` order.
+    name : str, optional
+        Label (a preset name, or yours).
+    source : str, optional
+        Where the membership comes from.
+    certainty : str, optional
+        How sure that source is (e.g. "assumption", "high: official member list").
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        Unknown code (with suggestions), ``ROW``, or China (the reference rival).
+    """
+
+    members: tuple[str, ...]
+    name: str | None = None
+    source: str | None = None
+    certainty: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        raw = self.members
+        if isinstance(raw, str):
+            raw = [p for p in re.split(r"[,\s;]+", raw) if p]
+        codes = check_codes(raw)
+        if _RIVAL in codes:
+            raise InputError(
+                f"{_RIVAL} (China) is the reference rival and cannot be a coalition member"
+            )
+        order = {c: i for i, c in enumerate(_countries())}
+        rest = sorted(set(codes) - {_ANCHOR}, key=order.__getitem__)
+        object.__setattr__(self, "members", (_ANCHOR, *rest))
+
+    # -- constructors ------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str, name: str | None = None) -> Coalition:
+        """A coalition from ``"USA,JPN,KOR"`` (commas, spaces or semicolons) or a preset name.
+
+        ``"preset+ISO3+ISO3"`` adds countries to a preset (e.g. ``"quad+KOR"``).
+        """
+        text = text.strip()
+        table = presets()
+        if text in table:
+            return table[text]
+        base, *extra = text.split("+")
+        if base in table and extra:
+            p = table[base]
+            return cls((*p.members, *extra), name=name or text,
+                       source=f"{p.name} plus {', '.join(extra)}", certainty=p.certainty)
+        if not text:
+            raise InputError("empty coalition: give ISO3 codes such as 'USA,JPN,KOR'")
+        return cls(text, name=name)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_preset(cls, name: str, extra: Mapping[str, Coalition] | None = None) -> Coalition:
+        """The named preset (bundled, or from ``extra``, e.g. :func:`load_presets` output)."""
+        table = {**presets(), **(extra or {})}
+        try:
+            return table[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.4)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise InputError(
+                f"unknown coalition preset {name!r}{hint} (known: {', '.join(table)})"
+            ) from None
+
+    # -- queries -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.members
+
+    def names(self, world: World | None = None) -> tuple[str, ...]:
+        """Member names, in member order."""
+        table = world.names if world is not None else _countries()
+        return tuple(table[c] for c in self.members)
+
+    def mask(self, world: World) -> np.ndarray:
+        """Boolean membership over ``world.codes`` (ROW never a member)."""
+        members = set(self.members)
+        return np.array([c in members for c in world.codes], dtype=bool)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for JSON)."""
+        return {"name": self.name, "members": list(self.members), "source": self.source,
+                "certainty": self.certainty}
+
+
+# --------------------------------------------------------------------------------------
+# presets
+# --------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _group_members() -> dict[str, tuple[str, ...]]:
+    import csv
+
+    path = Path(str(resources.files("techbloc") / "data" / "memberships.csv"))
+    out: dict[str, list[str]] = {}
+    cand = _countries()
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["iso3"] in cand:
+                out.setdefault(row["group"], []).append(row["iso3"])
+    return {g: tuple(v) for g, v in out.items()}
+
+
+def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
+    if not isinstance(data, Mapping):
+        raise InputError(f"{origin}: presets file must be a mapping of name -> preset")
+    groups = _group_members()
+    out: dict[str, Coalition] = {}
+    for name, spec in data.items():
+        where = f"{origin}: preset {name!r}"
+        if not isinstance(spec, Mapping):
+            raise InputError(f"{where}: must be a mapping with 'members' or 'group'")
+        unknown = set(spec) - {"members", "group", "source", "certainty"}
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {sorted(unknown)} "
+                             "(allowed: members, group, source, certainty)")
+        if ("members" in spec) == ("group" in spec):
+            raise InputError(f"{where}: give exactly one of 'members' or 'group'")
+        if "group" in spec:
+            group = str(spec["group"])
+            if group not in groups:
+                raise InputError(f"{where}: unknown group {group!r} (known: {', '.join(groups)})")
+            members: Any = groups[group]
+        else:
+            members = spec["members"]
+            if isinstance(members, str):
+                members = [p for p in re.split(r"[,\s;]+", members) if p]
+            if not isinstance(members, list | tuple) or not members:
+                raise InputError(f"{where}: 'members' must be a non-empty list of ISO3 codes")
+        try:
+            out[str(name)] = Coalition(
+                tuple(str(m) for m in members), name=str(name),
+                source=None if spec.get("source") is None else str(spec["source"]),
+                certainty=None if spec.get("certainty") is None else str(spec["certainty"]),
+            )
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_presets() -> dict[str, Coalition]:
+    import yaml
+
+    path = Path(str(resources.files("techbloc") / "data" / "presets.yaml"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _parse_presets(data, str(path))
+    except (OSError, InputError) as exc:
+        raise DataError(f"bundled presets are broken: {exc}") from None
+
+
+def presets() -> dict[str, Coalition]:
+    """The shipped presets, name -> :class:`Coalition` (each with source and certainty)."""
+    return dict(_bundled_presets())
+
+
+def load_presets(path: str | Path) -> dict[str, Coalition]:
+    """Read user presets from a YAML file (layout as ``techbloc/data/presets.yaml``).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        Unreadable file, bad YAML, or an invalid preset (the message names file and preset).
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read presets file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return _parse_presets(data, str(path))

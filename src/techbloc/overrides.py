@@ -1,0 +1,423 @@
+"""User overrides of indicator values, model inputs and frictions.
+
+An override file replaces (or fills in missing) values of the bundled World. It is validated
+as a whole before anything is applied: on the first error an
+:class:`~techbloc.errors.InputError` names the file, the line and the reason, and the World
+is left as it was (Worlds are immutable; :meth:`World.with_overrides` returns a new one).
+
+CSV layouts (chosen by the header):
+
+- values: ``iso3,column,value`` plus optional ``note``. ``column`` is an indicator name
+  (e.g. ``gerd_ppp_usd_m``; model inputs are then re-derived from it) or a model input
+  (e.g. ``protection_capability``; set after derivation). ``ROW`` is allowed for model inputs.
+- frictions: ``iso3_a,iso3_b,default,low,high`` plus optional ``reason``, ``source``,
+  ``event_year``. A listed pair is replaced, a new pair added.
+
+YAML layout (any of the two sections)::
+
+    values:
+      - {iso3: KOR, column: gerd_ppp_usd_m, value: 110000, note: "my estimate"}
+      - {iso3: TWN, column: population, value: 23.4}
+    frictions:
+      - {iso3_a: JPN, iso3_b: KOR, default: 0.3, low: 0.1, high: 0.5, reason: "2023 thaw"}
+
+``values`` may also be a mapping ``{ISO3: {column: value}}``. A Python mapping of the same
+layout works too (its "lines" are entry numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from techbloc.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from techbloc.world import World
+
+__all__ = ["FrictionOverride", "Overrides", "ValueOverride", "check_overrides", "read_overrides"]
+
+_VALUE_COLS = ("iso3", "column", "value")
+_VALUE_OPT = ("note",)
+_FRICTION_COLS = ("iso3_a", "iso3_b", "default", "low", "high")
+_FRICTION_OPT = ("reason", "source", "event_year")
+
+
+@dataclass(frozen=True)
+class ValueOverride:
+    """One replaced value: ``iso3``, ``column`` (indicator or model input), ``value``."""
+
+    iso3: str
+    column: str
+    value: float
+    kind: str  # "indicator" or "input"
+    note: str
+    origin: str  # "file:line"
+
+
+@dataclass(frozen=True)
+class FrictionOverride:
+    """One replaced or added friction pair."""
+
+    iso3_a: str
+    iso3_b: str
+    default: float
+    low: float
+    high: float
+    reason: str
+    source: str
+    event_year: int | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Validated overrides, ready to apply."""
+
+    values: tuple[ValueOverride, ...]
+    frictions: tuple[FrictionOverride, ...]
+    origin: str
+
+    def __len__(self) -> int:
+        return len(self.values) + len(self.frictions)
+
+    def apply(self, world: World) -> World:
+        """Return a new World with these overrides (``world`` is unchanged)."""
+        ind = world.indicators
+        inputs: dict[tuple[str, str], tuple[float, str]] = {}
+        for v in self.values:
+            if v.kind == "input":
+                inputs[(v.iso3, v.column)] = (v.value, v.origin)
+                continue
+            mask = (ind["iso3"] == v.iso3) & (ind["indicator"] == v.column)
+            source = f"user override ({v.origin})"
+            note = v.note or "user override"
+            if mask.any():
+                ind.loc[mask, ["value", "source", "note"]] = [v.value, source, note]
+            else:
+                template = ind[ind["indicator"] == v.column].iloc[0]
+                row = {"iso3": v.iso3, "indicator": v.column, "value": v.value,
+                       "unit": template["unit"], "year": pd.NA, "source": source, "note": note}
+                ind = pd.concat([ind, pd.DataFrame([row])], ignore_index=True)
+        fr = world.frictions()
+        for f in self.frictions:
+            pair = {f.iso3_a, f.iso3_b}
+            keep = [
+                {a, b} != pair for a, b in zip(fr["iso3_a"], fr["iso3_b"], strict=True)
+            ]
+            row = {"iso3_a": f.iso3_a, "iso3_b": f.iso3_b, "default": f.default,
+                   "low": f.low, "high": f.high, "event_year": f.event_year,
+                   "reason": f.reason or "user override",
+                   "source": f.source or f"user override ({f.origin})"}
+            fr = pd.concat([fr[keep], pd.DataFrame([row])], ignore_index=True)
+        merged = {**world._input_overrides, **inputs}
+        origin = f"{world.origin} + {self.origin}"
+        return world._replace(ind, fr, merged, origin)
+
+
+# --------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------
+def check_overrides(source: str | Path | Mapping[str, Any]) -> Overrides:
+    """Validate an override file against the bundled World (used by ``techbloc data check``)."""
+    from techbloc.world import load_world
+
+    return read_overrides(source, load_world())
+
+
+def read_overrides(source: str | Path | Mapping[str, Any], world: World) -> Overrides:
+    """Read and validate overrides for ``world``.
+
+    Parameters
+    ----------
+    source : path or mapping
+        ``.csv``, ``.yaml``/``.yml`` file, or a mapping of the YAML layout.
+    world : World
+        The World the overrides will apply to (defines valid countries and columns).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        ``"<file>:<line>: <reason>"`` for the first invalid entry.
+    """
+    if isinstance(source, Mapping):
+        return _from_mapping(source, "<mapping>", None, world)
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: override file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read override file ({exc})") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _from_csv(text, str(path), world)
+    if suffix in {".yaml", ".yml"}:
+        return _from_yaml(text, str(path), world)
+    raise InputError(f"{path}: override files must end in .csv, .yaml or .yml")
+
+
+class _Validator:
+    def __init__(self, world: World, origin: str) -> None:
+        from techbloc.world import INDICATOR_RANGES, INPUT_RANGES
+
+        self.world = world
+        self.origin = origin
+        self.indicators = set(world.indicator_names)
+        self.inputs = INPUT_RANGES
+        self.indicator_ranges = INDICATOR_RANGES
+        self.codes = world.codes
+
+    def fail(self, line: int | str, reason: str) -> InputError:
+        return InputError(f"{self.origin}:{line}: {reason}")
+
+    def code(self, raw: Any, line: int | str, allow_row: bool) -> str:
+        from techbloc.coalitions import check_codes
+
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise self.fail(line, "missing country code")
+        if not isinstance(raw, str):
+            raise self.fail(line, f"country code must be text, got {raw!r}")
+        try:
+            (code,) = check_codes([raw], self.world, allow_row=allow_row)
+        except InputError as exc:
+            raise self.fail(line, str(exc)) from None
+        return code
+
+    def number(self, raw: Any, line: int | str, what: str) -> float:
+        if isinstance(raw, bool) or raw is None:
+            raise self.fail(line, f"{what} must be a number, got {raw!r}")
+        if isinstance(raw, int | float):
+            value = float(raw)
+        else:
+            text = str(raw).strip()
+            if not text:
+                raise self.fail(line, f"{what} is empty")
+            try:
+                value = float(text)
+            except ValueError:
+                raise self.fail(line, f"{what} must be a number, got {text!r}") from None
+        if math.isnan(value):
+            raise self.fail(line, f"{what} is NaN; give a number (a missing value cannot be "
+                            "an override)")
+        if math.isinf(value):
+            raise self.fail(line, f"{what} is infinite")
+        return value
+
+    def value_row(self, row: Mapping[str, Any], line: int | str) -> ValueOverride:
+        column = row.get("column")
+        if not isinstance(column, str) or not column.strip():
+            raise self.fail(line, "missing 'column' (an indicator or model input name)")
+        column = column.strip()
+        if column in self.inputs:
+            kind = "input"
+            lo, hi = self.inputs[column]
+        elif column in self.indicators:
+            kind = "indicator"
+            lo, hi = self._indicator_range(column)
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(
+                column, [*self.inputs, *self.indicators], n=3, cutoff=0.6
+            )
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise self.fail(line, f"unknown column {column!r}{hint} (see `techbloc data show "
+                            "USA` for indicator names; model inputs: "
+                            f"{', '.join(self.inputs)})")
+        iso3 = self.code(row.get("iso3"), line, allow_row=(kind == "input"))
+        value = self.number(row.get("value"), line, f"value of {column}")
+        if not lo <= value <= hi:
+            raise self.fail(line, f"value {value:g} of {column} is out of range [{lo:g}, {hi:g}]")
+        note = row.get("note")
+        return ValueOverride(iso3, column, value, kind, "" if note is None else str(note),
+                             f"{self.origin}:{line}")
+
+    def _indicator_range(self, column: str) -> tuple[float, float]:
+        for prefix, rng in self.indicator_ranges.items():
+            if column == prefix or (prefix.endswith("_") and column.startswith(prefix)):
+                return rng
+        return (-math.inf, math.inf)
+
+    def friction_row(self, row: Mapping[str, Any], line: int | str) -> FrictionOverride:
+        a = self.code(row.get("iso3_a"), line, allow_row=False)
+        b = self.code(row.get("iso3_b"), line, allow_row=False)
+        if a == b:
+            raise self.fail(line, f"a friction needs two different countries, got {a} twice")
+        nums = {}
+        for key in ("default", "low", "high"):
+            nums[key] = self.number(row.get(key), line, key)
+            if not 0.0 <= nums[key] <= 1.0:
+                raise self.fail(line, f"{key} {nums[key]:g} is out of range [0, 1]")
+        if not nums["low"] <= nums["default"] <= nums["high"]:
+            raise self.fail(line, f"need low <= default <= high, got {nums['low']:g}, "
+                            f"{nums['default']:g}, {nums['high']:g}")
+        year_raw = row.get("event_year")
+        year = None
+        if year_raw not in (None, ""):
+            y = self.number(year_raw, line, "event_year")
+            if y != int(y) or not 1900 <= y <= 2100:
+                raise self.fail(line, f"event_year must be a year, got {year_raw!r}")
+            year = int(y)
+        return FrictionOverride(
+            a, b, nums["default"], nums["low"], nums["high"],
+            str(row.get("reason") or ""), str(row.get("source") or ""), year,
+            f"{self.origin}:{line}",
+        )
+
+
+def _finish(values: list[ValueOverride], frictions: list[FrictionOverride],
+            origin: str, v: _Validator) -> Overrides:
+    seen: dict[tuple[str, str], str] = {}
+    for item in values:
+        key = (item.iso3, item.column)
+        if key in seen:
+            line = item.origin.rsplit(":", 1)[-1]
+            raise v.fail(line, f"{item.iso3} {item.column} is set twice (first at {seen[key]})")
+        seen[key] = item.origin
+    pairs: dict[frozenset[str], str] = {}
+    for f in frictions:
+        key2 = frozenset((f.iso3_a, f.iso3_b))
+        if key2 in pairs:
+            line = f.origin.rsplit(":", 1)[-1]
+            raise v.fail(line, f"friction {f.iso3_a}-{f.iso3_b} is set twice "
+                         f"(first at {pairs[key2]})")
+        pairs[key2] = f.origin
+    return Overrides(tuple(values), tuple(frictions), origin)
+
+
+def _from_csv(text: str, origin: str, world: World) -> Overrides:
+    v = _Validator(world, origin)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise v.fail(1, "empty file; expected a header 'iso3,column,value' or "
+                     "'iso3_a,iso3_b,default,low,high'") from None
+    except csv.Error as exc:
+        raise v.fail(1, f"not valid CSV ({exc})") from None
+    header = [h.strip() for h in header]
+    if set(_VALUE_COLS) <= set(header):
+        kind, allowed = "values", set(_VALUE_COLS) | set(_VALUE_OPT)
+    elif set(_FRICTION_COLS) <= set(header):
+        kind, allowed = "frictions", set(_FRICTION_COLS) | set(_FRICTION_OPT)
+    else:
+        raise v.fail(1, f"header {','.join(header)!r} must contain 'iso3,column,value' "
+                     "(values) or 'iso3_a,iso3_b,default,low,high' (frictions)")
+    extra = [h for h in header if h not in allowed]
+    if extra:
+        raise v.fail(1, f"unknown header column(s) {extra} (allowed: {sorted(allowed)})")
+    if len(set(header)) != len(header):
+        raise v.fail(1, "duplicate header column")
+    values: list[ValueOverride] = []
+    frictions: list[FrictionOverride] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise v.fail(line, f"expected {len(header)} fields, got {len(row)}")
+            rec = dict(zip(header, (c.strip() for c in row), strict=True))
+            if kind == "values":
+                values.append(v.value_row(rec, line))
+            else:
+                frictions.append(v.friction_row(rec, line))
+    except csv.Error as exc:
+        raise v.fail(reader.line_num, f"not valid CSV ({exc})") from None
+    return _finish(values, frictions, origin, v)
+
+
+def _from_yaml(text: str, origin: str, world: World) -> Overrides:
+    import yaml
+
+    class _LineLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        mapping = loader.construct_mapping(node, deep=True)
+        return _Lined(mapping, node.start_mark.line + 1)
+
+    _LineLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
+    )
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise InputError(f"{origin}:{line}: not valid YAML "
+                         f"({getattr(exc, 'problem', None) or exc})") from None
+    if data is None:
+        raise InputError(f"{origin}:1: empty file; expected 'values:' and/or 'frictions:'")
+    return _from_mapping(data, origin, getattr(data, "line", 1), world)
+
+
+class _Lined(dict):  # type: ignore[type-arg]
+    """A dict that remembers the YAML line it started on."""
+
+    def __init__(self, data: Mapping[Any, Any], line: int) -> None:
+        super().__init__(data)
+        self.line = line
+
+
+def _line(obj: Any, fallback: int | str) -> int | str:
+    return getattr(obj, "line", fallback)
+
+
+def _from_mapping(
+    data: Any, origin: str, line: int | None, world: World
+) -> Overrides:
+    v = _Validator(world, origin)
+    top = line or 1
+    if not isinstance(data, Mapping):
+        raise v.fail(top, "expected a mapping with 'values:' and/or 'frictions:'")
+    unknown = [k for k in data if k not in ("values", "frictions")]
+    if unknown:
+        raise v.fail(top, f"unknown key(s) {unknown} (allowed: values, frictions)")
+    if not data:
+        raise v.fail(top, "no 'values:' or 'frictions:' given")
+    values: list[ValueOverride] = []
+    frictions: list[FrictionOverride] = []
+    raw_values = data.get("values") or []
+    if isinstance(raw_values, Mapping):
+        for n, (iso3, cols) in enumerate(raw_values.items(), start=1):
+            where = _line(cols, f"values entry {n}" if line is None else top)
+            if not isinstance(cols, Mapping):
+                raise v.fail(where, f"values for {iso3!r} must be a mapping column: value")
+            for column, value in cols.items():
+                values.append(v.value_row(
+                    {"iso3": iso3, "column": column, "value": value}, where))
+    elif isinstance(raw_values, list):
+        for n, entry in enumerate(raw_values, start=1):
+            where = _line(entry, f"values entry {n}" if line is None else top)
+            if not isinstance(entry, Mapping):
+                raise v.fail(where, "each values entry must be a mapping with iso3, column, "
+                             "value")
+            extra = [k for k in entry if k not in (*_VALUE_COLS, *_VALUE_OPT)]
+            if extra:
+                raise v.fail(where, f"unknown key(s) {extra} (allowed: iso3, column, value, "
+                             "note)")
+            values.append(v.value_row(entry, where))
+    else:
+        raise v.fail(top, "'values' must be a list of entries or a mapping ISO3 -> columns")
+    raw_fr = data.get("frictions") or []
+    if not isinstance(raw_fr, list):
+        raise v.fail(top, "'frictions' must be a list of entries")
+    for n, entry in enumerate(raw_fr, start=1):
+        where = _line(entry, f"frictions entry {n}" if line is None else top)
+        if not isinstance(entry, Mapping):
+            raise v.fail(where, "each frictions entry must be a mapping")
+        extra = [k for k in entry if k not in (*_FRICTION_COLS, *_FRICTION_OPT)]
+        if extra:
+            raise v.fail(where, f"unknown key(s) {extra} (allowed: "
+                         f"{', '.join((*_FRICTION_COLS, *_FRICTION_OPT))})")
+        frictions.append(v.friction_row(entry, where))
+    return _finish(values, frictions, origin, v)
