@@ -1,0 +1,530 @@
+"""The results store: an embedded DuckDB database plus Parquet files, resumable.
+
+Layout of a store directory::
+
+    results.duckdb          manifest, chunks done, scenarios, outcomes
+    arrays/<dims>/<chunk>.parquet
+                            trajectories and other per-scenario arrays, one file per chunk
+                            and dims group (e.g. ``scenario-policy-year-domain``)
+
+Tables
+------
+``scenarios``
+    One row per scenario: ``scenario`` (global id), the parameter values of the design, and
+    the model's scenario descriptors (variables with dims ``("scenario",)``).
+``outcomes``
+    One row per scenario × policy: ``scenario``, ``policy`` and every scalar outcome
+    (variables with dims ``("scenario", "policy")``).
+``chunks``
+    The scenario ranges ``[start, stop)`` finished, with their Parquet files.
+``manifest``
+    Study hash and definition, package version, root seed, sizes, output schema.
+
+A chunk is written atomically: its Parquet files first (each via a temporary file and a
+rename), then its rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any
+point leaves either the whole chunk or none of it; Parquet files of unfinished chunks are
+never read and are removed when the store is reopened for writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from techbloc.errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from techbloc.experiments.study import Study
+
+__all__ = ["ChunkResult", "ResultsStore"]
+
+DB_NAME = "results.duckdb"
+ARRAYS_DIR = "arrays"
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of scenarios produced, ready to be stored.
+
+    Attributes
+    ----------
+    start, stop : int
+        The chunk's scenario ids, ``[start, stop)``.
+    scenarios : pandas.DataFrame
+        Column ``scenario``, the parameter values and the scenario descriptors.
+    outcomes : pandas.DataFrame
+        Columns ``scenario``, ``policy`` and the scalar outcomes.
+    arrays : dict of str to pyarrow.Table
+        Long tables of non-scalar outputs, keyed by their dims joined with ``-``.
+    array_variables : dict of str to list of str
+        Variable name to its dims, for every variable in ``arrays``.
+    seconds : float
+        Time the model took for this chunk.
+    """
+
+    start: int
+    stop: int
+    scenarios: pd.DataFrame
+    outcomes: pd.DataFrame
+    arrays: dict[str, pa.Table] = field(default_factory=dict)
+    array_variables: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _package_version() -> str:
+    import techbloc
+
+    return techbloc.__version__
+
+
+def _connect(path: Path, read_only: bool):
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(
+            f"{path}: cannot open the results database ({exc}); is another run using it?"
+        ) from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: not a readable results database: {exc}") from None
+
+
+class ResultsStore:
+    """A study's results on disk.
+
+    Use :meth:`open` to read a store and :meth:`create` to write one (the runner does the
+    latter). Both return an object usable as a context manager.
+    """
+
+    def __init__(self, directory: Path, connection: Any, writable: bool) -> None:
+        self.directory = directory
+        self._con = connection
+        self._writable = writable
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: str | Path) -> ResultsStore:
+        """Open an existing store read-only.
+
+        Raises
+        ------
+        StoreError
+            If ``directory`` holds no store or it cannot be read.
+        """
+        directory = Path(directory)
+        path = directory / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"{directory}: no results store here (missing {DB_NAME})")
+        store = cls(directory, _connect(path, read_only=True), writable=False)
+        if not store._has_table("manifest"):
+            store.close()
+            raise StoreError(f"{path}: not a techbloc results store (no manifest)")
+        return store
+
+    @classmethod
+    def exists(cls, directory: str | Path) -> bool:
+        """Whether ``directory`` holds a store."""
+        return (Path(directory) / DB_NAME).is_file()
+
+    @classmethod
+    def create(
+        cls, directory: str | Path, study: Study, *, fresh: bool = False
+    ) -> ResultsStore:
+        """Open ``directory`` for writing ``study``'s results, creating the store if needed.
+
+        An existing store is reused (resumed) when it holds the same study (same hash) made by
+        the same package version.
+
+        Parameters
+        ----------
+        directory : path
+        study : Study
+        fresh : bool
+            Delete an existing store in ``directory`` first.
+
+        Raises
+        ------
+        StoreError
+            If the directory holds a different study or a store from another version, and
+            ``fresh`` is false.
+        """
+        directory = Path(directory)
+        if fresh:
+            cls.delete(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / DB_NAME
+        existed = path.is_file()
+        store = cls(directory, _connect(path, read_only=False), writable=True)
+        try:
+            if existed and store._has_table("manifest"):
+                store._check_same(study)
+                store._remove_orphans()
+            else:
+                store._initialise(study)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @staticmethod
+    def delete(directory: str | Path) -> None:
+        """Remove a store's files from ``directory`` (nothing else in it)."""
+        directory = Path(directory)
+        for name in (DB_NAME, DB_NAME + ".wal"):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+        shutil.rmtree(directory / ARRAYS_DIR, ignore_errors=True)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _initialise(self, study: Study) -> None:
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        con.execute("CREATE TABLE manifest (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute(
+            "CREATE TABLE chunks (start BIGINT, stop BIGINT, files VARCHAR, "
+            "seconds DOUBLE, finished TIMESTAMP)"
+        )
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        entries = {
+            "study_hash": study.fingerprint(),
+            "study": study.to_dict(),
+            "version": _package_version(),
+            "seed": study.seed,
+            "n_scenarios": study.n_scenarios,
+            "policies": [p.label for p in study.policies],
+            "created": now,
+            "outputs": None,
+        }
+        for key, value in entries.items():
+            con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value)])
+        con.execute("COMMIT")
+
+    def _check_same(self, study: Study) -> None:
+        manifest = self.manifest
+        if manifest["study_hash"] != study.fingerprint():
+            raise StoreError(
+                f"{self.directory} holds results of a different study (hash "
+                f"{manifest['study_hash'][:12]}, this study {study.fingerprint()[:12]}); "
+                "use --fresh (fresh=True) to replace them, or choose another output directory"
+            )
+        if manifest["version"] != _package_version():
+            raise StoreError(
+                f"{self.directory} was written by techbloc {manifest['version']}, this is "
+                f"{_package_version()}; use --fresh (fresh=True) to start again"
+            )
+
+    def _remove_orphans(self) -> None:
+        """Delete Parquet files of chunks that never committed (a killed run)."""
+        root = self.directory / ARRAYS_DIR
+        if not root.is_dir():
+            return
+        kept = {self.directory / f for f in self._registered_files()}
+        for file in root.rglob("*"):
+            if file.is_file() and file not in kept:
+                file.unlink()
+
+    def _registered_files(self) -> list[str]:
+        rows = self._con.execute("SELECT files FROM chunks").fetchall()
+        return [f for (files,) in rows for f in json.loads(files)]
+
+    def done_ranges(self) -> list[tuple[int, int]]:
+        """The finished scenario ranges ``[start, stop)``, sorted."""
+        rows = self._con.execute("SELECT start, stop FROM chunks ORDER BY start").fetchall()
+        return [(int(a), int(b)) for a, b in rows]
+
+    def write_chunk(self, result: ChunkResult) -> None:
+        """Store one chunk atomically (Parquet files, then rows + 'done' in one transaction).
+
+        Raises
+        ------
+        StoreError
+            If the store is read-only or the chunk overlaps one already stored.
+        """
+        if not self._writable:
+            raise StoreError(f"{self.directory}: the store is open read-only")
+        for a, b in self.done_ranges():
+            if result.start < b and a < result.stop:
+                raise StoreError(
+                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
+                )
+        files = [self._write_parquet(group, table, result.start, result.stop)
+                 for group, table in sorted(result.arrays.items())]
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert("scenarios", result.scenarios)
+            self._insert("outcomes", result.outcomes)
+            if self._manifest_value("outputs") is None:
+                outputs = {
+                    "inputs_and_descriptors": [
+                        c for c in result.scenarios.columns if c != "scenario"
+                    ],
+                    "scalars": [c for c in result.outcomes.columns
+                                if c not in ("scenario", "policy")],
+                    "arrays": result.array_variables,
+                }
+                con.execute("UPDATE manifest SET value = ? WHERE key = 'outputs'",
+                            [json.dumps(outputs)])
+            con.execute(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, current_localtimestamp())",
+                [result.start, result.stop, json.dumps(files), float(result.seconds)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            raise
+
+    def _insert(self, table: str, frame: pd.DataFrame) -> None:
+        con = self._con
+        con.register("_chunk_frame", frame)
+        try:
+            if not self._has_table(table):
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _chunk_frame")
+            else:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _chunk_frame")
+        finally:
+            con.unregister("_chunk_frame")
+
+    def _write_parquet(self, group: str, table: pa.Table, start: int, stop: int) -> str:
+        import pyarrow.parquet as pq
+
+        folder = self.directory / ARRAYS_DIR / group
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
+        temp = folder / f".{final.name}.{os.getpid()}.tmp"
+        pq.write_table(table, temp, compression="zstd")
+        os.replace(temp, final)
+        return str(final.relative_to(self.directory))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _has_table(self, name: str) -> bool:
+        row = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _manifest_value(self, key: str) -> Any:
+        row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Study hash, version, seed, sizes, policies, outputs and progress.
+
+        Keys include ``study_hash``, ``version``, ``seed``, ``n_scenarios``, ``policies``,
+        ``chunks_done``, ``scenarios_done`` and ``complete``.
+        """
+        rows = self._con.execute("SELECT key, value FROM manifest").fetchall()
+        out = {k: json.loads(v) for k, v in rows}
+        done = self.done_ranges()
+        out["chunks_done"] = len(done)
+        out["scenarios_done"] = sum(b - a for a, b in done)
+        out["complete"] = out["scenarios_done"] == out["n_scenarios"]
+        return out
+
+    @property
+    def study(self) -> Study:
+        """The study whose results these are."""
+        from techbloc.experiments.study import Study
+
+        return Study.from_dict(self._manifest_value("study"), source=str(self.directory))
+
+    @property
+    def policies(self) -> list[str]:
+        """Policy labels in study order."""
+        return list(self._manifest_value("policies"))
+
+    def scenarios(self) -> pd.DataFrame:
+        """Scenario inputs and descriptors, index ``scenario`` (sorted)."""
+        if not self._has_table("scenarios"):
+            import pandas as pd
+
+            return pd.DataFrame(index=pd.Index([], name="scenario", dtype="int64"))
+        frame = self._con.execute("SELECT * FROM scenarios ORDER BY scenario").df()
+        return frame.set_index("scenario")
+
+    def outcomes(self) -> pd.DataFrame:
+        """Scalar outcomes: columns ``scenario``, ``policy`` and one per outcome.
+
+        Rows are sorted by scenario, then by the study's policy order.
+        """
+        if not self._has_table("outcomes"):
+            import pandas as pd
+
+            return pd.DataFrame(columns=["scenario", "policy"])
+        frame = self._con.execute(
+            "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
+            [self.policies],
+        ).df()
+        return frame.reset_index(drop=True)
+
+    def array_variables(self) -> dict[str, list[str]]:
+        """Name and dims of every stored trajectory or other per-scenario array."""
+        outputs = self._manifest_value("outputs") or {}
+        return dict(outputs.get("arrays", {}))
+
+    def _group_files(self, group: str) -> list[str]:
+        prefix = f"{ARRAYS_DIR}/{group}/"
+        return sorted(
+            str(self.directory / f) for f in self._registered_files()
+            if f.replace(os.sep, "/").startswith(prefix)
+        )
+
+    def trajectories(
+        self,
+        variables: str | Sequence[str] | None = None,
+        *,
+        scenarios: Iterable[int] | None = None,
+        policies: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Read stored arrays (trajectories and other per-scenario arrays) as a long table.
+
+        Parameters
+        ----------
+        variables : str or list of str, optional
+            Variables to read; they must share the same dims. Default: every variable of the
+            first dims group that has a ``year`` dim.
+        scenarios : iterable of int, optional
+            Only these scenario ids.
+        policies : iterable of str, optional
+            Only these policies.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per dim (``scenario``, ``policy``, ``year``, ...) and one per variable,
+            sorted by the dims.
+
+        Raises
+        ------
+        StoreError
+            For unknown variables, variables with different dims, or a study run without
+            ``outputs.trajectories``.
+        """
+        import pandas as pd
+
+        known = self.array_variables()
+        if isinstance(variables, str):
+            variables = [variables]
+        if variables is None:
+            with_year = [n for n, d in known.items() if "year" in d]
+            if not with_year:
+                raise StoreError(f"{self.directory}: no trajectories stored (the study's "
+                                 "outputs.trajectories was false)")
+            dims = known[with_year[0]]
+            variables = [n for n in with_year if known[n] == dims]
+        unknown = [v for v in variables if v not in known]
+        if unknown:
+            raise StoreError(
+                f"{self.directory}: no stored array named {', '.join(unknown)}; stored: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+        groups = {"-".join(known[v]) for v in variables}
+        if len(groups) > 1:
+            raise StoreError(f"variables {', '.join(variables)} have different dims; read them "
+                             "one dims group at a time")
+        group = groups.pop()
+        dims = group.split("-")
+        files = self._group_files(group)
+        if not files:
+            return pd.DataFrame(columns=[*dims, *variables])
+        where, params = [], [files]
+        if scenarios is not None:
+            where.append("list_contains(?, scenario)")
+            params.append([int(s) for s in scenarios])
+        if policies is not None and "policy" in dims:
+            where.append("list_contains(?, policy)")
+            params.append([str(p) for p in policies])
+        order = ", ".join(
+            "list_position(?, policy)" if d == "policy" else d for d in dims
+        )
+        if "policy" in dims:
+            params.append(self.policies)
+        cols = ", ".join([*dims, *(f'"{v}"' for v in variables)])
+        sql = f"SELECT {cols} FROM read_parquet(?)"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {order}"
+        return self._con.execute(sql, params).df()
+
+    # -- export --------------------------------------------------------------------------
+
+    def export(
+        self, to: str | Path, format: Literal["parquet", "csv"] = "parquet"
+    ) -> list[Path]:
+        """Write the results as Parquet or CSV files in directory ``to``.
+
+        Writes ``scenarios``, ``outcomes``, one file per stored dims group
+        (``arrays-<dims>``), plus ``manifest.json`` and ``study.yaml``.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        if format not in ("parquet", "csv"):
+            raise StoreError(f"unknown export format {format!r}; use parquet or csv")
+        to = Path(to)
+        to.mkdir(parents=True, exist_ok=True)
+        options = "(FORMAT PARQUET, COMPRESSION ZSTD)" if format == "parquet" else "(HEADER)"
+        written = []
+
+        def copy(query: str, name: str, params: list[Any] | None = None) -> None:
+            target = to / f"{name}.{format}"
+            temp = to / f".{name}.{format}.tmp"
+            self._con.execute(f"COPY ({query}) TO '{_sql_path(temp)}' {options}", params or [])
+            os.replace(temp, target)
+            written.append(target)
+
+        if self._has_table("scenarios"):
+            copy("SELECT * FROM scenarios ORDER BY scenario", "scenarios")
+        if self._has_table("outcomes"):
+            copy("SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
+                 "outcomes", [self.policies])
+        for group in sorted({"-".join(d) for d in self.array_variables().values()}):
+            files = self._group_files(group)
+            if files:
+                order = ", ".join(
+                    "list_position(?, policy)" if d == "policy" else d for d in group.split("-")
+                )
+                params: list[Any] = [files] + ([self.policies] if "policy" in group else [])
+                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}",
+                     params)
+        manifest = to / "manifest.json"
+        manifest.write_text(json.dumps(self.manifest, indent=2, default=str))
+        written.append(manifest)
+        study = to / "study.yaml"
+        study.write_text(self.study.to_yaml())
+        written.append(study)
+        return written
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
