@@ -1,9 +1,183 @@
-"""CLI commands (filled in by the issue that owns them)."""
+"""``techbloc data ...``: the bundled countries, their indicators, presets, override checks."""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+__all__ = ["data_app", "register"]
+
+data_app = typer.Typer(
+    name="data",
+    help="Bundled data: countries, indicators with sources, coalition presets, overrides.",
+    no_args_is_help=True,
+)
+
+_JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalar: NaN/NA -> None, numpy -> Python."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _echo_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def _fmt(value: Any) -> str:
+    value = _clean(value)
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+@data_app.command("countries")
+def countries(as_json: _JSON = False) -> None:
+    """List the candidate countries (plus ROW) with R&D, GDP and population."""
+    from techbloc.world import load_world
+
+    world = load_world()
+    inputs = world.model_inputs()
+    rows = [
+        {
+            "iso3": code,
+            "name": world.names[code],
+            "rd_bn": _clean(inputs.at[code, "rd"]),
+            "rd_year": _clean(inputs.at[code, "rd_year"]),
+            "gdp_bn": _clean(inputs.at[code, "gdp"]),
+            "population_m": _clean(inputs.at[code, "population"]),
+        }
+        for code in world.codes
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Countries (R&D and GDP: PPP $ bn, NCSES RD-5; population: millions)")
+    for col in ("ISO3", "name", "R&D $bn", "year", "GDP $bn", "pop. m"):
+        table.add_column(col, justify="right" if col not in ("ISO3", "name") else "left")
+    for r in rows:
+        year = r["rd_year"]
+        table.add_row(r["iso3"], r["name"], _fmt(r["rd_bn"]),
+                      "—" if year is None else str(int(year)),
+                      _fmt(r["gdp_bn"]), _fmt(r["population_m"]))
+    _console().print(table)
+
+
+@data_app.command("show")
+def show(
+    iso3: Annotated[str, typer.Argument(help="ISO3 code, e.g. KOR (or ROW).")],
+    as_json: _JSON = False,
+) -> None:
+    """Every indicator of one country with value, unit, year and source; then model inputs."""
+    from techbloc.coalitions import check_codes
+    from techbloc.world import INPUT_RULES, load_world
+
+    world = load_world()
+    (code,) = check_codes([iso3], world, allow_row=True)
+    ind = world.country(code)
+    inputs = world.model_inputs().loc[code]
+    fills = world.fill_notes
+    fills = fills[fills["iso3"] == code].set_index("input")["method"].to_dict()
+    indicators = [
+        {k: _clean(r[k]) for k in ("indicator", "value", "unit", "year", "source", "note")}
+        for _, r in ind.iterrows()
+    ]
+    model_inputs = {
+        col: {"value": _clean(inputs[col]), "rule": INPUT_RULES[col],
+              "filled": fills.get(col)}
+        for col in inputs.index
+    }
+    if as_json:
+        _echo_json({"iso3": code, "name": world.names[code], "indicators": indicators,
+                    "model_inputs": model_inputs})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{world.names[code]} ({code}): indicators")
+    for col in ("indicator", "value", "unit", "year", "source / note"):
+        table.add_column(col, overflow="fold")
+    for r in indicators:
+        src = r["source"] + (f" — {r['note']}" if r["note"] else "")
+        table.add_row(r["indicator"], _fmt(r["value"]), r["unit"],
+                      "—" if r["year"] is None else str(r["year"]), src)
+    console = _console()
+    console.print(table)
+    table2 = Table(title=f"{code}: model inputs (rules: docs/data.md)")
+    for col in ("input", "value", "filled / flagged"):
+        table2.add_column(col, overflow="fold")
+    for col, item in model_inputs.items():
+        table2.add_row(col, _fmt(item["value"]), item["filled"] or "")
+    console.print(table2)
+
+
+@data_app.command("presets")
+def presets_cmd(
+    as_json: _JSON = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Also show user presets from this YAML file.")
+    ] = None,
+) -> None:
+    """Coalition presets with members, source and certainty."""
+    from techbloc.coalitions import load_presets, presets
+
+    table_ = presets()
+    if file is not None:
+        table_.update(load_presets(file))
+    if as_json:
+        _echo_json([c.to_dict() for c in table_.values()])
+        return
+    from rich.table import Table
+
+    table = Table(title="Coalition presets")
+    for col in ("name", "members", "source", "certainty"):
+        table.add_column(col, overflow="fold")
+    for c in table_.values():
+        table.add_row(c.name or "", ",".join(c.members), c.source or "", c.certainty or "")
+    _console().print(table)
+
+
+@data_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="Override file (.csv, .yaml or .yml).")],
+) -> None:
+    """Validate an override file; exit 2 with file:line: reason if it is invalid."""
+    from techbloc.overrides import check_overrides
+
+    ov = check_overrides(file)
+    _console().print(
+        f"[green]ok[/]: {file}: {len(ov.values)} value override(s), "
+        f"{len(ov.frictions)} friction override(s)", highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add the ``data`` sub-app to ``app``."""
+    app.add_typer(data_app, name="data")
