@@ -1,9 +1,165 @@
-"""CLI commands (filled in by the issue that owns them)."""
+"""``techbloc explore / results / export``: run studies and read their stores."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+__all__ = ["register"]
+
+
+class ExecutorChoice(StrEnum):
+    """Where chunks run."""
+
+    local = "local"
+    processes = "processes"
+    dask = "dask"
+
+
+class ExportFormat(StrEnum):
+    """File format of an export."""
+
+    parquet = "parquet"
+    csv = "csv"
+
+
+def explore(
+    study: Annotated[Path, typer.Argument(help="Study file (YAML).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results directory (default: out/STUDY).")
+    ] = None,
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+    ] = ExecutorChoice.local,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes or Dask workers (default: the CPUs).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1, help="Scenarios per chunk (does not change results).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard existing results in --out first.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a study (or resume it): scenarios × policies into a results store."""
+    from rich.console import Console
+
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    console = Console(stderr=True)
+    spec = Study.from_yaml(study)
+    out = out or Path("out") / study.stem
+    kind = "dask" if scheduler and executor is ExecutorChoice.local else executor.value
+    summary = run_study(
+        spec, out, executor=kind, workers=workers, scheduler=scheduler,
+        chunk_size=chunk_size, fresh=fresh, progress=not quiet,
+        echo=lambda m: console.print(m, highlight=False),
+    )
+    if summary.status == "already complete":
+        typer.echo(f"{out}: already complete, nothing to do")
+        return
+    typer.echo(
+        f"{out}: {summary.status}; {summary.scenarios_run:,} scenarios × {summary.n_policies} "
+        f"policies in {summary.seconds:.1f} s ({summary.experiments_per_second:,.0f} "
+        f"experiments/s); chunks run {summary.chunks_run}, reused {summary.chunks_skipped}"
+    )
+
+
+def summarize(directory: Path) -> dict:
+    """Median, p10 and p90 of every scalar outcome by policy (and the manifest)."""
+    from techbloc.experiments.store import ResultsStore
+
+    with ResultsStore.open(directory) as store:
+        manifest = store.manifest
+        outcomes = store.outcomes()
+        policies = store.policies
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    columns = [c for c in outcomes.columns if c not in ("scenario", "policy")]
+    for policy in policies:
+        rows = outcomes[outcomes["policy"] == policy]
+        table[policy] = {}
+        for column in columns:
+            values = rows[column].astype(float)
+            table[policy][column] = {
+                "p10": float(values.quantile(0.1)) if len(values) else float("nan"),
+                "median": float(values.median()) if len(values) else float("nan"),
+                "p90": float(values.quantile(0.9)) if len(values) else float("nan"),
+            }
+    return {
+        "directory": str(directory),
+        "study_hash": manifest["study_hash"],
+        "version": manifest["version"],
+        "seed": manifest["seed"],
+        "n_scenarios": manifest["n_scenarios"],
+        "scenarios_done": manifest["scenarios_done"],
+        "complete": manifest["complete"],
+        "policies": policies,
+        "outcomes": table,
+    }
+
+
+def results(
+    directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Summarize a results store: median [p10, p90] of each scalar outcome by policy."""
+    summary = summarize(directory)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    state = "complete" if summary["complete"] else "incomplete"
+    console.print(
+        f"[bold]{directory}[/]: {summary['scenarios_done']:,} of {summary['n_scenarios']:,} "
+        f"scenarios ({state}), seed {summary['seed']}, techbloc {summary['version']}",
+        highlight=False,
+    )
+    policies = summary["policies"]
+    table = Table(title="median [p10, p90] by policy")
+    table.add_column("outcome")
+    for policy in policies:
+        table.add_column(policy, justify="right")
+    names = list(next(iter(summary["outcomes"].values()), {}))
+    for name in names:
+        cells = []
+        for policy in policies:
+            s = summary["outcomes"][policy][name]
+            cells.append(f"{s['median']:.4g} [{s['p10']:.3g}, {s['p90']:.3g}]")
+        table.add_row(name, *cells)
+    console.print(table)
+
+
+def export(
+    directory: Annotated[Path, typer.Argument(help="Results directory.")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.parquet,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Target directory (default: DIR/export-FORMAT).")
+    ] = None,
+) -> None:
+    """Export a results store's tables as Parquet or CSV files."""
+    from techbloc.experiments.store import ResultsStore
+
+    target = to or directory / f"export-{format.value}"
+    with ResultsStore.open(directory) as store:
+        files = store.export(target, format.value)
+    for file in files:
+        typer.echo(str(file))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add ``explore``, ``results`` and ``export`` to ``app``."""
+    app.command("explore")(explore)
+    app.command("results")(results)
+    app.command("export")(export)

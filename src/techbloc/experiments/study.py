@@ -564,7 +564,10 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[Loc, str]]:
                 message += f" (got {error['input']!r})"
         # pydantic adds the union member's type name to the loc: drop it
         loc = tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
-        problems.append((loc, message))
+        if problems and problems[-1][0] == loc:  # alternatives of a union: one message
+            problems[-1] = (loc, f"{problems[-1][1]}; or {message}")
+        else:
+            problems.append((loc, message))
     return problems
 
 
