@@ -207,7 +207,7 @@ class Builder:
             )
         for name, code, unit in (
             ("gdp_current_usd", "NY.GDP.MKTP.CD", "current US$"),
-            ("population", "SP.POP.TOTL", "persons"),
+            ("population_total", "SP.POP.TOTL", "persons"),
         ):
             frame = self.read(f"wdi/{code}.csv").dropna(subset=["Value"])
             latest = frame.sort_values("Year").groupby("Country Code").tail(1)
@@ -625,7 +625,7 @@ for model inputs are done in code (`techbloc.world`) and listed in `docs/data.md
 | `gerd_cagr_2010_2021_const_pct` | %/yr, constant 2015 PPP $ | 2010-2021 (or 2010-latest) | NCSES SEI table SRD-1 |
 | `rd_pct_gdp` | % of GDP | latest | WDI GB.XPD.RSDV.GD.ZS (CC BY 4.0) |
 | `gdp_current_usd` | current US$ | latest (2023) | WDI NY.GDP.MKTP.CD (datahub mirror, PDDL) |
-| `population` | persons | latest (2024) | WDI SP.POP.TOTL (datahub mirror, PDDL) |
+| `population_total` | persons | latest (2024) | WDI SP.POP.TOTL (datahub mirror, PDDL) |
 | `researchers_per_million` | per million people | latest | WDI SP.POP.SCIE.RD.P6 |
 | `patents_resident`, `patents_nonresident` | applications | latest (to 2021) | WDI IP.PAT.RESD / IP.PAT.NRES (WIPO) |
 | `sci_articles` | articles (fractional) | latest (to 2022) | WDI IP.JRN.ARTC.SC (NSF) |

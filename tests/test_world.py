@@ -85,7 +85,7 @@ def test_every_value_has_unit_source_and_year_or_missing_note(world):
 
 def test_missing_values_are_explicit_not_zero(world):
     t = world.table()
-    assert math.isnan(t.at["TWN", "population"])
+    assert math.isnan(t.at["TWN", "population_total"])
     assert math.isnan(t.at["TWN", "itu_gci_2020"])
     assert math.isnan(t.at["TWN", "unga_ideal_point"])
     assert math.isnan(t.at["CRI", "gerd_ppp_usd_m"])
@@ -116,7 +116,7 @@ def test_gerd_matches_ncses_rd5(world):
 def test_wdi_wgi_sipri_match_raw(world):
     pop = pd.read_csv(SHARED / "wdi/SP.POP.TOTL.csv")
     kor = pop[(pop["Country Code"] == "KOR")].sort_values("Year").iloc[-1]
-    assert value(world, "KOR", "population") == kor["Value"]
+    assert value(world, "KOR", "population_total") == kor["Value"]
     ge = pd.read_csv(SHARED / "wgi/GE.EST.csv").set_index("Country Code")
     assert value(world, "DEU", "wgi_government_effectiveness") == pytest.approx(
         ge.at["DEU", "2023"])

@@ -81,7 +81,7 @@ INPUT_RULES: dict[str, str] = {
     "gdp": "gerd_ppp_usd_m / (gerd_gdp_pct / 100) / 1000, the GDP implied by RD-5 (PPP $ bn). "
     "Not in RD-5: gdp_current_usd / 1e9 (current US$, flagged). ROW: world implied GDP minus "
     "candidates (RD-5 only lists countries reporting R&D, so world GDP is understated).",
-    "population": "population / 1e6 (WDI SP.POP.TOTL, latest year). TWN and ROW: NaN (no "
+    "population": "population_total / 1e6 (WDI SP.POP.TOTL, latest year). TWN and ROW: NaN (no "
     "bundled source; override to use).",
     "rd_growth": "gerd_cagr_2010_2021_const_pct / 100 (NCSES SRD-1). Missing (non-OECD and a "
     "few OECD countries) and ROW: median of available countries (flagged).",
@@ -152,7 +152,7 @@ INDICATOR_RANGES: dict[str, tuple[float, float]] = {
     "hightech_exports_pct_manuf": (0.0, 100.0),
     "hightech_exports_usd": (0.0, 1e14),
     "gdp_current_usd": (0.0, 1e15),
-    "population": (0.0, 1e10),
+    "population_total": (0.0, 1e10),
     "wgi_": (-3.0, 3.0),
     "milex_share_gdp": _UNIT,
     "milex_": (0.0, 1e8),
@@ -482,7 +482,7 @@ def _derive_inputs(
     flag(ROW, "gdp", "world implied GDP (RD-5 countries only) minus candidates in RD-5")
 
     # population ------------------------------------------------------------------------
-    out["population"] = t["population"] / 1e6
+    out["population"] = t["population_total"] / 1e6
     for iso3 in codes:
         if math.isnan(out.at[iso3, "population"]):
             flag(iso3, "population", "no bundled source (NaN; override to set)")
