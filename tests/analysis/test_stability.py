@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from techbloc.analysis.stability import stability
+from techbloc.errors import InputError
+
+CODES = ["USA", "AAA", "BBB", "CCC", "DDD"]
+
+
+def margins_fn(masks):
+    """Two scenarios of a toy E12 margin.
+
+    Each member i gains value[i] - 0.1 * (size - 1) (crowding). Scenario 1 halves values.
+    """
+    value = np.array([0.0, 0.5, 0.25, 0.35, 0.02])
+    out = []
+    for scale in (1.0, 0.5):
+        size = masks.sum(axis=1, keepdims=True)
+        margin = scale * value[None, :] - 0.1 * (size - 1)
+        out.append(np.where(masks, margin, np.nan))
+    return np.stack(out)
+
+
+def test_internal_and_external_stability_hand_computed():
+    r = stability(margins_fn, CODES, ["USA", "AAA", "BBB"], names={"AAA": "Aland"})
+    # coalition size 3: crowding 0.2. AAA: 0.5-0.2 >= 0, 0.25-0.2 >= 0 -> 1.0
+    # BBB: 0.25-0.2 = 0.05 ok, 0.125-0.2 < 0 -> 0.5
+    assert r.members.loc["AAA", "share_non_negative"] == 1.0
+    assert r.members.loc["BBB", "share_non_negative"] == 0.5
+    assert r.members.loc["AAA", "name"] == "Aland"
+    assert "USA" not in r.members.index
+    assert r.members.index[0] == "BBB"  # weakest first
+    # CCC joining (size 4, crowding 0.3): gain 0.05 / -0.125 -> wants in scenario 0 only;
+    # scenario 0: BBB 0.25-0.3 < 0 turns negative -> rejected;
+    # scenario 1: BBB was already negative, but AAA 0.25-0.3 turns negative -> rejected
+    assert r.outsiders.loc["CCC", "share_wants_in"] == 0.5
+    assert r.outsiders.loc["CCC", "share_accepted"] == 0.0
+    assert r.outsiders.loc["CCC", "share_would_join"] == 0.0
+    # DDD never gains
+    assert r.outsiders.loc["DDD", "share_wants_in"] == 0.0
+    assert r.summary == {
+        "internally_stable": 0.5,
+        "externally_stable": 1.0,
+        "stable": 0.5,
+        "n_scenarios": 2,
+    }
+
+
+def test_outsider_accepted_and_joining():
+    r = stability(margins_fn, CODES, ["USA", "AAA"], outsiders=["CCC"])
+    # size 3 after CCC joins: crowding 0.2; CCC gains 0.15 / -0.025; AAA 0.3 / 0.05 ok
+    assert r.outsiders.loc["CCC", "share_would_join"] == 0.5
+    assert r.summary["externally_stable"] == 0.5
+    with pytest.raises(InputError, match="already"):
+        stability(margins_fn, CODES, ["USA", "AAA"], outsiders=["AAA"])
+    with pytest.raises(InputError, match="unknown"):
+        stability(margins_fn, CODES, ["USA", "ZZZ"])
+    d = r.to_dict()
+    assert d["summary"]["n_scenarios"] == 2 and d["outsiders"][0]["country"] == "CCC"
