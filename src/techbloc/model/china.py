@@ -22,6 +22,7 @@ def imitation(
     knowledge: np.ndarray,
     know_how: np.ndarray,
     frontier: np.ndarray,
+    leader: np.ndarray,
     access: np.ndarray,
     exposed: np.ndarray,
     complexity: np.ndarray,
@@ -31,7 +32,7 @@ def imitation(
 ) -> tuple[np.ndarray, np.ndarray]:
     """E6: knowledge China converts from abroad (Gilli & Gilli 2019 absorption filter).
 
-    ``gap = max(0, K_F - K_c)``; ``AC = (K_c / K_F)^absorption_exponent · (I_c / K_c)``;
+    ``gap = max(0, K_F - K_c)``; ``AC = (K_c / K_lead)^absorption_exponent · (I_c / K_c)``;
     ``χ = max_conversion · AC / (AC + complexity)``;
     ``Imit = min(gap, χ (catch_up_rate · A · gap + Λ))``.
 
@@ -41,6 +42,11 @@ def imitation(
         China's K and I.
     frontier : ndarray, shape (S, P, D)
         ``K_F``: everything outside China that could be imitated.
+    leader : ndarray, shape (S, P, D)
+        The largest single holder's stock. Absorptive capacity compares China with the
+        leading holder, not with ``K_F`` (a deliberate change from MODEL.md E6): relative
+        to the sum over ~57 countries, China's absorptive capacity would fall whenever a
+        country is added to the world table, and conversion would stay near zero.
     access : ndarray, shape (S, P, D)
     exposed : ndarray, shape (S, P, D)
         Λ, knowledge exposed through leakage.
@@ -56,7 +62,7 @@ def imitation(
     """
     gap = np.maximum(frontier - knowledge, 0.0)
     safe_k = np.maximum(knowledge, 1e-12)
-    relative = np.clip(knowledge / np.maximum(frontier, 1e-12), 0.0, 1.0)
+    relative = np.clip(knowledge / np.maximum(leader, 1e-12), 0.0, 1.0)
     capacity = np.power(relative, absorption_exponent[:, None, None]) * (know_how / safe_k)
     conversion = max_conversion[:, None, None] * capacity / (capacity + complexity)
     legal = catch_up_rate[:, None, None] * access * gap

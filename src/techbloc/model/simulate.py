@@ -227,7 +227,7 @@ def run_model(
         years, scenarios.election_draws, v["p_engaged_to_transactional"],
         v["p_transactional_to_engaged"],
     )
-    _, credibility = credibility_paths(
+    institutional, credibility = credibility_paths(
         engaged, v["initial_institutional_credibility"], v["cred_decay"],
         v["cred_recovery_fraction"], v["w_inst"],
     )
@@ -320,10 +320,11 @@ def run_model(
         exposed = exposed_knowledge(leak, knowledge, holders, v["stock_leak_share"],
                                     pool_leak, th, pool)
         frontier = knowledge.sum(axis=-1) - knowledge[..., c]
+        leader = np.where(holders, knowledge, 0.0).max(axis=-1)
         china_k = knowledge[..., c]
         china_i = know_how[..., c]
         imitated, absorbed = china_model.imitation(
-            china_k, china_i, frontier, access_, exposed, complexity3,
+            china_k, china_i, frontier, leader, access_, exposed, complexity3,
             v["max_conversion"], v["absorption_exponent"], v["catch_up_rate"],
         )
 
@@ -444,7 +445,7 @@ def run_model(
         )
 
         twin_imitated, _ = china_model.imitation(
-            twin_k, twin_i, frontier, full_access, exposed, complexity3,
+            twin_k, twin_i, frontier, leader, full_access, exposed, complexity3,
             v["max_conversion"], v["absorption_exponent"], v["catch_up_rate"],
         )
         twin_rd_domain = (twin_rd * output[c])[..., None] * mix[:, None, :, c]
@@ -485,7 +486,9 @@ def run_model(
         result[f"{name}_by_domain"] = end[f"{name}_by_domain"]
     result["transactional_years"] = (~engaged[:, 1:]).sum(axis=1).astype(float)
     result["credibility_final"] = credibility[:, -1]
+    result["institutional_credibility_final"] = institutional[:, -1]
     result["traj_credibility"] = credibility
+    result["traj_institutional_credibility"] = institutional
     result["traj_engaged"] = engaged
     return result
 
@@ -639,4 +642,7 @@ def to_dataset(
         unit="years",
     )
     ds["credibility_final"].attrs.update(description="US credibility in the final year", unit="0-1")
+    ds["institutional_credibility_final"].attrs.update(
+        description="Institutional credibility of US commitments in the final year", unit="0-1"
+    )
     return ds
