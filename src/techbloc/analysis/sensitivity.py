@@ -317,6 +317,7 @@ def sensitivity(
     policy: str | None = None,
     method: Method = "sobol",
     design: str | None = None,
+    parameters: Sequence[str] | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Sensitivity of one scalar outcome of one policy to the varied parameters.
@@ -336,6 +337,10 @@ def sensitivity(
         Design type recorded by the store (``"saltelli"``, ``"sobol"``, ``"morris"``,
         ``"lhs"``, ...); when given, a mismatch with ``method`` raises a clear error
         before any computing. The row layout is always checked.
+    parameters : sequence of str, optional
+        Parameters the design varied (e.g. ``store.study.varied()``); default: the
+        columns of ``scenarios`` that are registry parameters and vary (scenario
+        descriptors such as ``transactional_years`` are left out).
     seed : int
         Bootstrap seed.
 
@@ -356,7 +361,14 @@ def sensitivity(
             f"{int(y.isna().sum())} scenarios lack '{outcome}' for this policy; "
             "finish the study first"
         )
-    spec = _problem_for(scenarios, None)
+    if parameters is None:
+        from techbloc.params import parameter_names
+
+        known = set(parameter_names())
+        parameters = [c for c in scenarios.columns if c in known and scenarios[c].nunique() > 1]
+    if not parameters:
+        raise InputError("no registry parameter varies across these scenarios")
+    spec = problem(parameters)
     kind = (design or "").lower()
     if method == "sobol":
         if design is not None and kind not in ("saltelli", "sobol"):

@@ -1,9 +1,409 @@
-"""CLI commands (filled in by the issue that owns them)."""
+"""``techbloc robustness / discover / sensitivity / optimize / stability / shapley``.
+
+The first three read a results store written by ``techbloc explore``; the last three run
+the model's fast static evaluator on scenarios sampled from the registry.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["register"]
+
+
+class DiscoveryMethod(StrEnum):
+    """Scenario-discovery algorithm."""
+
+    prim = "prim"
+    cart = "cart"
+
+
+class SensitivityMethod(StrEnum):
+    """Global sensitivity method."""
+
+    sobol = "sobol"
+    morris = "morris"
+    given_data = "given_data"
+
+
+class SearchMethod(StrEnum):
+    """Coalition-search algorithm."""
+
+    auto = "auto"
+    exhaustive = "exhaustive"
+    nsga2 = "nsga2"
+
+
+class ShapleyMethod(StrEnum):
+    """Exact or sampled Shapley values."""
+
+    auto = "auto"
+    exact = "exact"
+    sampled = "sampled"
+
+
+class Horizon(StrEnum):
+    """Characteristic function of the Shapley game."""
+
+    static = "static"
+    end = "end"
+
+
+def _load(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, str, list[str]]:
+    """Scenario inputs, wide outcomes, design method and varied parameters of a store."""
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.errors import InputError
+    from techbloc.experiments.store import ResultsStore
+
+    with ResultsStore.open(directory) as store:
+        scenarios = store.scenarios()
+        outcomes = store.outcomes()
+        study = store.study
+    if outcomes.empty:
+        raise InputError(f"{directory}: the store holds no results yet; run `techbloc explore`")
+    return scenarios, outcome_table(outcomes), study.design.method, list(study.varied())
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe values (NaN -> null, numpy scalars -> Python)."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return _clean(frame.reset_index().to_dict(orient="records"))
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(_clean(data), indent=2))
+
+
+def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    frame = frame.reset_index()
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, float):
+                cells.append("" if math.isnan(value) else f"{value:.{digits}g}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    Console().print(table)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Accept repeated options and comma-separated lists alike."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def robustness(
+    directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
+    metric: Annotated[
+        list[str],
+        typer.Option("--metric", "-m", help="Outcome and direction, NAME[:max|min]; repeat."),
+    ],
+    baseline: Annotated[
+        str | None, typer.Option(help="Policy to compute regret against as well.")
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(help='Satisficing requirement, e.g. "leakage_cumulative<0.05"; repeat.'),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Regret, percentiles, worst cases and satisficing of every policy."""
+    from techbloc.analysis.robustness import robustness_summary, satisficing
+
+    _, outcomes, _, _ = _load(directory)
+    metrics = _split(metric)
+    thresholds = list(threshold or [])
+    summary = robustness_summary(outcomes, metrics, baseline=baseline, thresholds=thresholds)
+    sat = satisficing(outcomes, thresholds) if thresholds else None
+    if as_json:
+        _echo_json(
+            {
+                "summary": _records(summary),
+                "satisficing": _records(sat) if sat is not None else None,
+            }
+        )
+        return
+    shown = [
+        c
+        for c in (
+            "direction",
+            "mean",
+            "p5",
+            "p50",
+            "p95",
+            "worst",
+            "max_regret",
+            "mean_regret",
+            "max_regret_baseline",
+            "satisficing",
+        )
+        if c in summary.columns
+    ]
+    _print_table(summary[shown], "robustness by metric and policy")
+    if sat is not None:
+        _print_table(sat, "satisficing: share of scenarios meeting the thresholds")
+
+
+def discover(
+    directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
+    where: Annotated[
+        str, typer.Option("--where", "-w", help='Case of interest, e.g. "backlash > 0".')
+    ],
+    policy: Annotated[
+        str | None, typer.Option(help="Policy whose outcomes define the case.")
+    ] = None,
+    method: Annotated[DiscoveryMethod, typer.Option(help="prim or cart.")] = DiscoveryMethod.prim,
+    min_density: Annotated[
+        float | None,
+        typer.Option(help="PRIM: choose the most covering box at least this dense."),
+    ] = None,
+    max_depth: Annotated[int, typer.Option(min=1, help="CART: depth of the tree.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Scenario discovery: which uncertain inputs lead to the case of interest."""
+    from techbloc.analysis.discovery import PrimResult, discover
+
+    scenarios, outcomes, _, _ = _load(directory)
+    options: dict[str, Any] = (
+        {"min_density": min_density} if method is DiscoveryMethod.prim else {"max_depth": max_depth}
+    )
+    result = discover(scenarios, outcomes, where, policy=policy, method=method.value, **options)
+    box = result.box()
+    if isinstance(result, PrimResult):
+        extra = {"trajectory": _records(result.trajectory), "chosen": result.chosen}
+        table, title = result.trajectory, "PRIM peeling trajectory"
+    else:
+        extra = {"leaves": _records(result.leaves)}
+        table, title = result.leaves, "CART leaves"
+    if as_json:
+        _echo_json({"where": where, "method": method.value, "box": box.to_dict(), **extra})
+        return
+    _print_table(table.tail(12) if isinstance(result, PrimResult) else table, title)
+    limits = box.limits.drop(columns=["description"], errors="ignore")
+    _print_table(
+        limits,
+        f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+        f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
+    )
+
+
+def sensitivity(
+    directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
+    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Scalar outcome.")],
+    policy: Annotated[str | None, typer.Option(help="Policy (needed with several).")] = None,
+    method: Annotated[
+        SensitivityMethod,
+        typer.Option(help="sobol (Sobol design), morris (Morris design), given_data (any)."),
+    ] = SensitivityMethod.sobol,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Global sensitivity of one outcome to the varied parameters (SALib)."""
+    from techbloc.analysis.sensitivity import sensitivity
+
+    scenarios, outcomes, design, varied = _load(directory)
+    result = sensitivity(
+        scenarios,
+        outcomes,
+        outcome,
+        policy=policy,
+        method=method.value,
+        design=design,
+        parameters=varied,
+        seed=seed,
+    )
+    if as_json:
+        _echo_json({"outcome": outcome, "method": method.value, "indices": _records(result)})
+        return
+    _print_table(result.drop(columns=["description"]), f"{method.value} indices of {outcome}")
+
+
+def _sample_scenarios(n: int, seed: int) -> pd.DataFrame:
+    from techbloc.experiments.design import sample_design
+    from techbloc.params import parameter_names
+
+    return sample_design("lhs", parameter_names(uncertain_only=True), n, seed)
+
+
+def _members(coalition: str) -> list[str]:
+    from techbloc.coalitions import Coalition
+    from techbloc.errors import InputError
+
+    try:
+        return list(Coalition.from_preset(coalition).members)
+    except InputError:
+        if "," in coalition or "+" in coalition or len(coalition) == 3:
+            return list(Coalition.parse(coalition).members)
+        raise
+
+
+def optimize(
+    candidates: Annotated[
+        list[str], typer.Option(help="Candidate pool (ISO3), comma-separated or repeated.")
+    ],
+    objectives: Annotated[
+        list[str],
+        typer.Option(help="NAME:max|min[:median|mean|pNN], comma-separated or repeated."),
+    ],
+    require: Annotated[list[str] | None, typer.Option(help="Countries always in.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Countries never in.")] = None,
+    min_size: Annotated[int, typer.Option(min=1, help="Smallest coalition, USA included.")] = 2,
+    max_size: Annotated[
+        int | None, typer.Option(min=1, help="Largest coalition, USA included.")
+    ] = None,
+    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the scenarios and the MOEA.")] = 0,
+    method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
+        SearchMethod.auto
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Pareto-optimal coalitions (the USA plus pool members) on the static model."""
+    from techbloc.analysis.search import model_evaluator, search_coalitions
+    from techbloc.errors import InputError
+    from techbloc.world import load_world
+
+    pool = [c.upper() for c in _split(candidates)]
+    if "USA" in pool:
+        pool.remove("USA")
+    objs = _split(objectives)
+    world = load_world()
+    sample = _sample_scenarios(scenarios, seed)
+    evaluate = model_evaluator(world, sample, pool, objs)
+    if max_size is not None and max_size < 2:
+        raise InputError("--max-size counts the USA: use at least 2")
+    result = search_coalitions(
+        pool,
+        evaluate,
+        objs,
+        required=_split(require),
+        excluded=_split(exclude),
+        min_size=max(0, min_size - 1),
+        max_size=None if max_size is None else max_size - 1,
+        method=method.value,
+        seed=seed,
+        names=world.names,
+    )
+    front = result.front.copy()
+    front["members"] = ["USA+" + m if m else "USA" for m in front["members"]]
+    front["size"] = front["size"] + 1
+    if as_json:
+        data = result.to_dict()
+        data["front"] = _records(front.set_index("members"))
+        data["scenarios"] = scenarios
+        _echo_json(data)
+        return
+    _print_table(
+        front.drop(columns=["names"], errors="ignore").set_index("members"),
+        f"Pareto set ({result.method}, {result.n_evaluated:,} coalitions, {scenarios} scenarios)",
+    )
+
+
+def stability(
+    coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
+    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the scenarios.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Internal and external stability of a coalition across scenarios (E12)."""
+    from techbloc.analysis.stability import coalition_stability
+    from techbloc.world import load_world
+
+    world = load_world()
+    result = coalition_stability(world, _sample_scenarios(scenarios, seed), _members(coalition))
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    s = result.summary
+    typer.echo(
+        f"{coalition}: internally stable in {s['internally_stable']:.0%}, externally stable "
+        f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of {s['n_scenarios']} "
+        "scenarios"
+    )
+    _print_table(result.members, "members: share of scenarios with a non-negative margin")
+    _print_table(result.outsiders.head(10), "outsiders most likely to want in and be accepted")
+
+
+def shapley(
+    coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
+    outcomes: Annotated[
+        list[str] | None,
+        typer.Option(help="Outcomes (default alliance_rd_share, leakage, cohesion)."),
+    ] = None,
+    horizon: Annotated[
+        Horizon, typer.Option(help="static (one-year, fast) or end (full runs).")
+    ] = Horizon.static,
+    method: Annotated[ShapleyMethod, typer.Option(help="auto, exact or sampled.")] = (
+        ShapleyMethod.auto
+    ),
+    permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
+    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of scenarios and permutations.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
+    from techbloc.analysis.shapley import model_game
+    from techbloc.analysis.shapley import shapley as shapley_values
+    from techbloc.world import load_world
+
+    world = load_world()
+    names = _split(outcomes) or ["alliance_rd_share", "leakage", "cohesion"]
+    game, players = model_game(
+        world,
+        _sample_scenarios(scenarios, seed),
+        _members(coalition),
+        outcomes=names,
+        horizon=horizon.value,
+        seed=seed,
+    )
+    table = shapley_values(
+        game,
+        players,
+        method=method.value,
+        n_permutations=permutations,
+        seed=seed,
+        names=world.names,
+    )
+    if as_json:
+        _echo_json({"coalition": coalition, "players": players, "values": _records(table)})
+        return
+    _print_table(table.set_index(["outcome", "country"]), f"Shapley values: {coalition}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add the analysis commands to ``app``."""
+    app.command("robustness")(robustness)
+    app.command("discover")(discover)
+    app.command("sensitivity")(sensitivity)
+    app.command("optimize")(optimize)
+    app.command("stability")(stability)
+    app.command("shapley")(shapley)

@@ -1,0 +1,98 @@
+"""Analyses on the real model and the bundled world."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from techbloc.analysis.discovery import discover
+
+
+@pytest.fixture(scope="module")
+def world():
+    from techbloc.world import load_world
+
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def lhs_scenarios():
+    from techbloc.experiments.design import sample_design
+    from techbloc.params import parameter_names
+
+    return sample_design("lhs", parameter_names(uncertain_only=True), 300, seed=11)
+
+
+def test_exclusion_backfires_scenario_discovery(world, lhs_scenarios):
+    """MODEL.md §8.7: exclusion backfires in some futures; PRIM separates them."""
+    from techbloc.coalitions import Coalition
+    from techbloc.model import simulate
+    from techbloc.policies import Policy
+
+    policy = Policy(Coalition.from_preset("forging_core"))
+    ds = simulate(world, lhs_scenarios, [policy], end_year=2040, trajectories=False)
+    share = float((ds["backlash"] > 0).mean())
+    assert 0.05 < share < 0.95  # backfires in some futures and works in others
+    result = discover(lhs_scenarios, ds, "backlash > 0")
+    box = result.box()
+    assert box.density > 0.7 and box.coverage > 0.5
+    assert box.density > 1.5 * share  # the box concentrates the backfiring futures
+    significant = box.limits[box.limits[["qp_low", "qp_high"]].min(axis=1) < 0.01]
+    # the mechanism of E7: indigenization versus denial
+    assert {"denial", "indigenization"} & set(significant.index)
+    if "denial" in significant.index:
+        assert significant.loc["denial", "high"] < significant.loc["denial", "max"]
+    if "indigenization" in significant.index:
+        assert significant.loc["indigenization", "low"] > significant.loc["indigenization", "min"]
+
+
+def _static_model_available():
+    import techbloc.model as model
+
+    return hasattr(model, "static_outcomes") and hasattr(model, "member_margins")
+
+
+needs_static = pytest.mark.skipif(
+    not _static_model_available(),
+    reason="techbloc.model.static_outcomes / member_margins have not landed yet",
+)
+
+
+@needs_static
+def test_model_search_exhaustive_equals_nsga2(world, lhs_scenarios):
+    from techbloc.analysis.search import model_evaluator, search_coalitions
+
+    pool = ["JPN", "KOR", "GBR", "DEU", "FRA", "AUS", "CAN"]
+    objectives = ["alliance_rd_share:max", "leakage:min", "cohesion:max"]
+    evaluate = model_evaluator(world, lhs_scenarios.iloc[:20], pool, objectives)
+    exact = search_coalitions(pool, evaluate, objectives, min_size=1)
+    moea = search_coalitions(
+        pool, evaluate, objectives, min_size=1, method="nsga2", pop_size=40, n_gen=30
+    )
+    assert set(exact.front["members"]) == set(moea.front["members"])
+
+
+@needs_static
+def test_model_shapley_efficiency_and_korea(world, lhs_scenarios):
+    from techbloc.analysis.shapley import model_game, shapley
+    from techbloc.coalitions import Coalition
+
+    members = Coalition.from_preset("forging_core+KOR").members
+    game, players = model_game(world, lhs_scenarios.iloc[:10], members)
+    table = shapley(game, players, names=world.names)
+    rd = table[table.outcome == "alliance_rd_share"].set_index("country")
+    full = np.zeros((1, len(players)), bool)
+    total = game(~full)["alliance_rd_share"].mean() - game(full)["alliance_rd_share"].mean()
+    assert rd["value"].sum() == pytest.approx(total, rel=1e-9)
+    assert rd.loc["KOR", "name"] == world.names["KOR"]
+    assert rd.loc["KOR", "value"] > 0.02  # MODEL.md §8.8: Korea ≈ 4% of world R&D
+
+
+@needs_static
+def test_model_stability(world, lhs_scenarios):
+    from techbloc.analysis.stability import coalition_stability
+
+    result = coalition_stability(world, lhs_scenarios.iloc[:10], ["JPN", "GBR", "AUS", "CAN"])
+    assert set(result.members.index) == {"JPN", "GBR", "AUS", "CAN"}
+    assert result.members["share_non_negative"].between(0, 1).all()
+    assert "KOR" in result.outsiders.index and "CHN" not in result.outsiders.index
+    assert isinstance(result.outsiders, pd.DataFrame)
