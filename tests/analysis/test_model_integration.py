@@ -96,3 +96,25 @@ def test_model_stability(world, lhs_scenarios):
     assert result.members["share_non_negative"].between(0, 1).all()
     assert "KOR" in result.outsiders.index and "CHN" not in result.outsiders.index
     assert isinstance(result.outsiders, pd.DataFrame)
+
+
+def test_end_of_horizon_shapley_on_full_runs(world):
+    from techbloc.analysis.shapley import model_game, shapley
+
+    scenarios = pd.DataFrame(index=range(4))
+    game, players = model_game(
+        world,
+        scenarios,
+        ["USA", "JPN", "GBR", "KOR"],
+        horizon="end",
+        end_year=2030,
+        outcomes=["alliance_rd_share", "leakage"],
+    )
+    assert players == ["JPN", "GBR", "KOR"]
+    table = shapley(game, players, names=world.names)
+    rd = table[table.outcome == "alliance_rd_share"].set_index("country")
+    none, everyone = np.zeros((1, 3), bool), np.ones((1, 3), bool)
+    total = game(everyone)["alliance_rd_share"].mean() - game(none)["alliance_rd_share"].mean()
+    assert rd["value"].sum() == pytest.approx(total, rel=1e-9)
+    assert (rd["value"] > 0).all()
+    assert rd.loc["KOR", "value"] > 0.02  # MODEL.md §8.8: Korea ≈ 4% of world R&D
