@@ -42,6 +42,7 @@ __all__ = [
     "get_parameter",
     "parameter_names",
     "parameter_table",
+    "parameters_markdown",
     "validate_values",
 ]
 
@@ -70,6 +71,9 @@ class Parameter:
         Citation, or "assumption: <reason>".
     description : str
         One line saying what the parameter means.
+    sampled_by_default : bool
+        Whether designs vary it when a study does not list what to vary. Switches that
+        turn a mechanism on (``exit_probability``) are varied only when asked for.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Parameter:
     mechanism: str
     source: str
     description: str
+    sampled_by_default: bool = True
 
     def __post_init__(self) -> None:
         if not self.low <= self.default <= self.high:
@@ -145,8 +150,12 @@ def _p(
     source: str,
     description: str,
     distribution: Distribution = "uniform",
+    sampled_by_default: bool = True,
 ) -> Parameter:
-    return Parameter(name, default, low, high, distribution, unit, mechanism, source, description)
+    return Parameter(
+        name, default, low, high, distribution, unit, mechanism, source, description,
+        sampled_by_default,
+    )
 
 
 _ASSUME = "assumption: "
@@ -292,7 +301,8 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Where every country's hedging motive sits within its cited range"),
     _p("exit_probability", 0.0, 0.0, 0.5, "per review", "E12",
        _ASSUME + "off by default; members with a negative margin may leave at 4-year reviews",
-       "Chance a member with a negative margin leaves at a four-year review"),
+       "Chance a member with a negative margin leaves at a four-year review",
+       sampled_by_default=False),
     _p("beta_domestic", 0.10, 0.05, 0.25, "elasticity", "E13", "Coe & Helpman 1995",
        "Elasticity of TFP with respect to domestic knowledge"),
     _p("beta_foreign", 0.15, 0.05, 0.30, "elasticity", "E13", "Coe & Helpman 1995",
@@ -409,8 +419,16 @@ def get_parameter(name: str) -> Parameter:
 
 
 def parameter_names(uncertain_only: bool = False) -> list[str]:
-    """Names of all registered parameters (or only those sampling designs vary)."""
-    return [p.name for p in PARAMETERS if p.is_uncertain or not uncertain_only]
+    """Names of all registered parameters.
+
+    With ``uncertain_only``, only those a design varies by default: uncertain parameters
+    that are not opt-in switches (see :attr:`Parameter.sampled_by_default`).
+    """
+    return [
+        p.name
+        for p in PARAMETERS
+        if not uncertain_only or (p.is_uncertain and p.sampled_by_default)
+    ]
 
 
 def defaults() -> dict[str, float]:
@@ -462,3 +480,57 @@ def parameter_table(names: Iterable[str] | None = None):
             for p in chosen
         ]
     ).set_index("name")
+
+
+def parameters_markdown() -> str:
+    """The registry as a Markdown page (``docs/parameters.md`` is generated from it)."""
+
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = [
+        "# Parameters, domains and levers",
+        "",
+        "Generated from `techbloc.params` by `techbloc params --markdown`; do not edit by hand.",
+        "Every uncertain parameter is sampled uniformly over its range (log-uniformly where",
+        "marked) unless a study fixes it. \"assumption\" means no source pins the value: sweep it.",
+        "",
+        "## Uncertain parameters",
+        "",
+        "| name | default | range | unit | mechanism | source | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in PARAMETERS:
+        scale = " (log-uniform)" if p.distribution == "loguniform" else ""
+        if not p.sampled_by_default:
+            scale += " (varied only when a study asks)"
+        lines.append(
+            f"| `{p.name}` | {p.default:g} | {p.low:g} – {p.high:g}{scale} | {cell(p.unit)} "
+            f"| {p.mechanism} | {cell(p.source)} | {cell(p.description)} |"
+        )
+    lines += [
+        "",
+        "## Technology domains",
+        "",
+        "| domain | depreciation (1/yr) | complexity | China self-sufficiency at start "
+        "| military weight | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in DOMAINS:
+        lines.append(
+            f"| {d.label} | {d.depreciation:g} | {d.complexity:g} | {d.self_sufficiency0:g} "
+            f"| {d.military_weight:g} | {cell(d.source)} |"
+        )
+    lines += [
+        "",
+        "## Policy levers",
+        "",
+        "| lever | default | range | unit | per | mechanism | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lever in LEVERS:
+        lines.append(
+            f"| `{lever.name}` | {lever.default:g} | {lever.low:g} – {lever.high:g} "
+            f"| {lever.unit} | {lever.per} | {lever.mechanism} | {cell(lever.description)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ command line stays one Typer application while the modules stay small:
 - :mod:`techbloc.cli.model`: ``techbloc params``, ``techbloc evaluate``, ``techbloc run``
 - :mod:`techbloc.cli.studies`: ``techbloc explore / results / export``
 - :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity / optimize``
+- :mod:`techbloc.cli.report`: ``techbloc report``
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES = ("data", "model", "studies", "analysis")
+_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report")
 _registered = False
 
 

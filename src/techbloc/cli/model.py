@@ -1,9 +1,226 @@
-"""CLI commands (filled in by the issue that owns them)."""
+"""CLI commands for the model: ``techbloc params``, ``techbloc evaluate``, ``techbloc run``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from techbloc.errors import InputError
+
+__all__ = ["register"]
+
+#: Outcomes shown in the `run` comparison table (name, column header, format).
+COMPARISON = (
+    ("alliance_rd_share", "R&D share", "{:.1%}"),
+    ("gap_capability", "capability gap", "{:.2f}"),
+    ("leakage_cumulative", "leakage", "{:.2%}"),
+    ("achieved_stringency", "stringency", "{:.2f}"),
+    ("cohesion", "cohesion", "{:.0%}"),
+    ("backlash", "backlash", "{:+.3f}"),
+    ("power_ratio_china_coalition", "China/coalition", "{:.2f}"),
+)
+
+
+def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str, float]:
+    """Parse ``name=value`` pairs and check them against the parameter registry."""
+    from techbloc.params import validate_values
+
+    values: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{where} {item!r}: expected NAME=VALUE, e.g. denial=0.3")
+        values[name.strip()] = value.strip()
+    return validate_values(values, where=where)
+
+
+def summarize(ds, quantiles=(10, 50, 90)):
+    """Median and percentiles of every scalar outcome per policy (tidy table)."""
+    from techbloc.analysis.robustness import percentiles
+    from techbloc.model.simulate import SCALAR_OUTPUTS
+
+    names = [n for n in SCALAR_OUTPUTS if n in ds]
+    table = percentiles(ds, names, q=quantiles).reset_index()
+    table["description"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][0])
+    table["unit"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][1])
+    return table
+
+
+def params(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """List every model parameter: default, range, unit, mechanism and source."""
+    from techbloc.params import parameter_table
+
+    table = parameter_table()
+    if as_json:
+        typer.echo(table.reset_index().to_json(orient="records", indent=2))
+        return
+    if markdown:
+        from techbloc.params import parameters_markdown
+
+        typer.echo(parameters_markdown(), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(title="techbloc parameters (MODEL.md §6)")
+    for column in ("name", "default", "range", "unit", "E", "source"):
+        out.add_column(column, overflow="fold")
+    for name, row in table.iterrows():
+        out.add_row(name, f"{row['default']:g}", f"{row['low']:g} – {row['high']:g}"
+                    + (" (log)" if row["distribution"] == "loguniform" else ""),
+                    row["unit"], row["mechanism"], row["source"])
+    Console().print(out)
+
+
+def evaluate(
+    coalition: Annotated[list[str] | None, typer.Option(
+        "--coalition", "-c", help="Members as ISO3 codes, e.g. USA,JPN,KOR (repeatable).")] = None,
+    preset: Annotated[list[str] | None, typer.Option(
+        "--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable).")] = None,
+    scenarios: Annotated[int, typer.Option(help="Futures to sample (Latin hypercube).")] = 200,
+    seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Fix a parameter, NAME=VALUE (repeatable).")] = None,
+    pool_share: Annotated[float | None, typer.Option(help="Pool share φ (lever).")] = None,
+    stringency: Annotated[float | None, typer.Option(
+        help="Export-control stringency in every domain (lever).")] = None,
+    start: Annotated[int, typer.Option(help="First year.")] = 2024,
+    end: Annotated[int, typer.Option(help="Last year.")] = 2050,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
+    from techbloc.coalitions import Coalition
+    from techbloc.experiments.design import sample_design
+    from techbloc.model import simulate
+    from techbloc.params import LEVERS, parameter_names
+    from techbloc.policies import Policy
+    from techbloc.world import load_world
+
+    if not 1 <= scenarios <= 1_000_000:
+        raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
+    fixed = parse_assignments(set_)
+    levers = {lever.name: lever.default for lever in LEVERS}
+    coalitions = [Coalition.from_preset(name) for name in preset or []]
+    coalitions += [Coalition.parse(text) for text in coalition or []]
+    if not coalitions:
+        coalitions = [Coalition.from_preset("forging_core")]
+    policies = [
+        Policy(
+            c,
+            pool_share=levers["pool_share"] if pool_share is None else pool_share,
+            control_stringency=levers["control_stringency"] if stringency is None else stringency,
+        )
+        for c in coalitions
+    ]
+    world = load_world()
+    varied = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
+    design = sample_design("lhs", varied, scenarios, seed, fixed=fixed)
+    ds = simulate(world, design, policies, start_year=start, end_year=end, seed=seed,
+                  trajectories=False)
+    table = summarize(ds)
+    if as_json:
+        result = {
+            "scenarios": scenarios,
+            "seed": seed,
+            "years": [start, end],
+            "fixed": fixed,
+            "policies": {p.label: p.to_dict() for p in policies},
+            "outcomes": {
+                policy: {
+                    row.metric: {
+                        "median": row.p50, "p10": row.p10, "p90": row.p90,
+                        "description": row.description, "unit": row.unit,
+                    }
+                    for row in group.itertuples()
+                }
+                for policy, group in table.groupby("policy", sort=False)
+            },
+        }
+        typer.echo(json.dumps(result, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(title=f"{scenarios} futures, {start}-{end}, seed {seed}: median [p10, p90]")
+    out.add_column("outcome", overflow="fold")
+    for p in policies:
+        out.add_column(p.label, justify="right")
+    for metric, group in table.groupby("metric", sort=False):
+        cells = [f"{r.p50:.3g} [{r.p10:.3g}, {r.p90:.3g}]" for r in group.itertuples()]
+        out.add_row(metric, *cells)
+    Console().print(out)
+
+
+def comparison_table(store_dir: Path):
+    """Median of the headline outcomes per policy in a finished store (a DataFrame)."""
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.experiments.store import ResultsStore
+
+    with ResultsStore.open(store_dir) as store:
+        table = outcome_table(store.outcomes())
+    medians = table.groupby(level="policy", sort=False).median()
+    medians["backfire_share"] = (table["backlash"] > 0).groupby(level="policy", sort=False).mean()
+    return medians
+
+
+def run(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
+    scenarios: Annotated[int | None, typer.Option(
+        help="Futures to sample (default: the default study's 1,000).")] = None,
+    executor: Annotated[str, typer.Option(help="local, processes or dask.")] = "local",
+    fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
+) -> None:
+    """Run the default study on the bundled data, print the comparison, write the report."""
+    from importlib.resources import files
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    console = Console()
+    study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
+    if scenarios is not None:
+        study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
+    store_dir = out / "default"
+    summary = run_study(study, store_dir, executor=executor, fresh=fresh, progress=True,
+                        echo=console.print)
+    console.print(
+        f"{store_dir}: {summary.status}; {summary.n_scenarios:,} futures × "
+        f"{summary.n_policies} coalitions in {summary.seconds:.1f} s"
+    )
+    medians = comparison_table(store_dir)
+    table = Table(title="Coalition presets across futures (medians; 2050 unless noted)")
+    table.add_column("coalition")
+    for _, header, _ in COMPARISON:
+        table.add_column(header, justify="right")
+    table.add_column("backfires", justify="right")
+    for policy, row in medians.iterrows():
+        table.add_row(policy, *[fmt.format(row[name]) for name, _, fmt in COMPARISON],
+                      f"{row['backfire_share']:.0%}")
+    console.print(table)
+    console.print(
+        "R&D share: coalition share of world R&D; capability gap: ln(M_US/M_China); leakage: "
+        "absorbed leakage / coalition R&D since 2024; backlash: ln(China's knowledge with "
+        "exclusion / without); backfires: share of futures where exclusion made China stronger."
+    )
+    try:
+        from techbloc.report import write_report
+    except ImportError:  # report module not installed in this build
+        return
+    path = write_report(store_dir, out / "report.html")
+    console.print(f"report: [bold]{path.resolve()}[/]")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add the model commands to ``app``."""
+    app.command("params")(params)
+    app.command("evaluate")(evaluate)
+    app.command("run")(run)

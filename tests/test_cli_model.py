@@ -1,0 +1,69 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from techbloc.cli import _register, app
+from techbloc.params import parameters_markdown
+
+runner = CliRunner()
+_register()
+
+
+def test_params_json_lists_registry():
+    result = runner.invoke(app, ["params", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert any(r["name"] == "weakest_link_exponent" and r["distribution"] == "loguniform"
+               for r in rows)
+
+
+def test_parameters_doc_is_generated_from_registry():
+    doc = Path(__file__).parents[1] / "docs" / "parameters.md"
+    assert doc.read_text() == parameters_markdown(), (
+        "docs/parameters.md is stale: run `techbloc params --markdown > docs/parameters.md`"
+    )
+
+
+def test_evaluate_korea_raises_alliance_rd_share():
+    result = runner.invoke(
+        app, ["evaluate", "-p", "forging_core", "-p", "forging_core+KOR", "--scenarios", "16",
+              "--end", "2030", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)["outcomes"]
+    core = out["forging_core"]["alliance_rd_share"]
+    kor = out["forging_core+KOR"]["alliance_rd_share"]
+    assert kor["median"] > core["median"] + 0.03
+    assert core["p10"] <= core["median"] <= core["p90"]
+
+
+def test_evaluate_with_coalition_and_set():
+    result = runner.invoke(
+        app, ["evaluate", "-c", "USA,JPN,KOR", "--scenarios", "8", "--end", "2026",
+              "--set", "denial=0.9", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["fixed"] == {"denial": 0.9}
+    assert "USA+JPN+KOR" in out["outcomes"] or len(out["outcomes"]) == 1
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--set", "denial=3"], "outside its range"),
+        (["--set", "nonsense=1"], "unknown parameter"),
+        (["--set", "denial"], "NAME=VALUE"),
+        (["-c", "USA,XXX"], "XXX"),
+        (["--scenarios", "0"], "--scenarios"),
+    ],
+)
+def test_evaluate_rejects_bad_input(args, fragment):
+    from techbloc.errors import Error
+
+    result = runner.invoke(app, ["evaluate", *args])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Error)
+    assert fragment in str(result.exception)
