@@ -118,3 +118,70 @@ def test_end_of_horizon_shapley_on_full_runs(world):
     assert rd["value"].sum() == pytest.approx(total, rel=1e-9)
     assert (rd["value"] > 0).all()
     assert rd.loc["KOR", "value"] > 0.02  # MODEL.md §8.8: Korea ≈ 4% of world R&D
+
+
+def test_full_run_search_exhaustive_equals_nsga2(world):
+    """Exhaustive and MOEA fronts agree on the real model (end-of-horizon outcomes)."""
+    from techbloc.analysis.search import model_evaluator, search_coalitions
+
+    pool = ["JPN", "KOR", "GBR", "DEU", "ISR"]
+    objectives = ["alliance_rd_share:max", "leakage:min", "cohesion:max:p10"]
+    evaluate = model_evaluator(
+        world, pd.DataFrame(index=range(4)), pool, objectives, horizon="end", end_year=2030
+    )
+    exact = search_coalitions(pool, evaluate, objectives, min_size=1, names=world.names)
+    moea = search_coalitions(
+        pool, evaluate, objectives, min_size=1, method="nsga2", pop_size=16, n_gen=15
+    )
+    assert exact.n_evaluated == 2**5 - 1
+    assert set(exact.front["members"]) == set(moea.front["members"])
+    assert "Japan" in " ".join(exact.front["names"])
+    # adding members raises the R&D share: the all-in coalition is on the front
+    assert "JPN+KOR+GBR+DEU+ISR" in set(exact.front["members"])
+
+
+def test_static_plumbing_with_a_stand_in_model(world, monkeypatch):
+    """Wiring of the static evaluator, games and stability (the model is stood in for)."""
+    import techbloc.model as model
+    from techbloc.analysis.search import model_evaluator
+    from techbloc.analysis.shapley import model_game, shapley_exact
+    from techbloc.analysis.stability import coalition_stability
+
+    rd = world.model_inputs()["rd"].reindex(world.codes).fillna(0).to_numpy()
+    calls = []
+
+    def static_outcomes(world_, scenarios, members):
+        calls.append(members.shape)
+        share = (members * rd).sum(axis=1) / rd.sum()
+        s = len(scenarios)
+        return {
+            "alliance_rd_share": np.tile(share, (s, 1)),
+            "pool_leak_rate": np.tile(members.sum(axis=1) / 100.0, (s, 1)),
+            "cohesion": np.ones((s, len(members))),
+        }
+
+    def member_margins(world_, scenarios, members):
+        margin = np.where(members, 0.1 - 0.01 * members.sum(axis=1, keepdims=True), np.nan)
+        return np.tile(margin, (len(scenarios), 1, 1))
+
+    monkeypatch.setattr(model, "static_outcomes", static_outcomes, raising=False)
+    monkeypatch.setattr(model, "member_margins", member_margins, raising=False)
+    scenarios = pd.DataFrame(index=range(3))
+    evaluate = model_evaluator(
+        world, scenarios, ["JPN", "KOR"], ["alliance_rd_share", "leakage:min"]
+    )
+    values = evaluate(np.array([[True, False], [True, True]]))
+    assert values[1, 0] > values[0, 0] and values[1, 1] == pytest.approx(0.03)
+    assert calls[-1] == (2, len(world.codes))
+    usa = world.codes.index("USA")
+    assert values[0, 0] == pytest.approx((rd[usa] + rd[world.codes.index("JPN")]) / rd.sum())
+
+    game, players = model_game(world, scenarios, ["USA", "JPN", "KOR"])
+    table = shapley_exact(game, players)
+    kor = table[(table.outcome == "alliance_rd_share") & (table.country == "KOR")]
+    assert kor["value"].iloc[0] == pytest.approx(rd[world.codes.index("KOR")] / rd.sum())
+
+    result = coalition_stability(world, scenarios, ["JPN", "GBR"])
+    # size 3: margin 0.07 >= 0; an outsider joining: 0.06 > 0 and incumbents stay >= 0
+    assert (result.members["share_non_negative"] == 1).all()
+    assert result.summary["externally_stable"] == 0.0

@@ -463,9 +463,6 @@ def _nsga2(
     return full(x), np.array([archive[k] for k in keys]).reshape(len(keys), m)
 
 
-_ALIASES = {"leakage": "pool_leak_rate", "stringency": "achieved_stringency"}
-
-
 def model_evaluator(
     world: World,
     scenarios: pd.DataFrame,
@@ -473,15 +470,15 @@ def model_evaluator(
     objectives: Sequence[str | Objective],
     *,
     base: Sequence[str] = ("USA",),
-    max_cells: int = 20_000_000,
+    horizon: Literal["static", "end"] = "static",
+    seed: int = 0,
+    start_year: int = 2024,
+    end_year: int = 2050,
 ) -> Evaluator:
-    """Default evaluator on the model's static one-year characteristic functions.
+    """Default evaluator on the alliance model.
 
-    Each candidate coalition is ``base`` (the USA) plus the chosen pool members; the
-    objectives are outcomes of :func:`techbloc.model.static_outcomes`
-    (``alliance_rd_share``, ``pool_leak_rate`` (alias ``leakage``),
-    ``achieved_stringency`` (alias ``stringency``), ``cohesion``, ``min_margin``), each
-    reduced over ``scenarios`` with its statistic.
+    Each candidate coalition is ``base`` (the USA) plus the chosen pool members; each
+    objective's outcome is reduced over ``scenarios`` with its statistic.
 
     Parameters
     ----------
@@ -491,17 +488,23 @@ def model_evaluator(
     pool : sequence of str
         Candidate countries in the evaluator's column order.
     objectives : sequence of str or Objective
+        Outcomes of the chosen horizon (see :mod:`techbloc.analysis.characteristic`):
+        ``static`` (default, fast): ``alliance_rd_share``, ``pool_leak_rate`` (alias
+        ``leakage``), ``achieved_stringency`` (alias ``stringency``), ``cohesion``,
+        ``min_margin``; ``end``: any scalar output of a full run (``leakage`` =
+        ``leakage_cumulative``).
     base : sequence of str
         Countries in every coalition.
-    max_cells : int
-        Bound on ``scenarios x coalitions x countries`` per model call (memory).
+    horizon : {"static", "end"}
+    seed, start_year, end_year
+        Settings of full runs (``end``).
 
     Returns
     -------
     callable
         ``evaluate(masks: bool[P, len(pool)]) -> float[P, len(objectives)]``.
     """
-    from techbloc.model import static_outcomes
+    from techbloc.analysis.characteristic import model_outcomes
 
     codes = list(world.codes)
     pool = [c.upper() for c in pool]
@@ -511,29 +514,28 @@ def model_evaluator(
     overlap = sorted(set(pool) & set(base))
     if overlap:
         raise InputError(f"{', '.join(overlap)} is in every coalition; leave it out of the pool")
+    if "CHN" in pool:
+        raise InputError("China cannot be a coalition member")
     objs = [parse_objective(o) for o in objectives]
+    names = list(dict.fromkeys(o.name for o in objs))
+    score = model_outcomes(
+        world,
+        scenarios,
+        names,
+        horizon=horizon,
+        seed=seed,
+        start_year=start_year,
+        end_year=end_year,
+    )
     pool_idx = np.array([codes.index(c) for c in pool], dtype=int)
     base_idx = np.array([codes.index(c) for c in base], dtype=int)
-    n_world = len(codes)
-    chunk = max(1, max_cells // max(1, len(scenarios) * n_world))
 
     def evaluate(masks: np.ndarray) -> np.ndarray:
         masks = np.asarray(masks, bool)
-        out = np.empty((len(masks), len(objs)))
-        for start in range(0, len(masks), chunk):
-            part = masks[start : start + chunk]
-            members = np.zeros((len(part), n_world), bool)
-            members[:, pool_idx] = part
-            members[:, base_idx] = True
-            result = static_outcomes(world, scenarios, members)
-            for j, o in enumerate(objs):
-                key = _ALIASES.get(o.name, o.name)
-                if key not in result:
-                    raise InputError(
-                        f"unknown objective '{o.name}'; the static model gives "
-                        f"{', '.join(sorted(result))} (and 'leakage', 'stringency')"
-                    )
-                out[start : start + len(part), j] = o.reduce(np.asarray(result[key]), axis=0)
-        return out
+        members = np.zeros((len(masks), len(codes)), bool)
+        members[:, pool_idx] = masks
+        members[:, base_idx] = True
+        result = score(members)
+        return np.column_stack([o.reduce(result[o.name], axis=0) for o in objs])
 
     return evaluate

@@ -227,9 +227,6 @@ def shapley(
     raise InputError(f"unknown Shapley method {method!r}; use auto, exact or sampled")
 
 
-_STATIC_ALIASES = {"leakage": "pool_leak_rate", "stringency": "achieved_stringency"}
-
-
 def model_game(
     world: World,
     scenarios: pd.DataFrame,
@@ -241,7 +238,6 @@ def model_game(
     seed: int = 0,
     start_year: int = 2024,
     end_year: int = 2050,
-    max_cells: int = 20_000_000,
 ) -> tuple[Game, list[str]]:
     """A game on the alliance model over a coalition's members.
 
@@ -257,20 +253,23 @@ def model_game(
     members : sequence of str
         The coalition (ISO3).
     outcomes : sequence of str
-        ``static``: names from :func:`techbloc.model.static_outcomes`
-        (``alliance_rd_share``, ``pool_leak_rate`` alias ``leakage``, ``cohesion``,
-        ``achieved_stringency``, ``min_margin``); ``end``: any scalar output of
-        :func:`techbloc.model.simulate` (``leakage`` means ``leakage_cumulative``).
+        Outcomes of the chosen horizon (see :mod:`techbloc.analysis.characteristic`;
+        ``leakage`` is the pool leak rate (static) or cumulative leakage (end)).
     horizon : {"static", "end"}
         One-year characteristic functions (fast) or end-of-horizon outcomes of full runs
-        of every sub-coalition (``2^n`` policies: keep ``n`` small).
+        of every sub-coalition (``2^n`` policies for the exact method: keep ``n`` small).
     base : sequence of str
         Countries in every sub-coalition.
+    seed, start_year, end_year
+        Settings of full runs (``end``).
 
     Returns
     -------
     (game, players)
+        ``game(masks: bool[P, len(players)]) -> {outcome: float[P, S]}``.
     """
+    from techbloc.analysis.characteristic import model_outcomes
+
     codes = list(world.codes)
     members = [c.upper() for c in members]
     unknown = [c for c in [*members, *base] if c not in codes]
@@ -279,59 +278,23 @@ def model_game(
     players = [c for c in members if c not in base]
     if not players:
         raise InputError("the coalition has no members besides the USA")
-    n_world = len(codes)
     player_idx = np.array([codes.index(c) for c in players])
     base_idx = np.array([codes.index(c) for c in base], dtype=int)
-    chunk = max(1, max_cells // max(1, len(scenarios) * n_world))
-
-    def world_masks(masks: np.ndarray) -> np.ndarray:
-        full = np.zeros((len(masks), n_world), bool)
-        full[:, player_idx] = masks
-        full[:, base_idx] = True
-        return full
-
-    if horizon == "static":
-        from techbloc.model import static_outcomes
-
-        keys = [_STATIC_ALIASES.get(o, o) for o in outcomes]
-
-        def compute(full: np.ndarray) -> dict[str, np.ndarray]:
-            result = static_outcomes(world, scenarios, full)
-            missing = [k for k in keys if k not in result]
-            if missing:
-                raise InputError(
-                    f"unknown static outcome(s) {', '.join(missing)}; known: "
-                    f"{', '.join(sorted(result))}"
-                )
-            return {o: np.asarray(result[k]).T for o, k in zip(outcomes, keys, strict=True)}
-
-    elif horizon == "end":
-        from techbloc.model import PolicyBatch, run_model
-        from techbloc.model.inputs import prepare_inputs
-        from techbloc.model.scenarios import scenario_arrays
-
-        inputs = prepare_inputs(world)
-        years = np.arange(start_year, end_year + 1)
-        arrays = scenario_arrays(
-            scenarios, seed=seed, n_years=len(years), n_countries=inputs.n, check_ranges=True
-        )
-        columns = [codes.index(c) for c in inputs.codes]
-        keys = ["leakage_cumulative" if o == "leakage" else o for o in outcomes]
-
-        def compute(full: np.ndarray) -> dict[str, np.ndarray]:
-            batch = PolicyBatch.from_masks(full[:, columns], inputs)
-            result = run_model(inputs, arrays, batch, years, trajectories=False)
-            missing = [k for k in keys if k not in result]
-            if missing:
-                raise InputError(f"unknown model outcome(s) {', '.join(missing)}")
-            return {o: np.asarray(result[k]).T for o, k in zip(outcomes, keys, strict=True)}
-
-    else:
-        raise InputError(f"unknown horizon {horizon!r}; use 'static' or 'end'")
+    score = model_outcomes(
+        world,
+        scenarios,
+        list(outcomes),
+        horizon=horizon,
+        seed=seed,
+        start_year=start_year,
+        end_year=end_year,
+    )
 
     def game(masks: np.ndarray) -> dict[str, np.ndarray]:
-        full = world_masks(np.asarray(masks, bool))
-        parts = [compute(full[i : i + chunk]) for i in range(0, len(full), chunk)]
-        return {o: np.concatenate([p[o] for p in parts]) for o in outcomes}
+        masks = np.asarray(masks, bool)
+        full = np.zeros((len(masks), len(codes)), bool)
+        full[:, player_idx] = masks
+        full[:, base_idx] = True
+        return {o: v.T for o, v in score(full).items()}
 
     return game, players
