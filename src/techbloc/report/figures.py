@@ -64,7 +64,7 @@ def _new_figure(width: float, height: float, ncols: int = 1, **kwargs) -> tuple[
 def _colours(n: int) -> list:
     from matplotlib import colormaps
 
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    cmap = colormaps["tab10"]
     return [cmap(i % cmap.N) for i in range(n)]
 
 
@@ -124,9 +124,12 @@ def fig_who_is_in(stats: pd.DataFrame) -> Figure:
                       _stat(stats, "leakage_cumulative", "p90") - x])
     yerr = np.vstack([y - _stat(stats, "alliance_rd_share", "p10"),
                       _stat(stats, "alliance_rd_share", "p90") - y])
-    for i, (policy, colour) in enumerate(zip(policies, _colours(len(policies)), strict=True)):
+    markers = "osD^vP"  # a new marker for every ten policies keeps them apart
+    for i, policy in enumerate(policies):
+        colour = _colours(10)[i % 10]
         ax.errorbar(
-            x[i], y[i], xerr=xerr[:, i : i + 1], yerr=yerr[:, i : i + 1], fmt="o", ms=7,
+            x[i], y[i], xerr=xerr[:, i : i + 1], yerr=yerr[:, i : i + 1],
+            fmt=markers[(i // 10) % len(markers)], ms=7,
             color=colour, ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.9, label=policy,
         )
     ax.set_xlabel("cumulative leakage absorbed by China / coalition R&D (share)", fontsize=9)

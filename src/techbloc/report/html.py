@@ -376,7 +376,7 @@ def _tradeoffs(data: _StoreData, stats: pd.DataFrame, policies: list[str]) -> li
     return sections
 
 
-def _robustness(outcomes: pd.DataFrame) -> dict[str, Any]:
+def _robustness(outcomes: pd.DataFrame, policies: list[str]) -> dict[str, Any]:
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.analysis.robustness import parse_metric, robustness_summary
     from techbloc.model.simulate import SCALAR_OUTPUTS
@@ -389,7 +389,7 @@ def _robustness(outcomes: pd.DataFrame) -> dict[str, Any]:
     tables, best = [], []
     for spec in metrics:
         metric = parse_metric(spec)
-        part = summary.xs(metric.name, level="metric")
+        part = summary.xs(metric.name, level="metric").reindex(policies)
         description, unit = SCALAR_OUTPUTS.get(metric.name, (metric.name, ""))
         rows = [
             {
@@ -442,8 +442,7 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
         limits.append(
             {
                 "parameter": str(name),
-                "low": format_value(row["low"]),
-                "high": format_value(row["high"]),
+                "box": _limit_text(row),
                 "range": f"{format_value(row['min'])} – {format_value(row['max'])}",
                 "qp_low": _qp(row["qp_low"]),
                 "qp_high": _qp(row["qp_high"]),
@@ -482,6 +481,17 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
         }
     )
     return result
+
+
+def _limit_text(row: pd.Series) -> str:
+    """``"≥ a"``, ``"≤ b"`` or ``"a – b"``: only the sides the box restricts."""
+    low = row["low"] > row["min"]
+    high = row["high"] < row["max"]
+    if low and high:
+        return f"{format_value(row['low'])} – {format_value(row['high'])}"
+    if low:
+        return f"≥ {format_value(row['low'])}"
+    return f"≤ {format_value(row['high'])}"
 
 
 def _qp(value: float) -> str:
@@ -553,7 +563,7 @@ def report_context(store_dir: str | Path, *, title: str | None = None) -> dict[s
         "policies": _policies(data.study),
         "headline": _headline(stats),
         "tradeoffs": _tradeoffs(data, stats, policies),
-        "robustness": _robustness(data.outcomes),
+        "robustness": _robustness(data.outcomes, policies),
         "discovery": _discovery(data, policies),
         "parameters": _parameters(data.study),
     }
