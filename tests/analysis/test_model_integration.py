@@ -185,3 +185,21 @@ def test_static_plumbing_with_a_stand_in_model(world, monkeypatch):
     # size 3: margin 0.07 >= 0; an outsider joining: 0.06 > 0 and incumbents stay >= 0
     assert (result.members["share_non_negative"] == 1).all()
     assert result.summary["externally_stable"] == 0.0
+
+
+def test_end_of_horizon_stability_on_full_runs(world):
+    from techbloc.analysis.stability import coalition_stability
+
+    result = coalition_stability(
+        world,
+        pd.DataFrame(index=range(3)),
+        ["JPN", "GBR", "AUS", "CAN"],
+        horizon="end",
+        end_year=2028,
+    )
+    assert set(result.members.index) == {"JPN", "GBR", "AUS", "CAN"}
+    assert result.members["name"].loc["JPN"] == world.names["JPN"]
+    assert result.members["share_non_negative"].between(0, 1).all()
+    assert "KOR" in result.outsiders.index
+    assert not {"CHN", "ROW", "USA"} & set(result.outsiders.index)
+    assert 0 <= result.summary["stable"] <= result.summary["internally_stable"] <= 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -176,8 +176,12 @@ def coalition_stability(
     members: Sequence[str],
     *,
     outsiders: Sequence[str] | None = None,
+    horizon: Literal["static", "end"] = "static",
+    seed: int = 0,
+    start_year: int = 2024,
+    end_year: int = 2050,
 ) -> StabilityResult:
-    """Stability of a coalition on the model (:func:`techbloc.model.member_margins`).
+    """Stability of a coalition on the model.
 
     Parameters
     ----------
@@ -189,19 +193,53 @@ def coalition_stability(
     outsiders : sequence of str, optional
         Candidates for external stability (default: every modelled country outside the
         coalition except China and ROW).
+    horizon : {"static", "end"}
+        ``static``: the one-year E12 margins of :func:`techbloc.model.member_margins`
+        (fast default); ``end``: the margins at the last year of full runs of the
+        coalition and of each enlarged coalition (a member that exited has no margin and
+        counts as not stable).
+    seed, start_year, end_year
+        Settings of full runs (``end``).
 
     Returns
     -------
     StabilityResult
     """
-    from techbloc.model import member_margins
-
     codes = list(world.codes)
     members = list(dict.fromkeys(["USA", *[c.upper() for c in members]]))
     if outsiders is None:
         outsiders = [c for c in codes if c not in members and c not in ("CHN", "ROW")]
+    if "CHN" in members or "CHN" in [c.upper() for c in outsiders]:
+        raise InputError("China cannot be a coalition member")
 
-    def margins(masks: np.ndarray) -> np.ndarray:
-        return member_margins(world, scenarios, masks)
+    if horizon == "static":
+        from techbloc.model import member_margins
+
+        def margins(masks: np.ndarray) -> np.ndarray:
+            return member_margins(world, scenarios, masks)
+
+    elif horizon == "end":
+        from techbloc.analysis.characteristic import model_outcomes
+        from techbloc.model.inputs import prepare_inputs
+
+        columns = [codes.index(c) for c in prepare_inputs(world).codes]
+        score = model_outcomes(
+            world,
+            scenarios,
+            ["margin"],
+            horizon="end",
+            seed=seed,
+            start_year=start_year,
+            end_year=end_year,
+        )
+
+        def margins(masks: np.ndarray) -> np.ndarray:
+            modelled = score(masks)["margin"]  # (S, P, modelled countries)
+            out = np.full((*modelled.shape[:2], len(codes)), np.nan)
+            out[..., columns] = modelled
+            return out
+
+    else:
+        raise InputError(f"unknown horizon {horizon!r}; use 'static' or 'end'")
 
     return stability(margins, codes, members, outsiders=outsiders, names=world.names)

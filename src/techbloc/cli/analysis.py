@@ -285,9 +285,13 @@ def optimize(
     method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
         SearchMethod.auto
     ),
+    horizon: Annotated[
+        Horizon, typer.Option(help="static (one-year, fast) or end (full runs, slow).")
+    ] = Horizon.static,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Pareto-optimal coalitions (the USA plus pool members) on the static model."""
+    """Pareto-optimal coalitions (the USA plus pool members) on the model."""
     from techbloc.analysis.search import model_evaluator, search_coalitions
     from techbloc.errors import InputError
     from techbloc.world import load_world
@@ -298,7 +302,9 @@ def optimize(
     objs = _split(objectives)
     world = load_world()
     sample = _sample_scenarios(scenarios, seed)
-    evaluate = model_evaluator(world, sample, pool, objs)
+    evaluate = model_evaluator(
+        world, sample, pool, objs, horizon=horizon.value, seed=seed, end_year=end_year
+    )
     if max_size is not None and max_size < 2:
         raise InputError("--max-size counts the USA: use at least 2")
     result = search_coalitions(
@@ -331,6 +337,10 @@ def optimize(
 def stability(
     coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 200,
+    horizon: Annotated[
+        Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
+    ] = Horizon.static,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
     seed: Annotated[int, typer.Option(help="Seed of the scenarios.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -339,7 +349,14 @@ def stability(
     from techbloc.world import load_world
 
     world = load_world()
-    result = coalition_stability(world, _sample_scenarios(scenarios, seed), _members(coalition))
+    result = coalition_stability(
+        world,
+        _sample_scenarios(scenarios, seed),
+        _members(coalition),
+        horizon=horizon.value,
+        seed=seed,
+        end_year=end_year,
+    )
     if as_json:
         _echo_json(result.to_dict())
         return
@@ -366,6 +383,7 @@ def shapley(
         ShapleyMethod.auto
     ),
     permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -384,6 +402,7 @@ def shapley(
         outcomes=names,
         horizon=horizon.value,
         seed=seed,
+        end_year=end_year,
     )
     table = shapley_values(
         game,
