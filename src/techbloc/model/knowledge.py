@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from techbloc.model.kernels import diffusion_gap_sums
+
 __all__ = [
     "diffusion_inflow",
     "initial_stocks",
@@ -98,6 +100,8 @@ def diffusion_inflow(
     members: np.ndarray,
     rate: np.ndarray,
     allied: np.ndarray,
+    *,
+    use_compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """E3: knowledge diffusing down knowledge-intensity gaps, boosted between allies.
 
@@ -116,6 +120,8 @@ def diffusion_inflow(
     members : ndarray of bool, shape (S, P, N)
     rate, allied : ndarray, shape (S,)
         ``diffusion`` and ``allied_diffusion``.
+    use_compiled : bool
+        Use the numba kernel when available (False: the numpy reference).
 
     Returns
     -------
@@ -124,6 +130,22 @@ def diffusion_inflow(
     allied_bonus : ndarray, shape (S, P, D, N)
         The part of ``inflow`` due to alliance membership.
     """
+    compiled = diffusion_gap_sums(intensity, size, members) if use_compiled else None
+    if compiled is not None:
+        total, member = compiled
+    else:
+        total, member = _gap_sums(intensity, size, members)
+    others = size.sum() - size
+    scale = np.where(others > 0, size / np.where(others > 0, others, 1.0), 0.0)
+    scale = rate[:, None, None, None] * scale
+    allied_bonus = scale * allied[:, None, None, None] * members[:, :, None, :] * member
+    return scale * total + allied_bonus, allied_bonus
+
+
+def _gap_sums(
+    intensity: np.ndarray, size: np.ndarray, members: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numpy reference: ``Σ_j w_j max(0, κ_j - κ_i)`` over all countries and over members."""
     order = np.argsort(intensity, axis=-1)
     sorted_k = np.take_along_axis(intensity, order, axis=-1)
     sorted_w = size[order]
@@ -143,11 +165,7 @@ def diffusion_inflow(
     member = np.empty_like(intensity)
     np.put_along_axis(total, order, total_sorted, axis=-1)
     np.put_along_axis(member, order, member_sorted, axis=-1)
-    others = size.sum() - size
-    scale = np.where(others > 0, size / np.where(others > 0, others, 1.0), 0.0)
-    scale = rate[:, None, None, None] * scale
-    allied_bonus = scale * allied[:, None, None, None] * members[:, :, None, :] * member
-    return scale * total + allied_bonus, allied_bonus
+    return total, member
 
 
 def know_how_step(
