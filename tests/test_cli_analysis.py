@@ -169,3 +169,44 @@ def test_stability_and_shapley():
     assert res.exit_code == 0, res.output
     values = json.loads(res.output)["values"]
     assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
+
+
+def test_optimize_stability_shapley_on_full_runs():
+    res = run(
+        "optimize",
+        "--candidates",
+        "JPN,KOR,GBR",
+        "--objectives",
+        "alliance_rd_share:max,leakage:min",
+        "--scenarios",
+        "3",
+        "--horizon",
+        "end",
+        "--end-year",
+        "2027",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["method"] == "exhaustive" and data["n_evaluated"] == 7
+    assert all(r["members"].startswith("USA+") for r in data["front"])
+    res = run(
+        "stability", "USA,JPN,KOR", "--scenarios", "3", "--horizon", "end", "--end-year", "2027"
+    )
+    assert res.exit_code == 0, res.output
+    assert "internally stable" in res.output and "South Korea" in res.output
+    res = run(
+        "shapley",
+        "forging_core",
+        "--scenarios",
+        "3",
+        "--horizon",
+        "end",
+        "--end-year",
+        "2027",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    values = json.loads(res.output)["values"]
+    assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
+    assert {v["outcome"] for v in values} == {"alliance_rd_share", "leakage", "cohesion"}
