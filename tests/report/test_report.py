@@ -1,0 +1,274 @@
+"""The HTML study report: built end to end from a small study on the real model."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from techbloc.errors import StoreError
+from techbloc.report import write_report
+from techbloc.report.html import HEADLINE_OUTCOMES, format_value
+
+POLICIES = ["forging_core", "forging_core+KOR", "t12"]
+SPEC = {
+    "name": "report-small",
+    "policies": [{"preset": p} for p in POLICIES],
+    "design": "lhs",
+    "scenarios": 24,
+    "years": {"start": 2024, "end": 2032},
+    "seed": 11,
+    "outputs": {"trajectories": True},
+}
+HEADINGS = [
+    "1. Study",
+    "2. Headline outcomes",
+    "3. The four trade-offs",
+    "(a) Who is in?",
+    "(b) Capability or will?",
+    "(c) Does technology become power?",
+    "(d) Will partners trust the US?",
+    "4. Robustness",
+    "5. Scenario discovery: when does exclusion backfire?",
+    "6. Parameters and data",
+]
+
+
+def _run(directory, spec):
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    run_study(Study.from_dict(spec), directory, fresh=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("store"), SPEC)
+
+
+@pytest.fixture(scope="module")
+def report(store, tmp_path_factory):
+    path = write_report(store, tmp_path_factory.mktemp("out") / "sub" / "report.html")
+    return path, path.read_text(encoding="utf-8")
+
+
+class _Cells(HTMLParser):
+    """Collect headline cells: data attributes and their visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict] = []
+        self._open: dict | None = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "td" and "data-outcome" in attrs:
+            self._open = {**attrs, "bold": "", "range": ""}
+            self._part = None
+        elif self._open is not None:
+            self._part = {"b": "bold", "span": "range"}.get(tag, self._part)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._open is not None:
+            self.cells.append(self._open)
+            self._open = None
+        elif self._open is not None and tag in ("b", "span"):
+            self._part = None
+
+    def handle_data(self, data):
+        if self._open is not None and self._part:
+            self._open[self._part] += data
+
+
+def _cells(html: str) -> list[dict]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.cells
+
+
+def _outcomes(store):
+    from techbloc.experiments.store import ResultsStore
+
+    with ResultsStore.open(store) as results:
+        return results.outcomes()
+
+
+def test_writes_one_self_contained_file(report):
+    path, html = report
+    assert path.is_file() and path.suffix == ".html"
+    assert path.stat().st_size < 3_000_000
+    # no asset fetched from anywhere: no remote or relative src/href, no external CSS/JS
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
+    assert not re.search(r"<link\b", html, re.I)
+    assert not re.search(r"<script\b[^>]*\bsrc=", html, re.I)
+    for match in re.finditer(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", html, re.I):
+        assert match.group(1).startswith("data:"), match.group(1)[:60]
+    images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 5  # four trade-offs + PRIM
+    for encoded in images:
+        assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_names_every_policy_and_section(report):
+    _, html = report
+    for policy in POLICIES:
+        assert f'data-policy="{policy}"' in html
+        assert f'<td class="policy">{policy}</td>' in html
+    for heading in HEADINGS:
+        assert heading in html, heading
+    assert "PROVENANCE.md" in html
+
+
+def test_header_facts_come_from_the_store(report, store):
+    from techbloc.experiments.store import ResultsStore
+
+    _, html = report
+    with ResultsStore.open(store) as results:
+        manifest = results.manifest
+    assert "report-small" in html
+    assert f"techbloc {manifest['version']}" in html
+    assert f"<b>Root seed</b>{manifest['seed']}" in html
+    assert "24 scenarios × 3 policies ×\n      9 years" in html or re.search(
+        r"24 scenarios × 3 policies ×\s+9 years", html
+    )
+    assert "Latin hypercube" in html
+    assert "<title>techbloc study report: report-small</title>" in html
+
+
+def test_headline_numbers_equal_store_medians(report, store):
+    _, html = report
+    outcomes = _outcomes(store)
+    cells = _cells(html)
+    assert len(cells) == len(POLICIES) * len(HEADLINE_OUTCOMES)
+    seen = set()
+    for cell in cells:
+        policy, name = cell["data-policy"], cell["data-outcome"]
+        seen.add((policy, name))
+        values = outcomes.loc[outcomes["policy"] == policy, name].to_numpy(float)
+        median = float(np.median(values))
+        assert float(cell["data-median"]) == pytest.approx(median, rel=1e-12, abs=1e-15)
+        if name == "backlash":
+            share = float((values > 0).mean())
+            assert float(cell["data-share-positive"]) == pytest.approx(share)
+            assert cell["bold"].strip() == f"{100 * share:.0f}%"
+            assert cell["range"].strip() == f"median {format_value(median)}"
+        else:
+            shown = float(cell["bold"].replace(",", ""))
+            assert shown == pytest.approx(median, rel=5e-3, abs=1e-12)
+            assert cell["bold"] == format_value(median)
+            p10, p90 = np.quantile(values, [0.1, 0.9])
+            assert cell["range"] == f"{format_value(p10)} – {format_value(p90)}"
+    assert seen == {(p, n) for p in POLICIES for n in HEADLINE_OUTCOMES}
+
+
+def test_regret_table_matches_the_robustness_module(report, store):
+    from techbloc.analysis.robustness import regret
+
+    _, html = report
+    table = regret(_outcomes(store), ["alliance_rd_share:max"])
+    largest = table.groupby("policy")["regret"].max()
+    section = html.split('id="robustness"')[1].split('id="discovery"')[0]
+    for policy, value in largest.items():
+        assert re.search(
+            rf'<td class="policy">{re.escape(policy)}</td>.*?'
+            rf'<td class="num">{re.escape(format_value(value))}</td></tr>',
+            section, re.S,
+        ), policy
+
+
+def test_discovery_shows_box_or_note(report):
+    _, html = report
+    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    assert "backlash &gt; 0" in section and "forging_core" in section
+    assert ("coverage" in section.lower() and "<img" in section) or (
+        "Scenario discovery was not possible" in section
+    )
+
+
+def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
+    import techbloc.analysis.discovery as discovery
+    from techbloc.errors import InputError
+
+    def fails(*args, **kwargs):
+        raise InputError("the case of interest never happens in these scenarios")
+
+    monkeypatch.setattr(discovery, "discover", fails)
+    html = write_report(store, tmp_path / "r.html", title="No PRIM").read_text()
+    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    assert "Scenario discovery was not possible" in section
+    assert "never happens" in section
+    assert "<img" not in section
+    assert "<h1>No PRIM</h1>" in html
+
+
+def test_parameters_table_lists_the_varied_parameters(report, store):
+    from techbloc.experiments.store import ResultsStore
+    from techbloc.params import get_parameter
+
+    _, html = report
+    with ResultsStore.open(store) as results:
+        varied = results.study.varied()
+    section = html.split('id="parameters"')[1]
+    for name in varied:
+        assert f"<code>{name}</code>" in section
+    p = get_parameter(varied[0])
+    assert f"{format_value(p.low)} – {format_value(p.high)}" in section
+
+
+def test_without_trajectories_and_with_fixed_values(tmp_path):
+    spec = {
+        **SPEC,
+        "name": "no-traj <b>",
+        "policies": [{"preset": "forging_core"}],
+        "scenarios": 12,
+        "vary": ["denial", "indigenization", "p_engaged_to_transactional"],
+        "set": {"exit_probability": 0.1},
+        "outputs": {"trajectories": False},
+    }
+    store = _run(tmp_path / "store", spec)
+    html = write_report(store, tmp_path / "r.html").read_text()
+    assert "no-traj &lt;b&gt;" in html and "no-traj <b>" not in html  # autoescaped
+    assert "Credibility paths are not shown" in html
+    assert "<code>exit_probability</code> = 0.1" in html
+    assert "<code>denial</code>" in html
+
+
+def test_missing_or_empty_store_raises(tmp_path):
+    with pytest.raises(StoreError, match="no results store"):
+        write_report(tmp_path, tmp_path / "r.html")
+
+
+def test_cli_report(store, tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from techbloc.cli.report import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _group() -> None:
+        """Make ``report`` a subcommand."""
+
+    out = tmp_path / "cli.html"
+    result = CliRunner().invoke(app, ["report", str(store), "--out", str(out), "--title",
+                                      "Brief: alliances"])
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.output
+    assert "<h1>Brief: alliances</h1>" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.51234, "0.512"), (0.00123456, "0.00123"), (5.3, "5.3"), (5.0, "5"),
+     (12345.6, "12,346"), (-0.0413, "-0.0413"), (0.0, "0"), (float("nan"), "–"),
+     (None, "–"), (1.0, "1")],
+)
+def test_format_value(value, text):
+    assert format_value(value) == text
