@@ -20,6 +20,8 @@ __all__ = ["compiled", "diffusion_gap_sums"]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
+#: Rows (scenario x policy x domain) from which the kernel runs on several threads.
+_PARALLEL_ROWS = 4096
 
 
 @functools.cache
@@ -31,7 +33,6 @@ def _kernels():  # returns the compiled function or None
     except ImportError:
         return None
 
-    @numba.njit(parallel=True, cache=True, fastmath=False)
     def gap_sums(intensity, size, members):  # pragma: no cover - compiled
         s_len, p_len, d_len, n = intensity.shape
         total = np.empty_like(intensity)
@@ -58,7 +59,9 @@ def _kernels():  # returns the compiled function or None
                         member[s, p, d, j] = acc_mwk - k * acc_mw
         return total, member
 
-    return gap_sums
+    serial = numba.njit(cache=True)(gap_sums)
+    parallel = numba.njit(parallel=True, cache=True)(gap_sums)
+    return serial, parallel
 
 
 def compiled() -> bool:
@@ -76,7 +79,10 @@ def diffusion_gap_sums(
     kernels = _kernels()
     if kernels is None:
         return None
-    return kernels(
+    # threads pay off only on big batches; small ones (a single scenario) run serially
+    rows = intensity.size // max(intensity.shape[-1], 1)
+    kernel = kernels[1] if rows >= _PARALLEL_ROWS else kernels[0]
+    return kernel(
         np.ascontiguousarray(intensity, dtype=np.float64),
         np.ascontiguousarray(size, dtype=np.float64),
         np.ascontiguousarray(members, dtype=np.bool_),

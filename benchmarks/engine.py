@@ -1,0 +1,88 @@
+"""Throughput of the batched engine against calling it one scenario at a time.
+
+Prints scenario·policy·years per second for the batched engine on the bundled world,
+the same figure for a loop of single-scenario calls in the same run (the baseline), their
+ratio, and peak memory of a batch. Figures depend on the machine and on what else runs on
+it: compare the ratio, and re-run on an idle machine before quoting absolute numbers.
+
+Usage::
+
+    python benchmarks/engine.py                 # 2,000 scenarios x 10 presets x 27 years
+    python benchmarks/engine.py --quick         # a small smoke run
+    python benchmarks/engine.py --chunk 250     # batches of 250 scenarios
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import time
+
+import numpy as np
+import pandas as pd
+
+from techbloc.coalitions import Coalition, presets
+from techbloc.experiments.design import sample_design
+from techbloc.model import kernels, simulate
+from techbloc.params import parameter_names
+from techbloc.policies import Policy
+from techbloc.world import load_world
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far (GB; Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", type=int, default=2000)
+    parser.add_argument("--policies", type=int, default=10)
+    parser.add_argument("--chunk", type=int, default=250, help="scenarios per batched call")
+    parser.add_argument("--single", type=int, default=20,
+                        help="scenarios run one at a time for the baseline")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args()
+    if args.quick:
+        args.scenarios, args.policies, args.chunk, args.single = 40, 3, 20, 3
+
+    world = load_world()
+    names = list(presets())[: args.policies]
+    policies = [Policy(Coalition.from_preset(n)) for n in names]
+    design = sample_design("lhs", parameter_names(uncertain_only=True), args.scenarios, seed=1)
+    years = 2050 - 2024 + 1
+    # compile (numba) and warm caches outside the timings
+    simulate(world, design.iloc[:2], policies, end_year=2026, trajectories=False)
+
+    start = time.perf_counter()
+    for first in range(0, args.scenarios, args.chunk):
+        simulate(world, design.iloc[first:first + args.chunk], policies, trajectories=False)
+    batched = time.perf_counter() - start
+    batch_rate = args.scenarios * len(policies) / batched
+
+    start = time.perf_counter()
+    for row in range(args.single):
+        simulate(world, design.iloc[[row]], policies, trajectories=False)
+    single = time.perf_counter() - start
+    single_rate = args.single * len(policies) / single
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, numpy {np.__version__}, "
+          f"numba kernel: {'yes' if kernels.compiled() else 'no'}")
+    print(f"batched: {args.scenarios} scenarios x {len(policies)} policies x {years} years "
+          f"in chunks of {args.chunk}: {batched:.2f} s")
+    print(f"  {batch_rate:,.0f} scenario·policy runs/s = "
+          f"{batch_rate * years:,.0f} scenario·policy·years/s")
+    print(f"one scenario per call ({args.single} calls): {single_rate:,.0f} runs/s")
+    print(f"ratio batched / one-at-a-time: {batch_rate / single_rate:.1f}x")
+    print(f"peak memory: {peak_rss_gb():.2f} GB")
+    trial = pd.DataFrame(index=range(args.chunk))
+    before = peak_rss_gb()
+    simulate(world, trial, policies, trajectories=True)
+    print(f"peak memory after one chunk with trajectories: {max(before, peak_rss_gb()):.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
