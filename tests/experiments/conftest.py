@@ -30,7 +30,7 @@ def traj_study() -> Study:
     return Study.from_dict({**SMALL, "outputs": {"trajectories": True}})
 
 
-def read_all(directory: Path) -> dict[str, pd.DataFrame]:
+def _read_all(directory: Path) -> dict[str, pd.DataFrame]:
     """Everything a store holds, as frames (for row-by-row comparisons)."""
     from techbloc.experiments.store import ResultsStore
 
@@ -41,8 +41,28 @@ def read_all(directory: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
     """Two stores hold exactly the same rows and values."""
     assert a.keys() == b.keys()
     for key in a:
         pd.testing.assert_frame_equal(a[key], b[key], check_exact=True, obj=key)
+
+
+@pytest.fixture
+def small_spec() -> dict:
+    """The plain data of the small study (a fresh copy)."""
+    import copy
+
+    return copy.deepcopy(SMALL)
+
+
+@pytest.fixture
+def read_all():
+    """Read everything a store holds: ``read_all(directory) -> dict of DataFrames``."""
+    return _read_all
+
+
+@pytest.fixture
+def assert_same():
+    """``assert_same(a, b)``: two ``read_all`` results hold exactly the same rows."""
+    return _assert_same

@@ -96,9 +96,12 @@ def design_size(
 
 
 def _to_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {name: get_parameter(name).from_unit(values[:, j]) for j, name in enumerate(names)}
-    )
+    columns = {}
+    for j, name in enumerate(names):
+        parameter = get_parameter(name)
+        # clip: low + 1.0 * (high - low) can round to just above high
+        columns[name] = np.clip(parameter.from_unit(values[:, j]), parameter.low, parameter.high)
+    frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(len(frame), name="scenario")
     return frame
 

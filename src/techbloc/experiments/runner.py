@@ -149,14 +149,21 @@ def _long_table(ds: xr.Dataset, names: list[str], dims: tuple[str, ...]):
 
 
 def dataset_to_chunk(
-    ds: xr.Dataset, inputs: pd.DataFrame, start: int, stop: int, seconds: float = 0.0
+    ds: xr.Dataset,
+    inputs: pd.DataFrame,
+    start: int,
+    stop: int,
+    seconds: float = 0.0,
+    *,
+    trajectories: bool = True,
 ) -> ChunkResult:
     """Turn :func:`~techbloc.model.simulate`'s Dataset into a :class:`ChunkResult`.
 
     The rules come from the model's contract, not from a list of names: variables with dims
     exactly ``("scenario", "policy")`` are scalar outcomes, ``("scenario",)`` are scenario
     descriptors, anything else with a ``scenario`` dim is an array (a trajectory when it has
-    a ``year`` dim), grouped by its dims. Variables without a ``scenario`` dim are skipped.
+    a ``year`` dim), grouped by its dims. Variables without a ``scenario`` dim are skipped,
+    and so are variables with a ``year`` dim when ``trajectories`` is false.
     """
     import pandas as pd
 
@@ -172,7 +179,7 @@ def dataset_to_chunk(
             scalars[str(name)] = var.transpose("scenario", "policy").values.reshape(n_s * n_p)
         elif dims == ("scenario",):
             descriptors[str(name)] = var.values
-        elif "scenario" in dims:
+        elif "scenario" in dims and (trajectories or "year" not in dims):
             order = ("scenario", *(d for d in ("policy", "year") if d in dims),
                      *(d for d in dims if d not in ("scenario", "policy", "year")))
             groups.setdefault(order, []).append(str(name))
@@ -197,52 +204,55 @@ class ChunkEvaluator:
 
     Parameters
     ----------
-    world : World
-    policies : list of Policy
-    start_year, end_year : int
-    seed : int
-        The study's root seed.
-    trajectories : bool
-        Keep trajectories (otherwise only scalars, descriptors and year-less arrays).
+    study : Study
+        The study (years, seed, outputs, and how to load its world).
+    world : World, optional
+        The study's world, if already loaded. It is not pickled: a worker process reloads it
+        from the study (bundled data plus the study's override files) on its first chunk.
+    policies : list of Policy, optional
+        Default: built from the study.
     simulate : callable, optional
         The model function (default :func:`techbloc.model.simulate`).
     """
 
     def __init__(
         self,
-        world: Any,
-        policies: Sequence[Policy],
+        study: Study,
+        world: Any = None,
+        policies: Sequence[Policy] | None = None,
         *,
-        start_year: int,
-        end_year: int,
-        seed: int,
-        trajectories: bool,
         simulate: Callable[..., xr.Dataset] | None = None,
     ) -> None:
+        self.study = study
         self.world = world
-        self.policies = list(policies)
-        self.start_year = start_year
-        self.end_year = end_year
-        self.seed = seed
-        self.trajectories = trajectories
+        self.policies = list(policies) if policies is not None else study.build_policies()
         self.simulate = simulate
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["world"] = None
+        return state
 
     def __call__(self, task: ChunkTask) -> ChunkResult:
         simulate = self.simulate
         if simulate is None:
             from techbloc.model import simulate
+        if self.world is None:
+            self.world = self.study.load_world()
+        study = self.study
         began = time.perf_counter()
         ds = simulate(
             self.world,
             task.inputs,
             self.policies,
-            start_year=self.start_year,
-            end_year=self.end_year,
-            seed=self.seed,
-            trajectories=self.trajectories,
+            start_year=study.years.start,
+            end_year=study.years.end,
+            seed=study.seed,
+            trajectories=study.outputs.trajectories,
         )
         seconds = time.perf_counter() - began
-        return dataset_to_chunk(ds, task.inputs, task.start, task.stop, seconds)
+        return dataset_to_chunk(ds, task.inputs, task.start, task.stop, seconds,
+                                trajectories=study.outputs.trajectories)
 
 
 def _load_study(study: Study | str | Path) -> Study:
@@ -328,10 +338,7 @@ def run_study(
         if max_chunks is not None:
             chunks = chunks[:max_chunks]
         design = study.design_table()
-        evaluator = ChunkEvaluator(
-            world, policies, start_year=study.years.start, end_year=study.years.end,
-            seed=study.seed, trajectories=study.outputs.trajectories, simulate=simulate,
-        )
+        evaluator = ChunkEvaluator(study, world, policies, simulate=simulate)
         tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
         n_run = 0
         scenarios_run = 0

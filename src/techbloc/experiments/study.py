@@ -496,7 +496,8 @@ class Study(_Spec):
     def fingerprint(self) -> str:
         """A hash of everything that affects results (not the name, not the chunking).
 
-        Includes the contents of override files and of a design table.
+        Includes the contents of override, preset and design-table files, the parameters
+        varied and the registry's defaults and ranges (a registry change makes a new study).
         """
         data = self.to_dict()
         data.pop("name", None)
@@ -508,7 +509,13 @@ class Study(_Spec):
                 contents[f] = hashlib.sha256(Path(f).read_bytes()).hexdigest()
             except OSError:
                 contents[f] = "missing"
-        blob = json.dumps({"study": data, "files": contents}, sort_keys=True)
+        from techbloc.params import PARAMETERS
+
+        registry = [[p.name, p.default, p.low, p.high, p.distribution] for p in PARAMETERS]
+        blob = json.dumps(
+            {"study": data, "files": contents, "varied": self.varied(), "registry": registry},
+            sort_keys=True,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
