@@ -22,24 +22,50 @@ _API: dict[str, str] = {
     "LEVERS": "techbloc.params",
     "Parameter": "techbloc.params",
     "parameter_table": "techbloc.params",
+    "load_world": "techbloc.world",
+    "World": "techbloc.world",
+    "Coalition": "techbloc.coalitions",
+    "presets": "techbloc.coalitions",
+    "Policy": "techbloc.policies",
+    "simulate": "techbloc.model",
+    "Study": "techbloc.experiments",
+    "run_study": "techbloc.experiments",
+    "ResultsStore": "techbloc.experiments",
+    "write_report": "techbloc.report",
 }
 
 __all__ = [
     "DOMAINS",
     "LEVERS",
     "PARAMETERS",
+    "Coalition",
     "DataError",
     "Error",
     "InputError",
     "Parameter",
+    "Policy",
+    "ResultsStore",
     "StoreError",
+    "Study",
+    "World",
     "__version__",
+    "load_world",
     "parameter_table",
+    "presets",
+    "run_study",
+    "simulate",
+    "write_report",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from techbloc.coalitions import Coalition, presets
     from techbloc.errors import DataError, Error, InputError, StoreError
+    from techbloc.experiments import ResultsStore, Study, run_study
+    from techbloc.model import simulate
     from techbloc.params import DOMAINS, LEVERS, PARAMETERS, Parameter, parameter_table
+    from techbloc.policies import Policy
+    from techbloc.report import write_report
+    from techbloc.world import World, load_world
 
 
 def __getattr__(name: str) -> Any:
