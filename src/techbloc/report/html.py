@@ -514,7 +514,8 @@ def _parameters(study: Study) -> dict[str, Any]:
                 {
                     "name": str(name),
                     "default": format_value(row["default"]),
-                    "range": f"{format_value(row['low'])} – {format_value(row['high'])}",
+                    "range": f"{format_value(row['low'])} – {format_value(row['high'])}"
+                    + (" (log-uniform)" if row["distribution"] == "loguniform" else ""),
                     "distribution": row["distribution"],
                     "unit": row["unit"],
                     "source": row["source"],
