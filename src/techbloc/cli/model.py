@@ -157,16 +157,17 @@ def evaluate(
     Console().print(out)
 
 
-def comparison_table(store_dir: Path):
-    """Median of the headline outcomes per policy in a finished store (a DataFrame)."""
+def comparison_table(store_dir: Path, order: list[str]):
+    """Median of the headline outcomes per policy in a finished store, in ``order``."""
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.experiments.store import ResultsStore
 
     with ResultsStore.open(store_dir) as store:
         table = outcome_table(store.outcomes())
-    medians = table.groupby(level="policy", sort=False).median()
-    medians["backfire_share"] = (table["backlash"] > 0).groupby(level="policy", sort=False).mean()
-    return medians
+    by_policy = table.groupby(level="policy")
+    medians = by_policy.median()
+    medians["backfire_share"] = (table["backlash"] > 0).groupby(level="policy").mean()
+    return medians.loc[order]
 
 
 def run(
@@ -185,7 +186,7 @@ def run(
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
@@ -196,9 +197,9 @@ def run(
         f"{store_dir}: {summary.status}; {summary.n_scenarios:,} futures × "
         f"{summary.n_policies} coalitions in {summary.seconds:.1f} s"
     )
-    medians = comparison_table(store_dir)
+    medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
     table = Table(title="Coalition presets across futures (medians; 2050 unless noted)")
-    table.add_column("coalition")
+    table.add_column("coalition", no_wrap=True)
     for _, header, _ in COMPARISON:
         table.add_column(header, justify="right")
     table.add_column("backfires", justify="right")
@@ -211,10 +212,8 @@ def run(
         "absorbed leakage / coalition R&D since 2024; backlash: ln(China's knowledge with "
         "exclusion / without); backfires: share of futures where exclusion made China stronger."
     )
-    try:
-        from techbloc.report import write_report
-    except ImportError:  # report module not installed in this build
-        return
+    from techbloc.report import write_report
+
     path = write_report(store_dir, out / "report.html")
     console.print(f"report: [bold]{path.resolve()}[/]")
 
