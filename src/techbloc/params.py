@@ -239,8 +239,10 @@ PARAMETERS: tuple[Parameter, ...] = (
        _ASSUME + "integration know-how follows production experience",
        "Annual rate at which know-how closes on knowledge (before complexity)"),
     _p("china_know_how_ratio", 0.6, 0.3, 0.9, "share", "E4.0",
-       "assumption anchored to data: China's economic complexity relative to the US "
-       "(Growth Lab ECI); the World resolves the default, range +-0.2 within 0.3-0.9",
+       "assumption checked against data: read literally, Growth Lab ECI (hs92, 2024: CHN 1.271, "
+       "USA 1.122) puts China at or above the US, i.e. the top of the range (0.9); ECI measures "
+       "export-basket complexity, not integration know-how in frontier domains (Gilli & Gilli "
+       "2019), so the default stays mid-range and the full range is swept",
        "China's initial integration know-how as a share of its knowledge stock"),
     _p("capacity_gain", 0.2, 0.05, 0.5, "1/yr", "E10",
        _ASSUME + "speed of US-funded protection capacity building",
