@@ -1,0 +1,145 @@
+"""techbloc's runner against EMA Workbench on the same model, design and seed.
+
+EMA Workbench (2.5.3) calls a Python function once per experiment: here that function wraps
+:func:`techbloc.model.simulate` for ONE scenario and ONE policy. Its own sampling is replaced
+by techbloc's design (the same Latin hypercube, passed to ``perform_experiments`` as a list
+of ``Scenario`` objects, each carrying its global scenario id so the model draws the same
+random stream), and it runs with its ``SequentialEvaluator``. techbloc runs the same study
+through :func:`techbloc.experiments.run_study` (chunks, one vectorized call each, results
+written to a DuckDB store), in-process on one core, so the comparison is one core vs one core.
+
+The script checks that both give the same scalar outcomes for every scenario × policy, and
+prints experiments per second for both and the ratio.
+
+Usage::
+
+    python benchmarks/vs_ema.py              # 300 scenarios × 2 policies
+    python benchmarks/vs_ema.py --quick      # 20 scenarios (smoke test)
+    python benchmarks/vs_ema.py --scenarios 1000 --years 2024 2050
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+
+def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[str]):
+    """The study through EMA Workbench: one Python call per scenario × policy."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import (
+            IntegerParameter,
+            Model,
+            Policy,
+            RealParameter,
+            ScalarOutcome,
+            Scenario,
+            SequentialEvaluator,
+        )
+    from techbloc.model import simulate
+    from techbloc.params import get_parameter
+
+    names = list(design.columns)
+
+    def one_experiment(scenario_id: int, policy_index: int, **values: float) -> dict:
+        frame = pd.DataFrame([values], index=pd.Index([int(scenario_id)], name="scenario"))
+        ds = simulate(world, frame[names], [policies[int(policy_index)]],
+                      start_year=study.years.start, end_year=study.years.end, seed=study.seed,
+                      trajectories=False)
+        return {name: float(ds[name].values[0, 0]) for name in outcome_names}
+
+    model = Model("techbloc", function=one_experiment)
+    model.uncertainties = [IntegerParameter("scenario_id", 0, max(1, len(design) - 1))] + [
+        RealParameter(n, get_parameter(n).low, get_parameter(n).high) for n in names
+    ]
+    model.levers = [IntegerParameter("policy_index", 0, max(1, len(policies) - 1))]
+    model.outcomes = [ScalarOutcome(n) for n in outcome_names]
+    scenarios = [
+        Scenario(f"s{sid}", scenario_id=int(sid), **{n: float(v) for n, v in row.items()})
+        for sid, row in design.iterrows()
+    ]
+    ema_policies = [Policy(p.label, policy_index=i) for i, p in enumerate(policies)]
+    began = time.perf_counter()
+    with SequentialEvaluator(model) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(
+            scenarios=scenarios, policies=ema_policies
+        )
+    seconds = time.perf_counter() - began
+    frame = pd.DataFrame(
+        {
+            "scenario": experiments["scenario_id"].astype("int64").to_numpy(),
+            "policy": [policies[int(i)].label for i in experiments["policy_index"]],
+            **{n: np.asarray(outcomes[n], dtype=float) for n in outcome_names},
+        }
+    )
+    return frame, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 scenarios (smoke test)")
+    parser.add_argument("--scenarios", type=int, default=300)
+    parser.add_argument("--years", type=int, nargs=2, default=(2024, 2050))
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    n = 20 if args.quick else args.scenarios
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    os.environ.setdefault("TQDM_DISABLE", "1")  # EMA's per-experiment progress bar
+
+    from techbloc.experiments import ResultsStore, Study, run_study
+
+    study = Study(
+        name="vs-ema",
+        policies=[{"preset": "forging_core"}, {"preset": "forging_core+KOR"}],
+        scenarios=n, years={"start": args.years[0], "end": args.years[1]}, seed=args.seed,
+    )
+    world = study.load_world()
+    policies = study.check_world(world)
+    design = study.design_table()
+    print(f"{n} scenarios × {len(policies)} policies, {args.years[0]}-{args.years[1]}, "
+          f"{design.shape[1]} parameters varied, seed {args.seed}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # warm-up (imports, world, compiled kernels), not timed
+        run_study(study, f"{tmp}/warm", max_chunks=1, chunk_size=2)
+        summary = run_study(study, f"{tmp}/store", executor="local")
+        with ResultsStore.open(f"{tmp}/store") as store:
+            ours = store.outcomes()
+    tb_seconds = summary.seconds
+    outcome_names = [c for c in ours.columns if c not in ("scenario", "policy")]
+
+    theirs, ema_seconds = run_ema(study, world, policies, design, outcome_names)
+    theirs = theirs.set_index(["scenario", "policy"]).loc[
+        list(zip(ours["scenario"], ours["policy"], strict=True))
+    ].reset_index()
+    ours_values = ours[outcome_names].to_numpy(dtype=float)
+    theirs_values = theirs[outcome_names].to_numpy(dtype=float)
+    both_nan = np.isnan(ours_values) & np.isnan(theirs_values)
+    diff = np.where(both_nan, 0.0, np.abs(ours_values - theirs_values))
+    scale = np.maximum(np.abs(ours_values), 1e-12)
+    worst = float(np.nanmax(diff / scale))
+    agree = np.allclose(ours_values, theirs_values, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+    experiments = n * len(policies)
+    ours_rate = experiments / tb_seconds
+    ema_rate = experiments / ema_seconds
+    print(f"outcomes agree: {agree} ({len(outcome_names)} scalar outcomes, "
+          f"{experiments} experiments, worst relative difference {worst:.2e})")
+    print(f"EMA Workbench (SequentialEvaluator): {ema_seconds:8.2f} s  {ema_rate:10,.1f} exp/s")
+    print(f"techbloc run_study (in-process):     {tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s "
+          f"(includes writing the DuckDB store)")
+    print(f"speed-up: {ours_rate / ema_rate:,.0f}x")
+    if not agree:
+        raise SystemExit("outcomes differ")
+
+
+if __name__ == "__main__":
+    main()

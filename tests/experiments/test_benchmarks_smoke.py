@@ -1,0 +1,30 @@
+"""The benchmark scripts run (small) and print their figures."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).parents[2] / "benchmarks"
+
+
+@pytest.mark.slow
+def test_scaling_quick():
+    proc = subprocess.run([sys.executable, str(BENCH / "scaling.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "1,000" in proc.stdout and "peak MB" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("ema_workbench") is None,
+                    reason="needs the bench extra (ema-workbench)")
+def test_vs_ema_quick():
+    proc = subprocess.run([sys.executable, str(BENCH / "vs_ema.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "outcomes agree: True" in proc.stdout and "speed-up" in proc.stdout
