@@ -81,6 +81,9 @@ _INSTALLED: dict[str, Any] = {}
 
 
 def _install(fn: Callable[[Any], Any]) -> None:
+    # one core per worker process: keep the model's compiled kernels from spawning a thread
+    # per CPU in every worker (read when numba is first imported, on the first chunk)
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     _INSTALLED["fn"] = fn
 
 
