@@ -9,8 +9,18 @@ One module per mechanism group:
 - :mod:`~techbloc.model.regime`: E11 (US regime paths, credibility)
 - :mod:`~techbloc.model.power`: E13 (output and power)
 - :mod:`~techbloc.model.simulate`: the engine and :func:`simulate`
+- :mod:`~techbloc.model.static`: one-year characteristic functions of many coalitions
 """
 
 from techbloc.model.simulate import SCALAR_OUTPUTS, PolicyBatch, run_model, simulate
+from techbloc.model.static import STATIC_OUTCOMES, member_margins, static_outcomes
 
-__all__ = ["SCALAR_OUTPUTS", "PolicyBatch", "run_model", "simulate"]
+__all__ = [
+    "SCALAR_OUTPUTS",
+    "STATIC_OUTCOMES",
+    "PolicyBatch",
+    "member_margins",
+    "run_model",
+    "simulate",
+    "static_outcomes",
+]

@@ -72,6 +72,7 @@ SCALAR_OUTPUTS: dict[str, tuple[str, str]] = {
         "Absorbed leakage since the start / coalition R&D since the start", "share"
     ),
     "achieved_stringency": ("Achieved export-control stringency, mean over domains", "0-1"),
+    "pool_leak_rate": ("Annual leak rate of the joint pool (weakest-link power mean)", "1/yr"),
     "exclusion": ("China's exclusion from foreign technology (1 - access), domain mean", "0-1"),
     "cohesion": ("Share of members whose membership margin is non-negative", "share"),
     "min_margin": ("Lowest membership margin among members (US excluded)", "dimensionless"),
@@ -168,6 +169,7 @@ def run_model(
     years: np.ndarray,
     *,
     trajectories: bool = True,
+    external_stability: bool = True,
 ) -> dict[str, np.ndarray]:
     """Run the model on arrays (pure; no I/O).
 
@@ -180,6 +182,9 @@ def run_model(
         Consecutive calendar years, the first being the start year.
     trajectories : bool
         Keep yearly values (``[S, P, T, ...]``) as well as end-of-horizon values.
+    external_stability : bool
+        Compute outsiders' joining gains and acceptance in the final year (a loop over
+        countries; switch off when only members' outcomes are needed).
 
     Returns
     -------
@@ -359,6 +364,7 @@ def run_model(
         record("leakage_absorbed", t, absorbed.sum(axis=-1) / alliance_rd)
         record("leakage_cumulative", t, cumulative_absorbed / cumulative_rd)
         record("achieved_stringency", t, stringency.mean(axis=-1))
+        record("pool_leak_rate", t, pool_leak)
         record("exclusion", t, exclusion.mean(axis=-1))
         member_margins = np.where(m, margin_now, np.nan)
         non_us = m.copy()
@@ -398,6 +404,10 @@ def run_model(
         record("power_ratio_china_us", t, china_power / us_power)
         record("power_ratio_china_coalition", t, china_power / coalition_power)
 
+        if t == T - 1 and not external_stability:
+            end["margin"] = member_margins
+            end["member"] = m.copy()
+            break
         if t == T - 1:
             gains = joining_gain(
                 rd, contribution, m, pool_share, target_mean, will_, reach, inputs.dependence,
