@@ -50,3 +50,14 @@ def test_dask_process_workers_give_the_same_results(tmp_path, traj_study, refere
                                                     assert_same):
     run_study(traj_study, tmp_path / "out", executor="dask", workers=2, chunk_size=2)
     assert_same(read_all(tmp_path / "out"), reference)
+
+
+def test_dask_scheduler_address_gives_the_same_results(tmp_path, traj_study, reference,
+                                                       read_all, assert_same):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        run_study(traj_study, tmp_path / "out", executor="dask",
+                  scheduler=cluster.scheduler_address, chunk_size=4)
+    assert_same(read_all(tmp_path / "out"), reference)
