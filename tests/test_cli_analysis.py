@@ -129,19 +129,6 @@ def test_sensitivity_needs_matching_design(lhs_store, sobol_store):
     assert {r["parameter"] for r in json.loads(res.output)["indices"]} == varied
 
 
-def _static_model_available():
-    import techbloc.model as model
-
-    return hasattr(model, "static_outcomes") and hasattr(model, "member_margins")
-
-
-needs_static = pytest.mark.skipif(
-    not _static_model_available(),
-    reason="techbloc.model.static_outcomes / member_margins have not landed yet",
-)
-
-
-@needs_static
 def test_optimize_small_pool():
     res = run(
         "optimize",
@@ -159,7 +146,6 @@ def test_optimize_small_pool():
     assert all(r["members"].startswith("USA") for r in data["front"])
 
 
-@needs_static
 def test_stability_and_shapley():
     res = run("stability", "forging_core", "--scenarios", "8", "--json")
     assert res.exit_code == 0, res.output

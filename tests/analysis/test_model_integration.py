@@ -45,19 +45,6 @@ def test_exclusion_backfires_scenario_discovery(world, lhs_scenarios):
         assert significant.loc["indigenization", "low"] > significant.loc["indigenization", "min"]
 
 
-def _static_model_available():
-    import techbloc.model as model
-
-    return hasattr(model, "static_outcomes") and hasattr(model, "member_margins")
-
-
-needs_static = pytest.mark.skipif(
-    not _static_model_available(),
-    reason="techbloc.model.static_outcomes / member_margins have not landed yet",
-)
-
-
-@needs_static
 def test_model_search_exhaustive_equals_nsga2(world, lhs_scenarios):
     from techbloc.analysis.search import model_evaluator, search_coalitions
 
@@ -71,7 +58,6 @@ def test_model_search_exhaustive_equals_nsga2(world, lhs_scenarios):
     assert set(exact.front["members"]) == set(moea.front["members"])
 
 
-@needs_static
 def test_model_shapley_efficiency_and_korea(world, lhs_scenarios):
     from techbloc.analysis.shapley import model_game, shapley
     from techbloc.coalitions import Coalition
@@ -87,7 +73,6 @@ def test_model_shapley_efficiency_and_korea(world, lhs_scenarios):
     assert rd.loc["KOR", "value"] > 0.02  # MODEL.md §8.8: Korea ≈ 4% of world R&D
 
 
-@needs_static
 def test_model_stability(world, lhs_scenarios):
     from techbloc.analysis.stability import coalition_stability
 

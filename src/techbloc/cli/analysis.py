@@ -101,7 +101,8 @@ def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
     table = Table(title=title)
     frame = frame.reset_index()
     for column in frame.columns:
-        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+        left = frame[column].dtype == object or str(frame[column].dtype) == "str"
+        table.add_column(str(column), justify="left" if left else "right", overflow="fold")
     for row in frame.itertuples(index=False):
         cells = []
         for value in row:
