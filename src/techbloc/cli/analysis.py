@@ -87,7 +87,8 @@ def _clean(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return _clean(frame.reset_index().to_dict(orient="records"))
+    unnamed = all(name is None for name in frame.index.names)
+    return _clean(frame.reset_index(drop=unnamed).to_dict(orient="records"))
 
 
 def _echo_json(data: Any) -> None:
@@ -99,7 +100,7 @@ def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    frame = frame.reset_index()
+    frame = frame.reset_index(drop=all(name is None for name in frame.index.names))
     for column in frame.columns:
         left = frame[column].dtype == object or str(frame[column].dtype) == "str"
         table.add_column(str(column), justify="left" if left else "right", overflow="fold")
@@ -416,7 +417,12 @@ def shapley(
     if as_json:
         _echo_json({"coalition": coalition, "players": players, "values": _records(table)})
         return
-    _print_table(table.set_index(["outcome", "country"]), f"Shapley values: {coalition}")
+    method_used = ", ".join(sorted(set(table["method"])))
+    _print_table(
+        table.drop(columns=["method"]).set_index(["outcome", "country"]),
+        f"Shapley values over the USA alone: {coalition} ({method_used}, {horizon.value})",
+        digits=3,
+    )
 
 
 def register(app: typer.Typer) -> None:
