@@ -55,7 +55,7 @@ def explore(
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
-    console = Console(stderr=True)
+    console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
     kind = "dask" if scheduler and executor is ExecutorChoice.local else executor.value
@@ -65,8 +65,7 @@ def explore(
         echo=lambda m: console.print(m, highlight=False),
     )
     if summary.status == "already complete":
-        typer.echo(f"{out}: already complete, nothing to do")
-        return
+        return  # run_study said so
     typer.echo(
         f"{out}: {summary.status}; {summary.scenarios_run:,} scenarios × {summary.n_policies} "
         f"policies in {summary.seconds:.1f} s ({summary.experiments_per_second:,.0f} "
@@ -117,6 +116,7 @@ def results(
         typer.echo(json.dumps(summary, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -127,7 +127,7 @@ def results(
         highlight=False,
     )
     policies = summary["policies"]
-    table = Table(title="median [p10, p90] by policy")
+    table = Table(title=escape("median [p10, p90] by policy"))
     table.add_column("outcome")
     for policy in policies:
         table.add_column(policy, justify="right")
@@ -136,7 +136,7 @@ def results(
         cells = []
         for policy in policies:
             s = summary["outcomes"][policy][name]
-            cells.append(f"{s['median']:.4g} [{s['p10']:.3g}, {s['p90']:.3g}]")
+            cells.append(escape(f"{s['median']:.4g} [{s['p10']:.3g}, {s['p90']:.3g}]"))
         table.add_row(name, *cells)
     console.print(table)
 
