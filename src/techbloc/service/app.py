@@ -1,0 +1,549 @@
+"""The techbloc web service: a JSON API (with an OpenAPI spec) and a dashboard page.
+
+Build the application with :func:`create_app` and serve it with any ASGI server::
+
+    uvicorn --factory techbloc.service.app:create_app      # store root: ./out
+    techbloc serve --port 8000 --store-root out           # the same, from the CLI
+
+Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
+
+==========================================  ==============================================
+``GET  /api/countries``                     candidate countries and a few model inputs
+``GET  /api/countries/{iso3}``              every indicator (value, year, source) of one
+``GET  /api/presets``                       coalition presets with their sources
+``GET  /api/parameters``                    the parameter registry, levers and domains
+``POST /api/evaluate``                      median/p10/p90 of each outcome per coalition
+``POST /api/studies``                       start a study (JSON, as the YAML) in background
+``GET  /api/jobs/{id}``                     state and progress of a study run
+``GET  /api/studies/{id}/results``          median/p10/p90 per policy of a finished study
+``GET  /api/studies/{id}/report``           the study's HTML report (written on first call)
+``GET  /``                                  the dashboard (HTML, no external assets)
+==========================================  ==============================================
+
+Errors are JSON ``{"detail": message}``: invalid input (including every
+:class:`techbloc.errors.InputError`) is 422, an unknown country or job 404, a job that is
+not finished 409.
+
+Nothing happens at import: the model, the data and pandas are loaded on first use.
+"""
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from techbloc.errors import Error, InputError, StoreError
+from techbloc.service.jobs import Job, JobManager
+from techbloc.service.schemas import (
+    CountryDetail,
+    CountrySummary,
+    DomainInfo,
+    ErrorResponse,
+    EvaluateRequest,
+    EvaluateResponse,
+    Indicator,
+    JobStatus,
+    LeverInfo,
+    MetricInfo,
+    ParameterInfo,
+    ParametersResponse,
+    PolicyInfo,
+    Preset,
+    Stat,
+    StudyResults,
+)
+
+__all__ = ["MAX_COALITIONS", "create_app"]
+
+#: Most coalitions one ``POST /api/evaluate`` may compare.
+MAX_COALITIONS = 20
+#: Scenario × policy pairs simulated in one call (bounds the memory of an evaluation).
+_PAIRS_PER_CALL = 1000
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    404: {"model": ErrorResponse, "description": "Unknown country or job"},
+}
+_NOT_READY: dict[int | str, dict[str, Any]] = {
+    **_NOT_FOUND,
+    409: {"model": ErrorResponse, "description": "The job has not finished (or failed)"},
+}
+
+
+def _static_dir() -> Path:
+    return Path(str(resources.files("techbloc.service") / "static"))
+
+
+def _number(value: Any) -> float | None:
+    """A JSON-safe float: NaN and infinities become None."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if out == out and abs(out) != float("inf") else None
+
+
+# --------------------------------------------------------------------------------------
+# the application
+# --------------------------------------------------------------------------------------
+def create_app(
+    store_root: Path = Path("out"),
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    store_root : Path
+        Directory for study runs: each job writes its results store (and report) to
+        ``store_root/<job id>``. Created on the first study.
+    executor : {"local", "processes", "dask"}
+        Where study chunks run (``local``: on the service's job thread).
+    workers : int, optional
+        Processes or Dask workers for ``processes`` / ``dask``.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The application; ``app.state.jobs`` is its :class:`~techbloc.service.jobs.JobManager`.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient            # doctest: +SKIP
+    >>> client = TestClient(create_app(Path("out/service")))  # doctest: +SKIP
+    >>> client.get("/api/presets").json()[0]["name"]          # doctest: +SKIP
+    'forging_core'
+    """
+    import techbloc
+
+    jobs = JobManager(Path(store_root), executor=executor, workers=workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="techbloc",
+        version=techbloc.__version__,
+        summary="Design and stress-test technology alliances under deep uncertainty.",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        lifespan=lifespan,
+    )
+    app.state.jobs = jobs
+    app.state.evaluate_lock = threading.Lock()
+    _add_error_handlers(app)
+    _add_data_routes(app)
+    _add_model_routes(app)
+    _add_study_routes(app, jobs)
+    _add_dashboard(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(Error)
+    async def other_error(request: Request, exc: Error) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            loc = [str(part) for part in err.get("loc", ()) if part != "body"]
+            errors.append({"loc": loc, "msg": str(err.get("msg", "")),
+                           "type": str(err.get("type", ""))})
+        message = "; ".join(
+            (".".join(e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in errors
+        )
+        return JSONResponse({"detail": message or "invalid request", "errors": errors},
+                            status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+
+# --------------------------------------------------------------------------------------
+# countries, presets, parameters
+# --------------------------------------------------------------------------------------
+def _add_data_routes(app: FastAPI) -> None:
+    @app.get("/api/countries", response_model=list[CountrySummary], tags=["data"])
+    def list_countries() -> list[CountrySummary]:
+        """The candidate countries (China and Russia included) and a few model inputs."""
+        from techbloc.world import load_world
+
+        world = load_world()
+        inputs = world.model_inputs()
+        names = world.names
+        return [
+            CountrySummary(
+                iso3=code,
+                name=names[code],
+                **{col: _number(inputs.at[code, col]) for col in (
+                    "rd", "gdp", "alignment", "protection_capability", "us_defence_pact")},
+            )
+            for code in world.codes[:-1]
+        ]
+
+    @app.get("/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND,
+             tags=["data"])
+    def country(iso3: str) -> CountryDetail:
+        """Every indicator of one country (value, unit, year, source) and its model inputs.
+
+        ``ROW`` (the rest of the world) is accepted too.
+        """
+        import pandas as pd
+
+        from techbloc.world import load_world
+
+        world = load_world()
+        try:
+            table = world.country(iso3)
+        except InputError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        code = str(table["iso3"].iloc[0]) if len(table) else iso3.strip().upper()
+        indicators = [
+            Indicator(
+                indicator=row.indicator,
+                value=_number(row.value),
+                unit=str(row.unit),
+                year=None if pd.isna(row.year) else int(row.year),
+                source=str(row.source),
+                note=str(row.note),
+            )
+            for row in table.itertuples(index=False)
+        ]
+        inputs = world.model_inputs().loc[code]
+        notes = world.fill_notes
+        notes = notes[notes["iso3"] == code]
+        fill: dict[str, str] = {}
+        for row in notes.itertuples(index=False):
+            fill[row.input] = f"{fill[row.input]}; {row.method}" if row.input in fill \
+                else str(row.method)
+        return CountryDetail(
+            iso3=code,
+            name=world.names[code],
+            indicators=indicators,
+            inputs={col: _number(value) for col, value in inputs.items()},
+            fill_notes=fill,
+        )
+
+    @app.get("/api/presets", response_model=list[Preset], tags=["data"])
+    def list_presets() -> list[Preset]:
+        """The shipped coalition presets, each with its source and how sure that source is."""
+        from techbloc.coalitions import presets
+
+        return [
+            Preset(name=name, members=list(c.members), member_names=list(c.names()),
+                   source=c.source, certainty=c.certainty)
+            for name, c in presets().items()
+        ]
+
+    @app.get("/api/parameters", response_model=ParametersResponse, tags=["data"])
+    def parameters() -> ParametersResponse:
+        """The parameter registry (default, range, unit, mechanism, source), levers, domains."""
+        from dataclasses import asdict
+
+        from techbloc.params import DOMAINS, LEVERS, PARAMETERS
+
+        return ParametersResponse(
+            parameters=[ParameterInfo(**asdict(p)) for p in PARAMETERS],
+            levers=[LeverInfo(**asdict(lever)) for lever in LEVERS],
+            domains=[DomainInfo(**asdict(d)) for d in DOMAINS],
+        )
+
+
+# --------------------------------------------------------------------------------------
+# evaluate
+# --------------------------------------------------------------------------------------
+def _summary(outcomes: Any, policies: list[str]) -> tuple[
+    dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]
+]:
+    """Summarize outcomes per policy, in ``policies`` order.
+
+    Returns
+    -------
+    metrics : dict
+        Description and unit of every outcome.
+    stats : dict
+        policy -> outcome -> median, p10 and p90 across scenarios.
+    backfire : dict
+        policy -> share of scenarios with ``backlash > 0`` (None without ``backlash``).
+    """
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.analysis.robustness import percentiles
+    from techbloc.model.simulate import SCALAR_OUTPUTS
+
+    table = outcome_table(outcomes)
+    names = [n for n in SCALAR_OUTPUTS if n in table.columns]
+    names += [n for n in table.columns if n not in SCALAR_OUTPUTS]
+    metrics = {
+        n: MetricInfo(description=SCALAR_OUTPUTS.get(n, (n, ""))[0],
+                      unit=SCALAR_OUTPUTS.get(n, (n, ""))[1])
+        for n in names
+    }
+    stats = percentiles(table, names, q=(10, 50, 90))
+    result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
+    for (metric, policy), row in stats.iterrows():
+        result.setdefault(str(policy), {})[str(metric)] = Stat(
+            median=_number(row["p50"]), p10=_number(row["p10"]), p90=_number(row["p90"])
+        )
+    backfire: dict[str, float | None] = dict.fromkeys(result)
+    if "backlash" in table.columns:
+        shares = (table["backlash"] > 0).groupby(level="policy").mean()
+        backfire.update({str(k): _number(v) for k, v in shares.items()})
+    return metrics, result, backfire
+
+
+def _coalition_from_preset(text: str) -> Any:
+    from techbloc.coalitions import Coalition, presets
+
+    base = text.strip().split("+")[0]
+    if "+" in text and base in presets():
+        return Coalition.parse(text)
+    return Coalition.from_preset(text.strip())
+
+
+def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
+    """Evaluate the request's coalitions across sampled futures (what the endpoint does).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        Unknown preset or country, out-of-range parameter or lever, bad years.
+    """
+    import pandas as pd
+
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.coalitions import Coalition
+    from techbloc.experiments.design import sample_design
+    from techbloc.model import simulate
+    from techbloc.params import LEVERS, parameter_names, validate_values
+    from techbloc.policies import Policy
+    from techbloc.world import load_world
+
+    began = time.perf_counter()
+    if request.end_year <= request.start_year:
+        raise InputError(
+            f"end_year ({request.end_year}) must be after start_year ({request.start_year})"
+        )
+    count = len(request.presets) + len(request.coalitions)
+    if count > MAX_COALITIONS:
+        raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
+    fixed = validate_values(request.fixed, where="set")
+    coalitions = [_coalition_from_preset(name) for name in request.presets]
+    for i, codes in enumerate(request.coalitions):
+        if not codes:
+            raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
+        coalitions.append(Coalition(tuple(codes)))
+    if not coalitions:
+        coalitions = [Coalition.from_preset("forging_core")]
+    lever = {item.name: item.default for item in LEVERS}
+    policies = [
+        Policy(
+            c,
+            pool_share=lever["pool_share"] if request.pool_share is None else request.pool_share,
+            control_stringency=(lever["control_stringency"] if request.stringency is None
+                                else request.stringency),
+        )
+        for c in coalitions
+    ]
+    labels = [p.label for p in policies]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
+    world = load_world()
+    varied = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
+    design = sample_design("lhs", varied, request.scenarios, request.seed, fixed=fixed)
+    size = max(1, _PAIRS_PER_CALL // len(policies))
+    parts = []
+    for start in range(0, len(design), size):
+        ds = simulate(world, design.iloc[start:start + size], policies,
+                      start_year=request.start_year, end_year=request.end_year,
+                      seed=request.seed, trajectories=False)
+        parts.append(outcome_table(ds))
+    metrics, outcomes, backfire = _summary(pd.concat(parts), labels)
+    return EvaluateResponse(
+        scenarios=request.scenarios,
+        seed=request.seed,
+        years=(request.start_year, request.end_year),
+        fixed=fixed,
+        policies=[PolicyInfo(**p.to_dict()) for p in policies],
+        metrics=metrics,
+        outcomes=outcomes,
+        backfire_share=backfire,
+        seconds=round(time.perf_counter() - began, 3),
+    )
+
+
+def _add_model_routes(app: FastAPI) -> None:
+    @app.post("/api/evaluate", response_model=EvaluateResponse, responses=_ERRORS,
+              tags=["model"])
+    def evaluate(body: EvaluateRequest) -> EvaluateResponse:
+        """Evaluate coalitions across sampled futures (synchronous).
+
+        Samples ``scenarios`` futures by Latin hypercube over every uncertain parameter not
+        in ``set``, simulates each coalition from ``start_year`` to ``end_year`` and returns
+        the median and 10th/90th percentiles of every scalar outcome at the final year. With
+        neither ``presets`` nor ``coalitions``, evaluates ``forging_core``. One evaluation
+        runs at a time.
+        """
+        with app.state.evaluate_lock:
+            return evaluate_request(body)
+
+
+# --------------------------------------------------------------------------------------
+# studies and jobs
+# --------------------------------------------------------------------------------------
+_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
+
+
+def _reject_files(data: Any) -> None:
+    """Studies sent over the API may not name server-side files."""
+    if not isinstance(data, dict):
+        return
+    for section, key in _FILE_KEYS:
+        part = data.get(section)
+        if isinstance(part, dict) and part.get(key):
+            raise InputError(
+                f"study: {section}.{key}: file paths are not accepted over the API (the "
+                "server would read its own files); run `techbloc explore` for such studies"
+            )
+
+
+def _job_status(job: Job) -> JobStatus:
+    return JobStatus(
+        id=job.id, name=job.name, status=job.status, error=job.error,
+        chunks_done=job.chunks_done, chunks_total=job.chunks_total,
+        scenarios_total=job.scenarios_total, progress=job.progress,
+        submitted=job.submitted, started=job.started, finished=job.finished,
+        results_url=f"/api/studies/{job.id}/results",
+        report_url=f"/api/studies/{job.id}/report",
+    )
+
+
+def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
+    def find(job_id: str) -> Job:
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+        return job
+
+    def finished(job_id: str) -> Job:
+        job = find(job_id)
+        if job.status == "failed":
+            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} failed: {job.error}")
+        if job.status != "done":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"job {job_id} is {job.status} ({job.progress:.0%} done); "
+                f"poll /api/jobs/{job_id}",
+            )
+        return job
+
+    @app.post("/api/studies", response_model=JobStatus, status_code=status.HTTP_202_ACCEPTED,
+              responses=_ERRORS, tags=["studies"])
+    def submit_study(study: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        """Start a study in the background (same schema as a study YAML file).
+
+        The study is validated completely first (errors are 422). The answer is the job's
+        state; poll ``GET /api/jobs/{id}`` until ``done``, then read
+        ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
+        not name files (``world.overrides``, ``world.presets``, ``design.table``).
+        """
+        from techbloc.experiments.study import Study
+
+        _reject_files(study)
+        spec = Study.from_dict(study, source="study")
+        job = jobs.submit(spec)
+        body = _job_status(job).model_dump(mode="json")
+        return JSONResponse(body, status.HTTP_202_ACCEPTED,
+                            headers={"Location": f"/api/jobs/{job.id}"})
+
+    @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=_NOT_FOUND,
+             tags=["studies"])
+    def job_status(job_id: str) -> JobStatus:
+        """State of a study run: queued, running, done or failed (with the error)."""
+        return _job_status(find(job_id))
+
+    @app.get("/api/studies/{job_id}/results", response_model=StudyResults,
+             responses=_NOT_READY, tags=["studies"])
+    def study_results(job_id: str) -> StudyResults:
+        """Median and 10th/90th percentiles of every scalar outcome per policy."""
+        from techbloc.experiments.store import ResultsStore
+
+        job = finished(job_id)
+        with ResultsStore.open(jobs.directory(job_id)) as store:
+            manifest = store.manifest
+            outcomes = store.outcomes()
+            policies = store.policies
+        metrics, table, backfire = _summary(outcomes, policies)
+        return StudyResults(
+            id=job.id, name=job.name, study_hash=str(manifest["study_hash"]),
+            version=str(manifest["version"]), seed=int(manifest["seed"]),
+            n_scenarios=int(manifest["n_scenarios"]),
+            scenarios_done=int(manifest["scenarios_done"]),
+            complete=bool(manifest["complete"]), policies=policies,
+            metrics=metrics, outcomes=table, backfire_share=backfire,
+        )
+
+    @app.get("/api/studies/{job_id}/report", response_class=HTMLResponse,
+             responses={**_NOT_READY, 200: {"content": {"text/html": {}},
+                                            "description": "Self-contained HTML report"}},
+             tags=["studies"])
+    def study_report(job_id: str) -> FileResponse:
+        """The study's self-contained HTML report (written on the first request)."""
+        finished(job_id)
+        return FileResponse(jobs.report(job_id), media_type="text/html")
+
+
+# --------------------------------------------------------------------------------------
+# dashboard and OpenAPI
+# --------------------------------------------------------------------------------------
+def _add_dashboard(app: FastAPI) -> None:
+    static = _static_dir()
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/", response_class=HTMLResponse, tags=["dashboard"])
+    def dashboard() -> FileResponse:
+        """The dashboard: pick coalitions, move levers, run, read the results."""
+        return FileResponse(static / "index.html", media_type="text/html")
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's spec, with the study schema (``techbloc.experiments.study.Study``) typed."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from techbloc.experiments.study import Study
+
+    spec = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                       description=app.description, routes=app.routes)
+    study = Study.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(study.pop("$defs", {}))
+    schemas["Study"] = study
+    body = spec["paths"]["/api/studies"]["post"]["requestBody"]
+    body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Study"}
+    app.openapi_schema = json.loads(json.dumps(spec))
+    return app.openapi_schema

@@ -1,0 +1,253 @@
+"""Background study runs for the web service.
+
+A :class:`JobManager` runs submitted studies one after the other on a worker thread, each
+into its own results store ``<root>/<job id>``. It tracks each job's state (queued, running,
+done, failed), its error message and its progress (chunks stored out of chunks planned),
+and writes the state to ``<root>/<job id>/job.json`` so that finished jobs survive a
+restart of the server. A job still unfinished when the server stopped is reported as
+failed; its finished chunks stay in the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from techbloc.experiments.executors import Executor
+    from techbloc.experiments.study import Study
+
+__all__ = ["JOB_FILE", "Job", "JobCancelledError", "JobManager"]
+
+#: Name of the job state file inside a job's directory.
+JOB_FILE = "job.json"
+
+JobState = Literal["queued", "running", "done", "failed"]
+_ID = re.compile(r"^[0-9a-f]{12}$")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    """One submitted study and its state.
+
+    Attributes
+    ----------
+    id : str
+        Twelve hexadecimal digits; also the name of the job's store directory.
+    name : str
+        The study's name.
+    study : dict
+        The validated study (``Study.to_dict()``).
+    status : {"queued", "running", "done", "failed"}
+    error : str, optional
+        Why the job failed.
+    chunks_done, chunks_total : int
+        Chunks stored so far, of those planned (``chunks_total`` is known once running).
+    scenarios_total : int, optional
+    submitted, started, finished : str
+        ISO 8601 times (UTC).
+    """
+
+    id: str
+    name: str
+    study: dict[str, Any]
+    status: JobState = "queued"
+    error: str | None = None
+    chunks_done: int = 0
+    chunks_total: int | None = None
+    scenarios_total: int | None = None
+    submitted: str = field(default_factory=_now)
+    started: str | None = None
+    finished: str | None = None
+
+    @property
+    def progress(self) -> float:
+        """Share of planned chunks stored (1 when done)."""
+        if self.status == "done":
+            return 1.0
+        if not self.chunks_total:
+            return 0.0
+        return min(1.0, self.chunks_done / self.chunks_total)
+
+
+class JobCancelledError(Exception):
+    """Raised inside a running job when the service shuts down (caught by the job thread)."""
+
+
+def _counting(inner: Executor, on_chunk: Callable[[], None], stop: threading.Event) -> Executor:
+    """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
+
+    When ``stop`` is set, the next request for a result raises :class:`JobCancelledError`, so
+    the runner closes its store with every finished chunk kept.
+    """
+    from techbloc.experiments.executors import Executor
+
+    class CountingExecutor(Executor):
+        workers = inner.workers
+        description = inner.description
+
+        def __enter__(self) -> Executor:
+            inner.__enter__()
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            inner.__exit__(*exc)
+
+        def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+            for result in inner.imap_unordered(fn, items):
+                yield result
+                # resumed when the runner asks for the next result: this one is stored
+                on_chunk()
+                if stop.is_set():
+                    raise JobCancelledError("the service stopped")
+
+    return CountingExecutor()
+
+
+class JobManager:
+    """Run studies in the background, one at a time, into ``root/<job id>``.
+
+    Parameters
+    ----------
+    root : Path
+        Directory holding one results store per job.
+    executor : {"local", "processes", "dask"}
+        Where each study's chunks run (``local``: on the job thread).
+    workers : int, optional
+        Processes or Dask workers for ``processes`` / ``dask``.
+    """
+
+    def __init__(
+        self, root: Path, executor: str = "local", workers: int | None = None
+    ) -> None:
+        self.root = Path(root)
+        self.executor = executor
+        self.workers = workers
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._report_lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- submitting ----------------------------------------------------------------------
+    def submit(self, study: Study) -> Job:
+        """Queue ``study`` and return its job (state ``queued``)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        job = Job(id=uuid.uuid4().hex[:12], name=study.name, study=study.to_dict(),
+                  scenarios_total=study.n_scenarios)
+        self.directory(job.id).mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._save(job)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techbloc-job")
+            self._pool.submit(self._run, job.id, study)
+        return job
+
+    def _run(self, job_id: str, study: Study) -> None:
+        from techbloc.errors import Error
+        from techbloc.experiments.executors import make_executor
+        from techbloc.experiments.runner import default_chunk_size, plan_chunks, run_study
+
+        try:
+            engine = make_executor(self.executor, workers=self.workers)  # type: ignore[arg-type]
+            size = default_chunk_size(study.n_scenarios, len(study.policies), engine.workers,
+                                      study.outputs.trajectories)
+            total = len(plan_chunks(study.n_scenarios, [], size))
+            self._update(job_id, status="running", started=_now(), chunks_total=total)
+            run_study(study, self.directory(job_id),
+                      executor=_counting(engine, lambda: self._advance(job_id), self._stop),
+                      chunk_size=size)
+        except JobCancelledError:
+            self._update(job_id, status="failed", finished=_now(),
+                         error="cancelled: the service stopped; finished chunks are kept")
+        except Error as exc:
+            self._update(job_id, status="failed", error=str(exc), finished=_now())
+        except Exception as exc:  # report anything else too: the thread must not die silently
+            self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}",
+                         finished=_now())
+        else:
+            self._update(job_id, status="done", finished=_now())
+
+    def _advance(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs[job_id].chunks_done += 1
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            for key, value in changes.items():
+                setattr(job, key, value)
+            self._save(job)
+
+    def _save(self, job: Job) -> None:
+        path = self.directory(job.id) / JOB_FILE
+        temp = path.with_name(f".{JOB_FILE}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(asdict(job), indent=2), encoding="utf-8")
+        os.replace(temp, path)
+
+    # -- reading -------------------------------------------------------------------------
+    def directory(self, job_id: str) -> Path:
+        """The results store directory of job ``job_id``."""
+        return self.root / job_id
+
+    def get(self, job_id: str) -> Job | None:
+        """The job called ``job_id`` (from memory, else from its ``job.json``), or None."""
+        if not _ID.match(job_id):
+            return None
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                return Job(**asdict(job))
+        path = self.directory(job_id) / JOB_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            job = Job(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        if job.status in ("queued", "running"):
+            job.status = "failed"
+            job.error = ("the server stopped before this job finished; its finished chunks "
+                         "are kept: submit the study again to run it")
+        return job
+
+    def report(self, job_id: str) -> Path:
+        """The job's HTML report, written by :func:`techbloc.report.write_report` if needed."""
+        from techbloc.report import write_report
+
+        path = self.directory(job_id) / "report.html"
+        with self._report_lock:
+            if not path.is_file():
+                write_report(self.directory(job_id), path)
+        return path
+
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop: queued jobs are cancelled, a running one stops after its current chunk."""
+        self._stop.set()
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
+        with self._lock:
+            queued = [job.id for job in self._jobs.values() if job.status == "queued"]
+        for job_id in queued:
+            self._update(job_id, status="failed", finished=_now(),
+                         error="cancelled: the service stopped before the job started")
