@@ -158,7 +158,7 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return JSONResponse({"detail": str(exc)}, 422)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
@@ -179,7 +179,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             (".".join(e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in errors
         )
         return JSONResponse({"detail": message or "invalid request", "errors": errors},
-                            status.HTTP_422_UNPROCESSABLE_ENTITY)
+                            422)
 
 
 # --------------------------------------------------------------------------------------
