@@ -62,7 +62,7 @@ from techbloc.service.schemas import (
     StudyResults,
 )
 
-__all__ = ["MAX_COALITIONS", "create_app"]
+__all__ = ["MAX_COALITIONS", "create_app", "evaluate_request"]
 
 #: Most coalitions one ``POST /api/evaluate`` may compare.
 MAX_COALITIONS = 20

@@ -222,7 +222,7 @@ function chart(spec, result) {
   const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values));
   const lo = ticks[0], hi = ticks[ticks.length - 1];
 
-  const labelW = 118, valueW = 50, width = 360, rowH = 24, top = 6, axisH = 16;
+  const labelW = 134, valueW = 46, width = 360, rowH = 24, top = 6, axisH = 16;
   const plotW = width - labelW - valueW - 8;
   const height = top + rows.length * rowH + axisH;
   const x = (v) => labelW + ((v - lo) / (hi - lo)) * plotW;
