@@ -8,6 +8,7 @@ command line stays one Typer application while the modules stay small:
 - :mod:`techbloc.cli.studies`: ``techbloc explore / results / export``
 - :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity / optimize``
 - :mod:`techbloc.cli.report`: ``techbloc report``
+- :mod:`techbloc.cli.service`: ``techbloc serve`` (JSON API and dashboard)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report")
+_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report", "service")
 _registered = False
 
 
