@@ -50,6 +50,8 @@ __all__ = ["ChunkResult", "ResultsStore"]
 
 DB_NAME = "results.duckdb"
 ARRAYS_DIR = "arrays"
+#: DuckDB buffer pool of the writing connection.
+WRITER_MEMORY_LIMIT = "256MB"
 
 
 @dataclass
@@ -167,6 +169,9 @@ class ResultsStore:
         path = directory / DB_NAME
         existed = path.is_file()
         store = cls(directory, _connect(path, read_only=False), writable=True)
+        # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded by
+        # the chunks in flight rather than by the study's size
+        store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         try:
             if existed and store._has_table("manifest"):
                 store._check_same(study)
