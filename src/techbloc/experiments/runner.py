@@ -317,13 +317,13 @@ def run_study(
     policies = study.check_world(world)
     n_scenarios = study.n_scenarios
     out = Path(out)
+    if isinstance(executor, Executor):
+        engine = executor
+    else:
+        engine = make_executor(executor, workers=workers, scheduler=scheduler)
     with ResultsStore.create(out, study, fresh=fresh) as store:
         done = store.done_ranges()
         skipped = len(done)
-        if isinstance(executor, Executor):
-            engine = executor
-        else:
-            engine = make_executor(executor, workers=workers, scheduler=scheduler)
         size = chunk_size or default_chunk_size(
             n_scenarios, len(policies), engine.workers, study.outputs.trajectories
         )
