@@ -101,6 +101,23 @@ def _mean_stringency(target_mean: np.ndarray, least_will: np.ndarray) -> np.ndar
     return target_mean * least_will
 
 
+def _value_change(
+    knowledge_gain: np.ndarray,
+    trade: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+) -> np.ndarray:
+    """``b ΔK - Δtrade cost - friction_scale Σ f + security_value Cred threat``, (S, P, N)."""
+    return (
+        values["payoff_scale"][:, None, None] * knowledge_gain
+        - trade
+        - values["friction_scale"][:, None, None] * friction_sum
+        + values["security_value"][:, None, None] * credibility[:, None, None] * threat
+    )
+
+
 def membership_margin(
     knowledge_gain: np.ndarray,
     target_mean: np.ndarray,
@@ -154,13 +171,7 @@ def membership_margin(
     trade = values["trade_cost"][:, None, None] * dependence * (
         s_with - reach[:, None, None] * s_without
     )
-    security = values["security_value"][:, None, None] * credibility[:, None, None] * threat
-    margin = (
-        values["payoff_scale"][:, None, None] * knowledge_gain
-        - trade
-        - values["friction_scale"][:, None, None] * friction_sum
-        + security
-    )
+    margin = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, margin, np.nan)
 
 
@@ -210,11 +221,5 @@ def joining_gain(
         _mean_stringency(target_mean[..., None], joined)
         - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
     )
-    security = values["security_value"][:, None, None] * credibility[:, None, None] * threat
-    gain = (
-        values["payoff_scale"][:, None, None] * knowledge_gain
-        - trade
-        - values["friction_scale"][:, None, None] * friction_sum
-        + security
-    )
+    gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, np.nan, gain)
