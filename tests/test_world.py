@@ -276,3 +276,15 @@ def test_dataerror_is_techbloc_error():
     from techbloc.errors import Error
 
     assert issubclass(DataError, Error)
+
+
+def test_world_pickles_with_its_overrides():
+    import pickle
+
+    from techbloc.world import load_world
+
+    world = load_world().with_overrides({"values": {"KOR": {"hedging": 0.9}}})
+    copy = pickle.loads(pickle.dumps(world))
+    assert copy.codes == world.codes
+    assert copy.model_inputs().equals(world.model_inputs())
+    assert copy.model_inputs().loc["KOR", "hedging"] == 0.9

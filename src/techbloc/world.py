@@ -295,6 +295,10 @@ class World:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("World is immutable; use World.with_overrides(...)")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its parts, so a World can be sent to worker processes (Dask, pools)
+        return (World, (self._parts, self._input_overrides, self._origin))
+
     def __repr__(self) -> str:
         return f"World({len(self._codes) - 1} countries + ROW, from {self._origin})"
 
