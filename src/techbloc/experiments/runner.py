@@ -208,8 +208,9 @@ class ChunkEvaluator:
     study : Study
         The study (years, seed, outputs, and how to load its world).
     world : World, optional
-        The study's world, if already loaded. It is not pickled: a worker process reloads it
-        from the study (bundled data plus the study's override files) on its first chunk.
+        The study's world, if already loaded; it travels with the evaluator to worker
+        processes, so override files need not exist on remote workers. If None, it is
+        loaded from the study on the first chunk.
     policies : list of Policy, optional
         Default: built from the study.
     simulate : callable, optional
@@ -228,11 +229,6 @@ class ChunkEvaluator:
         self.world = world
         self.policies = list(policies) if policies is not None else study.build_policies()
         self.simulate = simulate
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["world"] = None
-        return state
 
     def __call__(self, task: ChunkTask) -> ChunkResult:
         simulate = self.simulate
