@@ -345,64 +345,70 @@ def run_model(
             inputs.threat, credibility[:, t], v,
         )
 
-        # outputs
-        n_members = m.sum(axis=-1)
+        # state accumulated for the outputs
         alliance_rd = (national_rd * m).sum(axis=-1)
         cumulative_absorbed += absorbed.sum(axis=-1)
         cumulative_rd += alliance_rd
-        realized = np.minimum(knowledge, know_how)
-        country_k = knowledge.sum(axis=2)
-        record("alliance_rd_share", t, alliance_rd / (national_rd.sum(axis=-1) + row_rd[t]))
-        record("alliance_knowledge_share", t, (country_k * m).sum(-1) / country_k.sum(-1))
-        gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
-        gap_m = np.log(realized[..., u] / np.maximum(realized[..., c], 1e-12))
-        record("gap_knowledge_by_domain", t, gap_k)
-        record("gap_capability_by_domain", t, gap_m)
-        record("gap_knowledge", t, gap_k.mean(axis=-1))
-        record("gap_capability", t, gap_m.mean(axis=-1))
-        record("leakage_exposed", t, exposed.sum(axis=-1) / alliance_rd)
-        record("leakage_absorbed", t, absorbed.sum(axis=-1) / alliance_rd)
-        record("leakage_cumulative", t, cumulative_absorbed / cumulative_rd)
-        record("achieved_stringency", t, stringency.mean(axis=-1))
-        record("pool_leak_rate", t, pool_leak)
-        record("exclusion", t, exclusion.mean(axis=-1))
-        member_margins = np.where(m, margin_now, np.nan)
-        non_us = m.copy()
-        non_us[..., u] = False
-        record("cohesion", t, ((margin_now >= 0) & m).sum(axis=-1) / n_members)
-        lowest = np.where(non_us, margin_now, np.inf).min(axis=-1)
-        record("min_margin", t, np.where(np.isfinite(lowest), lowest, np.nan))
-        record("internally_stable", t, (~((margin_now < 0) & m).any(axis=-1)).astype(float))
-        record("china_self_sufficiency_by_domain", t, self_sufficiency)
-        record("china_self_sufficiency", t, self_sufficiency.mean(axis=-1))
-        record("china_knowledge", t, china_k.sum(axis=-1))
-        record("china_capability", t, realized[..., c].sum(axis=-1))
-        record("china_knowledge_without_exclusion", t, twin_k.sum(axis=-1))
-        record("backlash", t, np.log(china_k.sum(axis=-1) / twin_k.sum(axis=-1)))
-        cost = v["trade_cost"][:, None, None] * stringency.mean(axis=-1)[..., None] * (
-            inputs.dependence
-        )
-        record("control_cost", t, (cost * m).sum(axis=-1) / n_members)
-        record("members_remaining", t, n_members.astype(float))
-
-        domestic, foreign = log_tfp_terms(knowledge, frontier, access_, c)
         if t == 0:
-            domestic0, foreign0 = domestic, foreign
-        tfp = np.exp(v["beta_domestic"][:, None, None] * (domestic - domestic0)
-                     + v["beta_foreign"][:, None, None] * (foreign - foreign0))
-        gdp = output * tfp
-        economic, military = power_components(gdp, population, realized, military_weight)
-        coalition_pop = (m & known_pop) * np.where(known_pop, population, 0.0)
-        coalition_gdp = (gdp * (m & known_pop)).sum(axis=-1)
-        coalition_economic = coalition_gdp**2 / coalition_pop.sum(axis=-1)
-        coalition_military = (military * m).sum(axis=-1)
-        # composite power: geometric mean of the two components (normalising each by the
-        # US at the start year cancels in the ratios reported here)
-        china_power = np.sqrt(economic[..., c] * military[..., c])
-        us_power = np.sqrt(economic[..., u] * military[..., u])
-        coalition_power = np.sqrt(coalition_economic * coalition_military)
-        record("power_ratio_china_us", t, china_power / us_power)
-        record("power_ratio_china_coalition", t, china_power / coalition_power)
+            domestic0, foreign0 = log_tfp_terms(knowledge, frontier, access_, c)
+
+        # outputs: every year with trajectories, otherwise only the final year
+        if trajectories or t == T - 1:
+            n_members = m.sum(axis=-1)
+            realized = np.minimum(knowledge, know_how)
+            country_k = knowledge.sum(axis=2)
+            record("alliance_rd_share", t, alliance_rd / (national_rd.sum(axis=-1) + row_rd[t]))
+            record("alliance_knowledge_share", t, (country_k * m).sum(-1) / country_k.sum(-1))
+            gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
+            gap_m = np.log(realized[..., u] / np.maximum(realized[..., c], 1e-12))
+            record("gap_knowledge_by_domain", t, gap_k)
+            record("gap_capability_by_domain", t, gap_m)
+            record("gap_knowledge", t, gap_k.mean(axis=-1))
+            record("gap_capability", t, gap_m.mean(axis=-1))
+            record("leakage_exposed", t, exposed.sum(axis=-1) / alliance_rd)
+            record("leakage_absorbed", t, absorbed.sum(axis=-1) / alliance_rd)
+            record("leakage_cumulative", t, cumulative_absorbed / cumulative_rd)
+            record("achieved_stringency", t, stringency.mean(axis=-1))
+            record("pool_leak_rate", t, pool_leak)
+            record("exclusion", t, exclusion.mean(axis=-1))
+            member_margins = np.where(m, margin_now, np.nan)
+            non_us = m.copy()
+            non_us[..., u] = False
+            record("cohesion", t, ((margin_now >= 0) & m).sum(axis=-1) / n_members)
+            lowest = np.where(non_us, margin_now, np.inf).min(axis=-1)
+            record("min_margin", t, np.where(np.isfinite(lowest), lowest, np.nan))
+            record("internally_stable", t, (~((margin_now < 0) & m).any(axis=-1)).astype(float))
+            record("china_self_sufficiency_by_domain", t, self_sufficiency)
+            record("china_self_sufficiency", t, self_sufficiency.mean(axis=-1))
+            record("china_knowledge", t, china_k.sum(axis=-1))
+            record("china_capability", t, realized[..., c].sum(axis=-1))
+            record("china_knowledge_without_exclusion", t, twin_k.sum(axis=-1))
+            record("backlash", t, np.log(china_k.sum(axis=-1) / twin_k.sum(axis=-1)))
+            cost = v["trade_cost"][:, None, None] * stringency.mean(axis=-1)[..., None] * (
+                inputs.dependence
+            )
+            record("control_cost", t, (cost * m).sum(axis=-1) / n_members)
+            record("members_remaining", t, n_members.astype(float))
+
+            domestic, foreign = (
+                (domestic0, foreign0) if t == 0
+                else log_tfp_terms(knowledge, frontier, access_, c)
+            )
+            tfp = np.exp(v["beta_domestic"][:, None, None] * (domestic - domestic0)
+                         + v["beta_foreign"][:, None, None] * (foreign - foreign0))
+            gdp = output * tfp
+            economic, military = power_components(gdp, population, realized, military_weight)
+            coalition_pop = (m & known_pop) * np.where(known_pop, population, 0.0)
+            coalition_gdp = (gdp * (m & known_pop)).sum(axis=-1)
+            coalition_economic = coalition_gdp**2 / coalition_pop.sum(axis=-1)
+            coalition_military = (military * m).sum(axis=-1)
+            # composite power: geometric mean of the two components (normalising each by the
+            # US at the start year cancels in the ratios reported here)
+            china_power = np.sqrt(economic[..., c] * military[..., c])
+            us_power = np.sqrt(economic[..., u] * military[..., u])
+            coalition_power = np.sqrt(coalition_economic * coalition_military)
+            record("power_ratio_china_us", t, china_power / us_power)
+            record("power_ratio_china_coalition", t, china_power / coalition_power)
 
         if t == T - 1 and not external_stability:
             end["margin"] = member_margins
