@@ -12,10 +12,13 @@ import numpy as np
 __all__ = [
     "access",
     "achieved_stringency",
+    "control_binding",
     "control_coverage",
     "exposed_knowledge",
+    "exposure",
     "national_leak_rate",
     "pool_leak_rate",
+    "stock_exposure",
 ]
 
 
@@ -55,8 +58,23 @@ def control_coverage(
     -------
     ndarray, shape (S, P, D, N)
     """
-    binding = np.where(members, 1.0, reach[:, None, None]) * protection
-    return stringency[..., None] * binding[:, :, None, :]
+    return stringency[..., None] * control_binding(protection, members, reach)[:, :, None, :]
+
+
+def control_binding(protection: np.ndarray, members: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """``p_j (m_j + (1 - m_j) extraterritorial_reach)``: coverage per unit of stringency.
+
+    Parameters
+    ----------
+    protection : ndarray, shape (S, P, N)
+    members : ndarray of bool, shape (S, P, N)
+    reach : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+    """
+    return np.where(members, 1.0, reach[:, None, None]) * protection
 
 
 def access(
@@ -137,7 +155,22 @@ def exposed_knowledge(
     -------
     ndarray, shape (S, P, D)
     """
-    national = (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(axis=-1)
-    return stock_leak_share[:, None, None] * national + (
-        pool_leak * theta[:, None]
-    )[..., None] * pool
+    return exposure(
+        stock_exposure(leak, knowledge, holders), stock_leak_share, pool_leak, theta, pool
+    )
+
+
+def stock_exposure(leak: np.ndarray, knowledge: np.ndarray, holders: np.ndarray) -> np.ndarray:
+    """``Σ_j l_j K[j,k]`` over holders ``j``, shape (S, P, D) (see :func:`exposed_knowledge`)."""
+    return (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(axis=-1)
+
+
+def exposure(
+    stock: np.ndarray,
+    stock_leak_share: np.ndarray,
+    pool_leak: np.ndarray,
+    theta: np.ndarray,
+    pool: np.ndarray,
+) -> np.ndarray:
+    """``Λ_k`` from the stock term of :func:`stock_exposure` and the pool, shape (S, P, D)."""
+    return stock_leak_share[:, None, None] * stock + (pool_leak * theta[:, None])[..., None] * pool

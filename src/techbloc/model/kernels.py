@@ -1,12 +1,21 @@
-"""Compiled kernel for the hottest step of the engine, diffusion (optional numba).
+"""Compiled kernels for the engine's hottest steps (optional numba).
 
-:func:`diffusion_gap_sums` computes exactly what the numpy reference in
-:mod:`~techbloc.model.knowledge` computes (sort, suffix sums, unsort), row by row in one
-pass over memory and in parallel over scenarios. It is used when numba is installed
-(``pip install techbloc[fast]``, which ``make`` installs); otherwise the numpy reference
-runs. Tests check that both paths agree to floating-point rounding. (A kernel for China's
-access was tried and was slower than numpy: its cost is two powers per element, which
-numpy already evaluates in one pass.)
+:func:`domain_flows` computes what :func:`techbloc.model.flows.domain_flows_reference`
+computes with numpy (China's access, the pool, diffusion, the stock term of leakage,
+frontier and leader, sums over domains, next year's knowledge and know-how) in one pass
+over memory per scenario and policy, in parallel over scenarios for big batches.
+Diffusion sorts each row's knowledge intensity by insertion, warm-started from the
+previous year's order (orders change little between years), with ties broken by country
+index as a stable sort would; openness ``(1 - c)^r`` is evaluated once per country when
+consecutive domains share the achieved stringency.
+
+:func:`diffusion_gap_sums` computes what the numpy reference in
+:mod:`~techbloc.model.knowledge` computes (sort, suffix sums, unsort), row by row.
+
+The kernels are used when numba is installed (``pip install techbloc[fast]``, which
+``make`` installs) unless the environment sets ``TECHBLOC_NUMBA=0``; otherwise the numpy
+references run. Tests check that both paths agree to floating-point rounding. Numba is
+imported only when a kernel is first needed, and compiled kernels are cached on disk.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import os
 
 import numpy as np
 
-__all__ = ["compiled", "diffusion_gap_sums"]
+__all__ = ["compiled", "diffusion_gap_sums", "domain_flows"]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
@@ -25,7 +34,7 @@ _PARALLEL_ROWS = 4096
 
 
 @functools.cache
-def _kernels():  # returns the compiled function or None
+def _kernels():  # returns the compiled functions by name, or None
     if not _ENABLED:
         return None
     try:
@@ -59,9 +68,139 @@ def _kernels():  # returns the compiled function or None
                         member[s, p, d, j] = acc_mwk - k * acc_mw
         return total, member
 
-    serial = numba.njit(cache=True)(gap_sums)
-    parallel = numba.njit(parallel=True, cache=True)(gap_sums)
-    return serial, parallel
+    def flows(  # pragma: no cover - compiled
+        knowledge, know_how, national_rd, mix, members, share, boost, stringency, binding,
+        holders, eta, r, leak, theta, absorptive, output, size, scale, rate, allied,
+        retention, learning_rate, complexity, experience, military_weight, china, update,
+        outputs, order, access, frontier, leader, exposure, pool, contribution_sum,
+        gain_sum, bonus_sum, rd_sum, country_k, military, new_k, new_i,
+    ):
+        s_len, p_len, d_len, n = knowledge.shape
+        for s in numba.prange(s_len):
+            openness = np.empty(n)
+            weight = np.empty(n)
+            kappa = np.empty(n)
+            inverse_r = 1.0 / r[s]
+            for p in range(p_len):
+                for j in range(n):
+                    contribution_sum[s, p, j] = 0.0
+                    gain_sum[s, p, j] = 0.0
+                    bonus_sum[s, p, j] = 0.0
+                    rd_sum[s, p, j] = 0.0
+                    if outputs:
+                        country_k[s, p, j] = 0.0
+                        military[s, p, j] = 0.0
+                have_openness = False
+                last_stringency = 0.0
+                for d in range(d_len):
+                    # E4 openness (1 - c)^r, c = s*_k binding_j: reused across equal s*_k
+                    strict = stringency[s, p, d]
+                    if not have_openness or strict != last_stringency:
+                        for j in range(n):
+                            o = 1.0 - strict * binding[s, p, j]
+                            o = min(max(o, 0.0), 1.0)
+                            openness[j] = o ** r[s]
+                        have_openness = True
+                        last_stringency = strict
+                    # pass 1: access weights, frontier, leader, stock exposure, pool
+                    total_w = 0.0
+                    k_sum = 0.0
+                    lead = -np.inf
+                    exposed = 0.0
+                    contributed = 0.0
+                    for j in range(n):
+                        k = knowledge[s, p, d, j]
+                        k_sum += k
+                        if holders[j]:
+                            w = max(k, 0.0) ** eta[s]
+                            held = k
+                            exposed += k * leak[s, p, j]
+                        else:
+                            w = 0.0
+                            held = 0.0
+                        weight[j] = w
+                        total_w += w
+                        if held > lead:
+                            lead = held
+                        contributed += national_rd[s, p, j] * mix[s, d, j] * share[s, p, j]
+                        kappa[j] = k / output[j]
+                    if not total_w > 0:
+                        total_w = 1.0
+                    mean = 0.0
+                    for j in range(n):
+                        mean += weight[j] / total_w * openness[j]
+                    access[s, p, d] = mean**inverse_r
+                    frontier[s, p, d] = k_sum - knowledge[s, p, d, china]
+                    leader[s, p, d] = lead
+                    exposure[s, p, d] = exposed
+                    pooled = contributed * boost[s, p]
+                    pool[s, p, d] = pooled
+                    # E3: insertion sort from last year's order, ties by index (stable)
+                    row = order[s, p, d]
+                    for i in range(1, n):
+                        x = row[i]
+                        kx = kappa[x]
+                        q = i - 1
+                        while q >= 0:
+                            y = row[q]
+                            ky = kappa[y]
+                            if ky > kx or (ky == kx and y > x):
+                                row[q + 1] = y
+                                q -= 1
+                            else:
+                                break
+                        row[q + 1] = x
+                    # pass 2, from the most knowledge-intensive down: suffix sums
+                    acc_w = 0.0
+                    acc_wk = 0.0
+                    acc_mw = 0.0
+                    acc_mwk = 0.0
+                    learning = learning_rate[s] / (1.0 + complexity[s, d])
+                    for rank in range(n - 1, -1, -1):
+                        j = row[rank]
+                        kj = kappa[j]
+                        w = size[j]
+                        acc_w += w
+                        acc_wk += w * kj
+                        member = 1.0 if members[s, p, j] else 0.0
+                        if members[s, p, j]:
+                            acc_mw += w
+                            acc_mwk += w * kj
+                        total_gap = acc_wk - kj * acc_w
+                        member_gap = acc_mwk - kj * acc_mw
+                        sc = rate[s] * scale[j]
+                        bonus = sc * allied[s] * member * member_gap
+                        inflow = sc * total_gap + bonus
+                        # E2: the pool
+                        rd = national_rd[s, p, j] * mix[s, d, j]
+                        contribution = rd * share[s, p, j]
+                        own = rd - contribution
+                        gain = min(pooled, absorptive[s] * own) * (theta[s] * member)
+                        contribution_sum[s, p, j] += contribution
+                        gain_sum[s, p, j] += gain
+                        bonus_sum[s, p, j] += bonus
+                        rd_sum[s, p, j] += rd
+                        k = knowledge[s, p, d, j]
+                        i_ = know_how[s, p, d, j]
+                        if outputs:
+                            country_k[s, p, j] += k
+                            military[s, p, j] += min(k, i_) * military_weight[d]
+                        if update:
+                            new_k[s, p, d, j] = (
+                                retention[s, d] * k + theta[s] * own + gain + inflow
+                            )
+                            new_i[s, p, d, j] = i_ + learning * experience[j] * (k - i_)
+
+    return {
+        "gap_sums": (
+            numba.njit(cache=True)(gap_sums),
+            numba.njit(parallel=True, cache=True)(gap_sums),
+        ),
+        "flows": (
+            numba.njit(cache=True)(flows),
+            numba.njit(parallel=True, cache=True)(flows),
+        ),
+    }
 
 
 def compiled() -> bool:
@@ -81,9 +220,25 @@ def diffusion_gap_sums(
         return None
     # threads pay off only on big batches; small ones (a single scenario) run serially
     rows = intensity.size // max(intensity.shape[-1], 1)
-    kernel = kernels[1] if rows >= _PARALLEL_ROWS else kernels[0]
+    kernel = kernels["gap_sums"][1 if rows >= _PARALLEL_ROWS else 0]
     return kernel(
         np.ascontiguousarray(intensity, dtype=np.float64),
         np.ascontiguousarray(size, dtype=np.float64),
         np.ascontiguousarray(members, dtype=np.bool_),
     )
+
+
+def domain_flows(*args) -> bool:
+    """Run the compiled :func:`techbloc.model.flows.domain_flows` kernel, or return False.
+
+    Arguments are contiguous arrays in the kernel's order (see
+    :func:`techbloc.model.flows.domain_flows`, which builds them); outputs are written
+    into the arrays passed last. Returns False (writing nothing) when numba is unavailable.
+    """
+    kernels = _kernels()
+    if kernels is None:
+        return False
+    knowledge = args[0]
+    rows = knowledge.size // max(knowledge.shape[-1], 1)
+    kernels["flows"][1 if rows >= _PARALLEL_ROWS else 0](*args)
+    return True

@@ -13,9 +13,12 @@ from techbloc.model.kernels import diffusion_gap_sums
 
 __all__ = [
     "diffusion_inflow",
+    "diffusion_scale",
     "initial_stocks",
     "know_how_step",
+    "pool_boost",
     "pool_flows",
+    "pool_shares",
 ]
 
 
@@ -82,16 +85,34 @@ def pool_flows(
     gain : ndarray, shape (S, P, D, N)
         Knowledge each member draws from the pool, ``θ min(P_k, multiple · R_own)``.
     """
-    share = members * pool_share[None, :, None]
-    share[:, :, usa] *= us_factor[:, None]
+    share = pool_shares(members, pool_share, us_factor, usa)
     contribution = rd * share[:, :, None, :]
     own_rd = rd - contribution
-    n_members = members.sum(axis=-1)
-    boost = 1.0 + synergy[:, None] * (n_members - 1) / np.maximum(n_members, 1)
-    pool = contribution.sum(axis=-1) * boost[:, :, None]
+    pool = contribution.sum(axis=-1) * pool_boost(members, synergy)[:, :, None]
     cap = absorptive_multiple[:, None, None, None] * own_rd
     gain = np.minimum(pool[..., None], cap) * (theta[:, None, None, None] * members[:, :, None, :])
     return contribution, own_rd, pool, gain
+
+
+def pool_shares(
+    members: np.ndarray, pool_share: np.ndarray, us_factor: np.ndarray, usa: int
+) -> np.ndarray:
+    """Share of each country's R&D paid into the pool, ``m_i φ`` (US scaled), shape (S, P, N)."""
+    share = members * pool_share[None, :, None]
+    share[:, :, usa] *= us_factor[:, None]
+    return share
+
+
+def pool_boost(members: np.ndarray, synergy: np.ndarray) -> np.ndarray:
+    """The pool's synergy factor ``1 + synergy (n_C - 1) / n_C``, shape (S, P)."""
+    n_members = members.sum(axis=-1)
+    return 1.0 + synergy[:, None] * (n_members - 1) / np.maximum(n_members, 1)
+
+
+def diffusion_scale(size: np.ndarray) -> np.ndarray:
+    """``Y_i / Σ_{j≠i} Y_j`` (0 where no other country has size), shape (N,)."""
+    others = size.sum() - size
+    return np.where(others > 0, size / np.where(others > 0, others, 1.0), 0.0)
 
 
 def diffusion_inflow(
@@ -135,9 +156,7 @@ def diffusion_inflow(
         total, member = compiled
     else:
         total, member = _gap_sums(intensity, size, members)
-    others = size.sum() - size
-    scale = np.where(others > 0, size / np.where(others > 0, others, 1.0), 0.0)
-    scale = rate[:, None, None, None] * scale
+    scale = rate[:, None, None, None] * diffusion_scale(size)
     allied_bonus = scale * allied[:, None, None, None] * members[:, :, None, :] * member
     return scale * total + allied_bonus, allied_bonus
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["log_tfp_terms", "power_components"]
+__all__ = ["economic_power", "log_tfp_terms", "power_components"]
 
 
 def log_tfp_terms(
@@ -61,6 +61,11 @@ def power_components(
     -------
     economic, military : ndarray, shape (S, P, N)
     """
-    economic = output**2 / population
+    economic = economic_power(output, population)
     military = np.einsum("spdn,d->spn", capability, weights)
     return economic, military
+
+
+def economic_power(output: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Economic power ``Y²/Pop`` (Beckley 2018), NaN where the population is unknown."""
+    return output**2 / population

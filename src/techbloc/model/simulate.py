@@ -22,16 +22,19 @@ import pandas as pd
 
 from techbloc.errors import InputError
 from techbloc.model import china as china_model
+from techbloc.model import kernels
 from techbloc.model.controls import (
     access,
     achieved_stringency,
+    control_binding,
     control_coverage,
-    exposed_knowledge,
+    exposure,
     national_leak_rate,
     pool_leak_rate,
 )
+from techbloc.model.flows import FlowInputs, FlowWorkspace, domain_flows
 from techbloc.model.inputs import ModelInputs, prepare_inputs
-from techbloc.model.knowledge import diffusion_inflow, initial_stocks, know_how_step, pool_flows
+from techbloc.model.knowledge import initial_stocks, know_how_step, pool_boost, pool_shares
 from techbloc.model.partners import (
     capability_step,
     hedging_values,
@@ -41,7 +44,7 @@ from techbloc.model.partners import (
     will,
     will_logit_base,
 )
-from techbloc.model.power import log_tfp_terms, power_components
+from techbloc.model.power import economic_power, log_tfp_terms
 from techbloc.model.regime import credibility_paths, regime_paths
 from techbloc.model.scenarios import ScenarioArrays, scenario_arrays
 from techbloc.params import DOMAINS, LEVERS
@@ -240,10 +243,8 @@ def run_model(
     logit_base = will_logit_base(inputs, v, hedging)
     reach = v["extraterritorial_reach"]
     r = v["weakest_link_exponent"]
-    delta4 = depreciation[:, None, :, None]
     delta3 = depreciation[:, None, :]
     complexity3 = complexity[:, None, :]
-    complexity4 = complexity[:, None, :, None]
 
     # status quo: US-only controls at the default stringency, at the start year
     will0 = will(logit_base, v["will_credibility"], credibility[:, 0], v["will_value"],
@@ -274,6 +275,9 @@ def run_model(
     full_access = np.ones((S, P, D))
 
     experience = base_output[0] / base_output[0].max()
+    sources = base_output.copy()  # diffusion weights: every country's output but China's
+    sources[:, c] = 0.0
+    workspace = FlowWorkspace((S, P, D, N)) if kernels.compiled() else None
     population = inputs.population
     known_pop = np.isfinite(population)
     trajectory: dict[str, np.ndarray] = {}
@@ -300,32 +304,36 @@ def run_model(
 
         national_rd = np.broadcast_to(rd_intensity * output, (S, P, N)).copy()
         national_rd[..., c] = china_rd * output[c]
-        rd = national_rd[:, :, None, :] * mix[:, None]
+        keep = trajectories or t == T - 1  # outputs are recorded this year
 
         will_ = will(logit_base, v["will_credibility"], credibility[:, t], v["will_value"],
                      np.where(m, margin, 0.0), u)
         protection = capability * will_
         stringency = achieved_stringency(target, will_, m)
-        coverage = control_coverage(stringency, protection, m, reach)
-        access_ = access(coverage, knowledge, holders, v["holder_concentration"], r)
-        exclusion = 1.0 - access_
-
         us_factor = np.where(engaged[:, t], 1.0, v["us_pool_commitment_transactional"])
-        contribution, own_rd, pool, gain = pool_flows(
-            rd, m, pool_share, us_factor, u, th, v["synergy"], v["absorptive_multiple"]
-        )
-        sources = output.copy()
-        sources[c] = 0.0
-        inflow, allied_bonus = diffusion_inflow(
-            knowledge / output, sources, m, v["diffusion"], v["allied_diffusion"]
-        )
+        share = pool_shares(m, pool_share, us_factor, u)
         leak = national_leak_rate(v["base_leak_rate"], protection)
-        member_contribution = contribution.sum(axis=2)
+        flows = domain_flows(
+            FlowInputs(
+                knowledge=knowledge, know_how=know_how, national_rd=national_rd, mix=mix,
+                members=m, share=share, boost=pool_boost(m, v["synergy"]),
+                stringency=stringency, binding=control_binding(protection, m, reach),
+                holders=holders, concentration=v["holder_concentration"], exponent=r,
+                leak=leak, theta=th, absorptive_multiple=v["absorptive_multiple"],
+                output=output, size=sources[t], rate=v["diffusion"],
+                allied=v["allied_diffusion"], depreciation=depreciation,
+                complexity=complexity, learning_rate=v["learning_rate"],
+                experience=experience, military_weight=military_weight,
+            ),
+            c, update=t < T - 1, outputs=keep, workspace=workspace,
+        )
+        access_ = flows.access
+        exclusion = 1.0 - access_
+        member_contribution = flows.contribution
         pool_leak = pool_leak_rate(leak, member_contribution, r)
-        exposed = exposed_knowledge(leak, knowledge, holders, v["stock_leak_share"],
-                                    pool_leak, th, pool)
-        frontier = knowledge.sum(axis=-1) - knowledge[..., c]
-        leader = np.where(holders, knowledge, 0.0).max(axis=-1)
+        exposed = exposure(flows.stock_exposure, v["stock_leak_share"], pool_leak, th, flows.pool)
+        frontier = flows.frontier
+        leader = flows.leader
         china_k = knowledge[..., c]
         china_i = know_how[..., c]
         imitated, absorbed = china_model.imitation(
@@ -334,10 +342,9 @@ def run_model(
         )
 
         # E12 payoffs
-        total_rd = rd.sum(axis=2)
         knowledge_gain = (
-            gain.sum(axis=2) - th[:, None, None] * member_contribution + allied_bonus.sum(axis=2)
-        ) / (th[:, None, None] * np.maximum(total_rd, 1e-12))
+            flows.gain - th[:, None, None] * member_contribution + flows.allied_bonus
+        ) / (th[:, None, None] * np.maximum(flows.rd, 1e-12))
         friction_sum = _friction_sum(m, inputs, v["friction_position"])
         target_mean = target.mean(axis=-1)
         margin_now = membership_margin(
@@ -355,12 +362,13 @@ def run_model(
         # outputs: every year with trajectories, otherwise only the final year
         if trajectories or t == T - 1:
             n_members = m.sum(axis=-1)
-            realized = np.minimum(knowledge, know_how)
-            country_k = knowledge.sum(axis=2)
+            realized_u = np.minimum(knowledge[..., u], know_how[..., u])
+            realized_c = np.minimum(china_k, china_i)
+            country_k = flows.country_knowledge
             record("alliance_rd_share", t, alliance_rd / (national_rd.sum(axis=-1) + row_rd[t]))
             record("alliance_knowledge_share", t, (country_k * m).sum(-1) / country_k.sum(-1))
             gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
-            gap_m = np.log(realized[..., u] / np.maximum(realized[..., c], 1e-12))
+            gap_m = np.log(realized_u / np.maximum(realized_c, 1e-12))
             record("gap_knowledge_by_domain", t, gap_k)
             record("gap_capability_by_domain", t, gap_m)
             record("gap_knowledge", t, gap_k.mean(axis=-1))
@@ -381,7 +389,7 @@ def run_model(
             record("china_self_sufficiency_by_domain", t, self_sufficiency)
             record("china_self_sufficiency", t, self_sufficiency.mean(axis=-1))
             record("china_knowledge", t, china_k.sum(axis=-1))
-            record("china_capability", t, realized[..., c].sum(axis=-1))
+            record("china_capability", t, realized_c.sum(axis=-1))
             record("china_knowledge_without_exclusion", t, twin_k.sum(axis=-1))
             record("backlash", t, np.log(china_k.sum(axis=-1) / twin_k.sum(axis=-1)))
             cost = v["trade_cost"][:, None, None] * stringency.mean(axis=-1)[..., None] * (
@@ -397,7 +405,8 @@ def run_model(
             tfp = np.exp(v["beta_domestic"][:, None, None] * (domestic - domestic0)
                          + v["beta_foreign"][:, None, None] * (foreign - foreign0))
             gdp = output * tfp
-            economic, military = power_components(gdp, population, realized, military_weight)
+            economic = economic_power(gdp, population)
+            military = flows.military
             coalition_pop = (m & known_pop) * np.where(known_pop, population, 0.0)
             coalition_gdp = (gdp * (m & known_pop)).sum(axis=-1)
             coalition_economic = coalition_gdp**2 / coalition_pop.sum(axis=-1)
@@ -415,9 +424,10 @@ def run_model(
             end["member"] = m.copy()
             break
         if t == T - 1:
+            rd = national_rd[:, :, None, :] * mix[:, None]
             gains = joining_gain(
-                rd, contribution, m, pool_share, target_mean, will_, reach, inputs.dependence,
-                friction_sum, inputs.threat, credibility[:, t], v,
+                rd, rd * share[:, :, None, :], m, pool_share, target_mean, will_, reach,
+                inputs.dependence, friction_sum, inputs.threat, credibility[:, t], v,
             )
             accepted = _acceptance(m, margin_now, will_, target_mean, inputs, v)
             candidates = ~m
@@ -435,16 +445,12 @@ def run_model(
             break
 
         # state update, year t -> t + 1
-        new_knowledge = (
-            (1.0 - delta4) * knowledge + th[:, None, None, None] * own_rd + gain + inflow
-        )
+        new_knowledge = flows.knowledge
         new_knowledge[..., c] = china_model.knowledge_step(
-            china_k, rd[..., c], th, delta3, v["denial"], exclusion, v["indigenization"],
-            capacity, imitated,
+            china_k, national_rd[..., c, None] * mix[:, None, :, c], th, delta3, v["denial"],
+            exclusion, v["indigenization"], capacity, imitated,
         )
-        new_know_how = know_how_step(
-            know_how, knowledge, v["learning_rate"][:, None, None, None], complexity4, experience
-        )
+        new_know_how = flows.know_how
         new_know_how[..., c] = know_how_step(
             china_i, china_k, v["learning_rate"][:, None, None], complexity3, self_sufficiency
         )
@@ -483,6 +489,8 @@ def run_model(
         twin_k = new_twin_k
 
         capability = capability_step(capability, v["capacity_gain"], building[None])
+        if workspace is not None:
+            workspace.recycle(knowledge, know_how)
         knowledge, know_how = new_knowledge, new_know_how
         margin = np.where(m, margin_now, 0.0)
 

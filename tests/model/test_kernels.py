@@ -1,0 +1,119 @@
+"""The compiled kernels against their numpy references (rtol 1e-9)."""
+
+import numpy as np
+import pytest
+
+from techbloc.coalitions import Coalition, presets
+from techbloc.model import kernels
+from techbloc.model.flows import FlowInputs, FlowWorkspace, domain_flows, domain_flows_reference
+from techbloc.policies import Policy
+
+pytestmark = pytest.mark.skipif(not kernels.compiled(), reason="numba not installed")
+
+FIELDS = ("access", "frontier", "leader", "stock_exposure", "pool", "contribution", "gain",
+          "allied_bonus", "rd", "country_knowledge", "military", "knowledge", "know_how")
+
+
+def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
+    members = rng.random((S, P, N)) < 0.5
+    members[:, 0] = True  # everyone a member in one policy
+    members[:, 1] = False  # nobody in another
+    stringency = rng.random((S, P, D))
+    stringency[:, 0] = 0.6  # equal across domains (openness computed once)
+    stringency[0, 2, 1] = stringency[0, 2, 0]  # equal only for a pair of domains
+    if knowledge is None:
+        knowledge = rng.random((S, P, D, N)) * 10
+        knowledge[..., 3] = knowledge[..., 5]  # ties in intensity (equal outputs below)
+        knowledge[1, 1, 2, 7] = 0.0
+    output = rng.random(N) + 0.5
+    output[5] = output[3]
+    size = output.copy()
+    size[4] = 0.0  # China
+    holders = np.ones(N, dtype=bool)
+    holders[4] = False
+    return FlowInputs(
+        knowledge=knowledge, know_how=knowledge * rng.random((S, P, D, N)),
+        national_rd=rng.random((S, P, N)) * 5, mix=rng.dirichlet(np.ones(D), size=(S, N))
+        .transpose(0, 2, 1).copy(),
+        members=members, share=members * rng.random((S, P, N)) * 0.2,
+        boost=1 + rng.random((S, P)), stringency=stringency,
+        binding=rng.random((S, P, N)) * 1.2, holders=holders,
+        concentration=rng.random(S) * 2, exponent=1 + rng.random(S) * 4,
+        leak=rng.random((S, P, N)) * 0.1, theta=0.5 + rng.random(S),
+        absorptive_multiple=rng.random(S) * 2, output=output, size=size,
+        rate=rng.random(S) * 0.1, allied=rng.random(S), depreciation=rng.random((S, D)) * 0.2,
+        complexity=rng.random((S, D)), learning_rate=rng.random(S) * 0.3,
+        experience=rng.random(N), military_weight=rng.random(D),
+    )
+
+
+def _assert_same(fast, slow):
+    for name in FIELDS:
+        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)
+
+
+def test_compiled_domain_flows_match_numpy_reference():
+    rng = np.random.default_rng(0)
+    x = _inputs(rng)
+    workspace = FlowWorkspace(x.knowledge.shape)
+    fast = domain_flows(x, 4, update=True, outputs=True, workspace=workspace)
+    _assert_same(fast, domain_flows_reference(x, 4, update=True, outputs=True))
+    # a second year warm-starts the sort from the first year's order
+    workspace.recycle(x.knowledge.copy(), x.know_how.copy())
+    y = _inputs(rng, knowledge=fast.knowledge[..., ::-1].copy())
+    fast = domain_flows(y, 4, update=True, outputs=True, workspace=workspace)
+    _assert_same(fast, domain_flows_reference(y, 4, update=True, outputs=True))
+    order = workspace.order
+    np.testing.assert_array_equal(np.sort(order, axis=-1), np.broadcast_to(np.arange(11),
+                                                                           order.shape))
+
+
+def test_compiled_domain_flows_parallel_equals_serial(monkeypatch):
+    x = _inputs(np.random.default_rng(1), S=40, P=4, D=6, N=30)
+    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 1)
+    parallel = domain_flows(x, 4, update=True, outputs=True)
+    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 10**9)
+    serial = domain_flows(x, 4, update=True, outputs=True)
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
+
+
+def test_compiled_domain_flows_skip_what_is_not_asked_for():
+    x = _inputs(np.random.default_rng(2))
+    fast = domain_flows(x, 4, update=False, outputs=False)
+    slow = domain_flows_reference(x, 4, update=False, outputs=False)
+    for name in ("country_knowledge", "military", "knowledge", "know_how"):
+        assert getattr(fast, name) is None and getattr(slow, name) is None
+    for name in FIELDS[:9]:
+        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)
+
+
+def test_engine_outputs_match_numpy_reference(world, sampled_scenarios, monkeypatch):
+    from techbloc.model import simulate
+
+    policies = [Policy(Coalition.from_preset(name)) for name in list(presets())[:6]]
+    policies.append(Policy(Coalition.parse("USA,JPN,KOR,DEU"), pool_share=0.2, start_year=2027,
+                           control_stringency={"semiconductors": 0.9}, name="late"))
+    scenarios = sampled_scenarios.iloc[:12]
+    fast = simulate(world, scenarios, policies, end_year=2045, seed=5)
+    monkeypatch.setattr(kernels, "_kernels", lambda: None)
+    slow = simulate(world, scenarios, policies, end_year=2045, seed=5)
+    assert set(fast.data_vars) == set(slow.data_vars)
+    for name in fast.data_vars:
+        np.testing.assert_allclose(fast[name].values.astype(float),
+                                   slow[name].values.astype(float), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_numba_not_imported_with_the_model():
+    import subprocess
+    import sys
+
+    code = ("import sys, techbloc.model, techbloc.model.flows, techbloc.model.kernels; "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
