@@ -278,6 +278,7 @@ def run_model(
     sources = base_output.copy()  # diffusion weights: every country's output but China's
     sources[:, c] = 0.0
     workspace = FlowWorkspace((S, P, D, N)) if kernels.compiled() else None
+    friction_members = None
     population = inputs.population
     known_pop = np.isfinite(population)
     trajectory: dict[str, np.ndarray] = {}
@@ -345,7 +346,10 @@ def run_model(
         knowledge_gain = (
             flows.gain - th[:, None, None] * member_contribution + flows.allied_bonus
         ) / (th[:, None, None] * np.maximum(flows.rd, 1e-12))
-        friction_sum = _friction_sum(m, inputs, v["friction_position"])
+        if friction_members is None or not np.array_equal(m, friction_members):
+            # frictions change only with membership (policy starts and exits)
+            friction_sum = _friction_sum(m, inputs, v["friction_position"])
+            friction_members = m
         target_mean = target.mean(axis=-1)
         margin_now = membership_margin(
             knowledge_gain, target_mean, will_, m, reach, inputs.dependence, friction_sum,
