@@ -237,16 +237,14 @@ def _compiled(x: FlowInputs, china: int, update: bool, outputs: bool,
     def c(a, dtype=f8):
         return np.ascontiguousarray(a, dtype=dtype)
 
-    # K^η in numpy, whose vectorized power is several times faster than a scalar one
-    weight = np.maximum(x.knowledge, 0.0, out=workspace.weight)
-    np.power(weight, x.concentration[:, None, None, None], out=weight)
     by_domain = [np.empty((S, P, D)) for _ in range(5)]
     by_country = [np.empty((S, P, N)) for _ in range(6)]
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
     kernels.domain_flows(
-        c(x.knowledge), c(x.know_how), c(x.national_rd), c(x.mix), c(x.members, np.bool_),
-        c(x.share), c(x.boost), c(x.stringency), c(x.binding), c(x.holders, np.bool_),
-        weight, c(x.exponent), c(x.leak), c(x.theta), c(x.absorptive_multiple),
+        c(x.concentration), c(x.knowledge), c(x.know_how), c(x.national_rd), c(x.mix),
+        c(x.members, np.bool_), c(x.share), c(x.boost), c(x.stringency), c(x.binding),
+        c(x.holders, np.bool_),
+        workspace.weight, c(x.exponent), c(x.leak), c(x.theta), c(x.absorptive_multiple),
         c(x.output), c(x.size), c(diffusion_scale(x.size)), c(x.rate), c(x.allied),
         c(1.0 - x.depreciation), c(x.learning_rate), c(x.complexity), c(x.experience),
         c(x.military_weight), china, update, outputs, workspace.order,

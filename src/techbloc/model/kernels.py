@@ -31,6 +31,10 @@ __all__ = ["compiled", "diffusion_gap_sums", "domain_flows"]
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
 #: Rows (scenario x policy x domain) from which the kernel runs on several threads.
 _PARALLEL_ROWS = 4096
+#: Rows (scenario x policy x domain) the flows kernel handles at a time (cache-sized).
+_BLOCK_ROWS = 4096
+#: Position of the ``weight_k`` buffer among the flows kernel's array arguments.
+_WEIGHT_ARG = 10
 
 
 @functools.cache
@@ -235,31 +239,48 @@ def diffusion_gap_sums(
     )
 
 
-def domain_flows(*args) -> bool:
+def domain_flows(concentration: np.ndarray, *args) -> bool:
     """Run the compiled :func:`techbloc.model.flows.domain_flows` kernel, or return False.
 
-    Arguments are contiguous arrays in the kernel's order (see
-    :func:`techbloc.model.flows.domain_flows`, which builds them); outputs are written
-    into the arrays passed last. Big batches are split by scenario over numba's number of
-    threads (the kernel releases the GIL); each scenario's arithmetic is the same whatever
-    the split. Returns False (writing nothing) when numba is unavailable.
+    Parameters
+    ----------
+    concentration : ndarray, shape (S,)
+        η: the kernel's ``weight_k`` argument, a buffer, is filled with ``max(K, 0)^η``
+        here with numpy (whose vectorized power is several times faster than a scalar one),
+        a block of scenarios at a time just before the kernel reads it.
+    *args
+        Contiguous arrays in the kernel's order (built by
+        :func:`techbloc.model.flows.domain_flows`) without its first two (the scenario
+        range); outputs are written into the arrays passed last.
+
+    Big batches are split by scenario over numba's number of threads (the kernel and
+    numpy's power release the GIL); each scenario's arithmetic is the same whatever the
+    split. Returns False (writing nothing) when numba is unavailable.
     """
     kernels = _kernels()
     if kernels is None:
         return False
     kernel = kernels["flows"]
-    knowledge = args[0]
+    knowledge, weight = args[0], args[_WEIGHT_ARG]
     n_scenarios = knowledge.shape[0]
-    rows = knowledge.size // max(knowledge.shape[-1], 1)
-    threads = min(_threads(), n_scenarios) if rows >= _PARALLEL_ROWS else 1
+    per_scenario = knowledge[0].size // max(knowledge.shape[-1], 1) if n_scenarios else 1
+    block = max(1, _BLOCK_ROWS // max(per_scenario, 1))
+
+    def run(first: int, stop: int) -> None:
+        for a in range(first, stop, block):
+            b = min(a + block, stop)
+            w = np.maximum(knowledge[a:b], 0.0, out=weight[a:b])
+            np.power(w, concentration[a:b, None, None, None], out=w)
+            kernel(a, b, *args)
+
+    threads = min(_threads(), n_scenarios) if n_scenarios * per_scenario >= _PARALLEL_ROWS else 1
     if threads <= 1:
-        kernel(0, n_scenarios, *args)
+        run(0, n_scenarios)
         return True
     bounds = np.linspace(0, n_scenarios, threads + 1).astype(np.int64)
-    pool = _pool(threads)
-    others = [pool.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args)
-              for i in range(1, threads)]
-    kernel(int(bounds[0]), int(bounds[1]), *args)
+    pool = _pool(threads, os.getpid())  # a forked child makes its own threads
+    others = [pool.submit(run, int(bounds[i]), int(bounds[i + 1])) for i in range(1, threads)]
+    run(int(bounds[0]), int(bounds[1]))
     for future in others:
         future.result()
     return True
@@ -272,7 +293,7 @@ def _threads() -> int:
 
 
 @functools.cache
-def _pool(threads: int):
+def _pool(threads: int, pid: int):
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="techbloc-kernel")
