@@ -117,3 +117,28 @@ def test_numba_not_imported_with_the_model():
                          check=True)
     assert out.stdout.strip() == "False"
 
+
+
+def test_compiled_margins_match_numpy_reference():
+    from techbloc.model.partners import margins_from_flows
+
+    rng = np.random.default_rng(3)
+    S, P, N = 6, 4, 9
+    will_ = rng.random((S, P, N))
+    will_[:, :, 2] = will_[:, :, 5]  # ties for the least will
+    members = rng.random((S, P, N)) < 0.6
+    members[:, 1] = False  # no members
+    members[:, 2] = False
+    members[:, 2, 0] = True  # a single member
+    members[0, 3, [2, 5]] = True
+    values = {name: rng.random(S) for name in
+              ("payoff_scale", "trade_cost", "friction_scale", "security_value")}
+    args = (rng.random((S, P, N)), rng.random((S, P, N)), rng.random((S, P, N)),
+            rng.random((S, P, N)) * 5, 0.5 + rng.random(S), rng.random(P), will_, members,
+            rng.random(S), rng.random(N), rng.random((S, P, N)), rng.random(N), rng.random(S),
+            values)
+    args[3][0, 0, 0] = 0.0  # R&D floored at 1e-12
+    fast = margins_from_flows(*args)
+    slow = margins_from_flows(*args, use_compiled=False)
+    np.testing.assert_array_equal(np.isnan(fast), ~members)
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)

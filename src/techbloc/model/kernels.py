@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-__all__ = ["compiled", "diffusion_gap_sums", "domain_flows"]
+__all__ = ["compiled", "diffusion_gap_sums", "domain_flows", "membership_margins"]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
@@ -203,7 +203,46 @@ def _kernels():  # returns the compiled functions by name, or None
                             new_k[s, p, d, j] = ret * k + th * own + gain + inflow
                             new_i[s, p, d, j] = i_ + learning * experience[j] * (k - i_)
 
+    def margins(  # pragma: no cover - compiled
+        gain, contribution, bonus, rd, theta, target_mean, will, members, reach, dependence,
+        friction_sum, threat, credibility, payoff_scale, trade_cost, friction_scale,
+        security_value, out,
+    ):
+        s_len, p_len, n = will.shape
+        for s in range(s_len):
+            th = theta[s]
+            security = security_value[s] * credibility[s]
+            for p in range(p_len):
+                # least and second-least will among members (equal values count twice)
+                least = np.inf
+                second = np.inf
+                for j in range(n):
+                    if members[s, p, j]:
+                        x = will[s, p, j]
+                        if x < least:
+                            second = least
+                            least = x
+                        elif x < second:
+                            second = x
+                tm = target_mean[s, p]
+                s_with = tm * (least if np.isfinite(least) else 0.0)
+                for j in range(n):
+                    if not members[s, p, j]:
+                        out[s, p, j] = np.nan
+                        continue
+                    without = second if will[s, p, j] <= least else least
+                    if not np.isfinite(without):
+                        without = 0.0
+                    knowledge_gain = (gain[s, p, j] - th * contribution[s, p, j]
+                                      + bonus[s, p, j]) / (th * max(rd[s, p, j], 1e-12))
+                    trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * (tm * without))
+                    out[s, p, j] = (
+                        payoff_scale[s] * knowledge_gain - trade
+                        - friction_scale[s] * friction_sum[s, p, j] + security * threat[j]
+                    )
+
     return {
+        "margins": numba.njit(cache=True, error_model="numpy")(margins),
         "gap_sums": (
             numba.njit(cache=True)(gap_sums),
             numba.njit(parallel=True, cache=True)(gap_sums),
@@ -284,6 +323,20 @@ def domain_flows(concentration: np.ndarray, *args) -> bool:
     for future in others:
         future.result()
     return True
+
+
+def membership_margins(*args) -> np.ndarray | None:
+    """E12 margins from the pool and diffusion sums (see
+    :func:`techbloc.model.partners.margins_from_flows`), or None without numba.
+
+    Arguments are contiguous arrays in the kernel's order; returns the margins (S, P, N).
+    """
+    kernels = _kernels()
+    if kernels is None:
+        return None
+    out = np.empty(args[6].shape)
+    kernels["margins"](*args, out)
+    return out
 
 
 def _threads() -> int:

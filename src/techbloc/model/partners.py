@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from techbloc.model import kernels
+
 __all__ = [
     "capability_step",
     "hedging_values",
     "joining_gain",
+    "margins_from_flows",
     "membership_margin",
     "positioned",
     "will",
@@ -173,6 +176,63 @@ def membership_margin(
     )
     margin = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, margin, np.nan)
+
+
+def margins_from_flows(
+    gain: np.ndarray,
+    contribution: np.ndarray,
+    allied_bonus: np.ndarray,
+    rd: np.ndarray,
+    theta: np.ndarray,
+    target_mean: np.ndarray,
+    will_: np.ndarray,
+    members: np.ndarray,
+    reach: np.ndarray,
+    dependence: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+    *,
+    use_compiled: bool = True,
+) -> np.ndarray:
+    """E12 margins from each country's pool and diffusion flows this year.
+
+    ``ΔK_i = (gain_i - θ contribution_i + allied_bonus_i) / (θ R_i)``, then
+    :func:`membership_margin` (compiled in one pass when numba is available).
+
+    Parameters
+    ----------
+    gain, contribution, allied_bonus, rd : ndarray, shape (S, P, N)
+        Pool gain, pool contribution, allied-diffusion bonus and R&D, summed over domains.
+    theta : ndarray, shape (S,)
+    target_mean : ndarray, shape (P,) or (S, P)
+    use_compiled : bool
+        Use the numba kernel when available (False: the numpy reference).
+    Other parameters as in :func:`membership_margin`.
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+        Margins for members; NaN for non-members.
+    """
+    if use_compiled and kernels.compiled():
+        S, P, _ = will_.shape
+
+        def c(a, dtype=np.float64):
+            return np.ascontiguousarray(a, dtype=dtype)
+
+        return kernels.membership_margins(
+            c(gain), c(contribution), c(allied_bonus), c(rd), c(theta),
+            c(np.broadcast_to(target_mean, (S, P))), c(will_), c(members, np.bool_), c(reach),
+            c(dependence), c(friction_sum), c(threat), c(credibility),
+            c(values["payoff_scale"]), c(values["trade_cost"]), c(values["friction_scale"]),
+            c(values["security_value"]),
+        )
+    th = theta[:, None, None]
+    knowledge_gain = (gain - th * contribution + allied_bonus) / (th * np.maximum(rd, 1e-12))
+    return membership_margin(knowledge_gain, target_mean, will_, members, reach, dependence,
+                             friction_sum, threat, credibility, values)
 
 
 def joining_gain(

@@ -39,7 +39,7 @@ from techbloc.model.partners import (
     capability_step,
     hedging_values,
     joining_gain,
-    membership_margin,
+    margins_from_flows,
     positioned,
     will,
     will_logit_base,
@@ -343,17 +343,14 @@ def run_model(
         )
 
         # E12 payoffs
-        knowledge_gain = (
-            flows.gain - th[:, None, None] * member_contribution + flows.allied_bonus
-        ) / (th[:, None, None] * np.maximum(flows.rd, 1e-12))
         if friction_members is None or not np.array_equal(m, friction_members):
             # frictions change only with membership (policy starts and exits)
             friction_sum = _friction_sum(m, inputs, v["friction_position"])
             friction_members = m
         target_mean = target.mean(axis=-1)
-        margin_now = membership_margin(
-            knowledge_gain, target_mean, will_, m, reach, inputs.dependence, friction_sum,
-            inputs.threat, credibility[:, t], v,
+        margin_now = margins_from_flows(
+            flows.gain, member_contribution, flows.allied_bonus, flows.rd, th, target_mean,
+            will_, m, reach, inputs.dependence, friction_sum, inputs.threat, credibility[:, t], v,
         )
 
         # state accumulated for the outputs
