@@ -148,6 +148,10 @@ def _kernels():  # returns the compiled functions by name, or None
                     for i in range(1, n):
                         x = row[i]
                         kx = kappa[x]
+                        y = row[i - 1]
+                        ky = kappa[y]
+                        if ky < kx or (ky == kx and y < x):
+                            continue  # already in place (the usual case)
                         q = i - 1
                         while q >= 0:
                             y = row[q]
