@@ -142,3 +142,24 @@ def test_compiled_margins_match_numpy_reference():
     slow = margins_from_flows(*args, use_compiled=False)
     np.testing.assert_array_equal(np.isnan(fast), ~members)
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_acceptance_matches_numpy_reference(world, sampled_scenarios):
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.scenarios import scenario_arrays
+    from techbloc.model.simulate import _acceptance
+
+    inputs = prepare_inputs(world)
+    v = scenario_arrays(sampled_scenarios.iloc[:8], seed=0, n_years=3,
+                        n_countries=inputs.n).values
+    rng = np.random.default_rng(4)
+    S, P, N = 8, 3, inputs.n
+    members = rng.random((S, P, N)) < 0.3
+    members[:, 2] = False  # no members
+    margin = np.where(members, rng.normal(0.05, 0.1, (S, P, N)), np.nan)
+    will_ = rng.random((S, P, N))
+    target_mean = rng.random(P)
+    fast = _acceptance(members, margin, will_, target_mean, inputs, v)
+    slow = _acceptance(members, margin, will_, target_mean, inputs, v, use_compiled=False)
+    assert fast.any() and not fast.all()
+    np.testing.assert_array_equal(fast, slow)

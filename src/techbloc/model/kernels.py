@@ -25,7 +25,13 @@ import os
 
 import numpy as np
 
-__all__ = ["compiled", "diffusion_gap_sums", "domain_flows", "membership_margins"]
+__all__ = [
+    "acceptance",
+    "compiled",
+    "diffusion_gap_sums",
+    "domain_flows",
+    "membership_margins",
+]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
@@ -245,7 +251,26 @@ def _kernels():  # returns the compiled functions by name, or None
                         - friction_scale[s] * friction_sum[s, p, j] + security * threat[j]
                     )
 
+    def acceptance(  # pragma: no cover - compiled
+        incumbent_margin, friction, friction_scale, trade_cost, dependence, change, out,
+    ):
+        s_len, p_len, n = incumbent_margin.shape
+        for s in range(s_len):
+            for p in range(p_len):
+                for i in range(n):
+                    ok = True
+                    for j in range(n):
+                        after = (
+                            incumbent_margin[s, p, j] - friction_scale[s] * friction[s, i, j]
+                            - trade_cost[s] * dependence[j] * change[s, p, i]
+                        )
+                        if not after >= 0:
+                            ok = False
+                            break
+                    out[s, p, i] = ok
+
     return {
+        "acceptance": numba.njit(cache=True, error_model="numpy")(acceptance),
         "margins": numba.njit(cache=True, error_model="numpy")(margins),
         "gap_sums": (
             numba.njit(cache=True)(gap_sums),
@@ -327,6 +352,33 @@ def domain_flows(concentration: np.ndarray, *args) -> bool:
     for future in others:
         future.result()
     return True
+
+
+def acceptance(
+    incumbent_margin: np.ndarray,
+    friction: np.ndarray,
+    friction_scale: np.ndarray,
+    trade_cost: np.ndarray,
+    dependence: np.ndarray,
+    change: np.ndarray,
+) -> np.ndarray | None:
+    """Whether incumbents accept each outsider (the loop of
+    :func:`techbloc.model.simulate._acceptance`), or None without numba.
+
+    ``accepted[s,p,i] = all_j (margin[s,p,j] - friction_scale f[s,i,j]
+    - trade_cost dep_j change[s,p,i] >= 0)``, shape (S, P, N).
+    """
+    kernels = _kernels()
+    if kernels is None:
+        return None
+    f8 = np.float64
+    out = np.empty(incumbent_margin.shape, dtype=np.bool_)
+    kernels["acceptance"](
+        np.ascontiguousarray(incumbent_margin, dtype=f8), np.ascontiguousarray(friction, dtype=f8),
+        np.ascontiguousarray(friction_scale, dtype=f8), np.ascontiguousarray(trade_cost, dtype=f8),
+        np.ascontiguousarray(dependence, dtype=f8), np.ascontiguousarray(change, dtype=f8), out,
+    )
+    return out
 
 
 def membership_margins(*args) -> np.ndarray | None:

@@ -525,12 +525,15 @@ def _acceptance(
     target_mean: np.ndarray,
     inputs: ModelInputs,
     v: dict[str, np.ndarray],
+    *,
+    use_compiled: bool = True,
 ) -> np.ndarray:
     """Whether the incumbents would accept each outsider (E12 external stability).
 
     An outsider ``i`` is accepted when no incumbent's margin would turn negative after
     paying the friction ``f_ij`` and the change in trade cost from the lower achieved
-    stringency (first-order: pool effects of one more member are left out).
+    stringency (first-order: pool effects of one more member are left out). The loop
+    over outsiders runs compiled when numba is available (``use_compiled``).
 
     Returns
     -------
@@ -541,8 +544,14 @@ def _acceptance(
     least = np.where(np.isfinite(least), least, 0.0)
     friction = positioned(inputs.friction, inputs.friction_low, inputs.friction_high,
                           v["friction_position"])  # (S, N, N)
-    accepted = np.zeros((S, P, N), dtype=bool)
     incumbent_margin = np.where(members, np.nan_to_num(margin, nan=0.0), np.inf)
+    if use_compiled:
+        change = target_mean[..., None] * (np.minimum(least[..., None], will_) - least[..., None])
+        accepted = kernels.acceptance(incumbent_margin, friction, v["friction_scale"],
+                                      v["trade_cost"], inputs.dependence, change)
+        if accepted is not None:
+            return accepted
+    accepted = np.zeros((S, P, N), dtype=bool)
     for i in range(N):
         change = target_mean * (np.minimum(least, will_[..., i]) - least)  # (S, P), <= 0
         after = (
