@@ -489,7 +489,8 @@ def run_model(
         twin_z = china_model.indigenous_capacity_step(twin_z, no_exclusion, v["indigenization_lag"])
         twin_k = new_twin_k
 
-        capability = capability_step(capability, v["capacity_gain"], building[None])
+        if building.any():  # capability moves only with capacity building
+            capability = capability_step(capability, v["capacity_gain"], building[None])
         if workspace is not None:
             workspace.recycle(knowledge, know_how)
         knowledge, know_how = new_knowledge, new_know_how
