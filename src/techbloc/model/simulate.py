@@ -226,8 +226,7 @@ def run_model(
     members = np.broadcast_to(policies.members, (S, P, N)).copy()
     us_only = np.zeros(N, dtype=bool)
     us_only[u] = True
-    holders = ~us_only.copy()
-    holders[:] = True
+    holders = np.ones(N, dtype=bool)  # technology holders China could reach: all but China
     holders[c] = False
     margin = np.zeros((S, P, N))
 
