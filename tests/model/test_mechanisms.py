@@ -75,7 +75,9 @@ def _diffusion_brute_force(kappa, size, members, rate, allied):
 @settings(max_examples=40, deadline=None)
 @given(
     kappa=arrays(float, (1, 2, 3, 5), elements=st.floats(0, 10)),
-    size=arrays(float, (5,), elements=st.floats(0, 5)),
+    # sizes are GDPs (PPP $bn) or 0 for a country left out; near-zero sizes such as 1e-16
+    # would make W[i, j] = Y_j / sum(Y) amplify rounding of the suffix sums by ~1e15
+    size=arrays(float, (5,), elements=st.one_of(st.just(0.0), st.floats(0.01, 5))),
     members=arrays(bool, (1, 2, 5)),
 )
 def test_diffusion_matches_pairwise_sum(kappa, size, members):

@@ -137,7 +137,9 @@ def diffusion_inflow(
         κ = K / Y.
     size : ndarray, shape (N,)
         Y_i, the weight of each country as a source and receiver; 0 removes a country
-        from diffusion (China, whose inflow runs through E4-E6).
+        from diffusion (China, whose inflow runs through E4-E6). Sizes are GDPs: positive
+        sizes many orders of magnitude below the others would amplify rounding in the
+        suffix sums.
     members : ndarray of bool, shape (S, P, N)
     rate, allied : ndarray, shape (S,)
         ``diffusion`` and ``allied_diffusion``.
