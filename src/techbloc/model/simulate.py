@@ -360,7 +360,7 @@ def run_model(
             domestic0, foreign0 = log_tfp_terms(knowledge, frontier, access_, c)
 
         # outputs: every year with trajectories, otherwise only the final year
-        if trajectories or t == T - 1:
+        if keep:
             n_members = m.sum(axis=-1)
             realized_u = np.minimum(knowledge[..., u], know_how[..., u])
             realized_c = np.minimum(china_k, china_i)
