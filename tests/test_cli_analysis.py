@@ -196,3 +196,36 @@ def test_optimize_stability_shapley_on_full_runs():
     values = json.loads(res.output)["values"]
     assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
     assert {v["outcome"] for v in values} == {"alliance_rd_share", "leakage", "cohesion"}
+
+
+def test_morris_study_screens_parameters(tmp_path):
+    """A Morris design runs as a study, and `sensitivity --method morris` ranks its inputs."""
+    spec = {
+        "name": "cli-morris",
+        "policies": [{"preset": "forging_core"}],
+        "design": {"method": "morris", "levels": 4},
+        "scenarios": 12,
+        "vary": ["denial", "indigenization", "synergy", "diffusion"],
+        "years": {"start": 2024, "end": 2040},
+        "seed": 3,
+    }
+    store = _run_study(tmp_path / "morris", spec)
+    res = run("sensitivity", store, "--outcome", "backlash", "--method", "morris", "--json")
+    assert res.exit_code == 0, res.output
+    indices = {row["parameter"]: row for row in json.loads(res.output)["indices"]}
+    assert set(indices) == {"denial", "indigenization", "synergy", "diffusion"}
+    # backlash is driven by denial and indigenization (MODEL.md §8.7), not by pool synergy
+    assert indices["denial"]["mu_star"] > indices["synergy"]["mu_star"]
+    assert indices["indigenization"]["mu_star"] > indices["synergy"]["mu_star"]
+    # the other methods refuse a Morris design where they need their own
+    res = run("sensitivity", store, "--outcome", "backlash", "--method", "sobol")
+    assert res.exit_code != 0
+
+
+def test_morris_design_needs_even_levels():
+    from techbloc.errors import InputError
+    from techbloc.experiments.study import Study
+
+    with pytest.raises(InputError, match="even number of levels"):
+        Study.from_dict({"policies": [{"preset": "quad"}],
+                         "design": {"method": "morris", "levels": 3}, "scenarios": 4})

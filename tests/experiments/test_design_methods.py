@@ -85,3 +85,19 @@ def test_default_chunk_size_is_bounded():
     assert default_chunk_size(200_000, 2, 2, trajectories=False) == 500
     assert default_chunk_size(200_000, 2, 2, trajectories=True) == 100
     assert default_chunk_size(10, 2, 2, trajectories=False) == 2
+
+
+def test_morris_design_is_trajectories_of_one_at_a_time_steps():
+    import numpy as np
+
+    from techbloc.experiments.design import design_size, sample_design
+
+    names = ["denial", "indigenization", "weakest_link_exponent"]
+    table = sample_design("morris", names, 5, seed=7, levels=4)
+    assert len(table) == design_size("morris", 5, len(names)) == 5 * (len(names) + 1)
+    steps = np.diff(table.to_numpy().reshape(5, len(names) + 1, len(names)), axis=1)
+    assert ((steps != 0).sum(axis=2) == 1).all()
+    # mapped onto the registry ranges (log-uniform for the weakest-link exponent)
+    assert table["weakest_link_exponent"].between(1.0, 32.0).all()
+    again = sample_design("morris", names, 5, seed=7, levels=4)
+    assert table.equals(again)

@@ -319,6 +319,7 @@ def sensitivity(
     design: str | None = None,
     parameters: Sequence[str] | None = None,
     seed: int = 0,
+    levels: int = 4,
 ) -> pd.DataFrame:
     """Sensitivity of one scalar outcome of one policy to the varied parameters.
 
@@ -343,6 +344,8 @@ def sensitivity(
         descriptors such as ``transactional_years`` are left out).
     seed : int
         Bootstrap seed.
+    levels : int
+        Grid levels of a Morris design (the study's ``design.levels``).
 
     Returns
     -------
@@ -383,7 +386,7 @@ def sensitivity(
             raise InputError(
                 f"Morris screening needs a Morris design, but this study used '{design}'"
             )
-        result = morris_indices(scenarios, y.to_numpy(), spec, seed=seed)
+        result = morris_indices(scenarios, y.to_numpy(), spec, num_levels=levels, seed=seed)
     elif method == "given_data":
         result = given_data_indices(scenarios, y.to_numpy(), spec, seed=seed)
     else:

@@ -58,8 +58,8 @@ class Horizon(StrEnum):
     end = "end"
 
 
-def _load(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, str, list[str]]:
-    """Scenario inputs, wide outcomes, design method and varied parameters of a store."""
+def _load(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, Any, list[str]]:
+    """Scenario inputs, wide outcomes, design spec and varied parameters of a store."""
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.errors import InputError
     from techbloc.experiments.store import ResultsStore
@@ -70,7 +70,7 @@ def _load(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, str, list[str]]:
         study = store.study
     if outcomes.empty:
         raise InputError(f"{directory}: the store holds no results yet; run `techbloc explore`")
-    return scenarios, outcome_table(outcomes), study.design.method, list(study.varied())
+    return scenarios, outcome_table(outcomes), study.design, list(study.varied())
 
 
 def _clean(value: Any) -> Any:
@@ -239,9 +239,10 @@ def sensitivity(
         outcome,
         policy=policy,
         method=method.value,
-        design=design,
+        design=design.method,
         parameters=varied,
         seed=seed,
+        levels=design.levels,
     )
     if as_json:
         _echo_json({"outcome": outcome, "method": method.value, "indices": _records(result)})

@@ -12,6 +12,9 @@ Methods
     Saltelli's extension of the Sobol sequence (:func:`SALib.sample.sobol.sample`) for
     variance-based sensitivity analysis: ``n`` is the base sample (a power of two) and the
     design has ``n * (D + 2)`` rows, or ``n * (2 D + 2)`` with second-order indices.
+``morris``
+    Morris elementary-effects trajectories (:func:`SALib.sample.morris.sample`) for
+    screening: ``n`` trajectories of ``D + 1`` rows on a grid of ``levels`` (even) levels.
 ``factorial``
     Full factorial over ``levels`` evenly spaced points of each parameter's range:
     ``levels ** D`` rows.
@@ -44,7 +47,7 @@ __all__ = [
     "sample_design",
 ]
 
-DesignMethod = Literal["lhs", "sobol", "factorial", "table"]
+DesignMethod = Literal["lhs", "sobol", "morris", "factorial", "table"]
 
 #: Largest design techbloc accepts (a guard against impossible sizes, e.g. a factorial over
 #: every parameter).
@@ -72,9 +75,10 @@ def design_size(
 
     Parameters
     ----------
-    method : {"lhs", "sobol", "factorial", "table"}
+    method : {"lhs", "sobol", "morris", "factorial", "table"}
     n : int or None
-        ``scenarios`` of the study: rows for LHS, the base sample for Sobol, the row count
+        ``scenarios`` of the study: rows for LHS, the base sample for Sobol, the number of
+        trajectories for Morris, the row count
         for a table (may be None there), unused by factorial.
     n_vary : int
         Number of parameters varied.
@@ -92,6 +96,8 @@ def design_size(
         return int(levels) ** int(n_vary)
     if method == "sobol":
         return int(n or 0) * ((2 * n_vary + 2) if second_order else (n_vary + 2))
+    if method == "morris":
+        return int(n or 0) * (n_vary + 1)
     return int(n or 0)
 
 
@@ -215,6 +221,16 @@ def sample_design(
             unit = sobol.sample(
                 problem, int(n or 0), calc_second_order=second_order, seed=seed % 2**32
             )
+        frame = _to_frame(np.asarray(unit), names)
+    elif method == "morris":
+        from SALib.sample import morris
+
+        if levels < 2 or levels % 2:
+            raise InputError(
+                f"design.levels: a Morris design needs an even number of levels, got {levels}"
+            )
+        problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+        unit = morris.sample(problem, int(n or 0), num_levels=levels, seed=seed % 2**32)
         frame = _to_frame(np.asarray(unit), names)
     elif method == "factorial":
         points = np.linspace(0.0, 1.0, levels) if levels > 1 else np.array([0.5])

@@ -162,7 +162,7 @@ class PolicySpec(_Spec):
 class DesignSpec(_Spec):
     """How scenarios are drawn (see :mod:`techbloc.experiments.design`)."""
 
-    method: Literal["lhs", "sobol", "factorial", "table"] = "lhs"
+    method: Literal["lhs", "sobol", "morris", "factorial", "table"] = "lhs"
     levels: int = Field(default=3, ge=1, le=1000)
     second_order: bool = False
     table: str | None = None
@@ -210,9 +210,11 @@ class Study(_Spec):
     policies : list of PolicySpec
         At least one; labels must be unique.
     design : DesignSpec or str
-        ``"lhs"``, ``"sobol"``, ``"factorial"`` or ``"table"`` (or the full mapping).
+        ``"lhs"``, ``"sobol"``, ``"morris"``, ``"factorial"`` or ``"table"`` (or the full
+        mapping).
     scenarios : int, optional
-        LHS: rows; Sobol: base sample (a power of two); table: expected rows (optional);
+        LHS: rows; Sobol: base sample (a power of two); Morris: trajectories (``levels``
+        even); table: expected rows (optional);
         factorial: must be omitted or equal ``levels ** len(vary)``.
     vary : list of str, optional
         Parameters to vary; default every uncertain parameter of the registry not in ``set``.
@@ -376,7 +378,11 @@ class Study(_Spec):
                         problems.append((("vary",), "a table design varies its own columns; "
                                          "remove 'vary'"))
             return problems
-        if method in ("lhs", "sobol") and self.scenarios is None:
+        if method == "morris" and (self.design.levels < 2 or self.design.levels % 2):
+            problems.append((("design", "levels"), "a Morris design needs an even number of "
+                             f"levels (e.g. levels: 4), got {self.design.levels}"))
+            return problems
+        if method in ("lhs", "sobol", "morris") and self.scenarios is None:
             problems.append((("scenarios",), f"a {method} design needs 'scenarios'"))
             return problems
         if method == "sobol" and self.scenarios & (self.scenarios - 1):
