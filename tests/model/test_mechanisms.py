@@ -194,24 +194,6 @@ def test_credibility_per_term_rates():
     assert inst2[0, 8] == pytest.approx(recovered)
 
 
-def test_compiled_diffusion_matches_numpy_reference():
-    from techbloc.model import kernels
-
-    if not kernels.compiled():
-        pytest.skip("numba not installed")
-    rng = np.random.default_rng(0)
-    kappa = rng.random((3, 2, 4, 9))
-    kappa[..., 3] = kappa[..., 4]  # ties
-    size = rng.random(9)
-    size[2] = 0.0
-    members = rng.random((3, 2, 9)) < 0.5
-    fast = diffusion_inflow(kappa, size, members, np.full(3, 0.02), np.full(3, 0.5))
-    slow = diffusion_inflow(kappa, size, members, np.full(3, 0.02), np.full(3, 0.5),
-                            use_compiled=False)
-    for a, b in zip(fast, slow, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-
-
 def test_engine_same_with_and_without_compiled_kernel(world, monkeypatch):
     import pandas as pd
 

@@ -197,7 +197,7 @@ def domain_flows_reference(x: FlowInputs, china: int, *, update: bool, outputs: 
         x.theta[:, None, None, None] * x.members[:, :, None, :]
     )
     inflow, allied_bonus = diffusion_inflow(
-        knowledge / x.output, x.size, x.members, x.rate, x.allied, use_compiled=False
+        knowledge / x.output, x.size, x.members, x.rate, x.allied
     )
     country_knowledge = military = new_knowledge = new_know_how = None
     if outputs:

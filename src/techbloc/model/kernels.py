@@ -13,9 +13,7 @@ the scenarios (the serial kernel releases the GIL; a ``parallel=True`` build of 
 loop ran about 40% slower per thread).
 
 :func:`membership_margins` (E12 margins) and :func:`acceptance` (outsiders' acceptance in
-the final year) replace chains of small array passes by one loop; :func:`diffusion_gap_sums`
-computes what the numpy reference in :mod:`~techbloc.model.knowledge` computes (sort,
-suffix sums, unsort), row by row.
+the final year) replace chains of small array passes by one loop.
 
 The kernels are used when numba is installed (``pip install techbloc[fast]``, which
 ``make`` installs) unless the environment sets ``TECHBLOC_NUMBA=0``; otherwise the numpy
@@ -35,14 +33,13 @@ import numpy as np
 __all__ = [
     "acceptance",
     "compiled",
-    "diffusion_gap_sums",
     "domain_flows",
     "membership_margins",
 ]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
 _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
-#: Rows (scenario x policy x domain) from which the kernel runs on several threads.
+#: Rows (scenario x policy x domain) from which the flows kernel runs on several threads.
 _PARALLEL_ROWS = 4096
 #: Rows (scenario x policy x domain) the flows kernel handles at a time (cache-sized).
 _BLOCK_ROWS = 4096
@@ -58,32 +55,6 @@ def _kernels():  # returns the compiled functions by name, or None
         import numba
     except ImportError:
         return None
-
-    def gap_sums(intensity, size, members):  # pragma: no cover - compiled
-        s_len, p_len, d_len, n = intensity.shape
-        total = np.empty_like(intensity)
-        member = np.empty_like(intensity)
-        for s in numba.prange(s_len):
-            for p in range(p_len):
-                for d in range(d_len):
-                    row = intensity[s, p, d]
-                    order = np.argsort(row, kind="mergesort")
-                    acc_w = 0.0
-                    acc_wk = 0.0
-                    acc_mw = 0.0
-                    acc_mwk = 0.0
-                    for r in range(n - 1, -1, -1):
-                        j = order[r]
-                        k = row[j]
-                        w = size[j]
-                        acc_w += w
-                        acc_wk += w * k
-                        if members[s, p, j]:
-                            acc_mw += w
-                            acc_mwk += w * k
-                        total[s, p, d, j] = acc_wk - k * acc_w
-                        member[s, p, d, j] = acc_mwk - k * acc_mw
-        return total, member
 
     def flows(  # pragma: no cover - compiled
         first, stop, knowledge, know_how, national_rd, mix, members, share, boost, stringency,
@@ -279,10 +250,6 @@ def _kernels():  # returns the compiled functions by name, or None
     return {
         "acceptance": numba.njit(cache=True, error_model="numpy")(acceptance),
         "margins": numba.njit(cache=True, error_model="numpy")(margins),
-        "gap_sums": (
-            numba.njit(cache=True)(gap_sums),
-            numba.njit(parallel=True, cache=True)(gap_sums),
-        ),
         # serial code, run on a slice of scenarios per thread (a parallel=True version
         # of this loop ran about 40% slower per thread)
         "flows": numba.njit(cache=True, nogil=True, error_model="numpy")(flows),
@@ -292,26 +259,6 @@ def _kernels():  # returns the compiled functions by name, or None
 def compiled() -> bool:
     """Whether the compiled kernels are available."""
     return _kernels() is not None
-
-
-def diffusion_gap_sums(
-    intensity: np.ndarray, size: np.ndarray, members: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """``Σ_j w_j max(0, κ_j - κ_i)`` over all countries and over members, or None.
-
-    Returns None when numba is unavailable (the caller then runs the numpy reference).
-    """
-    kernels = _kernels()
-    if kernels is None:
-        return None
-    # threads pay off only on big batches; small ones (a single scenario) run serially
-    rows = intensity.size // max(intensity.shape[-1], 1)
-    kernel = kernels["gap_sums"][1 if rows >= _PARALLEL_ROWS else 0]
-    return kernel(
-        np.ascontiguousarray(intensity, dtype=np.float64),
-        np.ascontiguousarray(size, dtype=np.float64),
-        np.ascontiguousarray(members, dtype=np.bool_),
-    )
 
 
 def domain_flows(concentration: np.ndarray, *args) -> bool:

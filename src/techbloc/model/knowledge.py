@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from techbloc.model.kernels import diffusion_gap_sums
-
 __all__ = [
     "diffusion_inflow",
     "diffusion_scale",
@@ -121,8 +119,6 @@ def diffusion_inflow(
     members: np.ndarray,
     rate: np.ndarray,
     allied: np.ndarray,
-    *,
-    use_compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """E3: knowledge diffusing down knowledge-intensity gaps, boosted between allies.
 
@@ -143,8 +139,6 @@ def diffusion_inflow(
     members : ndarray of bool, shape (S, P, N)
     rate, allied : ndarray, shape (S,)
         ``diffusion`` and ``allied_diffusion``.
-    use_compiled : bool
-        Use the numba kernel when available (False: the numpy reference).
 
     Returns
     -------
@@ -153,11 +147,7 @@ def diffusion_inflow(
     allied_bonus : ndarray, shape (S, P, D, N)
         The part of ``inflow`` due to alliance membership.
     """
-    compiled = diffusion_gap_sums(intensity, size, members) if use_compiled else None
-    if compiled is not None:
-        total, member = compiled
-    else:
-        total, member = _gap_sums(intensity, size, members)
+    total, member = _gap_sums(intensity, size, members)
     scale = rate[:, None, None, None] * diffusion_scale(size)
     allied_bonus = scale * allied[:, None, None, None] * members[:, :, None, :] * member
     return scale * total + allied_bonus, allied_bonus
@@ -166,7 +156,7 @@ def diffusion_inflow(
 def _gap_sums(
     intensity: np.ndarray, size: np.ndarray, members: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Numpy reference: ``Σ_j w_j max(0, κ_j - κ_i)`` over all countries and over members."""
+    """``Σ_j w_j max(0, κ_j - κ_i)`` over all countries and over members (sort, suffix sums)."""
     order = np.argsort(intensity, axis=-1)
     sorted_k = np.take_along_axis(intensity, order, axis=-1)
     sorted_w = size[order]
