@@ -8,7 +8,13 @@ from hypothesis.extra.numpy import arrays
 
 from techbloc.model.china import imitation, knowledge_step, self_sufficiency_step
 from techbloc.model.controls import access, achieved_stringency, control_coverage, pool_leak_rate
-from techbloc.model.knowledge import diffusion_inflow, initial_stocks, pool_flows
+from techbloc.model.knowledge import (
+    diffusion_inflow,
+    initial_stocks,
+    pool_boost,
+    pool_flows,
+    pool_shares,
+)
 from techbloc.model.partners import positioned, will
 from techbloc.model.regime import credibility_paths, regime_paths
 
@@ -24,8 +30,8 @@ def test_pool_by_hand():
     rd = np.array([[[[100.0, 20.0, 50.0]]]])
     members = np.array([[[True, True, False]]])
     contribution, own, pool, gain = pool_flows(
-        rd, members, np.array([0.1]), np.array([1.0]), 0, np.array([1.0]),
-        np.array([0.2]), np.array([2.0]),
+        rd, members, pool_shares(members, np.array([0.1]), np.array([1.0]), 0),
+        pool_boost(members, np.array([0.2])), np.array([1.0]), np.array([2.0]),
     )
     np.testing.assert_allclose(contribution[0, 0, 0], [10.0, 2.0, 0.0])
     np.testing.assert_allclose(own[0, 0, 0], [90.0, 18.0, 50.0])
@@ -38,8 +44,8 @@ def test_one_member_coalition_gains_nothing_net():
     rd = np.array([[[[100.0, 20.0]]]])
     members = np.array([[[True, False]]])
     contribution, _, _, gain = pool_flows(
-        rd, members, np.array([0.05]), np.array([1.0]), 0, np.array([0.7]),
-        np.array([0.5]), np.array([2.0]),
+        rd, members, pool_shares(members, np.array([0.05]), np.array([1.0]), 0),
+        pool_boost(members, np.array([0.5])), np.array([0.7]), np.array([2.0]),
     )
     assert gain[0, 0, 0, 0] == pytest.approx(0.7 * contribution[0, 0, 0, 0])
 
@@ -48,7 +54,8 @@ def test_transactional_us_contributes_less():
     rd = np.ones((1, 1, 1, 2)) * 10
     members = np.array([[[True, True]]])
     contribution, *_ = pool_flows(
-        rd, members, np.array([0.1]), np.array([0.5]), 0, np.ones(1), np.zeros(1), np.ones(1) * 2
+        rd, members, pool_shares(members, np.array([0.1]), np.array([0.5]), 0),
+        pool_boost(members, np.zeros(1)), np.ones(1), np.ones(1) * 2,
     )
     np.testing.assert_allclose(contribution[0, 0, 0], [0.5, 1.0])
 

@@ -14,7 +14,6 @@ __all__ = [
     "achieved_stringency",
     "control_binding",
     "control_coverage",
-    "exposed_knowledge",
     "exposure",
     "national_leak_rate",
     "pool_leak_rate",
@@ -137,31 +136,8 @@ def pool_leak_rate(leak: np.ndarray, contribution: np.ndarray, exponent: np.ndar
     return np.where(total > 0, np.power(mean, 1.0 / r), 0.0)
 
 
-def exposed_knowledge(
-    leak: np.ndarray,
-    knowledge: np.ndarray,
-    holders: np.ndarray,
-    stock_leak_share: np.ndarray,
-    pool_leak: np.ndarray,
-    theta: np.ndarray,
-    pool: np.ndarray,
-) -> np.ndarray:
-    """E5: knowledge exposed to China each year, ``Λ_k``.
-
-    ``Λ_k = Σ_j l_j stock_leak_share K[j,k] + l_C θ P_k`` (stolen know-how is a share of
-    the *stock*, plus the pool's output leaking through its weakest members).
-
-    Returns
-    -------
-    ndarray, shape (S, P, D)
-    """
-    return exposure(
-        stock_exposure(leak, knowledge, holders), stock_leak_share, pool_leak, theta, pool
-    )
-
-
 def stock_exposure(leak: np.ndarray, knowledge: np.ndarray, holders: np.ndarray) -> np.ndarray:
-    """``Σ_j l_j K[j,k]`` over holders ``j``, shape (S, P, D) (see :func:`exposed_knowledge`)."""
+    """E5, stock term: ``Σ_j l_j K[j,k]`` over holders ``j``, shape (S, P, D)."""
     return (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(axis=-1)
 
 
@@ -172,5 +148,10 @@ def exposure(
     theta: np.ndarray,
     pool: np.ndarray,
 ) -> np.ndarray:
-    """``Λ_k`` from the stock term of :func:`stock_exposure` and the pool, shape (S, P, D)."""
+    """E5: knowledge exposed to China each year, ``Λ_k``, shape (S, P, D).
+
+    ``Λ_k = stock_leak_share Σ_j l_j K[j,k] + l_C θ P_k``: stolen know-how is a share of
+    the *stock* (``stock``, from :func:`stock_exposure`), plus the pool's output leaking
+    through its weakest members.
+    """
     return stock_leak_share[:, None, None] * stock + (pool_leak * theta[:, None])[..., None] * pool

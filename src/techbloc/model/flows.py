@@ -21,7 +21,12 @@ import numpy as np
 
 from techbloc.model import kernels
 from techbloc.model.controls import access, stock_exposure
-from techbloc.model.knowledge import diffusion_inflow, diffusion_scale, know_how_step
+from techbloc.model.knowledge import (
+    diffusion_inflow,
+    diffusion_scale,
+    know_how_step,
+    pool_flows,
+)
 
 __all__ = ["DomainFlows", "FlowInputs", "FlowWorkspace", "domain_flows", "domain_flows_reference"]
 
@@ -189,12 +194,8 @@ def domain_flows_reference(x: FlowInputs, china: int, *, update: bool, outputs: 
     rd = x.national_rd[:, :, None, :] * x.mix[:, None]
     coverage = x.stringency[..., None] * x.binding[:, :, None, :]
     access_ = access(coverage, knowledge, x.holders, x.concentration, x.exponent)
-    contribution = rd * x.share[:, :, None, :]
-    own_rd = rd - contribution
-    pool = contribution.sum(axis=-1) * x.boost[:, :, None]
-    cap = x.absorptive_multiple[:, None, None, None] * own_rd
-    gain = np.minimum(pool[..., None], cap) * (
-        x.theta[:, None, None, None] * x.members[:, :, None, :]
+    contribution, own_rd, pool, gain = pool_flows(
+        rd, x.members, x.share, x.boost, x.theta, x.absorptive_multiple
     )
     inflow, allied_bonus = diffusion_inflow(
         knowledge / x.output, x.size, x.members, x.rate, x.allied

@@ -47,11 +47,9 @@ def initial_stocks(
 def pool_flows(
     rd: np.ndarray,
     members: np.ndarray,
-    pool_share: np.ndarray,
-    us_factor: np.ndarray,
-    usa: int,
+    share: np.ndarray,
+    boost: np.ndarray,
     theta: np.ndarray,
-    synergy: np.ndarray,
     absorptive_multiple: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """E2: the joint pool as a club good, financed out of members' own R&D.
@@ -61,21 +59,18 @@ def pool_flows(
     rd : ndarray, shape (S, P, D, N)
         R&D by domain, PPP $bn/yr.
     members : ndarray of bool, shape (S, P, N)
-    pool_share : ndarray, shape (P,)
-        φ (0 before a policy starts).
-    us_factor : ndarray, shape (S,)
-        US contribution relative to an engaged administration (1 engaged,
-        ``us_pool_commitment_transactional`` transactional).
-    usa : int
-        Position of the USA.
+    share : ndarray, shape (S, P, N)
+        Share of each country's R&D paid in (:func:`pool_shares`).
+    boost : ndarray, shape (S, P)
+        Synergy factor of the pool (:func:`pool_boost`).
     theta : ndarray, shape (S,)
         Knowledge per $ of R&D this year.
-    synergy, absorptive_multiple : ndarray, shape (S,)
+    absorptive_multiple : ndarray, shape (S,)
 
     Returns
     -------
     contribution : ndarray, shape (S, P, D, N)
-        ``m_i φ R[i,k]`` (US share scaled by ``us_factor``).
+        ``m_i φ R[i,k]`` (US share scaled by its regime's commitment).
     own_rd : ndarray, shape (S, P, D, N)
         R&D left for national programmes.
     pool : ndarray, shape (S, P, D)
@@ -83,10 +78,9 @@ def pool_flows(
     gain : ndarray, shape (S, P, D, N)
         Knowledge each member draws from the pool, ``θ min(P_k, multiple · R_own)``.
     """
-    share = pool_shares(members, pool_share, us_factor, usa)
     contribution = rd * share[:, :, None, :]
     own_rd = rd - contribution
-    pool = contribution.sum(axis=-1) * pool_boost(members, synergy)[:, :, None]
+    pool = contribution.sum(axis=-1) * boost[:, :, None]
     cap = absorptive_multiple[:, None, None, None] * own_rd
     gain = np.minimum(pool[..., None], cap) * (theta[:, None, None, None] * members[:, :, None, :])
     return contribution, own_rd, pool, gain
@@ -95,7 +89,11 @@ def pool_flows(
 def pool_shares(
     members: np.ndarray, pool_share: np.ndarray, us_factor: np.ndarray, usa: int
 ) -> np.ndarray:
-    """Share of each country's R&D paid into the pool, ``m_i φ`` (US scaled), shape (S, P, N)."""
+    """Share of each country's R&D paid into the pool, ``m_i φ``, shape (S, P, N).
+
+    ``us_factor`` (shape (S,)) scales the US share: 1 under an engaged administration,
+    ``us_pool_commitment_transactional`` under a transactional one.
+    """
     share = members * pool_share[None, :, None]
     share[:, :, usa] *= us_factor[:, None]
     return share

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["economic_power", "log_tfp_terms", "power_components"]
+__all__ = ["economic_power", "log_tfp_terms"]
 
 
 def log_tfp_terms(
@@ -39,31 +39,6 @@ def log_tfp_terms(
     domestic = np.log(total) - np.log(total.mean(axis=-1, keepdims=True))
     reachable = np.log(foreign) - np.log(foreign.mean(axis=-1, keepdims=True))
     return domestic, reachable
-
-
-def power_components(
-    output: np.ndarray, population: np.ndarray, capability: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Economic power ``Y²/Pop`` and military-technology capability ``Σ_k v_k M_k``.
-
-    Parameters
-    ----------
-    output : ndarray, shape (S, P, N)
-        GDP, PPP $bn.
-    population : ndarray, shape (N,)
-        Millions (NaN where unknown: power is then NaN for that country).
-    capability : ndarray, shape (S, P, D, N)
-        Realized capability M.
-    weights : ndarray, shape (D,)
-        Military weights v_k.
-
-    Returns
-    -------
-    economic, military : ndarray, shape (S, P, N)
-    """
-    economic = economic_power(output, population)
-    military = np.einsum("spdn,d->spn", capability, weights)
-    return economic, military
 
 
 def economic_power(output: np.ndarray, population: np.ndarray) -> np.ndarray:
