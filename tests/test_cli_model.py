@@ -67,3 +67,16 @@ def test_evaluate_rejects_bad_input(args, fragment):
     assert result.exit_code != 0
     assert isinstance(result.exception, Error)
     assert fragment in str(result.exception)
+
+
+def test_usage_errors_are_messages_not_tracebacks(monkeypatch, capsys):
+    import sys
+
+    from techbloc.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["techbloc", "run", "--executor", "bogus"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "bogus" in err and "Traceback" not in err

@@ -56,10 +56,11 @@ def main() -> None:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
         raise SystemExit(1) from None
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:
+        # usage errors (bad option values, missing arguments): click's ClickException, or
+        # its copy inside newer typer; both know how to show themselves
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()
             raise SystemExit(exc.exit_code) from None
         raise

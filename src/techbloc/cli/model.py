@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from techbloc.cli.studies import ExecutorChoice
 from techbloc.errors import InputError
 
 __all__ = ["register"]
@@ -174,7 +175,9 @@ def run(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
     scenarios: Annotated[int | None, typer.Option(
         help="Futures to sample (default: the default study's 1,000).")] = None,
-    executor: Annotated[str, typer.Option(help="local, processes or dask.")] = "local",
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+    ] = ExecutorChoice.local,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
 ) -> None:
     """Run the default study on the bundled data, print the comparison, write the report."""
@@ -191,7 +194,7 @@ def run(
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
-    summary = run_study(study, store_dir, executor=executor, fresh=fresh, progress=True,
+    summary = run_study(study, store_dir, executor=executor.value, fresh=fresh, progress=True,
                         echo=console.print)
     console.print(
         f"{store_dir}: {summary.status}; {summary.n_scenarios:,} futures × "
