@@ -1,27 +1,24 @@
 """Policies: a coalition plus the levers of MODEL.md §3.
 
 A :class:`Policy` is what an analyst chooses. The model evaluates a batch of policies
-against a batch of scenarios in one vectorized call; :func:`policy_arrays` turns a
-sequence of policies into the arrays the model needs.
+against a batch of scenarios in one vectorized call
+(:class:`techbloc.model.PolicyBatch` stacks them into arrays).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.params import DOMAINS, LEVERS
 
 if TYPE_CHECKING:
     from techbloc.coalitions import Coalition
-    from techbloc.world import World
 
-__all__ = ["Policy", "PolicyArrays", "policy_arrays"]
+__all__ = ["Policy"]
 
 _LEVER = {lever.name: lever for lever in LEVERS}
 
@@ -113,52 +110,3 @@ class Policy:
             "capacity_building": dict(sorted(self.capacity_building.items())),
             "start_year": self.start_year,
         }
-
-
-@dataclass(frozen=True)
-class PolicyArrays:
-    """Policies as arrays over ``[policy, ...]`` for the vectorized model.
-
-    Attributes
-    ----------
-    names : list of str
-    members : ndarray of bool, shape (P, N)
-        Membership over ``world.codes`` (ROW never a member).
-    pool_share : ndarray, shape (P,)
-    stringency : ndarray, shape (P, D)
-    capacity_building : ndarray, shape (P, N)
-    start_offset : ndarray of int, shape (P,)
-        Years from the model's start year to the regime's start (0 = at once).
-    """
-
-    names: list[str]
-    members: np.ndarray
-    pool_share: np.ndarray
-    stringency: np.ndarray
-    capacity_building: np.ndarray
-    start_offset: np.ndarray
-
-
-def policy_arrays(world: World, policies: Sequence[Policy], start_year: int) -> PolicyArrays:
-    """Stack ``policies`` into :class:`PolicyArrays` over ``world``'s countries."""
-    if not policies:
-        raise InputError("at least one policy is needed")
-    codes = list(world.codes)
-    index = {code: i for i, code in enumerate(codes)}
-    n = len(codes)
-    members = np.stack([p.coalition.mask(world) for p in policies])
-    building = np.zeros((len(policies), n))
-    for row, policy in enumerate(policies):
-        for code, value in policy.capacity_building.items():
-            building[row, index[code]] = value
-    offsets = np.array(
-        [max(0, (p.start_year or start_year) - start_year) for p in policies], dtype=int
-    )
-    return PolicyArrays(
-        names=[p.label for p in policies],
-        members=members,
-        pool_share=np.array([p.pool_share for p in policies]),
-        stringency=np.array([p.control_stringency for p in policies]),
-        capacity_building=building,
-        start_offset=offsets,
-    )

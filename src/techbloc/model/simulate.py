@@ -48,7 +48,7 @@ from techbloc.model.power import economic_power, log_tfp_terms
 from techbloc.model.regime import credibility_paths, regime_paths
 from techbloc.model.scenarios import ScenarioArrays, scenario_arrays
 from techbloc.params import DOMAINS, LEVERS
-from techbloc.policies import Policy, policy_arrays
+from techbloc.policies import Policy
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -115,15 +115,23 @@ class PolicyBatch:
         cls, world: World, policies: Sequence[Policy], inputs: ModelInputs, start_year: int
     ) -> PolicyBatch:
         """Stack :class:`Policy` objects over ``inputs.codes``."""
-        arrays = policy_arrays(world, policies, start_year)
+        if not policies:
+            raise InputError("at least one policy is needed")
+        position = {code: i for i, code in enumerate(inputs.codes)}
         columns = [list(world.codes).index(code) for code in inputs.codes]
+        building = np.zeros((len(policies), inputs.n))
+        for row, policy in enumerate(policies):
+            for code, value in policy.capacity_building.items():
+                building[row, position[code]] = value
         return cls(
-            names=arrays.names,
-            members=arrays.members[:, columns],
-            pool_share=arrays.pool_share,
-            stringency=arrays.stringency,
-            capacity_building=arrays.capacity_building[:, columns],
-            start_offset=arrays.start_offset,
+            names=[p.label for p in policies],
+            members=np.stack([p.coalition.mask(world)[columns] for p in policies]),
+            pool_share=np.array([p.pool_share for p in policies]),
+            stringency=np.array([p.control_stringency for p in policies]),
+            capacity_building=building,
+            start_offset=np.array(
+                [max(0, (p.start_year or start_year) - start_year) for p in policies], dtype=int
+            ),
         )
 
     @classmethod
