@@ -28,6 +28,7 @@ _API: dict[str, str] = {
     "presets": "techbloc.coalitions",
     "Policy": "techbloc.policies",
     "simulate": "techbloc.model",
+    "evaluate_coalitions": "techbloc.evaluation",
     "Study": "techbloc.experiments",
     "run_study": "techbloc.experiments",
     "ResultsStore": "techbloc.experiments",
@@ -49,6 +50,7 @@ __all__ = [
     "Study",
     "World",
     "__version__",
+    "evaluate_coalitions",
     "load_world",
     "parameter_table",
     "presets",
@@ -60,6 +62,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from techbloc.coalitions import Coalition, presets
     from techbloc.errors import DataError, Error, InputError, StoreError
+    from techbloc.evaluation import evaluate_coalitions
     from techbloc.experiments import ResultsStore, Study, run_study
     from techbloc.model import simulate
     from techbloc.params import DOMAINS, LEVERS, PARAMETERS, Parameter, parameter_table

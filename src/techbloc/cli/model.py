@@ -38,13 +38,16 @@ def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str
     return validate_values(values, where=where)
 
 
-def summarize(ds, quantiles=(10, 50, 90)):
-    """Median and percentiles of every scalar outcome per policy (tidy table)."""
+def summarize(outcomes, quantiles=(10, 50, 90)):
+    """Median and percentiles of every scalar outcome per policy (tidy table).
+
+    ``outcomes``: a model Dataset or an outcome table indexed by ``(scenario, policy)``.
+    """
     from techbloc.analysis.robustness import percentiles
     from techbloc.model.simulate import SCALAR_OUTPUTS
 
-    names = [n for n in SCALAR_OUTPUTS if n in ds]
-    table = percentiles(ds, names, q=quantiles).reset_index()
+    names = [n for n in SCALAR_OUTPUTS if n in outcomes]
+    table = percentiles(outcomes, names, q=quantiles).reset_index()
     table["description"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][0])
     table["unit"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][1])
     return table
@@ -97,34 +100,19 @@ def evaluate(
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
     from techbloc.coalitions import Coalition
-    from techbloc.experiments.design import sample_design
-    from techbloc.model import simulate
-    from techbloc.params import LEVERS, parameter_names
-    from techbloc.policies import Policy
-    from techbloc.world import load_world
+    from techbloc.evaluation import evaluate_coalitions
 
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
-    fixed = parse_assignments(set_)
-    levers = {lever.name: lever.default for lever in LEVERS}
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
-    if not coalitions:
-        coalitions = [Coalition.from_preset("forging_core")]
-    policies = [
-        Policy(
-            c,
-            pool_share=levers["pool_share"] if pool_share is None else pool_share,
-            control_stringency=levers["control_stringency"] if stringency is None else stringency,
-        )
-        for c in coalitions
-    ]
-    world = load_world()
-    varied = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
-    design = sample_design("lhs", varied, scenarios, seed, fixed=fixed)
-    ds = simulate(world, design, policies, start_year=start, end_year=end, seed=seed,
-                  trajectories=False)
-    table = summarize(ds)
+    fixed = parse_assignments(set_)
+    policies, outcomes = evaluate_coalitions(
+        coalitions or [Coalition.from_preset("forging_core")], scenarios=scenarios, seed=seed,
+        fixed=fixed, pool_share=pool_share, stringency=stringency, start_year=start,
+        end_year=end,
+    )
+    table = summarize(outcomes)
     if as_json:
         result = {
             "scenarios": scenarios,

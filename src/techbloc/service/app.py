@@ -66,8 +66,6 @@ __all__ = ["MAX_COALITIONS", "create_app", "evaluate_request"]
 
 #: Most coalitions one ``POST /api/evaluate`` may compare.
 MAX_COALITIONS = 20
-#: Scenario × policy pairs simulated in one call (bounds the memory of an evaluation).
-_PAIRS_PER_CALL = 1000
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
@@ -331,15 +329,8 @@ def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     techbloc.errors.InputError
         Unknown preset or country, out-of-range parameter or lever, bad years.
     """
-    import pandas as pd
-
-    from techbloc.analysis.outcomes import outcome_table
     from techbloc.coalitions import Coalition
-    from techbloc.experiments.design import sample_design
-    from techbloc.model import simulate
-    from techbloc.params import LEVERS, parameter_names, validate_values
-    from techbloc.policies import Policy
-    from techbloc.world import load_world
+    from techbloc.evaluation import evaluate_coalitions
 
     began = time.perf_counter()
     if request.end_year <= request.start_year:
@@ -349,39 +340,19 @@ def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     count = len(request.presets) + len(request.coalitions)
     if count > MAX_COALITIONS:
         raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
-    fixed = validate_values(request.fixed, where="set")
     coalitions = [_coalition_from_preset(name) for name in request.presets]
     for i, codes in enumerate(request.coalitions):
         if not codes:
             raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
         coalitions.append(Coalition(tuple(codes)))
-    if not coalitions:
-        coalitions = [Coalition.from_preset("forging_core")]
-    lever = {item.name: item.default for item in LEVERS}
-    policies = [
-        Policy(
-            c,
-            pool_share=lever["pool_share"] if request.pool_share is None else request.pool_share,
-            control_stringency=(lever["control_stringency"] if request.stringency is None
-                                else request.stringency),
-        )
-        for c in coalitions
-    ]
-    labels = [p.label for p in policies]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
-    if twice:
-        raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
-    world = load_world()
-    varied = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
-    design = sample_design("lhs", varied, request.scenarios, request.seed, fixed=fixed)
-    size = max(1, _PAIRS_PER_CALL // len(policies))
-    parts = []
-    for start in range(0, len(design), size):
-        ds = simulate(world, design.iloc[start:start + size], policies,
-                      start_year=request.start_year, end_year=request.end_year,
-                      seed=request.seed, trajectories=False)
-        parts.append(outcome_table(ds))
-    metrics, outcomes, backfire = _summary(pd.concat(parts), labels)
+    policies, table = evaluate_coalitions(
+        coalitions or [Coalition.from_preset("forging_core")], scenarios=request.scenarios,
+        seed=request.seed, fixed=request.fixed, pool_share=request.pool_share,
+        stringency=request.stringency, start_year=request.start_year,
+        end_year=request.end_year,
+    )
+    fixed = {name: float(value) for name, value in request.fixed.items()}
+    metrics, outcomes, backfire = _summary(table, [p.label for p in policies])
     return EvaluateResponse(
         scenarios=request.scenarios,
         seed=request.seed,

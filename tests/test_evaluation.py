@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from techbloc.coalitions import Coalition
+from techbloc.errors import InputError
+from techbloc.evaluation import evaluate_coalitions
+
+
+def test_batches_do_not_change_results(monkeypatch):
+    import techbloc.evaluation as evaluation
+
+    coalitions = [Coalition.from_preset("quad"), Coalition.from_preset("chip4")]
+    kwargs = {"scenarios": 9, "seed": 4, "end_year": 2030, "fixed": {"denial": 0.7}}
+    _, whole = evaluate_coalitions(coalitions, **kwargs)
+    monkeypatch.setattr(evaluation, "PAIRS_PER_CALL", 4)  # 2 scenarios per model call
+    policies, batched = evaluate_coalitions(coalitions, **kwargs)
+    assert [p.label for p in policies] == ["quad", "chip4"]
+    assert len(batched) == 18
+    np.testing.assert_array_equal(whole.to_numpy(), batched.to_numpy())
+
+
+@pytest.mark.parametrize(
+    "coalitions, kwargs, fragment",
+    [
+        ([Coalition.from_preset("quad")] * 2, {}, "more than once"),
+        ([], {}, "at least one coalition"),
+        ([Coalition.from_preset("quad")], {"scenarios": 0}, "between 1 and"),
+        ([Coalition.from_preset("quad")], {"fixed": {"denial": 5}}, "outside its range"),
+        ([Coalition.from_preset("quad")], {"pool_share": 2.0}, "pool_share"),
+    ],
+)
+def test_bad_requests_are_rejected_before_running(coalitions, kwargs, fragment):
+    with pytest.raises(InputError, match=fragment):
+        evaluate_coalitions(coalitions, **kwargs)
