@@ -80,3 +80,16 @@ def test_usage_errors_are_messages_not_tracebacks(monkeypatch, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "bogus" in err and "Traceback" not in err
+
+
+def test_run_default_study_small(tmp_path):
+    """`techbloc run` (what `make run` calls): every preset, the table, the report."""
+    from techbloc.coalitions import presets
+
+    result = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "6"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    for name in ("forging_core", "forging_core+KOR", "nato", "chip4"):
+        assert name in result.output and name in presets()
+    again = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "6"])
+    assert again.exit_code == 0 and "already complete" in again.output

@@ -147,16 +147,18 @@ def evaluate(
 
 
 def comparison_table(store_dir: Path, order: list[str]):
-    """Median of the headline outcomes per policy in a finished store, in ``order``."""
-    from techbloc.analysis.outcomes import outcome_table
+    """Median of the headline outcomes per policy in a finished store, in ``order``.
+
+    Also ``backfire_share``: the share of futures in which exclusion backfired.
+    """
     from techbloc.experiments.store import ResultsStore
+    from techbloc.report.html import headline_stats
 
     with ResultsStore.open(store_dir) as store:
-        table = outcome_table(store.outcomes())
-    by_policy = table.groupby(level="policy")
-    medians = by_policy.median()
-    medians["backfire_share"] = (table["backlash"] > 0).groupby(level="policy").mean()
-    return medians.loc[order]
+        stats = headline_stats(store.outcomes(), order, [name for name, _, _ in COMPARISON])
+    medians = stats.xs("p50", axis=1, level=1)
+    medians["backfire_share"] = stats[("backlash", "share_positive")]
+    return medians
 
 
 def run(
