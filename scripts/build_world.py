@@ -94,7 +94,20 @@ SRC = {
     "dots": "IMF Direction of Trade Statistics (early-2022 vintage), goods, US$ millions "
     "[trade_investment/imf_dots_bilateral_goods_trade_2000_2020.csv]",
     "groups": "Group member lists [groups/memberships.csv]: {source}",
+    "disputes": "Hand-entered table of PRC territorial/maritime disputes and coercion "
+    "episodes since 2010, each row citing its publisher or news report "
+    "[expert/china_disputes.csv; copied to china_disputes.csv]",
 }
+
+#: Threat-from-China tables copied unchanged into the bundle (hand-entered, cited per row).
+EXPERT_THREAT_FILES = (
+    "expert/china_disputes.csv",
+    "expert/pew_views_of_china.csv",
+    "expert/pew_views_of_us.csv",
+    "expert/aspi_coercion_counts.csv",
+)
+#: First year of the dispute episodes counted (the table's own coverage: "2010 onward").
+DISPUTES_FROM = 2010
 
 
 def _sha256(path: Path) -> str:
@@ -329,6 +342,66 @@ class Builder:
             "% per year (constant 2015 PPP $)", SRC["srd1"],
             "not in NCSES SRD-1 (OECD members + 7 others only) or NA there",
         )
+        self.srd1_levels(srd1)
+
+    def srd1_levels(self, srd1: pd.DataFrame) -> None:
+        """SRD-1 column ``2021a``: GERD and GDP in current PPP $ bn, with the real year.
+
+        The country label carries the latest year when it is not 2021 (``Australia (2019)``);
+        that year is the year of every ``2021a`` value of the row (GERD, GDP and their ratio),
+        which the table's own GERD-to-GDP ratio confirms (checked here to its 2 decimals).
+        """
+        spec = {
+            "srd1_gerd_ppp_usd_bn": ("GERD", "Current PPP dollars", "2021a"),
+            "srd1_gdp_ppp_usd_bn": ("GDP", "Current PPP dollars", "2021a"),
+        }
+        level = {}
+        for name, (l1, l2, l3) in spec.items():
+            level[name] = srd1[
+                srd1["_b_gerd_b_level_1"].eq(l1)
+                & srd1["_b_gerd_b_level_2"].eq(l2)
+                & srd1["_b_gerd_b_level_3"].eq(l3)
+            ]
+        ratio = srd1[
+            srd1["_b_gerd_b_level_1"].eq("GERD-to-GDP ratio (%)")
+            & srd1["_b_gerd_b_level_2"].eq("2021a")
+        ]
+        ratio_by_label = dict(zip(ratio["time_period"], ratio["value"].map(_num), strict=True))
+        values: dict[str, dict[str, tuple[float, int, str]]] = {k: {} for k in spec}
+        gerd_by_label: dict[str, float] = {}
+        for name, sel in level.items():
+            for _, r in sel.iterrows():
+                label = str(r["time_period"])
+                m = re.match(r"^(?P<name>[^(]+?)\s*(?:\((?P<year>\d{4})\))?$",
+                             label.split("->")[-1].strip())
+                assert m is not None, label
+                iso3 = NCSES_NAMES.get(m["name"].strip())
+                if iso3 is None or iso3 not in self.codes:
+                    continue
+                year = int(m["year"]) if m["year"] else 2021
+                note = "SRD-1 column '2021a'" + (
+                    "" if year == 2021
+                    else f"; the table's label '{label}' gives {year} as the latest year"
+                )
+                v = _num(r["value"])
+                values[name][iso3] = (v, year, note)
+                if name == "srd1_gerd_ppp_usd_bn":
+                    gerd_by_label[label] = v
+                else:
+                    g = gerd_by_label.get(label, math.nan)
+                    pct = ratio_by_label.get(label, math.nan)
+                    if not math.isnan(g) and not math.isnan(pct):
+                        assert abs(100.0 * g / v - pct) < 0.01, (label, g, v, pct)
+        self.add_series(
+            "srd1_gerd_ppp_usd_bn", values["srd1_gerd_ppp_usd_bn"],
+            "PPP US$ billions (current)", SRC["srd1"],
+            "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
+        )
+        self.add_series(
+            "srd1_gdp_ppp_usd_bn", values["srd1_gdp_ppp_usd_bn"],
+            "PPP US$ billions (current)", SRC["srd1"],
+            "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
+        )
 
     def unga(self) -> None:
         ip = self.read("unga/ideal_points_bsv_july2025.csv").dropna(subset=["idealpointfp"])
@@ -459,6 +532,77 @@ class Builder:
             unit = "US$ millions, current (" + ("FOB" if flow == "exports_fob" else "CIF") + ")"
             self.add_series(name, values, unit, SRC["dots"], "not in DOTS")
 
+    def threat(self) -> None:
+        """Threat-from-China indicators from the hand-entered expert tables.
+
+        ``pew_china_unfavourable_pct``: Pew's % unfavourable view of China in the latest
+        year with an unfavourable figure (rows with only a favourable % are not used: 100 -
+        favourable is not the unfavourable share, because of "don't know" answers).
+        ``china_dispute_episodes``: number of rows of ``china_disputes.csv`` with
+        ``start_year`` >= 2010; year = latest start year counted. Countries without a row are
+        left missing here (the table lists the episodes found, which is not proof of none);
+        :mod:`techbloc.world` fills them and flags it.
+        """
+        pew = self.read("expert/pew_views_of_china.csv", dtype={"year": int})
+        values: dict[str, tuple[float, int | None, str]] = {}
+        sources: dict[str, str] = {}
+        for iso3, sub in pew.groupby("iso3"):
+            have = sub[sub["unfavourable_pct"].notna()].sort_values("year")
+            if have.empty:
+                years = ", ".join(str(y) for y in sub["year"])
+                values[str(iso3)] = (
+                    math.nan, None,
+                    f"only a favourable % in expert/pew_views_of_china.csv ({years}); "
+                    "no unfavourable % reported",
+                )
+                continue
+            last = have.iloc[-1]
+            series = ", ".join(
+                f"{int(y)}: {_num(v):g}"
+                for y, v in zip(have["year"], have["unfavourable_pct"], strict=True)
+            )
+            note = f"latest year with an unfavourable % (all years: {series})"
+            if isinstance(last["note"], str) and last["note"]:
+                note += f"; row note: {last['note']}"
+            values[str(iso3)] = (_num(last["unfavourable_pct"]), int(last["year"]), note)
+            sources[str(iso3)] = str(last["source"])
+        for iso3 in self.codes:
+            src = (
+                f"{sources[iso3]} [expert/pew_views_of_china.csv]" if iso3 in sources
+                else "Pew Research Center Global Attitudes, hand-entered "
+                "[expert/pew_views_of_china.csv]"
+            )
+            if iso3 in values and not math.isnan(values[iso3][0]):
+                v, y, n = values[iso3]
+                self.add(iso3, "pew_china_unfavourable_pct", v,
+                         "% of adults with an unfavourable view of China", y, src, n)
+            else:
+                why = values[iso3][2] if iso3 in values else (
+                    "no row in expert/pew_views_of_china.csv (no figure found in the Pew "
+                    "reports and news pages consulted)"
+                )
+                self.add(iso3, "pew_china_unfavourable_pct", math.nan,
+                         "% of adults with an unfavourable view of China", None, src,
+                         "missing: " + why)
+
+        disputes = self.read("expert/china_disputes.csv", dtype={"start_year": int})
+        counted = disputes[disputes["start_year"] >= DISPUTES_FROM]
+        episodes: dict[str, tuple[float, int | None, str]] = {}
+        for iso3, sub in counted.groupby("iso3"):
+            listing = "; ".join(
+                f"{k} {y}" for k, y in zip(sub["kind"], sub["start_year"], strict=True)
+            )
+            note = f"derived: count of episodes starting {DISPUTES_FROM} or later ({listing})"
+            if iso3 == "USA":
+                note += ("; the table's note: mutual escalation rather than one-sided PRC "
+                         "coercion (left out of the threat input)")
+            episodes[str(iso3)] = (float(len(sub)), int(sub["start_year"].max()), note)
+        self.add_series(
+            "china_dispute_episodes", episodes, "episodes since 2010 (count)", SRC["disputes"],
+            "no episode listed in expert/china_disputes.csv (the table lists the episodes "
+            "found; absence is not proof of none)",
+        )
+
     def memberships(self) -> None:
         mem = self.read("groups/memberships.csv")
         shutil.copyfile(self.source / "groups/memberships.csv", self.out / "memberships.csv")
@@ -527,14 +671,32 @@ class Builder:
         self.countries[["iso3", "iso2", "cow_ccode", "name"]].to_csv(
             self.out / "countries.csv", index=False
         )
-        for rel in ("expert/frictions.csv", "expert/hedging.csv"):
+        for rel in ("expert/frictions.csv", "expert/hedging.csv", *EXPERT_THREAT_FILES):
             shutil.copyfile(self.source / rel, self.out / Path(rel).name)
             self.used.add(rel)
         self.used.add("groups/memberships.csv")
         hashes = "\n".join(
             f"| `{rel}` | `{_sha256(self.source / rel)[:16]}` |" for rel in sorted(self.used)
         )
-        (self.out / "PROVENANCE.md").write_text(PROVENANCE.replace("{HASHES}", hashes))
+        srd1 = ind[ind["indicator"].isin(["srd1_gerd_ppp_usd_bn", "srd1_gdp_ppp_usd_bn"])]
+        wide = srd1.pivot(index="iso3", columns="indicator", values="value")
+        yrs = srd1.pivot(index="iso3", columns="indicator", values="year")
+        srd1_rows = "\n".join(
+            f"| {iso3} | {wide.at[iso3, 'srd1_gerd_ppp_usd_bn']:.2f} | "
+            f"{wide.at[iso3, 'srd1_gdp_ppp_usd_bn']:.2f} | "
+            f"{int(yrs.at[iso3, 'srd1_gerd_ppp_usd_bn'])} |"
+            for iso3 in self.codes
+            if not math.isnan(wide.at[iso3, "srd1_gerd_ppp_usd_bn"])
+        )
+        absent = ", ".join(
+            c for c in self.codes if math.isnan(wide.at[c, "srd1_gerd_ppp_usd_bn"])
+        )
+        text = (
+            PROVENANCE.replace("{HASHES}", hashes)
+            .replace("{SRD1}", srd1_rows)
+            .replace("{SRD1_ABSENT}", absent)
+        )
+        (self.out / "PROVENANCE.md").write_text(text)
 
 
 def build(source: Path, out: Path) -> Path:
@@ -554,6 +716,7 @@ def build(source: Path, out: Path) -> Path:
     b.eci()
     b.gci()
     b.dots()
+    b.threat()
     b.memberships()
     b.eto()
     b.write()
@@ -613,6 +776,7 @@ for model inputs are done in code (`techbloc.world`) and listed in `docs/data.md
 | `indicators.csv` | long table `iso3, indicator, value, unit, year, source, note`; every candidate x indicator, missing values empty with `missing: <reason>` in the note; a few `ROW` (rest of world) and world totals derived from NCSES RD-5 | see below | per source |
 | `memberships.csv` | group memberships (NATO, EU, OECD, Five Eyes, Quad, AUKUS, G7, US bilateral defence treaties, proposed Chip 4, Wassenaar) | copied unchanged from `groups/memberships.csv` (organisations' own member pages) | facts |
 | `frictions.csv`, `hedging.csv` | judgement values with ranges, each with a cited event | copied unchanged from `expert/` | values are assumptions |
+| `china_disputes.csv`, `pew_views_of_china.csv`, `pew_views_of_us.csv`, `aspi_coercion_counts.csv` | threat from China and views of the US: dispute and coercion episodes since 2010, Pew % unfavourable / favourable of China, Pew confidence in the US president, ASPI coercion counts; every row names the original publisher and the page read | copied unchanged from `expert/` (hand-entered from public reports and news pages) | facts and survey figures quoted from the publishers (Pew Research Center; ASPI; news reports); no licence stated, cite the publisher named in each row |
 | `defence_pairs.csv` | undirected ATOP v5.1 defence pledges in 2018 between candidates | `alliances/atop_alliance_dyad_year_1990_2018.csv` (peacesciencer, GPL-2 package; ATOP data) | ATOP terms |
 | `presets.yaml` | coalition presets with source and certainty note | MODEL.md section 3 and `memberships.csv` | - |
 | `noncommercial/` | ETO semiconductor supply-chain shares by country | ETO (CSET) | **CC BY-NC 4.0**, see `noncommercial/LICENCE.md` |
@@ -623,6 +787,9 @@ for model inputs are done in code (`techbloc.world`) and listed in `docs/data.md
 |---|---|---|---|
 | `gerd_ppp_usd_m`, `gerd_gdp_pct` | PPP US$ millions; % of GDP | 2019 or latest (per country) | NCSES SEI table RD-5 (public domain) |
 | `gerd_cagr_2010_2021_const_pct` | %/yr, constant 2015 PPP $ | 2010-2021 (or 2010-latest) | NCSES SEI table SRD-1 |
+| `srd1_gerd_ppp_usd_bn`, `srd1_gdp_ppp_usd_bn` | PPP US$ billions, current | 2021, or the latest year the table's label gives (e.g. `Australia (2019)`) | NCSES SEI table SRD-1, column `2021a` (public domain; OECD MSTI Sept 2023) |
+| `pew_china_unfavourable_pct` | % unfavourable view of China | latest year with an unfavourable % (2019-2024) | Pew Research Center Global Attitudes, as quoted in the page named per row of `expert/pew_views_of_china.csv` |
+| `china_dispute_episodes` | count of episodes starting 2010 or later; year = latest start year | 2010-2023 | `expert/china_disputes.csv` (derived count; the note lists kind and start year of each episode) |
 | `rd_pct_gdp` | % of GDP | latest | WDI GB.XPD.RSDV.GD.ZS (CC BY 4.0) |
 | `gdp_current_usd` | current US$ | latest (2023) | WDI NY.GDP.MKTP.CD (datahub mirror, PDDL) |
 | `population_total` | persons | latest (2024) | WDI SP.POP.TOTL (datahub mirror, PDDL) |
@@ -642,6 +809,37 @@ for model inputs are done in code (`techbloc.world`) and listed in `docs/data.md
 Semiconductor shares (`semis_*`) are not in `indicators.csv`: they are added at load time from
 `noncommercial/` so the CC BY-NC data stay in one clearly separated place. They are used
 only to compute the model input `semis_share` (domain mix), see `docs/data.md`.
+
+## NCSES SRD-1 2021 GERD and GDP (current PPP $ bn) of the candidates
+
+Read from SRD-1 rows `GERD, Current PPP dollars, 2021a` and `GDP, Current PPP dollars, 2021a`
+as published (2 decimals). The year is the one in the country label when it is not 2021; it
+applies to GERD and GDP alike (the build checks the table's own GERD-to-GDP ratio against
+GERD / GDP). The model input `rd` uses these values, rolled forward by the model from their
+year at `rd_growth`; candidates not in SRD-1 ({SRD1_ABSENT}) fall back to RD-5 (2019 or
+latest) or WDI, flagged in `World.fill_notes`. ROW stays the RD-5 remainder (2019).
+
+| iso3 | GERD | GDP | year |
+|---|---|---|---|
+{SRD1}
+
+## Threat from China (`threat` model input; derivation in `techbloc.world`, `docs/data.md`)
+
+- `pew_china_unfavourable_pct`: Pew's % unfavourable in the latest year with an unfavourable
+  figure. A favourable % is never turned into an unfavourable one (100 - favourable includes
+  "don't know"), so countries with only favourable figures (MYS, MEX, THA, VNM) count as
+  missing and are filled by the fit below.
+- `china_dispute_episodes`: rows of `china_disputes.csv` with `start_year` >= 2010, counted per
+  country. Countries without a row are left missing in `indicators.csv`; `techbloc.world`
+  fills them with 0 episodes and flags it. The USA row (2018 trade war) is bundled but left out
+  of the threat input (the table's own note: mutual escalation).
+- `unga_distance_chn`: as above (UNGA ideal points, 2024).
+- `threat` = 0.5 x Pew/100 + 0.3 x log1p(episodes)/log1p(max) + 0.2 x distance/max
+  (weights: assumptions from the design prototype, MODEL.md 9.10.5). Missing Pew: linear fit on
+  the UN distance over the candidates with both (flagged, with n and r).
+- `aspi_coercion_counts.csv` and `pew_views_of_us.csv` are bundled for reference and for the
+  calibration of US credibility; ASPI gives per-country counts for AUS, LTU and TWN only, so
+  it is not part of the threat input (a count for 3 of 58 countries would rank by coverage).
 
 ## Input files and SHA-256 (first 16 hex digits) at build time
 

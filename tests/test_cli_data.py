@@ -25,7 +25,8 @@ def test_countries_json():
     rows = json.loads(res.output)
     assert len(rows) == 59 and rows[-1]["iso3"] == "ROW"
     kor = next(r for r in rows if r["iso3"] == "KOR")
-    assert kor["rd_bn"] == pytest.approx(102.5214)
+    assert kor["rd_bn"] == pytest.approx(119.58)
+    assert kor["rd_year"] == 2021
     twn = next(r for r in rows if r["iso3"] == "TWN")
     assert twn["population_m"] is None
 
@@ -53,9 +54,32 @@ def test_show_kor_json_has_rd_treaty_trade_and_sources():
         assert ind[name]["value"] > 0 and ind[name]["year"] == 2019
         assert "Direction of Trade" in ind[name]["source"]
     mi = d["model_inputs"]
-    assert mi["rd"]["value"] == pytest.approx(102.5214)
+    assert mi["rd"]["value"] == pytest.approx(119.58)
+    assert "SRD-1" in mi["rd"]["rule"]
+    assert mi["rd"]["from"][0]["indicator"] == "srd1_gerd_ppp_usd_bn"
     assert 0 < mi["china_dependence"]["value"] < 1
     assert "DOTS" in mi["china_dependence"]["rule"]
+
+
+def test_show_isr_json_has_threat_and_where_it_came_from():
+    res = run("show", "ISR", "--json")
+    assert res.exit_code == 0, res.output
+    threat = json.loads(res.output)["model_inputs"]["threat"]
+    assert 0 < threat["value"] < 1
+    assert "threat_views" in threat["rule"]
+    comp = threat["components"]
+    assert set(comp) == {"threat_views", "threat_disputes", "threat_un_distance"}
+    assert sum(c["weight"] for c in comp.values()) == pytest.approx(1.0)
+    assert threat["value"] == pytest.approx(sum(c["weight"] * c["value"] for c in comp.values()))
+    views = comp["threat_views"]
+    assert views["indicator"]["value"] == 50 and views["indicator"]["year"] == 2023
+    assert "Pew" in views["indicator"]["source"] and views["filled"] is None
+    disputes = comp["threat_disputes"]
+    assert disputes["value"] == 0 and "no row" in disputes["filled"]
+    assert disputes["indicator"]["note"].startswith("missing:")
+    un = comp["threat_un_distance"]
+    assert un["indicator"]["year"] == 2024 and "ideal points" in un["indicator"]["source"]
+    assert "disputes" in threat["filled"]
 
 
 def test_show_missing_values_are_null_in_json():

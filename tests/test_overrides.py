@@ -21,15 +21,16 @@ def write(tmp_path, name, text):
 
 # -- accepted files ---------------------------------------------------------------------------
 def test_csv_indicator_override_rederives_inputs(tmp_path):
-    f = write(tmp_path, "o.csv", "iso3,column,value,note\nKOR,gerd_ppp_usd_m,110000,mine\n")
+    # rd reads SRD-1 2021 first (RD-5 only where SRD-1 has no value)
+    f = write(tmp_path, "o.csv", "iso3,column,value,note\nKOR,srd1_gerd_ppp_usd_bn,110,mine\n")
     w = load_world(f)
-    assert w.indicator("KOR", "gerd_ppp_usd_m") == 110000
+    assert w.indicator("KOR", "srd1_gerd_ppp_usd_bn") == 110
     assert w.model_inputs().at["KOR", "rd"] == pytest.approx(110.0)
-    row = w.country("KOR").set_index("indicator").loc["gerd_ppp_usd_m"]
+    row = w.country("KOR").set_index("indicator").loc["srd1_gerd_ppp_usd_bn"]
     assert str(f) in row["source"] and ":2" in row["source"]
     assert row["note"] == "mine"
     # the original is untouched
-    assert WORLD.model_inputs().at["KOR", "rd"] == pytest.approx(102.5214)
+    assert WORLD.model_inputs().at["KOR", "rd"] == pytest.approx(119.58)
 
 
 def test_csv_model_input_override_and_fill_note(tmp_path):
@@ -175,7 +176,7 @@ def test_nothing_half_applied(tmp_path):
     with pytest.raises(InputError):
         WORLD.with_overrides(f)
     assert WORLD.model_inputs().equals(before)
-    assert load_world().model_inputs().at["KOR", "rd"] == pytest.approx(102.5214)
+    assert load_world().model_inputs().at["KOR", "rd"] == pytest.approx(119.58)
 
 
 # -- property-based tests of the parser --------------------------------------------------------

@@ -12,7 +12,18 @@ import pandas as pd
 import pytest
 
 from techbloc.errors import DataError
-from techbloc.world import INPUT_COLUMNS, ROW, World, load_world
+from techbloc.world import (
+    INPUT_COLUMNS,
+    INPUT_RANGES,
+    INPUT_RULES,
+    ROW,
+    THREAT_COMPONENTS,
+    THREAT_WEIGHT_DISPUTES,
+    THREAT_WEIGHT_UN_DISTANCE,
+    THREAT_WEIGHT_VIEWS,
+    World,
+    load_world,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TECHBLOC_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -184,13 +195,179 @@ def test_unit_inputs_in_range(world):
 
 def test_rd_gdp_world_and_korea_share(world):
     mi = world.model_inputs()
-    assert mi.at["KOR", "rd"] == pytest.approx(102.5214)
-    assert mi.at["KOR", "gdp"] == pytest.approx(102521.4 / 0.0464 / 1000)
+    # SRD-1 2021 (current PPP $ bn), GDP from the same source
+    assert mi.at["KOR", "rd"] == pytest.approx(119.58)
+    assert mi.at["KOR", "gdp"] == pytest.approx(2425.56)
+    assert mi.at["KOR", "rd_year"] == 2021
     total = mi["rd"].sum()
-    assert 2300 < total < 2500
+    # mixed years (mostly 2021; RD-5 fallbacks 2013-2019; ROW 2019), hence above RD-5's 2.40T
+    assert 2600 < total < 3000
     assert 0.035 < mi.at["KOR", "rd"] / total < 0.05  # NSB: Korea about 4% of world R&D
     assert mi.at[ROW, "rd"] > 0
-    assert mi.at["AUS", "rd_year"] == 2017
+    assert mi.at["AUS", "rd_year"] == 2019  # SRD-1 label "Australia (2019)"
+
+
+def test_rd_from_srd1_2021_usa_chn(world):
+    mi = world.model_inputs()
+    assert mi.at["USA", "rd"] == pytest.approx(806.01)
+    assert mi.at["CHN", "rd"] == pytest.approx(667.64)
+    assert mi.at["USA", "gdp"] == pytest.approx(23315.08)
+    assert mi.at["CHN", "gdp"] == pytest.approx(27445.50)
+    assert mi.at["USA", "rd_year"] == mi.at["CHN", "rd_year"] == 2021
+    assert mi.at["CHN", "rd"] / mi.at["USA", "rd"] == pytest.approx(0.83, abs=0.005)
+    fn = world.fill_notes
+    assert fn[fn["iso3"].isin(["USA", "CHN"]) & fn["input"].isin(["rd", "gdp"])].empty
+
+
+def test_rd_fallbacks_are_flagged_with_their_year(world):
+    mi = world.model_inputs()
+    fn = world.fill_notes.set_index(["iso3", "input"])["method"]
+    # India: not in SRD-1 -> RD-5 (2018), GDP implied by RD-5
+    assert mi.at["IND", "rd"] == pytest.approx(value(world, "IND", "gerd_ppp_usd_m") / 1000)
+    assert mi.at["IND", "rd_year"] == 2018
+    assert "RD-5" in fn[("IND", "rd")] and "RD-5" in fn[("IND", "gdp")]
+    # Cyprus: in neither NCSES table -> WDI current US$ (not PPP)
+    assert "NOT PPP" in fn[("CYP", "rd")]
+    # Costa Rica is in SRD-1 (not in RD-5)
+    assert mi.at["CRI", "rd"] == pytest.approx(0.32)
+    assert ("CRI", "rd") not in fn.index
+    # ROW stays the RD-5 remainder, 2019
+    assert mi.at[ROW, "rd_year"] == 2019
+    assert "RD-5" in fn[(ROW, "rd")] and "2019" in fn[(ROW, "rd")]
+
+
+@needs_shared
+def test_srd1_2021_matches_raw(world):
+    srd1 = pd.read_csv(SHARED / "rd_gerd/ncses_sei_table_srd1_gerd_gdp_1990_2021.csv")
+    for label, iso3, year in (("United States", "USA", 2021), ("Non-OECD -> China", "CHN", 2021),
+                              ("South Korea", "KOR", 2021), ("Australia (2019)", "AUS", 2019),
+                              ("Non-OECD -> Taiwan", "TWN", 2021), ("Mexico (2017)", "MEX", 2017)):
+        rows = srd1[(srd1["time_period"] == label) & (srd1["_b_gerd_b_level_3"] == "2021a")]
+        for l1, name in (("GERD", "srd1_gerd_ppp_usd_bn"), ("GDP", "srd1_gdp_ppp_usd_bn")):
+            raw = rows[(rows["_b_gerd_b_level_1"] == l1)
+                       & (rows["_b_gerd_b_level_2"] == "Current PPP dollars")]["value"]
+            assert value(world, iso3, name) == pytest.approx(float(raw.iloc[0])), (iso3, name)
+            rec = world.country(iso3).set_index("indicator").loc[name]
+            assert rec["year"] == year
+            assert "SRD-1" in rec["source"]
+
+
+# -- threat from China (MODEL.md 9.4) -------------------------------------------------------
+def test_threat_is_the_stated_blend_of_its_components(world):
+    mi = world.model_inputs()
+    assert sum(w for w, _ in THREAT_COMPONENTS.values()) == pytest.approx(1.0)
+    assert (THREAT_WEIGHT_VIEWS, THREAT_WEIGHT_DISPUTES, THREAT_WEIGHT_UN_DISTANCE) == (
+        0.5, 0.3, 0.2)
+    cand = [c for c in world.codes if c not in ("CHN", ROW)]
+    blend = (THREAT_WEIGHT_VIEWS * mi["threat_views"]
+             + THREAT_WEIGHT_DISPUTES * mi["threat_disputes"]
+             + THREAT_WEIGHT_UN_DISTANCE * mi["threat_un_distance"])
+    assert np.allclose(mi.loc[cand, "threat"], blend[cand])
+    for col in ("threat", *THREAT_COMPONENTS):
+        assert mi[col].between(0, 1).all(), col
+        assert col in INPUT_RULES and col in INPUT_RANGES
+    assert (mi.loc["CHN", ["threat", *THREAT_COMPONENTS]] == 0).all()
+    assert mi.loc[cand, "threat_un_distance"].max() == 1.0
+    assert mi.loc[cand, "threat_disputes"].max() == 1.0
+    # spread: the sourced threat separates countries far more than the old proxy
+    assert mi.loc[cand, "threat"].min() < 0.3 and mi.loc[cand, "threat"].max() > 0.8
+
+
+def test_threat_components_from_sourced_values(world):
+    mi = world.model_inputs()
+    jpn = world.country("JPN").set_index("indicator")
+    assert jpn.loc["pew_china_unfavourable_pct", "value"] == 87
+    assert jpn.loc["pew_china_unfavourable_pct", "year"] == 2024
+    assert "Pew" in jpn.loc["pew_china_unfavourable_pct", "source"]
+    assert mi.at["JPN", "threat_views"] == pytest.approx(0.87)
+    assert mi.at["ISR", "threat_views"] == pytest.approx(0.50)  # Pew 2023
+    # episodes since 2010: JPN has the most (7); log-scaled against it
+    assert jpn.loc["china_dispute_episodes", "value"] == 7
+    assert mi.at["PHL", "threat_disputes"] == pytest.approx(math.log1p(4) / math.log1p(7))
+    dc = world.table()["unga_distance_chn"]
+    assert mi.at["KOR", "threat_un_distance"] == pytest.approx(
+        dc["KOR"] / dc.drop(["CHN", "TWN", ROW]).max())
+    # military burden left the threat input
+    w2 = world.with_overrides({"values": {"ISR": {"milex_share_gdp": 0.2}}})
+    assert w2.model_inputs().at["ISR", "threat"] == mi.at["ISR", "threat"]
+    # an indicator override is re-derived into threat
+    w3 = world.with_overrides({"values": {"ISR": {"pew_china_unfavourable_pct": 70}}})
+    assert w3.model_inputs().at["ISR", "threat"] == pytest.approx(
+        mi.at["ISR", "threat"] + THREAT_WEIGHT_VIEWS * 0.2)
+
+
+def test_threat_fills_are_flagged_with_their_numbers(world):
+    mi = world.model_inputs()
+    t = world.table()
+    fn = world.fill_notes.set_index(["iso3", "input"])["method"]
+    # missing Pew: regression on UN distance, n and r stated, and reproducible
+    others = [c for c in world.codes if c not in ("CHN", ROW)]
+    have = [c for c in others
+            if not math.isnan(t.at[c, "pew_china_unfavourable_pct"])
+            and not math.isnan(t.at[c, "unga_distance_chn"])]
+    slope, intercept = np.polyfit(t.loc[have, "unga_distance_chn"],
+                                  t.loc[have, "pew_china_unfavourable_pct"], 1)
+    r = np.corrcoef(t.loc[have, "unga_distance_chn"], t.loc[have, "pew_china_unfavourable_pct"])
+    for iso3 in ("NZL", "RUS", "MYS", "FIN"):
+        assert math.isnan(t.at[iso3, "pew_china_unfavourable_pct"])
+        note = fn[(iso3, "threat_views")]
+        assert "linear fit" in note and f"n={len(have)}" in note and f"r={r[0, 1]:.2f}" in note
+        fit = np.clip(intercept + slope * t.at[iso3, "unga_distance_chn"], 0, 100) / 100
+        assert mi.at[iso3, "threat_views"] == pytest.approx(fit)
+        assert "views" in fn[(iso3, "threat")]
+    assert len(have) == 22
+    # Malaysia has only favourable figures: not turned into an unfavourable %
+    assert "only a favourable" in world.country("MYS").set_index("indicator").loc[
+        "pew_china_unfavourable_pct", "note"]
+    # no row in the disputes table: 0 episodes, flagged as an assumption
+    assert mi.at["ISR", "threat_disputes"] == 0.0
+    assert "no row" in fn[("ISR", "threat_disputes")]
+    assert ("JPN", "threat_disputes") not in fn.index
+    # USA row (trade war, mutual escalation) left out
+    assert value(world, "USA", "china_dispute_episodes") == 1
+    assert mi.at["USA", "threat_disputes"] == 0.0
+    assert "mutual escalation" in fn[("USA", "threat_disputes")]
+    # Taiwan: UN distance like JPN and KOR; Pew from the fit on that distance
+    assert mi.at["TWN", "threat_un_distance"] == pytest.approx(
+        mi.loc[["JPN", "KOR"], "threat_un_distance"].mean())
+    assert "mean of JPN and KOR" in fn[("TWN", "threat_un_distance")]
+    assert "linear fit" in fn[("TWN", "threat_views")]
+    # ROW: median, flagged
+    assert mi.at[ROW, "threat"] == pytest.approx(mi.loc[world.codes[:-1], "threat"].median())
+    assert "median" in fn[(ROW, "threat")]
+
+
+@needs_shared
+def test_threat_indicators_match_raw_expert_tables(world):
+    pew = pd.read_csv(SHARED / "expert/pew_views_of_china.csv")
+    unfav = pew.dropna(subset=["unfavourable_pct"]).sort_values("year")
+    latest = unfav.groupby("iso3").tail(1).set_index("iso3")
+    assert len(latest) == 22
+    for iso3 in world.codes[:-1]:
+        rec = world.country(iso3).set_index("indicator").loc["pew_china_unfavourable_pct"]
+        if iso3 in latest.index:
+            assert rec["value"] == latest.at[iso3, "unfavourable_pct"], iso3
+            assert rec["year"] == latest.at[iso3, "year"], iso3
+            assert latest.at[iso3, "source"] in rec["source"]
+        else:
+            assert math.isnan(rec["value"]) and rec["note"].startswith("missing:")
+    assert (latest.loc[["JPN"], "unfavourable_pct"] == 87).all()
+    disputes = pd.read_csv(SHARED / "expert/china_disputes.csv")
+    counts = disputes[disputes["start_year"] >= 2010].groupby("iso3").size()
+    assert counts.sum() == 32 and len(counts) == 16
+    for iso3 in world.codes[:-1]:
+        got = value(world, iso3, "china_dispute_episodes")
+        if iso3 in counts.index:
+            assert got == counts[iso3], iso3
+        else:
+            assert math.isnan(got), iso3
+
+
+@needs_shared
+def test_expert_threat_tables_copied_unchanged():
+    for name in ("china_disputes.csv", "pew_views_of_china.csv", "pew_views_of_us.csv",
+                 "aspi_coercion_counts.csv"):
+        assert (SHARED / "expert" / name).read_bytes() == (BUNDLE / name).read_bytes(), name
 
 
 def test_anchors_and_special_cases(world):
@@ -213,11 +390,11 @@ def test_fill_notes_cover_filled_inputs(world):
     fn = world.fill_notes
     assert list(fn.columns) == ["iso3", "input", "method"]
     flagged = set(zip(fn["iso3"], fn["input"], strict=True))
-    for key in (("TWN", "protection_capability"), ("TWN", "alignment"), ("CRI", "rd"),
-                ("CRI", "gdp"), ("IND", "rd_growth"), ("ISL", "eci"), ("FRA", "hedging"),
+    for key in (("TWN", "protection_capability"), ("TWN", "alignment"), ("CYP", "rd"),
+                ("CYP", "gdp"), ("IND", "rd_growth"), ("ISL", "eci"), ("FRA", "hedging"),
                 ("ROW", "rd"), ("TWN", "population"), ("BRA", "semis_share")):
         assert key in flagged, key
-    assert fn.loc[(fn.iso3 == "CRI") & (fn.input == "rd"), "method"].str.contains("PPP").all()
+    assert fn.loc[(fn.iso3 == "CYP") & (fn.input == "rd"), "method"].str.contains("PPP").all()
 
 
 # -- pairs and frictions --------------------------------------------------------------------

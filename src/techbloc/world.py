@@ -33,10 +33,14 @@ __all__ = [
     "GCI_WEIGHT",
     "INDICATOR_RANGES",
     "INPUT_COLUMNS",
+    "INPUT_INDICATORS",
     "INPUT_RANGES",
     "INPUT_RULES",
     "ROW",
-    "THREAT_BURDEN_REFERENCE",
+    "THREAT_COMPONENTS",
+    "THREAT_WEIGHT_DISPUTES",
+    "THREAT_WEIGHT_UN_DISTANCE",
+    "THREAT_WEIGHT_VIEWS",
     "World",
     "load_world",
 ]
@@ -45,23 +49,59 @@ ROW = "ROW"
 
 #: Weight of the ITU GCI in ``protection_capability``; WGI (GE and RL averaged) gets 1 - this.
 GCI_WEIGHT = 0.5
-#: Military burden (share of GDP) that counts as maximal in the ``threat`` proxy.
-THREAT_BURDEN_REFERENCE = 0.05
+THREAT_WEIGHT_VIEWS = 0.5
+"""Weight of public views of China (Pew % unfavourable / 100) in the ``threat`` blend.
+
+An assumption, taken from the design prototype (MODEL.md §9.10 point 5), to be swept with
+the will parameters (±50%). It is the largest weight because the survey is the only input
+that measures threat *perception* directly, and it covers 22 candidates; the other 35 are
+filled by a fit on UN-vote distance (flagged).
+"""
+THREAT_WEIGHT_DISPUTES = 0.3
+"""Weight of the dispute and coercion record with China in the ``threat`` blend.
+
+An assumption from the design prototype (MODEL.md §9.10 point 5). Episodes are facts
+(territorial and maritime disputes, coercion, detentions since 2010) that publics and
+governments experience directly, but the table is a list of the episodes found, not a census,
+so it gets less weight than the survey. The count is log-scaled (``log1p``) so that Japan's
+seven episodes do not count seven times one.
+"""
+THREAT_WEIGHT_UN_DISTANCE = 0.2
+"""Weight of the UNGA ideal-point distance from China in the ``threat`` blend.
+
+An assumption from the design prototype (MODEL.md §9.10 point 5), kept small on purpose:
+the ideal points are one-dimensional (distance to the USA + distance to China is nearly
+constant), so this term nearly duplicates ``alignment``; it stays because it is the only
+threat-related measure that covers every UN member.
+"""
+#: Model-input column of each threat component -> (weight, indicator it is built from).
+THREAT_COMPONENTS: dict[str, tuple[float, str]] = {
+    "threat_views": (THREAT_WEIGHT_VIEWS, "pew_china_unfavourable_pct"),
+    "threat_disputes": (THREAT_WEIGHT_DISPUTES, "china_dispute_episodes"),
+    "threat_un_distance": (THREAT_WEIGHT_UN_DISTANCE, "unga_distance_chn"),
+}
+#: Countries whose dispute rows are left out of the threat input (the table's own note:
+#: the US-China trade war is mutual escalation, not one-sided PRC coercion).
+THREAT_DISPUTES_EXCLUDED = ("USA",)
 #: NATO members that joined after the ATOP 2018 cut-off count as US defence pacts.
 ATOP_YEAR = 2018
 
 #: Model input columns, in order, with their units.
 INPUT_COLUMNS: dict[str, str] = {
-    "rd": "GERD, PPP US$ bn (NCSES RD-5); fallback current US$ bn (flagged)",
-    "rd_year": "year of rd",
-    "gdp": "GDP, PPP US$ bn implied by RD-5 (GERD / GERD-to-GDP ratio)",
+    "rd": "GERD, current PPP US$ bn in rd_year (NCSES SRD-1 2021, else RD-5 2019 or latest); "
+    "fallback current US$ bn (flagged)",
+    "rd_year": "year of rd (and gdp)",
+    "gdp": "GDP, current PPP US$ bn in rd_year, same source as rd (SRD-1, or implied by RD-5)",
     "population": "millions",
     "rd_growth": "fraction per year (GERD CAGR 2010-21, constant PPP)",
     "gdp_growth": "fraction per year (Growth Lab 10-year projection)",
     "protection_capability": "0-1",
     "alignment": "0-1 (1 = USA, 0 = China)",
     "us_defence_pact": "0/1",
-    "threat": "0-1 (proxy)",
+    "threat": "0-1 (blend of the three threat_* components, weights THREAT_WEIGHT_*)",
+    "threat_views": "0-1 (Pew % unfavourable view of China / 100)",
+    "threat_disputes": "0-1 (log1p(episodes since 2010) / log1p(max over candidates))",
+    "threat_un_distance": "0-1 (UNGA ideal-point distance from China / max over candidates)",
     "china_dependence": "0-1 (goods trade share with China)",
     "hedging": "0-1 (judgement)",
     "hedging_low": "0-1 (judgement)",
@@ -73,14 +113,20 @@ INPUT_COLUMNS: dict[str, str] = {
 
 #: Plain-language derivation and fill rule of each model input (also in docs/data.md).
 INPUT_RULES: dict[str, str] = {
-    "rd": "gerd_ppp_usd_m / 1000 (NCSES RD-5, 2019 or latest). Not in RD-5 (CRI, CYP, LVA, "
-    "MLT): WDI rd_pct_gdp / 100 x gdp_current_usd / 1e9, i.e. current US$ at market exchange "
-    "rates mixed with PPP $ (flagged). ROW: world (sum of all RD-5 country rows) minus the "
-    "candidates in RD-5.",
-    "rd_year": "reference year of rd (RD-5 year, or the WDI R&D year for fallbacks).",
-    "gdp": "gerd_ppp_usd_m / (gerd_gdp_pct / 100) / 1000, the GDP implied by RD-5 (PPP $ bn). "
-    "Not in RD-5: gdp_current_usd / 1e9 (current US$, flagged). ROW: world implied GDP minus "
-    "candidates (RD-5 only lists countries reporting R&D, so world GDP is understated).",
+    "rd": "srd1_gerd_ppp_usd_bn (NCSES SRD-1 column 2021a, current PPP $ bn; the real year, "
+    "2021 or the latest the table gives, e.g. AUS 2019, is rd_year). Not in SRD-1: "
+    "gerd_ppp_usd_m / 1000 (NCSES RD-5, 2019 or latest, PPP $; flagged). In neither: WDI "
+    "rd_pct_gdp / 100 x gdp_current_usd / 1e9, i.e. current US$ at market exchange rates "
+    "mixed with PPP $ (flagged). ROW: RD-5 world (sum of all RD-5 country rows) minus the "
+    "candidates in RD-5, in RD-5 years (rd_year 2019). The model rolls every rd forward from "
+    "its rd_year to the start year at rd_growth.",
+    "rd_year": "reference year of rd and gdp (SRD-1 label year, RD-5 year, or the WDI R&D year "
+    "for fallbacks; ROW 2019).",
+    "gdp": "srd1_gdp_ppp_usd_bn (SRD-1 2021a, current PPP $ bn) where rd is from SRD-1. "
+    "RD-5 rd: gerd_ppp_usd_m / (gerd_gdp_pct / 100) / 1000, the GDP implied by RD-5 (PPP $ "
+    "bn, flagged). WDI rd: gdp_current_usd / 1e9 (current US$, flagged). ROW: RD-5 world "
+    "implied GDP minus candidates in RD-5 (RD-5 only lists countries reporting R&D, so world "
+    "GDP is understated).",
     "population": "population_total / 1e6 (WDI SP.POP.TOTL, latest year). TWN and ROW: NaN (no "
     "bundled source; override to use).",
     "rd_growth": "gerd_cagr_2010_2021_const_pct / 100 (NCSES SRD-1). Missing (non-OECD and a "
@@ -96,10 +142,22 @@ INPUT_RULES: dict[str, str] = {
     "assumption = mean of JPN and KOR (flagged). ROW: 0.5 (neutral, flagged).",
     "us_defence_pact": "atop_defence_pact_usa (ATOP 2018 defence pledge) OR NATO accession "
     "after 2018 (FIN 2023, SWE 2024, memberships.csv); USA = 1; ROW = 0.",
-    "threat": "PROXY (assumption): 0.5 x min(1, milex_share_gdp / "
-    f"{THREAT_BURDEN_REFERENCE}) + 0.5 x unga_distance_chn / max over candidates. CHN = 0. "
-    "Missing military burden (CRI, ISL: no armed forces): burden term 0 (flagged). TWN "
-    "distance term: mean of JPN and KOR (flagged). ROW: median (flagged).",
+    "threat": f"{THREAT_WEIGHT_VIEWS} x threat_views + {THREAT_WEIGHT_DISPUTES} x "
+    f"threat_disputes + {THREAT_WEIGHT_UN_DISTANCE} x threat_un_distance (weights: "
+    "assumptions from the design prototype, MODEL.md 9.10.5; military burden is no longer "
+    "part of it). CHN = 0. ROW: median of candidates (flagged). Filled components are "
+    "flagged on the component and summarised here.",
+    "threat_views": "pew_china_unfavourable_pct / 100 (Pew Global Attitudes, latest year with "
+    "an unfavourable %, expert/pew_views_of_china.csv). Missing: linear fit of Pew "
+    "unfavourable on unga_distance_chn over the candidates that have both (n and r in the "
+    "flag), clipped to 0-100 (flagged). CHN = 0. ROW: median (flagged).",
+    "threat_disputes": "log1p(china_dispute_episodes) / log1p(max over candidates), episodes "
+    "since 2010 in expert/china_disputes.csv. USA: its row (2018 trade war) is mutual "
+    "escalation, left out: 0 (flagged). No row in the table: 0 episodes (assumption: the "
+    "table lists the episodes found; flagged). CHN = 0. ROW: median (flagged).",
+    "threat_un_distance": "unga_distance_chn / max over candidates (UNGA ideal points, "
+    "final-passage votes, 2024). TWN (not in the UN since 1971): assumption = mean of JPN and "
+    "KOR (flagged). CHN = 0. ROW: median (flagged).",
     "china_dependence": "(dots_exports_to_chn + dots_imports_from_chn) / (dots_exports_to_wld "
     "+ dots_imports_from_wld), IMF DOTS 2019 (pre-pandemic). TWN from mirror flows (reporters "
     "CHN and WLD). CHN = 0. ROW: median (flagged).",
@@ -117,6 +175,45 @@ INPUT_RULES: dict[str, str] = {
     "military_spending": "milex_constant_2023_usd_m / 1000 (SIPRI, latest year). ROW: NaN.",
 }
 
+#: Indicators each model input is derived from (shown by ``techbloc data show``). A fallback
+#: source is listed after the preferred one; which one was used is in ``fill_notes``.
+INPUT_INDICATORS: dict[str, tuple[str, ...]] = {
+    "rd": ("srd1_gerd_ppp_usd_bn", "gerd_ppp_usd_m", "rd_pct_gdp", "gdp_current_usd"),
+    "rd_year": ("srd1_gerd_ppp_usd_bn", "gerd_ppp_usd_m", "rd_pct_gdp"),
+    "gdp": ("srd1_gdp_ppp_usd_bn", "gerd_ppp_usd_m", "gerd_gdp_pct", "gdp_current_usd"),
+    "population": ("population_total",),
+    "rd_growth": ("gerd_cagr_2010_2021_const_pct",),
+    "gdp_growth": ("growth_proj_pct",),
+    "protection_capability": (
+        "itu_gci_2020",
+        "wgi_government_effectiveness",
+        "wgi_rule_of_law",
+    ),
+    "alignment": ("unga_distance_usa", "unga_distance_chn"),
+    "us_defence_pact": ("atop_defence_pact_usa", "member_nato"),
+    "threat": ("pew_china_unfavourable_pct", "china_dispute_episodes", "unga_distance_chn"),
+    "threat_views": ("pew_china_unfavourable_pct",),
+    "threat_disputes": ("china_dispute_episodes",),
+    "threat_un_distance": ("unga_distance_chn",),
+    "china_dependence": (
+        "dots_exports_to_chn_usd_m",
+        "dots_imports_from_chn_usd_m",
+        "dots_exports_to_wld_usd_m",
+        "dots_imports_from_wld_usd_m",
+    ),
+    "hedging": (),
+    "hedging_low": (),
+    "hedging_high": (),
+    "eci": ("eci_hs92",),
+    "semis_share": (
+        "semis_design_share_pct",
+        "semis_fabrication_share_pct",
+        "semis_atp_share_pct",
+        "semis_equipment_materials_share_pct",
+    ),
+    "military_spending": ("milex_constant_2023_usd_m",),
+}
+
 _UNIT = (0.0, 1.0)
 #: Allowed (low, high) for each model input (used to validate overrides).
 INPUT_RANGES: dict[str, tuple[float, float]] = {
@@ -130,6 +227,9 @@ INPUT_RANGES: dict[str, tuple[float, float]] = {
     "alignment": _UNIT,
     "us_defence_pact": _UNIT,
     "threat": _UNIT,
+    "threat_views": _UNIT,
+    "threat_disputes": _UNIT,
+    "threat_un_distance": _UNIT,
     "china_dependence": _UNIT,
     "hedging": _UNIT,
     "hedging_low": _UNIT,
@@ -144,6 +244,9 @@ INDICATOR_RANGES: dict[str, tuple[float, float]] = {
     "gerd_ppp_usd_m": (0.0, 1e8),
     "gerd_gdp_pct": (0.0, 20.0),
     "gerd_cagr_2010_2021_const_pct": (-50.0, 100.0),
+    "srd1_": (0.0, 1e6),
+    "pew_china_unfavourable_pct": (0.0, 100.0),
+    "china_dispute_episodes": (0.0, 1000.0),
     "world_": (0.0, 1e10),
     "rd_pct_gdp": (0.0, 20.0),
     "researchers_per_million": (0.0, 1e5),
@@ -436,7 +539,7 @@ def load_world(overrides: str | Path | Mapping[str, Any] | None = None) -> World
     >>> w.codes[0], w.codes[-1]
     ('USA', 'ROW')
     >>> round(float(w.model_inputs().loc["KOR", "rd"]), 1)
-    102.5
+    119.6
     """
     world = _default_world()
     return world if overrides is None else world.with_overrides(overrides)
@@ -468,22 +571,38 @@ def _derive_inputs(
                        dtype=float)
 
     # rd, gdp, rd_year ------------------------------------------------------------------
+    srd1_gerd, srd1_gdp = t["srd1_gerd_ppp_usd_bn"], t["srd1_gdp_ppp_usd_bn"]
     gerd, ratio = t["gerd_ppp_usd_m"], t["gerd_gdp_pct"]
-    out["rd"] = gerd / 1000.0
-    out["gdp"] = gerd / (ratio / 100.0) / 1000.0
-    out["rd_year"] = years["gerd_ppp_usd_m"].astype(float)
-    for iso3 in cand:
-        if math.isnan(out.at[iso3, "rd"]):
+    for iso3 in codes:
+        if iso3 != ROW and not math.isnan(srd1_gerd[iso3]) and not math.isnan(srd1_gdp[iso3]):
+            out.at[iso3, "rd"] = srd1_gerd[iso3]
+            out.at[iso3, "gdp"] = srd1_gdp[iso3]
+            out.at[iso3, "rd_year"] = float(years.at[iso3, "srd1_gerd_ppp_usd_bn"])
+        elif not math.isnan(gerd[iso3]):
+            y = years.at[iso3, "gerd_ppp_usd_m"]
+            out.at[iso3, "rd"] = gerd[iso3] / 1000.0
+            out.at[iso3, "gdp"] = gerd[iso3] / (ratio[iso3] / 100.0) / 1000.0
+            out.at[iso3, "rd_year"] = float(y)
+            if iso3 != ROW:
+                flag(iso3, "rd", f"not in NCSES SRD-1: RD-5 GERD {gerd[iso3] / 1000.0:.2f} PPP $ "
+                     f"bn ({y})")
+                flag(iso3, "gdp", f"not in NCSES SRD-1: GDP implied by RD-5 (GERD / "
+                     f"{ratio[iso3]:.2f}% of GDP, {y}), PPP $")
+        else:
             pct, gdp_usd = t.at[iso3, "rd_pct_gdp"], t.at[iso3, "gdp_current_usd"]
             y_rd, y_gdp = years.at[iso3, "rd_pct_gdp"], years.at[iso3, "gdp_current_usd"]
             out.at[iso3, "rd"] = pct / 100.0 * gdp_usd / 1e9
             out.at[iso3, "gdp"] = gdp_usd / 1e9
             out.at[iso3, "rd_year"] = float(y_rd)
-            flag(iso3, "rd", f"not in NCSES RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd}) x WDI GDP "
-                 f"current US$ ({y_gdp}); current US$ at market exchange rates, NOT PPP")
-            flag(iso3, "gdp", f"not in NCSES RD-5: WDI GDP current US$ ({y_gdp}), NOT PPP")
-    flag(ROW, "rd", "world GERD (sum of all RD-5 country rows) minus candidates in RD-5")
-    flag(ROW, "gdp", "world implied GDP (RD-5 countries only) minus candidates in RD-5")
+            flag(iso3, "rd", f"not in NCSES SRD-1 nor RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd}) "
+                 f"x WDI GDP current US$ ({y_gdp}); current US$ at market exchange rates, "
+                 "NOT PPP")
+            flag(iso3, "gdp", f"not in NCSES SRD-1 nor RD-5: WDI GDP current US$ ({y_gdp}), "
+                 "NOT PPP")
+    flag(ROW, "rd", "RD-5 world GERD (sum of all RD-5 country rows) minus candidates in RD-5, "
+         "RD-5 years (2019 or latest): rd_year 2019, not SRD-1 2021")
+    flag(ROW, "gdp", "RD-5 world implied GDP (RD-5 countries only) minus candidates in RD-5 "
+         "(2019)")
 
     # population ------------------------------------------------------------------------
     out["population"] = t["population_total"] / 1e6
@@ -536,18 +655,8 @@ def _derive_inputs(
     pact[ROW] = 0.0
     out["us_defence_pact"] = pact
 
-    # threat (proxy) ----------------------------------------------------------------------
-    burden = (t["milex_share_gdp"] / THREAT_BURDEN_REFERENCE).clip(upper=1.0)
-    for iso3 in cand:
-        if math.isnan(burden[iso3]):
-            burden[iso3] = 0.0
-            flag(iso3, "threat", "no military burden in SIPRI (no armed forces): burden term 0")
-    dist = dc / float(dc[cand].max())
-    dist["TWN"] = float(dist[["JPN", "KOR"]].mean())
-    flag("TWN", "threat", "UNGA distance term assumed = mean of JPN and KOR")
-    out["threat"] = 0.5 * burden + 0.5 * dist
-    out.at["CHN", "threat"] = 0.0
-    _fill_median(out, "threat", ROW, cand, flag)
+    # threat from China (MODEL.md 9.4) ------------------------------------------------------
+    _derive_threat(out, t, cand, flag)
 
     # china dependence ------------------------------------------------------------------
     num = t["dots_exports_to_chn_usd_m"] + t["dots_imports_from_chn_usd_m"]
@@ -588,6 +697,92 @@ def _derive_inputs(
     fill = pd.DataFrame(fills, columns=["iso3", "input", "method"])
     _check_inputs(out)
     return out, fill
+
+
+def _derive_threat(out: pd.DataFrame, t: pd.DataFrame, cand: list[str], flag: Any) -> None:
+    """Set ``threat`` and its three components in ``out`` (rules in :data:`INPUT_RULES`).
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        Model inputs being derived (index: world codes); modified in place.
+    t : pandas.DataFrame
+        Wide indicator table (:meth:`World.table`).
+    cand : list of str
+        Candidate codes (ROW excluded).
+    flag : callable
+        ``flag(iso3, input, method)`` records a fill note.
+    """
+    others = [c for c in cand if c != "CHN"]
+    filled: dict[str, list[str]] = {c: [] for c in others}
+
+    def note(iso3: str, col: str, method: str) -> None:
+        flag(iso3, col, method)
+        filled[iso3].append(col)
+
+    # UN distance from China; TWN assumed like JPN and KOR (also used by the Pew fit)
+    dc = t["unga_distance_chn"].copy()
+    twn = float(dc[["JPN", "KOR"]].mean())
+    dc["TWN"] = twn
+    dmax = float(dc[others].max())
+    note("TWN", "threat_un_distance", "not in the UNGA since 1971: distance from China "
+         f"assumed = mean of JPN and KOR ({twn:.3f}); term {twn / dmax:.3f}")
+
+    # views: Pew % unfavourable; missing -> linear fit on UN distance from China
+    pew = t["pew_china_unfavourable_pct"]
+    raw_dc = t["unga_distance_chn"]
+    have = [c for c in others if not (math.isnan(pew[c]) or math.isnan(raw_dc[c]))]
+    x = raw_dc[have].to_numpy(dtype=float)
+    y = pew[have].to_numpy(dtype=float)
+    slope, intercept = (float(v) for v in np.polyfit(x, y, 1))
+    r = float(np.corrcoef(x, y)[0, 1])
+    views = pew / 100.0
+    for c in others:
+        if math.isnan(pew[c]):
+            fit = intercept + slope * float(dc[c])
+            clipped = min(100.0, max(0.0, fit))
+            views[c] = clipped / 100.0
+            tw = " (TWN: assumed distance)" if c == "TWN" else ""
+            note(c, "threat_views", "no Pew unfavourable % in expert/pew_views_of_china.csv: "
+                 f"linear fit on unga_distance_chn over the n={len(have)} candidates with "
+                 f"both (r={r:.2f}): {intercept:.1f} + {slope:.1f} x {dc[c]:.3f}{tw} = "
+                 f"{fit:.1f}%" + ("" if clipped == fit else f", clipped to {clipped:.0f}%"))
+
+    # disputes: episodes since 2010, log-scaled; the USA row left out; no row -> 0
+    ep = t["china_dispute_episodes"].copy()
+    for c in THREAT_DISPUTES_EXCLUDED:
+        flag(c, "threat_disputes", f"its {ep[c]:.0f} episode(s) in expert/china_disputes.csv "
+             "(2018 trade war) are mutual escalation, not one-sided PRC coercion: left out, "
+             "0 episodes")
+        ep[c] = 0.0
+    for c in others:
+        if math.isnan(ep[c]):
+            ep[c] = 0.0
+            note(c, "threat_disputes", "no row in expert/china_disputes.csv: 0 episodes "
+                 "(assumption: the table lists the episodes found, not a census)")
+    emax = float(ep[others].max())
+
+    out["threat_views"] = views
+    out["threat_disputes"] = np.log1p(ep) / math.log1p(emax)
+    out["threat_un_distance"] = dc / dmax
+    out["threat"] = sum(w * out[col] for col, (w, _) in THREAT_COMPONENTS.items())
+    for col in ("threat", *THREAT_COMPONENTS):
+        out.at["CHN", col] = 0.0
+    flag("CHN", "threat", "China itself: 0 (threat from China), components 0")
+    for col in (*THREAT_COMPONENTS, "threat"):
+        _fill_median(out, col, ROW, cand, flag)
+
+    # summary on `threat`: which components were filled
+    labels = {"threat_views": "views (Pew fitted on UN distance)",
+              "threat_disputes": "disputes (no row: 0)",
+              "threat_un_distance": "UN distance (mean of JPN and KOR)"}
+    for c in others:
+        parts = ", ".join(labels[p] for p in filled[c])
+        if c in THREAT_DISPUTES_EXCLUDED:
+            flag(c, "threat", "disputes term 0 (own row left out: mutual escalation)"
+                 + (f"; filled: {parts}" if parts else ""))
+        elif parts:
+            flag(c, "threat", f"filled component(s): {parts}")
 
 
 def _assume_like(

@@ -28,7 +28,10 @@ def test_country_detail(client) -> None:
     assert body["iso3"] == "KOR" and body["name"] == "South Korea"
     gerd = next(i for i in body["indicators"] if i["indicator"] == "gerd_ppp_usd_m")
     assert gerd["value"] > 0 and gerd["year"] == 2019 and "NCSES" in gerd["source"]
-    assert body["inputs"]["rd"] == pytest.approx(gerd["value"] / 1000)
+    # rd reads NCSES SRD-1 2021 first (MODEL.md 9.7), RD-5 only where SRD-1 has no value
+    srd1 = next(i for i in body["indicators"] if i["indicator"] == "srd1_gerd_ppp_usd_bn")
+    assert srd1["year"] == 2021 and "SRD-1" in srd1["source"]
+    assert body["inputs"]["rd"] == pytest.approx(srd1["value"])
     missing = [i for i in body["indicators"] if i["value"] is None]
     assert all(i["note"] for i in missing)  # missing values say why
 

@@ -80,7 +80,10 @@ def countries(as_json: _JSON = False) -> None:
         return
     from rich.table import Table
 
-    table = Table(title="Countries (R&D and GDP: PPP $ bn, NCSES RD-5; population: millions)")
+    table = Table(
+        title="Countries (R&D and GDP: PPP $ bn in the year shown, NCSES SRD-1 2021 or RD-5; "
+        "population: millions)"
+    )
     for col in ("ISO3", "name", "R&D $bn", "year", "GDP $bn", "pop. m"):
         table.add_column(col, justify="right" if col not in ("ISO3", "name") else "left")
     for r in rows:
@@ -98,7 +101,7 @@ def show(
 ) -> None:
     """Every indicator of one country with value, unit, year and source; then model inputs."""
     from techbloc.coalitions import check_codes
-    from techbloc.world import INPUT_RULES, load_world
+    from techbloc.world import INPUT_COLUMNS, INPUT_INDICATORS, INPUT_RULES, load_world
 
     world = load_world()
     (code,) = check_codes([iso3], world, allow_row=True)
@@ -110,11 +113,18 @@ def show(
         {k: _clean(r[k]) for k in ("indicator", "value", "unit", "year", "source", "note")}
         for _, r in ind.iterrows()
     ]
+    by_name = {r["indicator"]: r for r in indicators}
     model_inputs = {
-        col: {"value": _clean(inputs[col]), "rule": INPUT_RULES[col],
-              "filled": fills.get(col)}
+        col: {
+            "value": _clean(inputs[col]),
+            "unit": INPUT_COLUMNS[col],
+            "rule": INPUT_RULES[col],
+            "filled": fills.get(col),
+            "from": [by_name[n] for n in INPUT_INDICATORS.get(col, ()) if n in by_name],
+        }
         for col in inputs.index
     }
+    model_inputs["threat"]["components"] = _threat_components(inputs, fills, by_name)
     if as_json:
         _echo_json({"iso3": code, "name": world.names[code], "indicators": indicators,
                     "model_inputs": model_inputs})
@@ -136,6 +146,39 @@ def show(
     for col, item in model_inputs.items():
         table2.add_row(col, _fmt(item["value"]), item["filled"] or "")
     console.print(table2)
+
+
+def _threat_components(
+    inputs: Any, fills: dict[str, str], by_name: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each part of the ``threat`` blend: weight, 0-1 value, the indicator it reads, fill rule.
+
+    Parameters
+    ----------
+    inputs : pandas.Series
+        One country's model inputs.
+    fills : dict of str to str
+        Input -> fill note of that country.
+    by_name : dict
+        Indicator name -> indicator record (value, unit, year, source, note).
+
+    Returns
+    -------
+    dict
+        Component column -> ``{weight, value, indicator, filled}``; ``indicator`` is the
+        bundled record (value as published, year, source), ``filled`` the fill rule or None.
+    """
+    from techbloc.world import THREAT_COMPONENTS
+
+    return {
+        col: {
+            "weight": weight,
+            "value": _clean(inputs[col]),
+            "indicator": by_name.get(name),
+            "filled": fills.get(col),
+        }
+        for col, (weight, name) in THREAT_COMPONENTS.items()
+    }
 
 
 @data_app.command("presets")
