@@ -465,3 +465,11 @@ def test_world_pickles_with_its_overrides():
     assert copy.codes == world.codes
     assert copy.model_inputs().equals(world.model_inputs())
     assert copy.model_inputs().loc["KOR", "hedging"] == 0.9
+
+
+def test_docs_describe_the_v3_inputs():
+    doc = (REPO / "docs" / "data.md").read_text()
+    for word in ("srd1_gerd_ppp_usd_bn", "pew_china_unfavourable_pct", "china_dispute_episodes",
+                 "THREAT_WEIGHT_VIEWS", "threat_views", "threat_disputes", "threat_un_distance"):
+        assert word in doc, word
+    assert "milex_share_gdp / 0.05" not in doc  # the military-burden proxy is gone
