@@ -50,27 +50,77 @@ ATOP_YEAR = 2018  # last year of ATOP v5.1 in the bundle
 
 # Exact labels of the NCSES RD-5 table (region prefix stripped) -> ISO3 of candidates.
 NCSES_NAMES = {
-    "United States": "USA", "Canada": "CAN", "Mexico": "MEX", "Brazil": "BRA",
-    "Colombia": "COL", "Chile": "CHL", "Germany": "DEU", "France": "FRA",
-    "United Kingdom": "GBR", "Italy": "ITA", "Spain": "ESP", "Netherlands": "NLD",
-    "Sweden": "SWE", "Belgium": "BEL", "Switzerland": "CHE", "Poland": "POL",
-    "Austria": "AUT", "Denmark": "DNK", "Czechia": "CZE", "Finland": "FIN", "Norway": "NOR",
-    "Ireland": "IRL", "Portugal": "PRT", "Hungary": "HUN", "Greece": "GRC", "Romania": "ROU",
-    "Ukraine": "UKR", "Slovenia": "SVN", "Slovakia": "SVK", "Bulgaria": "BGR",
-    "Croatia": "HRV", "Lithuania": "LTU", "Luxembourg": "LUX", "Estonia": "EST",
-    "Iceland": "ISL", "Turkey": "TUR", "Israel": "ISR", "Saudi Arabia": "SAU",
-    "United Arab Emirates": "ARE", "South Africa": "ZAF", "Russia": "RUS", "India": "IND",
-    "China": "CHN", "Japan": "JPN", "South Korea": "KOR", "Taiwan": "TWN", "Thailand": "THA",
-    "Singapore": "SGP", "Malaysia": "MYS", "Indonesia": "IDN", "Vietnam": "VNM",
-    "Philippines": "PHL", "Australia": "AUS", "New Zealand": "NZL", "Latvia": "LVA",
+    "United States": "USA",
+    "Canada": "CAN",
+    "Mexico": "MEX",
+    "Brazil": "BRA",
+    "Colombia": "COL",
+    "Chile": "CHL",
+    "Germany": "DEU",
+    "France": "FRA",
+    "United Kingdom": "GBR",
+    "Italy": "ITA",
+    "Spain": "ESP",
+    "Netherlands": "NLD",
+    "Sweden": "SWE",
+    "Belgium": "BEL",
+    "Switzerland": "CHE",
+    "Poland": "POL",
+    "Austria": "AUT",
+    "Denmark": "DNK",
+    "Czechia": "CZE",
+    "Finland": "FIN",
+    "Norway": "NOR",
+    "Ireland": "IRL",
+    "Portugal": "PRT",
+    "Hungary": "HUN",
+    "Greece": "GRC",
+    "Romania": "ROU",
+    "Ukraine": "UKR",
+    "Slovenia": "SVN",
+    "Slovakia": "SVK",
+    "Bulgaria": "BGR",
+    "Croatia": "HRV",
+    "Lithuania": "LTU",
+    "Luxembourg": "LUX",
+    "Estonia": "EST",
+    "Iceland": "ISL",
+    "Turkey": "TUR",
+    "Israel": "ISR",
+    "Saudi Arabia": "SAU",
+    "United Arab Emirates": "ARE",
+    "South Africa": "ZAF",
+    "Russia": "RUS",
+    "India": "IND",
+    "China": "CHN",
+    "Japan": "JPN",
+    "South Korea": "KOR",
+    "Taiwan": "TWN",
+    "Thailand": "THA",
+    "Singapore": "SGP",
+    "Malaysia": "MYS",
+    "Indonesia": "IDN",
+    "Vietnam": "VNM",
+    "Philippines": "PHL",
+    "Australia": "AUS",
+    "New Zealand": "NZL",
+    "Latvia": "LVA",
     "Costa Rica": "CRI",
 }
 # ETO provider codes that are not ISO3 (explicit mapping, documented in PROVENANCE).
 ETO_CODE_FIX = {"MAL": "MYS"}
 
 GROUPS = (
-    "NATO", "EU", "OECD", "FIVE_EYES", "QUAD", "AUKUS", "G7",
-    "US_BILATERAL_DEFENCE_TREATY", "CHIP4_PROPOSED", "WASSENAAR",
+    "NATO",
+    "EU",
+    "OECD",
+    "FIVE_EYES",
+    "QUAD",
+    "AUKUS",
+    "G7",
+    "US_BILATERAL_DEFENCE_TREATY",
+    "CHIP4_PROPOSED",
+    "WASSENAAR",
 )
 
 SRC = {
@@ -205,8 +255,11 @@ class Builder:
         for name, (code, unit) in wide.items():
             frame = self.read(f"wdi/{code}.csv")
             self.add_series(
-                name, self.latest_wide(frame, "Country Code"), unit,
-                SRC["wdi"].format(code=code), "not in the World Bank file (Taiwan is never)",
+                name,
+                self.latest_wide(frame, "Country Code"),
+                unit,
+                SRC["wdi"].format(code=code),
+                "not in the World Bank file (Taiwan is never)",
             )
         iso_only = {
             "patents_nonresident": ("IP.PAT.NRES", "patent applications"),
@@ -215,8 +268,11 @@ class Builder:
         for name, (code, unit) in iso_only.items():
             frame = self.read(f"wdi/{code}.csv")
             self.add_series(
-                name, self.latest_wide(frame, "country_code"), unit,
-                SRC["wdi"].format(code=code), "not in the World Bank file (Taiwan is never)",
+                name,
+                self.latest_wide(frame, "country_code"),
+                unit,
+                SRC["wdi"].format(code=code),
+                "not in the World Bank file (Taiwan is never)",
             )
         for name, code, unit in (
             ("gdp_current_usd", "NY.GDP.MKTP.CD", "current US$"),
@@ -229,7 +285,10 @@ class Builder:
                 for _, r in latest.iterrows()
             }
             self.add_series(
-                name, values, unit, SRC["wdi"].format(code=code) + " (datahub mirror)",
+                name,
+                values,
+                unit,
+                SRC["wdi"].format(code=code) + " (datahub mirror)",
                 "not in the World Bank file (Taiwan is never)",
             )
 
@@ -246,21 +305,30 @@ class Builder:
                 for _, r in frame.iterrows()
             }
             self.add_series(
-                name, values, "estimate (about -2.5 weak to +2.5 strong)",
-                SRC["wgi"].format(code=code), "not in WGI (Taiwan is not covered)",
+                name,
+                values,
+                "estimate (about -2.5 weak to +2.5 strong)",
+                SRC["wgi"].format(code=code),
+                "not in WGI (Taiwan is not covered)",
             )
 
     def sipri(self) -> None:
         for name, file, unit in (
-            ("milex_constant_2023_usd_m", "milex_constant_2023_usd_millions.csv",
-             "US$ millions, constant 2023 prices"),
+            (
+                "milex_constant_2023_usd_m",
+                "milex_constant_2023_usd_millions.csv",
+                "US$ millions, constant 2023 prices",
+            ),
             ("milex_current_usd_m", "milex_current_usd_millions.csv", "US$ millions, current"),
             ("milex_share_gdp", "milex_share_of_gdp.csv", "fraction of GDP (0.0337 = 3.37%)"),
         ):
             frame = self.read(f"sipri/{file}", dtype=str)
             values = self.latest_wide(frame, "iso3")
             self.add_series(
-                name, values, unit, SRC["sipri"].format(file=file),
+                name,
+                values,
+                unit,
+                SRC["sipri"].format(file=file),
                 "SIPRI marks it unavailable ('...' or '. .'); CRI and ISL have no armed forces",
             )
 
@@ -294,7 +362,10 @@ class Builder:
                 gerd[iso3] = (value, int(m["year"]), note)
                 ratio[iso3] = (pct, int(m["year"]), note)
         self.add_series(
-            "gerd_ppp_usd_m", gerd, "PPP US$ millions (current)", SRC["rd5"],
+            "gerd_ppp_usd_m",
+            gerd,
+            "PPP US$ millions (current)",
+            SRC["rd5"],
             "not in NCSES RD-5",
         )
         self.add_series("gerd_gdp_pct", ratio, "% of GDP", SRC["rd5"], "not in NCSES RD-5")
@@ -304,19 +375,34 @@ class Builder:
         row_gdp = world_gdp - cand_gdp
         span = f"{min(years)}-{max(years)}"
         self.add(
-            "ROW", "gerd_ppp_usd_m", row_gerd, "PPP US$ millions (current)", 2019, SRC["rd5"],
+            "ROW",
+            "gerd_ppp_usd_m",
+            row_gerd,
+            "PPP US$ millions (current)",
+            2019,
+            SRC["rd5"],
             f"derived: sum of all {n_world} country rows of RD-5 (world = {world_gerd:.1f}; "
             f"reference years {span}) minus the candidates listed in RD-5",
         )
         self.add(
-            "ROW", "gerd_gdp_pct", 100.0 * row_gerd / row_gdp, "% of GDP", 2019, SRC["rd5"],
+            "ROW",
+            "gerd_gdp_pct",
+            100.0 * row_gerd / row_gdp,
+            "% of GDP",
+            2019,
+            SRC["rd5"],
             "derived: ROW GERD / ROW implied GDP, where each RD-5 country's GDP = GERD / "
             "(GERD/GDP ratio) and ROW GDP = world implied GDP minus candidates' "
             f"(world = {world_gdp:.1f} PPP US$ millions)",
         )
         for key, val in (("world_gerd_ppp_usd_m", world_gerd), ("world_gdp_ppp_usd_m", world_gdp)):
             self.add(
-                "ROW", key, val, "PPP US$ millions (current)", 2019, SRC["rd5"],
+                "ROW",
+                key,
+                val,
+                "PPP US$ millions (current)",
+                2019,
+                SRC["rd5"],
                 f"derived: sum over the {n_world} country rows of RD-5 (reference years {span})",
             )
 
@@ -338,8 +424,10 @@ class Builder:
             note = f"CAGR 2010-{end}" + ("" if end == 2021 else " (latest year in SRD-1)")
             cagr[iso3] = (_num(r["value"]), end, note)
         self.add_series(
-            "gerd_cagr_2010_2021_const_pct", cagr,
-            "% per year (constant 2015 PPP $)", SRC["srd1"],
+            "gerd_cagr_2010_2021_const_pct",
+            cagr,
+            "% per year (constant 2015 PPP $)",
+            SRC["srd1"],
             "not in NCSES SRD-1 (OECD members + 7 others only) or NA there",
         )
         self.srd1_levels(srd1)
@@ -372,15 +460,17 @@ class Builder:
         for name, sel in level.items():
             for _, r in sel.iterrows():
                 label = str(r["time_period"])
-                m = re.match(r"^(?P<name>[^(]+?)\s*(?:\((?P<year>\d{4})\))?$",
-                             label.split("->")[-1].strip())
+                m = re.match(
+                    r"^(?P<name>[^(]+?)\s*(?:\((?P<year>\d{4})\))?$", label.split("->")[-1].strip()
+                )
                 assert m is not None, label
                 iso3 = NCSES_NAMES.get(m["name"].strip())
                 if iso3 is None or iso3 not in self.codes:
                     continue
                 year = int(m["year"]) if m["year"] else 2021
                 note = "SRD-1 column '2021a'" + (
-                    "" if year == 2021
+                    ""
+                    if year == 2021
                     else f"; the table's label '{label}' gives {year} as the latest year"
                 )
                 v = _num(r["value"])
@@ -393,13 +483,17 @@ class Builder:
                     if not math.isnan(g) and not math.isnan(pct):
                         assert abs(100.0 * g / v - pct) < 0.01, (label, g, v, pct)
         self.add_series(
-            "srd1_gerd_ppp_usd_bn", values["srd1_gerd_ppp_usd_bn"],
-            "PPP US$ billions (current)", SRC["srd1"],
+            "srd1_gerd_ppp_usd_bn",
+            values["srd1_gerd_ppp_usd_bn"],
+            "PPP US$ billions (current)",
+            SRC["srd1"],
             "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
         )
         self.add_series(
-            "srd1_gdp_ppp_usd_bn", values["srd1_gdp_ppp_usd_bn"],
-            "PPP US$ billions (current)", SRC["srd1"],
+            "srd1_gdp_ppp_usd_bn",
+            values["srd1_gdp_ppp_usd_bn"],
+            "PPP US$ billions (current)",
+            SRC["srd1"],
             "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
         )
 
@@ -411,8 +505,11 @@ class Builder:
         missing = "not in the UN ideal points (Taiwan has not voted in the UNGA since 1971)"
         point = {k: (float(v), year, "final-passage votes") for k, v in cur.items()}
         self.add_series(
-            "unga_ideal_point", point, "ideal point (higher = closer to the US-led order)",
-            SRC["unga"], missing,
+            "unga_ideal_point",
+            point,
+            "ideal point (higher = closer to the US-led order)",
+            SRC["unga"],
+            missing,
         )
         for name, ref in (("unga_distance_usa", usa), ("unga_distance_chn", chn)):
             dist = {
@@ -445,12 +542,17 @@ class Builder:
                 values[iso3] = (1.0, ATOP_YEAR, "")
             else:
                 values[iso3] = (
-                    0.0, ATOP_YEAR,
+                    0.0,
+                    ATOP_YEAR,
                     "no ATOP defence pledge with the USA in 2018 (the dyad file lists only "
                     "dyads with an alliance)",
                 )
         self.add_series(
-            "atop_defence_pact_usa", values, "0/1", SRC["atop"], "not in ATOP 2018",
+            "atop_defence_pact_usa",
+            values,
+            "0/1",
+            SRC["atop"],
+            "not in ATOP 2018",
         )
 
     def eci(self) -> None:
@@ -478,19 +580,21 @@ class Builder:
         for iso3, v in bipa.items():
             if iso3 not in values or math.isnan(values[iso3][0]):
                 values[iso3] = (
-                    float(v), 2020,
+                    float(v),
+                    2020,
                     "from the BIPA extraction (not in the SSPI transcription); source "
                     + SRC["gci_bipa"],
                 )
         self.add_series(
-            "itu_gci_2020", values, "score 0-100", SRC["gci_sspi"],
+            "itu_gci_2020",
+            values,
+            "score 0-100",
+            SRC["gci_sspi"],
             "not in the GCI (Taiwan is not an ITU member state)",
         )
 
     def dots(self) -> None:
-        dots = self.read(
-            "trade_investment/imf_dots_bilateral_goods_trade_2000_2020.csv", dtype=str
-        )
+        dots = self.read("trade_investment/imf_dots_bilateral_goods_trade_2000_2020.csv", dtype=str)
         key = dots.set_index(["reporter_iso3", "flow", "partner_iso3"])[DOTS_YEAR]
 
         def get(rep: str, flow: str, par: str) -> tuple[float, str]:
@@ -551,7 +655,8 @@ class Builder:
             if have.empty:
                 years = ", ".join(str(y) for y in sub["year"])
                 values[str(iso3)] = (
-                    math.nan, None,
+                    math.nan,
+                    None,
                     f"only a favourable % in expert/pew_views_of_china.csv ({years}); "
                     "no unfavourable % reported",
                 )
@@ -568,22 +673,40 @@ class Builder:
             sources[str(iso3)] = str(last["source"])
         for iso3 in self.codes:
             src = (
-                f"{sources[iso3]} [expert/pew_views_of_china.csv]" if iso3 in sources
+                f"{sources[iso3]} [expert/pew_views_of_china.csv]"
+                if iso3 in sources
                 else "Pew Research Center Global Attitudes, hand-entered "
                 "[expert/pew_views_of_china.csv]"
             )
             if iso3 in values and not math.isnan(values[iso3][0]):
                 v, y, n = values[iso3]
-                self.add(iso3, "pew_china_unfavourable_pct", v,
-                         "% of adults with an unfavourable view of China", y, src, n)
-            else:
-                why = values[iso3][2] if iso3 in values else (
-                    "no row in expert/pew_views_of_china.csv (no figure found in the Pew "
-                    "reports and news pages consulted)"
+                self.add(
+                    iso3,
+                    "pew_china_unfavourable_pct",
+                    v,
+                    "% of adults with an unfavourable view of China",
+                    y,
+                    src,
+                    n,
                 )
-                self.add(iso3, "pew_china_unfavourable_pct", math.nan,
-                         "% of adults with an unfavourable view of China", None, src,
-                         "missing: " + why)
+            else:
+                why = (
+                    values[iso3][2]
+                    if iso3 in values
+                    else (
+                        "no row in expert/pew_views_of_china.csv (no figure found in the Pew "
+                        "reports and news pages consulted)"
+                    )
+                )
+                self.add(
+                    iso3,
+                    "pew_china_unfavourable_pct",
+                    math.nan,
+                    "% of adults with an unfavourable view of China",
+                    None,
+                    src,
+                    "missing: " + why,
+                )
 
         disputes = self.read("expert/china_disputes.csv", dtype={"start_year": int})
         counted = disputes[disputes["start_year"] >= DISPUTES_FROM]
@@ -594,11 +717,16 @@ class Builder:
             )
             note = f"derived: count of episodes starting {DISPUTES_FROM} or later ({listing})"
             if iso3 == "USA":
-                note += ("; the table's note: mutual escalation rather than one-sided PRC "
-                         "coercion (left out of the threat input)")
+                note += (
+                    "; the table's note: mutual escalation rather than one-sided PRC "
+                    "coercion (left out of the threat input)"
+                )
             episodes[str(iso3)] = (float(len(sub)), int(sub["start_year"].max()), note)
         self.add_series(
-            "china_dispute_episodes", episodes, "episodes since 2010 (count)", SRC["disputes"],
+            "china_dispute_episodes",
+            episodes,
+            "episodes since 2010 (count)",
+            SRC["disputes"],
             "no episode listed in expert/china_disputes.csv (the table lists the episodes "
             "found; absence is not proof of none)",
         )
@@ -613,11 +741,25 @@ class Builder:
                 if iso3 in sub.index:
                     jy = sub.loc[iso3, "joined_year"]
                     year = None if pd.isna(jy) else int(jy)
-                    self.add(iso3, f"member_{group.lower()}", 1.0, "0/1", year, source,
-                             "year = year joined" if year else "no joining year in the list")
+                    self.add(
+                        iso3,
+                        f"member_{group.lower()}",
+                        1.0,
+                        "0/1",
+                        year,
+                        source,
+                        "year = year joined" if year else "no joining year in the list",
+                    )
                 else:
-                    self.add(iso3, f"member_{group.lower()}", 0.0, "0/1", None, source,
-                             "not on the member list")
+                    self.add(
+                        iso3,
+                        f"member_{group.lower()}",
+                        0.0,
+                        "0/1",
+                        None,
+                        source,
+                        "not on the member list",
+                    )
 
     def eto(self) -> None:
         nc = self.out / "noncommercial"
@@ -688,9 +830,7 @@ class Builder:
             for iso3 in self.codes
             if not math.isnan(wide.at[iso3, "srd1_gerd_ppp_usd_bn"])
         )
-        absent = ", ".join(
-            c for c in self.codes if math.isnan(wide.at[c, "srd1_gerd_ppp_usd_bn"])
-        )
+        absent = ", ".join(c for c in self.codes if math.isnan(wide.at[c, "srd1_gerd_ppp_usd_bn"]))
         text = (
             PROVENANCE.replace("{HASHES}", hashes)
             .replace("{SRD1}", srd1_rows)
@@ -702,9 +842,7 @@ class Builder:
 def build(source: Path, out: Path) -> Path:
     """Build the bundle from ``source`` into ``out``; return ``out``."""
     if not (source / "countries.csv").is_file():
-        raise SystemExit(
-            f"shared data not found at {source} (pass --source DIR or set {ENV_VAR})"
-        )
+        raise SystemExit(f"shared data not found at {source} (pass --source DIR or set {ENV_VAR})")
     out.mkdir(parents=True, exist_ok=True)
     b = Builder(source, out)
     b.ncses()
@@ -726,7 +864,9 @@ def build(source: Path, out: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--source", type=Path, default=None,
+        "--source",
+        type=Path,
+        default=None,
         help=f"shared data directory (default: ${ENV_VAR} or {DEFAULT_SOURCE})",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")

@@ -41,11 +41,21 @@ def test_missing_source_fails_clearly(tmp_path):
 def test_rebuild_reproduces_committed_bundle(tmp_path):
     bw = load_script()
     out = bw.build(SHARED, tmp_path / "data")
-    for rel in ("indicators.csv", "countries.csv", "defence_pairs.csv", "memberships.csv",
-                "frictions.csv", "hedging.csv", "china_disputes.csv", "pew_views_of_china.csv",
-                "pew_views_of_us.csv", "aspi_coercion_counts.csv",
-                "noncommercial/eto_country_item_shares.csv",
-                "noncommercial/LICENCE.md", "PROVENANCE.md"):
+    for rel in (
+        "indicators.csv",
+        "countries.csv",
+        "defence_pairs.csv",
+        "memberships.csv",
+        "frictions.csv",
+        "hedging.csv",
+        "china_disputes.csv",
+        "pew_views_of_china.csv",
+        "pew_views_of_us.csv",
+        "aspi_coercion_counts.csv",
+        "noncommercial/eto_country_item_shares.csv",
+        "noncommercial/LICENCE.md",
+        "PROVENANCE.md",
+    ):
         assert (out / rel).read_bytes() == (BUNDLE / rel).read_bytes(), rel
 
 

@@ -40,18 +40,25 @@ def test_csv_model_input_override_and_fill_note(tmp_path):
     assert mi.at["TWN", "population"] == 23.4
     assert mi.at["ROW", "alignment"] == 0.4
     fn = w.fill_notes
-    assert fn[(fn.iso3 == "TWN") & (fn.input == "population")]["method"].str.contains(
-        "user override").any()
+    assert (
+        fn[(fn.iso3 == "TWN") & (fn.input == "population")]["method"]
+        .str.contains("user override")
+        .any()
+    )
 
 
 def test_yaml_values_and_frictions(tmp_path):
-    f = write(tmp_path, "o.yaml", (
-        "values:\n"
-        "  - {iso3: KOR, column: protection_capability, value: 0.5}\n"
-        "frictions:\n"
-        "  - {iso3_a: KOR, iso3_b: JPN, default: 0.3, low: 0.1, high: 0.5, reason: thaw}\n"
-        "  - {iso3_a: DEU, iso3_b: POL, default: 0.1, low: 0.0, high: 0.2}\n"
-    ))
+    f = write(
+        tmp_path,
+        "o.yaml",
+        (
+            "values:\n"
+            "  - {iso3: KOR, column: protection_capability, value: 0.5}\n"
+            "frictions:\n"
+            "  - {iso3_a: KOR, iso3_b: JPN, default: 0.3, low: 0.1, high: 0.5, reason: thaw}\n"
+            "  - {iso3_a: DEU, iso3_b: POL, default: 0.1, low: 0.0, high: 0.2}\n"
+        ),
+    )
     w = WORLD.with_overrides(f)
     assert w.model_inputs().at["KOR", "protection_capability"] == 0.5
     fr = w.frictions()
@@ -103,12 +110,19 @@ BAD_CSV = [
     ("bad header", "country,what,value\nKOR,rd,1\n", 1, "header"),
     ("extra header", "iso3,column,value,colour\nKOR,rd,1,red\n", 1, "colour"),
     ("empty file", "", 1, "empty file"),
-    ("friction same country", "iso3_a,iso3_b,default,low,high\nJPN,JPN,0.5,0.1,0.9\n", 2,
-     "two different"),
-    ("friction order", "iso3_a,iso3_b,default,low,high\nJPN,KOR,0.5,0.6,0.9\n", 2,
-     "low <= default <= high"),
-    ("friction range", "iso3_a,iso3_b,default,low,high\nJPN,KOR,0.5,0.1,1.9\n", 2,
-     "out of range"),
+    (
+        "friction same country",
+        "iso3_a,iso3_b,default,low,high\nJPN,JPN,0.5,0.1,0.9\n",
+        2,
+        "two different",
+    ),
+    (
+        "friction order",
+        "iso3_a,iso3_b,default,low,high\nJPN,KOR,0.5,0.6,0.9\n",
+        2,
+        "low <= default <= high",
+    ),
+    ("friction range", "iso3_a,iso3_b,default,low,high\nJPN,KOR,0.5,0.1,1.9\n", 2, "out of range"),
     ("friction ROW", "iso3_a,iso3_b,default,low,high\nJPN,ROW,0.5,0.1,0.9\n", 2, "ROW"),
 ]
 
@@ -131,12 +145,20 @@ def test_unknown_country_suggests(tmp_path):
 
 BAD_YAML = [
     ("unknown top key", "valuez: []\n", 1, "valuez"),
-    ("unknown entry key", "values:\n  - {iso3: KOR, column: rd, value: 1, colour: r}\n", 2,
-     "colour"),
+    (
+        "unknown entry key",
+        "values:\n  - {iso3: KOR, column: rd, value: 1, colour: r}\n",
+        2,
+        "colour",
+    ),
     ("bool value", "values:\n  - {iso3: KOR, column: rd, value: true}\n", 2, "number"),
     ("yaml nan", "values:\n  - {iso3: KOR, column: rd, value: .nan}\n", 2, "NaN"),
-    ("unknown country", "values:\n  - {iso3: KOR, column: rd, value: 1}\n"
-     "  - {iso3: XXX, column: rd, value: 1}\n", 3, "XXX"),
+    (
+        "unknown country",
+        "values:\n  - {iso3: KOR, column: rd, value: 1}\n  - {iso3: XXX, column: rd, value: 1}\n",
+        3,
+        "XXX",
+    ),
     ("bad yaml", "values: [\n", 2, "not valid YAML"),
     ("not a mapping", "- 1\n- 2\n", 1, "mapping"),
     ("empty", "", 1, "empty file"),
@@ -145,8 +167,7 @@ BAD_YAML = [
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "line", "reason"), BAD_YAML,
-                         ids=[c[0] for c in BAD_YAML])
+@pytest.mark.parametrize(("case", "text", "line", "reason"), BAD_YAML, ids=[c[0] for c in BAD_YAML])
 def test_bad_yaml_rejected_with_file_line_reason(tmp_path, case, text, line, reason):
     f = write(tmp_path, "o.yaml", text)
     with pytest.raises(InputError) as exc:
@@ -158,8 +179,14 @@ def test_bad_yaml_rejected_with_file_line_reason(tmp_path, case, text, line, rea
 
 def test_mapping_errors_name_the_entry():
     with pytest.raises(InputError, match=r"<mapping>:values entry 2: .*XXX"):
-        WORLD.with_overrides({"values": [{"iso3": "KOR", "column": "rd", "value": 1},
-                                         {"iso3": "XXX", "column": "rd", "value": 1}]})
+        WORLD.with_overrides(
+            {
+                "values": [
+                    {"iso3": "KOR", "column": "rd", "value": 1},
+                    {"iso3": "XXX", "column": "rd", "value": 1},
+                ]
+            }
+        )
 
 
 def test_missing_file_and_bad_suffix(tmp_path):
@@ -185,11 +212,15 @@ unit_cols = st.sampled_from([c for c, r in INPUT_RANGES.items() if r == (0.0, 1.
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.dictionaries(st.tuples(codes, unit_cols),
-                            st.floats(0, 1, allow_nan=False), min_size=1, max_size=6))
+@given(
+    rows=st.dictionaries(
+        st.tuples(codes, unit_cols), st.floats(0, 1, allow_nan=False), min_size=1, max_size=6
+    )
+)
 def test_valid_csv_round_trips(tmp_path_factory, rows):
     text = "iso3,column,value\n" + "".join(
-        f"{iso3},{col},{val!r}\n" for (iso3, col), val in rows.items())
+        f"{iso3},{col},{val!r}\n" for (iso3, col), val in rows.items()
+    )
     f = tmp_path_factory.mktemp("h") / "o.csv"
     f.write_text(text)
     ov = read_overrides(f, WORLD)

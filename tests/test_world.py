@@ -112,8 +112,12 @@ def test_table_is_wide_and_ordered(world):
 @needs_shared
 def test_gerd_matches_ncses_rd5(world):
     rd5 = pd.read_csv(SHARED / "rd_gerd/ncses_sei_table_rd5_gerd_2019_or_latest.csv")
-    for label, iso3 in (("South Korea (2019)", "KOR"), ("Taiwan (2019)", "TWN"),
-                        ("India (2018)", "IND"), ("China (2019)", "CHN")):
+    for label, iso3 in (
+        ("South Korea (2019)", "KOR"),
+        ("Taiwan (2019)", "TWN"),
+        ("India (2018)", "IND"),
+        ("China (2019)", "CHN"),
+    ):
         rows = rd5[rd5["time_period"].str.contains(label, regex=False)]
         assert value(world, iso3, "gerd_ppp_usd_m") == pytest.approx(rows["value"].iloc[0])
         assert value(world, iso3, "gerd_gdp_pct") == pytest.approx(rows["value"].iloc[1])
@@ -130,29 +134,36 @@ def test_wdi_wgi_sipri_match_raw(world):
     assert value(world, "KOR", "population_total") == kor["Value"]
     ge = pd.read_csv(SHARED / "wgi/GE.EST.csv").set_index("Country Code")
     assert value(world, "DEU", "wgi_government_effectiveness") == pytest.approx(
-        ge.at["DEU", "2023"])
+        ge.at["DEU", "2023"]
+    )
     mil = pd.read_csv(SHARED / "sipri/milex_constant_2023_usd_millions.csv").set_index("iso3")
     assert value(world, "JPN", "milex_constant_2023_usd_m") == pytest.approx(
-        float(mil.at["JPN", "2024"]))
+        float(mil.at["JPN", "2024"])
+    )
 
 
 @needs_shared
 def test_dots_unga_eci_gci_match_raw(world):
-    dots = pd.read_csv(SHARED / "trade_investment/imf_dots_bilateral_goods_trade_2000_2020.csv",
-                       dtype=str)
+    dots = pd.read_csv(
+        SHARED / "trade_investment/imf_dots_bilateral_goods_trade_2000_2020.csv", dtype=str
+    )
     key = dots.set_index(["reporter_iso3", "flow", "partner_iso3"])["2019"]
     assert value(world, "KOR", "dots_imports_from_chn_usd_m") == pytest.approx(
-        float(key[("KOR", "imports_cif", "CHN")]))
+        float(key[("KOR", "imports_cif", "CHN")])
+    )
     # Taiwan: mirror flows
     assert value(world, "TWN", "dots_exports_to_chn_usd_m") == pytest.approx(
-        float(key[("CHN", "imports_cif", "TWN")]))
+        float(key[("CHN", "imports_cif", "TWN")])
+    )
     assert value(world, "TWN", "dots_imports_from_wld_usd_m") == pytest.approx(
-        float(key[("WLD", "exports_fob", "TWN")]))
+        float(key[("WLD", "exports_fob", "TWN")])
+    )
     # UAE exports are IMF estimates stored as text
     are = key[("ARE", "exports_fob", "CHN")]
     assert are.endswith(" e")
     assert value(world, "ARE", "dots_exports_to_chn_usd_m") == float(
-        are.removesuffix(" e").replace(",", ""))
+        are.removesuffix(" e").replace(",", "")
+    )
     ip = pd.read_csv(SHARED / "unga/ideal_points_bsv_july2025.csv")
     ip = ip[ip["year"] == 2024].set_index("iso3c")["idealpointfp"]
     assert value(world, "KOR", "unga_distance_chn") == pytest.approx(abs(ip["KOR"] - ip["CHN"]))
@@ -166,9 +177,11 @@ def test_dots_unga_eci_gci_match_raw(world):
 
 @needs_shared
 def test_memberships_frictions_copied_unchanged():
-    for rel, name in (("groups/memberships.csv", "memberships.csv"),
-                      ("expert/frictions.csv", "frictions.csv"),
-                      ("expert/hedging.csv", "hedging.csv")):
+    for rel, name in (
+        ("groups/memberships.csv", "memberships.csv"),
+        ("expert/frictions.csv", "frictions.csv"),
+        ("expert/hedging.csv", "hedging.csv"),
+    ):
         assert (SHARED / rel).read_bytes() == (BUNDLE / name).read_bytes()
 
 
@@ -186,8 +199,15 @@ def test_model_inputs_shape_and_nan_rules(world):
 
 def test_unit_inputs_in_range(world):
     mi = world.model_inputs()
-    for col in ("protection_capability", "alignment", "threat", "china_dependence",
-                "hedging", "semis_share", "us_defence_pact"):
+    for col in (
+        "protection_capability",
+        "alignment",
+        "threat",
+        "china_dependence",
+        "hedging",
+        "semis_share",
+        "us_defence_pact",
+    ):
         assert mi[col].between(0, 1).all(), col
     assert (mi["hedging_low"] <= mi["hedging"]).all()
     assert (mi["hedging"] <= mi["hedging_high"]).all()
@@ -239,13 +259,20 @@ def test_rd_fallbacks_are_flagged_with_their_year(world):
 @needs_shared
 def test_srd1_2021_matches_raw(world):
     srd1 = pd.read_csv(SHARED / "rd_gerd/ncses_sei_table_srd1_gerd_gdp_1990_2021.csv")
-    for label, iso3, year in (("United States", "USA", 2021), ("Non-OECD -> China", "CHN", 2021),
-                              ("South Korea", "KOR", 2021), ("Australia (2019)", "AUS", 2019),
-                              ("Non-OECD -> Taiwan", "TWN", 2021), ("Mexico (2017)", "MEX", 2017)):
+    for label, iso3, year in (
+        ("United States", "USA", 2021),
+        ("Non-OECD -> China", "CHN", 2021),
+        ("South Korea", "KOR", 2021),
+        ("Australia (2019)", "AUS", 2019),
+        ("Non-OECD -> Taiwan", "TWN", 2021),
+        ("Mexico (2017)", "MEX", 2017),
+    ):
         rows = srd1[(srd1["time_period"] == label) & (srd1["_b_gerd_b_level_3"] == "2021a")]
         for l1, name in (("GERD", "srd1_gerd_ppp_usd_bn"), ("GDP", "srd1_gdp_ppp_usd_bn")):
-            raw = rows[(rows["_b_gerd_b_level_1"] == l1)
-                       & (rows["_b_gerd_b_level_2"] == "Current PPP dollars")]["value"]
+            raw = rows[
+                (rows["_b_gerd_b_level_1"] == l1)
+                & (rows["_b_gerd_b_level_2"] == "Current PPP dollars")
+            ]["value"]
             assert value(world, iso3, name) == pytest.approx(float(raw.iloc[0])), (iso3, name)
             rec = world.country(iso3).set_index("indicator").loc[name]
             assert rec["year"] == year
@@ -257,11 +284,16 @@ def test_threat_is_the_stated_blend_of_its_components(world):
     mi = world.model_inputs()
     assert sum(w for w, _ in THREAT_COMPONENTS.values()) == pytest.approx(1.0)
     assert (THREAT_WEIGHT_VIEWS, THREAT_WEIGHT_DISPUTES, THREAT_WEIGHT_UN_DISTANCE) == (
-        0.5, 0.3, 0.2)
+        0.5,
+        0.3,
+        0.2,
+    )
     cand = [c for c in world.codes if c not in ("CHN", ROW)]
-    blend = (THREAT_WEIGHT_VIEWS * mi["threat_views"]
-             + THREAT_WEIGHT_DISPUTES * mi["threat_disputes"]
-             + THREAT_WEIGHT_UN_DISTANCE * mi["threat_un_distance"])
+    blend = (
+        THREAT_WEIGHT_VIEWS * mi["threat_views"]
+        + THREAT_WEIGHT_DISPUTES * mi["threat_disputes"]
+        + THREAT_WEIGHT_UN_DISTANCE * mi["threat_un_distance"]
+    )
     assert np.allclose(mi.loc[cand, "threat"], blend[cand])
     for col in ("threat", *THREAT_COMPONENTS):
         assert mi[col].between(0, 1).all(), col
@@ -286,14 +318,16 @@ def test_threat_components_from_sourced_values(world):
     assert mi.at["PHL", "threat_disputes"] == pytest.approx(math.log1p(4) / math.log1p(7))
     dc = world.table()["unga_distance_chn"]
     assert mi.at["KOR", "threat_un_distance"] == pytest.approx(
-        dc["KOR"] / dc.drop(["CHN", "TWN", ROW]).max())
+        dc["KOR"] / dc.drop(["CHN", "TWN", ROW]).max()
+    )
     # military burden left the threat input
     w2 = world.with_overrides({"values": {"ISR": {"milex_share_gdp": 0.2}}})
     assert w2.model_inputs().at["ISR", "threat"] == mi.at["ISR", "threat"]
     # an indicator override is re-derived into threat
     w3 = world.with_overrides({"values": {"ISR": {"pew_china_unfavourable_pct": 70}}})
     assert w3.model_inputs().at["ISR", "threat"] == pytest.approx(
-        mi.at["ISR", "threat"] + THREAT_WEIGHT_VIEWS * 0.2)
+        mi.at["ISR", "threat"] + THREAT_WEIGHT_VIEWS * 0.2
+    )
 
 
 def test_threat_fills_are_flagged_with_their_numbers(world):
@@ -302,11 +336,15 @@ def test_threat_fills_are_flagged_with_their_numbers(world):
     fn = world.fill_notes.set_index(["iso3", "input"])["method"]
     # missing Pew: regression on UN distance, n and r stated, and reproducible
     others = [c for c in world.codes if c not in ("CHN", ROW)]
-    have = [c for c in others
-            if not math.isnan(t.at[c, "pew_china_unfavourable_pct"])
-            and not math.isnan(t.at[c, "unga_distance_chn"])]
-    slope, intercept = np.polyfit(t.loc[have, "unga_distance_chn"],
-                                  t.loc[have, "pew_china_unfavourable_pct"], 1)
+    have = [
+        c
+        for c in others
+        if not math.isnan(t.at[c, "pew_china_unfavourable_pct"])
+        and not math.isnan(t.at[c, "unga_distance_chn"])
+    ]
+    slope, intercept = np.polyfit(
+        t.loc[have, "unga_distance_chn"], t.loc[have, "pew_china_unfavourable_pct"], 1
+    )
     r = np.corrcoef(t.loc[have, "unga_distance_chn"], t.loc[have, "pew_china_unfavourable_pct"])
     for iso3 in ("NZL", "RUS", "MYS", "FIN"):
         assert math.isnan(t.at[iso3, "pew_china_unfavourable_pct"])
@@ -317,8 +355,10 @@ def test_threat_fills_are_flagged_with_their_numbers(world):
         assert "views" in fn[(iso3, "threat")]
     assert len(have) == 22
     # Malaysia has only favourable figures: not turned into an unfavourable %
-    assert "only a favourable" in world.country("MYS").set_index("indicator").loc[
-        "pew_china_unfavourable_pct", "note"]
+    assert (
+        "only a favourable"
+        in world.country("MYS").set_index("indicator").loc["pew_china_unfavourable_pct", "note"]
+    )
     # no row in the disputes table: 0 episodes, flagged as an assumption
     assert mi.at["ISR", "threat_disputes"] == 0.0
     assert "no row" in fn[("ISR", "threat_disputes")]
@@ -329,7 +369,8 @@ def test_threat_fills_are_flagged_with_their_numbers(world):
     assert "mutual escalation" in fn[("USA", "threat_disputes")]
     # Taiwan: UN distance like JPN and KOR; Pew from the fit on that distance
     assert mi.at["TWN", "threat_un_distance"] == pytest.approx(
-        mi.loc[["JPN", "KOR"], "threat_un_distance"].mean())
+        mi.loc[["JPN", "KOR"], "threat_un_distance"].mean()
+    )
     assert "mean of JPN and KOR" in fn[("TWN", "threat_un_distance")]
     assert "linear fit" in fn[("TWN", "threat_views")]
     # ROW: median, flagged
@@ -365,8 +406,12 @@ def test_threat_indicators_match_raw_expert_tables(world):
 
 @needs_shared
 def test_expert_threat_tables_copied_unchanged():
-    for name in ("china_disputes.csv", "pew_views_of_china.csv", "pew_views_of_us.csv",
-                 "aspi_coercion_counts.csv"):
+    for name in (
+        "china_disputes.csv",
+        "pew_views_of_china.csv",
+        "pew_views_of_us.csv",
+        "aspi_coercion_counts.csv",
+    ):
         assert (SHARED / "expert" / name).read_bytes() == (BUNDLE / name).read_bytes(), name
 
 
@@ -390,9 +435,18 @@ def test_fill_notes_cover_filled_inputs(world):
     fn = world.fill_notes
     assert list(fn.columns) == ["iso3", "input", "method"]
     flagged = set(zip(fn["iso3"], fn["input"], strict=True))
-    for key in (("TWN", "protection_capability"), ("TWN", "alignment"), ("CYP", "rd"),
-                ("CYP", "gdp"), ("IND", "rd_growth"), ("ISL", "eci"), ("FRA", "hedging"),
-                ("ROW", "rd"), ("TWN", "population"), ("BRA", "semis_share")):
+    for key in (
+        ("TWN", "protection_capability"),
+        ("TWN", "alignment"),
+        ("CYP", "rd"),
+        ("CYP", "gdp"),
+        ("IND", "rd_growth"),
+        ("ISL", "eci"),
+        ("FRA", "hedging"),
+        ("ROW", "rd"),
+        ("TWN", "population"),
+        ("BRA", "semis_share"),
+    ):
         assert key in flagged, key
     assert fn.loc[(fn.iso3 == "CYP") & (fn.input == "rd"), "method"].str.contains("PPP").all()
 
@@ -400,8 +454,16 @@ def test_fill_notes_cover_filled_inputs(world):
 # -- pairs and frictions --------------------------------------------------------------------
 def test_frictions_have_reason_source_and_range(world):
     fr = world.frictions()
-    assert list(fr.columns) == ["iso3_a", "iso3_b", "default", "low", "high", "event_year",
-                                "reason", "source"]
+    assert list(fr.columns) == [
+        "iso3_a",
+        "iso3_b",
+        "default",
+        "low",
+        "high",
+        "event_year",
+        "reason",
+        "source",
+    ]
     assert len(fr) >= 9
     assert (fr["low"] <= fr["default"]).all() and (fr["default"] <= fr["high"]).all()
     assert fr["reason"].astype(bool).all() and fr["source"].astype(bool).all()
@@ -469,7 +531,14 @@ def test_world_pickles_with_its_overrides():
 
 def test_docs_describe_the_v3_inputs():
     doc = (REPO / "docs" / "data.md").read_text()
-    for word in ("srd1_gerd_ppp_usd_bn", "pew_china_unfavourable_pct", "china_dispute_episodes",
-                 "THREAT_WEIGHT_VIEWS", "threat_views", "threat_disputes", "threat_un_distance"):
+    for word in (
+        "srd1_gerd_ppp_usd_bn",
+        "pew_china_unfavourable_pct",
+        "china_dispute_episodes",
+        "THREAT_WEIGHT_VIEWS",
+        "threat_views",
+        "threat_disputes",
+        "threat_un_distance",
+    ):
         assert word in doc, word
     assert "milex_share_gdp / 0.05" not in doc  # the military-burden proxy is gone

@@ -297,7 +297,9 @@ def _bundle() -> dict[str, pd.DataFrame]:
         bundle = {
             "countries": pd.read_csv(root / "countries.csv", keep_default_na=False),
             "indicators": pd.read_csv(
-                root / "indicators.csv", dtype={"year": "Int64"}, keep_default_na=False,
+                root / "indicators.csv",
+                dtype={"year": "Int64"},
+                keep_default_na=False,
                 na_values={"value": [""], "year": [""]},
             ),
             "memberships": pd.read_csv(root / "memberships.csv", dtype={"joined_year": "Int64"}),
@@ -308,8 +310,12 @@ def _bundle() -> dict[str, pd.DataFrame]:
     except FileNotFoundError as exc:
         raise DataError(f"bundled data file missing: {exc.filename}; reinstall techbloc") from None
     eto = root / "noncommercial" / "eto_country_item_shares.csv"
-    bundle["eto"] = pd.read_csv(eto) if eto.is_file() else pd.DataFrame(
-        columns=["iso3", "item_id", "item_kind", "share_pct", "market_size_usd_bn"]
+    bundle["eto"] = (
+        pd.read_csv(eto)
+        if eto.is_file()
+        else pd.DataFrame(
+            columns=["iso3", "item_id", "item_kind", "share_pct", "market_size_usd_bn"]
+        )
     )
     bundle["indicators"] = pd.concat(
         [bundle["indicators"], _semis_indicators(bundle["eto"], bundle["countries"])],
@@ -327,8 +333,9 @@ def _semis_indicators(eto: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFram
     total = float(sizes.sum())
     weighted = (inputs["share_pct"] * inputs["market_size_usd_bn"]).groupby(inputs["iso3"]).sum()
     in_inputs = set(inputs["iso3"])
-    stage_share = stages.pivot_table(index="iso3", columns="item_id", values="share_pct",
-                                     aggfunc="first")
+    stage_share = stages.pivot_table(
+        index="iso3", columns="item_id", values="share_pct", aggfunc="first"
+    )
     frames = []
     for name, stage in _SEGMENTS.items():
         if stage is not None:
@@ -337,16 +344,31 @@ def _semis_indicators(eto: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFram
             value = col.reindex(codes).fillna(0.0).to_numpy()
             note = np.where(found, f"stage {stage}", f"stage {stage}; ETO records no share (0)")
         else:
-            value = (weighted.reindex(codes).fillna(0.0) / total if total > 0 else
-                     pd.Series(0.0, index=codes)).to_numpy()
-            base = (f"derived: market-size-weighted mean over {len(sizes)} tool/material "
-                    f"inputs with a stated size (total US$ {total:.1f} bn)")
-            note = np.array([base if c in in_inputs else base + "; ETO records no share (0)"
-                             for c in codes])
-        frames.append(pd.DataFrame({
-            "iso3": codes, "indicator": name, "value": value, "unit": "% of world market",
-            "year": 2019, "source": _ETO_SOURCE, "note": note,
-        }))
+            value = (
+                weighted.reindex(codes).fillna(0.0) / total
+                if total > 0
+                else pd.Series(0.0, index=codes)
+            ).to_numpy()
+            base = (
+                f"derived: market-size-weighted mean over {len(sizes)} tool/material "
+                f"inputs with a stated size (total US$ {total:.1f} bn)"
+            )
+            note = np.array(
+                [base if c in in_inputs else base + "; ETO records no share (0)" for c in codes]
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": codes,
+                    "indicator": name,
+                    "value": value,
+                    "unit": "% of world market",
+                    "year": 2019,
+                    "source": _ETO_SOURCE,
+                    "note": note,
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out["year"] = out["year"].astype("Int64")
     return out
@@ -369,8 +391,18 @@ class World:
         ISO3 -> country name (``"ROW"`` -> ``"Rest of world"``).
     """
 
-    __slots__ = ("_codes", "_fill", "_frictions", "_indicators", "_input_overrides", "_inputs",
-                 "_names", "_origin", "_pairs", "_parts")
+    __slots__ = (
+        "_codes",
+        "_fill",
+        "_frictions",
+        "_indicators",
+        "_input_overrides",
+        "_inputs",
+        "_names",
+        "_origin",
+        "_pairs",
+        "_parts",
+    )
 
     def __init__(
         self,
@@ -485,9 +517,7 @@ class World:
         return self._pairs.copy()
 
     # -- overrides -----------------------------------------------------------------------
-    def with_overrides(
-        self, overrides: str | Path | Mapping[str, Any] | Overrides
-    ) -> World:
+    def with_overrides(self, overrides: str | Path | Mapping[str, Any] | Overrides) -> World:
         """Return a new World with user overrides applied (this World is unchanged).
 
         Parameters
@@ -567,8 +597,7 @@ def _derive_inputs(
     def flag(iso3: str, col: str, method: str) -> None:
         fills.append((iso3, col, method))
 
-    out = pd.DataFrame(index=pd.Index(codes, name="iso3"), columns=list(INPUT_COLUMNS),
-                       dtype=float)
+    out = pd.DataFrame(index=pd.Index(codes, name="iso3"), columns=list(INPUT_COLUMNS), dtype=float)
 
     # rd, gdp, rd_year ------------------------------------------------------------------
     srd1_gerd, srd1_gdp = t["srd1_gerd_ppp_usd_bn"], t["srd1_gdp_ppp_usd_bn"]
@@ -584,25 +613,40 @@ def _derive_inputs(
             out.at[iso3, "gdp"] = gerd[iso3] / (ratio[iso3] / 100.0) / 1000.0
             out.at[iso3, "rd_year"] = float(y)
             if iso3 != ROW:
-                flag(iso3, "rd", f"not in NCSES SRD-1: RD-5 GERD {gerd[iso3] / 1000.0:.2f} PPP $ "
-                     f"bn ({y})")
-                flag(iso3, "gdp", f"not in NCSES SRD-1: GDP implied by RD-5 (GERD / "
-                     f"{ratio[iso3]:.2f}% of GDP, {y}), PPP $")
+                flag(
+                    iso3,
+                    "rd",
+                    f"not in NCSES SRD-1: RD-5 GERD {gerd[iso3] / 1000.0:.2f} PPP $ bn ({y})",
+                )
+                flag(
+                    iso3,
+                    "gdp",
+                    f"not in NCSES SRD-1: GDP implied by RD-5 (GERD / "
+                    f"{ratio[iso3]:.2f}% of GDP, {y}), PPP $",
+                )
         else:
             pct, gdp_usd = t.at[iso3, "rd_pct_gdp"], t.at[iso3, "gdp_current_usd"]
             y_rd, y_gdp = years.at[iso3, "rd_pct_gdp"], years.at[iso3, "gdp_current_usd"]
             out.at[iso3, "rd"] = pct / 100.0 * gdp_usd / 1e9
             out.at[iso3, "gdp"] = gdp_usd / 1e9
             out.at[iso3, "rd_year"] = float(y_rd)
-            flag(iso3, "rd", f"not in NCSES SRD-1 nor RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd}) "
-                 f"x WDI GDP current US$ ({y_gdp}); current US$ at market exchange rates, "
-                 "NOT PPP")
-            flag(iso3, "gdp", f"not in NCSES SRD-1 nor RD-5: WDI GDP current US$ ({y_gdp}), "
-                 "NOT PPP")
-    flag(ROW, "rd", "RD-5 world GERD (sum of all RD-5 country rows) minus candidates in RD-5, "
-         "RD-5 years (2019 or latest): rd_year 2019, not SRD-1 2021")
-    flag(ROW, "gdp", "RD-5 world implied GDP (RD-5 countries only) minus candidates in RD-5 "
-         "(2019)")
+            flag(
+                iso3,
+                "rd",
+                f"not in NCSES SRD-1 nor RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd}) "
+                f"x WDI GDP current US$ ({y_gdp}); current US$ at market exchange rates, "
+                "NOT PPP",
+            )
+            flag(
+                iso3, "gdp", f"not in NCSES SRD-1 nor RD-5: WDI GDP current US$ ({y_gdp}), NOT PPP"
+            )
+    flag(
+        ROW,
+        "rd",
+        "RD-5 world GERD (sum of all RD-5 country rows) minus candidates in RD-5, "
+        "RD-5 years (2019 or latest): rd_year 2019, not SRD-1 2021",
+    )
+    flag(ROW, "gdp", "RD-5 world implied GDP (RD-5 countries only) minus candidates in RD-5 (2019)")
 
     # population ------------------------------------------------------------------------
     out["population"] = t["population_total"] / 1e6
@@ -625,12 +669,14 @@ def _derive_inputs(
         out[col] = vals
 
     # protection capability -----------------------------------------------------------------
-    wgi = (((t["wgi_government_effectiveness"] + 2.5) / 5.0)
-           + ((t["wgi_rule_of_law"] + 2.5) / 5.0)) / 2.0
+    wgi = (
+        ((t["wgi_government_effectiveness"] + 2.5) / 5.0) + ((t["wgi_rule_of_law"] + 2.5) / 5.0)
+    ) / 2.0
     cap = (GCI_WEIGHT * t["itu_gci_2020"] / 100.0 + (1 - GCI_WEIGHT) * wgi).clip(0.0, 1.0)
     out["protection_capability"] = cap
-    _assume_like(out, "protection_capability", "TWN", ("JPN", "KOR"), flag,
-                 "not in ITU GCI nor WGI")
+    _assume_like(
+        out, "protection_capability", "TWN", ("JPN", "KOR"), flag, "not in ITU GCI nor WGI"
+    )
     _fill_median(out, "protection_capability", ROW, cand, flag)
 
     # alignment -------------------------------------------------------------------------
@@ -638,8 +684,7 @@ def _derive_inputs(
     out["alignment"] = dc / (du + dc)
     out.at["USA", "alignment"] = 1.0
     out.at["CHN", "alignment"] = 0.0
-    _assume_like(out, "alignment", "TWN", ("JPN", "KOR"), flag,
-                 "not in the UNGA since 1971")
+    _assume_like(out, "alignment", "TWN", ("JPN", "KOR"), flag, "not in the UNGA since 1971")
     out.at[ROW, "alignment"] = 0.5
     flag(ROW, "alignment", "neutral 0.5 (ROW is never a member)")
 
@@ -725,8 +770,12 @@ def _derive_threat(out: pd.DataFrame, t: pd.DataFrame, cand: list[str], flag: An
     twn = float(dc[["JPN", "KOR"]].mean())
     dc["TWN"] = twn
     dmax = float(dc[others].max())
-    note("TWN", "threat_un_distance", "not in the UNGA since 1971: distance from China "
-         f"assumed = mean of JPN and KOR ({twn:.3f}); term {twn / dmax:.3f}")
+    note(
+        "TWN",
+        "threat_un_distance",
+        "not in the UNGA since 1971: distance from China "
+        f"assumed = mean of JPN and KOR ({twn:.3f}); term {twn / dmax:.3f}",
+    )
 
     # views: Pew % unfavourable; missing -> linear fit on UN distance from China
     pew = t["pew_china_unfavourable_pct"]
@@ -743,23 +792,35 @@ def _derive_threat(out: pd.DataFrame, t: pd.DataFrame, cand: list[str], flag: An
             clipped = min(100.0, max(0.0, fit))
             views[c] = clipped / 100.0
             tw = " (TWN: assumed distance)" if c == "TWN" else ""
-            note(c, "threat_views", "no Pew unfavourable % in expert/pew_views_of_china.csv: "
-                 f"linear fit on unga_distance_chn over the n={len(have)} candidates with "
-                 f"both (r={r:.2f}): {intercept:.1f} + {slope:.1f} x {dc[c]:.3f}{tw} = "
-                 f"{fit:.1f}%" + ("" if clipped == fit else f", clipped to {clipped:.0f}%"))
+            note(
+                c,
+                "threat_views",
+                "no Pew unfavourable % in expert/pew_views_of_china.csv: "
+                f"linear fit on unga_distance_chn over the n={len(have)} candidates with "
+                f"both (r={r:.2f}): {intercept:.1f} + {slope:.1f} x {dc[c]:.3f}{tw} = "
+                f"{fit:.1f}%" + ("" if clipped == fit else f", clipped to {clipped:.0f}%"),
+            )
 
     # disputes: episodes since 2010, log-scaled; the USA row left out; no row -> 0
     ep = t["china_dispute_episodes"].copy()
     for c in THREAT_DISPUTES_EXCLUDED:
-        flag(c, "threat_disputes", f"its {ep[c]:.0f} episode(s) in expert/china_disputes.csv "
-             "(2018 trade war) are mutual escalation, not one-sided PRC coercion: left out, "
-             "0 episodes")
+        flag(
+            c,
+            "threat_disputes",
+            f"its {ep[c]:.0f} episode(s) in expert/china_disputes.csv "
+            "(2018 trade war) are mutual escalation, not one-sided PRC coercion: left out, "
+            "0 episodes",
+        )
         ep[c] = 0.0
     for c in others:
         if math.isnan(ep[c]):
             ep[c] = 0.0
-            note(c, "threat_disputes", "no row in expert/china_disputes.csv: 0 episodes "
-                 "(assumption: the table lists the episodes found, not a census)")
+            note(
+                c,
+                "threat_disputes",
+                "no row in expert/china_disputes.csv: 0 episodes "
+                "(assumption: the table lists the episodes found, not a census)",
+            )
     emax = float(ep[others].max())
 
     out["threat_views"] = views
@@ -773,14 +834,20 @@ def _derive_threat(out: pd.DataFrame, t: pd.DataFrame, cand: list[str], flag: An
         _fill_median(out, col, ROW, cand, flag)
 
     # summary on `threat`: which components were filled
-    labels = {"threat_views": "views (Pew fitted on UN distance)",
-              "threat_disputes": "disputes (no row: 0)",
-              "threat_un_distance": "UN distance (mean of JPN and KOR)"}
+    labels = {
+        "threat_views": "views (Pew fitted on UN distance)",
+        "threat_disputes": "disputes (no row: 0)",
+        "threat_un_distance": "UN distance (mean of JPN and KOR)",
+    }
     for c in others:
         parts = ", ".join(labels[p] for p in filled[c])
         if c in THREAT_DISPUTES_EXCLUDED:
-            flag(c, "threat", "disputes term 0 (own row left out: mutual escalation)"
-                 + (f"; filled: {parts}" if parts else ""))
+            flag(
+                c,
+                "threat",
+                "disputes term 0 (own row left out: mutual escalation)"
+                + (f"; filled: {parts}" if parts else ""),
+            )
         elif parts:
             flag(c, "threat", f"filled component(s): {parts}")
 
@@ -819,8 +886,9 @@ def _build_pairs(world: World) -> pd.DataFrame:
         return (a, b) if order[a] < order[b] else (b, a)
 
     ties: dict[tuple[str, str], tuple[int, str]] = {}
-    for a, b in zip(parts["defence_pairs"]["iso3_a"], parts["defence_pairs"]["iso3_b"],
-                    strict=True):
+    for a, b in zip(
+        parts["defence_pairs"]["iso3_a"], parts["defence_pairs"]["iso3_b"], strict=True
+    ):
         ties[key(a, b)] = (ATOP_YEAR, "ATOP v5.1 defence pledge (2018)")
     mem = parts["memberships"]
     nato = mem[mem["group"] == "NATO"].set_index("iso3")["joined_year"]
@@ -828,13 +896,17 @@ def _build_pairs(world: World) -> pd.DataFrame:
     for new, year in nato[nato > ATOP_YEAR].items():
         for other in nato.index:
             if other != new and key(new, other) not in ties:
-                ties[key(new, other)] = (int(year), "NATO accession after ATOP 2018 "
-                                         "(memberships.csv, nato.int)")
+                ties[key(new, other)] = (
+                    int(year),
+                    "NATO accession after ATOP 2018 (memberships.csv, nato.int)",
+                )
     t = world.table()
     ideal = t["unga_ideal_point"]
-    ideal_year = world._indicators.loc[
-        world._indicators["indicator"] == "unga_ideal_point", "year"
-    ].dropna().max()
+    ideal_year = (
+        world._indicators.loc[world._indicators["indicator"] == "unga_ideal_point", "year"]
+        .dropna()
+        .max()
+    )
     unga_src = world._indicators.loc[
         world._indicators["indicator"] == "unga_ideal_point", "source"
     ].iloc[0]
@@ -842,28 +914,54 @@ def _build_pairs(world: World) -> pd.DataFrame:
     a = [cand[i] for i in a_idx]
     b = [cand[j] for j in b_idx]
     tie_val = [1.0 if (x, y) in ties else 0.0 for x, y in zip(a, b, strict=True)]
-    defence = pd.DataFrame({
-        "iso3_a": a, "iso3_b": b, "relation": "defence_tie", "value": tie_val,
-        "low": np.nan, "high": np.nan,
-        "year": [ties.get((x, y), (ATOP_YEAR, ""))[0] for x, y in zip(a, b, strict=True)],
-        "source": [ties.get((x, y), (0, "ATOP v5.1 (2018): no defence pledge"))[1]
-                   for x, y in zip(a, b, strict=True)],
-        "note": "",
-    })
+    defence = pd.DataFrame(
+        {
+            "iso3_a": a,
+            "iso3_b": b,
+            "relation": "defence_tie",
+            "value": tie_val,
+            "low": np.nan,
+            "high": np.nan,
+            "year": [ties.get((x, y), (ATOP_YEAR, ""))[0] for x, y in zip(a, b, strict=True)],
+            "source": [
+                ties.get((x, y), (0, "ATOP v5.1 (2018): no defence pledge"))[1]
+                for x, y in zip(a, b, strict=True)
+            ],
+            "note": "",
+        }
+    )
     dist = np.abs(ideal.loc[a].to_numpy() - ideal.loc[b].to_numpy())
-    unga = pd.DataFrame({
-        "iso3_a": a, "iso3_b": b, "relation": "unga_distance", "value": dist,
-        "low": np.nan, "high": np.nan, "year": int(ideal_year), "source": unga_src,
-        "note": np.where(np.isnan(dist), "missing: Taiwan has no UN ideal point",
-                         "derived: |ideal point difference|"),
-    })
+    unga = pd.DataFrame(
+        {
+            "iso3_a": a,
+            "iso3_b": b,
+            "relation": "unga_distance",
+            "value": dist,
+            "low": np.nan,
+            "high": np.nan,
+            "year": int(ideal_year),
+            "source": unga_src,
+            "note": np.where(
+                np.isnan(dist),
+                "missing: Taiwan has no UN ideal point",
+                "derived: |ideal point difference|",
+            ),
+        }
+    )
     fr = world._frictions
-    friction = pd.DataFrame({
-        "iso3_a": fr["iso3_a"], "iso3_b": fr["iso3_b"], "relation": "friction",
-        "value": fr["default"].astype(float), "low": fr["low"].astype(float),
-        "high": fr["high"].astype(float), "year": fr["event_year"],
-        "source": fr["source"], "note": "judgement (assumption to sweep): " + fr["reason"],
-    })
+    friction = pd.DataFrame(
+        {
+            "iso3_a": fr["iso3_a"],
+            "iso3_b": fr["iso3_b"],
+            "relation": "friction",
+            "value": fr["default"].astype(float),
+            "low": fr["low"].astype(float),
+            "high": fr["high"].astype(float),
+            "year": fr["event_year"],
+            "source": fr["source"],
+            "note": "judgement (assumption to sweep): " + fr["reason"],
+        }
+    )
     out = pd.concat([defence, unga, friction], ignore_index=True)
     out["year"] = out["year"].astype("Int64")
     return out

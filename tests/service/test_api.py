@@ -60,10 +60,18 @@ def test_parameters(client) -> None:
 
 # -- evaluate ---------------------------------------------------------------------------
 def test_evaluate(client) -> None:
-    response = client.post("/api/evaluate", json={
-        **SMALL, "presets": ["forging_core", "quad+KOR"], "coalitions": [["jpn", "KOR"]],
-        "set": {"denial": 0.8}, "pool_share": 0.1, "stringency": 0.7, "seed": 5,
-    })
+    response = client.post(
+        "/api/evaluate",
+        json={
+            **SMALL,
+            "presets": ["forging_core", "quad+KOR"],
+            "coalitions": [["jpn", "KOR"]],
+            "set": {"denial": 0.8},
+            "pool_share": 0.1,
+            "stringency": 0.7,
+            "seed": 5,
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     names = [p["name"] for p in body["policies"]]
@@ -72,8 +80,13 @@ def test_evaluate(client) -> None:
     assert all(p["pool_share"] == 0.1 for p in body["policies"])
     assert body["policies"][0]["control_stringency"]["semiconductors"] == 0.7
     for name in names:
-        for metric in ("alliance_rd_share", "leakage_cumulative", "cohesion", "backlash",
-                       "power_ratio_china_coalition"):
+        for metric in (
+            "alliance_rd_share",
+            "leakage_cumulative",
+            "cohesion",
+            "backlash",
+            "power_ratio_china_coalition",
+        ):
             s = body["outcomes"][name][metric]
             assert s["p10"] <= s["median"] <= s["p90"]
         assert 0.0 <= body["backfire_share"][name] <= 1.0
@@ -122,35 +135,40 @@ def test_openapi_lists_every_endpoint_typed(client) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     expected = {
-        "/api/countries": "get", "/api/countries/{iso3}": "get", "/api/presets": "get",
-        "/api/parameters": "get", "/api/evaluate": "post", "/api/studies": "post",
-        "/api/jobs/{job_id}": "get", "/api/studies/{job_id}/results": "get",
-        "/api/studies/{job_id}/report": "get", "/": "get",
+        "/api/countries": "get",
+        "/api/countries/{iso3}": "get",
+        "/api/presets": "get",
+        "/api/parameters": "get",
+        "/api/evaluate": "post",
+        "/api/studies": "post",
+        "/api/jobs/{job_id}": "get",
+        "/api/studies/{job_id}/results": "get",
+        "/api/studies/{job_id}/report": "get",
+        "/": "get",
     }
     for path, method in expected.items():
         assert method in paths[path], path
 
     def ref(operation: dict[str, Any], code: str = "200") -> str:
-        return operation["responses"][code]["content"]["application/json"]["schema"].get(
-            "$ref", ""
-        )
+        return operation["responses"][code]["content"]["application/json"]["schema"].get("$ref", "")
 
     evaluate = paths["/api/evaluate"]["post"]
     assert evaluate["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/EvaluateRequest")
+        "/EvaluateRequest"
+    )
     assert ref(evaluate).endswith("/EvaluateResponse")
     assert ref(evaluate, "422").endswith("/ErrorResponse")
     study = paths["/api/studies"]["post"]
-    assert study["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/Study")
+    assert study["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Study")
     assert ref(study, "202").endswith("/JobStatus")
     assert ref(paths["/api/studies/{job_id}/results"]["get"]).endswith("/StudyResults")
     schemas = spec["components"]["schemas"]
     assert {"Study", "PolicySpec", "EvaluateRequest", "JobStatus"} <= set(schemas)
     assert schemas["EvaluateRequest"]["properties"]["scenarios"]["maximum"] == 5000
     # every $ref resolves
-    refs = set(re.findall(r'"\$ref": ?"#/components/schemas/([^"]+)"',
-                          client.get("/openapi.json").text))
+    refs = set(
+        re.findall(r'"\$ref": ?"#/components/schemas/([^"]+)"', client.get("/openapi.json").text)
+    )
     assert refs <= set(schemas)
 
 
@@ -175,6 +193,8 @@ def test_dashboard_is_self_contained(client) -> None:
 
 
 def test_import_has_no_side_effects() -> None:
-    code = ("import sys, techbloc.service; "
-            "assert 'fastapi' not in sys.modules and 'pandas' not in sys.modules")
+    code = (
+        "import sys, techbloc.service; "
+        "assert 'fastapi' not in sys.modules and 'pandas' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -88,9 +88,14 @@ def countries(as_json: _JSON = False) -> None:
         table.add_column(col, justify="right" if col not in ("ISO3", "name") else "left")
     for r in rows:
         year = r["rd_year"]
-        table.add_row(r["iso3"], r["name"], _fmt(r["rd_bn"]),
-                      "—" if year is None else str(int(year)),
-                      _fmt(r["gdp_bn"]), _fmt(r["population_m"]))
+        table.add_row(
+            r["iso3"],
+            r["name"],
+            _fmt(r["rd_bn"]),
+            "—" if year is None else str(int(year)),
+            _fmt(r["gdp_bn"]),
+            _fmt(r["population_m"]),
+        )
     _console().print(table)
 
 
@@ -126,8 +131,14 @@ def show(
     }
     model_inputs["threat"]["components"] = _threat_components(inputs, fills, by_name)
     if as_json:
-        _echo_json({"iso3": code, "name": world.names[code], "indicators": indicators,
-                    "model_inputs": model_inputs})
+        _echo_json(
+            {
+                "iso3": code,
+                "name": world.names[code],
+                "indicators": indicators,
+                "model_inputs": model_inputs,
+            }
+        )
         return
     from rich.table import Table
 
@@ -136,8 +147,13 @@ def show(
         table.add_column(col, overflow="fold")
     for r in indicators:
         src = r["source"] + (f" — {r['note']}" if r["note"] else "")
-        table.add_row(r["indicator"], _fmt(r["value"]), r["unit"],
-                      "—" if r["year"] is None else str(r["year"]), src)
+        table.add_row(
+            r["indicator"],
+            _fmt(r["value"]),
+            r["unit"],
+            "—" if r["year"] is None else str(r["year"]),
+            src,
+        )
     console = _console()
     console.print(table)
     table2 = Table(title=f"{code}: model inputs (rules: docs/data.md)")
@@ -217,7 +233,8 @@ def check(
     ov = check_overrides(file)
     _console().print(
         f"[green]ok[/]: {file}: {len(ov.values)} value override(s), "
-        f"{len(ov.frictions)} friction override(s)", highlight=False,
+        f"{len(ov.frictions)} friction override(s)",
+        highlight=False,
     )
 
 
