@@ -160,7 +160,10 @@ def show(
     for col in ("input", "value", "filled / flagged"):
         table2.add_column(col, overflow="fold")
     for col, item in model_inputs.items():
-        table2.add_row(col, _fmt(item["value"]), item["filled"] or "")
+        shown = _fmt(item["value"])
+        if col == "rd_year" and item["value"] is not None:
+            shown = str(int(item["value"]))
+        table2.add_row(col, shown, item["filled"] or "")
     console.print(table2)
 
 
