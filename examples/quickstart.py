@@ -14,7 +14,7 @@ from techbloc import Coalition, Policy, load_world, simulate
 from techbloc.experiments.design import sample_design
 from techbloc.params import parameter_names
 
-OUTCOMES = ("alliance_rd_share", "leakage_cumulative", "cohesion", "achieved_stringency")
+OUTCOMES = ("alliance_rd_share", "leakage_to_china", "cohesion", "achieved_stringency")
 
 
 def main(scenarios: int = 200) -> None:
@@ -27,7 +27,7 @@ def main(scenarios: int = 200) -> None:
     ds = simulate(world, futures, policies, trajectories=False)
     for name in OUTCOMES:
         q = ds[name].quantile([0.1, 0.5, 0.9], dim="scenario")
-        print(f"{name} ({ds[name].attrs['unit']}): {ds[name].attrs['description']}")
+        print(f"{name} ({ds[name].attrs['units']}): {ds[name].attrs['description']}")
         for policy in ds.policy.values:
             p10, p50, p90 = q.sel(policy=policy).values
             print(f"  {policy:<18} {p50:8.3f}   [{p10:.3f}, {p90:.3f}]")

@@ -30,12 +30,15 @@ def test_exclusion_backfires_scenario_discovery(world, lhs_scenarios):
 
     policy = Policy(Coalition.from_preset("forging_core"))
     ds = simulate(world, lhs_scenarios, [policy], end_year=2040, trajectories=False)
-    share = float((ds["backlash"] > 0).mean())
+    share = float((ds["backlash_exclusion"] > 0).mean())
     assert 0.05 < share < 0.95  # backfires in some futures and works in others
-    result = discover(lhs_scenarios, ds, "backlash > 0")
+    result = discover(lhs_scenarios, ds, "backlash_exclusion > 0")
     box = result.box()
     assert box.density > 0.7 and box.coverage > 0.5
-    assert box.density > 1.5 * share  # the box concentrates the backfiring futures
+    # the box concentrates the backfiring futures (v2 asked for 1.5x the base rate; with
+    # self-sufficiency eroding denial, MODEL.md §9.5b, the base rate is ~0.7 and 1.5x it
+    # would exceed 1, so the box must beat the base rate by 10 points instead)
+    assert box.density > share + 0.1
     significant = box.limits[box.limits[["qp_low", "qp_high"]].min(axis=1) < 0.01]
     # the mechanism of E7: indigenization versus denial
     assert {"denial", "indigenization"} & set(significant.index)

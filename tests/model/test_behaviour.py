@@ -15,8 +15,12 @@ def test_8_1_espionage_helps_only_partly(world, core, defaults_table):
     """Leakage off lowers China's knowledge after 20 years by roughly 8-18%."""
     with_leak = simulate(world, defaults_table(8), [core], end_year=2044, trajectories=False)
     without = simulate(
-        world, defaults_table(8, base_leak_rate=0.0), [core], end_year=2044,
-        trajectories=False, check_ranges=False,
+        world,
+        defaults_table(8, base_leak_rate=0.0),
+        [core],
+        end_year=2044,
+        trajectories=False,
+        check_ranges=False,
     )
     drop_k = float((1 - without.china_knowledge / with_leak.china_knowledge).median())
     drop_m = float((1 - without.china_capability / with_leak.china_capability).median())
@@ -29,7 +33,9 @@ def test_8_1_espionage_helps_only_partly(world, core, defaults_table):
 def test_8_2_complexity_blocks_imitation(world, core, defaults_table):
     """With high leakage, complex domains keep a wide capability gap, simple ones converge."""
     ds = simulate(
-        world, defaults_table(4, base_leak_rate=0.3, stock_leak_share=6.4), [core],
+        world,
+        defaults_table(4, base_leak_rate=0.3, stock_leak_share=6.4),
+        [core],
         check_ranges=False,
     )
     gap = ds.gap_capability_by_domain_trajectory.median("scenario").sel(policy=core.label)
@@ -81,8 +87,13 @@ def test_8_4_transactional_years_explain_credibility(world, core, sampled_scenar
 
 def test_8_5_breadth_dilutes_strictness(world, defaults_table):
     """Adding members never raises achieved stringency; less willing members lower it."""
-    nested = ["USA,GBR,CAN", "USA,GBR,CAN,AUS,JPN", "USA,GBR,CAN,AUS,JPN,KOR",
-              "USA,GBR,CAN,AUS,JPN,KOR,ISR", "USA,GBR,CAN,AUS,JPN,KOR,ISR,HUN"]
+    nested = [
+        "USA,GBR,CAN",
+        "USA,GBR,CAN,AUS,JPN",
+        "USA,GBR,CAN,AUS,JPN,KOR",
+        "USA,GBR,CAN,AUS,JPN,KOR,ISR",
+        "USA,GBR,CAN,AUS,JPN,KOR,ISR,HUN",
+    ]
     policies = [Policy(Coalition.parse(members), name=str(i)) for i, members in enumerate(nested)]
     ds = simulate(world, defaults_table(4), policies, end_year=2024)
     s = ds.achieved_stringency.isel(scenario=0).values

@@ -10,8 +10,21 @@ from techbloc.policies import Policy
 
 pytestmark = pytest.mark.skipif(not kernels.compiled(), reason="numba not installed")
 
-FIELDS = ("access", "frontier", "leader", "stock_exposure", "pool", "contribution", "gain",
-          "allied_bonus", "rd", "country_knowledge", "military", "knowledge", "know_how")
+FIELDS = (
+    "access",
+    "frontier",
+    "leader",
+    "stock_exposure",
+    "pool",
+    "contribution",
+    "gain",
+    "allied_bonus",
+    "rd",
+    "country_knowledge",
+    "military",
+    "knowledge",
+    "know_how",
+)
 
 
 def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
@@ -32,25 +45,38 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
     holders = np.ones(N, dtype=bool)
     holders[4] = False
     return FlowInputs(
-        knowledge=knowledge, know_how=knowledge * rng.random((S, P, D, N)),
-        national_rd=rng.random((S, P, N)) * 5, mix=rng.dirichlet(np.ones(D), size=(S, N))
-        .transpose(0, 2, 1).copy(),
-        members=members, share=members * rng.random((S, P, N)) * 0.2,
-        boost=1 + rng.random((S, P)), stringency=stringency,
-        binding=rng.random((S, P, N)) * 1.2, holders=holders,
-        concentration=rng.random(S) * 2, exponent=1 + rng.random(S) * 4,
-        leak=rng.random((S, P, N)) * 0.1, theta=0.5 + rng.random(S),
-        absorptive_multiple=rng.random(S) * 2, output=output, size=size,
-        rate=rng.random(S) * 0.1, allied=rng.random(S), depreciation=rng.random((S, D)) * 0.2,
-        complexity=rng.random((S, D)), learning_rate=rng.random(S) * 0.3,
-        experience=rng.random(N), military_weight=rng.random(D),
+        knowledge=knowledge,
+        know_how=knowledge * rng.random((S, P, D, N)),
+        national_rd=rng.random((S, P, N)) * 5,
+        mix=rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1).copy(),
+        members=members,
+        share=members * rng.random((S, P, N)) * 0.2,
+        boost=1 + rng.random((S, P)),
+        stringency=stringency,
+        binding=rng.random((S, P, N)) * 1.2,
+        holders=holders,
+        concentration=rng.random(S) * 2,
+        exponent=1 + rng.random(S) * 4,
+        leak=rng.random((S, P, N)) * 0.1,
+        theta=0.5 + rng.random(S),
+        absorptive_multiple=rng.random(S) * 2,
+        output=output,
+        size=size,
+        rate=rng.random(S) * 0.1,
+        allied=rng.random(S),
+        depreciation=rng.random((S, D)) * 0.2,
+        complexity=rng.random((S, D)),
+        learning_rate=rng.random(S) * 0.3,
+        experience=rng.random(N),
+        military_weight=rng.random(D),
     )
 
 
 def _assert_same(fast, slow):
     for name in FIELDS:
-        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(fast, name), getattr(slow, name), rtol=1e-9, atol=1e-12, err_msg=name
+        )
 
 
 def test_compiled_domain_flows_match_numpy_reference():
@@ -65,8 +91,9 @@ def test_compiled_domain_flows_match_numpy_reference():
     fast = domain_flows(y, 4, update=True, outputs=True, workspace=workspace)
     _assert_same(fast, domain_flows_reference(y, 4, update=True, outputs=True))
     order = workspace.order
-    np.testing.assert_array_equal(np.sort(order, axis=-1), np.broadcast_to(np.arange(11),
-                                                                           order.shape))
+    np.testing.assert_array_equal(
+        np.sort(order, axis=-1), np.broadcast_to(np.arange(11), order.shape)
+    )
 
 
 def test_compiled_domain_flows_parallel_equals_serial(monkeypatch):
@@ -86,37 +113,49 @@ def test_compiled_domain_flows_skip_what_is_not_asked_for():
     for name in ("country_knowledge", "military", "knowledge", "know_how"):
         assert getattr(fast, name) is None and getattr(slow, name) is None
     for name in FIELDS[:9]:
-        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(fast, name), getattr(slow, name), rtol=1e-9, atol=1e-12, err_msg=name
+        )
 
 
 def test_engine_outputs_match_numpy_reference(world, sampled_scenarios, monkeypatch):
     from techbloc.model import simulate
 
     policies = [Policy(Coalition.from_preset(name)) for name in list(presets())[:6]]
-    policies.append(Policy(Coalition.parse("USA,JPN,KOR,DEU"), pool_share=0.2, start_year=2027,
-                           control_stringency={"semiconductors": 0.9}, name="late"))
+    policies.append(
+        Policy(
+            Coalition.parse("USA,JPN,KOR,DEU"),
+            pool_share=0.2,
+            start_year=2027,
+            control_stringency={"semiconductors": 0.9},
+            name="late",
+        )
+    )
     scenarios = sampled_scenarios.iloc[:12]
     fast = simulate(world, scenarios, policies, end_year=2045, seed=5)
     monkeypatch.setattr(kernels, "_kernels", lambda: None)
     slow = simulate(world, scenarios, policies, end_year=2045, seed=5)
     assert set(fast.data_vars) == set(slow.data_vars)
     for name in fast.data_vars:
-        np.testing.assert_allclose(fast[name].values.astype(float),
-                                   slow[name].values.astype(float), rtol=1e-9, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            fast[name].values.astype(float),
+            slow[name].values.astype(float),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 def test_numba_not_imported_with_the_model():
     import subprocess
     import sys
 
-    code = ("import sys, techbloc.model, techbloc.model.flows, techbloc.model.kernels; "
-            "print('numba' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, techbloc.model, techbloc.model.flows, techbloc.model.kernels; "
+        "print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
 
 
 def test_compiled_margins_match_numpy_reference():
@@ -131,12 +170,26 @@ def test_compiled_margins_match_numpy_reference():
     members[:, 2] = False
     members[:, 2, 0] = True  # a single member
     members[0, 3, [2, 5]] = True
-    values = {name: rng.random(S) for name in
-              ("payoff_scale", "trade_cost", "friction_scale", "security_value")}
-    args = (rng.random((S, P, N)), rng.random((S, P, N)), rng.random((S, P, N)),
-            rng.random((S, P, N)) * 5, 0.5 + rng.random(S), rng.random(P), will_, members,
-            rng.random(S), rng.random(N), rng.random((S, P, N)), rng.random(N), rng.random(S),
-            values)
+    values = {
+        name: rng.random(S)
+        for name in ("payoff_scale", "trade_cost", "friction_scale", "security_value")
+    }
+    args = (
+        rng.random((S, P, N)),
+        rng.random((S, P, N)),
+        rng.random((S, P, N)),
+        rng.random((S, P, N)) * 5,
+        0.5 + rng.random(S),
+        rng.random(P),
+        will_,
+        members,
+        rng.random(S),
+        rng.random(N),
+        rng.random((S, P, N)),
+        rng.random(N),
+        rng.random(S),
+        values,
+    )
     args[3][0, 0, 0] = 0.0  # R&D floored at 1e-12
     fast = margins_from_flows(*args)
     slow = margins_from_flows(*args, use_compiled=False)
@@ -144,22 +197,84 @@ def test_compiled_margins_match_numpy_reference():
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
 
 
-def test_compiled_acceptance_matches_numpy_reference(world, sampled_scenarios):
-    from techbloc.model.inputs import prepare_inputs
-    from techbloc.model.scenarios import scenario_arrays
-    from techbloc.model.simulate import _acceptance
-
-    inputs = prepare_inputs(world)
-    v = scenario_arrays(sampled_scenarios.iloc[:8], seed=0, n_years=3,
-                        n_countries=inputs.n).values
-    rng = np.random.default_rng(4)
-    S, P, N = 8, 3, inputs.n
-    members = rng.random((S, P, N)) < 0.3
-    members[:, 2] = False  # no members
-    margin = np.where(members, rng.normal(0.05, 0.1, (S, P, N)), np.nan)
+def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
+    members = rng.random((S, P, N)) < 0.5
+    members[:, 0] = True  # everyone a member
+    members[:, 1] = False  # nobody
+    members[..., china] = False
     will_ = rng.random((S, P, N))
-    target_mean = rng.random(P)
-    fast = _acceptance(members, margin, will_, target_mean, inputs, v)
-    slow = _acceptance(members, margin, will_, target_mean, inputs, v, use_compiled=False)
-    assert fast.any() and not fast.all()
+    will_[:, :, 2] = will_[:, :, 6]  # ties for the least will
+    stringency = rng.random((S, P, D))
+    stringency[:, 2] = 0.4  # equal across domains (openness reused)
+    holders = np.ones(N, dtype=bool)
+    holders[china] = False
+    share = members * rng.random((S, P, N)) * 0.2
+    return (
+        members,
+        will_,
+        rng.random((S, P, D)),
+        stringency,
+        rng.random((S, P, N)),
+        rng.random(S) * 0.5,
+        rng.random((S, P, D, N)) * 10,
+        holders,
+        1 + rng.random(S) * 2,
+        1 + rng.random(S) * 8,
+        rng.random((S, P, N)) * 0.3,
+        rng.random((S, P, N)),
+        rng.random((S, P, N)) * 5,
+        rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1),
+        share,
+        ~members * rng.random((S, P, N)) * 0.1,
+        rng.random(S) * 0.5,
+        0.2 + rng.random(S),
+        0.5 + rng.random(S),
+        rng.random((S, P, D)) * 3,
+        1 + rng.random(S) * 3,
+        rng.random((S, P, D)),
+        rng.random((S, P, D)),
+        china,
+    )
+
+
+def test_compiled_growth_changes_match_numpy_reference():
+    from techbloc.model.relative_gains import growth_changes
+
+    args = _toggle_args(np.random.default_rng(4))
+    fast = growth_changes(*args)
+    slow = growth_changes(*args, use_compiled=False)
+    assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_veto_matches_numpy_reference():
+    from techbloc.model.relative_gains import veto
+
+    rng = np.random.default_rng(5)
+    S, P, D, N = 6, 4, 3, 10
+    members = rng.random((S, P, N)) < 0.4
+    members[:, 0] = True
+    members[:, 1] = False
+    members[:, 2] = False
+    members[:, 2, 0] = True  # a single member
+    args = (
+        members,
+        rng.random((S, P, D)),
+        rng.random((S, P, D, N)) * 0.3,
+        rng.random((S, P, D, N)),
+        rng.random((S, P, N)) * 5 + 0.1,
+        rng.random(S) * 0.5,
+        rng.random((S, P, N)) * 0.2,
+        rng.random((S, P, N)) * 0.3,
+        rng.random((S, N, N)) * 0.2,
+        rng.random(S),
+        rng.random((S, N)),
+        rng.normal(0, 0.02, (S, P, N)),
+        0.5 + rng.random(S),
+        rng.random(S) * 0.02,
+    )
+    fast = veto(*args)
+    slow = veto(*args, use_compiled=False)
+    assert fast.any() and not fast[~members].all()
+    assert not fast[members].any()
     np.testing.assert_array_equal(fast, slow)

@@ -30,8 +30,12 @@ def test_pool_by_hand():
     rd = np.array([[[[100.0, 20.0, 50.0]]]])
     members = np.array([[[True, True, False]]])
     contribution, own, pool, gain = pool_flows(
-        rd, members, pool_shares(members, np.array([0.1]), np.array([1.0]), 0),
-        pool_boost(members, np.array([0.2])), np.array([1.0]), np.array([2.0]),
+        rd,
+        members,
+        pool_shares(members, np.array([0.1]), np.array([1.0]), 0),
+        pool_boost(members, np.array([0.2])),
+        np.array([1.0]),
+        np.array([2.0]),
     )
     np.testing.assert_allclose(contribution[0, 0, 0], [10.0, 2.0, 0.0])
     np.testing.assert_allclose(own[0, 0, 0], [90.0, 18.0, 50.0])
@@ -44,8 +48,12 @@ def test_one_member_coalition_gains_nothing_net():
     rd = np.array([[[[100.0, 20.0]]]])
     members = np.array([[[True, False]]])
     contribution, _, _, gain = pool_flows(
-        rd, members, pool_shares(members, np.array([0.05]), np.array([1.0]), 0),
-        pool_boost(members, np.array([0.5])), np.array([0.7]), np.array([2.0]),
+        rd,
+        members,
+        pool_shares(members, np.array([0.05]), np.array([1.0]), 0),
+        pool_boost(members, np.array([0.5])),
+        np.array([0.7]),
+        np.array([2.0]),
     )
     assert gain[0, 0, 0, 0] == pytest.approx(0.7 * contribution[0, 0, 0, 0])
 
@@ -54,8 +62,12 @@ def test_transactional_us_contributes_less():
     rd = np.ones((1, 1, 1, 2)) * 10
     members = np.array([[[True, True]]])
     contribution, *_ = pool_flows(
-        rd, members, pool_shares(members, np.array([0.1]), np.array([0.5]), 0),
-        pool_boost(members, np.zeros(1)), np.ones(1), np.ones(1) * 2,
+        rd,
+        members,
+        pool_shares(members, np.array([0.1]), np.array([0.5]), 0),
+        pool_boost(members, np.zeros(1)),
+        np.ones(1),
+        np.ones(1) * 2,
     )
     np.testing.assert_allclose(contribution[0, 0, 0], [0.5, 1.0])
 
@@ -104,8 +116,10 @@ def test_stringency_capped_by_least_willing_member():
 
 def test_access_by_hand():
     coverage = control_coverage(
-        np.array([[[0.5]]]), np.array([[[1.0, 0.8, 0.0]]]),
-        np.array([[[True, False, False]]]), np.array([0.5]),
+        np.array([[[0.5]]]),
+        np.array([[[1.0, 0.8, 0.0]]]),
+        np.array([[[True, False, False]]]),
+        np.array([0.5]),
     )
     np.testing.assert_allclose(coverage[0, 0, 0], [0.5, 0.2, 0.0])
     knowledge = np.array([[[[2.0, 1.0, 1.0]]]])
@@ -129,8 +143,16 @@ def test_pool_leak_rate_is_weighted_power_mean():
 def test_imitation_by_hand():
     k, i, frontier, leader = (np.full((1, 1, 1), x) for x in (10.0, 5.0, 50.0, 20.0))
     total, leaked = imitation(
-        k, i, frontier, leader, np.full((1, 1, 1), 0.5), np.full((1, 1, 1), 4.0),
-        np.full((1, 1, 1), 1.0), np.array([0.5]), np.array([1.0]), np.array([0.05]),
+        k,
+        i,
+        frontier,
+        leader,
+        np.full((1, 1, 1), 0.5),
+        np.full((1, 1, 1), 4.0),
+        np.full((1, 1, 1), 1.0),
+        np.array([0.5]),
+        np.array([1.0]),
+        np.array([0.05]),
     )
     ac = (10 / 20) * (5 / 10)
     chi = 0.5 * ac / (ac + 1.0)
@@ -142,30 +164,82 @@ def test_imitation_by_hand():
 def test_imitation_never_exceeds_gap():
     one = np.ones((1, 1, 1))
     total, _ = imitation(
-        one * 9.9, one * 9.9, one * 10, one * 10, one, one * 1e6, one * 0.01,
-        np.array([1.0]), np.array([1.0]), np.array([1.0]),
+        one * 9.9,
+        one * 9.9,
+        one * 10,
+        one * 10,
+        one,
+        one * 1e6,
+        one * 0.01,
+        np.array([1.0]),
+        np.array([1.0]),
+        np.array([1.0]),
     )
     assert total[0, 0, 0] == pytest.approx(0.1)
 
 
 def test_denial_and_indigenization():
     one = np.ones((1, 1, 1))
-    k = knowledge_step(one * 100, one * 10, np.array([1.0]), one * 0.1, np.array([0.5]),
-                       one * 0.4, np.array([0.3]), one * 0.2, one * 0.0)
+    k = knowledge_step(
+        one * 100,
+        one * 10,
+        np.array([1.0]),
+        one * 0.1,
+        np.array([0.5]),
+        one * 0.4,
+        np.array([0.3]),
+        one * 0.2,
+        one * 0.0,
+        one * 0.0,
+    )
     assert k[0, 0, 0] == pytest.approx(90 + 10 * (1 - 0.2) * (1 + 0.06))
+
+
+def test_self_sufficiency_erodes_denial():
+    """MODEL.md §9.5b: denial bites only on what China still imports."""
+    one = np.ones((1, 1, 1))
+    k = knowledge_step(
+        one * 100,
+        one * 10,
+        np.array([1.0]),
+        one * 0.1,
+        np.array([0.5]),
+        one * 0.4,
+        np.array([0.0]),
+        one * 0.0,
+        one * 0.0,
+        one * 0.75,
+    )
+    assert k[0, 0, 0] == pytest.approx(90 + 10 * (1 - 0.5 * 0.4 * 0.25))
+
+
+def test_membership_margin_bonus_in_will_is_bounded():
+    """MODEL.md §9.4: a huge margin adds at most a_value to the will logit."""
+    base = np.array([[-2.5, -2.5]])
+    w = will(
+        base, np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([[[0.0, 50.0]]]), usa=0
+    )
+    assert w[0, 0, 1] == pytest.approx(1 / (1 + np.exp(2.5 - 1.0)))
 
 
 def test_self_sufficiency_status_quo_drift_is_calibrated_rate():
     share = np.full((1, 1, 1), 0.16)
-    new = self_sufficiency_step(share, np.full((1, 1, 1), 0.0065), share * 0 + 0.3, 0.3,
-                                np.array([0.5]), np.array([1.0]), share * 0 + 0.2, 0.2)
+    new = self_sufficiency_step(
+        share,
+        np.full((1, 1, 1), 0.0065),
+        share * 0 + 0.3,
+        0.3,
+        np.array([0.5]),
+        np.array([1.0]),
+        share * 0 + 0.2,
+        0.2,
+    )
     assert new[0, 0, 0] - 0.16 == pytest.approx(0.0065 * 0.84)
 
 
 def test_will_is_logistic_and_us_will_is_one():
     base = np.array([[0.0, 1.0]])
-    w = will(base, np.array([0.0]), np.array([0.0]), np.array([1.0]),
-             np.zeros((1, 1, 2)), usa=0)
+    w = will(base, np.array([0.0]), np.array([0.0]), np.array([1.0]), np.zeros((1, 1, 2)), usa=0)
     np.testing.assert_allclose(w[0, 0], [1.0, 1 / (1 + np.exp(-1))])
 
 
@@ -188,15 +262,19 @@ def test_regime_history_and_switching():
 
 def test_credibility_per_term_rates():
     engaged = np.array([[False] * 4 + [True] * 4])
-    inst, cred = credibility_paths(engaged, np.array([0.8]), np.array([0.5]), np.array([0.5]),
-                                   np.array([0.5]))
+    inst, cred = credibility_paths(
+        engaged, np.array([0.8]), np.array([0.5]), np.array([0.5]), np.array([0.5])
+    )
     after_t = 0.8 * 0.5
     assert inst[0, 4] == pytest.approx(after_t)
     assert cred[0, 4] == pytest.approx(0.5 * after_t + 0.5)
     recovered = after_t + 0.25 * (1 - after_t)
     inst2, _ = credibility_paths(
-        np.array([[False] * 4 + [True] * 4 + [True]]), np.array([0.8]), np.array([0.5]),
-        np.array([0.5]), np.array([0.5]),
+        np.array([[False] * 4 + [True] * 4 + [True]]),
+        np.array([0.8]),
+        np.array([0.5]),
+        np.array([0.5]),
+        np.array([0.5]),
     )
     assert inst2[0, 8] == pytest.approx(recovered)
 

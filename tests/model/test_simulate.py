@@ -36,8 +36,14 @@ def test_dims_follow_the_contract(batch):
 
 
 def test_invariants(batch):
-    for name in ("alliance_rd_share", "alliance_knowledge_share", "achieved_stringency",
-                 "exclusion", "cohesion", "china_self_sufficiency"):
+    for name in (
+        "alliance_rd_share",
+        "alliance_knowledge_share",
+        "achieved_stringency",
+        "exclusion",
+        "cohesion",
+        "china_self_sufficiency",
+    ):
         values = batch[f"{name}_trajectory"].values
         assert np.all((values >= 0) & (values <= 1)), name
     for name in ("china_knowledge", "china_capability", "leakage_exposed", "leakage_absorbed"):
@@ -52,7 +58,8 @@ def test_no_leak_no_leakage(world, policies):
     scenarios = pd.DataFrame({"base_leak_rate": [0.0, 0.0]})
     ds = simulate(world, scenarios, policies, end_year=2030, check_ranges=False)
     assert float(abs(ds.leakage_exposed_trajectory).max()) == 0.0
-    assert float(abs(ds.leakage_cumulative).max()) == 0.0
+    assert float(abs(ds.leakage_to_china_cumulative).max()) == 0.0
+    assert float(abs(ds.leakage_share).max()) == 0.0
 
 
 def test_policy_start_year_keeps_status_quo_until_then(batch):
@@ -67,8 +74,14 @@ def test_batch_equals_single_runs(world, sampled_scenarios, policies):
     whole = simulate(world, scenarios, policies, end_year=2035, seed=7)
     for sid in scenarios.index:
         one = simulate(world, scenarios.loc[[sid]], policies, end_year=2035, seed=7)
-        for name in ("china_knowledge", "backlash", "min_margin", "power_ratio_china_us",
-                     "alliance_rd_share_trajectory", "credibility"):
+        for name in (
+            "china_knowledge",
+            "backlash",
+            "min_margin",
+            "power_ratio_china_us",
+            "alliance_rd_share_trajectory",
+            "credibility",
+        ):
             np.testing.assert_array_equal(
                 whole[name].sel(scenario=sid).values, one[name].sel(scenario=sid).values
             )
@@ -78,15 +91,17 @@ def test_results_do_not_depend_on_chunking_or_order(world, sampled_scenarios, po
     scenarios = sampled_scenarios.iloc[:10].copy()
     scenarios["exit_probability"] = 0.5  # exercise the random exits too
     whole = simulate(world, scenarios, policies, end_year=2040, seed=3, trajectories=False)
-    reversed_ = simulate(world, scenarios.iloc[::-1], policies, end_year=2040, seed=3,
-                         trajectories=False)
+    reversed_ = simulate(
+        world, scenarios.iloc[::-1], policies, end_year=2040, seed=3, trajectories=False
+    )
     np.testing.assert_array_equal(
         whole.members_remaining.values,
         reversed_.members_remaining.sel(scenario=whole.scenario).values,
     )
     other_seed = simulate(world, scenarios, policies, end_year=2040, seed=4, trajectories=False)
-    assert not np.array_equal(whole.transactional_years.values,
-                              other_seed.transactional_years.values)
+    assert not np.array_equal(
+        whole.transactional_years.values, other_seed.transactional_years.values
+    )
 
 
 def test_exits_only_remove_members_with_negative_margin(world, sampled_scenarios):

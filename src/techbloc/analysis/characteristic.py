@@ -14,7 +14,7 @@ Two horizons:
   with membership-only policies at default levers); slower, any scalar output of
   :data:`techbloc.model.SCALAR_OUTPUTS`.
 
-Aliases: ``leakage`` is ``pool_leak_rate`` (static) or ``leakage_cumulative`` (end);
+Aliases: ``leakage`` is ``pool_leak_rate`` (static) or ``leakage_to_china`` (end);
 ``stringency`` is ``achieved_stringency``.
 """
 
@@ -37,7 +37,7 @@ Horizon = Literal["static", "end"]
 
 _ALIASES: dict[str, dict[str, str]] = {
     "static": {"leakage": "pool_leak_rate", "stringency": "achieved_stringency"},
-    "end": {"leakage": "leakage_cumulative", "stringency": "achieved_stringency"},
+    "end": {"leakage": "leakage_to_china", "stringency": "achieved_stringency"},
 }
 
 

@@ -44,7 +44,7 @@ def summarize(outcomes, quantiles=(10, 50, 90)):
     ``outcomes``: a model Dataset or an outcome table indexed by ``(scenario, policy)``.
     """
     from techbloc.analysis.robustness import percentiles
-    from techbloc.model.simulate import SCALAR_OUTPUTS
+    from techbloc.model.outputs import SCALAR_OUTPUTS
 
     names = [n for n in SCALAR_OUTPUTS if n in outcomes]
     table = percentiles(outcomes, names, q=quantiles).reset_index()

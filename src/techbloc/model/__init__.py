@@ -6,18 +6,25 @@ One module per mechanism group:
 - :mod:`~techbloc.model.controls`: E4-E5 (controls, access, leakage)
 - :mod:`~techbloc.model.china`: E6-E8 (absorption, China's knowledge, R&D, self-sufficiency)
 - :mod:`~techbloc.model.partners`: E10, E12 (protection, will, membership margins)
+- :mod:`~techbloc.model.relative_gains`: E12 v3 (what membership does to China's growth; the veto)
 - :mod:`~techbloc.model.regime`: E11 (US regime paths, credibility)
 - :mod:`~techbloc.model.power`: E13 (output and power)
-- :mod:`~techbloc.model.simulate`: the engine and :func:`simulate`
+- :mod:`~techbloc.model.engine`: the batch engine (state, year step, observer)
+- :mod:`~techbloc.model.outputs`: the outputs registry and the recorder
+- :mod:`~techbloc.model.dataset`: :func:`simulate`, the labelled front door
 - :mod:`~techbloc.model.static`: one-year characteristic functions of many coalitions
 """
 
-from techbloc.model.simulate import SCALAR_OUTPUTS, PolicyBatch, run_model, simulate
+from techbloc.model.dataset import simulate
+from techbloc.model.engine import PolicyBatch, run_model
+from techbloc.model.outputs import OUTPUTS, SCALAR_OUTPUTS, Output
 from techbloc.model.static import STATIC_OUTCOMES, member_margins, static_outcomes
 
 __all__ = [
+    "OUTPUTS",
     "SCALAR_OUTPUTS",
     "STATIC_OUTCOMES",
+    "Output",
     "PolicyBatch",
     "member_margins",
     "run_model",

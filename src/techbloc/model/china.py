@@ -7,15 +7,140 @@ differs across futures: exclusion backfires in some and works in others (MODEL.m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from techbloc.model.knowledge import know_how_step
+
 __all__ = [
+    "ChinaState",
+    "china_step",
+    "conversion_rate",
     "imitation",
     "indigenous_capacity_step",
     "knowledge_step",
     "rd_intensity_step",
     "self_sufficiency_step",
 ]
+
+
+@dataclass(frozen=True)
+class ChinaState:
+    """China's state in one run, arrays over ``(S, P, D)`` (``rd_extra``: ``(S, P)``).
+
+    Attributes
+    ----------
+    knowledge, know_how : ndarray
+        K and I (PPP $bn).
+    capacity : ndarray
+        Indigenous capacity Z.
+    self_sufficiency : ndarray
+        SS per domain.
+    rd_extra : ndarray
+        China's R&D intensity above its trend path, from the pressure of exclusion (E8).
+    """
+
+    knowledge: np.ndarray
+    know_how: np.ndarray
+    capacity: np.ndarray
+    self_sufficiency: np.ndarray
+    rd_extra: np.ndarray
+
+
+def china_step(
+    state: ChinaState,
+    *,
+    rd: np.ndarray,
+    theta: np.ndarray,
+    depreciation: np.ndarray,
+    complexity: np.ndarray,
+    exclusion: np.ndarray,
+    imitated: np.ndarray,
+    frontier: np.ndarray,
+    relative0: np.ndarray,
+    exclusion0: np.ndarray,
+    ss_drift: np.ndarray,
+    rd_initial: float,
+    values,
+) -> ChinaState:
+    """China's year, E7-E9: knowledge, know-how, self-sufficiency, R&D pressure, capacity.
+
+    One function for every China the engine runs: the main run (with the status-quo
+    reference among its policies) and the twin without exclusion (``exclusion`` 0).
+
+    Parameters
+    ----------
+    state : ChinaState
+    rd : ndarray, shape (S, P, D)
+        China's R&D this year by domain (PPP $bn/yr).
+    theta : ndarray, shape (S,)
+    depreciation, complexity, ss_drift : ndarray, shape (S, 1, D)
+    exclusion, imitated, frontier : ndarray, shape (S, P, D)
+    relative0, exclusion0 : ndarray, shape (S, 1, D)
+        China's knowledge relative to the frontier, and the status-quo exclusion, at the start.
+    rd_initial : float
+        China's R&D intensity at the start year (E8's rd0).
+    values : mapping
+        Scenario parameter arrays (S,).
+    """
+    v = values
+    return ChinaState(
+        knowledge=knowledge_step(
+            state.knowledge,
+            rd,
+            theta,
+            depreciation,
+            v["denial"],
+            exclusion,
+            v["indigenization"],
+            state.capacity,
+            imitated,
+            state.self_sufficiency,
+        ),
+        know_how=know_how_step(
+            state.know_how,
+            state.knowledge,
+            v["learning_rate"][:, None, None],
+            complexity,
+            state.self_sufficiency,
+        ),
+        self_sufficiency=self_sufficiency_step(
+            state.self_sufficiency,
+            ss_drift,
+            state.knowledge / frontier,
+            relative0,
+            v["ss_exponent"],
+            v["ss_exclusion_boost"],
+            state.capacity,
+            exclusion0,
+        ),
+        rd_extra=rd_intensity_step(
+            state.rd_extra,
+            rd_initial,
+            state.capacity,
+            exclusion0,
+            v["rd_response"],
+            v["rd_adjustment"],
+            v["rd_max"],
+        ),
+        capacity=indigenous_capacity_step(state.capacity, exclusion, v["indigenization_lag"]),
+    )
+
+
+def conversion_rate(
+    knowledge: np.ndarray,
+    know_how: np.ndarray,
+    leader: np.ndarray,
+    complexity: np.ndarray,
+    max_conversion: np.ndarray,
+    absorption_exponent: np.ndarray,
+) -> np.ndarray:
+    """E6: ``χ = max_conversion · AC / (AC + complexity)``, ``AC = (K_c/K_lead)^e (I_c/K_c)``."""
+    safe_k = np.maximum(knowledge, 1e-12)
+    relative = np.clip(knowledge / np.maximum(leader, 1e-12), 0.0, 1.0)
+    capacity = np.power(relative, absorption_exponent[:, None, None]) * (know_how / safe_k)
+    return max_conversion[:, None, None] * capacity / (capacity + complexity)
 
 
 def imitation(
@@ -61,10 +186,9 @@ def imitation(
         The part of ``total`` that came through leakage (absorbed leakage).
     """
     gap = np.maximum(frontier - knowledge, 0.0)
-    safe_k = np.maximum(knowledge, 1e-12)
-    relative = np.clip(knowledge / np.maximum(leader, 1e-12), 0.0, 1.0)
-    capacity = np.power(relative, absorption_exponent[:, None, None]) * (know_how / safe_k)
-    conversion = max_conversion[:, None, None] * capacity / (capacity + complexity)
+    conversion = conversion_rate(
+        knowledge, know_how, leader, complexity, max_conversion, absorption_exponent
+    )
     legal = catch_up_rate[:, None, None] * access * gap
     wanted = legal + exposed
     total = np.minimum(gap, conversion * wanted)
@@ -82,16 +206,20 @@ def knowledge_step(
     indigenization: np.ndarray,
     capacity: np.ndarray,
     imitated: np.ndarray,
+    self_sufficiency: np.ndarray,
 ) -> np.ndarray:
-    """E7: ``K_c' = (1-δ)K_c + θ R_c (1 - denial X)(1 + indigenization Z) + Imit``.
+    """E7: ``K_c' = (1-δ)K_c + θ R_c (1 - denial X (1 - SS))(1 + indigenization Z) + Imit``.
+
+    Self-sufficiency erodes denial (MODEL.md §9.5b): what China makes itself cannot be
+    denied to it.
 
     Parameters
     ----------
-    knowledge, rd, exclusion, capacity, imitated : ndarray, shape (S, P, D)
+    knowledge, rd, exclusion, capacity, imitated, self_sufficiency : ndarray, shape (S, P, D)
     theta, denial, indigenization : ndarray, shape (S,)
     depreciation : ndarray, shape (S, 1, D)
     """
-    productivity = (1.0 - denial[:, None, None] * exclusion) * (
+    productivity = (1.0 - denial[:, None, None] * exclusion * (1.0 - self_sufficiency)) * (
         1.0 + indigenization[:, None, None] * capacity
     )
     return (1.0 - depreciation) * knowledge + theta[:, None, None] * rd * productivity + imitated
@@ -111,14 +239,15 @@ def rd_intensity_step(
     adjustment: np.ndarray,
     ceiling: np.ndarray,
 ) -> np.ndarray:
-    """E8: China's R&D intensity moves partially towards a pressure-driven target.
+    """E8: China's extra R&D intensity moves partially towards a pressure-driven target.
 
-    ``rd' = rd + adj (rd0 + response · mean_k(Z_k - X_k,0) (rd_max - rd0) - rd)``.
+    ``x' = x + adj (response · mean_k(Z_k - X_k,0) (rd_max - rd0) - x)``: the intensity
+    above China's trend path (MODEL.md §9.7), zero under the status quo.
 
     Parameters
     ----------
     intensity : ndarray, shape (S, P)
-        GERD / GDP.
+        Extra GERD / GDP above the trend path.
     initial : float
         rd0, China's intensity at the start year.
     capacity : ndarray, shape (S, P, D)
@@ -127,7 +256,7 @@ def rd_intensity_step(
     response, adjustment, ceiling : ndarray, shape (S,)
     """
     pressure = (capacity - status_quo_exclusion).mean(axis=-1)
-    target = initial + response[:, None] * pressure * (ceiling[:, None] - initial)
+    target = response[:, None] * pressure * (ceiling[:, None] - initial)
     return intensity + adjustment[:, None] * (target - intensity)
 
 

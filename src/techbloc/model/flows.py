@@ -1,6 +1,6 @@
 """One year's work over every domain and country: the engine's ``[S, P, D, N]`` passes.
 
-:func:`domain_flows` gathers what :func:`~techbloc.model.simulate.run_model` computes over
+:func:`domain_flows` gathers what :func:`~techbloc.model.engine.run_model` computes over
 whole ``[S, P, D, N]`` arrays each year: China's access (E4), the joint pool (E2),
 diffusion (E3), the stock term of leakage (E5), the frontier and the leading holder, the
 per-country sums over domains the payoffs and outputs need, and the next year's knowledge
@@ -187,8 +187,9 @@ def domain_flows(
     return domain_flows_reference(x, china, update=update, outputs=outputs)
 
 
-def domain_flows_reference(x: FlowInputs, china: int, *, update: bool, outputs: bool
-                           ) -> DomainFlows:
+def domain_flows_reference(
+    x: FlowInputs, china: int, *, update: bool, outputs: bool
+) -> DomainFlows:
     """Numpy reference for :func:`domain_flows` (the engine's path without numba)."""
     knowledge = x.knowledge
     rd = x.national_rd[:, :, None, :] * x.mix[:, None]
@@ -207,11 +208,16 @@ def domain_flows_reference(x: FlowInputs, china: int, *, update: bool, outputs: 
     if update:
         new_knowledge = (
             (1.0 - x.depreciation[:, None, :, None]) * knowledge
-            + x.theta[:, None, None, None] * own_rd + gain + inflow
+            + x.theta[:, None, None, None] * own_rd
+            + gain
+            + inflow
         )
         new_know_how = know_how_step(
-            x.know_how, knowledge, x.learning_rate[:, None, None, None],
-            x.complexity[:, None, :, None], x.experience,
+            x.know_how,
+            knowledge,
+            x.learning_rate[:, None, None, None],
+            x.complexity[:, None, :, None],
+            x.experience,
         )
     return DomainFlows(
         access=access_,
@@ -230,8 +236,9 @@ def domain_flows_reference(x: FlowInputs, china: int, *, update: bool, outputs: 
     )
 
 
-def _compiled(x: FlowInputs, china: int, update: bool, outputs: bool,
-              workspace: FlowWorkspace) -> DomainFlows:
+def _compiled(
+    x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
+) -> DomainFlows:
     S, P, D, N = x.knowledge.shape
     f8 = np.float64
 
@@ -242,20 +249,53 @@ def _compiled(x: FlowInputs, china: int, update: bool, outputs: bool,
     by_country = [np.empty((S, P, N)) for _ in range(6)]
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
     kernels.domain_flows(
-        c(x.concentration), c(x.knowledge), c(x.know_how), c(x.national_rd), c(x.mix),
-        c(x.members, np.bool_), c(x.share), c(x.boost), c(x.stringency), c(x.binding),
+        c(x.concentration),
+        c(x.knowledge),
+        c(x.know_how),
+        c(x.national_rd),
+        c(x.mix),
+        c(x.members, np.bool_),
+        c(x.share),
+        c(x.boost),
+        c(x.stringency),
+        c(x.binding),
         c(x.holders, np.bool_),
-        workspace.weight, c(x.exponent), c(x.leak), c(x.theta), c(x.absorptive_multiple),
-        c(x.output), c(x.size), c(diffusion_scale(x.size)), c(x.rate), c(x.allied),
-        c(1.0 - x.depreciation), c(x.learning_rate), c(x.complexity), c(x.experience),
-        c(x.military_weight), china, update, outputs, workspace.order,
-        *by_domain, *by_country, new_k, new_i,
+        workspace.weight,
+        c(x.exponent),
+        c(x.leak),
+        c(x.theta),
+        c(x.absorptive_multiple),
+        c(x.output),
+        c(x.size),
+        c(diffusion_scale(x.size)),
+        c(x.rate),
+        c(x.allied),
+        c(1.0 - x.depreciation),
+        c(x.learning_rate),
+        c(x.complexity),
+        c(x.experience),
+        c(x.military_weight),
+        china,
+        update,
+        outputs,
+        workspace.order,
+        *by_domain,
+        *by_country,
+        new_k,
+        new_i,
     )
     access_, frontier, leader, exposure, pool = by_domain
     contribution, gain, bonus, rd, country_k, military = by_country
     return DomainFlows(
-        access=access_, frontier=frontier, leader=leader, stock_exposure=exposure, pool=pool,
-        contribution=contribution, gain=gain, allied_bonus=bonus, rd=rd,
+        access=access_,
+        frontier=frontier,
+        leader=leader,
+        stock_exposure=exposure,
+        pool=pool,
+        contribution=contribution,
+        gain=gain,
+        allied_bonus=bonus,
+        rd=rd,
         country_knowledge=country_k if outputs else None,
         military=military if outputs else None,
         knowledge=new_k if update else None,

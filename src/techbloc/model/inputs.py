@@ -21,6 +21,7 @@ __all__ = ["ModelInputs", "prepare_inputs"]
 
 _REQUIRED = (
     "rd",
+    "rd_year",
     "gdp",
     "rd_growth",
     "gdp_growth",
@@ -49,6 +50,9 @@ class ModelInputs:
     codes : tuple of str
         ISO3 codes of the modelled countries (ROW excluded), in world order.
     rd, gdp, population : ndarray, shape (N,)
+        R&D and GDP in the year ``rd_year`` of the data (the engine rolls them forward to
+        the start year), population.
+    rd_year : ndarray, shape (N,)
     rd_growth : ndarray
         GERD growth 2010-21, used for the perpetual-inventory initial stock.
     gdp_growth : ndarray
@@ -60,7 +64,8 @@ class ModelInputs:
     friction, friction_low, friction_high : ndarray, shape (N, N)
         Symmetric pairwise frictions (0 where none is recorded).
     row_rd, row_gdp : float
-        Rest of world R&D and GDP (PPP $bn).
+        Rest of world R&D and GDP (PPP $bn) in ``row_rd_year``.
+    row_rd_year : float
     row_growth : float
         GDP-weighted mean projected growth of the modelled countries, applied to ROW.
     china, usa : int
@@ -69,6 +74,7 @@ class ModelInputs:
 
     codes: tuple[str, ...]
     rd: np.ndarray
+    rd_year: np.ndarray
     gdp: np.ndarray
     population: np.ndarray
     rd_growth: np.ndarray
@@ -86,6 +92,7 @@ class ModelInputs:
     friction_low: np.ndarray
     friction_high: np.ndarray
     row_rd: float
+    row_rd_year: float
     row_gdp: float
     row_growth: float
     china: int
@@ -119,7 +126,9 @@ class ModelInputs:
         """
         n_domains = len(DOMAINS)
         semis = (
-            semis_share_of_world_rd[:, None] * self.semis_share[None, :] * self.world_rd
+            semis_share_of_world_rd[:, None]
+            * self.semis_share[None, :]
+            * self.world_rd
             / np.maximum(self.rd[None, :], 1e-12)
         )
         semis = np.clip(semis, 0.0, 0.5)
@@ -174,6 +183,7 @@ def prepare_inputs(world: World) -> ModelInputs:
     return ModelInputs(
         codes=codes,
         rd=col["rd"],
+        rd_year=col["rd_year"],
         gdp=gdp,
         population=population,
         rd_growth=col["rd_growth"],
@@ -191,6 +201,7 @@ def prepare_inputs(world: World) -> ModelInputs:
         friction_low=friction[1],
         friction_high=friction[2],
         row_rd=float(row["rd"]) if row is not None else 0.0,
+        row_rd_year=float(row["rd_year"]) if row is not None else float(np.median(col["rd_year"])),
         row_gdp=float(row["gdp"]) if row is not None else 0.0,
         row_growth=float(np.sum(gdp * growth) / np.sum(gdp)),
         china=index["CHN"],

@@ -12,8 +12,8 @@ than a scalar one. Big batches run on numba's number of threads, each taking a s
 the scenarios (the serial kernel releases the GIL; a ``parallel=True`` build of the same
 loop ran about 40% slower per thread).
 
-:func:`membership_margins` (E12 margins) and :func:`acceptance` (outsiders' acceptance in
-the final year) replace chains of small array passes by one loop.
+:func:`membership_margins` (E12 margins) and :func:`veto` (outsiders' acceptance, §9.2)
+replace chains of small array passes by one loop.
 
 The kernels are used when numba is installed (``pip install techbloc[fast]``, which
 ``make`` installs) unless the environment sets ``TECHBLOC_NUMBA=0``; otherwise the numpy
@@ -31,10 +31,11 @@ import os
 import numpy as np
 
 __all__ = [
-    "acceptance",
     "compiled",
     "domain_flows",
     "membership_margins",
+    "toggle",
+    "veto",
 ]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
@@ -57,11 +58,50 @@ def _kernels():  # returns the compiled functions by name, or None
         return None
 
     def flows(  # pragma: no cover - compiled
-        first, stop, knowledge, know_how, national_rd, mix, members, share, boost, stringency,
-        binding, holders, weight_k, r, leak, theta, absorptive, output, size, scale, rate, allied,
-        retention, learning_rate, complexity, experience, military_weight, china, update,
-        outputs, order, access, frontier, leader, exposure, pool, contribution_sum,
-        gain_sum, bonus_sum, rd_sum, country_k, military, new_k, new_i,
+        first,
+        stop,
+        knowledge,
+        know_how,
+        national_rd,
+        mix,
+        members,
+        share,
+        boost,
+        stringency,
+        binding,
+        holders,
+        weight_k,
+        r,
+        leak,
+        theta,
+        absorptive,
+        output,
+        size,
+        scale,
+        rate,
+        allied,
+        retention,
+        learning_rate,
+        complexity,
+        experience,
+        military_weight,
+        china,
+        update,
+        outputs,
+        order,
+        access,
+        frontier,
+        leader,
+        exposure,
+        pool,
+        contribution_sum,
+        gain_sum,
+        bonus_sum,
+        rd_sum,
+        country_k,
+        military,
+        new_k,
+        new_i,
     ):
         _, p_len, d_len, n = knowledge.shape
         for s in range(first, stop):
@@ -192,9 +232,24 @@ def _kernels():  # returns the compiled functions by name, or None
                             new_i[s, p, d, j] = i_ + learning * experience[j] * (k - i_)
 
     def margins(  # pragma: no cover - compiled
-        gain, contribution, bonus, rd, theta, target_mean, will, members, reach, dependence,
-        friction_sum, threat, credibility, payoff_scale, trade_cost, friction_scale,
-        security_value, out,
+        gain,
+        contribution,
+        bonus,
+        rd,
+        theta,
+        target_mean,
+        will,
+        members,
+        reach,
+        dependence,
+        friction_sum,
+        threat,
+        credibility,
+        payoff_scale,
+        trade_cost,
+        friction_scale,
+        security_value,
+        out,
     ):
         s_len, p_len, n = will.shape
         for s in range(s_len):
@@ -221,34 +276,224 @@ def _kernels():  # returns the compiled functions by name, or None
                     without = second if will[s, p, j] <= least else least
                     if not np.isfinite(without):
                         without = 0.0
-                    knowledge_gain = (gain[s, p, j] - th * contribution[s, p, j]
-                                      + bonus[s, p, j]) / (th * max(rd[s, p, j], 1e-12))
+                    knowledge_gain = (
+                        gain[s, p, j] - th * contribution[s, p, j] + bonus[s, p, j]
+                    ) / (th * max(rd[s, p, j], 1e-12))
                     trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * (tm * without))
                     out[s, p, j] = (
-                        payoff_scale[s] * knowledge_gain - trade
-                        - friction_scale[s] * friction_sum[s, p, j] + security * threat[j]
+                        payoff_scale[s] * knowledge_gain
+                        - trade
+                        - friction_scale[s] * friction_sum[s, p, j]
+                        + security * threat[j]
                     )
 
-    def acceptance(  # pragma: no cover - compiled
-        incumbent_margin, friction, friction_scale, trade_cost, dependence, change, out,
+    def toggle(  # pragma: no cover - compiled
+        members,
+        will,
+        target,
+        stringency,
+        protection,
+        reach,
+        weight_k,
+        holders,
+        r,
+        leak,
+        contribution,
+        national_rd,
+        mix,
+        share,
+        joining_share,
+        synergy,
+        multiple,
+        theta,
+        shared,
+        sls,
+        per_access,
+        per_exposure,
+        china,
+        out,
     ):
-        s_len, p_len, n = incumbent_margin.shape
-        for s in range(s_len):
+        s_len, p_len, d_len, n = weight_k.shape
+        for s in numba.prange(s_len):
+            rs = r[s]
+            inv = 1.0 / rs
+            th = theta[s]
+            mult = multiple[s]
+            binding = np.empty(n)
+            toggled = np.empty(n)
+            weight = np.empty(n)
+            open_now = np.empty(n)
+            base_now = np.empty(n)
+            powered = np.empty(n)
+            change = np.empty(n)
+            new_least = np.empty(n)
+            would_total = np.empty(n)
+            open_toggled = np.empty(n)
             for p in range(p_len):
-                for i in range(n):
-                    ok = True
+                least = np.inf
+                second = np.inf
+                count = 0.0
+                paid = 0.0
+                mean = 0.0
+                for j in range(n):
+                    mem = members[s, p, j]
+                    x = will[s, p, j]
+                    if mem:
+                        count += 1.0
+                        if x < least:
+                            second = least
+                            least = x
+                        elif x < second:
+                            second = x
+                    pr = protection[s, p, j]
+                    binding[j] = pr * (1.0 if mem else reach[s])
+                    toggled[j] = pr * (reach[s] if mem else 1.0)
+                    powered[j] = leak[s, p, j] ** rs
+                    paid += contribution[s, p, j]
+                    mean += contribution[s, p, j] * powered[j]
+                    change[j] = 0.0
+                    would = 0.0
+                    for d in range(d_len):
+                        would += national_rd[s, p, j] * mix[s, d, j] * joining_share[s, p, j]
+                    would_total[j] = would
+                has_least = least < np.inf
+                for j in range(n):
+                    if not has_least:
+                        new_least[j] = 0.0
+                    elif members[s, p, j]:
+                        w_ = second if will[s, p, j] <= least else least
+                        if not w_ < np.inf:
+                            w_ = least
+                        new_least[j] = w_ - least
+                    else:
+                        new_least[j] = min(least, will[s, p, j]) - least
+                rate = (mean / paid) ** inv if paid > 0 else 0.0
+                boost = 1.0 + synergy[s] * (count - 1.0) / max(count, 1.0)
+                boost_join = 1.0 + synergy[s] * count / (count + 1.0)
+                have_open = False
+                last_strict = 0.0
+                for d in range(d_len):
+                    strict = stringency[s, p, d]
+                    if not have_open or strict != last_strict:  # reused across equal s*_k
+                        for j in range(n):
+                            b = min(max(1.0 - strict * binding[j], 0.0), 1.0)
+                            base_now[j] = b
+                            open_now[j] = b**rs
+                            open_toggled[j] = min(max(1.0 - strict * toggled[j], 0.0), 1.0) ** rs
+                        have_open = True
+                        last_strict = strict
+                    total_w = 0.0
+                    pool_paid = 0.0
                     for j in range(n):
-                        after = (
-                            incumbent_margin[s, p, j] - friction_scale[s] * friction[s, i, j]
-                            - trade_cost[s] * dependence[j] * change[s, p, i]
+                        weight[j] = weight_k[s, p, d, j] if holders[j] else 0.0
+                        total_w += weight[j]
+                        pool_paid += national_rd[s, p, j] * mix[s, d, j] * share[s, p, j]
+                    if not total_w > 0:
+                        total_w = 1.0
+                    total = 0.0
+                    slope = 0.0
+                    for j in range(n):
+                        w = weight[j] / total_w
+                        weight[j] = w
+                        b = base_now[j]
+                        o = open_now[j]
+                        total += w * o
+                        if b > 0:
+                            slope -= w * rs * (o / b) * binding[j]
+                    a_now = total**inv
+                    pa = per_access[s, p, d]
+                    pe = per_exposure[s, p, d]
+                    tg = target[s, p, d]
+                    sh = shared[s, p, d]
+                    pool = pool_paid * boost
+                    for j in range(n):
+                        if j == china:
+                            continue
+                        moved = (
+                            total
+                            + weight[j] * (open_toggled[j] - open_now[j])
+                            + slope * tg * new_least[j]
                         )
-                        if not after >= 0:
+                        moved = max(moved, 0.0)
+                        d_access = moved**inv - a_now
+                        rd = national_rd[s, p, j] * mix[s, d, j]
+                        if members[s, p, j]:
+                            own_paid = rd * share[s, p, j]
+                            own_gain = -min(pool, mult * (rd - own_paid)) * th
+                            paid_t = paid - contribution[s, p, j]
+                            mean_t = mean - contribution[s, p, j] * powered[j]
+                        else:
+                            would = rd * joining_share[s, p, j]
+                            own_gain = (
+                                min((pool_paid + would) * boost_join, mult * (rd - would)) * th
+                            )
+                            paid_t = paid + would_total[j]
+                            mean_t = mean + would_total[j] * powered[j]
+                        mean_t = max(mean_t, 0.0)
+                        rate_t = (mean_t / paid_t) ** inv if paid_t > 1e-12 else 0.0
+                        d_exposed = sls[s] * ((rate_t - rate) * sh + leak[s, p, j] * own_gain)
+                        change[j] += pa * d_access + pe * d_exposed
+                for j in range(n):
+                    out[s, p, j] = change[j]
+
+    def veto(  # pragma: no cover - compiled
+        members,
+        pool_paid,
+        joining_paid,
+        cap,
+        rd,
+        synergy,
+        trade_weight,
+        stringency_drop,
+        friction,
+        friction_scale,
+        concern,
+        growth_change,
+        payoff_scale,
+        tolerance,
+        out,
+    ):
+        s_len, p_len, n = members.shape
+        d_len = pool_paid.shape[2]
+        for s in range(s_len):
+            syn = synergy[s]
+            for p in range(p_len):
+                count = 0.0
+                for i in range(n):
+                    if members[s, p, i]:
+                        count += 1.0
+                boost_now = 1.0 + syn * (count - 1.0) / max(count, 1.0)
+                boost_join = 1.0 + syn * count / (count + 1.0)
+                for j in range(n):
+                    if members[s, p, j]:
+                        out[s, p, j] = False
+                        continue
+                    ok = True
+                    for i in range(n):
+                        if not members[s, p, i]:
+                            continue
+                        gain = 0.0
+                        for d in range(d_len):
+                            c = cap[s, p, d, i]
+                            now = min(pool_paid[s, p, d] * boost_now, c)
+                            joined = min(
+                                (pool_paid[s, p, d] + joining_paid[s, p, d, j]) * boost_join, c
+                            )
+                            gain += joined - now
+                        change = (
+                            payoff_scale[s] * gain / max(rd[s, p, i], 1e-12)
+                            + trade_weight[s, p, i] * stringency_drop[s, p, j]
+                            - friction_scale[s] * friction[s, j, i]
+                            - concern[s, i] * growth_change[s, p, j]
+                        )
+                        if not change >= -tolerance[s]:
                             ok = False
                             break
-                    out[s, p, i] = ok
+                    out[s, p, j] = ok
 
     return {
-        "acceptance": numba.njit(cache=True, error_model="numpy")(acceptance),
+        "toggle": numba.njit(cache=True, parallel=True, error_model="numpy")(toggle),
+        "veto": numba.njit(cache=True, error_model="numpy")(veto),
         "margins": numba.njit(cache=True, error_model="numpy")(margins),
         # serial code, run on a slice of scenarios per thread (a parallel=True version
         # of this loop ran about 40% slower per thread)
@@ -308,30 +553,31 @@ def domain_flows(concentration: np.ndarray, *args) -> bool:
     return True
 
 
-def acceptance(
-    incumbent_margin: np.ndarray,
-    friction: np.ndarray,
-    friction_scale: np.ndarray,
-    trade_cost: np.ndarray,
-    dependence: np.ndarray,
-    change: np.ndarray,
-) -> np.ndarray | None:
-    """Whether incumbents accept each outsider (the loop of
-    :func:`techbloc.model.simulate._acceptance`), or None without numba.
+def toggle(*args) -> np.ndarray | None:
+    """China's growth change per toggled membership (see
+    :func:`techbloc.model.relative_gains.growth_changes`), or None without numba.
 
-    ``accepted[s,p,i] = all_j (margin[s,p,j] - friction_scale f[s,i,j]
-    - trade_cost dep_j change[s,p,i] >= 0)``, shape (S, P, N).
+    Arguments are contiguous arrays in the kernel's order; returns (S, P, N).
     """
     kernels = _kernels()
     if kernels is None:
         return None
-    f8 = np.float64
-    out = np.empty(incumbent_margin.shape, dtype=np.bool_)
-    kernels["acceptance"](
-        np.ascontiguousarray(incumbent_margin, dtype=f8), np.ascontiguousarray(friction, dtype=f8),
-        np.ascontiguousarray(friction_scale, dtype=f8), np.ascontiguousarray(trade_cost, dtype=f8),
-        np.ascontiguousarray(dependence, dtype=f8), np.ascontiguousarray(change, dtype=f8), out,
-    )
+    out = np.empty(args[0].shape)
+    kernels["toggle"](*args, out)
+    return out
+
+
+def veto(*args) -> np.ndarray | None:
+    """Whether incumbents accept each outsider (see
+    :func:`techbloc.model.relative_gains.veto`), or None without numba.
+
+    Arguments are contiguous arrays in the kernel's order; returns booleans (S, P, N).
+    """
+    kernels = _kernels()
+    if kernels is None:
+        return None
+    out = np.empty(args[0].shape, dtype=np.bool_)
+    kernels["veto"](*args, out)
     return out
 
 

@@ -158,9 +158,10 @@ def _gap_sums(
     order = np.argsort(intensity, axis=-1)
     sorted_k = np.take_along_axis(intensity, order, axis=-1)
     sorted_w = size[order]
-    member_w = np.take_along_axis(
-        np.broadcast_to(members[:, :, None, :], intensity.shape), order, axis=-1
-    ) * sorted_w
+    member_w = (
+        np.take_along_axis(np.broadcast_to(members[:, :, None, :], intensity.shape), order, axis=-1)
+        * sorted_w
+    )
 
     def gap_sum(weights: np.ndarray) -> np.ndarray:
         # Σ_{j ranked at or above i} w_j (κ_j - κ_i); ties and i itself add zero

@@ -79,6 +79,9 @@ def will(
 ) -> np.ndarray:
     """E10: willingness to protect, in (0, 1); the USA's own will is 1.
 
+    ``will = logistic(base + a_cred Cred + a_value tanh(margin))``: the margin bonus is
+    bounded (MODEL.md §9.4), so membership alone adds at most ``a_value`` to the logit.
+
     Parameters
     ----------
     base : ndarray, shape (S, N)
@@ -88,7 +91,7 @@ def will(
     usa : int
     """
     logit = (base + credibility_weight[:, None] * credibility[:, None])[:, None, :] + (
-        value_weight[:, None, None] * margin
+        value_weight[:, None, None] * np.tanh(margin)
     )
     result = 1.0 / (1.0 + np.exp(-logit))
     result[:, :, usa] = 1.0
@@ -171,8 +174,10 @@ def membership_margin(
     least = np.where(np.isfinite(least), least, 0.0)
     s_with = _mean_stringency(target_mean, least)[..., None]
     s_without = _mean_stringency(target_mean[..., None], without)
-    trade = values["trade_cost"][:, None, None] * dependence * (
-        s_with - reach[:, None, None] * s_without
+    trade = (
+        values["trade_cost"][:, None, None]
+        * dependence
+        * (s_with - reach[:, None, None] * s_without)
     )
     margin = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, margin, np.nan)
@@ -223,23 +228,45 @@ def margins_from_flows(
             return np.ascontiguousarray(a, dtype=dtype)
 
         return kernels.membership_margins(
-            c(gain), c(contribution), c(allied_bonus), c(rd), c(theta),
-            c(np.broadcast_to(target_mean, (S, P))), c(will_), c(members, np.bool_), c(reach),
-            c(dependence), c(friction_sum), c(threat), c(credibility),
-            c(values["payoff_scale"]), c(values["trade_cost"]), c(values["friction_scale"]),
+            c(gain),
+            c(contribution),
+            c(allied_bonus),
+            c(rd),
+            c(theta),
+            c(np.broadcast_to(target_mean, (S, P))),
+            c(will_),
+            c(members, np.bool_),
+            c(reach),
+            c(dependence),
+            c(friction_sum),
+            c(threat),
+            c(credibility),
+            c(values["payoff_scale"]),
+            c(values["trade_cost"]),
+            c(values["friction_scale"]),
             c(values["security_value"]),
         )
     th = theta[:, None, None]
     knowledge_gain = (gain - th * contribution + allied_bonus) / (th * np.maximum(rd, 1e-12))
-    return membership_margin(knowledge_gain, target_mean, will_, members, reach, dependence,
-                             friction_sum, threat, credibility, values)
+    return membership_margin(
+        knowledge_gain,
+        target_mean,
+        will_,
+        members,
+        reach,
+        dependence,
+        friction_sum,
+        threat,
+        credibility,
+        values,
+    )
 
 
 def joining_gain(
     rd: np.ndarray,
     contribution: np.ndarray,
     members: np.ndarray,
-    pool_share: np.ndarray,
+    joining_share: np.ndarray,
     target_mean: np.ndarray,
     will_: np.ndarray,
     reach: np.ndarray,
@@ -257,7 +284,8 @@ def joining_gain(
     Parameters
     ----------
     rd, contribution : ndarray, shape (S, P, D, N)
-    pool_share : ndarray, shape (P,)
+    joining_share : ndarray, shape (S, P, N)
+        Share of its R&D each outsider would pay in.
     Other parameters as in :func:`membership_margin`.
 
     Returns
@@ -267,7 +295,7 @@ def joining_gain(
     """
     synergy = values["synergy"][:, None, None]
     n = members.sum(axis=-1)[..., None]
-    own_contribution = rd * pool_share[None, :, None, None]
+    own_contribution = rd * joining_share[:, :, None, :]
     enlarged = (contribution.sum(axis=-1)[..., None] + own_contribution) * (
         1.0 + synergy[..., None] * n[..., None] / (n[..., None] + 1.0)
     )
@@ -277,9 +305,13 @@ def joining_gain(
     least = np.where(members, will_, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
     joined = np.minimum(least, will_)
-    trade = values["trade_cost"][:, None, None] * dependence * (
-        _mean_stringency(target_mean[..., None], joined)
-        - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
+    trade = (
+        values["trade_cost"][:, None, None]
+        * dependence
+        * (
+            _mean_stringency(target_mean[..., None], joined)
+            - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
+        )
     )
     gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, np.nan, gain)

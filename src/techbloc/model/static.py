@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from techbloc.errors import InputError
+from techbloc.model.engine import DEFAULT_START_YEAR, PolicyBatch, run_model
 from techbloc.model.inputs import prepare_inputs
 from techbloc.model.scenarios import scenario_arrays
-from techbloc.model.simulate import DEFAULT_START_YEAR, PolicyBatch, run_model
 
 if TYPE_CHECKING:
     from techbloc.world import World
@@ -49,7 +49,7 @@ def _start_year_run(world: World, scenarios: pd.DataFrame, members: np.ndarray, 
     per_coalition = arrays.size * 6 * inputs.n
     step = max(1, _MAX_CELLS // per_coalition)
     for first in range(0, len(members), step):
-        batch = PolicyBatch.from_masks(members[first:first + step, columns], inputs)
+        batch = PolicyBatch.from_masks(members[first : first + step, columns], inputs)
         result = run_model(
             inputs, arrays, batch, years, trajectories=False, external_stability=False
         )

@@ -220,7 +220,7 @@ def _policies(study: Study) -> list[dict[str, Any]]:
 
 
 def _headline(stats: pd.DataFrame) -> dict[str, Any]:
-    from techbloc.model.simulate import SCALAR_OUTPUTS
+    from techbloc.model.outputs import SCALAR_OUTPUTS
 
     names = list(dict.fromkeys(stats.columns.get_level_values(0)))
     columns = []
@@ -379,7 +379,7 @@ def _tradeoffs(data: _StoreData, stats: pd.DataFrame, policies: list[str]) -> li
 def _robustness(outcomes: pd.DataFrame, policies: list[str]) -> dict[str, Any]:
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.analysis.robustness import parse_metric, robustness_summary
-    from techbloc.model.simulate import SCALAR_OUTPUTS
+    from techbloc.model.outputs import SCALAR_OUTPUTS
 
     table = outcome_table(outcomes)
     metrics = [m for m in REGRET_METRICS if parse_metric(m).name in table.columns]

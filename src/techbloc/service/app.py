@@ -289,7 +289,7 @@ def _summary(outcomes: Any, policies: list[str]) -> tuple[
     """
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.analysis.robustness import percentiles
-    from techbloc.model.simulate import SCALAR_OUTPUTS
+    from techbloc.model.outputs import SCALAR_OUTPUTS
 
     table = outcome_table(outcomes)
     names = [n for n in SCALAR_OUTPUTS if n in table.columns]

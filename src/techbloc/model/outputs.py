@@ -1,0 +1,316 @@
+"""The model's outputs: one registry of what the engine reports, and the recorder that keeps it.
+
+Every output the engine writes is declared once here, with its unit, description, kind of
+array and, for outcomes that have one, the direction an analyst prefers (as EMA Workbench's
+``ScalarOutcome``). :func:`~techbloc.model.dataset.simulate` labels the Dataset from it, the
+CLI and the report read units and descriptions from it, and a test checks that every
+output whose unit is ``share`` stays within [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "DEPRECATED_ALIASES",
+    "OUTPUTS",
+    "SCALAR_OUTPUTS",
+    "Output",
+    "Recorder",
+    "output",
+]
+
+Kind = Literal["scalar", "domain", "country", "scenario"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output of the engine.
+
+    Attributes
+    ----------
+    name : str
+        Name in the Dataset, the store and the CLI.
+    description : str
+        One line saying what it measures.
+    unit : str
+        ``share`` (within [0, 1]), ``0-1`` (an index within [0, 1]), ``0/1`` (a flag),
+        ``log ratio``, ``PPP $bn`` (knowledge units), ``PPP $bn/yr``, ``ratio``, ``count``,
+        ``years``, ``1/yr`` or ``dimensionless``.
+    kind : {"scalar", "domain", "country", "scenario"}
+        ``scalar``: one value per scenario and policy (dims ``(scenario, policy)``);
+        ``domain`` and ``country`` add that dimension; ``scenario``: one per scenario.
+    direction : int
+        +1 if more is better for the alliance, -1 if less is, 0 if neither.
+    """
+
+    name: str
+    description: str
+    unit: str
+    kind: Kind = "scalar"
+    direction: int = 0
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """The interval every value lies in, where the unit implies one."""
+        return (0.0, 1.0) if self.unit in ("share", "0-1", "0/1") else None
+
+
+def _o(name: str, description: str, unit: str, kind: Kind = "scalar", direction: int = 0):
+    return Output(name, description, unit, kind, direction)
+
+
+#: Every output of the engine, in reporting order.
+OUTPUTS: tuple[Output, ...] = (
+    _o("alliance_rd_share", "Coalition share of world R&D flow", "share", direction=1),
+    _o(
+        "alliance_knowledge_share",
+        "Coalition share of modelled countries' knowledge stock",
+        "share",
+        direction=1,
+    ),
+    _o("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=1),
+    _o("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=1),
+    _o(
+        "leakage_to_china",
+        "Knowledge China absorbed through leakage this year, from every "
+        "country's stock and the shared pool stock",
+        "PPP $bn/yr",
+        direction=-1,
+    ),
+    _o(
+        "leakage_to_china_cumulative",
+        "Knowledge China absorbed through leakage since the start",
+        "PPP $bn",
+        direction=-1,
+    ),
+    _o(
+        "leakage_share",
+        "Absorbed leakage from coalition members' stocks and the shared stock "
+        "since the start / the coalition's knowledge production since the start",
+        "share",
+        direction=-1,
+    ),
+    _o(
+        "leakage_exposed",
+        "Knowledge exposed to China this year / coalition R&D",
+        "x coalition R&D",
+        direction=-1,
+    ),
+    _o(
+        "leakage_absorbed",
+        "Exposed knowledge China absorbed this year / coalition R&D",
+        "x coalition R&D",
+        direction=-1,
+    ),
+    _o(
+        "achieved_stringency",
+        "Achieved export-control stringency, mean over domains",
+        "0-1",
+        direction=1,
+    ),
+    _o(
+        "pool_leak_rate",
+        "Annual leak rate of the joint pool (weakest-link power mean)",
+        "1/yr",
+        direction=-1,
+    ),
+    _o(
+        "exclusion",
+        "China's exclusion from foreign technology (1 - access), domain mean",
+        "0-1",
+        direction=1,
+    ),
+    _o(
+        "cohesion", "Share of members whose membership margin is non-negative", "share", direction=1
+    ),
+    _o(
+        "min_margin",
+        "Lowest membership margin among members (US excluded)",
+        "dimensionless",
+        direction=1,
+    ),
+    _o("internal_stability", "1 if every member's margin is non-negative", "0/1", direction=1),
+    _o(
+        "external_stability",
+        "1 if no outsider would both gain by joining and be accepted",
+        "0/1",
+        direction=1,
+    ),
+    _o(
+        "china_self_sufficiency",
+        "China's self-sufficiency, mean over domains",
+        "share",
+        direction=-1,
+    ),
+    _o("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=-1),
+    _o(
+        "china_capability",
+        "China's realized capability min(K, I), all domains",
+        "PPP $bn",
+        direction=-1,
+    ),
+    _o(
+        "china_knowledge_without_exclusion",
+        "China's knowledge with access 1 and no denial, partners held as in the main run",
+        "PPP $bn",
+    ),
+    _o(
+        "china_knowledge_vs_status_quo",
+        "ln(China's knowledge under the policy / under the "
+        "status quo, same future); > 0: the policy leaves China stronger",
+        "log ratio",
+        direction=-1,
+    ),
+    _o(
+        "china_capability_vs_status_quo",
+        "ln(China's realized capability under the policy / under the status quo, same future)",
+        "log ratio",
+        direction=-1,
+    ),
+    _o(
+        "power_ratio_china_us_vs_status_quo",
+        "ln(China/US composite power under the policy / under the status quo, same future)",
+        "log ratio",
+        direction=-1,
+    ),
+    _o(
+        "capability_gap_vs_status_quo",
+        "Change in ln(coalition capability / China's) against "
+        "the status quo, same future; > 0: the coalition's lead widened",
+        "log ratio",
+        direction=1,
+    ),
+    _o(
+        "backlash_exclusion",
+        "ln(China's knowledge with exclusion / without it, frontier held); "
+        "> 0: exclusion alone backfired",
+        "log ratio",
+        direction=-1,
+    ),
+    _o(
+        "power_ratio_china_us",
+        "China's composite power / US composite power",
+        "ratio",
+        direction=-1,
+    ),
+    _o(
+        "power_ratio_china_coalition",
+        "China's composite power / coalition composite power",
+        "ratio",
+        direction=-1,
+    ),
+    _o(
+        "control_cost",
+        "Mean cost of controls per member (trade_cost x stringency x dependence)",
+        "dimensionless",
+        direction=-1,
+    ),
+    _o("members_remaining", "Coalition members (USA included) after exits", "count"),
+    _o("gap_knowledge_by_domain", "ln(K_F / K_China) per domain", "log ratio", "domain"),
+    _o("gap_capability_by_domain", "ln(M_US / M_China) per domain", "log ratio", "domain"),
+    _o(
+        "china_self_sufficiency_by_domain", "China's self-sufficiency per domain", "share", "domain"
+    ),
+    _o(
+        "margin",
+        "Membership margin V_i(C) - V_i(C minus i) of each member (NaN outside)",
+        "dimensionless",
+        "country",
+    ),
+    _o(
+        "joining_gain",
+        "What each outsider would gain by joining, V_j(C plus j) - V_j(C)",
+        "dimensionless",
+        "country",
+    ),
+    _o(
+        "accepted",
+        "1 if no incumbent's payoff would fall (beyond veto_tolerance) were the outsider to join",
+        "0/1",
+        "country",
+    ),
+    _o("member", "1 if the country is a member in the final year", "0/1", "country"),
+    _o("will", "Willingness to protect shared technology (E10)", "0-1", "country"),
+    _o("protection", "Protection p = capability x will x effort (E10)", "0-1", "country"),
+    _o("control_cost_by_member", "Cost of controls of each member", "dimensionless", "country"),
+    _o(
+        "transactional_years",
+        "Years under a transactional US administration after the start year",
+        "years",
+        "scenario",
+    ),
+    _o("credibility_final", "US credibility in the final year", "0-1", "scenario"),
+    _o(
+        "institutional_credibility_final",
+        "Institutional credibility of US commitments in the final year",
+        "0-1",
+        "scenario",
+    ),
+    _o("credibility", "US credibility each year", "0-1", "scenario"),
+    _o("institutional_credibility", "Institutional credibility each year", "0-1", "scenario"),
+    _o("engaged", "1 in years under an engaged US administration", "0/1", "scenario"),
+)
+
+_BY_NAME = {o.name: o for o in OUTPUTS}
+
+#: Old output names kept for one release: name -> the output it now stands for.
+DEPRECATED_ALIASES: dict[str, str] = {
+    "backlash": "backlash_exclusion",
+    "internally_stable": "internal_stability",
+    "externally_stable": "external_stability",
+    # v2's "leakage_cumulative" divided every country's leakage by coalition R&D and was
+    # not a share; its closest honest replacement is leakage_share
+    "leakage_cumulative": "leakage_share",
+}
+
+#: End-of-horizon scalar outputs, name -> (description, unit).
+SCALAR_OUTPUTS: dict[str, tuple[str, str]] = {
+    o.name: (o.description, o.unit) for o in OUTPUTS if o.kind == "scalar"
+}
+
+
+def output(name: str) -> Output:
+    """The registered output called ``name`` (deprecated aliases resolve to the new name)."""
+    return _BY_NAME[DEPRECATED_ALIASES.get(name, name)]
+
+
+class Recorder:
+    """Keeps the outputs the engine observes: yearly values and the final year's.
+
+    Parameters
+    ----------
+    n_years : int
+    trajectories : bool
+        Keep every year's values (``traj_<name>``, year axis third) as well as the last.
+    """
+
+    def __init__(self, n_years: int, trajectories: bool) -> None:
+        self.n_years = n_years
+        self.trajectories = trajectories
+        self.trajectory: dict[str, np.ndarray] = {}
+        self.end: dict[str, np.ndarray] = {}
+
+    def wants(self, t: int) -> bool:
+        """Whether year ``t``'s outputs are recorded."""
+        return self.trajectories or t == self.n_years - 1
+
+    def record(self, t: int, values: dict[str, np.ndarray]) -> None:
+        """Keep the outputs of year ``t`` (arrays with leading axes (S, P))."""
+        for name, value in values.items():
+            if self.trajectories:
+                if name not in self.trajectory:
+                    shape = (*value.shape[:2], self.n_years, *value.shape[2:])
+                    self.trajectory[name] = np.full(shape, np.nan)
+                self.trajectory[name][:, :, t] = value
+            if t == self.n_years - 1:
+                self.end[name] = value
+
+    def result(self) -> dict[str, np.ndarray]:
+        """``traj_<name>`` arrays and end-of-horizon values in one mapping."""
+        out = {f"traj_{name}": value for name, value in self.trajectory.items()}
+        out.update(self.end)
+        return out
