@@ -676,8 +676,11 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
     )
     china_total = china_k.sum(axis=-1)
     capability_c = realized_c.sum(axis=-1)
+    world_rd = national_rd.sum(axis=-1) + ctx.row_rd[t]
     out = {
-        "alliance_rd_share": alliance_rd / (national_rd.sum(axis=-1) + ctx.row_rd[t]),
+        "alliance_rd_share": alliance_rd / world_rd,
+        "china_rd_share": national_rd[..., c] / world_rd,
+        "rd_ratio_china_us": national_rd[..., c] / national_rd[..., u],
         "alliance_knowledge_share": (country_k * m).sum(-1) / country_k.sum(-1),
         "gap_knowledge_by_domain": gap_k,
         "gap_capability_by_domain": gap_m,
@@ -950,6 +953,13 @@ def run_model(
     end["member"] = year.members.copy()
     end["will"] = year.will
     end["protection"] = year.protection
+    absorbed_share = np.where(
+        year.exposed > 0, year.absorbed / np.where(year.exposed > 0, year.exposed, 1.0), 0.0
+    )  # (S, P, D)
+    end["leakage_to_china_by_country"] = ctx.values["stock_leak_share"][:, None, None] * (
+        np.einsum("spdn,spd->spn", state.knowledge, absorbed_share)
+        * np.where(ctx.holders, year.leak, 0.0)
+    )
     if external_stability:
         end.update(_outsiders(year, ctx, friction_sum))
         if trajectories:

@@ -409,11 +409,14 @@ def _kernels():  # returns the compiled functions by name, or None
                     for j in range(n):
                         if j == china:
                             continue
-                        moved = (
-                            total
-                            + weight[j] * (open_toggled[j] - open_now[j])
-                            + slope * tg * new_least[j]
-                        )
+                        if new_least[j] != 0.0:  # stringency moves: M at the new s*, exactly
+                            s_new = strict + tg * new_least[j]
+                            moved = 0.0
+                            for h in range(n):
+                                q = toggled[h] if h == j else binding[h]
+                                moved += weight[h] * min(max(1.0 - s_new * q, 0.0), 1.0) ** rs
+                        else:
+                            moved = total + weight[j] * (open_toggled[j] - open_now[j])
                         moved = max(moved, 0.0)
                         d_access = moved**inv - a_now
                         rd = national_rd[s, p, j] * mix[s, d, j]

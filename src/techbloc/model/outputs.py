@@ -72,6 +72,8 @@ OUTPUTS: tuple[Output, ...] = (
         "share",
         direction=1,
     ),
+    _o("china_rd_share", "China's share of world R&D flow", "share", direction=-1),
+    _o("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=-1),
     _o("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=1),
     _o("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=1),
     _o(
@@ -237,6 +239,13 @@ OUTPUTS: tuple[Output, ...] = (
     _o("will", "Willingness to protect shared technology (E10)", "0-1", "country"),
     _o("protection", "Protection p = capability x will x effort (E10)", "0-1", "country"),
     _o("control_cost_by_member", "Cost of controls of each member", "dimensionless", "country"),
+    _o(
+        "leakage_to_china_by_country",
+        "Knowledge China absorbed through leakage from each "
+        "country's stock in the final year (the shared stock's part is not assigned)",
+        "PPP $bn/yr",
+        "country",
+    ),
     _o(
         "transactional_years",
         "Years under a transactional US administration after the start year",

@@ -13,10 +13,9 @@ membership at a time:
 
 - **China's access** ``A_k = M_k^(1/r)``, ``M_k = Σ_h ω_hk (1 - s*_k q_h)^r``: the toggled
   country's own coverage ``q`` switches between ``p`` (member) and ``p · reach``
-  (outsider) exactly; a change of achieved stringency (the toggled country was, or would
-  become, the least willing member) enters to first order, ``∂M/∂s* · Δs*``. Because
-  ``M`` is convex in ``s*`` the first-order term understates the access a low-will
-  newcomer opens (stated in docs/model.md).
+  (outsider); where the toggle also moves achieved stringency (the country was, or would
+  become, the least willing member) ``M`` is recomputed at the new stringency, so the
+  access a low-will newcomer opens is exact, not first order.
 - **Leakage** ``Λ_k``: the pool's weakest-link leak rate with and without the country's
   contribution, applied to the shared stock ``S_C,k`` (§9.3), and the country's pool gain,
   which enters its own (leaky) stock.
@@ -165,6 +164,15 @@ def membership_toggle(
         total[..., None] + weight * (open_toggled - open_now) + slope[..., None] * d_stringency,
         0.0,
     )
+    # exact where the toggle moves achieved stringency (first order only as a fallback)
+    for j in np.flatnonzero((change != 0).any(axis=(0, 1))):
+        moves = change[..., j] != 0  # (S, P)
+        s_new = s[..., 0] + d_stringency[..., j]  # (S, P, D)
+        q = np.where(
+            np.arange(binding.shape[-1]) == j, toggled[:, :, None, :], binding[:, :, None, :]
+        )  # (S, P, 1, N)
+        exact = (weight * np.power(np.clip(1.0 - s_new[..., None] * q, 0.0, 1.0), r)).sum(-1)
+        moved[..., j] = np.where(moves[..., None], exact, moved[..., j])
     access_change = np.power(moved, 1.0 / r) - np.power(total, 1.0 / r[..., 0])[..., None]
 
     r3 = exponent[:, None, None]
