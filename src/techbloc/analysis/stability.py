@@ -11,7 +11,9 @@
 
 The computation needs only a vectorized margin function
 ``margins(masks: bool[P, N]) -> float[S, P, N]`` (NaN for non-members), so it works on
-any model; :func:`coalition_stability` uses :func:`techbloc.model.member_margins`.
+any model. :func:`coalition_stability` reads the model's own judgement instead: members'
+margins, outsiders' joining gains and the incumbents' veto (MODEL.md §9.2: a newcomer is
+accepted only if no incumbent's payoff falls), from one run of the coalition.
 """
 
 from __future__ import annotations
@@ -181,7 +183,12 @@ def coalition_stability(
     start_year: int = 2024,
     end_year: int = 2050,
 ) -> StabilityResult:
-    """Stability of a coalition on the model.
+    """Stability of a coalition on the model, as the engine judges it (MODEL.md E12, §9.2).
+
+    Members' margins, outsiders' joining gains and the incumbents' veto come from one run
+    of the coalition: its start year (``static``, the fast default) or its final year
+    (``end``, after exits). An outsider *wants in* when its joining gain is positive and is
+    *accepted* when no incumbent's payoff would fall by more than ``veto_tolerance``.
 
     Parameters
     ----------
@@ -194,52 +201,77 @@ def coalition_stability(
         Candidates for external stability (default: every modelled country outside the
         coalition except China and ROW).
     horizon : {"static", "end"}
-        ``static``: the one-year E12 margins of :func:`techbloc.model.member_margins`
-        (fast default); ``end``: the margins at the last year of full runs of the
-        coalition and of each enlarged coalition (a member that exited has no margin and
-        counts as not stable).
     seed, start_year, end_year
-        Settings of full runs (``end``).
+        Settings of the run (``end_year`` is used only by ``end``).
 
     Returns
     -------
     StabilityResult
     """
+    from techbloc.coalitions import Coalition
+    from techbloc.model.engine import PolicyBatch, run_model
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.scenarios import scenario_arrays
+    from techbloc.policies import Policy
+
     codes = list(world.codes)
     members = list(dict.fromkeys(["USA", *[c.upper() for c in members]]))
-    if outsiders is None:
-        outsiders = [c for c in codes if c not in members and c not in ("CHN", "ROW")]
-    if "CHN" in members or "CHN" in [c.upper() for c in outsiders]:
+    if "CHN" in members or (outsiders and "CHN" in [c.upper() for c in outsiders]):
         raise InputError("China cannot be a coalition member")
-
-    if horizon == "static":
-        from techbloc.model import member_margins
-
-        def margins(masks: np.ndarray) -> np.ndarray:
-            return member_margins(world, scenarios, masks)
-
-    elif horizon == "end":
-        from techbloc.analysis.characteristic import model_outcomes
-        from techbloc.model.inputs import prepare_inputs
-
-        columns = [codes.index(c) for c in prepare_inputs(world).codes]
-        score = model_outcomes(
-            world,
-            scenarios,
-            ["margin"],
-            horizon="end",
-            seed=seed,
-            start_year=start_year,
-            end_year=end_year,
-        )
-
-        def margins(masks: np.ndarray) -> np.ndarray:
-            modelled = score(masks)["margin"]  # (S, P, modelled countries)
-            out = np.full((*modelled.shape[:2], len(codes)), np.nan)
-            out[..., columns] = modelled
-            return out
-
-    else:
+    if horizon not in ("static", "end"):
         raise InputError(f"unknown horizon {horizon!r}; use 'static' or 'end'")
-
-    return stability(margins, codes, members, outsiders=outsiders, names=world.names)
+    coalition = Coalition(members)
+    inputs = prepare_inputs(world)
+    last = start_year if horizon == "static" else end_year
+    years = np.arange(start_year, last + 1)
+    batch = PolicyBatch.from_policies(world, [Policy(coalition)], inputs, start_year)
+    arrays = scenario_arrays(scenarios, seed=seed, n_years=len(years), n_countries=inputs.n)
+    result = run_model(inputs, arrays, batch, years, trajectories=False)
+    position = {c: i for i, c in enumerate(inputs.codes)}
+    if outsiders is None:
+        outsiders = [c for c in inputs.codes if c not in members and c not in ("CHN",)]
+    outsiders = [c.upper() for c in outsiders]
+    unknown = [c for c in [*members, *outsiders] if c not in position]
+    if unknown:
+        raise InputError(f"unknown country code(s): {', '.join(unknown)}")
+    inside = [c for c in outsiders if c in members]
+    if inside:
+        raise InputError(f"{', '.join(inside)} already in the coalition")
+    names = world.names
+    counted = [c for c in members if c != "USA"]
+    margin = result["margin"][:, 0][:, [position[c] for c in counted]]
+    still = result["member"][:, 0][:, [position[c] for c in counted]]
+    ok = (margin >= 0) & still
+    member_table = pd.DataFrame(
+        {
+            "name": [names.get(c, c) for c in counted],
+            "share_non_negative": ok.mean(axis=0),
+            "median_margin": np.nanmedian(margin, axis=0) if counted else [],
+            "p10_margin": np.nanpercentile(margin, 10, axis=0) if counted else [],
+        },
+        index=pd.Index(counted, name="country"),
+    ).sort_values("share_non_negative", kind="stable")
+    cols = [position[c] for c in outsiders]
+    gain = result["joining_gain"][:, 0][:, cols]
+    accepted = result["accepted"][:, 0][:, cols].astype(bool)
+    wants = gain > 0
+    joins = wants & accepted
+    outsider_table = pd.DataFrame(
+        {
+            "name": [names.get(c, c) for c in outsiders],
+            "share_wants_in": wants.mean(axis=0),
+            "share_accepted": accepted.mean(axis=0),
+            "share_would_join": joins.mean(axis=0),
+            "median_gain": np.nanmedian(gain, axis=0) if outsiders else [],
+        },
+        index=pd.Index(outsiders, name="country"),
+    ).sort_values("share_would_join", ascending=False, kind="stable")
+    internally = ok.all(axis=1)
+    externally = ~joins.any(axis=1)
+    summary = {
+        "internally_stable": float(internally.mean()),
+        "externally_stable": float(externally.mean()),
+        "stable": float((internally & externally).mean()),
+        "n_scenarios": int(margin.shape[0]),
+    }
+    return StabilityResult(member_table, outsider_table, summary)

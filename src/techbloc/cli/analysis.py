@@ -371,6 +371,8 @@ def stability(
     )
     _print_table(result.members, "members: share of scenarios with a non-negative margin")
     _print_table(result.outsiders.head(10), "outsiders most likely to want in and be accepted")
+    refused = result.outsiders.sort_values("share_accepted", kind="stable").head(5)
+    _print_table(refused, "outsiders the incumbents veto most often (MODEL.md §9.2)")
 
 
 def shapley(
