@@ -57,3 +57,19 @@ def test_outsider_accepted_and_joining():
         stability(margins_fn, CODES, ["USA", "ZZZ"])
     d = r.to_dict()
     assert d["summary"]["n_scenarios"] == 2 and d["outsiders"][0]["country"] == "CCC"
+
+
+def test_coalition_stability_on_the_model_vetoes_russia():
+    """MODEL.md §9.2 on the bundled world: RUS is vetoed in most futures, NLD is welcome."""
+    from techbloc.analysis.stability import coalition_stability
+    from techbloc.experiments.design import sample_design
+    from techbloc.params import parameter_names
+    from techbloc.world import load_world
+
+    futures = sample_design("lhs", parameter_names(uncertain_only=True), 100, seed=0)
+    result = coalition_stability(load_world(), futures, ["USA", "JPN", "GBR", "AUS", "CAN", "KOR"])
+    accepted = result.outsiders["share_accepted"]
+    assert accepted["RUS"] < 0.25
+    assert accepted["NLD"] > 0.9
+    assert set(result.members.index) == {"JPN", "GBR", "AUS", "CAN", "KOR"}
+    assert 0 <= result.summary["externally_stable"] <= 1

@@ -214,7 +214,6 @@ def coalition_stability(
     from techbloc.model.scenarios import scenario_arrays
     from techbloc.policies import Policy
 
-    codes = list(world.codes)
     members = list(dict.fromkeys(["USA", *[c.upper() for c in members]]))
     if "CHN" in members or (outsiders and "CHN" in [c.upper() for c in outsiders]):
         raise InputError("China cannot be a coalition member")
