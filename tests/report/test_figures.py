@@ -27,10 +27,10 @@ def outcomes() -> pd.DataFrame:
                     "scenario": np.arange(n),
                     "policy": p,
                     "alliance_rd_share": rng.uniform(0.2, 0.6, n),
-                    "leakage_cumulative": rng.uniform(0.0, 0.3, n),
+                    "leakage_to_china": rng.uniform(50.0, 200.0, n),
                     "achieved_stringency": rng.uniform(0.3, 0.6, n),
                     "cohesion": rng.uniform(0.5, 1.0, n),
-                    "backlash": rng.normal(0, 0.05, n),
+                    "china_knowledge_vs_status_quo": rng.normal(0, 0.05, n),
                     "power_ratio_china_us": rng.uniform(0.4, 1.4, n),
                 }
             )
@@ -40,7 +40,7 @@ def outcomes() -> pd.DataFrame:
 
 def _is_png_uri(uri: str) -> bool:
     prefix = "data:image/png;base64,"
-    return uri.startswith(prefix) and base64.b64decode(uri[len(prefix):])[:4] == b"\x89PNG"
+    return uri.startswith(prefix) and base64.b64decode(uri[len(prefix) :])[:4] == b"\x89PNG"
 
 
 def test_headline_stats(outcomes):
@@ -49,8 +49,9 @@ def test_headline_stats(outcomes):
     sub = outcomes[outcomes["policy"] == "policy_3"]["cohesion"]
     assert stats.loc["policy_3", ("cohesion", "p50")] == pytest.approx(sub.median())
     assert stats.loc["policy_3", ("cohesion", "p10")] == pytest.approx(sub.quantile(0.1))
-    assert stats.loc["policy_3", ("backlash", "share_positive")] == pytest.approx(
-        (outcomes[outcomes["policy"] == "policy_3"]["backlash"] > 0).mean()
+    sq = outcomes[outcomes["policy"] == "policy_3"]["china_knowledge_vs_status_quo"]
+    assert stats.loc["policy_3", ("china_knowledge_vs_status_quo", "share_positive")] == (
+        pytest.approx((sq > 0).mean())
     )
     assert "gap_capability" not in stats.columns.get_level_values(0)  # missing: skipped
 
@@ -67,8 +68,11 @@ def test_every_figure_encodes_without_pyplot(outcomes):
         columns=["scenario", "year", "credibility"],
     )
     trajectory = pd.DataFrame(
-        {"coverage": np.linspace(1, 0.5, 8), "density": np.linspace(0.3, 0.9, 8),
-         "n_restricted": np.arange(8)}
+        {
+            "coverage": np.linspace(1, 0.5, 8),
+            "density": np.linspace(0.3, 0.9, 8),
+            "n_restricted": np.arange(8),
+        }
     )
     made = [
         figures.fig_who_is_in(stats),

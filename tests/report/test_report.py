@@ -32,7 +32,7 @@ HEADINGS = [
     "(c) Does technology become power?",
     "(d) Will partners trust the US?",
     "4. Robustness",
-    "5. Scenario discovery: when does exclusion backfire?",
+    "5. Scenario discovery: when does the alliance base leave China stronger?",
     "6. Parameters and data",
 ]
 
@@ -152,7 +152,7 @@ def test_headline_numbers_equal_store_medians(report, store):
         values = outcomes.loc[outcomes["policy"] == policy, name].to_numpy(float)
         median = float(np.median(values))
         assert float(cell["data-median"]) == pytest.approx(median, rel=1e-12, abs=1e-15)
-        if name == "backlash":
+        if name in ("china_knowledge_vs_status_quo", "backlash_exclusion"):
             share = float((values > 0).mean())
             assert float(cell["data-share-positive"]) == pytest.approx(share)
             assert cell["bold"].strip() == f"{100 * share:.0f}%"
@@ -177,14 +177,15 @@ def test_regret_table_matches_the_robustness_module(report, store):
         assert re.search(
             rf'<td class="policy">{re.escape(policy)}</td>.*?'
             rf'<td class="num">{re.escape(format_value(value))}</td></tr>',
-            section, re.S,
+            section,
+            re.S,
         ), policy
 
 
 def test_discovery_shows_box_or_note(report):
     _, html = report
     section = html.split('id="discovery"')[1].split('id="parameters"')[0]
-    assert "backlash &gt; 0" in section and "forging_core" in section
+    assert "china_knowledge_vs_status_quo &gt; 0.01" in section and "forging_core" in section
     assert ("coverage" in section.lower() and "<img" in section) or (
         "Scenario discovery was not possible" in section
     )
@@ -257,8 +258,9 @@ def test_cli_report(store, tmp_path):
         """Make ``report`` a subcommand."""
 
     out = tmp_path / "cli.html"
-    result = CliRunner().invoke(app, ["report", str(store), "--out", str(out), "--title",
-                                      "Brief: alliances"])
+    result = CliRunner().invoke(
+        app, ["report", str(store), "--out", str(out), "--title", "Brief: alliances"]
+    )
     assert result.exit_code == 0, result.output
     assert str(out) in result.output
     assert "<h1>Brief: alliances</h1>" in out.read_text()
@@ -266,9 +268,18 @@ def test_cli_report(store, tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.51234, "0.512"), (0.00123456, "0.00123"), (5.3, "5.3"), (5.0, "5"),
-     (12345.6, "12,346"), (-0.0413, "-0.0413"), (0.0, "0"), (float("nan"), "–"),
-     (None, "–"), (1.0, "1")],
+    [
+        (0.51234, "0.512"),
+        (0.00123456, "0.00123"),
+        (5.3, "5.3"),
+        (5.0, "5"),
+        (12345.6, "12,346"),
+        (-0.0413, "-0.0413"),
+        (0.0, "0"),
+        (float("nan"), "–"),
+        (None, "–"),
+        (1.0, "1"),
+    ],
 )
 def test_format_value(value, text):
     assert format_value(value) == text

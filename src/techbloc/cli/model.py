@@ -15,13 +15,11 @@ __all__ = ["register"]
 
 #: Outcomes shown in the `run` comparison table (name, column header, format).
 COMPARISON = (
-    ("alliance_rd_share", "R&D share", "{:.1%}"),
-    ("gap_capability", "capability gap", "{:.2f}"),
-    ("leakage_cumulative", "leakage", "{:.2%}"),
+    ("china_knowledge_vs_status_quo", "China vs SQ", "{:+.3f}"),
+    ("leakage_to_china", "leak→China $bn/yr", "{:,.0f}"),
     ("achieved_stringency", "stringency", "{:.2f}"),
     ("cohesion", "cohesion", "{:.0%}"),
-    ("backlash", "backlash", "{:+.3f}"),
-    ("power_ratio_china_coalition", "China/coalition", "{:.2f}"),
+    ("alliance_rd_share", "R&D share", "{:.1%}"),
 )
 
 
@@ -76,24 +74,38 @@ def params(
     for column in ("name", "default", "range", "unit", "E", "source"):
         out.add_column(column, overflow="fold")
     for name, row in table.iterrows():
-        out.add_row(name, f"{row['default']:g}", f"{row['low']:g} – {row['high']:g}"
-                    + (" (log)" if row["distribution"] == "loguniform" else ""),
-                    row["unit"], row["mechanism"], row["source"])
+        out.add_row(
+            name,
+            f"{row['default']:g}",
+            f"{row['low']:g} – {row['high']:g}"
+            + (" (log)" if row["distribution"] == "loguniform" else ""),
+            row["unit"],
+            row["mechanism"],
+            row["source"],
+        )
     Console().print(out)
 
 
 def evaluate(
-    coalition: Annotated[list[str] | None, typer.Option(
-        "--coalition", "-c", help="Members as ISO3 codes, e.g. USA,JPN,KOR (repeatable).")] = None,
-    preset: Annotated[list[str] | None, typer.Option(
-        "--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable).")] = None,
+    coalition: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--coalition", "-c", help="Members as ISO3 codes, e.g. USA,JPN,KOR (repeatable)."
+        ),
+    ] = None,
+    preset: Annotated[
+        list[str] | None,
+        typer.Option("--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable)."),
+    ] = None,
     scenarios: Annotated[int, typer.Option(help="Futures to sample (Latin hypercube).")] = 200,
     seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Fix a parameter, NAME=VALUE (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fix a parameter, NAME=VALUE (repeatable).")
+    ] = None,
     pool_share: Annotated[float | None, typer.Option(help="Pool share φ (lever).")] = None,
-    stringency: Annotated[float | None, typer.Option(
-        help="Export-control stringency in every domain (lever).")] = None,
+    stringency: Annotated[
+        float | None, typer.Option(help="Export-control stringency in every domain (lever).")
+    ] = None,
     start: Annotated[int, typer.Option(help="First year.")] = 2024,
     end: Annotated[int, typer.Option(help="Last year.")] = 2050,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -108,8 +120,13 @@ def evaluate(
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)
     policies, outcomes = evaluate_coalitions(
-        coalitions or [Coalition.from_preset("forging_core")], scenarios=scenarios, seed=seed,
-        fixed=fixed, pool_share=pool_share, stringency=stringency, start_year=start,
+        coalitions or [Coalition.from_preset("forging_core")],
+        scenarios=scenarios,
+        seed=seed,
+        fixed=fixed,
+        pool_share=pool_share,
+        stringency=stringency,
+        start_year=start,
         end_year=end,
     )
     table = summarize(outcomes)
@@ -123,8 +140,11 @@ def evaluate(
             "outcomes": {
                 policy: {
                     row.metric: {
-                        "median": row.p50, "p10": row.p10, "p90": row.p90,
-                        "description": row.description, "unit": row.unit,
+                        "median": row.p50,
+                        "p10": row.p10,
+                        "p90": row.p90,
+                        "description": row.description,
+                        "unit": row.unit,
                     }
                     for row in group.itertuples()
                 }
@@ -149,22 +169,28 @@ def evaluate(
 def comparison_table(store_dir: Path, order: list[str]):
     """Median of the headline outcomes per policy in a finished store, in ``order``.
 
-    Also ``backfire_share``: the share of futures in which exclusion backfired.
+    Also ``stronger_share``, the share of futures in which China ends stronger than under
+    the status quo, and ``external_stability``, the share of futures in which no outsider
+    would both gain by joining and be accepted.
     """
     from techbloc.experiments.store import ResultsStore
     from techbloc.report.html import headline_stats
 
     with ResultsStore.open(store_dir) as store:
-        stats = headline_stats(store.outcomes(), order, [name for name, _, _ in COMPARISON])
+        stats = headline_stats(
+            store.outcomes(), order, [*(name for name, _, _ in COMPARISON), "external_stability"]
+        )
     medians = stats.xs("p50", axis=1, level=1)
-    medians["backfire_share"] = stats[("backlash", "share_positive")]
+    medians["stronger_share"] = stats[("china_knowledge_vs_status_quo", "share_positive")]
+    medians["external_stability"] = stats[("external_stability", "share_positive")]
     return medians
 
 
 def run(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
-    scenarios: Annotated[int | None, typer.Option(
-        help="Futures to sample (default: the default study's 1,000).")] = None,
+    scenarios: Annotated[
+        int | None, typer.Option(help="Futures to sample (default: the default study's 1,000).")
+    ] = None,
     executor: Annotated[
         ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
     ] = ExecutorChoice.local,
@@ -184,26 +210,36 @@ def run(
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
-    summary = run_study(study, store_dir, executor=executor.value, fresh=fresh, progress=True,
-                        echo=console.print)
+    summary = run_study(
+        study, store_dir, executor=executor.value, fresh=fresh, progress=True, echo=console.print
+    )
     console.print(
         f"{store_dir}: {summary.status}; {summary.n_scenarios:,} futures × "
         f"{summary.n_policies} coalitions in {summary.seconds:.1f} s"
     )
     medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
-    table = Table(title="Coalition presets across futures (medians; 2050 unless noted)")
+    table = Table(title="Coalition presets across futures (medians, 2050; shares of futures)")
     table.add_column("coalition", no_wrap=True)
     for _, header, _ in COMPARISON:
         table.add_column(header, justify="right")
-    table.add_column("backfires", justify="right")
+    table.add_column("China stronger", justify="right")
+    table.add_column("ext. stable", justify="right")
     for policy, row in medians.iterrows():
-        table.add_row(policy, *[fmt.format(row[name]) for name, _, fmt in COMPARISON],
-                      f"{row['backfire_share']:.0%}")
+        table.add_row(
+            policy,
+            *[fmt.format(row[name]) for name, _, fmt in COMPARISON],
+            f"{row['stronger_share']:.0%}",
+            f"{row['external_stability']:.0%}",
+        )
     console.print(table)
     console.print(
-        "R&D share: coalition share of world R&D; capability gap: ln(M_US/M_China); leakage: "
-        "absorbed leakage / coalition R&D since 2024; backlash: ln(China's knowledge with "
-        "exclusion / without); backfires: share of futures where exclusion made China stronger."
+        "China vs SQ: ln(China's knowledge under the coalition / under the status quo of "
+        "US-only controls, same future); leak→China: knowledge China absorbs through leakage "
+        "from every country and the shared pool (PPP $bn a year); stringency: achieved "
+        "export-control stringency (0-1); cohesion: members with a non-negative margin; R&D "
+        "share: coalition share of world R&D; China stronger: share of futures with China vs "
+        "SQ > 0; ext. stable: share of futures in which no outsider would both gain by joining "
+        "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1)."
     )
     from techbloc.report import write_report
 

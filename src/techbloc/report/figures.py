@@ -102,7 +102,7 @@ def _stat(stats: pd.DataFrame, outcome: str, which: str) -> np.ndarray:
 
 
 def fig_who_is_in(stats: pd.DataFrame) -> Figure:
-    """Trade-off (a), who is in: coalition share of world R&D against cumulative leakage.
+    """Trade-off (a), who is in: coalition share of world R&D against leakage to China.
 
     One point per policy at the medians, with whiskers from the 10th to the 90th percentile
     on both axes.
@@ -110,7 +110,7 @@ def fig_who_is_in(stats: pd.DataFrame) -> Figure:
     Parameters
     ----------
     stats : pandas.DataFrame
-        Per-policy statistics with ``alliance_rd_share`` and ``leakage_cumulative``.
+        Per-policy statistics with ``alliance_rd_share`` and ``leakage_to_china``.
 
     Returns
     -------
@@ -118,26 +118,46 @@ def fig_who_is_in(stats: pd.DataFrame) -> Figure:
     """
     policies = list(stats.index)
     fig, (ax,) = _new_figure(_WIDTH, 4.2)
-    x = _stat(stats, "leakage_cumulative", "p50")
+    x = _stat(stats, "leakage_to_china", "p50")
     y = _stat(stats, "alliance_rd_share", "p50")
-    xerr = np.vstack([x - _stat(stats, "leakage_cumulative", "p10"),
-                      _stat(stats, "leakage_cumulative", "p90") - x])
-    yerr = np.vstack([y - _stat(stats, "alliance_rd_share", "p10"),
-                      _stat(stats, "alliance_rd_share", "p90") - y])
+    xerr = np.vstack(
+        [x - _stat(stats, "leakage_to_china", "p10"), _stat(stats, "leakage_to_china", "p90") - x]
+    )
+    yerr = np.vstack(
+        [y - _stat(stats, "alliance_rd_share", "p10"), _stat(stats, "alliance_rd_share", "p90") - y]
+    )
     markers = "osD^vP"  # a new marker for every ten policies keeps them apart
     for i, policy in enumerate(policies):
         colour = _colours(10)[i % 10]
         ax.errorbar(
-            x[i], y[i], xerr=xerr[:, i : i + 1], yerr=yerr[:, i : i + 1],
-            fmt=markers[(i // 10) % len(markers)], ms=7,
-            color=colour, ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.9, label=policy,
+            x[i],
+            y[i],
+            xerr=xerr[:, i : i + 1],
+            yerr=yerr[:, i : i + 1],
+            fmt=markers[(i // 10) % len(markers)],
+            ms=7,
+            color=colour,
+            ecolor=colour,
+            elinewidth=1.2,
+            capsize=3,
+            alpha=0.9,
+            label=policy,
         )
-    ax.set_xlabel("cumulative leakage absorbed by China / coalition R&D (share)", fontsize=9)
+    ax.set_xlabel("knowledge China absorbs through leakage, final year (PPP $bn/yr)", fontsize=9)
     ax.set_ylabel("coalition share of world R&D (share)", fontsize=9)
-    ax.set_title("Who is in: pooled R&D versus leakage (median, 10th-90th percentile)",
-                 fontsize=10, loc="left")
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
-              title="policy", title_fontsize=8)
+    ax.set_title(
+        "Who is in: pooled R&D versus leakage (median, 10th-90th percentile)",
+        fontsize=10,
+        loc="left",
+    )
+    ax.legend(
+        fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        frameon=False,
+        title="policy",
+        title_fontsize=8,
+    )
     return fig
 
 
@@ -187,17 +207,25 @@ def _horizontal() -> dict[str, object]:
     return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
 
 
-def _boxes(ax: Axes, outcomes: pd.DataFrame, policies: Sequence[str], column: str,
-           colour: str) -> None:
-    data = [outcomes.loc[outcomes["policy"] == p, column].dropna().to_numpy(float)
-            for p in policies]
+def _boxes(
+    ax: Axes, outcomes: pd.DataFrame, policies: Sequence[str], column: str, colour: str
+) -> None:
+    data = [
+        outcomes.loc[outcomes["policy"] == p, column].dropna().to_numpy(float) for p in policies
+    ]
     positions = np.arange(len(policies))
     ax.boxplot(
-        data, positions=positions, **_horizontal(), widths=0.55, whis=(10, 90),
-        showfliers=True, patch_artist=True,
+        data,
+        positions=positions,
+        **_horizontal(),
+        widths=0.55,
+        whis=(10, 90),
+        showfliers=True,
+        patch_artist=True,
         boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour},
         medianprops={"color": colour, "linewidth": 2},
-        whiskerprops={"color": colour}, capprops={"color": colour},
+        whiskerprops={"color": colour},
+        capprops={"color": colour},
         flierprops={"marker": ".", "markersize": 3, "markeredgecolor": _MUTED},
     )
     ax.set_yticks(positions, list(policies), fontsize=9)
@@ -205,36 +233,48 @@ def _boxes(ax: Axes, outcomes: pd.DataFrame, policies: Sequence[str], column: st
 
 
 def fig_technology_vs_power(outcomes: pd.DataFrame, policies: Sequence[str]) -> Figure:
-    """Trade-off (c), does technology become power: backlash and the China/US power ratio.
+    """Trade-off (c), does technology become power: China against the status quo, and power.
 
     Parameters
     ----------
     outcomes : pandas.DataFrame
-        Wide outcomes with ``policy``, ``backlash`` and ``power_ratio_china_us``.
+        Wide outcomes with ``policy``, ``china_knowledge_vs_status_quo`` and ``power_ratio_china_us``.
     policies : sequence of str
         Policies in display order.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Left: distribution of ``backlash`` per policy (boxes 25th-75th, whiskers
+        Left: distribution of ``china_knowledge_vs_status_quo`` per policy (boxes 25th-75th, whiskers
         10th-90th percentile), the share of futures above 0 written beside each box.
         Right: the same for the China/US power ratio, with parity at 1.
     """
-    fig, (left, right) = _new_figure(_WIDTH, _policy_height(len(policies)), ncols=2,
-                                     sharey=True)
-    _boxes(left, outcomes, policies, "backlash", _ACCENT)
+    fig, (left, right) = _new_figure(_WIDTH, _policy_height(len(policies)), ncols=2, sharey=True)
+    _boxes(left, outcomes, policies, "china_knowledge_vs_status_quo", _ACCENT)
     left.axvline(0, color="black", linewidth=0.9)
-    left.set_xlabel("backlash: ln(China's knowledge with / without exclusion)", fontsize=9)
-    left.set_title("Does exclusion backfire? (> 0: yes)", fontsize=10, loc="left")
+    left.set_xlabel("ln(China's knowledge under the policy / under the status quo)", fontsize=9)
+    left.set_title(
+        "Is China stronger than under the status quo? (> 0: yes)", fontsize=10, loc="left"
+    )
     low, high = left.get_xlim()
     left.set_xlim(low, high + 0.3 * (high - low))  # room for the shares, clear of the data
     for i, policy in enumerate(policies):
-        values = outcomes.loc[outcomes["policy"] == policy, "backlash"].dropna()
+        values = outcomes.loc[
+            outcomes["policy"] == policy, "china_knowledge_vs_status_quo"
+        ].dropna()
         share = float((values > 0).mean()) if len(values) else float("nan")
-        left.annotate(f"{share:.0%} > 0", xy=(1.0, i), xycoords=("axes fraction", "data"),
-                      xytext=(-3, 0), textcoords="offset points", ha="right", va="center",
-                      fontsize=8, color=_ACCENT, fontweight="bold")
+        left.annotate(
+            f"{share:.0%} > 0",
+            xy=(1.0, i),
+            xycoords=("axes fraction", "data"),
+            xytext=(-3, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=8,
+            color=_ACCENT,
+            fontweight="bold",
+        )
     _boxes(right, outcomes, policies, "power_ratio_china_us", _PRIMARY)
     right.axvline(1.0, color="black", linewidth=0.9, linestyle="--")
     right.set_xlabel("China / US composite power (1 = parity)", fontsize=9)
@@ -243,8 +283,7 @@ def fig_technology_vs_power(outcomes: pd.DataFrame, policies: Sequence[str]) -> 
     return fig
 
 
-def fig_us_reliability(scenarios: pd.DataFrame, credibility: pd.DataFrame | None = None
-                       ) -> Figure:
+def fig_us_reliability(scenarios: pd.DataFrame, credibility: pd.DataFrame | None = None) -> Figure:
     """Trade-off (d), will partners trust the US: credibility against transactional years.
 
     Parameters
@@ -270,22 +309,30 @@ def fig_us_reliability(scenarios: pd.DataFrame, credibility: pd.DataFrame | None
     if len(x) > 1 and np.ptp(x) > 0:
         slope, intercept = np.polyfit(x, y, 1)
         grid = np.array([x.min(), x.max()])
-        ax.plot(grid, intercept + slope * grid, color=_ACCENT, linewidth=1.5,
-                label=f"linear fit: {slope:+.3f} per year")
+        ax.plot(
+            grid,
+            intercept + slope * grid,
+            color=_ACCENT,
+            linewidth=1.5,
+            label=f"linear fit: {slope:+.3f} per year",
+        )
         ax.legend(fontsize=8, frameon=False)
     ax.set_xlabel("years under a transactional US administration", fontsize=9)
     ax.set_ylabel("US credibility in the final year (0-1)", fontsize=9)
     ax.set_title("Credibility by transactional years", fontsize=10, loc="left")
     if with_fan:
         fan = axes[1]
-        table = credibility.pivot_table(index="year", columns="scenario",
-                                        values="credibility", aggfunc="first")
+        table = credibility.pivot_table(
+            index="year", columns="scenario", values="credibility", aggfunc="first"
+        )
         years = table.index.to_numpy()
         q = np.nanpercentile(table.to_numpy(float), [10, 25, 50, 75, 90], axis=1)
-        fan.fill_between(years, q[0], q[4], color=_PRIMARY, alpha=0.15, linewidth=0,
-                         label="10th-90th percentile")
-        fan.fill_between(years, q[1], q[3], color=_PRIMARY, alpha=0.3, linewidth=0,
-                         label="25th-75th percentile")
+        fan.fill_between(
+            years, q[0], q[4], color=_PRIMARY, alpha=0.15, linewidth=0, label="10th-90th percentile"
+        )
+        fan.fill_between(
+            years, q[1], q[3], color=_PRIMARY, alpha=0.3, linewidth=0, label="25th-75th percentile"
+        )
         fan.plot(years, q[2], color=_PRIMARY, linewidth=2, label="median")
         fan.set_ylim(0, 1)
         fan.set_xlabel("year", fontsize=9)
@@ -311,15 +358,27 @@ def fig_prim_tradeoff(trajectory: pd.DataFrame, chosen: int) -> Figure:
     """
     fig, (ax,) = _new_figure(6.4, 3.8)
     points = ax.scatter(
-        trajectory["coverage"], trajectory["density"], c=trajectory["n_restricted"],
-        cmap="viridis", s=22, zorder=3,
+        trajectory["coverage"],
+        trajectory["density"],
+        c=trajectory["n_restricted"],
+        cmap="viridis",
+        s=22,
+        zorder=3,
     )
     colourbar = fig.colorbar(points, ax=ax, pad=0.01)
     colourbar.set_label("parameters restricted", fontsize=9)
     colourbar.ax.tick_params(labelsize=8)
     row = trajectory.loc[chosen]
-    ax.scatter([row["coverage"]], [row["density"]], s=160, facecolors="none",
-               edgecolors=_ACCENT, linewidths=2, zorder=4, label=f"reported box {chosen}")
+    ax.scatter(
+        [row["coverage"]],
+        [row["density"]],
+        s=160,
+        facecolors="none",
+        edgecolors=_ACCENT,
+        linewidths=2,
+        zorder=4,
+        label=f"reported box {chosen}",
+    )
     ax.set_xlim(0, 1.03)
     ax.set_ylim(0, 1.03)
     ax.set_xlabel("coverage: share of all cases inside the box", fontsize=9)

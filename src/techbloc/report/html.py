@@ -8,7 +8,8 @@ opened offline.
 The report follows MODEL.md section 1: a headline table of the key outcomes per policy,
 the four trade-offs (who is in, capability or will, does technology become power, will
 partners trust the US) as figures, a regret table, scenario discovery of the futures in
-which exclusion backfires, and the parameters varied with their sources.
+which China ends stronger than under the status quo, and the parameters varied with
+their sources.
 """
 
 from __future__ import annotations
@@ -39,18 +40,22 @@ __all__ = [
 #: Outcomes of the headline table, in display order.
 HEADLINE_OUTCOMES: tuple[str, ...] = (
     "alliance_rd_share",
-    "gap_capability",
-    "leakage_cumulative",
-    "cohesion",
+    "china_knowledge_vs_status_quo",
+    "capability_gap_vs_status_quo",
+    "leakage_to_china",
     "achieved_stringency",
-    "backlash",
+    "cohesion",
+    "external_stability",
+    "backlash_exclusion",
     "power_ratio_china_us",
     "members_remaining",
 )
+#: Outcomes whose headline cell is the share of futures above 0 (with the median below).
+_SHARE_POSITIVE = ("china_knowledge_vs_status_quo", "backlash_exclusion")
 #: Metrics of the regret table, ``name:max`` when more is better, ``name:min`` when less.
-REGRET_METRICS: tuple[str, ...] = ("alliance_rd_share:max", "leakage_cumulative:min")
+REGRET_METRICS: tuple[str, ...] = ("alliance_rd_share:max", "leakage_to_china:min")
 #: Case of interest of the scenario-discovery section.
-DISCOVERY_CASE = "backlash > 0"
+DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0.01"
 #: Scenario descriptors that are inputs (drawn, not computed), offered to PRIM as well.
 _DRAWN_DESCRIPTORS = ("transactional_years",)
 _STATS = ("p10", "p50", "p90")
@@ -147,8 +152,7 @@ def _read_store(store_dir: Path) -> _StoreData:
             credibility = store.trajectories("credibility")
     if outcomes.empty:
         raise StoreError(
-            f"{store_dir}: the store holds no results yet; run the study first "
-            "(`techbloc explore`)"
+            f"{store_dir}: the store holds no results yet; run the study first (`techbloc explore`)"
         )
     return _StoreData(manifest, study, scenarios, outcomes, credibility)
 
@@ -226,7 +230,7 @@ def _headline(stats: pd.DataFrame) -> dict[str, Any]:
     columns = []
     for name in names:
         description, unit = SCALAR_OUTPUTS.get(name, (name, ""))
-        backlash = name == "backlash"
+        backlash = name in _SHARE_POSITIVE
         columns.append(
             {
                 "name": name,
@@ -234,8 +238,11 @@ def _headline(stats: pd.DataFrame) -> dict[str, Any]:
                 "unit": unit,
                 "unit_label": "share of futures > 0" if backlash else unit,
                 "detail": f"{description}; unit: {unit}"
-                + ("; the cell gives the share of futures above 0 and the median" if backlash
-                   else ""),
+                + (
+                    "; the cell gives the share of futures above 0 and the median"
+                    if backlash
+                    else ""
+                ),
                 "kind": "share_positive" if backlash else "median",
             }
         )
@@ -269,15 +276,18 @@ def _extreme(stats: pd.DataFrame, name: str, stat: str, best: str) -> tuple[str,
 def _reading_who(stats: pd.DataFrame) -> str:
     rd_policy, rd = _extreme(stats, "alliance_rd_share", "p50", "max")
     rd_low_policy, rd_low = _extreme(stats, "alliance_rd_share", "p50", "min")
-    lk_policy, lk = _extreme(stats, "leakage_cumulative", "p50", "min")
-    lk_high_policy, lk_high = _extreme(stats, "leakage_cumulative", "p50", "max")
+    lk_policy, lk = _extreme(stats, "leakage_to_china", "p50", "min")
+    lk_high_policy, lk_high = _extreme(stats, "leakage_to_china", "p50", "max")
     if len(stats) == 1:
-        return (f"{rd_policy} pools a median {format_value(rd)} of world R&D and leaks a "
-                f"median {format_value(lk)} of its R&D to China.")
+        return (
+            f"{rd_policy} pools a median {format_value(rd)} of world R&D and leaks a "
+            f"median {format_value(lk)} PPP $bn a year to China."
+        )
     return (
         f"Median coalition R&D share runs from {format_value(rd_low)} ({rd_low_policy}) to "
-        f"{format_value(rd)} ({rd_policy}); median cumulative leakage from "
-        f"{format_value(lk)} ({lk_policy}) to {format_value(lk_high)} ({lk_high_policy}). "
+        f"{format_value(rd)} ({rd_policy}); median leakage absorbed by China from "
+        f"{format_value(lk)} ({lk_policy}) to {format_value(lk_high)} ({lk_high_policy}) PPP $bn "
+        "a year. "
         "Up and to the left is better."
     )
 
@@ -295,16 +305,18 @@ def _reading_will(stats: pd.DataFrame) -> str:
 
 
 def _reading_power(stats: pd.DataFrame) -> str:
-    share = stats[("backlash", "share_positive")]
+    share = stats[("china_knowledge_vs_status_quo", "share_positive")]
     power = stats[("power_ratio_china_us", "p50")]
     if len(stats) == 1 or _percent(float(share.min())) == _percent(float(share.max())):
         where = "" if len(stats) == 1 else " under every policy"
-        return (f"Exclusion backfires (China ends with more knowledge than without it) in "
-                f"{_percent(float(share.iloc[0]))} of futures{where}; the median China/US "
-                f"power ratio is {format_value(float(power.min()))}"
-                + ("." if len(stats) == 1 else f" to {format_value(float(power.max()))}."))
+        return (
+            f"China ends with more knowledge than under the status quo (US-only controls) in "
+            f"{_percent(float(share.iloc[0]))} of futures{where}; the median China/US "
+            f"power ratio is {format_value(float(power.min()))}"
+            + ("." if len(stats) == 1 else f" to {format_value(float(power.max()))}.")
+        )
     return (
-        f"Exclusion backfires (China ends with more knowledge than without it) in "
+        f"China ends with more knowledge than under the status quo (US-only controls) in "
         f"{_percent(float(share.min()))} ({share.idxmin()}) to {_percent(float(share.max()))} "
         f"({share.idxmax()}) of futures; the median China/US power ratio ranges from "
         f"{format_value(float(power.min()))} to {format_value(float(power.max()))}."
@@ -319,8 +331,10 @@ def _reading_trust(scenarios: pd.DataFrame) -> str:
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return (f"Final US credibility has median {format_value(float(np.median(y)))}; "
-                "transactional years do not vary enough to relate the two.")
+        return (
+            f"Final US credibility has median {format_value(float(np.median(y)))}; "
+            "transactional years do not vary enough to relate the two."
+        )
     slope = float(np.polyfit(x, y, 1)[0])
     r2 = float(np.corrcoef(x, y)[0, 1] ** 2)
     return (
@@ -335,9 +349,9 @@ def _tradeoffs(data: _StoreData, stats: pd.DataFrame, policies: list[str]) -> li
     from techbloc.report import figures
 
     needed = {
-        "who": ("alliance_rd_share", "leakage_cumulative"),
+        "who": ("alliance_rd_share", "leakage_to_china"),
         "will": ("achieved_stringency", "cohesion"),
-        "power": ("backlash", "power_ratio_china_us"),
+        "power": ("china_knowledge_vs_status_quo", "power_ratio_china_us"),
     }
     have = set(stats.columns.get_level_values(0))
     sections = []
@@ -345,34 +359,63 @@ def _tradeoffs(data: _StoreData, stats: pd.DataFrame, policies: list[str]) -> li
     def add(key: str, heading: str, question: str, make, reading) -> None:
         missing = [n for n in needed.get(key, ()) if n not in have]
         if missing:
-            sections.append({"heading": heading, "question": question, "image": None,
-                             "reading": f"Not shown: the store has no {', '.join(missing)}."})
+            sections.append(
+                {
+                    "heading": heading,
+                    "question": question,
+                    "image": None,
+                    "reading": f"Not shown: the store has no {', '.join(missing)}.",
+                }
+            )
             return
-        sections.append({"heading": heading, "question": question,
-                         "image": figures.figure_to_data_uri(make()), "reading": reading()})
+        sections.append(
+            {
+                "heading": heading,
+                "question": question,
+                "image": figures.figure_to_data_uri(make()),
+                "reading": reading(),
+            }
+        )
 
-    add("who", "(a) Who is in?",
+    add(
+        "who",
+        "(a) Who is in?",
         "A broader base pools more R&D but gives more members to leak through.",
-        lambda: figures.fig_who_is_in(stats), lambda: _reading_who(stats))
-    add("will", "(b) Capability or will?",
+        lambda: figures.fig_who_is_in(stats),
+        lambda: _reading_who(stats),
+    )
+    add(
+        "will",
+        "(b) Capability or will?",
         "Partners protect shared technology only if they can and want to.",
-        lambda: figures.fig_capability_vs_will(stats), lambda: _reading_will(stats))
-    add("power", "(c) Does technology become power?",
+        lambda: figures.fig_capability_vs_will(stats),
+        lambda: _reading_will(stats),
+    )
+    add(
+        "power",
+        "(c) Does technology become power?",
         "Excluding China may push it to self-sufficiency and make it stronger.",
         lambda: figures.fig_technology_vs_power(data.outcomes, policies),
-        lambda: _reading_power(stats))
+        lambda: _reading_power(stats),
+    )
     descriptors = {"transactional_years", "credibility_final"}
     if descriptors <= set(data.scenarios.columns):
-        sections.append({
-            "heading": "(d) Will partners trust the US?",
-            "question": "US administrations alternate between engaged and transactional; "
-                        "confidence falls fast and recovers slowly.",
-            "image": figures.figure_to_data_uri(
-                figures.fig_us_reliability(data.scenarios, data.credibility)),
-            "reading": _reading_trust(data.scenarios)
-            + ("" if data.credibility is not None
-               else " (Credibility paths are not shown: the study stored no trajectories.)"),
-        })
+        sections.append(
+            {
+                "heading": "(d) Will partners trust the US?",
+                "question": "US administrations alternate between engaged and transactional; "
+                "confidence falls fast and recovers slowly.",
+                "image": figures.figure_to_data_uri(
+                    figures.fig_us_reliability(data.scenarios, data.credibility)
+                ),
+                "reading": _reading_trust(data.scenarios)
+                + (
+                    ""
+                    if data.credibility is not None
+                    else " (Credibility paths are not shown: the study stored no trajectories.)"
+                ),
+            }
+        )
     return sections
 
 
@@ -408,8 +451,7 @@ def _robustness(outcomes: pd.DataFrame, policies: list[str]) -> dict[str, Any]:
         tables.append(
             {
                 "metric": metric.name,
-                "direction": "more is better" if metric.direction == "max" else
-                             "less is better",
+                "direction": "more is better" if metric.direction == "max" else "less is better",
                 "description": description,
                 "unit": unit,
                 "rows": rows,
@@ -429,8 +471,9 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
     try:
         from techbloc.analysis.discovery import discover
 
-        prim = discover(data.scenarios[inputs], data.outcomes, DISCOVERY_CASE, policy=policy,
-                        method="prim")
+        prim = discover(
+            data.scenarios[inputs], data.outcomes, DISCOVERY_CASE, policy=policy, method="prim"
+        )
         box = prim.box()
     except Exception as exc:  # no case of interest, nothing varies, ...: say so, go on
         result["note"] = f"Scenario discovery was not possible: {exc}."
@@ -447,15 +490,19 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
                 "qp_low": _qp(row["qp_low"]),
                 "qp_high": _qp(row["qp_high"]),
                 "unit": row.get("unit", "") or "",
-                "description": row.get("description", "") or
-                ("years under a transactional US administration" if name ==
-                 "transactional_years" else ""),
+                "description": row.get("description", "")
+                or (
+                    "years under a transactional US administration"
+                    if name == "transactional_years"
+                    else ""
+                ),
             }
         )
     restricted = ", ".join(item["parameter"] for item in limits) or "no parameter"
     caution = (
         f" With only {int(prim.y.sum())} cases, treat the box as indicative."
-        if prim.y.sum() < _FEW_CASES else ""
+        if prim.y.sum() < _FEW_CASES
+        else ""
     )
     result.update(
         {
@@ -471,12 +518,13 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
             "base_rate": _percent(base_rate),
             "limits": limits,
             "image": figures.figure_to_data_uri(
-                figures.fig_prim_tradeoff(prim.trajectory, prim.chosen)),
+                figures.fig_prim_tradeoff(prim.trajectory, prim.chosen)
+            ),
             "reading": (
-                f"Under {policy}, exclusion backfires in {_percent(base_rate)} of all futures "
-                f"but in {_percent(box.density)} of those inside {box.label}, which holds "
-                f"{_percent(box.coverage)} of all backfire cases; it restricts {restricted}."
-                + caution
+                f"Under {policy}, China ends more than 1% stronger than under the status quo "
+                f"in {_percent(base_rate)} of all futures but in {_percent(box.density)} of "
+                f"those inside {box.label}, which holds {_percent(box.coverage)} of all such "
+                f"cases; it restricts {restricted}." + caution
             ),
         }
     )
@@ -556,8 +604,9 @@ def report_context(store_dir: str | Path, *, title: str | None = None) -> dict[s
         If there is no store, or it holds no results.
     """
     data = _read_store(Path(store_dir))
-    policies = [p for p in data.manifest.get("policies", []) if p in
-                set(data.outcomes["policy"])] or list(dict.fromkeys(data.outcomes["policy"]))
+    policies = [
+        p for p in data.manifest.get("policies", []) if p in set(data.outcomes["policy"])
+    ] or list(dict.fromkeys(data.outcomes["policy"]))
     stats = headline_stats(data.outcomes, policies)
     return {
         "header": _header(data, title),
