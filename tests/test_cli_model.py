@@ -39,6 +39,21 @@ def test_evaluate_korea_raises_alliance_rd_share():
     assert core["p10"] <= core["median"] <= core["p90"]
 
 
+def test_evaluate_json_reports_v3_outputs_and_share_positive():
+    result = runner.invoke(
+        app, ["evaluate", "-p", "oecd", "--scenarios", "12", "--end", "2030", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)["outcomes"]["oecd"]
+    for name in ("china_knowledge_vs_status_quo", "china_capability_vs_status_quo",
+                 "power_ratio_china_us_vs_status_quo", "backlash_exclusion"):
+        assert 0 <= out[name]["share_positive"] <= 1, name
+    for name in ("leakage_to_china", "leakage_share", "external_stability",
+                 "internal_stability"):
+        assert name in out and "share_positive" not in out[name]
+    assert 0 <= out["leakage_share"]["p90"] <= 1
+
+
 def test_evaluate_with_coalition_and_set():
     result = runner.invoke(
         app, ["evaluate", "-c", "USA,JPN,KOR", "--scenarios", "8", "--end", "2026",

@@ -36,19 +36,20 @@ def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str
     return validate_values(values, where=where)
 
 
-def summarize(outcomes, quantiles=(10, 50, 90)):
-    """Median and percentiles of every scalar outcome per policy (tidy table).
+def summarize(outcomes):
+    """Median, p10, p90 (and ``share_positive``) of every scalar outcome per policy.
 
-    ``outcomes``: a model Dataset or an outcome table indexed by ``(scenario, policy)``.
+    ``outcomes``: a model Dataset or an outcome table indexed by ``(scenario, policy)``;
+    see :func:`techbloc.analysis.summary.study_summary`.
     """
-    from techbloc.analysis.robustness import percentiles
-    from techbloc.model.outputs import SCALAR_OUTPUTS
+    from techbloc.analysis.summary import study_summary
 
-    names = [n for n in SCALAR_OUTPUTS if n in outcomes]
-    table = percentiles(outcomes, names, q=quantiles).reset_index()
-    table["description"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][0])
-    table["unit"] = table["metric"].map(lambda n: SCALAR_OUTPUTS[n][1])
-    return table
+    return study_summary(outcomes)
+
+
+def _share_positive(value: float) -> dict[str, float]:
+    """``{"share_positive": value}`` where the statistic applies (not NaN), else nothing."""
+    return {} if value != value else {"share_positive": value}
 
 
 def params(
@@ -143,6 +144,7 @@ def evaluate(
                         "median": row.p50,
                         "p10": row.p10,
                         "p90": row.p90,
+                        **_share_positive(row.share_positive),
                         "description": row.description,
                         "unit": row.unit,
                     }

@@ -60,8 +60,14 @@ def explore(
     out = out or Path("out") / study.stem
     kind = "dask" if scheduler and executor is ExecutorChoice.local else executor.value
     summary = run_study(
-        spec, out, executor=kind, workers=workers, scheduler=scheduler,
-        chunk_size=chunk_size, fresh=fresh, progress=not quiet,
+        spec,
+        out,
+        executor=kind,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        fresh=fresh,
+        progress=not quiet,
         echo=lambda m: console.print(m, highlight=False),
     )
     if summary.status == "already complete":
@@ -81,18 +87,14 @@ def summarize(directory: Path) -> dict:
         manifest = store.manifest
         outcomes = store.outcomes()
         policies = store.policies
-    table: dict[str, dict[str, dict[str, float]]] = {}
-    columns = [c for c in outcomes.columns if c not in ("scenario", "policy")]
-    for policy in policies:
-        rows = outcomes[outcomes["policy"] == policy]
-        table[policy] = {}
-        for column in columns:
-            values = rows[column].astype(float)
-            table[policy][column] = {
-                "p10": float(values.quantile(0.1)) if len(values) else float("nan"),
-                "median": float(values.median()) if len(values) else float("nan"),
-                "p90": float(values.quantile(0.9)) if len(values) else float("nan"),
-            }
+    from techbloc.analysis.summary import study_summary
+
+    table: dict[str, dict[str, dict[str, float]]] = {policy: {} for policy in policies}
+    for row in study_summary(outcomes, policies).itertuples():
+        stats = {"p10": row.p10, "median": row.p50, "p90": row.p90}
+        if row.share_positive == row.share_positive:  # where it applies (not NaN)
+            stats["share_positive"] = row.share_positive
+        table[row.policy][row.metric] = stats
     return {
         "directory": str(directory),
         "study_hash": manifest["study_hash"],

@@ -238,15 +238,16 @@ def fig_technology_vs_power(outcomes: pd.DataFrame, policies: Sequence[str]) -> 
     Parameters
     ----------
     outcomes : pandas.DataFrame
-        Wide outcomes with ``policy``, ``china_knowledge_vs_status_quo`` and ``power_ratio_china_us``.
+        Wide outcomes with ``policy``, ``china_knowledge_vs_status_quo`` and
+        ``power_ratio_china_us``.
     policies : sequence of str
         Policies in display order.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Left: distribution of ``china_knowledge_vs_status_quo`` per policy (boxes 25th-75th, whiskers
-        10th-90th percentile), the share of futures above 0 written beside each box.
+        Left: distribution of ``china_knowledge_vs_status_quo`` per policy (boxes 25th-75th,
+        whiskers 10th-90th percentile), the share of futures above 0 written beside each box.
         Right: the same for the China/US power ratio, with parity at 1.
     """
     fig, (left, right) = _new_figure(_WIDTH, _policy_height(len(policies)), ncols=2, sharey=True)

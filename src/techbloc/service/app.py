@@ -285,30 +285,25 @@ def _summary(outcomes: Any, policies: list[str]) -> tuple[
     stats : dict
         policy -> outcome -> median, p10 and p90 across scenarios.
     backfire : dict
-        policy -> share of scenarios with ``backlash > 0`` (None without ``backlash``).
+        policy -> share of futures in which China ends stronger than under the status quo
+        (``china_knowledge_vs_status_quo > 0``; None without it).
     """
-    from techbloc.analysis.outcomes import outcome_table
-    from techbloc.analysis.robustness import percentiles
-    from techbloc.model.outputs import SCALAR_OUTPUTS
+    from techbloc.analysis.summary import study_summary
 
-    table = outcome_table(outcomes)
-    names = [n for n in SCALAR_OUTPUTS if n in table.columns]
-    names += [n for n in table.columns if n not in SCALAR_OUTPUTS]
+    table = study_summary(outcomes, policies)
     metrics = {
-        n: MetricInfo(description=SCALAR_OUTPUTS.get(n, (n, ""))[0],
-                      unit=SCALAR_OUTPUTS.get(n, (n, ""))[1])
-        for n in names
+        row.metric: MetricInfo(description=row.description, unit=row.unit)
+        for row in table.drop_duplicates("metric").itertuples()
     }
-    stats = percentiles(table, names, q=(10, 50, 90))
     result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
-    for (metric, policy), row in stats.iterrows():
-        result.setdefault(str(policy), {})[str(metric)] = Stat(
-            median=_number(row["p50"]), p10=_number(row["p10"]), p90=_number(row["p90"])
+    for row in table.itertuples():
+        result.setdefault(str(row.policy), {})[str(row.metric)] = Stat(
+            median=_number(row.p50), p10=_number(row.p10), p90=_number(row.p90),
+            share_positive=_number(row.share_positive),
         )
     backfire: dict[str, float | None] = dict.fromkeys(result)
-    if "backlash" in table.columns:
-        shares = (table["backlash"] > 0).groupby(level="policy").mean()
-        backfire.update({str(k): _number(v) for k, v in shares.items()})
+    for row in table[table["metric"] == "china_knowledge_vs_status_quo"].itertuples():
+        backfire[str(row.policy)] = _number(row.share_positive)
     return metrics, result, backfire
 
 

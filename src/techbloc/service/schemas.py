@@ -190,6 +190,11 @@ class Stat(_Model):
     median: float | None
     p10: float | None
     p90: float | None
+    share_positive: float | None = Field(
+        default=None,
+        description="Share of futures above 0 (China stronger), for *_vs_status_quo outcomes "
+        "and backlash_exclusion; null otherwise",
+    )
 
 
 class MetricInfo(_Model):
@@ -223,7 +228,8 @@ class EvaluateResponse(_Model):
         description="policy -> outcome -> median/p10/p90"
     )
     backfire_share: dict[str, float | None] = Field(
-        description="policy -> share of futures where exclusion backfired (backlash > 0)"
+        description="policy -> share of futures in which China ends stronger than under the "
+        "status quo (china_knowledge_vs_status_quo > 0)"
     )
     seconds: float
 
@@ -264,5 +270,6 @@ class StudyResults(_Model):
         description="policy -> outcome -> median/p10/p90"
     )
     backfire_share: dict[str, float | None] = Field(
-        description="policy -> share of futures where exclusion backfired (backlash > 0)"
+        description="policy -> share of futures in which China ends stronger than under the "
+        "status quo (china_knowledge_vs_status_quo > 0)"
     )

@@ -20,21 +20,21 @@ const signed = (v) => (v > 0 ? "+" : "") + v.toFixed(3);
 const CHARTS = [
   { key: "alliance_rd_share", percent: true, title: "Alliance R&D share", fmt: pct(1),
     note: "Coalition share of world R&D flow" },
-  { key: "leakage_cumulative", percent: true, title: "Leakage", fmt: pct(2),
-    note: "Absorbed leakage since the start / coalition R&D" },
+  { key: "leakage_to_china", title: "Leakage to China (PPP $bn/yr)", fmt: fixed(0),
+    note: "Knowledge China absorbs through leakage, final year" },
   { key: "cohesion", percent: true, title: "Cohesion", fmt: pct(0),
     note: "Share of members whose membership margin is non-negative" },
-  { key: "backfire_share", percent: true, title: "Backlash share", fmt: pct(0),
-    note: "Share of futures where exclusion made China stronger (backlash > 0)" },
+  { key: "backfire_share", percent: true, title: "China stronger than status quo", fmt: pct(0),
+    note: "Share of futures where China ends with more knowledge than under US-only controls" },
   { key: "power_ratio_china_coalition", title: "Power ratio China / coalition", fmt: fixed(2),
     note: "China's composite power / coalition composite power" },
 ];
 // Rows of the table, with formatters (other outcomes are left out to keep it readable).
 const TABLE_ROWS = [
   ["alliance_rd_share", pct(1)], ["alliance_knowledge_share", pct(1)],
-  ["gap_capability", fixed(2)], ["leakage_cumulative", pct(2)],
+  ["gap_capability", fixed(2)], ["leakage_to_china", fixed(0)],
   ["achieved_stringency", fixed(2)], ["exclusion", fixed(2)], ["cohesion", pct(0)],
-  ["backlash", signed], ["power_ratio_china_us", fixed(2)],
+  ["china_knowledge_vs_status_quo", signed], ["power_ratio_china_us", fixed(2)],
   ["power_ratio_china_coalition", fixed(2)], ["control_cost", fixed(3)],
   ["members_remaining", fixed(1)],
 ];
