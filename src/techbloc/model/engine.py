@@ -419,11 +419,14 @@ def year_flows(
     *,
     last_year: bool,
     keep: bool,
+    outsiders: bool = False,
 ) -> Year:
     """The year's flows (E1-E12) from the state at its start.
 
     Pure but for ``workspace``, whose buffers the compiled kernel reuses. ``keep``: the
-    year's outputs will be observed (per-country sums are computed only then).
+    year's outputs will be observed (per-country sums are computed only then);
+    ``outsiders``: also what each outsider's joining would do to China (the final year,
+    when external stability is asked for).
     """
     v, inputs, pol = ctx.values, ctx.inputs, ctx.policies
     S, P, _, N = ctx.shape
@@ -491,10 +494,7 @@ def year_flows(
     pool_leak = pool_leak_rate(leak, flows.contribution, r)
     shared_exposed = sls * pool_leak[..., None] * state.shared  # §9.3: the shared stock leaks
     exposed = sls * flows.stock_exposure + shared_exposed
-    coalition_exposed = (
-        sls * np.einsum("spdn,spn->spd", state.knowledge, np.where(m & ctx.holders, leak, 0.0))
-        + shared_exposed
-    )
+    coalition_exposed = sls * flows.member_exposure + shared_exposed
     complexity3 = ctx.complexity[:, None, :]
     china_k, china_i = state.china.knowledge, state.china.know_how
     imitated, absorbed = china_model.imitation(
@@ -547,6 +547,7 @@ def year_flows(
             exposed,
             pool_share,
             effort,
+            outsiders=outsiders,
         )
         concern = v["rel_gains"][:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles["growth_change"], 0.0)
@@ -590,6 +591,8 @@ def _toggle_effects(
     exposed: np.ndarray,
     pool_share: np.ndarray,
     effort: np.ndarray,
+    *,
+    outsiders: bool,
 ) -> dict[str, np.ndarray]:
     """China's growth change for each country's membership toggled (§9.1), and joining terms."""
     v = ctx.values
@@ -646,6 +649,7 @@ def _toggle_effects(
         per_access,
         per_exposure,
         c,
+        outsiders=outsiders,
     )
     return {"growth_change": growth_change, "joining_share": joining_share}
 
@@ -932,7 +936,14 @@ def run_model(
             friction_sum = _friction_sum(m, inputs, ctx.values["friction_position"])
             friction_members = m
         year = year_flows(
-            state, ctx, t, workspace, friction_sum, last_year=last, keep=recorder.wants(t)
+            state,
+            ctx,
+            t,
+            workspace,
+            friction_sum,
+            last_year=last,
+            keep=recorder.wants(t),
+            outsiders=last and external_stability,
         )
         _accumulate(state, year, ctx)
         if recorder.wants(t):

@@ -102,9 +102,10 @@ class DomainFlows:
 
     Attributes
     ----------
-    access, frontier, leader, stock_exposure, pool : ndarray, shape (S, P, D)
+    access, frontier, leader, stock_exposure, pool, member_exposure : ndarray, shape (S, P, D)
         China's access ``A_k``; knowledge outside China; the largest holder's stock;
-        ``Σ_j l_j K[j,k]`` over holders; the pool ``P_k``.
+        ``Σ_j l_j K[j,k]`` over holders; the pool ``P_k``; ``Σ_j l_j K[j,k]`` over the
+        holders that are coalition members.
     contribution, gain, allied_bonus, rd : ndarray, shape (S, P, N)
         Pool contributions, pool gains, allied-diffusion bonus and R&D, summed over domains.
     country_knowledge, military : ndarray, shape (S, P, N) or None
@@ -119,6 +120,7 @@ class DomainFlows:
     leader: np.ndarray
     stock_exposure: np.ndarray
     pool: np.ndarray
+    member_exposure: np.ndarray
     contribution: np.ndarray
     gain: np.ndarray
     allied_bonus: np.ndarray
@@ -224,6 +226,7 @@ def domain_flows_reference(
         frontier=knowledge.sum(axis=-1) - knowledge[..., china],
         leader=np.where(x.holders, knowledge, 0.0).max(axis=-1),
         stock_exposure=stock_exposure(x.leak, knowledge, x.holders),
+        member_exposure=stock_exposure(x.leak * x.members, knowledge, x.holders),
         pool=pool,
         contribution=contribution.sum(axis=2),
         gain=gain.sum(axis=2),
@@ -245,7 +248,7 @@ def _compiled(
     def c(a, dtype=f8):
         return np.ascontiguousarray(a, dtype=dtype)
 
-    by_domain = [np.empty((S, P, D)) for _ in range(5)]
+    by_domain = [np.empty((S, P, D)) for _ in range(6)]
     by_country = [np.empty((S, P, N)) for _ in range(6)]
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
     kernels.domain_flows(
@@ -284,7 +287,7 @@ def _compiled(
         new_k,
         new_i,
     )
-    access_, frontier, leader, exposure, pool = by_domain
+    access_, frontier, leader, exposure, pool, member_exposure = by_domain
     contribution, gain, bonus, rd, country_k, military = by_country
     return DomainFlows(
         access=access_,
@@ -292,6 +295,7 @@ def _compiled(
         leader=leader,
         stock_exposure=exposure,
         pool=pool,
+        member_exposure=member_exposure,
         contribution=contribution,
         gain=gain,
         allied_bonus=bonus,

@@ -94,6 +94,7 @@ def _kernels():  # returns the compiled functions by name, or None
         leader,
         exposure,
         pool,
+        member_exposure,
         contribution_sum,
         gain_sum,
         bonus_sum,
@@ -139,6 +140,7 @@ def _kernels():  # returns the compiled functions by name, or None
                     k_sum = 0.0
                     lead = -np.inf
                     exposed = 0.0
+                    member_exposed = 0.0
                     contributed = 0.0
                     for j in range(n):
                         k = knowledge[s, p, d, j]
@@ -147,6 +149,7 @@ def _kernels():  # returns the compiled functions by name, or None
                             w = weight_k[s, p, d, j]
                             held = k
                             exposed += k * leak[s, p, j]
+                            member_exposed += k * leak[s, p, j] * memf[j]
                         else:
                             w = 0.0
                             held = 0.0
@@ -165,6 +168,7 @@ def _kernels():  # returns the compiled functions by name, or None
                     frontier[s, p, d] = k_sum - knowledge[s, p, d, china]
                     leader[s, p, d] = lead
                     exposure[s, p, d] = exposed
+                    member_exposure[s, p, d] = member_exposed
                     pooled = contributed * boost[s, p]
                     pool[s, p, d] = pooled
                     # E3: insertion sort from last year's order, ties by index (stable)
@@ -311,6 +315,7 @@ def _kernels():  # returns the compiled functions by name, or None
         per_access,
         per_exposure,
         china,
+        outsiders,
         out,
     ):
         s_len, p_len, d_len, n = weight_k.shape
@@ -329,6 +334,7 @@ def _kernels():  # returns the compiled functions by name, or None
             new_least = np.empty(n)
             would_total = np.empty(n)
             open_toggled = np.empty(n)
+            rate_change = np.empty(n)
             for p in range(p_len):
                 least = np.inf
                 second = np.inf
@@ -368,6 +374,16 @@ def _kernels():  # returns the compiled functions by name, or None
                     else:
                         new_least[j] = min(least, will[s, p, j]) - least
                 rate = (mean / paid) ** inv if paid > 0 else 0.0
+                for j in range(n):  # the pool's leak rate with the country toggled
+                    if members[s, p, j]:
+                        paid_t = paid - contribution[s, p, j]
+                        mean_t = mean - contribution[s, p, j] * powered[j]
+                    else:
+                        paid_t = paid + would_total[j]
+                        mean_t = mean + would_total[j] * powered[j]
+                    mean_t = max(mean_t, 0.0)
+                    rate_t = (mean_t / paid_t) ** inv if paid_t > 1e-12 else 0.0
+                    rate_change[j] = rate_t - rate
                 boost = 1.0 + synergy[s] * (count - 1.0) / max(count, 1.0)
                 boost_join = 1.0 + synergy[s] * count / (count + 1.0)
                 have_open = False
@@ -407,7 +423,7 @@ def _kernels():  # returns the compiled functions by name, or None
                     sh = shared[s, p, d]
                     pool = pool_paid * boost
                     for j in range(n):
-                        if j == china:
+                        if j == china or not (outsiders or members[s, p, j]):
                             continue
                         if new_least[j] != 0.0:  # stringency moves: M at the new s*, exactly
                             s_new = strict + tg * new_least[j]
@@ -423,18 +439,12 @@ def _kernels():  # returns the compiled functions by name, or None
                         if members[s, p, j]:
                             own_paid = rd * share[s, p, j]
                             own_gain = -min(pool, mult * (rd - own_paid)) * th
-                            paid_t = paid - contribution[s, p, j]
-                            mean_t = mean - contribution[s, p, j] * powered[j]
                         else:
                             would = rd * joining_share[s, p, j]
                             own_gain = (
                                 min((pool_paid + would) * boost_join, mult * (rd - would)) * th
                             )
-                            paid_t = paid + would_total[j]
-                            mean_t = mean + would_total[j] * powered[j]
-                        mean_t = max(mean_t, 0.0)
-                        rate_t = (mean_t / paid_t) ** inv if paid_t > 1e-12 else 0.0
-                        d_exposed = sls[s] * ((rate_t - rate) * sh + leak[s, p, j] * own_gain)
+                        d_exposed = sls[s] * (rate_change[j] * sh + leak[s, p, j] * own_gain)
                         change[j] += pa * d_access + pe * d_exposed
                 for j in range(n):
                     out[s, p, j] = change[j]

@@ -103,6 +103,8 @@ def membership_toggle(
     joining_gain: np.ndarray,
     per_access: np.ndarray,
     per_exposure: np.ndarray,
+    *,
+    outsiders: bool = True,
 ) -> np.ndarray:
     """Change in China's knowledge growth ``G_c`` if one country's membership is toggled.
 
@@ -127,6 +129,8 @@ def membership_toggle(
         Members' pool gains this year; what each outsider would draw if it joined.
     per_access, per_exposure : ndarray, shape (S, P, D)
         From :func:`growth_slopes`.
+    outsiders : bool
+        Also compute outsiders' joining changes (False: they get 0).
 
     Returns
     -------
@@ -157,6 +161,8 @@ def membership_toggle(
     joined = np.minimum(least[..., None], will)
     new_least = np.where(members, without, joined)
     change = np.where(has_least[..., None], new_least - least[..., None], 0.0)  # (S, P, N)
+    counted = members | outsiders
+    change = np.where(counted, change, 0.0)
     target = np.broadcast_to(target, stringency.shape)
     d_stringency = target[..., None] * change[:, :, None, :]  # (S, P, D, N)
 
@@ -190,9 +196,10 @@ def membership_toggle(
         (rate_t - rate[..., None])[:, :, None, :] * shared[..., None]
         + leak[:, :, None, :] * own_gain
     )
-    return (per_access[..., None] * access_change + per_exposure[..., None] * exposure_change).sum(
-        axis=2
-    )
+    result = (
+        per_access[..., None] * access_change + per_exposure[..., None] * exposure_change
+    ).sum(axis=2)
+    return np.where(counted, result, 0.0)
 
 
 def growth_changes(
@@ -221,6 +228,7 @@ def growth_changes(
     per_exposure: np.ndarray,
     china: int,
     *,
+    outsiders: bool = True,
     use_compiled: bool = True,
 ) -> np.ndarray:
     """:func:`membership_toggle` from the year's raw arrays, compiled when numba is available.
@@ -237,6 +245,9 @@ def growth_changes(
         R&D this year; share of it paid into the pool; share each outsider would pay.
     mix : ndarray, shape (S, D, N)
     china : int
+    outsiders : bool
+        Also compute outsiders' joining changes (False: members only, outsiders get 0; the
+        engine needs outsiders only in the final year).
     Other parameters as in :func:`membership_toggle`.
 
     Returns
@@ -274,6 +285,7 @@ def growth_changes(
             c(per_access),
             c(per_exposure),
             china,
+            outsiders,
         )
     th = theta[:, None, None, None]
     multiple = absorptive_multiple[:, None, None, None]
