@@ -226,7 +226,9 @@ def sensitivity(
         SensitivityMethod,
         typer.Option(help="sobol (Sobol design), morris (Morris design), given_data (any)."),
     ] = SensitivityMethod.sobol,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Bootstrap seed (same seed, same intervals).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Global sensitivity of one outcome to the varied parameters (SALib)."""
@@ -241,7 +243,7 @@ def sensitivity(
         method=method.value,
         design=design.method,
         parameters=varied,
-        seed=seed,
+        rng=seed,
         levels=design.levels,
     )
     if as_json:
