@@ -3,13 +3,23 @@
 Two methods:
 
 - :func:`prim`: the Patient Rule Induction Method (Friedman & Fisher 1999) as used in
-  scenario discovery (Bryant & Lempert 2010): a box is peeled a small share ``alpha`` of
-  its points at a time, always on the side and dimension that raises the density of cases
-  most, tracing the coverage-density trade-off (the *peeling trajectory*); the last box is
-  then pasted (extended again where that raises density). Each restricted limit of a
-  chosen box gets a quasi-p value: the one-sided binomial probability of seeing as many
-  cases in the box if the density were that of the box with this limit removed (as in the
-  EMA Workbench).
+  scenario discovery (Bryant & Lempert 2010) and implemented in the EMA Workbench: a box
+  is peeled a small share ``alpha`` of its points at a time, always on the side and
+  dimension with the largest gain in density per point removed, tracing the
+  coverage-density trade-off (the *peeling trajectory*); the last box is then pasted
+  (extended again where that raises density). Each restricted limit of a chosen box gets
+  a quasi-p value: the one-sided binomial probability of seeing as many cases in the box
+  if the density were that of the box with this limit removed (as in the EMA Workbench).
+  :meth:`PrimResult.resample` reruns PRIM on resamples of the data to tell how often
+  each input is restricted again and how reproducible each box is.
+
+Tie-breaks and stopping (as EMA Workbench's ``Prim._peel``): among peels with the same
+gain (to a relative 1e-12), a peel on an input that is already restricted wins over one
+that would restrict a new input; then the peel keeping more points; then input order,
+upper end before lower end. Peeling stops when no peel raises the density (best gain not
+positive), when every peel would leave less than ``mass_min`` of the points, or at
+density 1. On Bryant & Lempert's (2010) data the trajectory is then the EMA Workbench's,
+box for box (``benchmarks/analysis_vs_reference.py``).
 - :func:`cart`: a classification tree (scikit-learn); each leaf is a box with its coverage
   and density.
 
@@ -118,6 +128,10 @@ class Box:
             "n_cases": self.n_cases,
             "limits": limits.to_dict(orient="records"),
         }
+
+
+#: Relative tolerance under which two peels' gains count as tied.
+_TIE = 1e-12
 
 
 def _in_box(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -267,7 +281,9 @@ def prim(
     paste_alpha : float
         Share of the box's points added back by each paste.
     mass_min : float
-        Peeling stops before a box would hold less than this share of all points.
+        Peeling stops before a box would hold less than this share of all points. It
+        also stops when no peel raises the density; ties between peels are broken as in
+        the module docstring (no new restricted input first, then the larger box).
     min_density : float, optional
         Choose the box with the highest coverage at least this dense (see
         :meth:`PrimResult.choose`); default: best harmonic mean of coverage and density.
@@ -290,7 +306,9 @@ def prim(
     boxes: list[tuple[str, np.ndarray, np.ndarray]] = [("start", lower.copy(), upper.copy())]
     inside = np.ones(n_total, bool)
 
-    # peeling: all 2d candidate peels evaluated at once
+    # peeling: all 2d candidate peels evaluated at once; candidate k = 2 j + side
+    # (side 0 peels the upper end of input j, side 1 the lower end: EMA Workbench's order)
+    column = np.repeat(np.arange(d), 2)
     while True:
         xb, yb = data[inside], y[inside]
         m = len(yb)
@@ -301,23 +319,26 @@ def prim(
         q_hi = np.quantile(xb, 1 - peel_alpha, axis=0, method="higher")
         keep_lo = xb > q_lo  # remove points at or below the lower quantile
         keep_hi = xb < q_hi
-        keep = np.concatenate([keep_lo, keep_hi], axis=1)  # (m, 2d)
+        keep = np.stack([keep_hi, keep_lo], axis=2).reshape(m, 2 * d)
         counts = keep.sum(axis=0)
         removed = m - counts
         cases = (keep & yb[:, None]).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = cases / counts
-            gain = (means - mean_now) / removed
+            gain = (cases / counts - mean_now) / removed
         valid = (counts >= mass_min * n_total) & (removed > 0) & (counts > 0)
-        if not valid.any():
-            break
         gain = np.where(valid, gain, -np.inf)
-        # tie-break: prefer the peel that keeps more points
-        best = np.lexsort((-counts, -gain))[0]
-        if not np.isfinite(gain[best]):
+        best_gain = gain.max()
+        if not best_gain > 0:  # no peel raises density: stop (as EMA Workbench)
             break
-        j, side = best % d, best // d
-        if side == 0:
+        # ties on the gain: first a peel on an input already restricted (no new restricted
+        # dimension), then the peel keeping more points, then input order, upper end first
+        tied = gain >= best_gain - _TIE * best_gain
+        restricted = np.isfinite(lower) | np.isfinite(upper)
+        adds_dimension = ~restricted[column]
+        order = np.lexsort((np.arange(2 * d), -counts, adds_dimension))
+        best = order[tied[order]][0]
+        j, side = column[best], best % 2
+        if side == 1:
             lower[j] = xb[keep_lo[:, j], j].min()
         else:
             upper[j] = xb[keep_hi[:, j], j].max()
