@@ -227,5 +227,38 @@ def test_morris_design_needs_even_levels():
     from techbloc.experiments.study import Study
 
     with pytest.raises(InputError, match="even number of levels"):
-        Study.from_dict({"policies": [{"preset": "quad"}],
-                         "design": {"method": "morris", "levels": 3}, "scenarios": 4})
+        Study.from_dict(
+            {
+                "policies": [{"preset": "quad"}],
+                "design": {"method": "morris", "levels": 3},
+                "scenarios": 4,
+            }
+        )
+
+
+def test_robustness_reports_missing_values(monkeypatch, tmp_path):
+    """A failed run counts as the worst case unless --drop-missing; the output says so."""
+    import numpy as np
+    import pandas as pd
+
+    import techbloc.cli.analysis as cli_analysis
+    from techbloc.analysis.outcomes import outcome_table
+
+    share = {"a": [0.5, np.nan, 0.6], "b": [0.4, 0.45, 0.5]}
+    table = outcome_table(
+        pd.DataFrame(
+            [{"scenario": s, "policy": p, "share": share[p][s]} for s in range(3) for p in "ab"]
+        )
+    )
+    monkeypatch.setattr(cli_analysis, "_load", lambda directory: (None, table, None, []))
+    res = run("robustness", tmp_path, "--metric", "share:max", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["missing"] == "worst" and data["n_missing"] == 1
+    rows = {r["policy"]: r for r in data["summary"]}
+    assert not rows["a"]["maximin_best"] and rows["b"]["maximin_best"]
+    res = run("robustness", tmp_path, "--metric", "share:max", "--drop-missing", "--json")
+    rows = {r["policy"]: r for r in json.loads(res.output)["summary"]}
+    assert rows["a"]["maximin_best"] and rows["a"]["n_scenarios"] == 2
+    res = run("robustness", tmp_path, "--metric", "share:max")
+    assert res.exit_code == 0 and "1 missing value(s) counted as the worst case" in res.output

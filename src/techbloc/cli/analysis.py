@@ -136,6 +136,14 @@ def robustness(
         list[str] | None,
         typer.Option(help='Satisficing requirement, e.g. "leakage_cumulative<0.05"; repeat.'),
     ] = None,
+    drop_missing: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing",
+            help="Leave out scenarios where a policy lacks a value (default: a missing "
+            "value counts as the worst case).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Regret, percentiles, worst cases and satisficing of every policy."""
@@ -144,11 +152,27 @@ def robustness(
     _, outcomes, _, _ = _load(directory)
     metrics = _split(metric)
     thresholds = list(threshold or [])
-    summary = robustness_summary(outcomes, metrics, baseline=baseline, thresholds=thresholds)
-    sat = satisficing(outcomes, thresholds) if thresholds else None
+    missing = "drop" if drop_missing else "worst"
+    summary = robustness_summary(
+        outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
+    )
+    sat = satisficing(outcomes, thresholds, missing=missing) if thresholds else None
+    n_missing = int(summary["n_missing"].sum())
+    note = (
+        f"{n_missing} missing value(s) "
+        + (
+            "left out with their scenarios (--drop-missing)"
+            if drop_missing
+            else "counted as the worst case (use --drop-missing to leave their scenarios out)"
+        )
+        if n_missing
+        else ""
+    )
     if as_json:
         _echo_json(
             {
+                "missing": missing,
+                "n_missing": n_missing,
                 "summary": _records(summary),
                 "satisficing": _records(sat) if sat is not None else None,
             }
@@ -167,12 +191,15 @@ def robustness(
             "mean_regret",
             "max_regret_baseline",
             "satisficing",
+            "n_missing",
         )
-        if c in summary.columns
+        if c in summary.columns and (c != "n_missing" or n_missing)
     ]
     _print_table(summary[shown], "robustness by metric and policy")
     if sat is not None:
         _print_table(sat, "satisficing: share of scenarios meeting the thresholds")
+    if note:
+        typer.echo(note)
 
 
 def discover(
