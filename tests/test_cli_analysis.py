@@ -262,3 +262,60 @@ def test_robustness_reports_missing_values(monkeypatch, tmp_path):
     assert rows["a"]["maximin_best"] and rows["a"]["n_scenarios"] == 2
     res = run("robustness", tmp_path, "--metric", "share:max")
     assert res.exit_code == 0 and "1 missing value(s) counted as the worst case" in res.output
+
+
+def test_optimize_seeds_futures_and_search_apart(monkeypatch):
+    import techbloc.analysis.search as search
+    import techbloc.cli.analysis as cli_analysis
+
+    seen = {"sample": [], "search": []}
+    sample, search_coalitions = cli_analysis._sample_scenarios, search.search_coalitions
+
+    def record_sample(n, seed):
+        seen["sample"].append(seed)
+        return sample(n, seed)
+
+    def record_search(*args, **kwargs):
+        seen["search"].append(kwargs["rng"])
+        return search_coalitions(*args, **kwargs)
+
+    monkeypatch.setattr(cli_analysis, "_sample_scenarios", record_sample)
+    monkeypatch.setattr(search, "search_coalitions", record_search)
+    fronts = []
+    for search_seed in ("1", "2"):
+        res = run(
+            "optimize",
+            "--candidates",
+            "JPN,KOR,GBR,DEU,FRA",
+            "--objectives",
+            "alliance_rd_share:max,leakage:min",
+            "--scenarios",
+            "6",
+            "--seed",
+            "7",
+            "--search-seed",
+            search_seed,
+            "--method",
+            "nsga2",
+            "--json",
+        )
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.output)
+        assert (data["seed"], data["search_seed"]) == (7, int(search_seed))
+        fronts.append({r["members"]: r["alliance_rd_share"] for r in data["front"]})
+    assert seen == {"sample": [7, 7], "search": [1, 2]}
+    common = set(fronts[0]) & set(fronts[1])
+    assert common and all(fronts[0][m] == fronts[1][m] for m in common)  # same futures
+    res = run(
+        "optimize",
+        "--candidates",
+        "JPN,KOR",
+        "--objectives",
+        "leakage:min",
+        "--scenarios",
+        "4",
+        "--seed",
+        "3",
+        "--json",
+    )
+    assert json.loads(res.output)["search_seed"] == 3  # default: --seed

@@ -313,7 +313,16 @@ def optimize(
         int | None, typer.Option(min=1, help="Largest coalition, USA included.")
     ] = None,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the scenarios and the MOEA.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the futures (scenario sample and model runs).")
+    ] = 0,
+    search_seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Seed of the optimiser (NSGA-II), apart from the futures; default: --seed.",
+        ),
+    ] = None,
     method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
         SearchMethod.auto
     ),
@@ -348,7 +357,7 @@ def optimize(
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
-        seed=seed,
+        rng=seed if search_seed is None else search_seed,
         names=world.names,
     )
     front = result.front.copy()
@@ -358,6 +367,8 @@ def optimize(
         data = result.to_dict()
         data["front"] = _records(front.set_index("members"))
         data["scenarios"] = scenarios
+        data["seed"] = seed
+        data["search_seed"] = seed if search_seed is None else search_seed
         _echo_json(data)
         return
     _print_table(
