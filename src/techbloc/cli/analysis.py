@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -113,6 +115,33 @@ def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
                 cells.append(str(value))
         table.add_row(*cells)
     Console().print(table)
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, as a ``progress(done, total)`` callback; ``None``
+    when stderr is not a terminal (pipes, tests, ``--json`` into a file)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        f"[bold]{description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -430,7 +459,7 @@ def shapley(
     permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
     end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of scenarios and permutations.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
@@ -449,14 +478,16 @@ def shapley(
         seed=seed,
         end_year=end_year,
     )
-    table = shapley_values(
-        game,
-        players,
-        method=method.value,
-        n_permutations=permutations,
-        seed=seed,
-        names=world.names,
-    )
+    with _progress_bar("coalitions") as progress:
+        table = shapley_values(
+            game,
+            players,
+            method=method.value,
+            n_permutations=permutations,
+            rng=seed,
+            names=world.names,
+            progress=progress,
+        )
     if as_json:
         _echo_json({"coalition": coalition, "players": players, "values": _records(table)})
         return
