@@ -319,3 +319,21 @@ def test_optimize_seeds_futures_and_search_apart(monkeypatch):
         "--json",
     )
     assert json.loads(res.output)["search_seed"] == 3  # default: --seed
+
+
+def test_discover_shows_prim_resampling(lhs_store):
+    args = ("discover", lhs_store, "-w", "backlash > 0", "--policy", "forging_core")
+    res = run(*args, "--resamples", "8", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    rs = data["resampling"]
+    assert rs["n_resamples"] == 8 and rs["box"] == data["chosen"]
+    restricted = {r["parameter"] for r in data["box"]["limits"]}
+    assert {r["parameter"] for r in rs["inputs"] if r["restricted"]} == restricted
+    assert all(0 <= r["by_coverage"] <= 1 for r in rs["inputs"])
+    assert 0 <= rs["same_inputs_by_coverage"] <= 1
+    res = run(*args, "--resamples", "4")
+    assert res.exit_code == 0, res.output
+    assert "bootstrap resamples" in res.output and "reproduced" in res.output
+    res = run(*args, "--resamples", "0", "--json")
+    assert "resampling" not in json.loads(res.output)

@@ -198,3 +198,49 @@ def test_prim_stops_when_no_peel_raises_density():
     result = prim(x, y.to_numpy())
     assert list(result.trajectory.step) == ["start"]
     assert result.box().limits.empty
+
+
+# -- significance by resampling -----------------------------------------------------------
+
+
+def test_prim_resampling_on_planted_box(planted):
+    x, y = planted
+    result = prim(x, y)
+    rs = result.resample(20)
+    chosen = rs.inputs(result.chosen)
+    assert list(chosen.index[chosen.restricted]) == ["x0", "x1"]
+    # the planted inputs are restricted again in (nearly) every resample, the others seldom
+    assert (chosen.loc[["x0", "x1"], ["by_coverage", "by_density"]] >= 0.9).all().all()
+    assert (chosen.drop(["x0", "x1"])[["by_coverage", "by_density"]] <= 0.35).all().all()
+    box = rs.boxes.loc[result.chosen]
+    assert box.same_inputs_by_coverage >= 0.5 and box.overlap_by_coverage >= 0.7
+    # the first box holds every point: matched by coverage 1, it restricts nothing
+    assert (rs.by_coverage.loc[0] == 0).all() and rs.boxes.loc[0, "overlap_by_coverage"] == 1
+    assert (rs.restricted.sum(axis=1) == result.trajectory["n_restricted"]).all()
+    values = rs.by_coverage.to_numpy()
+    assert ((values >= 0) & (values <= 1)).all()
+    assert rs.to_dict(result.chosen)["inputs"][0]["parameter"] in ("x0", "x1")
+
+
+def test_prim_resampling_without_signal_is_not_reproducible(planted):
+    x, _ = planted
+    y = np.random.default_rng(3).random(len(x)) < 0.15  # cases independent of inputs
+    result = prim(x, y)
+    rs = result.resample(20)
+    box = rs.boxes.loc[result.chosen]
+    assert box.same_inputs_by_coverage < 0.5 and box.same_inputs_by_density < 0.5
+
+
+def test_prim_resampling_is_reproducible_and_configurable(planted):
+    x, y = planted
+    result = prim(x.iloc[:800], y[:800])
+    a, b = result.resample(5), result.resample(5)
+    pd.testing.assert_frame_equal(a.boxes, b.boxes)
+    sub = result.resample(5, fraction=0.5, replace=False, rng=np.random.default_rng(1))
+    assert not sub.replace and sub.fraction == 0.5
+    with pytest.raises(InputError, match="fraction"):
+        result.resample(5, fraction=1.5, replace=False)
+    with pytest.raises(InputError, match="at least twice"):
+        result.resample(1)
+    with pytest.raises(InputError, match="not on the trajectory"):
+        a.inputs(10_000)

@@ -245,20 +245,36 @@ def discover(
         typer.Option(help="PRIM: choose the most covering box at least this dense."),
     ] = None,
     max_depth: Annotated[int, typer.Option(min=1, help="CART: depth of the tree.")] = 4,
+    resamples: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="PRIM: bootstrap resamples for the significance of the box (0: none).",
+        ),
+    ] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="PRIM: seed of the resamples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Scenario discovery: which uncertain inputs lead to the case of interest."""
     from techbloc.analysis.discovery import PrimResult, discover
+    from techbloc.errors import InputError
 
+    if resamples == 1:
+        raise InputError("--resamples must be 0 (none) or at least 2")
     scenarios, outcomes, _, _ = _load(directory)
     options: dict[str, Any] = (
         {"min_density": min_density} if method is DiscoveryMethod.prim else {"max_depth": max_depth}
     )
     result = discover(scenarios, outcomes, where, policy=policy, method=method.value, **options)
     box = result.box()
+    resampling = None
     if isinstance(result, PrimResult):
         extra = {"trajectory": _records(result.trajectory), "chosen": result.chosen}
         table, title = result.trajectory, "PRIM peeling trajectory"
+        if resamples:
+            with _progress_bar("resamples"):
+                resampling = result.resample(resamples, rng=seed)
+            extra["resampling"] = resampling.to_dict(result.chosen)
     else:
         extra = {"leaves": _records(result.leaves)}
         table, title = result.leaves, "CART leaves"
@@ -272,6 +288,24 @@ def discover(
         f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
         f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
     )
+    if resampling is not None:
+        inputs = resampling.inputs(result.chosen)
+        shown = inputs[
+            inputs["restricted"] | (inputs[["by_coverage", "by_density"]].max(axis=1) > 0)
+        ]
+        stats = resampling.boxes.loc[result.chosen]
+        _print_table(
+            shown,
+            f"{box.label} on {resamples} bootstrap resamples: share of resamples whose box "
+            "(nearest in coverage / density) restricts each input",
+            digits=2,
+        )
+        typer.echo(
+            f"{box.label} reproduced (same restricted inputs) in "
+            f"{stats['same_inputs_by_coverage']:.0%} of resamples by coverage, "
+            f"{stats['same_inputs_by_density']:.0%} by density; mean overlap of points "
+            f"{stats['overlap_by_coverage']:.2f} / {stats['overlap_by_density']:.2f}"
+        )
 
 
 def sensitivity(
