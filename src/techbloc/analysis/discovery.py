@@ -132,6 +132,8 @@ class Box:
         }
 
 
+#: PRIM's settings when a result does not record its own (see :func:`prim`).
+_PRIM_DEFAULTS = {"peel_alpha": 0.05, "paste_alpha": 0.05, "mass_min": 0.05}
 #: Relative tolerance under which two peels' gains count as tied.
 _TIE = 1e-12
 
@@ -226,6 +228,9 @@ class PrimResult:
         Scenario inputs the boxes are defined on.
     chosen : int
         Box id returned by :meth:`box` without an argument.
+    options : dict
+        ``peel_alpha``, ``paste_alpha`` and ``mass_min`` of the run (reused by
+        :meth:`resample`; PRIM's defaults where missing).
     """
 
     trajectory: pd.DataFrame
@@ -297,7 +302,7 @@ class PrimResult:
             rows = generator.choice(n, size=size, replace=replace)
             xs, ys = self.x[rows], self.y[rows]
             if ys.any():
-                _, lowers, uppers = _peel_and_paste(xs, ys, **self.options)
+                _, lowers, uppers = _peel_and_paste(xs, ys, **{**_PRIM_DEFAULTS, **self.options})
                 stats = _box_stats(xs, ys, lowers, uppers)
                 restricted = (lowers > xs.min(axis=0)) | (uppers < xs.max(axis=0))
             else:  # no case drawn: only the box of all points
