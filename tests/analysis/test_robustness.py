@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -174,6 +174,7 @@ def test_threshold_never_met_by_a_missing_value(failed_run):
     assert s.loc["b", "satisficing"] == pytest.approx(1.0)
 
 
+@settings(max_examples=40, deadline=None)
 @given(
     hnp.arrays(
         float,

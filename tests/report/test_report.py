@@ -197,10 +197,11 @@ def test_discovery_shows_prim_resampling(report, store):
     _, html = report
     section = html.split('id="discovery"')[1].split('id="parameters"')[0]
     assert "Scenario discovery was not possible" not in section
-    rs = report_context(store)["discovery"]["resampling"]
+    discovery = report_context(store)["discovery"]
+    rs = discovery["resampling"]
     assert rs["n"] == 30 and rs["rows"]
     in_box = {r["parameter"] for r in rs["rows"] if r["in_box"]}
-    assert in_box == {lim["parameter"] for lim in report_context(store)["discovery"]["limits"]}
+    assert in_box == {lim["parameter"] for lim in discovery["limits"]}
     assert 'id="prim-resampling"' in section and "bootstrap" in section
 
 
