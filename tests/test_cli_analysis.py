@@ -227,5 +227,113 @@ def test_morris_design_needs_even_levels():
     from techbloc.experiments.study import Study
 
     with pytest.raises(InputError, match="even number of levels"):
-        Study.from_dict({"policies": [{"preset": "quad"}],
-                         "design": {"method": "morris", "levels": 3}, "scenarios": 4})
+        Study.from_dict(
+            {
+                "policies": [{"preset": "quad"}],
+                "design": {"method": "morris", "levels": 3},
+                "scenarios": 4,
+            }
+        )
+
+
+def test_robustness_reports_missing_values(monkeypatch, tmp_path):
+    """A failed run counts as the worst case unless --drop-missing; the output says so."""
+    import numpy as np
+    import pandas as pd
+
+    import techbloc.cli.analysis as cli_analysis
+    from techbloc.analysis.outcomes import outcome_table
+
+    share = {"a": [0.5, np.nan, 0.6], "b": [0.4, 0.45, 0.5]}
+    table = outcome_table(
+        pd.DataFrame(
+            [{"scenario": s, "policy": p, "share": share[p][s]} for s in range(3) for p in "ab"]
+        )
+    )
+    monkeypatch.setattr(cli_analysis, "_load", lambda directory: (None, table, None, []))
+    res = run("robustness", tmp_path, "--metric", "share:max", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["missing"] == "worst" and data["n_missing"] == 1
+    rows = {r["policy"]: r for r in data["summary"]}
+    assert not rows["a"]["maximin_best"] and rows["b"]["maximin_best"]
+    res = run("robustness", tmp_path, "--metric", "share:max", "--drop-missing", "--json")
+    rows = {r["policy"]: r for r in json.loads(res.output)["summary"]}
+    assert rows["a"]["maximin_best"] and rows["a"]["n_scenarios"] == 2
+    res = run("robustness", tmp_path, "--metric", "share:max")
+    assert res.exit_code == 0 and "1 missing value(s) counted as the worst case" in res.output
+
+
+def test_optimize_seeds_futures_and_search_apart(monkeypatch):
+    import techbloc.analysis.search as search
+    import techbloc.cli.analysis as cli_analysis
+
+    seen = {"sample": [], "search": []}
+    sample, search_coalitions = cli_analysis._sample_scenarios, search.search_coalitions
+
+    def record_sample(n, seed):
+        seen["sample"].append(seed)
+        return sample(n, seed)
+
+    def record_search(*args, **kwargs):
+        seen["search"].append(kwargs["rng"])
+        return search_coalitions(*args, **kwargs)
+
+    monkeypatch.setattr(cli_analysis, "_sample_scenarios", record_sample)
+    monkeypatch.setattr(search, "search_coalitions", record_search)
+    fronts = []
+    for search_seed in ("1", "2"):
+        res = run(
+            "optimize",
+            "--candidates",
+            "JPN,KOR,GBR,DEU,FRA",
+            "--objectives",
+            "alliance_rd_share:max,leakage:min",
+            "--scenarios",
+            "6",
+            "--seed",
+            "7",
+            "--search-seed",
+            search_seed,
+            "--method",
+            "nsga2",
+            "--json",
+        )
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.output)
+        assert (data["seed"], data["search_seed"]) == (7, int(search_seed))
+        fronts.append({r["members"]: r["alliance_rd_share"] for r in data["front"]})
+    assert seen == {"sample": [7, 7], "search": [1, 2]}
+    common = set(fronts[0]) & set(fronts[1])
+    assert common and all(fronts[0][m] == fronts[1][m] for m in common)  # same futures
+    res = run(
+        "optimize",
+        "--candidates",
+        "JPN,KOR",
+        "--objectives",
+        "leakage:min",
+        "--scenarios",
+        "4",
+        "--seed",
+        "3",
+        "--json",
+    )
+    assert json.loads(res.output)["search_seed"] == 3  # default: --seed
+
+
+def test_discover_shows_prim_resampling(lhs_store):
+    args = ("discover", lhs_store, "-w", "backlash > 0", "--policy", "forging_core")
+    res = run(*args, "--resamples", "8", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    rs = data["resampling"]
+    assert rs["n_resamples"] == 8 and rs["box"] == data["chosen"]
+    restricted = {r["parameter"] for r in data["box"]["limits"]}
+    assert {r["parameter"] for r in rs["inputs"] if r["restricted"]} == restricted
+    assert all(0 <= r["by_coverage"] <= 1 for r in rs["inputs"])
+    assert 0 <= rs["same_inputs_by_coverage"] <= 1
+    res = run(*args, "--resamples", "4")
+    assert res.exit_code == 0, res.output
+    assert "bootstrap resamples" in res.output and "reproduced" in res.output
+    res = run(*args, "--resamples", "0", "--json")
+    assert "resampling" not in json.loads(res.output)

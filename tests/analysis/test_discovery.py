@@ -1,6 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from techbloc.analysis.discovery import cart, case_of_interest, discover, prim
 from techbloc.errors import InputError
@@ -97,3 +100,147 @@ def test_discover_from_outcomes(planted):
         discover(x, outcomes, "nope > 0", policy="core")
     with pytest.raises(InputError, match="method"):
         discover(x, outcomes, "backlash > 0", policy="core", method="svm")
+
+
+# -- tie-breaks and stopping, checked against an independent replay of each peel ----------
+
+
+def _candidates(data, y, lower, upper, alpha, mass_min):
+    """Every admissible peel of a box: (input, end, gain, points kept), written apart from
+    techbloc's code: remove the points at or beyond the floor((m - 1) alpha)-th order
+    statistic from either end (the peels of EMA Workbench's ``get_quantile``)."""
+    inside = ((data >= lower) & (data <= upper)).all(axis=1)
+    xb, yb = data[inside], y[inside]
+    m, mean = len(yb), yb.mean()
+    k = int(np.floor((m - 1) * alpha))
+    out = []
+    for j in range(data.shape[1]):
+        v = np.sort(xb[:, j])
+        for end, keep in (("upper", xb[:, j] < v[m - 1 - k]), ("lower", xb[:, j] > v[k])):
+            kept = int(keep.sum())
+            if 0 < kept < m and kept >= mass_min * len(y):
+                out.append((j, end, (yb[keep].mean() - mean) / (m - kept), kept))
+    return out
+
+
+def _check_peels(x, y, alpha=0.05, mass_min=0.05):
+    """Assert the peeling rules on every step; return how many steps had a tie between a
+    peel on a restricted input and one on a new input."""
+    result = prim(x, y, peel_alpha=alpha, mass_min=mass_min, paste_alpha=0)
+    data = x.loc[:, x.nunique() > 1].to_numpy(float)
+    dmin, dmax = data.min(axis=0), data.max(axis=0)
+    t = result.trajectory
+    mixed_ties = 0
+    for k in range(len(t) - 1):
+        lo, hi = result.lower[k], result.upper[k]
+        restricted = (lo > dmin) | (hi < dmax)
+        cands = _candidates(data, y, lo, hi, alpha, mass_min)
+        j = int(np.flatnonzero((result.lower[k + 1] != lo) | (result.upper[k + 1] != hi))[0])
+        end = "lower" if result.lower[k + 1][j] != lo[j] else "upper"
+        chosen = next(c for c in cands if c[:2] == (j, end))
+        best = max(c[2] for c in cands)
+        assert best > 0 and chosen[2] == pytest.approx(best, rel=1e-9)
+        tied = [c for c in cands if c[2] >= best - 1e-9 * best]
+        if {bool(restricted[c[0]]) for c in tied} == {True, False}:
+            mixed_ties += 1
+            assert restricted[j], "a tied peel on a restricted input was passed over"
+        same_kind = [c for c in tied if restricted[c[0]] == restricted[j]]
+        assert chosen[3] == max(c[3] for c in same_kind), "a larger tied box was passed over"
+        assert t.loc[k + 1, "density"] > t.loc[k, "density"]
+    # the last box: no admissible peel raises density (or it is pure)
+    last = len(t) - 1
+    if t.loc[last, "density"] < 1:
+        cands = _candidates(data, y, result.lower[last], result.upper[last], alpha, mass_min)
+        assert all(c[2] <= 1e-12 for c in cands)
+    return mixed_ties
+
+
+def _grid(seed, n=120):
+    """Inputs on a coarse grid (many tied peels), cases in a box, 10% label noise."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.integers(0, 6, (n, 3)).astype(float), columns=["a", "b", "c"])
+    y = ((x.a >= 2) & (x.b <= 3)).to_numpy() ^ (rng.random(n) < 0.1)
+    return x, y
+
+
+def test_prim_tie_break_prefers_no_new_restricted_input():
+    # on this grid a peel of input a (restricted) and one of c (not yet) tie at step 6
+    x, y = _grid(16)
+    assert _check_peels(x, y) >= 1
+    assert "c" not in prim(x, y, paste_alpha=0).box(7).limits.index
+
+
+def test_prim_peeling_rules_on_planted_box(planted):
+    x, y = planted
+    _check_peels(x, y)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    hnp.arrays(
+        np.int8, st.tuples(st.integers(40, 150), st.integers(1, 4)), elements=st.integers(0, 4)
+    ),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.05, 0.1, 0.2]),
+)
+def test_prim_peeling_rules_hold_on_any_grid(values, seed, alpha):
+    x = pd.DataFrame(values.astype(float), columns=[f"x{i}" for i in range(values.shape[1])])
+    y = np.random.default_rng(seed).random(len(x)) < 0.4
+    if not y.any() or x.nunique().max() < 2:
+        return
+    _check_peels(x, y, alpha=alpha)
+
+
+def test_prim_stops_when_no_peel_raises_density():
+    # cases only at both extremes of x0: every peel removes cases and lowers density
+    x = pd.DataFrame({"x0": np.linspace(0, 1, 101), "x1": np.linspace(0, 1, 101)[::-1] ** 2})
+    y = (x.x0 < 0.04) | (x.x0 > 0.96)
+    result = prim(x, y.to_numpy())
+    assert list(result.trajectory.step) == ["start"]
+    assert result.box().limits.empty
+
+
+# -- significance by resampling -----------------------------------------------------------
+
+
+def test_prim_resampling_on_planted_box(planted):
+    x, y = planted
+    result = prim(x, y)
+    rs = result.resample(20)
+    chosen = rs.inputs(result.chosen)
+    assert list(chosen.index[chosen.restricted]) == ["x0", "x1"]
+    # the planted inputs are restricted again in (nearly) every resample, the others seldom
+    assert (chosen.loc[["x0", "x1"], ["by_coverage", "by_density"]] >= 0.9).all().all()
+    assert (chosen.drop(["x0", "x1"])[["by_coverage", "by_density"]] <= 0.35).all().all()
+    box = rs.boxes.loc[result.chosen]
+    assert box.same_inputs_by_coverage >= 0.5 and box.overlap_by_coverage >= 0.7
+    # the first box holds every point: matched by coverage 1, it restricts nothing
+    assert (rs.by_coverage.loc[0] == 0).all() and rs.boxes.loc[0, "overlap_by_coverage"] == 1
+    assert (rs.restricted.sum(axis=1) == result.trajectory["n_restricted"]).all()
+    values = rs.by_coverage.to_numpy()
+    assert ((values >= 0) & (values <= 1)).all()
+    assert rs.to_dict(result.chosen)["inputs"][0]["parameter"] in ("x0", "x1")
+
+
+def test_prim_resampling_without_signal_is_not_reproducible(planted):
+    x, _ = planted
+    y = np.random.default_rng(3).random(len(x)) < 0.15  # cases independent of inputs
+    result = prim(x, y)
+    rs = result.resample(20)
+    box = rs.boxes.loc[result.chosen]
+    assert box.same_inputs_by_coverage < 0.5 and box.same_inputs_by_density < 0.5
+
+
+def test_prim_resampling_is_reproducible_and_configurable(planted):
+    x, y = planted
+    result = prim(x.iloc[:800], y[:800])
+    a, b = result.resample(5), result.resample(5)
+    pd.testing.assert_frame_equal(a.boxes, b.boxes)
+    sub = result.resample(5, fraction=0.5, replace=False, rng=np.random.default_rng(1))
+    assert not sub.replace and sub.fraction == 0.5
+    with pytest.raises(InputError, match="fraction"):
+        result.resample(5, fraction=1.5, replace=False)
+    with pytest.raises(InputError, match="at least twice"):
+        result.resample(1)
+    with pytest.raises(InputError, match="not on the trajectory"):
+        a.inputs(10_000)

@@ -1,6 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from techbloc.analysis.outcomes import evaluate_condition, outcome_table
 from techbloc.analysis.robustness import (
@@ -118,3 +121,96 @@ def test_outcome_table_from_dataset(table):
     out = outcome_table(ds)
     assert list(out.columns) == ["share", "leak"]
     assert len(out) == 9
+
+
+@pytest.fixture
+def failed_run():
+    # policy a has a failed run (NaN) in scenario 1; otherwise it beats b everywhere
+    share = {"a": [0.5, np.nan, 0.6], "b": [0.4, 0.45, 0.5]}
+    rows = [{"scenario": s, "policy": p, "share": share[p][s]} for s in range(3) for p in "ab"]
+    return pd.DataFrame(rows)
+
+
+def test_missing_counts_as_worst_case(failed_run):
+    m = minimax(failed_run, ["share:max"])
+    assert m.loc[("share", "a"), "worst"] == -np.inf
+    assert m.loc[("share", "a"), "max_regret"] == np.inf
+    assert not m.loc[("share", "a"), "maximin_best"] and m.loc[("share", "b"), "maximin_best"]
+    assert m.loc[("share", "b"), "minimax_regret_best"]
+    assert m["n_missing"].to_dict() == {("share", "a"): 1, ("share", "b"): 0}
+    r = regret(failed_run, ["share:max"], baseline="b").set_index(["scenario", "policy"])
+    assert r.loc[(1, "a"), "regret"] == np.inf and r.loc[(1, "a"), "missing"]
+    assert r.loc[(1, "b"), "regret"] == 0 and r.loc[(1, "a"), "regret_baseline"] == np.inf
+    p = percentiles(failed_run, ["share:max"], q=(0, 50, 100))
+    assert p.loc[("share", "a"), "p0"] == -np.inf and p.loc[("share", "a"), "mean"] == -np.inf
+    assert p.loc[("share", "a"), "p50"] == pytest.approx(0.5)
+    assert p.loc[("share", "a"), "p100"] == pytest.approx(0.6)
+    # less is better: a missing value sits at the top
+    p = percentiles(failed_run, ["share:min"], q=(100,))
+    assert p.loc[("share", "a"), "p100"] == np.inf
+    s = robustness_summary(failed_run, ["share:max"], thresholds=["share>=0.4"])
+    assert s.loc[("share", "a"), "n_missing"] == 1 and s.loc[("share", "a"), "max_regret"] == np.inf
+    assert s.loc[("share", "a"), "satisficing"] == pytest.approx(2 / 3)
+
+
+def test_missing_dropped_on_request(failed_run):
+    m = minimax(failed_run, ["share:max"], missing="drop")
+    assert m.loc[("share", "a"), "worst"] == pytest.approx(0.5)
+    assert m.loc[("share", "a"), "maximin_best"] and m.loc[("share", "a"), "n_missing"] == 1
+    p = percentiles(failed_run, ["share:max"], missing="drop")
+    assert (p["n_scenarios"] == 2).all()
+    r = regret(failed_run, ["share:max"], missing="drop")
+    assert set(r["scenario"]) == {0, 2} and np.isfinite(r["regret"]).all()
+    s = satisficing(failed_run, ["share>=0.45"], missing="drop")
+    assert s.loc["a", "satisficing"] == pytest.approx(1.0) and s.loc["a", "n_scenarios"] == 2
+    assert s.loc["a", "n_missing"] == 1
+    with pytest.raises(InputError, match="missing"):
+        minimax(failed_run, ["share:max"], missing="skip")
+
+
+def test_threshold_never_met_by_a_missing_value(failed_run):
+    s = satisficing(failed_run, ["share!=0.3"])
+    assert s.loc["a", "satisficing"] == pytest.approx(2 / 3)
+    assert s.loc["b", "satisficing"] == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hnp.arrays(
+        float,
+        st.tuples(st.integers(1, 12), st.integers(1, 4)),
+        elements=st.one_of(st.floats(-10, 10), st.just(np.nan)),
+    ),
+    st.sampled_from(["max", "min"]),
+)
+def test_regret_invariants_with_missing_values(values, direction):
+    s, p = values.shape
+    frame = pd.DataFrame(
+        {
+            "scenario": np.repeat(np.arange(s), p),
+            "policy": np.tile([f"p{j}" for j in range(p)], s),
+            "y": values.ravel(),
+        }
+    )
+    r = regret(frame, [f"y:{direction}"])
+    assert (r["regret"] >= 0).all()
+    assert (np.isinf(r["regret"]) == r["value"].isna()).all()
+    m = minimax(frame, [f"y:{direction}"])
+    assert m["n_missing"].sum() == int(np.isnan(values).sum())
+    # a policy with a missing run is maximin-best only if every policy has one
+    has_missing = m["n_missing"] > 0
+    if not has_missing.all():
+        assert not (m["maximin_best"] & has_missing).any()
+
+
+@given(
+    hnp.arrays(
+        float, st.tuples(st.integers(1, 30), st.integers(1, 3)), elements=st.floats(-1e6, 1e6)
+    )
+)
+def test_percentiles_equal_numpy_on_complete_data(values):
+    from techbloc.analysis.robustness import _quantiles
+
+    q = [0, 5, 37.5, 50, 90, 100]
+    expected = np.percentile(values, q, axis=0)
+    assert np.allclose(_quantiles(pd.DataFrame(values), q), expected, rtol=1e-12, atol=1e-6)

@@ -98,7 +98,7 @@ def test_exhaustive_and_nsga2_fronts_agree(seed):
         method="nsga2",
         pop_size=60,
         n_gen=40,
-        seed=seed,
+        rng=seed,
         **kwargs,
     )
     assert exact.method == "exhaustive" and moea.method == "nsga2"

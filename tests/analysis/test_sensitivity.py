@@ -1,7 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from techbloc.analysis._random import check_rng, library_seed
 from techbloc.analysis.sensitivity import (
     given_data_indices,
     morris_indices,
@@ -36,7 +39,7 @@ def test_sobol_on_ishigami_within_confidence_interval():
     from SALib.sample import sobol as sobol_sample
 
     x = sobol_sample.sample(ISHIGAMI, 2048, calc_second_order=False, seed=3)
-    result = sobol_indices(ishigami(x), ISHIGAMI, x=x, seed=1).loc[ISHIGAMI["names"]]
+    result = sobol_indices(ishigami(x), ISHIGAMI, x=x, rng=1).loc[ISHIGAMI["names"]]
     s1, st = ishigami_analytic()
     assert np.allclose(s1, [0.3139, 0.4424, 0.0], atol=1e-3)  # textbook values
     assert np.all(np.abs(result["S1"] - s1) <= result["S1_conf"])
@@ -108,3 +111,94 @@ def test_sensitivity_from_tables_and_design_check():
         sensitivity(scenarios, outcomes, "nope")
     gd = sensitivity(scenarios, outcomes, "alliance_rd_share", method="given_data")
     assert gd.index[0] == "synergy"
+
+
+@pytest.fixture(scope="module")
+def saltelli():
+    from SALib.sample import sobol as sobol_sample
+
+    x = sobol_sample.sample(ISHIGAMI, 256, calc_second_order=False, seed=3)
+    return x, ishigami(x)
+
+
+def test_sobol_identical_calls_are_equal_at_the_default_seed(saltelli):
+    """SALib treats seed 0 as no seed: the default must still give the same intervals."""
+    x, y = saltelli
+    first = sobol_indices(y, ISHIGAMI, x=x)
+    pd.testing.assert_frame_equal(first, sobol_indices(y, ISHIGAMI, x=x))
+    gen = sobol_indices(y, ISHIGAMI, x=x, rng=np.random.default_rng(5))
+    pd.testing.assert_frame_equal(
+        gen, sobol_indices(y, ISHIGAMI, x=x, rng=np.random.default_rng(5))
+    )
+    assert not np.allclose(first["S1_conf"], sobol_indices(y, ISHIGAMI, x=x, rng=7)["S1_conf"])
+
+
+def test_sobol_equals_salib_with_the_seed_passed_on(saltelli):
+    from SALib.analyze import sobol
+
+    x, y = saltelli
+    ours = sobol_indices(y, ISHIGAMI, x=x, rng=4).loc[ISHIGAMI["names"]]
+    ref = sobol.analyze(
+        ISHIGAMI, y, calc_second_order=False, num_resamples=200, seed=library_seed(4)
+    )
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        assert np.allclose(ours[key], ref[key], rtol=0, atol=1e-15)
+
+
+def test_given_data_and_morris_identical_calls_are_equal():
+    from SALib.sample import morris as morris_sample
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-np.pi, np.pi, size=(1000, 3))
+    y = ishigami(x)
+    state = np.random.get_state()
+    first = given_data_indices(x, y, ISHIGAMI, num_resamples=10)
+    pd.testing.assert_frame_equal(first, given_data_indices(x, y, ISHIGAMI, num_resamples=10))
+    # numpy's global random state (which SALib's delta module seeds) is left as it was
+    assert np.array_equal(np.random.get_state()[1], state[1])
+    xm = morris_sample.sample(ISHIGAMI, 20, num_levels=4, seed=2)
+    ym = ishigami(xm)
+    m1 = morris_indices(xm, ym, ISHIGAMI, rng=np.random.default_rng(1))
+    pd.testing.assert_frame_equal(
+        m1, morris_indices(xm, ym, ISHIGAMI, rng=np.random.default_rng(1))
+    )
+    pd.testing.assert_frame_equal(
+        morris_indices(xm, ym, ISHIGAMI), morris_indices(xm, ym, ISHIGAMI)
+    )
+
+
+def test_sobol_needs_the_design(saltelli):
+    x, y = saltelli
+    with pytest.raises(InputError, match="needs the design x"):
+        sobol_indices(y, ISHIGAMI)
+    order = np.random.default_rng(0).permutation(len(x))
+    with pytest.raises(InputError, match="not a Saltelli design"):
+        sobol_indices(y[order], ISHIGAMI, x=x[order])
+    with pytest.raises(InputError, match="outcome values"):
+        sobol_indices(y[:-5], ISHIGAMI, x=x)
+
+
+def test_sensitivity_on_a_table_of_your_own(saltelli):
+    x, y = saltelli
+    scenarios = pd.DataFrame(x, columns=ISHIGAMI["names"])
+    outcomes = pd.DataFrame({"scenario": scenarios.index, "policy": "any", "f": y})
+    result = sensitivity(scenarios, outcomes, "f", spec=ISHIGAMI, design="sobol")
+    direct = sobol_indices(y, ISHIGAMI, x=x)
+    pd.testing.assert_frame_equal(result[direct.columns], direct)
+    assert (result["unit"] == "").all()
+    with pytest.raises(InputError, match="spec="):
+        sensitivity(scenarios, outcomes, "f")
+
+
+@given(st.integers(0, 2**63 - 1))
+def test_library_seed_is_positive_and_deterministic(seed):
+    assert library_seed(seed) == library_seed(seed) >= 1
+    assert check_rng(seed).random() == check_rng(seed).random()
+
+
+def test_check_rng_rejects_other_types():
+    gen = np.random.default_rng(0)
+    assert check_rng(gen) is gen
+    for bad in (1.5, True, -1, np.random.RandomState(0), "0"):
+        with pytest.raises(InputError):
+            check_rng(bad)

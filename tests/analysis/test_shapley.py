@@ -95,7 +95,7 @@ def test_sampled_agrees_with_exact_within_standard_errors():
     v = random_game(n, 4, seed=11)
     players = [f"P{i}" for i in range(n)]
     exact = shapley_exact(v, players)["value"].to_numpy()
-    sampled = shapley_sampled(v, players, n_permutations=3000, seed=5, batch=128)
+    sampled = shapley_sampled(v, players, n_permutations=3000, rng=5, batch=128)
     z = np.abs(sampled["value"].to_numpy() - exact) / sampled["std_error"].to_numpy()
     assert (z < 4.5).all()
     assert (sampled["std_error"] > 0).all()
@@ -114,3 +114,48 @@ def test_shapley_dispatch_and_errors():
         shapley_exact(v, ["A", "A", "B"])
     with pytest.raises(InputError, match="returned shape"):
         shapley_exact(lambda m: np.zeros(3), list("ABC"))
+
+
+def test_sampled_evaluates_each_distinct_coalition_once():
+    n, q = 19, 200
+    v = random_game(n, 3, seed=2)
+    calls, ticks = [], []
+
+    def counted(masks):
+        calls.append(masks.copy())
+        return v(masks)
+
+    players = [f"P{i}" for i in range(n)]
+    table = shapley_sampled(
+        counted, players, n_permutations=q, batch=500, progress=lambda d, t: ticks.append((d, t))
+    )
+    seen = np.concatenate(calls)
+    assert len(np.unique(seen, axis=0)) == len(seen)  # no coalition evaluated twice
+    assert len(seen) < 0.9 * q * (n + 1)  # the permutations hold q (n + 1) prefixes
+    assert max(len(c) for c in calls) <= 500
+    assert [d for d, _ in ticks] == sorted(d for d, _ in ticks)
+    assert ticks[-1] == (len(seen), len(seen))
+    # the plain average of marginal contributions over the same (antithetic) permutations
+    gen = np.random.default_rng(0)
+    perms = np.argsort(gen.random((q // 2, n)), axis=1)
+    perms = np.stack([perms, perms[:, ::-1]], axis=1).reshape(-1, n)
+    phi = np.zeros(n)
+    for perm in perms:
+        mask = np.zeros((1, n), bool)
+        previous = v(mask)[0].mean()
+        for i in perm:
+            mask[0, i] = True
+            current = v(mask)[0].mean()
+            phi[i] += current - previous
+            previous = current
+    assert np.allclose(table["value"], phi / len(perms), rtol=1e-10, atol=1e-12)
+
+
+def test_sampled_is_reproducible_and_takes_a_generator():
+    v = random_game(6, 2, seed=4)
+    players = list("ABCDEF")
+    first = shapley_sampled(v, players, n_permutations=40)
+    assert first.equals(shapley_sampled(v, players, n_permutations=40))
+    a = shapley_sampled(v, players, n_permutations=40, rng=np.random.default_rng(9))
+    b = shapley_sampled(v, players, n_permutations=40, rng=np.random.default_rng(9))
+    assert a.equals(b) and not a.equals(first)

@@ -191,6 +191,20 @@ def test_discovery_shows_box_or_note(report):
     )
 
 
+def test_discovery_shows_prim_resampling(report, store):
+    from techbloc.report.html import report_context
+
+    _, html = report
+    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    assert "Scenario discovery was not possible" not in section
+    discovery = report_context(store)["discovery"]
+    rs = discovery["resampling"]
+    assert rs["n"] == 30 and rs["rows"]
+    in_box = {r["parameter"] for r in rs["rows"] if r["in_box"]}
+    assert in_box == {lim["parameter"] for lim in discovery["limits"]}
+    assert 'id="prim-resampling"' in section and "bootstrap" in section
+
+
 def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
     import techbloc.analysis.discovery as discovery
     from techbloc.errors import InputError

@@ -26,6 +26,7 @@ _API: dict[str, str] = {
     # scenario discovery
     "Box": "discovery",
     "PrimResult": "discovery",
+    "PrimResampling": "discovery",
     "CartResult": "discovery",
     "prim": "discovery",
     "cart": "discovery",
@@ -60,6 +61,7 @@ __all__ = [
     "CartResult",
     "Metric",
     "Objective",
+    "PrimResampling",
     "PrimResult",
     "SearchResult",
     "StabilityResult",

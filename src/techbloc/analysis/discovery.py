@@ -3,13 +3,23 @@
 Two methods:
 
 - :func:`prim`: the Patient Rule Induction Method (Friedman & Fisher 1999) as used in
-  scenario discovery (Bryant & Lempert 2010): a box is peeled a small share ``alpha`` of
-  its points at a time, always on the side and dimension that raises the density of cases
-  most, tracing the coverage-density trade-off (the *peeling trajectory*); the last box is
-  then pasted (extended again where that raises density). Each restricted limit of a
-  chosen box gets a quasi-p value: the one-sided binomial probability of seeing as many
-  cases in the box if the density were that of the box with this limit removed (as in the
-  EMA Workbench).
+  scenario discovery (Bryant & Lempert 2010) and implemented in the EMA Workbench: a box
+  is peeled a small share ``alpha`` of its points at a time, always on the side and
+  dimension with the largest gain in density per point removed, tracing the
+  coverage-density trade-off (the *peeling trajectory*); the last box is then pasted
+  (extended again where that raises density). Each restricted limit of a chosen box gets
+  a quasi-p value: the one-sided binomial probability of seeing as many cases in the box
+  if the density were that of the box with this limit removed (as in the EMA Workbench).
+  :meth:`PrimResult.resample` reruns PRIM on resamples of the data to tell how often
+  each input is restricted again and how reproducible each box is.
+
+Tie-breaks and stopping (as EMA Workbench's ``Prim._peel``): among peels with the same
+gain (to a relative 1e-12), a peel on an input that is already restricted wins over one
+that would restrict a new input; then the peel keeping more points; then input order,
+upper end before lower end. Peeling stops when no peel raises the density (best gain not
+positive), when every peel would leave less than ``mass_min`` of the points, or at
+density 1. On Bryant & Lempert's (2010) data the trajectory is then the EMA Workbench's,
+box for box (``benchmarks/analysis_vs_reference.py``).
 - :func:`cart`: a classification tree (scikit-learn); each leaf is a box with its coverage
   and density.
 
@@ -27,12 +37,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from techbloc.analysis._random import RandomState, check_rng
 from techbloc.analysis.outcomes import evaluate_condition, outcome_table, select_policy
 from techbloc.errors import InputError
 
 __all__ = [
     "Box",
     "CartResult",
+    "PrimResampling",
     "PrimResult",
     "cart",
     "case_of_interest",
@@ -120,8 +132,87 @@ class Box:
         }
 
 
+#: PRIM's settings when a result does not record its own (see :func:`prim`).
+_PRIM_DEFAULTS = {"peel_alpha": 0.05, "paste_alpha": 0.05, "mass_min": 0.05}
+#: Relative tolerance under which two peels' gains count as tied.
+_TIE = 1e-12
+
+
 def _in_box(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return ((x >= lower) & (x <= upper)).all(axis=1)
+
+
+def _in_boxes(
+    x: np.ndarray, lowers: np.ndarray, uppers: np.ndarray, restricted: np.ndarray
+) -> np.ndarray:
+    """Which points of ``x`` each box holds, bool (boxes, n); unrestricted inputs are
+    not limited (a resample's data range does not cut off points outside it)."""
+    lo = np.where(restricted, lowers, -np.inf)
+    hi = np.where(restricted, uppers, np.inf)
+    return ((x[None, :, :] >= lo[:, None, :]) & (x[None, :, :] <= hi[:, None, :])).all(axis=2)
+
+
+@dataclass(frozen=True)
+class PrimResampling:
+    """How reproducible PRIM's boxes are on resamples of the data
+    (:meth:`PrimResult.resample`).
+
+    Attributes
+    ----------
+    by_coverage, by_density : pandas.DataFrame
+        Index box id (of the original trajectory), one column per input: the share of
+        resamples whose box nearest in coverage (in density) restricts that input.
+    boxes : pandas.DataFrame
+        Index box id: ``same_inputs_by_coverage`` / ``same_inputs_by_density`` (share of
+        resamples whose matched box restricts exactly the same inputs) and
+        ``overlap_by_coverage`` / ``overlap_by_density`` (mean Jaccard index of the
+        points of all the data in the box and in the matched box).
+    restricted : pandas.DataFrame
+        Index box id, one column per input: whether the original box restricts it.
+    n_resamples : int
+    fraction : float
+        Resample size as a share of the points.
+    replace : bool
+        Bootstrap (True) or subsampling (False).
+    """
+
+    by_coverage: pd.DataFrame
+    by_density: pd.DataFrame
+    boxes: pd.DataFrame
+    restricted: pd.DataFrame
+    n_resamples: int
+    fraction: float
+    replace: bool
+
+    def inputs(self, box: int) -> pd.DataFrame:
+        """One box's inputs: ``restricted`` (by the box), ``by_coverage``, ``by_density``.
+
+        Sorted: restricted inputs first, then by ``by_coverage`` descending.
+        """
+        if box not in self.boxes.index:
+            raise InputError(f"box {box} is not on the trajectory (0-{len(self.boxes) - 1})")
+        table = pd.DataFrame(
+            {
+                "restricted": self.restricted.loc[box],
+                "by_coverage": self.by_coverage.loc[box],
+                "by_density": self.by_density.loc[box],
+            }
+        )
+        table.index.name = "parameter"
+        return table.sort_values(
+            ["restricted", "by_coverage", "by_density"], ascending=False, kind="stable"
+        )
+
+    def to_dict(self, box: int) -> dict[str, Any]:
+        """Plain-data description of one box's resampling (for ``--json``)."""
+        return {
+            "box": int(box),
+            "n_resamples": self.n_resamples,
+            "fraction": self.fraction,
+            "replace": self.replace,
+            **{k: float(v) for k, v in self.boxes.loc[box].items()},
+            "inputs": self.inputs(box).reset_index().to_dict(orient="records"),
+        }
 
 
 @dataclass
@@ -137,6 +228,9 @@ class PrimResult:
         Scenario inputs the boxes are defined on.
     chosen : int
         Box id returned by :meth:`box` without an argument.
+    options : dict
+        ``peel_alpha``, ``paste_alpha`` and ``mass_min`` of the run (reused by
+        :meth:`resample`; PRIM's defaults where missing).
     """
 
     trajectory: pd.DataFrame
@@ -146,6 +240,101 @@ class PrimResult:
     upper: np.ndarray = field(repr=False)
     x: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
+    options: dict[str, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def restricted(self) -> np.ndarray:
+        """Which inputs each box restricts, bool (boxes, inputs)."""
+        dmin, dmax = self.x.min(axis=0), self.x.max(axis=0)
+        return (self.lower > dmin) | (self.upper < dmax)
+
+    def resample(
+        self,
+        n_resamples: int = 50,
+        *,
+        fraction: float = 1.0,
+        replace: bool = True,
+        rng: RandomState = 0,
+    ) -> PrimResampling:
+        """Significance by resampling: rerun PRIM on resamples of the data.
+
+        For every box on this trajectory, the box of each resample's trajectory nearest
+        in coverage (and, separately, nearest in density) is compared with it: which
+        inputs it restricts, whether it restricts the same inputs, and how much it
+        overlaps (Jaccard index of the points of all the data the two boxes hold). This
+        is EMA Workbench's ``PrimBox.resample`` (which matches boxes the same way and
+        counts restricted inputs), with bootstrap resamples by default as Bryant &
+        Lempert (2010) recommend; ``fraction=0.5, replace=False`` gives EMA Workbench's
+        half subsamples.
+
+        Parameters
+        ----------
+        n_resamples : int
+            Resamples (each a full PRIM run with this result's ``peel_alpha``,
+            ``paste_alpha`` and ``mass_min``).
+        fraction : float
+            Size of a resample as a share of the points (at most 1 without replacement).
+        replace : bool
+            Draw with replacement (bootstrap) or without (subsampling).
+        rng : int, numpy.random.Generator or None
+            Random state of the draws (default 0).
+
+        Returns
+        -------
+        PrimResampling
+        """
+        if n_resamples < 2:
+            raise InputError("resample PRIM at least twice (n_resamples >= 2)")
+        if fraction <= 0 or (not replace and fraction > 1):
+            raise InputError("fraction must be positive, and at most 1 without replacement")
+        generator = check_rng(rng)
+        n, d = self.x.shape
+        size = max(2, round(fraction * n))
+        own = self.restricted
+        own_inside = _in_boxes(self.x, self.lower, self.upper, own)
+        cov = self.trajectory["coverage"].to_numpy()
+        den = self.trajectory["density"].to_numpy()
+        shape = (len(cov), d)
+        freq = {"coverage": np.zeros(shape), "density": np.zeros(shape)}
+        same = {"coverage": np.zeros(len(cov)), "density": np.zeros(len(cov))}
+        overlap = {"coverage": np.zeros(len(cov)), "density": np.zeros(len(cov))}
+        for _ in range(n_resamples):
+            rows = generator.choice(n, size=size, replace=replace)
+            xs, ys = self.x[rows], self.y[rows]
+            if ys.any():
+                _, lowers, uppers = _peel_and_paste(xs, ys, **{**_PRIM_DEFAULTS, **self.options})
+                stats = _box_stats(xs, ys, lowers, uppers)
+                restricted = (lowers > xs.min(axis=0)) | (uppers < xs.max(axis=0))
+            else:  # no case drawn: only the box of all points
+                lowers, uppers = xs.min(axis=0)[None], xs.max(axis=0)[None]
+                stats = {"coverage": np.zeros(1), "density": np.zeros(1)}
+                restricted = np.zeros((1, d), bool)
+            inside = _in_boxes(self.x, lowers, uppers, restricted)
+            for key, target in (("coverage", cov), ("density", den)):
+                match = np.abs(stats[key][None, :] - target[:, None]).argmin(axis=1)
+                freq[key] += restricted[match]
+                same[key] += (restricted[match] == own).all(axis=1)
+                both = (inside[match] & own_inside).sum(axis=1)
+                either = (inside[match] | own_inside).sum(axis=1)
+                overlap[key] += both / np.maximum(either, 1)
+        index = self.trajectory.index
+        return PrimResampling(
+            by_coverage=pd.DataFrame(freq["coverage"] / n_resamples, index, self.parameters),
+            by_density=pd.DataFrame(freq["density"] / n_resamples, index, self.parameters),
+            boxes=pd.DataFrame(
+                {
+                    "same_inputs_by_coverage": same["coverage"] / n_resamples,
+                    "same_inputs_by_density": same["density"] / n_resamples,
+                    "overlap_by_coverage": overlap["coverage"] / n_resamples,
+                    "overlap_by_density": overlap["density"] / n_resamples,
+                },
+                index=index,
+            ),
+            restricted=pd.DataFrame(own, index, self.parameters),
+            n_resamples=n_resamples,
+            fraction=fraction,
+            replace=replace,
+        )
 
     def box(self, index: int | None = None) -> Box:
         """The box ``index`` on the trajectory (default: the chosen one) with quasi-p values."""
@@ -245,79 +434,53 @@ class PrimResult:
         return self.chosen
 
 
-def prim(
-    x: pd.DataFrame,
-    y: Any,
-    *,
-    peel_alpha: float = 0.05,
-    paste_alpha: float = 0.05,
-    mass_min: float = 0.05,
-    min_density: float | None = None,
-) -> PrimResult:
-    """Find boxes of scenario inputs where the case of interest is concentrated.
-
-    Parameters
-    ----------
-    x : pandas.DataFrame
-        Scenario inputs, one column per parameter (non-varying columns are dropped).
-    y : array_like of bool
-        Case of interest per scenario.
-    peel_alpha : float
-        Share of the box's points removed by each peel (0.01-0.2).
-    paste_alpha : float
-        Share of the box's points added back by each paste.
-    mass_min : float
-        Peeling stops before a box would hold less than this share of all points.
-    min_density : float, optional
-        Choose the box with the highest coverage at least this dense (see
-        :meth:`PrimResult.choose`); default: best harmonic mean of coverage and density.
-
-    Returns
-    -------
-    PrimResult
-        Trajectory and chosen box; call ``.box()`` for the limits and quasi-p values.
-    """
-    frame, y = _inputs(x, y)
-    if not 0 < peel_alpha < 0.5 or not 0 <= paste_alpha < 0.5:
-        raise InputError("peel_alpha must be in (0, 0.5) and paste_alpha in [0, 0.5)")
-    if not 0 < mass_min < 1:
-        raise InputError("mass_min must be in (0, 1)")
-    data = frame.to_numpy(float)
+def _peel_and_paste(
+    data: np.ndarray, y: np.ndarray, peel_alpha: float, paste_alpha: float, mass_min: float
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """PRIM's trajectory on arrays: step kinds and box limits, (boxes, d) each, as data
+    values (the data range where a side is unrestricted)."""
     n_total, d = data.shape
-    n_cases_total = int(y.sum())
     lower = np.full(d, -np.inf)
     upper = np.full(d, np.inf)
     boxes: list[tuple[str, np.ndarray, np.ndarray]] = [("start", lower.copy(), upper.copy())]
     inside = np.ones(n_total, bool)
 
-    # peeling: all 2d candidate peels evaluated at once
+    # peeling: all 2d candidate peels evaluated at once; candidate k = 2 j + side
+    # (side 0 peels the upper end of input j, side 1 the lower end: EMA Workbench's order)
+    column = np.repeat(np.arange(d), 2)
     while True:
         xb, yb = data[inside], y[inside]
         m = len(yb)
         mean_now = yb.mean()
         if mean_now >= 1.0:
             break
-        q_lo = np.quantile(xb, peel_alpha, axis=0, method="lower")
-        q_hi = np.quantile(xb, 1 - peel_alpha, axis=0, method="higher")
+        # numpy's "lower" alpha and "higher" 1 - alpha quantiles, in one partial sort
+        i_lo = int(np.floor((m - 1) * peel_alpha))
+        i_hi = int(np.ceil((m - 1) * (1 - peel_alpha)))
+        part = np.partition(xb, [i_lo, i_hi], axis=0)
+        q_lo, q_hi = part[i_lo], part[i_hi]
         keep_lo = xb > q_lo  # remove points at or below the lower quantile
         keep_hi = xb < q_hi
-        keep = np.concatenate([keep_lo, keep_hi], axis=1)  # (m, 2d)
+        keep = np.stack([keep_hi, keep_lo], axis=2).reshape(m, 2 * d)
         counts = keep.sum(axis=0)
         removed = m - counts
         cases = (keep & yb[:, None]).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = cases / counts
-            gain = (means - mean_now) / removed
+            gain = (cases / counts - mean_now) / removed
         valid = (counts >= mass_min * n_total) & (removed > 0) & (counts > 0)
-        if not valid.any():
-            break
         gain = np.where(valid, gain, -np.inf)
-        # tie-break: prefer the peel that keeps more points
-        best = np.lexsort((-counts, -gain))[0]
-        if not np.isfinite(gain[best]):
+        best_gain = gain.max()
+        if not best_gain > 0:  # no peel raises density: stop (as EMA Workbench)
             break
-        j, side = best % d, best // d
-        if side == 0:
+        # ties on the gain: first a peel on an input already restricted (no new restricted
+        # dimension), then the peel keeping more points, then input order, upper end first
+        tied = gain >= best_gain - _TIE * best_gain
+        restricted = np.isfinite(lower) | np.isfinite(upper)
+        adds_dimension = ~restricted[column]
+        order = np.lexsort((np.arange(2 * d), -counts, adds_dimension))
+        best = order[tied[order]][0]
+        j, side = column[best], best % 2
+        if side == 1:
             lower[j] = xb[keep_lo[:, j], j].min()
         else:
             upper[j] = xb[keep_hi[:, j], j].max()
@@ -365,34 +528,83 @@ def prim(
             inside = _in_box(data, lower, upper)
             boxes.append(("paste", lower.copy(), upper.copy()))
 
-    # limits as finite data values (the range of the data where unrestricted)
     dmin, dmax = data.min(axis=0), data.max(axis=0)
     lowers = np.array([np.maximum(b[1], dmin) for b in boxes])
     uppers = np.array([np.minimum(b[2], dmax) for b in boxes])
-    inside_all = (data[None, :, :] >= lowers[:, None, :]) & (data[None, :, :] <= uppers[:, None, :])
-    inside_all = inside_all.all(axis=2)  # (boxes, n)
-    n_in = inside_all.sum(axis=1)
-    cases_in = (inside_all & y[None, :]).sum(axis=1)
-    trajectory = pd.DataFrame(
-        {
-            "step": [b[0] for b in boxes],
-            "coverage": cases_in / n_cases_total,
-            "density": cases_in / np.maximum(n_in, 1),
-            "mass": n_in / n_total,
-            "n": n_in,
-            "n_cases": cases_in,
-            "n_restricted": ((lowers > dmin) | (uppers < dmax)).sum(axis=1),
-        }
-    )
+    return [b[0] for b in boxes], lowers, uppers
+
+
+def _box_stats(
+    data: np.ndarray, y: np.ndarray, lowers: np.ndarray, uppers: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Coverage, density, mass, points, cases and restricted inputs of boxes."""
+    dmin, dmax = data.min(axis=0), data.max(axis=0)
+    inside = (data[None, :, :] >= lowers[:, None, :]) & (data[None, :, :] <= uppers[:, None, :])
+    inside = inside.all(axis=2)  # (boxes, n)
+    n_in = inside.sum(axis=1)
+    cases_in = (inside & y[None, :]).sum(axis=1)
+    return {
+        "coverage": cases_in / max(int(y.sum()), 1),
+        "density": cases_in / np.maximum(n_in, 1),
+        "mass": n_in / len(y),
+        "n": n_in,
+        "n_cases": cases_in,
+        "n_restricted": ((lowers > dmin) | (uppers < dmax)).sum(axis=1),
+    }
+
+
+def prim(
+    x: pd.DataFrame,
+    y: Any,
+    *,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    min_density: float | None = None,
+) -> PrimResult:
+    """Find boxes of scenario inputs where the case of interest is concentrated.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Scenario inputs, one column per parameter (non-varying columns are dropped).
+    y : array_like of bool
+        Case of interest per scenario.
+    peel_alpha : float
+        Share of the box's points removed by each peel (0.01-0.2).
+    paste_alpha : float
+        Share of the box's points added back by each paste.
+    mass_min : float
+        Peeling stops before a box would hold less than this share of all points. It
+        also stops when no peel raises the density; ties between peels are broken as in
+        the module docstring (no new restricted input first, then the larger box).
+    min_density : float, optional
+        Choose the box with the highest coverage at least this dense (see
+        :meth:`PrimResult.choose`); default: best harmonic mean of coverage and density.
+
+    Returns
+    -------
+    PrimResult
+        Trajectory and chosen box; call ``.box()`` for the limits and quasi-p values.
+    """
+    frame, y = _inputs(x, y)
+    if not 0 < peel_alpha < 0.5 or not 0 <= paste_alpha < 0.5:
+        raise InputError("peel_alpha must be in (0, 0.5) and paste_alpha in [0, 0.5)")
+    if not 0 < mass_min < 1:
+        raise InputError("mass_min must be in (0, 1)")
+    data = frame.to_numpy(float)
+    steps, lowers, uppers = _peel_and_paste(data, y, peel_alpha, paste_alpha, mass_min)
+    trajectory = pd.DataFrame({"step": steps, **_box_stats(data, y, lowers, uppers)})
     trajectory.index.name = "box"
     result = PrimResult(
         trajectory=trajectory,
         parameters=list(frame.columns),
-        chosen=len(boxes) - 1,
+        chosen=len(steps) - 1,
         lower=lowers,
         upper=uppers,
         x=data,
         y=y,
+        options={"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min},
     )
     result.choose(min_density=min_density)
     return result

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from techbloc.analysis._random import RandomState, check_rng
 from techbloc.errors import InputError
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def search_coalitions(
     batch_size: int = 4096,
     pop_size: int = 100,
     n_gen: int = 100,
-    seed: int = 0,
+    rng: RandomState = 0,
     names: Mapping[str, str] | None = None,
 ) -> SearchResult:
     """Find the Pareto set of coalitions from a candidate pool.
@@ -311,8 +312,11 @@ def search_coalitions(
         ``max_exhaustive``, and runs NSGA-II otherwise.
     batch_size : int
         Coalitions per evaluator call in the exhaustive search.
-    pop_size, n_gen, seed
+    pop_size, n_gen : int
         NSGA-II settings.
+    rng : int, numpy.random.Generator or None
+        Random state of NSGA-II (its seed and the size repair); default 0, so the same
+        call gives the same front. Independent of the scenarios the evaluator scores.
     names : mapping of str to str, optional
         Country names, to add a ``names`` column.
 
@@ -356,7 +360,7 @@ def search_coalitions(
         n_evaluated = len(masks)
     elif method == "nsga2":
         masks, values = _nsga2(
-            n, evaluate, m, directions, req, exc, min_size, max_size, pop_size, n_gen, seed
+            n, evaluate, m, directions, req, exc, min_size, max_size, pop_size, n_gen, rng
         )
         n_evaluated = len(masks)
     else:
@@ -406,7 +410,7 @@ def _nsga2(
     max_size: int,
     pop_size: int,
     n_gen: int,
-    seed: int,
+    rng: RandomState,
 ) -> tuple[np.ndarray, np.ndarray]:
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.problem import Problem
@@ -421,7 +425,8 @@ def _nsga2(
     free_min, free_max = max(0, min_size - len(req)), min(f, max_size - len(req))
     sign = np.array([-1.0 if d == "max" else 1.0 for d in directions])
     archive: dict[bytes, np.ndarray] = {}
-    rng = np.random.default_rng(seed)
+    generator = check_rng(rng)
+    seed = int(generator.integers(0, 2**31 - 1))  # pymoo takes an int seed
 
     def full(x: np.ndarray) -> np.ndarray:
         masks = np.zeros((len(x), n), bool)
@@ -447,7 +452,7 @@ def _nsga2(
 
     class SizeRepair(Repair):
         def _do(self, problem: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
-            return _repair_sizes(np.asarray(x), free_min, free_max, rng)
+            return _repair_sizes(np.asarray(x), free_min, free_max, generator)
 
     algorithm = NSGA2(
         pop_size=pop_size,

@@ -2,7 +2,8 @@
 
 - :func:`sobol_indices`: first- and total-order Sobol indices with bootstrap confidence
   intervals. Needs a Saltelli/Sobol design (``SALib.sample.sobol.sample``): rows in
-  blocks of ``D + 2`` (or ``2D + 2`` with second-order terms).
+  blocks of ``D + 2`` (or ``2D + 2`` with second-order terms); the design itself is
+  passed too, so that its layout can be checked.
 - :func:`morris_indices`: Morris elementary-effects screening (``mu_star``, ``sigma``).
   Needs a Morris design (trajectories of ``D + 1`` rows).
 - :func:`given_data_indices`: first-order indices from *any* design (Latin hypercube,
@@ -11,7 +12,13 @@
   Use it when the study was not run on a Saltelli design; it gives no total-order indices.
 
 :func:`problem` builds SALib's problem dict from the parameter registry, so names, bounds
-and distributions (uniform or log-uniform) are never typed twice.
+and distributions (uniform or log-uniform) are never typed twice. Every function also
+works on a sample and outcome of your own, given a SALib problem dict.
+
+Randomness (the bootstrap of the confidence intervals) comes from one ``rng`` argument: an
+int seed (default 0), a :class:`numpy.random.Generator` or ``None`` (a fresh stream).
+Identical calls give identical results, the default included (SALib treats a seed of 0
+as no seed, so a positive seed drawn from ``rng`` is passed on).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from techbloc.analysis._random import RandomState, library_seed
 from techbloc.analysis.outcomes import outcome_table, select_policy
 from techbloc.errors import InputError
 
@@ -147,7 +155,7 @@ def sobol_indices(
     calc_second_order: bool | None = None,
     num_resamples: int = 200,
     conf_level: float = 0.95,
-    seed: int = 0,
+    rng: RandomState = 0,
 ) -> pd.DataFrame:
     """First- and total-order Sobol indices with bootstrap confidence intervals.
 
@@ -157,30 +165,42 @@ def sobol_indices(
         Outcome per row of the Saltelli design, in design order.
     spec : dict
         SALib problem (see :func:`problem`).
-    x : DataFrame or ndarray, optional
-        The design; when given its layout is checked and ``calc_second_order`` inferred.
+    x : DataFrame or ndarray
+        The design, rows in the order of ``y`` (required): its Saltelli layout is checked
+        (:func:`saltelli_layout`) and ``calc_second_order`` inferred from it. Without it,
+        shuffled or non-Saltelli rows would give wrong indices silently.
     calc_second_order : bool, optional
-        Layout of the design when ``x`` is not given (default False).
-    num_resamples, conf_level, seed
+        If given, must match the design's layout.
+    num_resamples, conf_level : int, float
         Bootstrap settings.
+    rng : int, numpy.random.Generator or None
+        Random state of the bootstrap (default 0: the same intervals on every call).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by parameter: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (half-widths of the
         ``conf_level`` interval), sorted by ``ST`` descending.
+
+    Raises
+    ------
+    InputError
+        Without ``x``, or when ``x`` is not a Saltelli design in the order of ``y``.
     """
     from SALib.analyze import sobol
 
     d = spec["num_vars"]
-    if x is not None:
-        layout = saltelli_layout(_values(x, spec), d)
-        if calc_second_order is not None and calc_second_order != layout:
-            raise InputError("calc_second_order does not match the design's layout")
-        calc_second_order = layout
-    calc_second_order = bool(calc_second_order)
+    if x is None:
+        raise InputError(
+            "sobol_indices needs the design x (rows in the order of y) to check that it is a "
+            "Saltelli design; for a sample that is not one, use given_data_indices"
+        )
+    layout = saltelli_layout(_values(x, spec), d)
+    if calc_second_order is not None and calc_second_order != layout:
+        raise InputError("calc_second_order does not match the design's layout")
+    calc_second_order = layout
     size = 2 * d + 2 if calc_second_order else d + 2
-    y = _outputs(y)
+    y = _outputs(y, len(_values(x, spec)))
     if len(y) % size:
         raise InputError(
             f"{len(y)} outcome values are not a multiple of {size}: not a Saltelli design "
@@ -192,7 +212,7 @@ def sobol_indices(
         calc_second_order=calc_second_order,
         num_resamples=num_resamples,
         conf_level=conf_level,
-        seed=seed,
+        seed=library_seed(rng),
     )
     table = pd.DataFrame(
         {k: np.asarray(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
@@ -209,7 +229,7 @@ def morris_indices(
     num_levels: int = 4,
     num_resamples: int = 200,
     conf_level: float = 0.95,
-    seed: int = 0,
+    rng: RandomState = 0,
 ) -> pd.DataFrame:
     """Morris screening: mean absolute elementary effect and its spread.
 
@@ -223,6 +243,10 @@ def morris_indices(
         SALib problem (default: from the registry for the DataFrame's varying columns).
     num_levels : int
         Grid levels of the design.
+    num_resamples, conf_level : int, float
+        Bootstrap settings of ``mu_star_conf``.
+    rng : int, numpy.random.Generator or None
+        Random state of the bootstrap (default 0).
 
     Returns
     -------
@@ -255,7 +279,7 @@ def morris_indices(
         num_resamples=num_resamples,
         conf_level=conf_level,
         num_levels=num_levels,
-        seed=seed,
+        seed=library_seed(rng),
     )
     table = pd.DataFrame(
         {k: np.asarray(res[k], float) for k in ("mu", "mu_star", "mu_star_conf", "sigma")},
@@ -271,7 +295,7 @@ def given_data_indices(
     *,
     num_resamples: int = 50,
     conf_level: float = 0.95,
-    seed: int = 0,
+    rng: RandomState = 0,
 ) -> pd.DataFrame:
     """First-order Sobol indices from any design (given-data estimator).
 
@@ -279,6 +303,20 @@ def given_data_indices(
     sorted and partitioned into classes, and ``S1`` is the share of the outcome's variance
     explained by the class means (Plischke, Borgonovo & Smith 2013). Confidence intervals
     are bootstrapped. Total-order indices cannot be estimated this way.
+
+    Parameters
+    ----------
+    x : DataFrame or ndarray
+        Any sample of the inputs.
+    y : array_like
+        Outcome per row.
+    spec : dict, optional
+        SALib problem (default: from the registry for the DataFrame's varying columns).
+    num_resamples, conf_level : int, float
+        Bootstrap settings.
+    rng : int, numpy.random.Generator or None
+        Random state of the bootstrap (default 0). SALib's delta module draws from numpy's
+        global random state; it is seeded for the call and restored afterwards.
 
     Returns
     -------
@@ -290,15 +328,20 @@ def given_data_indices(
     spec = _problem_for(x, spec)
     values = _values(x, spec)
     y = _outputs(y, len(values))
-    res = delta.analyze(
-        spec,
-        values,
-        y,
-        num_resamples=num_resamples,
-        conf_level=conf_level,
-        seed=seed,
-        method="sobol",
-    )
+    seed = library_seed(rng)
+    state = np.random.get_state()
+    try:
+        res = delta.analyze(
+            spec,
+            values,
+            y,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
+            method="sobol",
+        )
+    finally:
+        np.random.set_state(state)
     table = pd.DataFrame(
         {k: np.asarray(res[k], float) for k in ("S1", "S1_conf")},
         index=pd.Index(spec["names"], name="parameter"),
@@ -318,7 +361,8 @@ def sensitivity(
     method: Method = "sobol",
     design: str | None = None,
     parameters: Sequence[str] | None = None,
-    seed: int = 0,
+    spec: dict[str, Any] | None = None,
+    rng: RandomState = 0,
     levels: int = 4,
 ) -> pd.DataFrame:
     """Sensitivity of one scalar outcome of one policy to the varied parameters.
@@ -342,8 +386,12 @@ def sensitivity(
         Parameters the design varied (e.g. ``store.study.varied()``); default: the
         columns of ``scenarios`` that are registry parameters and vary (scenario
         descriptors such as ``transactional_years`` are left out).
-    seed : int
-        Bootstrap seed.
+    spec : dict, optional
+        A SALib problem (``names``, ``bounds``, ``num_vars``) for inputs of your own that
+        are not registry parameters; replaces ``parameters``. Names are then given no
+        unit or description.
+    rng : int, numpy.random.Generator or None
+        Random state of the bootstrap (default 0).
     levels : int
         Grid levels of a Morris design (the study's ``design.levels``).
 
@@ -364,14 +412,20 @@ def sensitivity(
             f"{int(y.isna().sum())} scenarios lack '{outcome}' for this policy; "
             "finish the study first"
         )
-    if parameters is None:
-        from techbloc.params import parameter_names
+    from techbloc.params import get_parameter, parameter_names
 
-        known = set(parameter_names())
-        parameters = [c for c in scenarios.columns if c in known and scenarios[c].nunique() > 1]
-    if not parameters:
-        raise InputError("no registry parameter varies across these scenarios")
-    spec = problem(parameters)
+    known = set(parameter_names())
+    if spec is None:
+        if parameters is None:
+            parameters = [c for c in scenarios.columns if c in known and scenarios[c].nunique() > 1]
+        if not parameters:
+            raise InputError(
+                "no registry parameter varies across these scenarios; for inputs of your "
+                "own, pass spec= (a SALib problem dict)"
+            )
+        spec = problem(parameters)
+    elif parameters is not None:
+        raise InputError("give the inputs by parameters or by spec, not both")
     kind = (design or "").lower()
     if method == "sobol":
         if design is not None and kind not in ("saltelli", "sobol"):
@@ -380,19 +434,19 @@ def sensitivity(
                 "re-run it with a Sobol design, or use --method given_data (first-order "
                 "indices from any design)"
             )
-        result = sobol_indices(y.to_numpy(), spec, x=scenarios, seed=seed)
+        result = sobol_indices(y.to_numpy(), spec, x=scenarios, rng=rng)
     elif method == "morris":
         if design is not None and kind != "morris":
             raise InputError(
                 f"Morris screening needs a Morris design, but this study used '{design}'"
             )
-        result = morris_indices(scenarios, y.to_numpy(), spec, num_levels=levels, seed=seed)
+        result = morris_indices(scenarios, y.to_numpy(), spec, num_levels=levels, rng=rng)
     elif method == "given_data":
-        result = given_data_indices(scenarios, y.to_numpy(), spec, seed=seed)
+        result = given_data_indices(scenarios, y.to_numpy(), spec, rng=rng)
     else:
         raise InputError(f"unknown method {method!r}; use sobol, morris or given_data")
-    from techbloc.params import get_parameter
-
-    result["unit"] = [get_parameter(n).unit for n in result.index]
-    result["description"] = [get_parameter(n).description for n in result.index]
+    result["unit"] = [get_parameter(n).unit if n in known else "" for n in result.index]
+    result["description"] = [
+        get_parameter(n).description if n in known else "" for n in result.index
+    ]
     return result

@@ -11,7 +11,8 @@ Values are Shapley values per scenario, averaged over scenarios.
 - :func:`shapley_sampled`: random permutations (each paired with its reverse: antithetic
   sampling, which cancels much of the position effect); every permutation's marginal
   contributions also sum to ``v(N) - v(∅)``, so efficiency holds exactly here too, and the
-  standard errors come from the spread between permutation pairs.
+  standard errors come from the spread between permutation pairs. Each distinct
+  coalition among the permutations' prefixes is evaluated once, in large batches.
 
 :func:`model_game` builds games on the alliance model: the static one-year characteristic
 functions (fast default) or end-of-horizon outcomes of full runs of every sub-coalition.
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from techbloc.analysis._random import RandomState, check_rng
 from techbloc.errors import InputError
 
 if TYPE_CHECKING:
@@ -136,16 +138,50 @@ def shapley_exact(
     return _table(players, phi, se, total, names, "exact")
 
 
+def _distinct_prefixes(perms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct prefix coalitions of permutations, and which one each prefix is.
+
+    Parameters
+    ----------
+    perms : ndarray of int, shape (Q, n)
+        Permutations of the players.
+
+    Returns
+    -------
+    masks : ndarray of bool, shape (U, n)
+        Distinct coalitions among the prefixes (the first ``k`` players, ``k = 0..n``).
+    inverse : ndarray of int, shape (Q, n + 1)
+        ``masks[inverse[q, k]]`` is the prefix of length ``k`` of permutation ``q``.
+    """
+    q, n = perms.shape
+    rank = np.empty_like(perms)
+    rank[np.arange(q)[:, None], perms] = np.arange(n)
+    prefixes = (rank[:, None, :] < np.arange(n + 1)[None, :, None]).reshape(-1, n)
+    packed = np.ascontiguousarray(np.packbits(prefixes, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return prefixes[first], inverse.reshape(q, n + 1)
+
+
 def shapley_sampled(
     game: Game,
     players: Sequence[str],
     *,
     n_permutations: int = 2000,
-    seed: int = 0,
-    batch: int = 200,
+    rng: RandomState = 0,
+    batch: int = 4096,
     names: Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Shapley values from random permutations, with standard errors.
+
+    The prefixes of all permutations (``n + 1`` coalitions each) are collected first and
+    each *distinct* coalition is evaluated once, in calls of ``batch`` coalitions: the
+    empty and full coalitions, the singletons and the pairs recur in most permutations,
+    so this saves from about 15% (200 permutations of 19 players) to 30% (2,000) of the
+    game's work. Each coalition's value enters the Shapley sums with the weight of the
+    permutations in which it is a prefix (``+1`` for the player it just added, ``-1``
+    for the one added next), so memory is bounded by ``batch``, not by the sample.
 
     Parameters
     ----------
@@ -155,11 +191,14 @@ def shapley_sampled(
     n_permutations : int
         Permutations evaluated (rounded up to an even number: half are random, half
         their reverses).
-    seed : int
-        Seed of the permutations.
+    rng : int, numpy.random.Generator or None
+        Random state of the permutations (default 0).
     batch : int
-        Permutations per game call (each costs ``n + 1`` coalitions).
+        Distinct coalitions per game call.
     names : mapping, optional
+    progress : callable, optional
+        ``progress(done, total)`` after each game call, in coalitions (for a progress
+        bar; nothing is printed here).
 
     Returns
     -------
@@ -170,37 +209,47 @@ def shapley_sampled(
     players = _players(players)
     n = len(players)
     pairs = max(2, math.ceil(n_permutations / 2))
-    rng = np.random.default_rng(seed)
-    perms = np.argsort(rng.random((pairs, n)), axis=1)
-    perms = np.stack([perms, perms[:, ::-1]], axis=1)  # (pairs, 2, n)
-    flat = perms.reshape(-1, n)
-    # prefix masks: row k of permutation q holds its first k players
-    rank = np.empty_like(flat)
-    rank[np.arange(len(flat))[:, None], flat] = np.arange(n)
-    per_pair: dict[str, list[np.ndarray]] = {}
-    total: dict[str, np.ndarray] = {}
+    generator = check_rng(rng)
+    perms = np.argsort(generator.random((pairs, n)), axis=1)
+    perms = np.stack([perms, perms[:, ::-1]], axis=1).reshape(-1, n)  # pairs adjacent
+    q = len(perms)
+    masks, inverse = _distinct_prefixes(perms)
+    u = len(masks)
+    # weight of coalition c for player i: +1 per prefix that ends with i, -1 per prefix
+    # that i extends next
+    weights = np.zeros((u, n))
+    np.add.at(weights, (inverse[:, 1:].ravel(), perms.ravel()), 1.0)
+    np.add.at(weights, (inverse[:, :-1].ravel(), perms.ravel()), -1.0)
+    empty, full = int(inverse[0, 0]), int(inverse[0, n])
     phi_sum: dict[str, np.ndarray] = {}
-    step = max(1, batch)
-    for start in range(0, len(flat), 2 * step):
-        block = rank[start : start + 2 * step]  # even length: pairs stay together
-        q = len(block)
-        masks = block[:, None, :] < np.arange(n + 1)[None, :, None]  # (q, n+1, n)
-        values = _values(game, masks.reshape(-1, n))
-        for outcome, v in values.items():
-            v = v.reshape(q, n + 1, -1)
-            marginal_by_position = np.diff(v, axis=1)  # (q, n, S)
-            # marginal of player i sits at position rank[i]
-            marginal = np.take_along_axis(marginal_by_position, block[:, :, None], axis=1)
-            phi_sum[outcome] = phi_sum.get(outcome, 0) + marginal.sum(axis=0)
-            per_pair.setdefault(outcome, []).append(
-                marginal.mean(axis=2).reshape(q // 2, 2, n).mean(axis=1)
-            )
-            total[outcome] = v[0, -1] - v[0, 0]
-    phi, se = {}, {}
-    for outcome, chunks in per_pair.items():
-        pair_means = np.concatenate(chunks)  # (pairs, n), averaged over scenarios
-        phi[outcome] = phi_sum[outcome] / len(flat)
-        se[outcome] = pair_means.std(axis=0, ddof=1) / math.sqrt(len(pair_means))
+    means: dict[str, np.ndarray] = {}
+    ends: dict[str, dict[int, np.ndarray]] = {}
+    step = max(1, int(batch))
+    for start in range(0, u, step):
+        stop = min(u, start + step)
+        for outcome, v in _values(game, masks[start:stop]).items():  # v: (c, S)
+            if outcome in phi_sum and v.shape[1] != phi_sum[outcome].shape[1]:
+                raise InputError(
+                    f"the game returned {v.shape[1]} scenarios for '{outcome}' "
+                    f"after {phi_sum[outcome].shape[1]}"
+                )
+            phi_sum[outcome] = phi_sum.get(outcome, 0) + weights[start:stop].T @ v
+            means.setdefault(outcome, np.empty(u))[start:stop] = v.mean(axis=1)
+            for row in (empty, full):
+                if start <= row < stop:
+                    ends.setdefault(outcome, {})[row] = v[row - start]
+        if progress is not None:
+            progress(stop, u)
+    phi, se, total = {}, {}, {}
+    for outcome, sums in phi_sum.items():
+        phi[outcome] = sums / q
+        # per permutation, the scenario-averaged marginal of the player at each position
+        by_position = np.diff(means[outcome][inverse], axis=1)  # (q, n)
+        per_player = np.empty_like(by_position)
+        per_player[np.arange(q)[:, None], perms] = by_position
+        pair_means = per_player.reshape(pairs, 2, n).mean(axis=1)
+        se[outcome] = pair_means.std(axis=0, ddof=1) / math.sqrt(pairs)
+        total[outcome] = ends[outcome][full] - ends[outcome][empty]
     return _table(players, phi, se, total, names, "sampled")
 
 
@@ -211,19 +260,28 @@ def shapley(
     method: Literal["auto", "exact", "sampled"] = "auto",
     max_exact: int = 15,
     n_permutations: int = 2000,
-    seed: int = 0,
+    rng: RandomState = 0,
     names: Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Shapley values, exact up to ``max_exact`` players and sampled beyond.
 
-    See :func:`shapley_exact` and :func:`shapley_sampled`.
+    See :func:`shapley_exact` and :func:`shapley_sampled` (``n_permutations``, ``rng``
+    and ``progress`` apply to sampling only).
     """
     if method == "auto":
         method = "exact" if len(players) <= max_exact else "sampled"
     if method == "exact":
         return shapley_exact(game, players, names=names)
     if method == "sampled":
-        return shapley_sampled(game, players, n_permutations=n_permutations, seed=seed, names=names)
+        return shapley_sampled(
+            game,
+            players,
+            n_permutations=n_permutations,
+            rng=rng,
+            names=names,
+            progress=progress,
+        )
     raise InputError(f"unknown Shapley method {method!r}; use auto, exact or sampled")
 
 

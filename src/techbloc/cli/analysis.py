@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -115,6 +117,33 @@ def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
     Console().print(table)
 
 
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, as a ``progress(done, total)`` callback; ``None``
+    when stderr is not a terminal (pipes, tests, ``--json`` into a file)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        f"[bold]{description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def _split(values: list[str] | None) -> list[str]:
     """Accept repeated options and comma-separated lists alike."""
     out: list[str] = []
@@ -136,6 +165,14 @@ def robustness(
         list[str] | None,
         typer.Option(help='Satisficing requirement, e.g. "leakage_cumulative<0.05"; repeat.'),
     ] = None,
+    drop_missing: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing",
+            help="Leave out scenarios where a policy lacks a value (default: a missing "
+            "value counts as the worst case).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Regret, percentiles, worst cases and satisficing of every policy."""
@@ -144,11 +181,27 @@ def robustness(
     _, outcomes, _, _ = _load(directory)
     metrics = _split(metric)
     thresholds = list(threshold or [])
-    summary = robustness_summary(outcomes, metrics, baseline=baseline, thresholds=thresholds)
-    sat = satisficing(outcomes, thresholds) if thresholds else None
+    missing = "drop" if drop_missing else "worst"
+    summary = robustness_summary(
+        outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
+    )
+    sat = satisficing(outcomes, thresholds, missing=missing) if thresholds else None
+    n_missing = int(summary["n_missing"].sum())
+    note = (
+        f"{n_missing} missing value(s) "
+        + (
+            "left out with their scenarios (--drop-missing)"
+            if drop_missing
+            else "counted as the worst case (use --drop-missing to leave their scenarios out)"
+        )
+        if n_missing
+        else ""
+    )
     if as_json:
         _echo_json(
             {
+                "missing": missing,
+                "n_missing": n_missing,
                 "summary": _records(summary),
                 "satisficing": _records(sat) if sat is not None else None,
             }
@@ -167,12 +220,15 @@ def robustness(
             "mean_regret",
             "max_regret_baseline",
             "satisficing",
+            "n_missing",
         )
-        if c in summary.columns
+        if c in summary.columns and (c != "n_missing" or n_missing)
     ]
     _print_table(summary[shown], "robustness by metric and policy")
     if sat is not None:
         _print_table(sat, "satisficing: share of scenarios meeting the thresholds")
+    if note:
+        typer.echo(note)
 
 
 def discover(
@@ -189,20 +245,36 @@ def discover(
         typer.Option(help="PRIM: choose the most covering box at least this dense."),
     ] = None,
     max_depth: Annotated[int, typer.Option(min=1, help="CART: depth of the tree.")] = 4,
+    resamples: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="PRIM: bootstrap resamples for the significance of the box (0: none).",
+        ),
+    ] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="PRIM: seed of the resamples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Scenario discovery: which uncertain inputs lead to the case of interest."""
     from techbloc.analysis.discovery import PrimResult, discover
+    from techbloc.errors import InputError
 
+    if resamples == 1:
+        raise InputError("--resamples must be 0 (none) or at least 2")
     scenarios, outcomes, _, _ = _load(directory)
     options: dict[str, Any] = (
         {"min_density": min_density} if method is DiscoveryMethod.prim else {"max_depth": max_depth}
     )
     result = discover(scenarios, outcomes, where, policy=policy, method=method.value, **options)
     box = result.box()
+    resampling = None
     if isinstance(result, PrimResult):
         extra = {"trajectory": _records(result.trajectory), "chosen": result.chosen}
         table, title = result.trajectory, "PRIM peeling trajectory"
+        if resamples:
+            with _progress_bar("resamples"):
+                resampling = result.resample(resamples, rng=seed)
+            extra["resampling"] = resampling.to_dict(result.chosen)
     else:
         extra = {"leaves": _records(result.leaves)}
         table, title = result.leaves, "CART leaves"
@@ -216,6 +288,24 @@ def discover(
         f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
         f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
     )
+    if resampling is not None:
+        inputs = resampling.inputs(result.chosen)
+        shown = inputs[
+            inputs["restricted"] | (inputs[["by_coverage", "by_density"]].max(axis=1) > 0)
+        ]
+        stats = resampling.boxes.loc[result.chosen]
+        _print_table(
+            shown,
+            f"{box.label} on {resamples} bootstrap resamples: share of resamples whose box "
+            "(nearest in coverage / density) restricts each input",
+            digits=2,
+        )
+        typer.echo(
+            f"{box.label} reproduced (same restricted inputs) in "
+            f"{stats['same_inputs_by_coverage']:.0%} of resamples by coverage, "
+            f"{stats['same_inputs_by_density']:.0%} by density; mean overlap of points "
+            f"{stats['overlap_by_coverage']:.2f} / {stats['overlap_by_density']:.2f}"
+        )
 
 
 def sensitivity(
@@ -226,7 +316,9 @@ def sensitivity(
         SensitivityMethod,
         typer.Option(help="sobol (Sobol design), morris (Morris design), given_data (any)."),
     ] = SensitivityMethod.sobol,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Bootstrap seed (same seed, same intervals).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Global sensitivity of one outcome to the varied parameters (SALib)."""
@@ -241,7 +333,7 @@ def sensitivity(
         method=method.value,
         design=design.method,
         parameters=varied,
-        seed=seed,
+        rng=seed,
         levels=design.levels,
     )
     if as_json:
@@ -284,7 +376,16 @@ def optimize(
         int | None, typer.Option(min=1, help="Largest coalition, USA included.")
     ] = None,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the scenarios and the MOEA.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the futures (scenario sample and model runs).")
+    ] = 0,
+    search_seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Seed of the optimiser (NSGA-II), apart from the futures; default: --seed.",
+        ),
+    ] = None,
     method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
         SearchMethod.auto
     ),
@@ -319,7 +420,7 @@ def optimize(
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
-        seed=seed,
+        rng=seed if search_seed is None else search_seed,
         names=world.names,
     )
     front = result.front.copy()
@@ -329,6 +430,8 @@ def optimize(
         data = result.to_dict()
         data["front"] = _records(front.set_index("members"))
         data["scenarios"] = scenarios
+        data["seed"] = seed
+        data["search_seed"] = seed if search_seed is None else search_seed
         _echo_json(data)
         return
     _print_table(
@@ -390,7 +493,7 @@ def shapley(
     permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
     end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of scenarios and permutations.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
@@ -409,14 +512,16 @@ def shapley(
         seed=seed,
         end_year=end_year,
     )
-    table = shapley_values(
-        game,
-        players,
-        method=method.value,
-        n_permutations=permutations,
-        seed=seed,
-        names=world.names,
-    )
+    with _progress_bar("coalitions") as progress:
+        table = shapley_values(
+            game,
+            players,
+            method=method.value,
+            n_permutations=permutations,
+            rng=seed,
+            names=world.names,
+            progress=progress,
+        )
     if as_json:
         _echo_json({"coalition": coalition, "players": players, "values": _records(table)})
         return

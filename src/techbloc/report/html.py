@@ -60,6 +60,7 @@ DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0.01"
 _DRAWN_DESCRIPTORS = ("transactional_years",)
 _STATS = ("p10", "p50", "p90")
 _FEW_CASES = 10  # below this many cases, a PRIM box is flagged as indicative only
+_RESAMPLES = 30  # bootstrap resamples of PRIM (the significance of the box's inputs)
 
 
 def format_value(value: float | None) -> str:
@@ -498,6 +499,7 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
                 ),
             }
         )
+    resampling = _resampling(prim)
     restricted = ", ".join(item["parameter"] for item in limits) or "no parameter"
     caution = (
         f" With only {int(prim.y.sum())} cases, treat the box as indicative."
@@ -517,6 +519,7 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
             "n_cases_total": int(prim.y.sum()),
             "base_rate": _percent(base_rate),
             "limits": limits,
+            "resampling": resampling,
             "image": figures.figure_to_data_uri(
                 figures.fig_prim_tradeoff(prim.trajectory, prim.chosen)
             ),
@@ -529,6 +532,28 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
         }
     )
     return result
+
+
+def _resampling(prim: Any) -> dict[str, Any]:
+    """PRIM rerun on bootstrap resamples: how often each input is restricted again."""
+    rs = prim.resample(_RESAMPLES)
+    inputs = rs.inputs(prim.chosen)
+    shown = inputs[inputs["restricted"] | (inputs["by_coverage"] >= 0.1)]
+    stats = rs.boxes.loc[prim.chosen]
+    return {
+        "n": rs.n_resamples,
+        "rows": [
+            {
+                "parameter": str(name),
+                "in_box": "yes" if row["restricted"] else "",
+                "by_coverage": _percent(row["by_coverage"]),
+                "by_density": _percent(row["by_density"]),
+            }
+            for name, row in shown.iterrows()
+        ],
+        "same": _percent(stats["same_inputs_by_coverage"]),
+        "overlap": format_value(stats["overlap_by_coverage"]),
+    }
 
 
 def _limit_text(row: pd.Series) -> str:
