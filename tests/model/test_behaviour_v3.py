@@ -204,3 +204,48 @@ def test_every_share_output_stays_in_unit_interval(preset_run):
         values = preset_run[out.name].values.astype(float)
         values = values[np.isfinite(values)]
         assert values.min() >= -1e-12 and values.max() <= 1 + 1e-12, out.name
+
+
+def test_9_4_will_spans_the_range_with_hedgers_in_the_middle(world):
+    """Start-year will outside any coalition (defaults): < 0.3 to > 0.9; the commentary's
+    hedgers and China-dependent partners below GBR and CAN; RUS among the least willing."""
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.partners import hedging_values, will, will_logit_base
+    from techbloc.model.scenarios import scenario_arrays
+
+    inputs = prepare_inputs(world)
+    v = scenario_arrays(pd.DataFrame(index=[0]), seed=0, n_years=1, n_countries=inputs.n).values
+    credibility = v["w_inst"] * v["initial_institutional_credibility"] + (1 - v["w_inst"])
+    base = will_logit_base(inputs, v, hedging_values(inputs, v["hedging_position"]))
+    values = will(
+        base,
+        v["will_credibility"],
+        credibility,
+        v["will_value"],
+        np.zeros((1, 1, inputs.n)),
+        inputs.usa,
+    )[0, 0]
+    w = pd.Series(values, index=inputs.codes).drop(["USA", "CHN"])
+    assert w.min() < 0.3 and w.max() > 0.9
+    for hedger in ("ISR", "AUS", "JPN", "KOR"):
+        assert w[hedger] < min(w["GBR"], w["CAN"]), hedger
+    assert w["RUS"] <= w.quantile(0.1)
+
+
+def test_9_6_cred_decay_is_the_pew_fall_of_favourable_views():
+    """cred_decay's default is the median relative fall of favourable views of the US over
+    the 2017-2020 transactional term in the bundled Pew table (countries with 2016 and 2020)."""
+    from importlib.resources import files
+
+    from techbloc.params import get_parameter
+
+    pew = pd.read_csv(files("techbloc") / "data" / "pew_views_of_us.csv")
+    views = pew.pivot_table(index="iso3", columns="year", values="favourable_us_pct")
+    both = views[[2016, 2020]].dropna()
+    falls = 1 - both[2020] / both[2016]
+    assert len(both) >= 4
+    assert get_parameter("cred_decay").default == pytest.approx(float(falls.median()), abs=0.01)
+    assert (
+        get_parameter("cred_decay").low <= falls.min()
+        and falls.max() <= get_parameter("cred_decay").high
+    )
