@@ -326,14 +326,16 @@ def _kernels():  # returns the compiled functions by name, or None
             mult = multiple[s]
             binding = np.empty(n)
             toggled = np.empty(n)
-            weight = np.empty(n)
-            open_now = np.empty(n)
-            base_now = np.empty(n)
+            weight = np.empty((d_len, n))
+            open_now = np.empty((d_len, n))
+            open_toggled = np.empty((d_len, n))
+            open_new = np.empty(n)
+            totals = np.empty(d_len)
+            access_now = np.empty(d_len)
+            pool_paid = np.empty(d_len)
             powered = np.empty(n)
-            change = np.empty(n)
             new_least = np.empty(n)
             would_total = np.empty(n)
-            open_toggled = np.empty(n)
             rate_change = np.empty(n)
             for p in range(p_len):
                 least = np.inf
@@ -357,7 +359,6 @@ def _kernels():  # returns the compiled functions by name, or None
                     powered[j] = leak[s, p, j] ** rs
                     paid += contribution[s, p, j]
                     mean += contribution[s, p, j] * powered[j]
-                    change[j] = 0.0
                     would = 0.0
                     for d in range(d_len):
                         would += national_rd[s, p, j] * mix[s, d, j] * joining_share[s, p, j]
@@ -386,68 +387,70 @@ def _kernels():  # returns the compiled functions by name, or None
                     rate_change[j] = rate_t - rate
                 boost = 1.0 + synergy[s] * (count - 1.0) / max(count, 1.0)
                 boost_join = 1.0 + synergy[s] * count / (count + 1.0)
-                have_open = False
-                last_strict = 0.0
+                # per domain: normalised holder weights, M_k = A_k^r, openness now and toggled
                 for d in range(d_len):
                     strict = stringency[s, p, d]
-                    if not have_open or strict != last_strict:  # reused across equal s*_k
+                    if d > 0 and strict == stringency[s, p, d - 1]:  # reused across equal s*_k
+                        for j in range(n):
+                            open_now[d, j] = open_now[d - 1, j]
+                            open_toggled[d, j] = open_toggled[d - 1, j]
+                    else:
                         for j in range(n):
                             b = min(max(1.0 - strict * binding[j], 0.0), 1.0)
-                            base_now[j] = b
-                            open_now[j] = b**rs
-                            open_toggled[j] = min(max(1.0 - strict * toggled[j], 0.0), 1.0) ** rs
-                        have_open = True
-                        last_strict = strict
+                            open_now[d, j] = b**rs
+                            open_toggled[d, j] = min(max(1.0 - strict * toggled[j], 0.0), 1.0) ** rs
                     total_w = 0.0
-                    pool_paid = 0.0
+                    paid_d = 0.0
                     for j in range(n):
-                        weight[j] = weight_k[s, p, d, j] if holders[j] else 0.0
-                        total_w += weight[j]
-                        pool_paid += national_rd[s, p, j] * mix[s, d, j] * share[s, p, j]
+                        w = weight_k[s, p, d, j] if holders[j] else 0.0
+                        weight[d, j] = w
+                        total_w += w
+                        paid_d += national_rd[s, p, j] * mix[s, d, j] * share[s, p, j]
                     if not total_w > 0:
                         total_w = 1.0
                     total = 0.0
-                    slope = 0.0
                     for j in range(n):
-                        w = weight[j] / total_w
-                        weight[j] = w
-                        b = base_now[j]
-                        o = open_now[j]
-                        total += w * o
-                        if b > 0:
-                            slope -= w * rs * (o / b) * binding[j]
-                    a_now = total**inv
-                    pa = per_access[s, p, d]
-                    pe = per_exposure[s, p, d]
-                    tg = target[s, p, d]
-                    sh = shared[s, p, d]
-                    pool = pool_paid * boost
-                    for j in range(n):
-                        if j == china or not (outsiders or members[s, p, j]):
-                            continue
-                        if new_least[j] != 0.0:  # stringency moves: M at the new s*, exactly
-                            s_new = strict + tg * new_least[j]
+                        weight[d, j] = weight[d, j] / total_w
+                        total += weight[d, j] * open_now[d, j]
+                    totals[d] = total
+                    access_now[d] = total**inv
+                    pool_paid[d] = paid_d
+                # per toggled country: its change summed over domains
+                for j in range(n):
+                    if j == china or not (outsiders or members[s, p, j]):
+                        out[s, p, j] = 0.0
+                        continue
+                    moves = new_least[j] != 0.0
+                    last_new = -1.0
+                    acc = 0.0
+                    for d in range(d_len):
+                        if moves:  # stringency moves: M at the new s*, exactly
+                            s_new = stringency[s, p, d] + target[s, p, d] * new_least[j]
+                            if s_new != last_new:  # openness reused across equal s*_k
+                                for h in range(n):
+                                    q = toggled[h] if h == j else binding[h]
+                                    open_new[h] = min(max(1.0 - s_new * q, 0.0), 1.0) ** rs
+                                last_new = s_new
                             moved = 0.0
                             for h in range(n):
-                                q = toggled[h] if h == j else binding[h]
-                                moved += weight[h] * min(max(1.0 - s_new * q, 0.0), 1.0) ** rs
+                                moved += weight[d, h] * open_new[h]
                         else:
-                            moved = total + weight[j] * (open_toggled[j] - open_now[j])
-                        moved = max(moved, 0.0)
-                        d_access = moved**inv - a_now
+                            moved = totals[d] + weight[d, j] * (open_toggled[d, j] - open_now[d, j])
+                        d_access = max(moved, 0.0) ** inv - access_now[d]
                         rd = national_rd[s, p, j] * mix[s, d, j]
                         if members[s, p, j]:
                             own_paid = rd * share[s, p, j]
-                            own_gain = -min(pool, mult * (rd - own_paid)) * th
+                            own_gain = -min(pool_paid[d] * boost, mult * (rd - own_paid)) * th
                         else:
                             would = rd * joining_share[s, p, j]
                             own_gain = (
-                                min((pool_paid + would) * boost_join, mult * (rd - would)) * th
+                                min((pool_paid[d] + would) * boost_join, mult * (rd - would)) * th
                             )
-                        d_exposed = sls[s] * (rate_change[j] * sh + leak[s, p, j] * own_gain)
-                        change[j] += pa * d_access + pe * d_exposed
-                for j in range(n):
-                    out[s, p, j] = change[j]
+                        d_exposed = sls[s] * (
+                            rate_change[j] * shared[s, p, d] + leak[s, p, j] * own_gain
+                        )
+                        acc += per_access[s, p, d] * d_access + per_exposure[s, p, d] * d_exposed
+                    out[s, p, j] = acc
 
     def veto(  # pragma: no cover - compiled
         members,

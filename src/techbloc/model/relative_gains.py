@@ -142,16 +142,9 @@ def membership_toggle(
     binding = protection * np.where(members, 1.0, reach3)
     toggled = protection * np.where(members, reach3, 1.0)
     s = stringency[..., None]
-    base_now = np.clip(1.0 - s * binding[:, :, None, :], 0.0, 1.0)
-    open_now = np.power(base_now, r)
+    open_now = np.power(np.clip(1.0 - s * binding[:, :, None, :], 0.0, 1.0), r)
     open_toggled = np.power(np.clip(1.0 - s * toggled[:, :, None, :], 0.0, 1.0), r)
     total = (weight * open_now).sum(axis=-1)  # M_k = A_k^r
-    slope = -(
-        weight
-        * r
-        * np.where(base_now > 0, open_now / np.where(base_now > 0, base_now, 1.0), 0.0)
-        * binding[:, :, None, :]
-    ).sum(axis=-1)  # ∂M/∂s*
 
     least, second = _least_two(members, will)
     has_least = np.isfinite(least)
@@ -166,11 +159,9 @@ def membership_toggle(
     target = np.broadcast_to(target, stringency.shape)
     d_stringency = target[..., None] * change[:, :, None, :]  # (S, P, D, N)
 
-    moved = np.maximum(
-        total[..., None] + weight * (open_toggled - open_now) + slope[..., None] * d_stringency,
-        0.0,
-    )
-    # exact where the toggle moves achieved stringency (first order only as a fallback)
+    # the toggled country's own coverage; where the toggle moves achieved stringency, M is
+    # recomputed at the new stringency below
+    moved = total[..., None] + weight * (open_toggled - open_now)
     for j in np.flatnonzero((change != 0).any(axis=(0, 1))):
         moves = change[..., j] != 0  # (S, P)
         s_new = s[..., 0] + d_stringency[..., j]  # (S, P, D)
@@ -179,6 +170,7 @@ def membership_toggle(
         )  # (S, P, 1, N)
         exact = (weight * np.power(np.clip(1.0 - s_new[..., None] * q, 0.0, 1.0), r)).sum(-1)
         moved[..., j] = np.where(moves[..., None], exact, moved[..., j])
+    moved = np.maximum(moved, 0.0)
     access_change = np.power(moved, 1.0 / r) - np.power(total, 1.0 / r[..., 0])[..., None]
 
     r3 = exponent[:, None, None]
