@@ -547,6 +547,7 @@ def year_flows(
             exposed,
             pool_share,
             effort,
+            workspace,
             outsiders=outsiders,
         )
         concern = v["rel_gains"][:, None, None] * inputs.threat
@@ -591,6 +592,7 @@ def _toggle_effects(
     exposed: np.ndarray,
     pool_share: np.ndarray,
     effort: np.ndarray,
+    workspace: FlowWorkspace | None,
     *,
     outsiders: bool,
 ) -> dict[str, np.ndarray]:
@@ -650,6 +652,7 @@ def _toggle_effects(
         per_exposure,
         c,
         outsiders=outsiders,
+        powered=None if workspace is None else workspace.weight,
     )
     return {"growth_change": growth_change, "joining_share": joining_share}
 

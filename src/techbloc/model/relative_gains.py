@@ -221,6 +221,7 @@ def growth_changes(
     china: int,
     *,
     outsiders: bool = True,
+    powered: np.ndarray | None = None,
     use_compiled: bool = True,
 ) -> np.ndarray:
     """:func:`membership_toggle` from the year's raw arrays, compiled when numba is available.
@@ -240,6 +241,9 @@ def growth_changes(
     outsiders : bool
         Also compute outsiders' joining changes (False: members only, outsiders get 0; the
         engine needs outsiders only in the final year).
+    powered : ndarray, shape (S, P, D, N), optional
+        ``max(K, 0)^η`` if already computed (the compiled flows kernel leaves it in its
+        workspace); computed here otherwise.
     Other parameters as in :func:`membership_toggle`.
 
     Returns
@@ -252,7 +256,8 @@ def growth_changes(
         def c(a, dtype=np.float64):
             return np.ascontiguousarray(a, dtype=dtype)
 
-        weight = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
+        if powered is None:
+            powered = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
         return kernels.toggle(
             c(members, np.bool_),
             c(will),
@@ -260,7 +265,7 @@ def growth_changes(
             c(stringency),
             c(protection),
             c(reach),
-            weight,
+            c(powered),
             c(holders, np.bool_),
             c(exponent),
             c(leak),
