@@ -11,7 +11,7 @@ import pytest
 
 from techbloc.errors import StoreError
 from techbloc.report import write_report
-from techbloc.report.html import HEADLINE_OUTCOMES, format_value
+from techbloc.report.html import _SHARE_POSITIVE, HEADLINE_OUTCOMES, format_value
 
 POLICIES = ["forging_core", "forging_core+KOR", "t12"]
 SPEC = {
@@ -152,7 +152,7 @@ def test_headline_numbers_equal_store_medians(report, store):
         values = outcomes.loc[outcomes["policy"] == policy, name].to_numpy(float)
         median = float(np.median(values))
         assert float(cell["data-median"]) == pytest.approx(median, rel=1e-12, abs=1e-15)
-        if name in ("china_knowledge_vs_status_quo", "backlash_exclusion"):
+        if name in _SHARE_POSITIVE:
             share = float((values > 0).mean())
             assert float(cell["data-share-positive"]) == pytest.approx(share)
             assert cell["bold"].strip() == f"{100 * share:.0f}%"

@@ -51,7 +51,7 @@ HEADLINE_OUTCOMES: tuple[str, ...] = (
     "members_remaining",
 )
 #: Outcomes whose headline cell is the share of futures above 0 (with the median below).
-_SHARE_POSITIVE = ("china_knowledge_vs_status_quo", "backlash_exclusion")
+_SHARE_POSITIVE = ("china_knowledge_vs_status_quo", "backlash_exclusion", "external_stability")
 #: Metrics of the regret table, ``name:max`` when more is better, ``name:min`` when less.
 REGRET_METRICS: tuple[str, ...] = ("alliance_rd_share:max", "leakage_to_china:min")
 #: Case of interest of the scenario-discovery section.
