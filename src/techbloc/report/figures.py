@@ -254,9 +254,7 @@ def fig_technology_vs_power(outcomes: pd.DataFrame, policies: Sequence[str]) -> 
     _boxes(left, outcomes, policies, "china_knowledge_vs_status_quo", _ACCENT)
     left.axvline(0, color="black", linewidth=0.9)
     left.set_xlabel("ln(China's knowledge under the policy / under the status quo)", fontsize=9)
-    left.set_title(
-        "Is China stronger than under the status quo? (> 0: yes)", fontsize=10, loc="left"
-    )
+    left.set_title("China vs the status quo (> 0: stronger)", fontsize=10, loc="left")
     low, high = left.get_xlim()
     left.set_xlim(low, high + 0.3 * (high - low))  # room for the shares, clear of the data
     for i, policy in enumerate(policies):
