@@ -279,3 +279,14 @@ def test_compiled_veto_matches_numpy_reference():
     assert fast.any() and not fast[~members].all()
     assert not fast[members].any()
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
+    from techbloc.model.relative_gains import growth_changes
+
+    args = _toggle_args(np.random.default_rng(6), S=12)
+    monkeypatch.setattr(kernels, "_threads", lambda: 2)
+    split = growth_changes(*args)
+    monkeypatch.setattr(kernels, "_threads", lambda: 1)
+    serial = growth_changes(*args)
+    np.testing.assert_array_equal(split, serial)

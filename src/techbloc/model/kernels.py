@@ -292,6 +292,8 @@ def _kernels():  # returns the compiled functions by name, or None
                     )
 
     def toggle(  # pragma: no cover - compiled
+        first,
+        stop,
         members,
         will,
         target,
@@ -318,8 +320,8 @@ def _kernels():  # returns the compiled functions by name, or None
         outsiders,
         out,
     ):
-        s_len, p_len, d_len, n = weight_k.shape
-        for s in numba.prange(s_len):
+        _, p_len, d_len, n = weight_k.shape
+        for s in range(first, stop):
             rs = r[s]
             inv = 1.0 / rs
             th = theta[s]
@@ -508,7 +510,8 @@ def _kernels():  # returns the compiled functions by name, or None
                     out[s, p, j] = ok
 
     return {
-        "toggle": numba.njit(cache=True, parallel=True, error_model="numpy")(toggle),
+        # serial code run on a slice of scenarios per thread, as the flows kernel
+        "toggle": numba.njit(cache=True, nogil=True, error_model="numpy")(toggle),
         "veto": numba.njit(cache=True, error_model="numpy")(veto),
         "margins": numba.njit(cache=True, error_model="numpy")(margins),
         # serial code, run on a slice of scenarios per thread (a parallel=True version
@@ -579,8 +582,24 @@ def toggle(*args) -> np.ndarray | None:
     if kernels is None:
         return None
     out = np.empty(args[0].shape)
-    kernels["toggle"](*args, out)
+    _split_scenarios(kernels["toggle"], args[0].shape[0], (*args, out))
     return out
+
+
+def _split_scenarios(kernel, n_scenarios: int, args: tuple) -> None:
+    """Run ``kernel(first, stop, *args)`` over the scenarios, split over numba's threads."""
+    threads = min(_threads(), n_scenarios)
+    if threads <= 1:
+        kernel(0, n_scenarios, *args)
+        return
+    bounds = np.linspace(0, n_scenarios, threads + 1).astype(np.int64)
+    pool = _pool(threads, os.getpid())  # a forked child makes its own threads
+    others = [
+        pool.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(1, threads)
+    ]
+    kernel(int(bounds[0]), int(bounds[1]), *args)
+    for future in others:
+        future.result()
 
 
 def veto(*args) -> np.ndarray | None:
