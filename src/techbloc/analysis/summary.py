@@ -43,10 +43,11 @@ def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.Da
         One row per (outcome, policy), in registry order for registered outcomes: columns
         ``metric``, ``policy``, ``p10``, ``p50``, ``p90``, ``share_positive`` (NaN where
         it does not apply), ``n_missing`` (futures without a value), ``description`` and
-        ``unit``. Missing values are left out of the statistics and counted.
+        ``unit``. Missing values are left out of the statistics and counted. Deprecated
+        aliases (``backlash`` and the like) are left out: they repeat their outcome.
     """
     from techbloc.analysis.outcomes import outcome_table
-    from techbloc.model.outputs import SCALAR_OUTPUTS
+    from techbloc.model.outputs import DEPRECATED_ALIASES, SCALAR_OUTPUTS
 
     table = outcome_table(outcomes).reset_index()
     known = [n for n in SCALAR_OUTPUTS if n in table.columns]
@@ -54,6 +55,7 @@ def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.Da
         n
         for n in table.columns
         if n not in SCALAR_OUTPUTS
+        and n not in DEPRECATED_ALIASES
         and n not in ("scenario", "policy")
         and pd.api.types.is_numeric_dtype(table[n])
     ]
