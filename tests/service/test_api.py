@@ -82,9 +82,9 @@ def test_evaluate(client) -> None:
     for name in names:
         for metric in (
             "alliance_rd_share",
-            "leakage_cumulative",
+            "leakage_to_china",
             "cohesion",
-            "backlash",
+            "china_knowledge_vs_status_quo",
             "power_ratio_china_coalition",
         ):
             s = body["outcomes"][name][metric]
