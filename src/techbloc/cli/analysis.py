@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -97,22 +97,84 @@ def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(_clean(data), indent=2))
 
 
-def _print_table(frame: pd.DataFrame, title: str, digits: int = 4) -> None:
+def _print_table(
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    units: Mapping[str, str] | None = None,
+    row_outcome: str | None = None,
+    changes: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    unit_in_title: bool = False,
+) -> None:
+    """Print a frame as a table, numbers by the CLI's policy (:mod:`techbloc.cli.formatting`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Named index levels become columns.
+    title : str
+    units : mapping, optional
+        Unit of a numeric column (shown in its header); columns named ``share...`` are
+        shares unless given here.
+    row_outcome : str, optional
+        A column naming each row's outcome: the row's numbers take that outcome's unit,
+        shown in a ``unit`` column after it.
+    changes : sequence of str
+        Columns holding differences (regrets, contributions): shares in pp.
+    labels : mapping, optional
+        Header label of a column (default: its name, underscores as spaces).
+    unit_in_title : bool
+        The title states the unit of the levels: headers show only the units of changes.
+    """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    from techbloc.cli.formatting import (
+        add_column,
+        display_unit,
+        format_number,
+        header,
+        outcome_unit,
+    )
+
+    units = dict(units or {})
+    labels = dict(labels or {})
+    table = Table(title=escape(title))
     frame = frame.reset_index(drop=all(name is None for name in frame.index.names))
-    for column in frame.columns:
-        left = frame[column].dtype == object or str(frame[column].dtype) == "str"
-        table.add_column(str(column), justify="left" if left else "right", overflow="fold")
+    columns = [str(c) for c in frame.columns]
+    numeric = {
+        c: not (frame[c].dtype == object or str(frame[c].dtype) in ("str", "string", "category"))
+        for c in columns
+    }
+    for c in columns:
+        if c not in units and c.startswith("share"):
+            units[c] = "share"
+    for c in columns:
+        label = labels.get(c, c)
+        if numeric[c] and (row_outcome is None or c in units):
+            unit = units.get(c, "")
+            if unit_in_title and c not in changes:
+                unit = ""
+            add_column(table, header(label, unit, change=c in changes), numeric=True)
+        else:
+            add_column(table, header(label), numeric=numeric[c], no_wrap=not numeric[c])
+        if c == row_outcome:
+            add_column(table, "unit")
     for row in frame.itertuples(index=False):
+        record = dict(zip(columns, row, strict=True))
+        row_unit = outcome_unit(str(record[row_outcome])) if row_outcome else ""
         cells = []
-        for value in row:
-            if isinstance(value, float):
-                cells.append("" if math.isnan(value) else f"{value:.{digits}g}")
+        for c in columns:
+            value = record[c]
+            if numeric[c]:
+                unit = units.get(c, row_unit)
+                cells.append(format_number(value, unit, change=c in changes))
             else:
-                cells.append(str(value))
+                cells.append(escape(str(value)))
+            if c == row_outcome:
+                cells.append(escape(display_unit(row_unit)))
         table.add_row(*cells)
     Console().print(table)
 
@@ -142,6 +204,32 @@ def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | Non
             bar.update(task, completed=done, total=total)
 
         yield advance
+
+
+def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> list[str]:
+    """The model's names for outcomes, announcing each alias it resolves (``announce``).
+
+    ``leakage`` means the pool's one-year leak rate at the static horizon, not the
+    report's cumulative leakage: say which one a table shows.
+    """
+    from techbloc.analysis.characteristic import resolve_outcome
+    from techbloc.cli.formatting import outcome_description
+
+    out = []
+    for name in names:
+        resolved = resolve_outcome(name, horizon)  # type: ignore[arg-type]
+        if resolved != name and announce:
+            typer.echo(
+                f"{name} = {resolved} at the {horizon} horizon: "
+                f"{outcome_description(resolved) or resolved}"
+                + (
+                    " (not the report's leakage_cumulative; use --horizon end for that)"
+                    if resolved == "pool_leak_rate"
+                    else ""
+                )
+            )
+        out.append(resolved)
+    return out
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -207,10 +295,11 @@ def robustness(
             }
         )
         return
+    from techbloc.cli.formatting import display_unit, outcome_unit
+
     shown = [
         c
         for c in (
-            "direction",
             "mean",
             "p5",
             "p50",
@@ -224,9 +313,30 @@ def robustness(
         )
         if c in summary.columns and (c != "n_missing" or n_missing)
     ]
-    _print_table(summary[shown], "robustness by metric and policy")
+    for name, rows in summary.groupby(level="metric", sort=False):
+        unit = outcome_unit(str(name))
+        direction = "higher" if rows["direction"].iloc[0] == "max" else "lower"
+        shown_unit = display_unit(unit)
+        _print_table(
+            rows.droplevel("metric")[shown],
+            f"robustness of {name}" + (f" ({shown_unit}" if shown_unit else " (")
+            + ("; " if shown_unit else "") + f"{direction} is better)",
+            units={
+                **{c: unit for c in shown},
+                "satisficing": "share",
+                "n_missing": "count",
+            },
+            changes=("max_regret", "mean_regret", "max_regret_baseline"),
+            unit_in_title=True,
+            labels={"max_regret_baseline": "regret vs baseline", "satisficing": "meets all (%)"},
+        )
     if sat is not None:
-        _print_table(sat, "satisficing: share of scenarios meeting the thresholds")
+        _print_table(
+            sat,
+            "satisficing: share of scenarios meeting the thresholds",
+            units={c: "share" for c in sat.columns if c != "n_scenarios"},
+            labels={c: c for c in sat.columns if c not in ("satisficing", "n_scenarios")},
+        )
     if note:
         typer.echo(note)
 
@@ -284,7 +394,7 @@ def discover(
     _print_table(table.tail(12) if isinstance(result, PrimResult) else table, title)
     limits = box.limits.drop(columns=["description"], errors="ignore")
     _print_table(
-        limits,
+        limits,  # low, high, min, max: in each parameter's unit (its unit column)
         f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
         f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
     )
@@ -343,10 +453,9 @@ def sensitivity(
 
 
 def _sample_scenarios(n: int, seed: int) -> pd.DataFrame:
-    from techbloc.experiments.design import sample_design
-    from techbloc.params import parameter_names
+    from techbloc.experiments.design import sample_futures
 
-    return sample_design("lhs", parameter_names(uncertain_only=True), n, seed)
+    return sample_futures(n, seed=seed)
 
 
 def _members(coalition: str) -> list[str]:
@@ -396,14 +505,23 @@ def optimize(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
-    from techbloc.analysis.search import model_evaluator, search_coalitions
+    from techbloc.analysis.search import (
+        Objective,
+        model_evaluator,
+        parse_objective,
+        search_coalitions,
+    )
     from techbloc.errors import InputError
     from techbloc.world import load_world
 
     pool = [c.upper() for c in _split(candidates)]
     if "USA" in pool:
         pool.remove("USA")
-    objs = _split(objectives)
+    parsed = [parse_objective(o) for o in _split(objectives)]
+    names = _resolve([o.name for o in parsed], horizon.value, announce=not as_json)
+    objs = [
+        Objective(name, o.direction, o.statistic) for o, name in zip(parsed, names, strict=True)
+    ]
     world = load_world()
     sample = _sample_scenarios(scenarios, seed)
     evaluate = model_evaluator(
@@ -434,9 +552,13 @@ def optimize(
         data["search_seed"] = seed if search_seed is None else search_seed
         _echo_json(data)
         return
+    from techbloc.cli.formatting import outcome_unit, plural
+
     _print_table(
         front.drop(columns=["names"], errors="ignore").set_index("members"),
-        f"Pareto set ({result.method}, {result.n_evaluated:,} coalitions, {scenarios} scenarios)",
+        f"Pareto set ({result.method}, {plural(result.n_evaluated, 'coalition')}, "
+        f"{plural(scenarios, 'scenario')}; medians unless the objective names a statistic)",
+        units={o.label: outcome_unit(o.name) for o in objs},
     )
 
 
@@ -469,20 +591,34 @@ def stability(
     s = result.summary
     typer.echo(
         f"{coalition}: internally stable in {s['internally_stable']:.0%}, externally stable "
-        f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of {s['n_scenarios']} "
-        "scenarios"
+        f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of "
+        f"{s['n_scenarios']:,} scenarios"
     )
-    _print_table(result.members, "members: share of scenarios with a non-negative margin")
-    _print_table(result.outsiders.head(10), "outsiders most likely to want in and be accepted")
+    margin = {"median_margin": "dimensionless", "p10_margin": "dimensionless"}
+    _print_table(
+        result.members, "members: share of scenarios with a non-negative margin", units=margin
+    )
+    _print_table(
+        result.outsiders.head(10),
+        "outsiders most likely to want in and be accepted",
+        units={"median_gain": "dimensionless"},
+    )
     refused = result.outsiders.sort_values("share_accepted", kind="stable").head(5)
-    _print_table(refused, "outsiders the incumbents veto most often (MODEL.md §9.2)")
+    _print_table(
+        refused,
+        "outsiders the incumbents veto most often (MODEL.md §9.2)",
+        units={"median_gain": "dimensionless"},
+    )
 
 
 def shapley(
     coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
     outcomes: Annotated[
         list[str] | None,
-        typer.Option(help="Outcomes (default alliance_rd_share, leakage, cohesion)."),
+        typer.Option(
+            help="Outcomes (default alliance_rd_share, leakage, cohesion; leakage is "
+            "pool_leak_rate at the static horizon, leakage_cumulative at the end)."
+        ),
     ] = None,
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year, fast) or end (full runs).")
@@ -502,7 +638,11 @@ def shapley(
     from techbloc.world import load_world
 
     world = load_world()
-    names = _split(outcomes) or ["alliance_rd_share", "leakage", "cohesion"]
+    names = _resolve(
+        _split(outcomes) or ["alliance_rd_share", "leakage", "cohesion"],
+        horizon.value,
+        announce=not as_json,
+    )
     game, players = model_game(
         world,
         _sample_scenarios(scenarios, seed),
@@ -525,11 +665,28 @@ def shapley(
     if as_json:
         _echo_json({"coalition": coalition, "players": players, "values": _records(table)})
         return
-    method_used = ", ".join(sorted(set(table["method"])))
+    methods = set(table["method"])
+    shown = table.drop(columns=["method"]).rename(columns={"share": "share_of_total"})
+    if methods == {"exact"}:
+        shown = shown.drop(columns=["std_error"])  # exact values have no sampling error
     _print_table(
-        table.drop(columns=["method"]).set_index(["outcome", "country"]),
-        f"Shapley values over the USA alone: {coalition} ({method_used}, {horizon.value})",
-        digits=3,
+        shown.set_index(["outcome", "country"]),
+        f"Shapley contributions over the USA alone: {coalition} "
+        f"({', '.join(sorted(methods))}, {horizon.value} horizon)",
+        row_outcome="outcome",
+        changes=("value", "std_error", "scenario_sd"),
+        units={"share_of_total": "share"},
+        labels={
+            "value": "contribution",
+            "std_error": "std error",
+            "scenario_sd": "sd over scenarios",
+            "share_of_total": "of total change",
+        },
+    )
+    typer.echo(
+        "contribution: what the member adds to the outcome, in the outcome's unit (a share's "
+        "contribution in percentage points); the contributions sum to the coalition's "
+        "change over the USA alone."
     )
 
 

@@ -13,13 +13,14 @@ from techbloc.errors import InputError
 
 __all__ = ["register"]
 
-#: Outcomes shown in the `run` comparison table (name, column header, format).
+#: Outcomes shown in the `run` comparison table (name, column label); each is formatted
+#: in its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header.
 COMPARISON = (
-    ("china_knowledge_vs_status_quo", "China vs SQ", "{:+.3f}"),
-    ("leakage_to_china", "leak→China $bn/yr", "{:,.0f}"),
-    ("achieved_stringency", "stringency", "{:.2f}"),
-    ("cohesion", "cohesion", "{:.0%}"),
-    ("alliance_rd_share", "R&D share", "{:.1%}"),
+    ("china_knowledge_vs_status_quo", "China vs SQ"),
+    ("leakage_to_china", "leak→China"),
+    ("achieved_stringency", "stringency"),
+    ("cohesion", "cohesion"),
+    ("alliance_rd_share", "R&D share"),
 )
 
 
@@ -156,16 +157,18 @@ def evaluate(
         typer.echo(json.dumps(result, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    out = Table(title=f"{scenarios} futures, {start}-{end}, seed {seed}: median [p10, p90]")
-    out.add_column("outcome", overflow="fold")
-    for p in policies:
-        out.add_column(p.label, justify="right")
-    for metric, group in table.groupby("metric", sort=False):
-        cells = [f"{r.p50:.3g} [{r.p10:.3g}, {r.p90:.3g}]" for r in group.itertuples()]
-        out.add_row(metric, *cells)
-    Console().print(out)
+    from techbloc.cli.formatting import outcome_table, plural
+
+    rows = [
+        (metric, {r.policy: (r.p50, r.p10, r.p90) for r in group.itertuples()})
+        for metric, group in table.groupby("metric", sort=False)
+    ]
+    title = (
+        f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) "
+        "(shares in %)"
+    )
+    Console().print(outcome_table(title, [p.label for p in policies], rows))
 
 
 def comparison_table(store_dir: Path, order: list[str]):
@@ -180,7 +183,7 @@ def comparison_table(store_dir: Path, order: list[str]):
 
     with ResultsStore.open(store_dir) as store:
         stats = headline_stats(
-            store.outcomes(), order, [*(name for name, _, _ in COMPARISON), "external_stability"]
+            store.outcomes(), order, [*(name for name, _ in COMPARISON), "external_stability"]
         )
     medians = stats.xs("p50", axis=1, level=1)
     medians["stronger_share"] = stats[("china_knowledge_vs_status_quo", "share_positive")]
@@ -204,34 +207,36 @@ def run(
     from rich.console import Console
     from rich.table import Table
 
+    from techbloc.cli.formatting import add_column, format_number, header, outcome_unit, plural
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
-    console = Console(width=max(Console().width, 120))
+    console = Console()
     study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
-    summary = run_study(
-        study, store_dir, executor=executor.value, fresh=fresh, progress=True, echo=console.print
-    )
-    console.print(
-        f"{store_dir}: {summary.status}; {summary.n_scenarios:,} futures × "
-        f"{summary.n_policies} coalitions in {summary.seconds:.1f} s"
-    )
+    summary = run_study(study, store_dir, executor=executor.value, fresh=fresh, progress=True,
+                        echo=lambda m: console.print(m, highlight=False))
+    if summary.status != "already complete":  # run_study has said so otherwise
+        console.print(
+            f"{store_dir}: {summary.status}; {plural(summary.n_scenarios, 'future')} × "
+            f"{plural(summary.n_policies, 'coalition')} in {summary.seconds:.1f} s",
+            highlight=False,
+        )
     medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
     table = Table(title="Coalition presets across futures (medians, 2050; shares of futures)")
-    table.add_column("coalition", no_wrap=True)
-    for _, header, _ in COMPARISON:
-        table.add_column(header, justify="right")
-    table.add_column("China stronger", justify="right")
-    table.add_column("ext. stable", justify="right")
+    add_column(table, "coalition", no_wrap=True)
+    for name, label in COMPARISON:
+        add_column(table, header(label, outcome_unit(name)), numeric=True)
+    add_column(table, "China stronger (%)", numeric=True)
+    add_column(table, "ext. stable (%)", numeric=True)
     for policy, row in medians.iterrows():
         table.add_row(
             policy,
-            *[fmt.format(row[name]) for name, _, fmt in COMPARISON],
-            f"{row['stronger_share']:.0%}",
-            f"{row['external_stability']:.0%}",
+            *[format_number(row[name], outcome_unit(name)) for name, _ in COMPARISON],
+            format_number(row["stronger_share"], "share"),
+            format_number(row["external_stability"], "share"),
         )
     console.print(table)
     console.print(
@@ -241,7 +246,8 @@ def run(
         "export-control stringency (0-1); cohesion: members with a non-negative margin; R&D "
         "share: coalition share of world R&D; China stronger: share of futures with China vs "
         "SQ > 0; ext. stable: share of futures in which no outsider would both gain by joining "
-        "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1)."
+        "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1).",
+        highlight=False,
     )
     from techbloc.report import write_report
 

@@ -72,10 +72,13 @@ def explore(
     )
     if summary.status == "already complete":
         return  # run_study said so
+    from techbloc.cli.formatting import plural
+
     typer.echo(
-        f"{out}: {summary.status}; {summary.scenarios_run:,} scenarios × {summary.n_policies} "
-        f"policies in {summary.seconds:.1f} s ({summary.experiments_per_second:,.0f} "
-        f"experiments/s); chunks run {summary.chunks_run}, reused {summary.chunks_skipped}"
+        f"{out}: {summary.status}; {plural(summary.scenarios_run, 'scenario')} × "
+        f"{plural(summary.n_policies, 'policy')} in {summary.seconds:.1f} s "
+        f"({summary.experiments_per_second:,.0f} experiments/s); chunks run "
+        f"{summary.chunks_run}, reused {summary.chunks_skipped}"
     )
 
 
@@ -112,14 +115,14 @@ def results(
     directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Summarize a results store: median [p10, p90] of each scalar outcome by policy."""
+    """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
     summary = summarize(directory)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+
+    from techbloc.cli.formatting import outcome_table
 
     console = Console()
     state = "complete" if summary["complete"] else "incomplete"
@@ -129,18 +132,13 @@ def results(
         highlight=False,
     )
     policies = summary["policies"]
-    table = Table(title=escape("median [p10, p90] by policy"))
-    table.add_column("outcome")
-    for policy in policies:
-        table.add_column(policy, justify="right")
     names = list(next(iter(summary["outcomes"].values()), {}))
-    for name in names:
-        cells = []
-        for policy in policies:
-            s = summary["outcomes"][policy][name]
-            cells.append(escape(f"{s['median']:.4g} [{s['p10']:.3g}, {s['p90']:.3g}]"))
-        table.add_row(name, *cells)
-    console.print(table)
+    stats = ("median", "p10", "p90")
+    rows = [
+        (name, {p: tuple(summary["outcomes"][p][name][k] for k in stats) for p in policies})
+        for name in names
+    ]
+    console.print(outcome_table("median (p10–p90) by policy (shares in %)", policies, rows))
 
 
 def export(

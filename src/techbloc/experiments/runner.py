@@ -325,8 +325,9 @@ def run_study(
         )
         chunks = plan_chunks(n_scenarios, done, size)
         if not chunks:
-            say(f"{out}: the study is already complete ({n_scenarios} scenarios × "
-                f"{len(policies)} policies); nothing to do")
+            noun = "policy" if len(policies) == 1 else "policies"
+            say(f"{out}: the study is already complete ({n_scenarios:,} scenarios × "
+                f"{len(policies)} {noun}); nothing to do")
             return RunSummary(out, n_scenarios, len(policies), 0, skipped, 0,
                               time.perf_counter() - began, "already complete")
         if skipped:
