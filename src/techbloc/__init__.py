@@ -29,6 +29,7 @@ _API: dict[str, str] = {
     "Policy": "techbloc.policies",
     "simulate": "techbloc.model",
     "evaluate_coalitions": "techbloc.evaluation",
+    "sample_futures": "techbloc.experiments.design",
     "Study": "techbloc.experiments",
     "run_study": "techbloc.experiments",
     "ResultsStore": "techbloc.experiments",
@@ -55,6 +56,7 @@ __all__ = [
     "parameter_table",
     "presets",
     "run_study",
+    "sample_futures",
     "simulate",
     "write_report",
 ]
@@ -64,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from techbloc.errors import DataError, Error, InputError, StoreError
     from techbloc.evaluation import evaluate_coalitions
     from techbloc.experiments import ResultsStore, Study, run_study
+    from techbloc.experiments.design import sample_futures
     from techbloc.model import simulate
     from techbloc.params import DOMAINS, LEVERS, PARAMETERS, Parameter, parameter_table
     from techbloc.policies import Policy

@@ -70,9 +70,9 @@ def evaluate_coalitions(
     import pandas as pd
 
     from techbloc.analysis.outcomes import outcome_table
-    from techbloc.experiments.design import sample_design
+    from techbloc.experiments.design import sample_futures
     from techbloc.model import simulate
-    from techbloc.params import LEVERS, parameter_names, validate_values
+    from techbloc.params import LEVERS, validate_values
     from techbloc.policies import Policy
     from techbloc.world import load_world
 
@@ -96,8 +96,7 @@ def evaluate_coalitions(
     if twice:
         raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
     world = world if world is not None else load_world()
-    varied = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
-    design = sample_design("lhs", varied, scenarios, seed, fixed=fixed)
+    design = sample_futures(scenarios, seed=seed, fixed=fixed)
     step = max(1, PAIRS_PER_CALL // len(policies))
     parts = [
         outcome_table(

@@ -45,6 +45,7 @@ __all__ = [
     "design_size",
     "read_design_table",
     "sample_design",
+    "sample_futures",
 ]
 
 DesignMethod = Literal["lhs", "sobol", "morris", "factorial", "table"]
@@ -250,3 +251,79 @@ def sample_design(
     for name, value in (fixed or {}).items():
         frame[name] = float(value)
     return frame
+
+
+def sample_futures(
+    n: int,
+    *,
+    seed: int = 0,
+    design: DesignMethod = "lhs",
+    vary: Sequence[str] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    levels: int = 3,
+    second_order: bool = False,
+) -> pd.DataFrame:
+    """Sample futures: the scenario table that :func:`techbloc.simulate` runs.
+
+    Every uncertain parameter the registry samples by default is drawn over its range
+    (a table with a bare index would instead hold every parameter at its default).
+
+    Parameters
+    ----------
+    n : int
+        Futures for ``"lhs"``; the base sample for ``"sobol"`` (a power of two; the table
+        has ``n * (D + 2)`` rows for ``D`` varied parameters); trajectories for
+        ``"morris"``; ignored by ``"factorial"`` (``levels ** D`` rows).
+    seed : int
+        Root seed: the same seed gives the same table (and, passed to ``simulate``, the
+        same random streams).
+    design : {"lhs", "sobol", "morris", "factorial"}
+        Latin hypercube (default), Sobol/Saltelli, Morris trajectories or full factorial.
+    vary : sequence of str, optional
+        Parameters to vary (default: every uncertain parameter sampled by default, minus
+        ``fixed``); see ``techbloc params``.
+    fixed : mapping, optional
+        Parameters held at one value, checked against the registry.
+    levels : int
+        Grid levels (``factorial``, ``morris``).
+    second_order : bool
+        Sobol: support second-order indices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``scenario`` (0..S-1), one float column per varied or fixed parameter, in the
+        parameter's unit.
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        An unknown parameter, a value outside its range, a bad size or design name.
+
+    Examples
+    --------
+    >>> from techbloc import sample_futures
+    >>> futures = sample_futures(100, seed=1)
+    >>> len(futures), futures.index.name, futures["denial"].nunique()
+    (100, 'scenario', 100)
+    """
+    from techbloc.params import parameter_names, validate_values
+
+    if design not in ("lhs", "sobol", "morris", "factorial"):
+        raise InputError(
+            f"unknown design {design!r}; use 'lhs', 'sobol', 'morris' or 'factorial' (a table "
+            "of your own needs no sampling: pass it to simulate directly)"
+        )
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n must be a positive whole number of futures, got {n!r}")
+    fixed = validate_values(dict(fixed or {}), where="fixed")
+    if vary is None:
+        names = [p for p in parameter_names(uncertain_only=True) if p not in fixed]
+    else:
+        names = [get_parameter(name).name for name in vary]
+        both = sorted(set(names) & set(fixed))
+        if both:
+            raise InputError(f"parameter(s) both varied and fixed: {', '.join(both)}")
+    return sample_design(
+        design, names, int(n), seed, levels=levels, second_order=second_order, fixed=fixed
+    )
