@@ -175,6 +175,27 @@ class Coalition:
             ) from None
 
     # -- queries -----------------------------------------------------------------------
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        names = _countries()
+        n = len(self.members)
+        heading = f"Coalition {self.name or '+'.join(self.members)} ({n} member{'s' * (n != 1)})"
+        facts = [("members", ", ".join(f"{c} ({names.get(c, c)})" for c in self.members))]
+        if self.source:
+            facts.append(("source", self.source))
+        if self.certainty:
+            facts.append(("certainty", self.certainty))
+        return heading, facts
+
+    def __repr__(self) -> str:
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
+
     def __len__(self) -> int:
         return len(self.members)
 

@@ -15,6 +15,7 @@ __all__ = ["html_repr", "shorten", "text_repr"]
 
 Facts = Sequence[tuple[str, str]]
 
+
 def shorten(items: Sequence[str], limit: int = 12) -> str:
     """``"USA, JPN, ..., ROW (59)"``: a list joined, long ones elided in the middle."""
     items = [str(i) for i in items]

@@ -98,6 +98,35 @@ class Policy:
         """The policy's name in results."""
         return self.name or self.coalition.name or "+".join(self.coalition.members)
 
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        members = self.coalition.members
+        stringency = tuple(self.control_stringency)  # a tuple per domain after __post_init__
+        if len(set(stringency)) == 1:
+            controls = f"{stringency[0]:g} in every domain"
+        else:
+            controls = ", ".join(
+                f"{d.name} {v:g}" for d, v in zip(DOMAINS, stringency, strict=True)
+            )
+        building = ", ".join(f"{c} {v:g}" for c, v in sorted(self.capacity_building.items()))
+        facts = [
+            ("coalition", f"{self.coalition.name or 'custom'}: {', '.join(members)}"),
+            ("pool share", f"{self.pool_share:g} (share of members' R&D put into the pool)"),
+            ("control stringency", controls),
+            ("capacity building", building or "none"),
+            ("starts", str(self.start_year) if self.start_year else "the first simulated year"),
+        ]
+        return f"Policy {self.label}", facts
+
+    def __repr__(self) -> str:
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
+
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-serialisable description (used for study hashes and reports)."""
         return {

@@ -434,8 +434,30 @@ class World:
         # rebuilt from its parts, so a World can be sent to worker processes (Dask, pools)
         return (World, (self._parts, self._input_overrides, self._origin))
 
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        from techbloc.display import shorten
+
+        heading = f"World: {len(self._codes) - 1} countries + rest of world (ROW)"
+        facts = [
+            ("from", self._origin),
+            ("countries", shorten(self._codes)),
+            ("indicators", f"{len(self.indicator_names)} (world.indicators, with sources)"),
+            ("model inputs", f"{self._inputs.shape[1]} per country (world.model_inputs())"),
+            ("frictions", f"{len(self._frictions)} country pairs (world.frictions())"),
+            ("user overrides", f"{len(self._input_overrides)} model input(s)"
+             if self._input_overrides else "none on model inputs"),
+        ]
+        return heading, facts
+
     def __repr__(self) -> str:
-        return f"World({len(self._codes) - 1} countries + ROW, from {self._origin})"
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
 
     # -- identity ----------------------------------------------------------------------
     @property

@@ -114,6 +114,37 @@ class ResultsStore:
         self._con = connection
         self._writable = writable
 
+    # -- display -------------------------------------------------------------------------
+
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        from techbloc.display import shorten
+
+        heading = f"ResultsStore {self.directory}"
+        if self._con is None:
+            return heading, [("state", "closed (open it again with ResultsStore.open)")]
+        m = self.manifest
+        state = "complete" if m["complete"] else "incomplete (resume with techbloc explore)"
+        study = self._manifest_value("study") or {}
+        facts = [
+            ("study", f"{study.get('name', '?')} (hash {str(m.get('study_hash', ''))[:12]})"),
+            ("scenarios", f"{m['scenarios_done']:,} of {m['n_scenarios']:,} done: {state}"),
+            ("policies", shorten(list(m.get("policies", [])))),
+            ("seed", str(m.get("seed"))),
+            ("techbloc", str(m.get("version"))),
+            ("mode", "writable" if self._writable else "read-only"),
+        ]
+        return heading, facts
+
+    def __repr__(self) -> str:
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
+
     # -- opening -------------------------------------------------------------------------
 
     @classmethod

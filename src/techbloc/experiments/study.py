@@ -411,6 +411,50 @@ class Study(_Spec):
 
     __hash__ = _Spec.__hash__
 
+    # -- display ---------------------------------------------------------------------------
+
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        from techbloc.display import shorten
+
+        design = self.design.method
+        if design == "sobol":
+            design += " (second order)" if self.design.second_order else ""
+        elif design in ("factorial", "morris"):
+            design += f", {self.design.levels} levels"
+        elif design == "table":
+            design += f" ({self.design.table})"
+        try:
+            size = f"{self.n_scenarios:,}"
+            varied = self.varied()
+        except (InputError, OSError) as exc:  # a table design whose file is gone
+            size, varied = f"unknown ({exc})", []
+        facts = [
+            ("policies", shorten([p.label for p in self.policies])),
+            ("design", design),
+            ("scenarios", size + (f" (base sample {self.scenarios})"
+                                  if self.design.method == "sobol" else "")),
+            ("parameters varied", f"{len(varied)}: {shorten(varied, 6)}" if varied else "none"),
+            ("parameters set", ", ".join(f"{k}={v:g}" for k, v in self.fixed.items()) or "none"),
+            ("years", f"{self.years.start}–{self.years.end}"),
+            ("seed", str(self.seed)),
+            ("trajectories", "kept" if self.outputs.trajectories else "not kept"),
+        ]
+        if self.world.overrides:
+            facts.append(("world overrides", ", ".join(map(str, self.world.overrides))))
+        if self._source:
+            facts.append(("file", self._source))
+        return f"Study {self.name}", facts
+
+    def __repr__(self) -> str:
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
+
     # -- derived ---------------------------------------------------------------------------
 
     def varied(self) -> list[str]:
