@@ -1,6 +1,7 @@
 """User overrides: every rejection case names file, line and reason; nothing half-applied."""
 
 import math
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -280,3 +281,131 @@ def test_mapping_values_validated(value):
         assert not (math.isfinite(value) and 0 <= value <= 1)
     else:
         assert w.model_inputs().at["KOR", "threat"] == value
+
+
+# -- wide layout (a spreadsheet export): iso3 plus one column per indicator or input ------------
+def test_wide_csv_matches_long_layout(tmp_path):
+    wide = write(tmp_path, "wide.csv", "iso3,rd,hedging,note\nKOR,100,0.3,mine\nJPN,,0.5,\n")
+    long = write(tmp_path, "long.csv", "iso3,column,value,note\nKOR,rd,100,mine\n"
+                 "KOR,hedging,0.3,mine\nJPN,hedging,0.5,\n")
+    got = {(v.iso3, v.column, v.value, v.note) for v in read_overrides(wide, WORLD).values}
+    want = {(v.iso3, v.column, v.value, v.note) for v in read_overrides(long, WORLD).values}
+    assert got == want  # the empty JPN rd cell is no override
+    assert WORLD.with_overrides(wide).model_inputs().equals(
+        WORLD.with_overrides(long).model_inputs())
+
+
+def test_wide_yaml_top_level_mapping(tmp_path):
+    f = write(tmp_path, "o.yaml", "KOR: {rd: 100, hedging: 0.3}\nTWN:\n  population: 23.4\n")
+    mi = WORLD.with_overrides(f).model_inputs()
+    assert mi.at["KOR", "rd"] == 100 and mi.at["KOR", "hedging"] == 0.3
+    assert mi.at["TWN", "population"] == 23.4
+
+
+BAD_WIDE_CSV = [
+    ("out of range", "iso3,rd,hedging\nKOR,100,1.5\n", 2, "column C (hedging): value 1.5"),
+    ("not a number", "iso3,rd,hedging\nKOR,lots,0.1\n", 2, "column B (rd): value of rd must"),
+    ("unknown column", "iso3,rd,hedgin\nKOR,1,0.1\n", 1, "column C (hedgin): unknown column"),
+    ("unknown country", "iso3,rd\nKOR,1\nKOE,1\n", 3, "column B (rd): unknown country code"),
+    ("duplicate header", "iso3,rd,rd\nKOR,1,2\n", 1, "duplicate header column(s) 'rd'"),
+    ("empty header", "iso3,,rd\nKOR,1,2\n", 1, "column B (): empty header cell"),
+    ("no columns", "iso3,note\nKOR,x\n", 1, "names no indicator or model input"),
+    ("field count", "iso3,rd,hedging\nKOR,1\n", 2, "expected 3 fields, got 2"),
+    ("set twice", "iso3,rd\nKOR,1\nKOR,2\n", 3, "KOR rd is set twice"),
+    ("ROW indicator", "iso3,population_total\nROW,1\n", 2, "column B (population_total): "),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "line", "reason"), BAD_WIDE_CSV,
+                         ids=[c[0] for c in BAD_WIDE_CSV])
+def test_bad_wide_csv_rejected_with_file_line_column_reason(tmp_path, case, text, line, reason):
+    f = write(tmp_path, "o.csv", text)
+    with pytest.raises(InputError) as exc:
+        load_world(f)
+    msg = str(exc.value)
+    assert msg.startswith(f"{f}:{line}:"), msg
+    assert reason in msg, msg
+
+
+def test_bad_wide_yaml_names_the_line_of_the_value(tmp_path):
+    f = write(tmp_path, "o.yaml", "KOR: {rd: 100}\nTWN:\n  population: 23.4\n  hedging: 2\n")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(f))}:4: value 2 of hedging"):
+        load_world(f)
+    f = write(tmp_path, "typo.yaml", "valuez: {KOR: {rd: 1}}\n")
+    with pytest.raises(InputError, match=r"unknown key.*valuez"):
+        load_world(f)
+
+
+wide_cells = st.one_of(st.none(), st.floats(0, 1, allow_nan=False))
+
+
+@st.composite
+def wide_tables(draw):
+    """Distinct countries x distinct 0-1 inputs, cells a value or blank (None)."""
+    rows = draw(st.lists(codes, min_size=1, max_size=5, unique=True))
+    cols = draw(st.lists(unit_cols, min_size=1, max_size=4, unique=True))
+    cells = {(r, c): draw(wide_cells) for r in rows for c in cols}
+    return rows, cols, cells
+
+
+def _wide_csv(rows, cols, cells):
+    lines = ["iso3," + ",".join(cols)]
+    for r in rows:
+        lines.append(r + "," + ",".join("" if cells[r, c] is None else repr(cells[r, c])
+                                        for c in cols))
+    return "\n".join(lines) + "\n"
+
+
+def _wide_yaml(rows, cols, cells):
+    """Block style: one value per line, so every cell has a line of its own."""
+    out = []
+    for r in rows:
+        out.append(f"{r}:")
+        out += [f"  {c}: {cells[r, c]!r}" for c in cols if cells[r, c] is not None]
+        if out[-1] == f"{r}:":
+            out[-1] = f"{r}: {{}}"
+    return "\n".join(out) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=wide_tables())
+def test_wide_csv_and_yaml_read_as_the_cells_say(tmp_path_factory, table):
+    cells = table[2]
+    want = {key: value for key, value in cells.items() if value is not None}
+    d = tmp_path_factory.mktemp("wide")
+    for name, text in (("o.csv", _wide_csv(*table)), ("o.yaml", _wide_yaml(*table))):
+        f = d / name
+        f.write_text(text)
+        ov = read_overrides(f, WORLD)
+        assert {(v.iso3, v.column): v.value for v in ov.values} == want, name
+        mi = WORLD.with_overrides(ov).model_inputs()
+        for (iso3, col), value in want.items():
+            assert mi.at[iso3, col] == value
+
+
+bad_cells = st.one_of(
+    st.floats(1.0, 1e6, exclude_min=True, allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e6, 0.0, exclude_max=True, allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(["lots", "n/a", "nan", "inf", "1,5"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=wide_tables(), bad=bad_cells, data=st.data())
+def test_one_bad_wide_cell_is_named_and_nothing_applies(tmp_path_factory, table, bad, data):
+    rows, cols, cells = table
+    i = data.draw(st.integers(0, len(rows) - 1))
+    j = data.draw(st.integers(0, len(cols) - 1))
+    text = _wide_csv(rows, cols, cells)
+    lines = text.splitlines()
+    fields = lines[i + 1].split(",")
+    fields[j + 1] = f'"{bad}"' if "," in bad else bad
+    lines[i + 1] = ",".join(fields)
+    f = tmp_path_factory.mktemp("bad") / "o.csv"
+    f.write_text("\n".join(lines) + "\n")
+    before = WORLD.model_inputs()
+    with pytest.raises(InputError) as exc:
+        WORLD.with_overrides(f)
+    letter = "ABCDEFGH"[j + 1]
+    assert str(exc.value).startswith(f"{f}:{i + 2}: column {letter} ({cols[j]}): "), exc.value
+    assert WORLD.model_inputs().equals(before)

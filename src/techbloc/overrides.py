@@ -7,9 +7,14 @@ is left as it was (Worlds are immutable; :meth:`World.with_overrides` returns a 
 
 CSV layouts (chosen by the header):
 
-- values: ``iso3,column,value`` plus optional ``note``. ``column`` is an indicator name
-  (e.g. ``gerd_ppp_usd_m``; model inputs are then re-derived from it) or a model input
+- values, long: ``iso3,column,value`` plus optional ``note``. ``column`` is an indicator
+  name (e.g. ``gerd_ppp_usd_m``; model inputs are then re-derived from it) or a model input
   (e.g. ``protection_capability``; set after derivation). ``ROW`` is allowed for model inputs.
+- values, wide (a table exported from a spreadsheet): ``iso3`` plus one column per
+  indicator or model input, e.g. ``iso3,rd,hedging``, and an optional ``note`` column; each
+  non-empty cell is one override, an empty cell leaves the value as it is. Errors name the
+  spreadsheet column too: ``my.csv:3: column C (hedging): value 1.5 of hedging is out of
+  range [0, 1]``.
 - frictions: ``iso3_a,iso3_b,default,low,high`` plus optional ``reason``, ``source``,
   ``event_year``. A listed pair is replaced, a new pair added.
 
@@ -21,12 +26,19 @@ YAML layout (any of the two sections)::
     frictions:
       - {iso3_a: JPN, iso3_b: KOR, default: 0.3, low: 0.1, high: 0.5, reason: "2023 thaw"}
 
-``values`` may also be a mapping ``{ISO3: {column: value}}``. A Python mapping of the same
-layout works too (its "lines" are entry numbers).
+``values`` may also be a mapping ``{ISO3: {column: value}}``, and that mapping may stand
+alone as the whole file (the wide layout in YAML)::
+
+    KOR: {rd: 100, hedging: 0.3}
+    TWN:
+      population: 23.4
+
+A Python mapping of the same layouts works too (its "lines" are entry numbers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -175,8 +187,32 @@ class _Validator:
         self.indicator_ranges = INDICATOR_RANGES
         self.codes = world.codes
 
-    def fail(self, line: int | str, reason: str) -> InputError:
-        return InputError(f"{self.origin}:{line}: {reason}")
+    def fail(self, line: int | str, reason: str, column: str | None = None) -> InputError:
+        where = f"{self.origin}:{line}: " + (f"column {column}: " if column else "")
+        return InputError(where + reason)
+
+    def wide_value(
+        self, iso3: Any, column: Any, value: Any, line: int | str, where: str | None
+    ) -> ValueOverride:
+        """One cell of a wide table; errors name ``where`` (e.g. ``C (hedging)``) too."""
+        try:
+            return self.value_row({"iso3": iso3, "column": column, "value": value}, line)
+        except InputError as exc:
+            if where is None:
+                raise
+            prefix = f"{self.origin}:{line}: "
+            reason = str(exc).removeprefix(prefix)
+            raise self.fail(line, reason, where) from None
+
+    def check_column(self, column: str, line: int | str, where: str | None) -> None:
+        """Reject a wide header column that is neither an indicator nor a model input."""
+        if column in self.inputs or column in self.indicators:
+            return
+        try:
+            self.value_row({"iso3": "USA", "column": column, "value": 0}, line)
+        except InputError as exc:
+            prefix = f"{self.origin}:{line}: "
+            raise self.fail(line, str(exc).removeprefix(prefix), where) from None
 
     def code(self, raw: Any, line: int | str, allow_row: bool) -> str:
         from techbloc.coalitions import check_codes
@@ -308,9 +344,13 @@ def _from_csv(text: str, origin: str, world: World) -> Overrides:
         kind, allowed = "values", set(_VALUE_COLS) | set(_VALUE_OPT)
     elif set(_FRICTION_COLS) <= set(header):
         kind, allowed = "frictions", set(_FRICTION_COLS) | set(_FRICTION_OPT)
+    elif "iso3" in header and not {"column", "value"} & set(header):
+        return _from_wide_csv(reader, header, origin, v)
     else:
         raise v.fail(1, f"header {','.join(header)!r} must contain 'iso3,column,value' "
-                     "(values) or 'iso3_a,iso3_b,default,low,high' (frictions)")
+                     "(values, long), 'iso3' plus indicator or input columns such as "
+                     "'iso3,rd,hedging' (values, wide) or 'iso3_a,iso3_b,default,low,high' "
+                     "(frictions)")
     extra = [h for h in header if h not in allowed]
     if extra:
         raise v.fail(1, f"unknown header column(s) {extra} (allowed: {sorted(allowed)})")
@@ -335,6 +375,56 @@ def _from_csv(text: str, origin: str, world: World) -> Overrides:
     return _finish(values, frictions, origin, v)
 
 
+def _spreadsheet_column(index: int) -> str:
+    """0 -> ``A``, 25 -> ``Z``, 26 -> ``AA``: the column letters a spreadsheet shows."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _from_wide_csv(
+    reader: Any, header: list[str], origin: str, v: _Validator
+) -> Overrides:
+    """Values in the wide layout: ``iso3`` plus one column per indicator or model input."""
+    if len(set(header)) != len(header):
+        twice = sorted({h for h in header if header.count(h) > 1})
+        raise v.fail(1, f"duplicate header column(s) {', '.join(map(repr, twice))}")
+    where = {i: f"{_spreadsheet_column(i)} ({name})" for i, name in enumerate(header)}
+    for i, name in enumerate(header):
+        if not name:
+            raise v.fail(1, "empty header cell; name the indicator or model input", where[i])
+        if name not in ("iso3", *_VALUE_OPT):
+            v.check_column(name, 1, where[i])
+    columns = [(i, name) for i, name in enumerate(header) if name not in ("iso3", *_VALUE_OPT)]
+    if not columns:
+        raise v.fail(1, "the header names no indicator or model input after 'iso3' (e.g. "
+                     "'iso3,rd,hedging')")
+    code_at = header.index("iso3")
+    note_at = header.index("note") if "note" in header else None
+    values: list[ValueOverride] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise v.fail(line, f"expected {len(header)} fields, got {len(row)}")
+            cells = [c.strip() for c in row]
+            note = cells[note_at] if note_at is not None else ""
+            for i, name in columns:
+                if not cells[i]:
+                    continue  # an empty cell leaves the value as it is
+                item = v.wide_value(cells[code_at], name, cells[i], line, where[i])
+                values.append(ValueOverride(item.iso3, item.column, item.value, item.kind,
+                                            note, item.origin))
+    except csv.Error as exc:
+        raise v.fail(reader.line_num, f"not valid CSV ({exc})") from None
+    return _finish(values, [], origin, v)
+
+
 def _from_yaml(text: str, origin: str, world: World) -> Overrides:
     import yaml
 
@@ -343,7 +433,12 @@ def _from_yaml(text: str, origin: str, world: World) -> Overrides:
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         mapping = loader.construct_mapping(node, deep=True)
-        return _Lined(mapping, node.start_mark.line + 1)
+        lined = _Lined(mapping, node.start_mark.line + 1)
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            with contextlib.suppress(TypeError):  # unhashable keys: construct_mapping refused
+                lined.key_lines[key] = key_node.start_mark.line + 1
+        return lined
 
     _LineLoader.add_constructor(
         yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
@@ -366,10 +461,39 @@ class _Lined(dict):  # type: ignore[type-arg]
     def __init__(self, data: Mapping[Any, Any], line: int) -> None:
         super().__init__(data)
         self.line = line
+        self.key_lines: dict[Any, int] = {}
 
 
 def _line(obj: Any, fallback: int | str) -> int | str:
     return getattr(obj, "line", fallback)
+
+
+def _key_line(obj: Any, key: Any, fallback: int | str) -> int | str:
+    """The YAML line of ``key`` in mapping ``obj`` (else ``fallback``)."""
+    return getattr(obj, "key_lines", {}).get(key, fallback)
+
+
+def _looks_wide(data: Mapping[Any, Any]) -> bool:
+    """A mapping of ISO3-like keys (three letters) only: the wide layout in YAML."""
+    return bool(data) and all(
+        isinstance(k, str) and len(k.strip()) == 3 and k.strip().isalpha() for k in data
+    )
+
+
+def _mapping_values(
+    raw: Mapping[Any, Any], v: _Validator, line: int | None, top: int
+) -> list[ValueOverride]:
+    """``{ISO3: {column: value}}``: each value on its own line where YAML gave one."""
+    values: list[ValueOverride] = []
+    for n, (iso3, cols) in enumerate(raw.items(), start=1):
+        where = _key_line(raw, iso3, _line(cols, f"values entry {n}" if line is None else top))
+        if not isinstance(cols, Mapping):
+            raise v.fail(where, f"values for {iso3!r} must be a mapping column: value, e.g. "
+                         f"{iso3}: {{rd: 100, hedging: 0.3}}")
+        for column, value in cols.items():
+            at = _key_line(cols, column, _line(cols, where))
+            values.append(v.wide_value(iso3, column, value, at, None))
+    return values
 
 
 def _from_mapping(
@@ -380,21 +504,18 @@ def _from_mapping(
     if not isinstance(data, Mapping):
         raise v.fail(top, "expected a mapping with 'values:' and/or 'frictions:'")
     unknown = [k for k in data if k not in ("values", "frictions")]
+    if unknown and len(unknown) == len(data) and _looks_wide(data):
+        return _finish(_mapping_values(data, v, line, top), [], origin, v)
     if unknown:
-        raise v.fail(top, f"unknown key(s) {unknown} (allowed: values, frictions)")
+        raise v.fail(top, f"unknown key(s) {unknown} (allowed: values, frictions; or a file "
+                     "of ISO3 keys only, e.g. KOR: {rd: 100, hedging: 0.3})")
     if not data:
         raise v.fail(top, "no 'values:' or 'frictions:' given")
     values: list[ValueOverride] = []
     frictions: list[FrictionOverride] = []
     raw_values = data.get("values") or []
     if isinstance(raw_values, Mapping):
-        for n, (iso3, cols) in enumerate(raw_values.items(), start=1):
-            where = _line(cols, f"values entry {n}" if line is None else top)
-            if not isinstance(cols, Mapping):
-                raise v.fail(where, f"values for {iso3!r} must be a mapping column: value")
-            for column, value in cols.items():
-                values.append(v.value_row(
-                    {"iso3": iso3, "column": column, "value": value}, where))
+        values = _mapping_values(raw_values, v, line, top)
     elif isinstance(raw_values, list):
         for n, entry in enumerate(raw_values, start=1):
             where = _line(entry, f"values entry {n}" if line is None else top)
