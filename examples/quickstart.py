@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from techbloc import Coalition, Policy, load_world, simulate
-from techbloc.experiments.design import sample_design
-from techbloc.params import parameter_names
+from techbloc import Coalition, Policy, load_world, sample_futures, simulate
 
 OUTCOMES = ("alliance_rd_share", "leakage_to_china", "cohesion", "achieved_stringency")
 
@@ -23,7 +21,7 @@ def main(scenarios: int = 200) -> None:
         Policy(Coalition.from_preset("forging_core")),
         Policy(Coalition.from_preset("forging_core+KOR")),
     ]
-    futures = sample_design("lhs", parameter_names(uncertain_only=True), scenarios, seed=1)
+    futures = sample_futures(scenarios, seed=1)  # every uncertain parameter drawn (LHS)
     ds = simulate(world, futures, policies, trajectories=False)
     for name in OUTCOMES:
         q = ds[name].quantile([0.1, 0.5, 0.9], dim="scenario")

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from techbloc import load_world
+from techbloc import load_world, sample_futures
 from techbloc.analysis.search import model_evaluator, search_coalitions
-from techbloc.experiments.design import sample_design
-from techbloc.params import parameter_names
 
 CANDIDATES = ["JPN", "KOR", "GBR", "AUS", "DEU", "NLD", "TWN", "ISR"]
 OBJECTIVES = ["alliance_rd_share:max", "cohesion:max"]
@@ -22,7 +20,7 @@ OBJECTIVES = ["alliance_rd_share:max", "cohesion:max"]
 
 def main(scenarios: int = 16) -> None:
     world = load_world()
-    futures = sample_design("lhs", parameter_names(uncertain_only=True), scenarios, seed=1)
+    futures = sample_futures(scenarios, seed=1)  # every uncertain parameter drawn (LHS)
     evaluate = model_evaluator(world, futures, CANDIDATES, OBJECTIVES)
     result = search_coalitions(CANDIDATES, evaluate, OBJECTIVES, names=world.names)
     print(f"{result.n_evaluated} coalitions evaluated ({result.method}); Pareto set:")
