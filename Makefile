@@ -7,12 +7,18 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-all lint format bench clean
 
 $(BIN)/python:
+	@echo "Creating the environment in $(VENV) (first run only)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip reports each package as it collects, downloads (with a progress bar on a terminal) and
+# installs it: a few minutes the first time (numpy, pandas, scipy, numba, duckdb, dask,
+# matplotlib, ...); later runs skip this step until pyproject.toml changes.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,fast]"
-	touch $(STAMP)
+	@echo "Installing techbloc and its dependencies into $(VENV): a few minutes the first time..."
+	$(BIN)/python -m pip install --progress-bar on -e ".[dev,fast]"
+	@touch $(STAMP)
+	@echo "Environment ready in $(VENV)."
 
 run: $(STAMP)
 	$(BIN)/techbloc run

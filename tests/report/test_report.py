@@ -297,3 +297,17 @@ def test_cli_report(store, tmp_path):
 )
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_discovery_counts_the_parameters_varied_as_the_header_does(report, store):
+    """One wording: "N parameters varied" in the header and in scenario discovery."""
+    from techbloc.experiments.store import ResultsStore
+
+    _, html = report
+    with ResultsStore.open(store) as results:
+        n_varied = len(results.study.varied())
+    header = html.split('id="discovery"')[0]
+    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    assert f"{n_varied} parameters varied" in header
+    assert re.search(rf"the\s+{n_varied} parameters varied", section), section[:600]
+    assert "scenario inputs" not in section

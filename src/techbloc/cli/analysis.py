@@ -119,7 +119,8 @@ def _print_table(
         shares unless given here.
     row_outcome : str, optional
         A column naming each row's outcome: the row's numbers take that outcome's unit,
-        shown in a ``unit`` column after it.
+        shown in a ``unit`` column after it (the unit of a change when ``changes`` are
+        given: those columns then hold the row's numbers).
     changes : sequence of str
         Columns holding differences (regrets, contributions): shares in pp.
     labels : mapping, optional
@@ -174,7 +175,7 @@ def _print_table(
             else:
                 cells.append(escape(str(value)))
             if c == row_outcome:
-                cells.append(escape(display_unit(row_unit)))
+                cells.append(escape(display_unit(row_unit, change=bool(changes))))
         table.add_row(*cells)
     Console().print(table)
 

@@ -1,0 +1,153 @@
+"""The CLI's number-format policy, units in headers, and tables that fit 100 columns."""
+
+import math
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from techbloc.cli import _register, app
+from techbloc.cli.formatting import (
+    MISSING,
+    display_unit,
+    format_number,
+    format_range,
+    header,
+    outcome_unit,
+    plural,
+)
+from techbloc.model import SCALAR_OUTPUTS
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered():
+    _register()
+
+
+@pytest.fixture
+def wide100(monkeypatch):
+    """A 100-column terminal for rich (as the README is read)."""
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+# -- the policy ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "unit", "change", "text"),
+    [
+        (0.3148, "share", False, "31.5"),  # shares in percent
+        (1.0, "share", False, "100"),
+        (-0.0237, "share", True, "-2.37"),  # a change in a share: percentage points
+        (3421.7, "PPP $bn", False, "3,422"),  # thousands separators, never 3.42e+03
+        (21350.0, "", False, "21,350"),
+        (0.026812, "1/yr", False, "0.0268"),  # three significant digits
+        (1.0349, "ratio", False, "1.03"),
+        (0.000957, "log ratio", False, "0.000957"),
+        (2.5e-8, "", False, "2.50e-08"),  # only below 1e-6: scientific
+        (1e-18, "", False, "0"),  # rounding noise
+        (float("nan"), "share", False, MISSING),
+        (None, "", False, MISSING),
+        (5, "count", False, "5"),
+    ],
+)
+def test_format_number(value, unit, change, text):
+    assert format_number(value, unit, change=change) == text
+
+
+def test_a_range_is_one_format():
+    assert format_range(3421.2, 2108.4, 5637.0, "PPP $bn") == "3,421 (2,108–5,637)"
+    assert format_range(-0.000957, -0.101, 0.0867, "log ratio") == "-0.001 (-0.101–0.087)"
+    assert format_range(0.315, 0.314, 0.316, "share") == "31.5 (31.4–31.6)"
+
+
+@given(st.floats(min_value=1e-6, max_value=1e12, allow_nan=False) | st.floats(-1e12, -1e-6))
+def test_numbers_keep_three_significant_digits_without_exponents(x):
+    text = format_number(x)
+    assert "e" not in text
+    back = float(text.replace(",", ""))
+    # rounded to 3 significant digits (whole numbers from 1,000 on)
+    tolerance = 0.5 if abs(x) >= 1000 else 0.5 * 10 ** (math.floor(math.log10(abs(x))) - 2)
+    assert abs(back - x) <= tolerance * (1 + 1e-9)
+
+
+def test_units_come_from_the_outcome_metadata():
+    for name, (_, unit) in SCALAR_OUTPUTS.items():
+        assert outcome_unit(name) == unit
+    assert outcome_unit("denial") == "share"  # a parameter: from the registry
+    assert display_unit("share") == "%" and display_unit("share", change=True) == "pp"
+    assert header("power_ratio_china_us", "ratio") == "power ratio china us (ratio)"
+
+
+def test_plural():
+    assert plural(1, "policy") == "1 policy"
+    assert plural(3, "policy") == "3 policies"
+    assert plural(1000, "future") == "1,000 futures"
+
+
+# -- the commands -------------------------------------------------------------------------------
+def test_evaluate_table_has_units_and_one_format(wide100):
+    res = runner.invoke(app, ["evaluate", "-p", "forging_core", "--scenarios", "6"])
+    assert res.exit_code == 0, res.output
+    assert "median (p10–p90)" in res.output
+    row = next(line for line in res.output.splitlines() if "alliance_rd_share" in line)
+    assert re.search(r"│ %\s+│\s+3\d\.\d \(3\d\.\d–3\d\.\d\) │", row), row
+    knowledge = next(line for line in res.output.splitlines() if "china_knowledge " in line)
+    assert "PPP $bn" in knowledge and "e+" not in knowledge
+    assert "…" not in res.output
+
+
+def test_run_fits_100_columns_and_says_complete_once(tmp_path, wide100):
+    args = ["run", "--out", str(tmp_path), "--scenarios", "4"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "…" not in first.output  # the "China/coalition" header was cut at 100 columns
+    assert "(ratio)" in first.output and "(%)" in first.output  # units in the headers
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert again.output.count("complete") == 1, again.output
+
+
+def test_shapley_labels_contributions_and_names_the_leakage_it_uses(wide100):
+    res = runner.invoke(app, ["shapley", "USA,JPN,KOR", "--scenarios", "4"])
+    assert res.exit_code == 0, res.output
+    assert "contribution" in res.output
+    assert not re.search(r"┃\s*share\s*┃", res.output)  # Shapley values of a share are no share
+    assert "std error" not in res.output  # exact values: no sampling error column
+    assert "leakage = pool_leak_rate" in res.output
+    assert re.search(r"│ pool_leak_rate\s+│ 1/yr\s+│", res.output)
+    assert "pp" in res.output  # a share's contribution in percentage points
+
+
+def test_optimize_names_pool_leak_rate(wide100):
+    res = runner.invoke(
+        app,
+        [
+            "optimize",
+            "--candidates",
+            "JPN,KOR",
+            "--objectives",
+            "alliance_rd_share:max,leakage:min",
+            "--scenarios",
+            "4",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "not the report's leakage_cumulative" in res.output
+    assert "(1/yr)" in res.output and "alliance rd share (%)" in res.output
+    assert "…" not in res.output
+
+
+def test_one_policy_is_singular(tmp_path):
+    spec = tmp_path / "one.yaml"
+    spec.write_text(
+        "policies: [{preset: forging_core}]\nscenarios: 3\nyears: {start: 2024, end: 2026}\n"
+    )
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["explore", str(spec), "--out", str(out), "-q"])
+    assert first.exit_code == 0, first.output
+    assert "3 scenarios × 1 policy in" in first.output
+    again = runner.invoke(app, ["explore", str(spec), "--out", str(out), "-q"])
+    assert "× 1 policy)" in again.output and "policies" not in again.output
