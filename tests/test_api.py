@@ -50,11 +50,16 @@ def test_sample_futures_draws_every_uncertain_parameter():
     # the futures differ where a bare index would not
     world, policy = load_world(), Policy(Coalition.from_preset("forging_core"))
     sampled = simulate(world, futures.iloc[:6], [policy], end_year=2030, trajectories=False)
-    bare = simulate(world, pd.DataFrame(index=range(6)), [policy], end_year=2030,
-                    trajectories=False)
+    bare = simulate(
+        world, pd.DataFrame(index=range(6)), [policy], end_year=2030, trajectories=False
+    )
     assert float(sampled.leakage_cumulative.std()) > 2 * float(bare.leakage_cumulative.std())
-    for bad in ({"n": 0}, {"n": 5, "design": "table"}, {"n": 5, "vary": ["denail"]},
-                {"n": 5, "fixed": {"denial": 2.0}},
-                {"n": 5, "vary": ["denial"], "fixed": {"denial": 0.1}}):
+    for bad in (
+        {"n": 0},
+        {"n": 5, "design": "table"},
+        {"n": 5, "vary": ["denail"]},
+        {"n": 5, "fixed": {"denial": 2.0}},
+        {"n": 5, "vary": ["denial"], "fixed": {"denial": 0.1}},
+    ):
         with pytest.raises(Error):
             sample_futures(**bad)

@@ -151,3 +151,13 @@ def test_one_policy_is_singular(tmp_path):
     assert "3 scenarios × 1 policy in" in first.output
     again = runner.invoke(app, ["explore", str(spec), "--out", str(out), "-q"])
     assert "× 1 policy)" in again.output and "policies" not in again.output
+
+
+def test_data_tables_use_the_same_format(wide100):
+    res = runner.invoke(app, ["data", "countries"])
+    assert res.exit_code == 0, res.output
+    assert "e+" not in res.output  # was 2.135e+04 beside 1,906
+    usa = next(line for line in res.output.splitlines() if "United States" in line)
+    assert re.search(r"│\s+\d{1,3}(,\d{3})+ │", usa), usa  # GDP with thousands separators
+    assert format_number(12345.678, digits=4) == "12,346"
+    assert format_number(0.123456, digits=4) == "0.1235"

@@ -49,11 +49,14 @@ def _console() -> Any:
 
 
 def _fmt(value: Any) -> str:
+    """A cited value: four significant digits, thousands separators (cli.formatting)."""
+    from techbloc.cli.formatting import MISSING, format_number
+
     value = _clean(value)
     if value is None:
-        return "—"
+        return MISSING
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return format_number(value, digits=4)
     return str(value)
 
 

@@ -8,6 +8,7 @@
   noise) print as ``0``.
 - **Ranges** (``median (p10–p90)``) share one number of decimals, that of the
   largest magnitude among the three, so a cell never mixes formats.
+- **Cited data** (``techbloc data``) keep four significant digits, in the same format.
 - **Missing values** print as ``—``.
 - **Units** come from the outcome and parameter metadata (:func:`outcome_unit`), so a new
   model output is formatted as soon as it has a unit; they go in the column header
@@ -112,7 +113,14 @@ def _missing(value: Any) -> bool:
             return False
 
 
-def format_number(value: Any, unit: str = "", *, change: bool = False, signed: bool = False) -> str:
+def format_number(
+    value: Any,
+    unit: str = "",
+    *,
+    change: bool = False,
+    signed: bool = False,
+    digits: int = DIGITS,
+) -> str:
     """Format one number by the policy above.
 
     Parameters
@@ -125,6 +133,8 @@ def format_number(value: Any, unit: str = "", *, change: bool = False, signed: b
         The value is a difference (a regret, a contribution), not a level.
     signed : bool
         Always show the sign (``+2.37``).
+    digits : int
+        Significant digits (3; the data tables show cited values with 4).
 
     Returns
     -------
@@ -155,15 +165,15 @@ def format_number(value: Any, unit: str = "", *, change: bool = False, signed: b
     if magnitude < _NOISE:
         return "0"
     if magnitude < _SCIENTIFIC:
-        return f"{sign}{x:.{DIGITS - 1}e}"
-    return sign + _fixed(x, _decimals(magnitude))
+        return f"{sign}{x:.{digits - 1}e}"
+    return sign + _fixed(x, _decimals(magnitude, digits))
 
 
-def _decimals(magnitude: float) -> int:
-    """Decimals that give ``DIGITS`` significant digits at ``magnitude`` (0 from 1,000)."""
+def _decimals(magnitude: float, digits: int = DIGITS) -> int:
+    """Decimals that give ``digits`` significant digits at ``magnitude`` (0 from 1,000)."""
     if magnitude >= 1000 or magnitude == 0:
         return 0
-    return max(0, DIGITS - 1 - math.floor(math.log10(magnitude)))
+    return max(0, digits - 1 - math.floor(math.log10(magnitude)))
 
 
 def _fixed(x: float, decimals: int) -> str:
