@@ -198,7 +198,7 @@ def test_optimize_stability_shapley_on_full_runs():
     # "leakage" is named for what it is at each horizon
     assert {v["outcome"] for v in values} == {
         "alliance_rd_share",
-        "leakage_cumulative",
+        "leakage_to_china",
         "cohesion",
     }
 

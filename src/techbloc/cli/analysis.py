@@ -211,7 +211,7 @@ def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> li
     """The model's names for outcomes, announcing each alias it resolves (``announce``).
 
     ``leakage`` means the pool's one-year leak rate at the static horizon, not the
-    report's cumulative leakage: say which one a table shows.
+    report's cumulative leakage share: say which one a table shows.
     """
     from techbloc.analysis.characteristic import resolve_outcome
     from techbloc.cli.formatting import outcome_description
@@ -224,7 +224,8 @@ def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> li
                 f"{name} = {resolved} at the {horizon} horizon: "
                 f"{outcome_description(resolved) or resolved}"
                 + (
-                    " (not the report's leakage_cumulative; use --horizon end for that)"
+                    " (not the report's cumulative leakage, leakage_share; --horizon end "
+                    "scores full runs)"
                     if resolved == "pool_leak_rate"
                     else ""
                 )

@@ -52,11 +52,19 @@ _NOISE = 1e-12
 _SCIENTIFIC = 1e-6
 
 
-def _metadata() -> dict[str, tuple[str, str]]:
-    """Outcome name -> (description, unit), from the model's output registry."""
-    from techbloc.model import SCALAR_OUTPUTS
+def _metadata(name: str) -> tuple[str, str] | None:
+    """(description, unit) of a model output, from the model's registry (None: unknown).
 
-    return dict(SCALAR_OUTPUTS)
+    Deprecated output names resolve to the output they stand for; trajectories
+    (``*_trajectory``) take their output's unit.
+    """
+    from techbloc.model.outputs import output
+
+    try:
+        meta = output(name.removesuffix("_trajectory"))
+    except KeyError:
+        return None
+    return meta.description, meta.unit
 
 
 def outcome_unit(name: str) -> str:
@@ -65,7 +73,7 @@ def outcome_unit(name: str) -> str:
     Aliases of the coalition-search horizons (``leakage``, ``stringency``) are not
     resolved here; pass the model's name.
     """
-    info = _metadata().get(name)
+    info = _metadata(name)
     if info is not None:
         return info[1]
     from techbloc.params import PARAMETERS
@@ -78,7 +86,7 @@ def outcome_unit(name: str) -> str:
 
 def outcome_description(name: str) -> str:
     """Description of a model outcome (``""`` when unknown)."""
-    info = _metadata().get(name)
+    info = _metadata(name)
     return info[0] if info is not None else ""
 
 
