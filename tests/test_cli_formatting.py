@@ -162,3 +162,19 @@ def test_data_tables_use_the_same_format(wide100):
     assert re.search(r"│\s+\d{1,3}(,\d{3})+ │", usa), usa  # GDP with thousands separators
     assert format_number(12345.678, digits=4) == "12,346"
     assert format_number(0.123456, digits=4) == "0.1235"
+
+
+def test_tables_are_never_cropped_on_a_narrow_terminal_or_a_pipe(tmp_path, monkeypatch):
+    """Below the width a table needs, it is printed whole (a pipe counts as 80 columns)."""
+    monkeypatch.setenv("COLUMNS", "60")
+    res = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "4"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    for label in ("coalition", "backlash", "power", "backfires"):
+        assert label in flat, label
+    assert "…" not in res.output
+    rows = [line for line in res.output.splitlines() if line.startswith(" forging_core ")]
+    assert rows, res.output
+    for row in rows:  # nine cells, the last (backfires) a number: no column lost
+        cells = [c.strip() for c in row.split("│")]
+        assert len(cells) == 9 and re.fullmatch(r"\d+(\.\d+)?", cells[-1]), row

@@ -128,7 +128,6 @@ def _print_table(
     unit_in_title : bool
         The title states the unit of the levels: headers show only the units of changes.
     """
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -138,6 +137,7 @@ def _print_table(
         format_number,
         header,
         outcome_unit,
+        print_table,
     )
 
     units = dict(units or {})
@@ -177,7 +177,7 @@ def _print_table(
             if c == row_outcome:
                 cells.append(escape(display_unit(row_unit, change=bool(changes))))
         table.add_row(*cells)
-    Console().print(table)
+    print_table(table)
 
 
 @contextmanager
@@ -321,8 +321,10 @@ def robustness(
         shown_unit = display_unit(unit)
         _print_table(
             rows.droplevel("metric")[shown],
-            f"robustness of {name}" + (f" ({shown_unit}" if shown_unit else " (")
-            + ("; " if shown_unit else "") + f"{direction} is better)",
+            f"robustness of {name}"
+            + (f" ({shown_unit}" if shown_unit else " (")
+            + ("; " if shown_unit else "")
+            + f"{direction} is better)",
             units={
                 **{c: unit for c in shown},
                 "satisficing": "share",

@@ -48,6 +48,13 @@ def _console() -> Any:
     return Console()
 
 
+def _print(table: Any, console: Any = None) -> None:
+    """Print a rich table whole (:func:`techbloc.cli.formatting.print_table`)."""
+    from techbloc.cli.formatting import print_table as print_whole
+
+    print_whole(table, console)
+
+
 def _fmt(value: Any) -> str:
     """A cited value: four significant digits, thousands separators (cli.formatting)."""
     from techbloc.cli.formatting import MISSING, format_number
@@ -99,7 +106,7 @@ def countries(as_json: _JSON = False) -> None:
             _fmt(r["gdp_bn"]),
             _fmt(r["population_m"]),
         )
-    _console().print(table)
+    _print(table)
 
 
 @data_app.command("show")
@@ -158,7 +165,7 @@ def show(
             src,
         )
     console = _console()
-    console.print(table)
+    _print(table, console)
     table2 = Table(title=f"{code}: model inputs (rules: docs/data.md)")
     for col in ("input", "value", "filled / flagged"):
         table2.add_column(col, overflow="fold")
@@ -167,7 +174,7 @@ def show(
         if col == "rd_year" and item["value"] is not None:
             shown = str(int(item["value"]))
         table2.add_row(col, shown, item["filled"] or "")
-    console.print(table2)
+    _print(table2, console)
 
 
 def _threat_components(
@@ -226,7 +233,7 @@ def presets_cmd(
         table.add_column(col, overflow="fold")
     for c in table_.values():
         table.add_row(c.name or "", ",".join(c.members), c.source or "", c.certainty or "")
-    _console().print(table)
+    _print(table)
 
 
 @data_app.command("check")

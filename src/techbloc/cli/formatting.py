@@ -25,6 +25,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "outcome_table",
     "outcome_unit",
     "plural",
+    "print_table",
     "to_display",
 ]
 
@@ -286,3 +288,49 @@ def outcome_table(
             *(escape(format_range(*cells[p], unit)) if p in cells else MISSING for p in policies),
         )
     return table
+
+
+def _table_width(table: Table, console: Console) -> int:
+    """The width rich will lay ``table`` out at on ``console`` (its cells wrapped as needed)."""
+    widths = table._calculate_column_widths(console, console.options)
+    return sum(widths) + table._extra_width
+
+
+def _tighten(table: Table) -> None:
+    """Let no wrapping column grow past its longest cell or its header's longest word."""
+    from rich.cells import cell_len
+
+    for column in table.columns:
+        if column.no_wrap:
+            continue
+        cells = [cell_len(str(cell)) for cell in column._cells]
+        column.max_width = max([column.min_width or 1, *cells])
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print a table whole: never cropped at the console's width.
+
+    A table that fits is printed as usual (headers wrap between words). One that does not is
+    first narrowed (each column to its longest cell or header word, headers on more lines);
+    if it still cannot fit (many columns on a narrow terminal, or output to a file or pipe,
+    which rich treats as 80 columns), it is printed at the width it needs: a terminal wraps
+    its lines, a file keeps them, and no column is lost.
+    """
+    from rich.console import Console
+
+    console = console or Console()
+    try:  # rich's own layout (private helpers, stable across rich 13-15)
+        if _table_width(table, console) > console.width:
+            _tighten(table)
+        needed = _table_width(table, console)
+    except AttributeError:  # a rich without them: print as rich would
+        needed = console.width
+    if needed > console.width:
+        console = Console(
+            width=needed,
+            file=console.file,
+            color_system=console.color_system,  # type: ignore[arg-type]
+            force_terminal=console.is_terminal,
+            highlight=False,
+        )
+    console.print(table)

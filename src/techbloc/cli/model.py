@@ -14,7 +14,8 @@ from techbloc.errors import InputError
 __all__ = ["register"]
 
 #: Outcomes shown in the `run` comparison table (name, column label); each is formatted
-#: in its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header.
+#: in its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header; the note
+#: under the table says what each label means.
 COMPARISON = (
     ("china_knowledge_vs_status_quo", "China vs SQ"),
     ("leakage_to_china", "leak→China"),
@@ -69,7 +70,6 @@ def params(
 
         typer.echo(parameters_markdown(), nl=False)
         return
-    from rich.console import Console
     from rich.table import Table
 
     out = Table(title="techbloc parameters (MODEL.md §6)")
@@ -85,7 +85,9 @@ def params(
             row["mechanism"],
             row["source"],
         )
-    Console().print(out)
+    from techbloc.cli.formatting import print_table
+
+    print_table(out)
 
 
 def evaluate(
@@ -156,19 +158,16 @@ def evaluate(
         }
         typer.echo(json.dumps(result, indent=2))
         return
-    from rich.console import Console
-
-    from techbloc.cli.formatting import outcome_table, plural
+    from techbloc.cli.formatting import outcome_table, plural, print_table
 
     rows = [
         (metric, {r.policy: (r.p50, r.p10, r.p90) for r in group.itertuples()})
         for metric, group in table.groupby("metric", sort=False)
     ]
     title = (
-        f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) "
-        "(shares in %)"
+        f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) (shares in %)"
     )
-    Console().print(outcome_table(title, [p.label for p in policies], rows))
+    print_table(outcome_table(title, [p.label for p in policies], rows))
 
 
 def comparison_table(store_dir: Path, order: list[str]):
@@ -207,7 +206,14 @@ def run(
     from rich.console import Console
     from rich.table import Table
 
-    from techbloc.cli.formatting import add_column, format_number, header, outcome_unit, plural
+    from techbloc.cli.formatting import (
+        add_column,
+        format_number,
+        header,
+        outcome_unit,
+        plural,
+        print_table,
+    )
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
@@ -216,8 +222,14 @@ def run(
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
-    summary = run_study(study, store_dir, executor=executor.value, fresh=fresh, progress=True,
-                        echo=lambda m: console.print(m, highlight=False))
+    summary = run_study(
+        study,
+        store_dir,
+        executor=executor.value,
+        fresh=fresh,
+        progress=True,
+        echo=lambda m: console.print(m, highlight=False),
+    )
     if summary.status != "already complete":  # run_study has said so otherwise
         console.print(
             f"{store_dir}: {summary.status}; {plural(summary.n_scenarios, 'future')} × "
@@ -225,7 +237,11 @@ def run(
             highlight=False,
         )
     medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
-    table = Table(title="Coalition presets across futures (medians, 2050; shares of futures)")
+    # seven columns and more: without the outer edge the table fits 100 columns
+    table = Table(
+        title="Coalition presets across futures (medians, 2050; shares of futures)",
+        show_edge=False,
+    )
     add_column(table, "coalition", no_wrap=True)
     for name, label in COMPARISON:
         add_column(table, header(label, outcome_unit(name)), numeric=True)
@@ -238,7 +254,7 @@ def run(
             format_number(row["stronger_share"], "share"),
             format_number(row["external_stability"], "share"),
         )
-    console.print(table)
+    print_table(table, console)
     console.print(
         "China vs SQ: ln(China's knowledge under the coalition / under the status quo of "
         "US-only controls, same future); leak→China: knowledge China absorbs through leakage "

@@ -122,7 +122,7 @@ def results(
         return
     from rich.console import Console
 
-    from techbloc.cli.formatting import outcome_table
+    from techbloc.cli.formatting import outcome_table, print_table
 
     console = Console()
     state = "complete" if summary["complete"] else "incomplete"
@@ -138,7 +138,7 @@ def results(
         (name, {p: tuple(summary["outcomes"][p][name][k] for k in stats) for p in policies})
         for name in names
     ]
-    console.print(outcome_table("median (p10–p90) by policy (shares in %)", policies, rows))
+    print_table(outcome_table("median (p10–p90) by policy (shares in %)", policies, rows), console)
 
 
 def export(
