@@ -6,7 +6,7 @@ and multi-line quotes joined, comments left to the shell), ``python`` blocks are
 scripts. Each document runs in its own empty directory holding a copy of ``examples/``, so
 later commands see what earlier ones wrote (``explore`` then ``results``), as a reader's
 would. A command fails the test on a non-zero exit; a ``--json`` command must also print
-JSON, and a table must not be cut at 100 columns (no ``…``).
+JSON, and any other output must fit 100 columns, uncut (no ``…``, no longer line).
 
 A few commands cannot run here; each is listed in ``NOT_RUN`` with the reason, and
 ``techbloc serve`` is checked by its ``--help`` (options parsed, no server started).
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 ROOT = Path(__file__).parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -165,6 +166,8 @@ def _check(doc: Path, command: Command, work: Path, env: dict[str, str]) -> None
             json.loads(result.stdout)
         else:
             assert "…" not in result.stdout, f"{where}: output cut at 100 columns\n{result.stdout}"
+            wide = [line for line in result.stdout.splitlines() if cell_len(line) > 100]
+            assert not wide, f"{where}: wider than 100 columns\n" + "\n".join(wide)
 
 
 def _workdir(tmp_path: Path) -> Path:

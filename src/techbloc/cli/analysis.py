@@ -207,6 +207,14 @@ def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | Non
         yield advance
 
 
+def _note(text: str) -> None:
+    """A line of explanation under or above a table, wrapped at the terminal's width."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console().print(escape(text), highlight=False)
+
+
 def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> list[str]:
     """The model's names for outcomes, announcing each alias it resolves (``announce``).
 
@@ -220,7 +228,7 @@ def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> li
     for name in names:
         resolved = resolve_outcome(name, horizon)  # type: ignore[arg-type]
         if resolved != name and announce:
-            typer.echo(
+            _note(
                 f"{name} = {resolved} at the {horizon} horizon: "
                 f"{outcome_description(resolved) or resolved}"
                 + (
@@ -593,7 +601,7 @@ def stability(
         _echo_json(result.to_dict())
         return
     s = result.summary
-    typer.echo(
+    _note(
         f"{coalition}: internally stable in {s['internally_stable']:.0%}, externally stable "
         f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of "
         f"{s['n_scenarios']:,} scenarios"
@@ -687,7 +695,7 @@ def shapley(
             "share_of_total": "of total change",
         },
     )
-    typer.echo(
+    _note(
         "contribution: what the member adds to the outcome, in the outcome's unit (a share's "
         "contribution in percentage points); the contributions sum to the coalition's "
         "change over the USA alone."

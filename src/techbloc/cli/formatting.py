@@ -290,41 +290,74 @@ def outcome_table(
     return table
 
 
-def _table_width(table: Table, console: Console) -> int:
-    """The width rich will lay ``table`` out at on ``console`` (its cells wrapped as needed)."""
-    widths = table._calculate_column_widths(console, console.options)
-    return sum(widths) + table._extra_width
+#: A text cell's word longer than this may fold onto the next line (a URL, a long name);
+#: headers and numbers never fold.
+_FOLD = 12
 
 
-def _tighten(table: Table) -> None:
-    """Let no wrapping column grow past its longest cell or its header's longest word."""
+def _column_widths(table: Table) -> tuple[list[int], list[int], list[int]]:
+    """Per column: the natural width, the width that breaks no word, and the narrowest.
+
+    The narrowest width cuts no header word and no number; a text cell's word longer than
+    ``_FOLD`` may fold there (a URL, a long name).
+    """
     from rich.cells import cell_len
 
+    natural, unbroken, narrowest = [], [], []
     for column in table.columns:
+        header = str(column.header)
+        cells = [str(cell) for cell in column._cells]
+        lines = [line for text in (header, *cells) for line in text.splitlines() or [""]]
+        full = max([cell_len(line) for line in lines] + [column.min_width or 1])
+        header_word = max([cell_len(word) for word in header.split()] or [1])
+        cell_word = max([cell_len(word) for text in cells for word in text.split()] or [1])
+        floor = max(header_word, column.min_width or 1)
         if column.no_wrap:
+            natural.append(full), unbroken.append(full), narrowest.append(full)
             continue
-        cells = [cell_len(str(cell)) for cell in column._cells]
-        column.max_width = max([column.min_width or 1, *cells])
+        numeric = column.justify == "right"
+        natural.append(full)
+        unbroken.append(max(floor, cell_word))
+        narrowest.append(max(floor, cell_word if numeric else min(cell_word, _FOLD)))
+    return natural, unbroken, narrowest
+
+
+def _overhead(table: Table) -> int:
+    """Columns taken by cell padding and box lines."""
+    n = len(table.columns)
+    lines = (n - 1 + (2 if table.show_edge else 0)) if table.box else 0
+    return 2 * n + lines  # the CLI's tables keep rich's default padding (0, 1)
 
 
 def print_table(table: Table, console: Console | None = None) -> None:
-    """Print a table whole: never cropped at the console's width.
+    """Print a table whole, within the console's width wherever it can fit.
 
-    A table that fits is printed as usual (headers wrap between words). One that does not is
-    first narrowed (each column to its longest cell or header word, headers on more lines);
-    if it still cannot fit (many columns on a narrow terminal, or output to a file or pipe,
-    which rich treats as 80 columns), it is printed at the width it needs: a terminal wraps
-    its lines, a file keeps them, and no column is lost.
+    Columns start at their natural width; if the table is too wide, the widest columns that
+    can wrap are narrowed first, down to their longest word, and only then may a text
+    cell's long word fold (never a header word or a number, so no header is cut). A table
+    that cannot fit even so (many columns on a narrow terminal, or output to a file or
+    pipe, which rich treats as 80 columns) is printed at the width it needs: a terminal
+    wraps its lines, a file keeps them, and no column is lost.
     """
     from rich.console import Console
 
     console = console or Console()
-    try:  # rich's own layout (private helpers, stable across rich 13-15)
-        if _table_width(table, console) > console.width:
-            _tighten(table)
-        needed = _table_width(table, console)
-    except AttributeError:  # a rich without them: print as rich would
-        needed = console.width
+    if not table.columns:
+        console.print(table)
+        return
+    widths, unbroken, narrowest = _column_widths(table)
+    excess = sum(widths) + _overhead(table) - console.width
+    for floor in (unbroken, narrowest):  # wrap between words first, fold long words last
+        while excess > 0:
+            shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] -= 1
+            excess -= 1
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    needed = sum(widths) + _overhead(table)
     if needed > console.width:
         console = Console(
             width=needed,

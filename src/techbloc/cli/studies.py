@@ -72,13 +72,18 @@ def explore(
     )
     if summary.status == "already complete":
         return  # run_study said so
+    from rich.markup import escape
+
     from techbloc.cli.formatting import plural
 
-    typer.echo(
-        f"{out}: {summary.status}; {plural(summary.scenarios_run, 'scenario')} × "
-        f"{plural(summary.n_policies, 'policy')} in {summary.seconds:.1f} s "
-        f"({summary.experiments_per_second:,.0f} experiments/s); chunks run "
-        f"{summary.chunks_run}, reused {summary.chunks_skipped}"
+    console.print(  # wrapped at the terminal's width
+        escape(
+            f"{out}: {summary.status}; {plural(summary.scenarios_run, 'scenario')} × "
+            f"{plural(summary.n_policies, 'policy')} in {summary.seconds:.1f} s "
+            f"({summary.experiments_per_second:,.0f} experiments/s); chunks run "
+            f"{summary.chunks_run}, reused {summary.chunks_skipped}"
+        ),
+        highlight=False,
     )
 
 
