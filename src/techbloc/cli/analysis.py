@@ -420,9 +420,9 @@ def discover(
             shown,
             f"{box.label} on {resamples} bootstrap resamples: share of resamples whose box "
             "(nearest in coverage / density) restricts each input",
-            digits=2,
+            units={"by_coverage": "share", "by_density": "share"},
         )
-        typer.echo(
+        _note(
             f"{box.label} reproduced (same restricted inputs) in "
             f"{stats['same_inputs_by_coverage']:.0%} of resamples by coverage, "
             f"{stats['same_inputs_by_density']:.0%} by density; mean overlap of points "
