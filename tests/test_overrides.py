@@ -286,13 +286,17 @@ def test_mapping_values_validated(value):
 # -- wide layout (a spreadsheet export): iso3 plus one column per indicator or input ------------
 def test_wide_csv_matches_long_layout(tmp_path):
     wide = write(tmp_path, "wide.csv", "iso3,rd,hedging,note\nKOR,100,0.3,mine\nJPN,,0.5,\n")
-    long = write(tmp_path, "long.csv", "iso3,column,value,note\nKOR,rd,100,mine\n"
-                 "KOR,hedging,0.3,mine\nJPN,hedging,0.5,\n")
+    long = write(
+        tmp_path,
+        "long.csv",
+        "iso3,column,value,note\nKOR,rd,100,mine\nKOR,hedging,0.3,mine\nJPN,hedging,0.5,\n",
+    )
     got = {(v.iso3, v.column, v.value, v.note) for v in read_overrides(wide, WORLD).values}
     want = {(v.iso3, v.column, v.value, v.note) for v in read_overrides(long, WORLD).values}
     assert got == want  # the empty JPN rd cell is no override
-    assert WORLD.with_overrides(wide).model_inputs().equals(
-        WORLD.with_overrides(long).model_inputs())
+    assert (
+        WORLD.with_overrides(wide).model_inputs().equals(WORLD.with_overrides(long).model_inputs())
+    )
 
 
 def test_wide_yaml_top_level_mapping(tmp_path):
@@ -316,8 +320,9 @@ BAD_WIDE_CSV = [
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "line", "reason"), BAD_WIDE_CSV,
-                         ids=[c[0] for c in BAD_WIDE_CSV])
+@pytest.mark.parametrize(
+    ("case", "text", "line", "reason"), BAD_WIDE_CSV, ids=[c[0] for c in BAD_WIDE_CSV]
+)
 def test_bad_wide_csv_rejected_with_file_line_column_reason(tmp_path, case, text, line, reason):
     f = write(tmp_path, "o.csv", text)
     with pytest.raises(InputError) as exc:
@@ -351,8 +356,9 @@ def wide_tables(draw):
 def _wide_csv(rows, cols, cells):
     lines = ["iso3," + ",".join(cols)]
     for r in rows:
-        lines.append(r + "," + ",".join("" if cells[r, c] is None else repr(cells[r, c])
-                                        for c in cols))
+        lines.append(
+            r + "," + ",".join("" if cells[r, c] is None else repr(cells[r, c]) for c in cols)
+        )
     return "\n".join(lines) + "\n"
 
 

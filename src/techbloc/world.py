@@ -444,8 +444,12 @@ class World:
             ("indicators", f"{len(self.indicator_names)} (world.indicators, with sources)"),
             ("model inputs", f"{self._inputs.shape[1]} per country (world.model_inputs())"),
             ("frictions", f"{len(self._frictions)} country pairs (world.frictions())"),
-            ("user overrides", f"{len(self._input_overrides)} model input(s)"
-             if self._input_overrides else "none on model inputs"),
+            (
+                "user overrides",
+                f"{len(self._input_overrides)} model input(s)"
+                if self._input_overrides
+                else "none on model inputs",
+            ),
         ]
         return heading, facts
 

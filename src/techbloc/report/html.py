@@ -468,7 +468,7 @@ def _discovery(data: _StoreData, policies: list[str]) -> dict[str, Any]:
     policy = policies[0]
     varied = [p for p in data.study.varied() if p in data.scenarios.columns]
     inputs = varied + [d for d in _DRAWN_DESCRIPTORS if d in data.scenarios.columns]
-    drawn = [d.replace("_", " ") for d in inputs[len(varied):]]
+    drawn = [d.replace("_", " ") for d in inputs[len(varied) :]]
     result: dict[str, Any] = {
         "policy": policy,
         "case": DISCOVERY_CASE,
