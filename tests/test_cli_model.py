@@ -15,8 +15,9 @@ def test_params_json_lists_registry():
     result = runner.invoke(app, ["params", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert any(r["name"] == "weakest_link_exponent" and r["distribution"] == "loguniform"
-               for r in rows)
+    assert any(
+        r["name"] == "weakest_link_exponent" and r["distribution"] == "loguniform" for r in rows
+    )
 
 
 def test_parameters_doc_is_generated_from_registry():
@@ -28,8 +29,19 @@ def test_parameters_doc_is_generated_from_registry():
 
 def test_evaluate_korea_raises_alliance_rd_share():
     result = runner.invoke(
-        app, ["evaluate", "-p", "forging_core", "-p", "forging_core+KOR", "--scenarios", "16",
-              "--end", "2030", "--json"],
+        app,
+        [
+            "evaluate",
+            "-p",
+            "forging_core",
+            "-p",
+            "forging_core+KOR",
+            "--scenarios",
+            "16",
+            "--end",
+            "2030",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)["outcomes"]
@@ -41,23 +53,38 @@ def test_evaluate_korea_raises_alliance_rd_share():
 
 def test_evaluate_json_reports_v3_outputs_and_share_positive():
     result = runner.invoke(
-        app, ["evaluate", "-p", "oecd", "--scenarios", "12", "--end", "2030", "--json"],
+        app,
+        ["evaluate", "-p", "oecd", "--scenarios", "12", "--end", "2030", "--json"],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)["outcomes"]["oecd"]
-    for name in ("china_knowledge_vs_status_quo", "china_capability_vs_status_quo",
-                 "power_ratio_china_us_vs_status_quo", "backlash_exclusion"):
+    for name in (
+        "china_knowledge_vs_status_quo",
+        "china_capability_vs_status_quo",
+        "power_ratio_china_us_vs_status_quo",
+        "backlash_exclusion",
+    ):
         assert 0 <= out[name]["share_positive"] <= 1, name
-    for name in ("leakage_to_china", "leakage_share", "external_stability",
-                 "internal_stability"):
+    for name in ("leakage_to_china", "leakage_share", "external_stability", "internal_stability"):
         assert name in out and "share_positive" not in out[name]
     assert 0 <= out["leakage_share"]["p90"] <= 1
 
 
 def test_evaluate_with_coalition_and_set():
     result = runner.invoke(
-        app, ["evaluate", "-c", "USA,JPN,KOR", "--scenarios", "8", "--end", "2026",
-              "--set", "denial=0.9", "--json"],
+        app,
+        [
+            "evaluate",
+            "-c",
+            "USA,JPN,KOR",
+            "--scenarios",
+            "8",
+            "--end",
+            "2026",
+            "--set",
+            "denial=0.9",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
@@ -108,3 +135,17 @@ def test_run_default_study_small(tmp_path):
         assert name in result.output and name in presets()
     again = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "6"])
     assert again.exit_code == 0 and "already complete" in again.output
+
+
+def test_run_reruns_a_default_study_from_another_version(tmp_path, monkeypatch):
+    """A store of the default study written by an older techbloc is run again, not refused."""
+    import techbloc
+
+    monkeypatch.setattr(techbloc, "__version__", "0.0.1")
+    first = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "4"])
+    assert first.exit_code == 0, first.output
+    monkeypatch.undo()
+    again = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "4"])
+    assert again.exit_code == 0, again.output
+    assert "results of techbloc 0.0.1" in " ".join(again.output.split())
+    assert "already complete" not in again.output

@@ -190,6 +190,22 @@ def comparison_table(store_dir: Path, order: list[str]):
     return medians
 
 
+def _older_version(store_dir: Path) -> str | None:
+    """The techbloc version that wrote ``store_dir``, if it is not this one."""
+    import techbloc
+    from techbloc.errors import Error
+    from techbloc.experiments.store import ResultsStore
+
+    if not store_dir.is_dir():
+        return None
+    try:
+        with ResultsStore.open(store_dir) as store:
+            version = str(store.manifest["version"])
+    except (Error, KeyError):
+        return None
+    return None if version == techbloc.__version__ else version
+
+
 def run(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
     scenarios: Annotated[
@@ -222,11 +238,18 @@ def run(
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
+    older = None if fresh else _older_version(store_dir)
+    if older is not None:  # the default study is the tool's own: a new release re-runs it
+        console.print(
+            f"{store_dir} holds results of techbloc {older}; running the default study again "
+            "with this version's model",
+            highlight=False,
+        )
     summary = run_study(
         study,
         store_dir,
         executor=executor.value,
-        fresh=fresh,
+        fresh=fresh or older is not None,
         progress=True,
         echo=lambda m: console.print(m, highlight=False),
     )

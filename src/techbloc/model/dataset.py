@@ -50,9 +50,8 @@ def simulate(
         One row per scenario; the index holds global integer scenario ids, the columns
         any registered parameters. Missing columns take their defaults, so a bare index
         (``pd.DataFrame(index=range(200))``) runs 200 copies of the default parameters
-        that differ only in their random US election and exit draws; to sample futures
-        over the parameters' ranges, build the table with a design
-        (:func:`techbloc.experiments.design.sample_design`).
+        that differ only in their seeded random draws (US elections, exits); to draw
+        futures over the parameters' ranges, use ``techbloc.sample_futures(n, seed=...)``.
     policies : sequence of Policy
     start_year, end_year : int
         First and last simulated year (inclusive).
