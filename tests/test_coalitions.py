@@ -128,5 +128,5 @@ def test_bad_user_presets(tmp_path, text, match):
 
 
 def test_missing_presets_file(tmp_path):
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="presets file not found"):
         load_presets(tmp_path / "nope.yaml")

@@ -274,12 +274,11 @@ def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_presets() -> dict[str, Coalition]:
-    import yaml
+    from techbloc.yamlio import load_yaml
 
     path = Path(str(resources.files("techbloc") / "data" / "presets.yaml"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return _parse_presets(data, str(path))
+        return _parse_presets(load_yaml(path, "presets file").data, str(path))
     except (OSError, InputError) as exc:
         raise DataError(f"bundled presets are broken: {exc}") from None
 
@@ -297,17 +296,8 @@ def load_presets(path: str | Path) -> dict[str, Coalition]:
     techbloc.errors.InputError
         Unreadable file, bad YAML, or an invalid preset (the message names file and preset).
     """
-    import yaml
+    from techbloc.yamlio import load_yaml
 
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read presets file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = load_yaml(path, "presets file").data
     return _parse_presets(data, str(path))

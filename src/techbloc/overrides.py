@@ -38,7 +38,6 @@ A Python mapping of the same layouts works too (its "lines" are entry numbers).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
@@ -426,30 +425,14 @@ def _from_wide_csv(
 
 
 def _from_yaml(text: str, origin: str, world: World) -> Overrides:
-    import yaml
+    from techbloc.yamlio import parse_yaml
 
-    class _LineLoader(yaml.SafeLoader):
-        pass
+    def lined(mapping: dict[Any, Any], line: int, key_lines: dict[Any, int]) -> _Lined:
+        out = _Lined(mapping, line)
+        out.key_lines.update(key_lines)
+        return out
 
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-        mapping = loader.construct_mapping(node, deep=True)
-        lined = _Lined(mapping, node.start_mark.line + 1)
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            with contextlib.suppress(TypeError):  # unhashable keys: construct_mapping refused
-                lined.key_lines[key] = key_node.start_mark.line + 1
-        return lined
-
-    _LineLoader.add_constructor(
-        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
-    )
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise InputError(f"{origin}:{line}: not valid YAML "
-                         f"({getattr(exc, 'problem', None) or exc})") from None
+    data = parse_yaml(text, origin, mapping=lined).data
     if data is None:
         raise InputError(f"{origin}:1: empty file; expected 'values:' and/or 'frictions:'")
     return _from_mapping(data, origin, getattr(data, "line", 1), world)

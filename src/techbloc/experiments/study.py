@@ -310,21 +310,11 @@ class Study(_Spec):
         InputError
             Naming the file, the key, its line and the reason, for every problem found.
         """
-        import yaml
+        from techbloc.yamlio import load_yaml
 
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the study file: {exc.strerror}") from None
-        try:
-            data = yaml.safe_load(text)
-            lines = _yaml_lines(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            reason = getattr(exc, "problem", None) or str(exc)
-            raise InputError(f"{where}: not valid YAML: {reason}") from None
+        document = load_yaml(path, "study file")
+        data, lines = document.data, document.lines
         return cls.from_dict(data, source=str(path), base_dir=path.parent.resolve(), lines=lines)
 
     # -- checks --------------------------------------------------------------------------
@@ -645,27 +635,3 @@ def _format_errors(problems: list[tuple[Loc, str]], source: str, lines: Mapping[
     if len(out) == 1:
         return out[0]
     return f"{len(out)} problems:\n" + "\n".join(out)
-
-
-def _yaml_lines(text: str) -> dict[Loc, int]:
-    """Map each key path of a YAML document to its 1-based line number."""
-    import yaml
-
-    lines: dict[Loc, int] = {}
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def walk(node: Any, path: Loc) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = (*path, key.value)
-                lines.setdefault(sub, key.start_mark.line + 1)
-                walk(value, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                sub = (*path, i)
-                lines.setdefault(sub, item.start_mark.line + 1)
-                walk(item, sub)
-
-    if root is not None:
-        walk(root, ())
-    return lines
