@@ -163,8 +163,74 @@ def export(
         typer.echo(str(file))
 
 
+def verify(
+    directory: Annotated[Path, typer.Argument(help="Results directory to check.")],
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair", help="Drop the damaged chunks so that `techbloc explore` re-runs them."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check a results store: manifest, chunks, row counts, content hashes, Parquet files.
+
+    Prints every problem found and exits with status 1 if there is any (0 when intact).
+    """
+    from techbloc.experiments.store import ResultsStore, verify_store
+
+    problems = verify_store(directory)
+    dropped: list[tuple[int, int]] = []
+    if problems and repair:
+        with ResultsStore.open_for_repair(directory) as store:
+            dropped = store.repair()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "directory": str(directory),
+                    "ok": not problems,
+                    "problems": [p.message for p in problems],
+                    "repaired_chunks": [list(c) for c in dropped] if repair else None,
+                },
+                indent=2,
+            )
+        )
+    elif not problems:
+        with ResultsStore.open(directory, check=False) as store:
+            manifest = store.manifest
+        typer.echo(
+            f"{directory}: ok; {manifest['chunks_done']} chunks, "
+            f"{manifest['scenarios_done']:,} of {manifest['n_scenarios']:,} scenarios; "
+            "row counts, content hashes and Parquet checksums match"
+        )
+    else:
+        typer.echo(
+            f"{directory}: {len(problems)} problem{'s' if len(problems) > 1 else ''}:", err=True
+        )
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        if repair:
+            typer.echo(
+                f"repaired: dropped {len(dropped)} damaged chunk(s); run the study "
+                "again (techbloc explore STUDY --out DIR) to re-run them",
+                err=True,
+            )
+        elif all(p.repairable for p in problems):
+            typer.echo(
+                f"to recover: techbloc verify {directory} --repair, then run the study "
+                "again (only the damaged chunks re-run); or run it with --fresh",
+                err=True,
+            )
+        else:
+            typer.echo("to recover: run the study again with --fresh", err=True)
+    if problems and not repair:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``explore``, ``results`` and ``export`` to ``app``."""
+    """Add ``explore``, ``results``, ``export`` and ``verify`` to ``app``."""
     app.command("explore")(explore)
     app.command("results")(results)
     app.command("export")(export)
+    app.command("verify")(verify)

@@ -24,11 +24,22 @@ A chunk is written atomically: its Parquet files first (each via a temporary fil
 rename), then its rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any
 point leaves either the whole chunk or none of it; Parquet files of unfinished chunks are
 never read and are removed when the store is reopened for writing.
+
+Integrity
+---------
+At commit, each chunk records its row counts and a content hash of its ``scenarios`` and
+``outcomes`` rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its
+Parquet files. :meth:`ResultsStore.problems` checks all of them, plus rows that belong to no
+chunk and overlapping chunks; :meth:`ResultsStore.open` (``results``, ``export``, the report,
+the service) and resuming refuse a damaged store with the list of problems and how to recover
+(``techbloc verify DIR --repair`` drops the damaged chunks so a resume re-runs only them, or
+``--fresh``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -46,12 +57,67 @@ if TYPE_CHECKING:
 
     from techbloc.experiments.study import Study
 
-__all__ = ["ChunkResult", "ResultsStore"]
+__all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
 
 DB_NAME = "results.duckdb"
 ARRAYS_DIR = "arrays"
 #: DuckDB buffer pool of the writing connection.
 WRITER_MEMORY_LIMIT = "256MB"
+#: Integrity columns of the ``chunks`` table (added to stores written before them).
+_CHECK_COLUMNS = {
+    "scenario_rows": "BIGINT",
+    "outcome_rows": "BIGINT",
+    "scenarios_hash": "VARCHAR",
+    "outcomes_hash": "VARCHAR",
+    "checksums": "VARCHAR",
+}
+_MANIFEST_KEYS = ("study_hash", "study", "version", "seed", "n_scenarios", "policies")
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """One thing wrong with a results store.
+
+    Attributes
+    ----------
+    message : str
+        What is wrong, naming the chunk, table or file.
+    chunk : tuple of int, optional
+        The damaged chunk ``(start, stop)``; dropping it and re-running it repairs the store.
+    repairable : bool
+        Whether :meth:`ResultsStore.repair` can fix it (else only ``--fresh`` can).
+    """
+
+    message: str
+    chunk: tuple[int, int] | None = None
+    repairable: bool = True
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _damaged_message(directory: Path, problems: Sequence[StoreProblem]) -> str:
+    listed = "\n".join(f"  - {p}" for p in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    if all(p.repairable for p in problems):
+        hint = (
+            f"run `techbloc verify {directory} --repair` to drop the damaged chunks, then "
+            "run the study again to re-run only them; or start again with --fresh"
+        )
+    else:
+        hint = "start again with --fresh (or remove the directory)"
+    return (
+        f"{directory}: the results store is damaged ({len(problems)} problem"
+        f"{'s' if len(problems) != 1 else ''}):\n{listed}{more}\nto recover: {hint}"
+    )
 
 
 @dataclass
@@ -95,11 +161,28 @@ def _connect(path: Path, read_only: bool):
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise StoreError(
-            f"{path}: cannot open the results database ({exc}); is another run using it?"
-        ) from None
+        text = str(exc)
+        if "lock" in text.lower() and "conflicting" in text.lower():
+            raise StoreError(
+                f"{path}: another run is using this results store; wait for it to finish "
+                "or choose another output directory"
+            ) from None
+        if not read_only and (
+            "read-only" in text.lower()
+            or "permission" in text.lower()
+            or (path.exists() and not os.access(path, os.W_OK))
+            or not os.access(path.parent, os.W_OK)
+        ):
+            raise StoreError(
+                f"{path}: the results store is read-only (no write permission); copy it "
+                "somewhere writable, or choose another output directory"
+            ) from None
+        raise StoreError(f"{path}: cannot open the results database: {exc}") from None
     except duckdb.Error as exc:
-        raise StoreError(f"{path}: not a readable results database: {exc}") from None
+        raise StoreError(
+            f"{path}: not a readable results database ({str(exc).splitlines()[0]}); the "
+            "store is damaged: start again with --fresh"
+        ) from None
 
 
 class ResultsStore:
@@ -148,22 +231,52 @@ class ResultsStore:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, directory: str | Path) -> ResultsStore:
+    def open(cls, directory: str | Path, *, check: bool = True) -> ResultsStore:
         """Open an existing store read-only.
+
+        Parameters
+        ----------
+        directory : path
+        check : bool
+            Check the store's integrity first (:meth:`problems`) and refuse a damaged one.
 
         Raises
         ------
         StoreError
-            If ``directory`` holds no store or it cannot be read.
+            If ``directory`` holds no store, it cannot be read, or it is damaged (the message
+            lists every problem and how to recover).
         """
         directory = Path(directory)
         path = directory / DB_NAME
         if not path.is_file():
             raise StoreError(f"{directory}: no results store here (missing {DB_NAME})")
         store = cls(directory, _connect(path, read_only=True), writable=False)
+        try:
+            if not store._has_table("manifest"):
+                raise StoreError(
+                    f"{path}: not a techbloc results store (no manifest); start again with --fresh"
+                )
+            if check:
+                store.check()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open_for_repair(cls, directory: str | Path) -> ResultsStore:
+        """Open an existing store for writing without checking it (for :meth:`repair`)."""
+        directory = Path(directory)
+        path = directory / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"{directory}: no results store here (missing {DB_NAME})")
+        store = cls(directory, _connect(path, read_only=False), writable=True)
         if not store._has_table("manifest"):
             store.close()
-            raise StoreError(f"{path}: not a techbloc results store (no manifest)")
+            raise StoreError(
+                f"{path}: not a techbloc results store (no manifest); start again with --fresh"
+            )
+        store._add_check_columns()
         return store
 
     @classmethod
@@ -172,9 +285,7 @@ class ResultsStore:
         return (Path(directory) / DB_NAME).is_file()
 
     @classmethod
-    def create(
-        cls, directory: str | Path, study: Study, *, fresh: bool = False
-    ) -> ResultsStore:
+    def create(cls, directory: str | Path, study: Study, *, fresh: bool = False) -> ResultsStore:
         """Open ``directory`` for writing ``study``'s results, creating the store if needed.
 
         An existing store is reused (resumed) when it holds the same study (same hash) made by
@@ -205,8 +316,15 @@ class ResultsStore:
         store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         try:
             if existed and store._has_table("manifest"):
+                store._add_check_columns()
                 store._check_same(study)
+                store.check()
                 store._remove_orphans()
+            elif existed and store._has_table("chunks"):
+                raise StoreError(
+                    f"{path}: the store's manifest is missing; the store is "
+                    "damaged: start again with --fresh"
+                )
             else:
                 store._initialise(study)
         except BaseException:
@@ -241,9 +359,10 @@ class ResultsStore:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         con.execute("CREATE TABLE manifest (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        extra = "".join(f", {name} {kind}" for name, kind in _CHECK_COLUMNS.items())
         con.execute(
             "CREATE TABLE chunks (start BIGINT, stop BIGINT, files VARCHAR, "
-            "seconds DOUBLE, finished TIMESTAMP)"
+            f"seconds DOUBLE, finished TIMESTAMP{extra})"
         )
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
         entries = {
@@ -273,6 +392,20 @@ class ResultsStore:
                 f"{self.directory} was written by techbloc {manifest['version']}, this is "
                 f"{_package_version()}; use --fresh (fresh=True) to start again"
             )
+
+    def _add_check_columns(self) -> None:
+        """Give a store written before integrity checks its (empty) check columns."""
+        if not self._has_table("chunks"):
+            return
+        present = {
+            row[0]
+            for row in self._con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
+            ).fetchall()
+        }
+        for name, kind in _CHECK_COLUMNS.items():
+            if name not in present:
+                self._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
 
     def _remove_orphans(self) -> None:
         """Delete Parquet files of chunks that never committed (a killed run)."""
@@ -308,27 +441,48 @@ class ResultsStore:
                 raise StoreError(
                     f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
                 )
-        files = [self._write_parquet(group, table, result.start, result.stop)
-                 for group, table in sorted(result.arrays.items())]
+        checksums = dict(
+            self._write_parquet(group, table, result.start, result.stop)
+            for group, table in sorted(result.arrays.items())
+        )
+        files = list(checksums)
         con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
             self._insert("scenarios", result.scenarios)
             self._insert("outcomes", result.outcomes)
+            counted = {
+                table: self._range_digest(table, result.start, result.stop)
+                for table in ("scenarios", "outcomes")
+            }
             if self._manifest_value("outputs") is None:
                 outputs = {
                     "inputs_and_descriptors": [
                         c for c in result.scenarios.columns if c != "scenario"
                     ],
-                    "scalars": [c for c in result.outcomes.columns
-                                if c not in ("scenario", "policy")],
+                    "scalars": [
+                        c for c in result.outcomes.columns if c not in ("scenario", "policy")
+                    ],
                     "arrays": result.array_variables,
                 }
-                con.execute("UPDATE manifest SET value = ? WHERE key = 'outputs'",
-                            [json.dumps(outputs)])
+                con.execute(
+                    "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
+                )
             con.execute(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, current_localtimestamp())",
-                [result.start, result.stop, json.dumps(files), float(result.seconds)],
+                "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
+                "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
+                "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
+                [
+                    result.start,
+                    result.stop,
+                    json.dumps(files),
+                    float(result.seconds),
+                    counted["scenarios"][0],
+                    counted["outcomes"][0],
+                    counted["scenarios"][1],
+                    counted["outcomes"][1],
+                    json.dumps(checksums),
+                ],
             )
             con.execute("COMMIT")
         except BaseException:
@@ -347,16 +501,237 @@ class ResultsStore:
         finally:
             con.unregister("_chunk_frame")
 
-    def _write_parquet(self, group: str, table: pa.Table, start: int, stop: int) -> str:
+    def _write_parquet(
+        self, group: str, table: pa.Table, start: int, stop: int
+    ) -> tuple[str, dict[str, Any]]:
+        """Write one Parquet file atomically; its path and checksum (bytes, sha256, rows)."""
         import pyarrow.parquet as pq
 
         folder = self.directory / ARRAYS_DIR / group
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
         temp = folder / f".{final.name}.{os.getpid()}.tmp"
-        pq.write_table(table, temp, compression="zstd")
-        os.replace(temp, final)
-        return str(final.relative_to(self.directory))
+        try:
+            pq.write_table(table, temp, compression="zstd")
+            with temp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            checksum = {
+                "bytes": temp.stat().st_size,
+                "sha256": _file_digest(temp),
+                "rows": int(table.num_rows),
+            }
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+        return str(final.relative_to(self.directory)), checksum
+
+    def _range_digest(self, table: str, start: int, stop: int) -> tuple[int, str]:
+        """Rows of ``table`` with scenario ids in ``[start, stop)`` and their summed hash."""
+        row = self._con.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t "
+            "WHERE scenario >= ? AND scenario < ?",
+            [start, stop],
+        ).fetchone()
+        return int(row[0]), str(row[1])
+
+    # -- integrity -----------------------------------------------------------------------
+
+    def problems(self) -> list[StoreProblem]:
+        """Everything wrong with the store (empty when it is intact).
+
+        Checks the manifest, that chunks do not overlap and lie within the study, each
+        chunk's row counts (against its size and the number of policies) and content
+        hashes of ``scenarios`` and ``outcomes`` (against those recorded at commit), rows that
+        belong to no chunk, and each Parquet file (present, same size and SHA-256).
+        """
+        import duckdb
+
+        try:
+            return self._problems()
+        except duckdb.Error as exc:
+            return [
+                StoreProblem(
+                    f"{self.directory / DB_NAME}: cannot be read ({str(exc).splitlines()[0]})",
+                    repairable=False,
+                )
+            ]
+
+    def _problems(self) -> list[StoreProblem]:
+        out: list[StoreProblem] = []
+        try:
+            manifest = self.manifest
+        except StoreError as exc:
+            return [StoreProblem(str(exc), repairable=False)]
+        missing = [k for k in _MANIFEST_KEYS if k not in manifest]
+        if missing:
+            return [StoreProblem(f"manifest: missing {', '.join(missing)}", repairable=False)]
+        if not self._has_table("chunks"):
+            return [StoreProblem("the chunks table is missing", repairable=False)]
+        n_policies = len(manifest["policies"])
+        n_scenarios = int(manifest["n_scenarios"])
+        present = {
+            row[0]
+            for row in self._con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
+            ).fetchall()
+        }
+        columns = ["start", "stop", "files", *(c for c in _CHECK_COLUMNS if c in present)]
+        rows = self._con.execute(
+            f"SELECT {', '.join(columns)} FROM chunks ORDER BY start, stop"
+        ).fetchall()
+        chunks = [dict(zip(columns, row, strict=True)) for row in rows]
+        previous: tuple[int, int] | None = None
+        for c in chunks:
+            a, b = int(c["start"]), int(c["stop"])
+            if not 0 <= a < b <= n_scenarios:
+                out.append(
+                    StoreProblem(
+                        f"chunk [{a}, {b}): outside the study's {n_scenarios} scenarios", (a, b)
+                    )
+                )
+            if previous is not None and a < previous[1]:
+                out.append(
+                    StoreProblem(
+                        f"chunk [{a}, {b}) overlaps chunk [{previous[0]}, "
+                        f"{previous[1]}) (a chunk is recorded twice)",
+                        (a, b),
+                    )
+                )
+            previous = (a, b)
+        for table, per_scenario, hash_key in (
+            ("scenarios", 1, "scenarios_hash"),
+            ("outcomes", n_policies, "outcomes_hash"),
+        ):
+            if not self._has_table(table):
+                if chunks:
+                    out.append(StoreProblem(f"the {table} table is missing", repairable=False))
+                continue
+            digests = {
+                (int(a), int(b)): (int(n), str(h))
+                for a, b, n, h in self._con.execute(
+                    f"SELECT c.start, c.stop, count(t.scenario), "
+                    f"coalesce(sum(hash(t)::HUGEINT) FILTER (WHERE t.scenario IS NOT NULL), "
+                    f"0)::VARCHAR FROM chunks c LEFT JOIN {table} t "
+                    "ON t.scenario >= c.start AND t.scenario < c.stop GROUP BY c.start, c.stop"
+                ).fetchall()
+            }
+            label = table[:-1]
+            for c in chunks:
+                a, b = int(c["start"]), int(c["stop"])
+                n, digest = digests.get((a, b), (0, "0"))
+                expected = (b - a) * per_scenario
+                if n != expected:
+                    how = "rows missing" if n < expected else "rows doubled or added"
+                    out.append(
+                        StoreProblem(
+                            f"chunk [{a}, {b}): {n:,} {label} rows, expected {expected:,} ({how})",
+                            (a, b),
+                        )
+                    )
+                elif c.get(hash_key) is not None and c[hash_key] != digest:
+                    out.append(
+                        StoreProblem(
+                            f"chunk [{a}, {b}): {label} values differ from "
+                            "those stored at commit (altered)",
+                            (a, b),
+                        )
+                    )
+            (stray,) = self._con.execute(
+                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks c "
+                "WHERE t.scenario >= c.start AND t.scenario < c.stop)"
+            ).fetchone()
+            if stray:
+                out.append(
+                    StoreProblem(
+                        f"{table}: {int(stray):,} rows belong to no finished chunk (a chunks entry "
+                        "was deleted, or rows were added)"
+                    )
+                )
+        for c in chunks:
+            a, b = int(c["start"]), int(c["stop"])
+            try:
+                files = json.loads(c["files"])
+                sums = json.loads(c.get("checksums") or "null") or {}
+            except (TypeError, ValueError):
+                out.append(
+                    StoreProblem(f"chunk [{a}, {b}): its file list is not valid JSON", (a, b))
+                )
+                continue
+            for name in files:
+                out.extend(self._file_problems(name, sums.get(name), (a, b)))
+        return out
+
+    def _file_problems(
+        self, name: str, expected: dict[str, Any] | None, chunk: tuple[int, int]
+    ) -> list[StoreProblem]:
+        path = self.directory / name
+        where = f"chunk [{chunk[0]}, {chunk[1]}): {name}"
+        if not path.is_file():
+            return [StoreProblem(f"{where}: missing", chunk)]
+        if expected is None:  # written before checksums: at least it must be readable
+            import pyarrow.parquet as pq
+
+            try:
+                pq.read_metadata(path)
+            except Exception as exc:  # pyarrow raises several kinds for a damaged file
+                return [StoreProblem(f"{where}: not readable Parquet ({exc})", chunk)]
+            return []
+        size = path.stat().st_size
+        if size != expected["bytes"]:
+            how = "truncated" if size < expected["bytes"] else "grown"
+            return [
+                StoreProblem(
+                    f"{where}: {size:,} bytes, {expected['bytes']:,} at commit ({how})", chunk
+                )
+            ]
+        if _file_digest(path) != expected["sha256"]:
+            return [StoreProblem(f"{where}: contents differ from those at commit (altered)", chunk)]
+        return []
+
+    def check(self) -> None:
+        """Raise :class:`StoreError` listing every problem if the store is damaged."""
+        problems = self.problems()
+        if problems:
+            raise StoreError(_damaged_message(self.directory, problems))
+
+    def repair(self) -> list[tuple[int, int]]:
+        """Drop the damaged chunks (rows, files, entries) so that a resume re-runs them.
+
+        Also deletes rows that belong to no chunk. Returns the chunks dropped.
+
+        Raises
+        ------
+        StoreError
+            If the store is read-only, or a problem cannot be repaired (manifest, tables).
+        """
+        if not self._writable:
+            raise StoreError(f"{self.directory}: the store is open read-only")
+        problems = self.problems()
+        fatal = [p for p in problems if not p.repairable]
+        if fatal:
+            raise StoreError(_damaged_message(self.directory, fatal))
+        damaged = sorted({p.chunk for p in problems if p.chunk is not None})
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for a, b in damaged:
+                con.execute("DELETE FROM chunks WHERE start = ? AND stop = ?", [a, b])
+            for table in ("scenarios", "outcomes"):
+                if self._has_table(table):
+                    con.execute(
+                        f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks "
+                        "c WHERE t.scenario >= c.start AND t.scenario < c.stop)"
+                    )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+        self._remove_orphans()
+        return damaged
 
     # -- reading -------------------------------------------------------------------------
 
@@ -368,7 +743,16 @@ class ResultsStore:
 
     def _manifest_value(self, key: str) -> Any:
         row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else self._decode(key, row[0])
+
+    def _decode(self, key: str, value: Any) -> Any:
+        try:
+            return json.loads(value)
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"{self.directory / DB_NAME}: manifest entry '{key}' is not valid JSON; the "
+                "store is damaged: start again with --fresh"
+            ) from None
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -378,11 +762,11 @@ class ResultsStore:
         ``chunks_done``, ``scenarios_done`` and ``complete``.
         """
         rows = self._con.execute("SELECT key, value FROM manifest").fetchall()
-        out = {k: json.loads(v) for k, v in rows}
+        out = {k: self._decode(k, v) for k, v in rows}
         done = self.done_ranges()
         out["chunks_done"] = len(done)
         out["scenarios_done"] = sum(b - a for a, b in done)
-        out["complete"] = out["scenarios_done"] == out["n_scenarios"]
+        out["complete"] = out["scenarios_done"] == out.get("n_scenarios")
         return out
 
     @property
@@ -429,7 +813,8 @@ class ResultsStore:
     def _group_files(self, group: str) -> list[str]:
         prefix = f"{ARRAYS_DIR}/{group}/"
         return sorted(
-            str(self.directory / f) for f in self._registered_files()
+            str(self.directory / f)
+            for f in self._registered_files()
             if f.replace(os.sep, "/").startswith(prefix)
         )
 
@@ -472,8 +857,10 @@ class ResultsStore:
         if variables is None:
             with_year = [n for n, d in known.items() if "year" in d]
             if not with_year:
-                raise StoreError(f"{self.directory}: no trajectories stored (the study's "
-                                 "outputs.trajectories was false)")
+                raise StoreError(
+                    f"{self.directory}: no trajectories stored (the study's "
+                    "outputs.trajectories was false)"
+                )
             dims = known[with_year[0]]
             variables = [n for n in with_year if known[n] == dims]
         unknown = [v for v in variables if v not in known]
@@ -484,8 +871,10 @@ class ResultsStore:
             )
         groups = {"-".join(known[v]) for v in variables}
         if len(groups) > 1:
-            raise StoreError(f"variables {', '.join(variables)} have different dims; read them "
-                             "one dims group at a time")
+            raise StoreError(
+                f"variables {', '.join(variables)} have different dims; read them "
+                "one dims group at a time"
+            )
         group = groups.pop()
         dims = group.split("-")
         files = self._group_files(group)
@@ -498,9 +887,7 @@ class ResultsStore:
         if policies is not None and "policy" in dims:
             where.append("list_contains(?, policy)")
             params.append([str(p) for p in policies])
-        order = ", ".join(
-            "list_position(?, policy)" if d == "policy" else d for d in dims
-        )
+        order = ", ".join("list_position(?, policy)" if d == "policy" else d for d in dims)
         if "policy" in dims:
             params.append(self.policies)
         cols = ", ".join([*dims, *(f'"{v}"' for v in variables)])
@@ -512,9 +899,7 @@ class ResultsStore:
 
     # -- export --------------------------------------------------------------------------
 
-    def export(
-        self, to: str | Path, format: Literal["parquet", "csv"] = "parquet"
-    ) -> list[Path]:
+    def export(self, to: str | Path, format: Literal["parquet", "csv"] = "parquet") -> list[Path]:
         """Write the results as Parquet or CSV files in directory ``to``.
 
         Writes ``scenarios``, ``outcomes``, one file per stored dims group
@@ -542,8 +927,11 @@ class ResultsStore:
         if self._has_table("scenarios"):
             copy("SELECT * FROM scenarios ORDER BY scenario", "scenarios")
         if self._has_table("outcomes"):
-            copy("SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
-                 "outcomes", [self.policies])
+            copy(
+                "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
+                "outcomes",
+                [self.policies],
+            )
         for group in sorted({"-".join(d) for d in self.array_variables().values()}):
             files = self._group_files(group)
             if files:
@@ -551,8 +939,7 @@ class ResultsStore:
                     "list_position(?, policy)" if d == "policy" else d for d in group.split("-")
                 )
                 params: list[Any] = [files] + ([self.policies] if "policy" in group else [])
-                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}",
-                     params)
+                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}", params)
         manifest = to / "manifest.json"
         manifest.write_text(json.dumps(self.manifest, indent=2, default=str))
         written.append(manifest)
@@ -564,3 +951,17 @@ class ResultsStore:
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def verify_store(directory: str | Path) -> list[StoreProblem]:
+    """Every problem of the results store in ``directory`` (empty when it is intact).
+
+    Unlike :meth:`ResultsStore.open`, never raises for a damaged store: a missing or
+    unreadable database is reported as a problem too.
+    """
+    directory = Path(directory)
+    try:
+        with ResultsStore.open(directory, check=False) as store:
+            return store.problems()
+    except StoreError as exc:
+        return [StoreProblem(str(exc), repairable=False)]
