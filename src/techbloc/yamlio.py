@@ -170,7 +170,8 @@ def parse_yaml(
 def _reader_message(exc: Any, text: str, source: str) -> str:
     line = text[: max(0, int(exc.position))].count("\n") + 1
     char = exc.character
-    shown = f"#x{ord(char):04x}" if isinstance(char, str) else repr(char)
+    code = ord(char) if isinstance(char, str) else int(char)
+    shown = f"#x{code:04x}"
     return f"{source}:{line}: not valid YAML: the character {shown} is not allowed in YAML text"
 
 

@@ -48,10 +48,18 @@ def main() -> None:
 
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(code) is returned, not raised
+            raise SystemExit(code)
     except Error as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
         raise SystemExit(2) from None
+    except OSError as exc:  # the machine, not the program: disk full, permissions, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False
+        )
+        raise SystemExit(1) from None
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:

@@ -581,7 +581,7 @@ def stability(
         Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
     ] = Horizon.static,
     end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
-    seed: Annotated[int, typer.Option(help="Seed of the scenarios.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the scenarios.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Internal and external stability of a coalition across scenarios (E12)."""

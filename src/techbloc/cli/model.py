@@ -102,7 +102,7 @@ def evaluate(
         typer.Option("--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable)."),
     ] = None,
     scenarios: Annotated[int, typer.Option(help="Futures to sample (Latin hypercube).")] = 200,
-    seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed.")] = 0,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Fix a parameter, NAME=VALUE (repeatable).")
     ] = None,

@@ -112,8 +112,7 @@ def plan_chunks(
     return chunks
 
 
-def default_chunk_size(n_scenarios: int, n_policies: int, workers: int,
-                       trajectories: bool) -> int:
+def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
     """A chunk size that keeps every worker busy and memory small.
 
     About four chunks per worker, capped so that a chunk holds at most 1,000 scenario × policy
@@ -136,7 +135,7 @@ def _long_table(ds: xr.Dataset, names: list[str], dims: tuple[str, ...]):
     columns: dict[str, Any] = {}
     for i, d in enumerate(dims):
         coord = ds[d].values
-        inner = int(np.prod(sizes[i + 1:]))
+        inner = int(np.prod(sizes[i + 1 :]))
         outer = int(np.prod(sizes[:i]))
         if d == "policy" or coord.dtype.kind in "OU":
             indices = np.tile(np.repeat(np.arange(len(coord), dtype=np.int32), inner), outer)
@@ -181,8 +180,11 @@ def dataset_to_chunk(
         elif dims == ("scenario",):
             descriptors[str(name)] = var.values
         elif "scenario" in dims and (trajectories or "year" not in dims):
-            order = ("scenario", *(d for d in ("policy", "year") if d in dims),
-                     *(d for d in dims if d not in ("scenario", "policy", "year")))
+            order = (
+                "scenario",
+                *(d for d in ("policy", "year") if d in dims),
+                *(d for d in dims if d not in ("scenario", "policy", "year")),
+            )
             groups.setdefault(order, []).append(str(name))
     scenarios = inputs.loc[scenario_ids].reset_index()
     scenarios["scenario"] = scenarios["scenario"].astype("int64")
@@ -248,8 +250,9 @@ class ChunkEvaluator:
             trajectories=study.outputs.trajectories,
         )
         seconds = time.perf_counter() - began
-        return dataset_to_chunk(ds, task.inputs, task.start, task.stop, seconds,
-                                trajectories=study.outputs.trajectories)
+        return dataset_to_chunk(
+            ds, task.inputs, task.start, task.stop, seconds, trajectories=study.outputs.trajectories
+        )
 
 
 def _load_study(study: Study | str | Path) -> Study:
@@ -311,12 +314,65 @@ def run_study(
     study = _load_study(study)
     world = study.load_world()
     policies = study.check_world(world)
-    n_scenarios = study.n_scenarios
     out = Path(out)
     if isinstance(executor, Executor):
         engine = executor
     else:
         engine = make_executor(executor, workers=workers, scheduler=scheduler)
+    created = not ResultsStore.exists(out)
+    try:
+        return _run_into(
+            study,
+            world,
+            policies,
+            out,
+            engine,
+            chunk_size=chunk_size,
+            fresh=fresh,
+            progress=progress,
+            max_chunks=max_chunks,
+            simulate=simulate,
+            say=say,
+            began=began,
+        )
+    except BaseException:
+        # a store this call created and never wrote to (an unreachable scheduler, a kill
+        # before the first chunk) is not left behind
+        if created and ResultsStore.exists(out):
+            _remove_if_empty(out)
+        raise
+
+
+def _remove_if_empty(out: Path) -> None:
+    import contextlib
+
+    try:
+        with ResultsStore.open(out, check=False) as store:
+            empty = not store.done_ranges()
+    except Exception:  # unreadable: leave it for the user to inspect
+        return
+    if empty:
+        ResultsStore.delete(out)
+        with contextlib.suppress(OSError):
+            out.rmdir()
+
+
+def _run_into(
+    study: Study,
+    world: Any,
+    policies: list[Policy],
+    out: Path,
+    engine: Executor,
+    *,
+    chunk_size: int | None,
+    fresh: bool,
+    progress: bool,
+    max_chunks: int | None,
+    simulate: Callable[..., xr.Dataset] | None,
+    say: Callable[[str], None],
+    began: float,
+) -> RunSummary:
+    n_scenarios = study.n_scenarios
     with ResultsStore.create(out, study, fresh=fresh) as store:
         done = store.done_ranges()
         skipped = len(done)
@@ -331,8 +387,10 @@ def run_study(
             return RunSummary(out, n_scenarios, len(policies), 0, skipped, 0,
                               time.perf_counter() - began, "already complete")
         if skipped:
-            say(f"{out}: resuming; {n_scenarios - sum(b - a for a, b in done)} of "
-                f"{n_scenarios} scenarios left")
+            say(
+                f"{out}: resuming; {n_scenarios - sum(b - a for a, b in done)} of "
+                f"{n_scenarios} scenarios left"
+            )
         if max_chunks is not None:
             chunks = chunks[:max_chunks]
         design = study.design_table()
@@ -340,8 +398,12 @@ def run_study(
         tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
         n_run = 0
         scenarios_run = 0
-        with engine, _Progress(progress, len(chunks), sum(b - a for a, b in chunks),
-                               engine.description) as bar:
+        with (
+            engine,
+            _Progress(
+                progress, len(chunks), sum(b - a for a, b in chunks), engine.description
+            ) as bar,
+        ):
             for result in engine.imap_unordered(evaluator, tasks):
                 store.write_chunk(result)
                 n_run += 1
@@ -349,8 +411,16 @@ def run_study(
                 bar.advance(result.stop - result.start)
         remaining = plan_chunks(n_scenarios, store.done_ranges(), size)
     status = "complete" if not remaining else "stopped"
-    return RunSummary(out, n_scenarios, len(policies), n_run, skipped, scenarios_run,
-                      time.perf_counter() - began, status)
+    return RunSummary(
+        out,
+        n_scenarios,
+        len(policies),
+        n_run,
+        skipped,
+        scenarios_run,
+        time.perf_counter() - began,
+        status,
+    )
 
 
 class _Progress:

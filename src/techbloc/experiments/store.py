@@ -305,9 +305,21 @@ class ResultsStore:
             ``fresh`` is false.
         """
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise StoreError(
+                f"{directory}: exists and is not a directory; choose another "
+                "output directory (--out)"
+            )
         if fresh:
             cls.delete(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{directory}: cannot create the results directory "
+                f"({exc.strerror or exc}); choose another output directory "
+                "(--out)"
+            ) from None
         path = directory / DB_NAME
         existed = path.is_file()
         store = cls(directory, _connect(path, read_only=False), writable=True)
@@ -434,8 +446,21 @@ class ResultsStore:
         StoreError
             If the store is read-only or the chunk overlaps one already stored.
         """
+        import duckdb
+
         if not self._writable:
             raise StoreError(f"{self.directory}: the store is open read-only")
+        try:
+            self._write_chunk(result)
+        except (OSError, duckdb.Error) as exc:  # disk full, permissions, I/O errors
+            reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            raise StoreError(
+                f"{self.directory}: cannot write chunk [{result.start}, {result.stop}): "
+                f"{reason}; the chunks stored before are kept: free space (or fix the "
+                "cause) and run the study again to resume"
+            ) from None
+
+    def _write_chunk(self, result: ChunkResult) -> None:
         for a, b in self.done_ranges():
             if result.start < b and a < result.stop:
                 raise StoreError(

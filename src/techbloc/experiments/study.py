@@ -122,6 +122,24 @@ class PolicySpec(_Spec):
     capacity_building: dict[str, float] = Field(default_factory=dict)
     start_year: int | None = None
 
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError(
+                "members is empty: give ISO3 codes such as [USA, JPN] (the USA "
+                "is added if absent), or use 'preset'"
+            )
+        seen: set[str] = set()
+        for code in value:
+            key = code.strip().upper()
+            if key in seen:
+                raise ValueError(f"{code} is listed twice in members; list each country once")
+            seen.add(key)
+        return value
+
     @model_validator(mode="after")
     def _one_coalition(self) -> PolicySpec:
         if (self.preset is None) == (self.members is None):
@@ -270,7 +288,11 @@ class Study(_Spec):
 
     @classmethod
     def from_dict(
-        cls, data: Any, *, source: str = "study", base_dir: str | Path | None = None,
+        cls,
+        data: Any,
+        *,
+        source: str = "study",
+        base_dir: str | Path | None = None,
         lines: Mapping[Loc, int] | None = None,
     ) -> Study:
         """Validate a plain mapping (as read from YAML) into a study.
@@ -347,8 +369,11 @@ class Study(_Spec):
             problems.extend(_policy_problems(policy, i, self.years, self.world.presets))
             if policy.label in labels:
                 problems.append(
-                    (("policies", i), f"policy label '{policy.label}' is used twice "
-                     f"(policies {labels[policy.label]} and {i}); give one a 'name'")
+                    (
+                        ("policies", i),
+                        f"policy label '{policy.label}' is used twice "
+                        f"(policies {labels[policy.label]} and {i}); give one a 'name'",
+                    )
                 )
             labels.setdefault(policy.label, i)
         method = self.design.method
@@ -362,36 +387,67 @@ class Study(_Spec):
                     problems.append((("design", "table"), str(exc)))
                 else:
                     if self.scenarios is not None and self.scenarios != len(table):
-                        problems.append((("scenarios",), f"{self.scenarios} scenarios asked for, "
-                                         f"but the design table has {len(table)} rows"))
+                        problems.append(
+                            (
+                                ("scenarios",),
+                                f"{self.scenarios} scenarios asked for, "
+                                f"but the design table has {len(table)} rows",
+                            )
+                        )
                     if self.vary is not None:
-                        problems.append((("vary",), "a table design varies its own columns; "
-                                         "remove 'vary'"))
+                        problems.append(
+                            (("vary",), "a table design varies its own columns; remove 'vary'")
+                        )
             return problems
         if method == "morris" and (self.design.levels < 2 or self.design.levels % 2):
-            problems.append((("design", "levels"), "a Morris design needs an even number of "
-                             f"levels (e.g. levels: 4), got {self.design.levels}"))
+            problems.append(
+                (
+                    ("design", "levels"),
+                    "a Morris design needs an even number of "
+                    f"levels (e.g. levels: 4), got {self.design.levels}",
+                )
+            )
             return problems
         if method in ("lhs", "sobol", "morris") and self.scenarios is None:
             problems.append((("scenarios",), f"a {method} design needs 'scenarios'"))
             return problems
         if method == "sobol" and self.scenarios & (self.scenarios - 1):
-            problems.append((("scenarios",), f"a Sobol design needs a base sample that is a power "
-                             f"of two, got {self.scenarios}"))
+            problems.append(
+                (
+                    ("scenarios",),
+                    f"a Sobol design needs a base sample that is a power "
+                    f"of two, got {self.scenarios}",
+                )
+            )
         n_vary = len(self.varied())
         if n_vary == 0 and method != "table":
             problems.append((("vary",), "no parameter left to vary"))
-        size = design_size(method, self.scenarios, n_vary, levels=self.design.levels,
-                           second_order=self.design.second_order)
+        size = design_size(
+            method,
+            self.scenarios,
+            n_vary,
+            levels=self.design.levels,
+            second_order=self.design.second_order,
+        )
         if method == "factorial" and self.scenarios is not None and self.scenarios != size:
-            problems.append((("scenarios",), f"a factorial design of {self.design.levels} levels "
-                             f"over {n_vary} parameters has {size} scenarios, not "
-                             f"{self.scenarios}; omit 'scenarios'"))
+            problems.append(
+                (
+                    ("scenarios",),
+                    f"a factorial design of {self.design.levels} levels "
+                    f"over {n_vary} parameters has {size} scenarios, not "
+                    f"{self.scenarios}; omit 'scenarios'",
+                )
+            )
         if size > MAX_SCENARIOS:
             shown = f"{size:,}" if size < 10**30 else f"about 10^{len(str(size)) - 1}"
-            problems.append((("design",), f"the {method} design would have {shown} scenarios "
-                             f"(limit {MAX_SCENARIOS:,}); vary fewer parameters or use fewer "
-                             "levels/scenarios"))
+            problems.append(
+                (
+                    ("design",),
+                    f"the {method} design would have {shown} scenarios "
+                    f"(limit {MAX_SCENARIOS:,}); vary fewer parameters or use fewer "
+                    "levels/scenarios",
+                )
+            )
         return problems
 
     def __eq__(self, other: object) -> bool:
@@ -463,8 +519,13 @@ class Study(_Spec):
         """Number of scenarios the design has."""
         if self.design.method == "table":
             return len(self.design_table())
-        return design_size(self.design.method, self.scenarios, len(self.varied()),
-                           levels=self.design.levels, second_order=self.design.second_order)
+        return design_size(
+            self.design.method,
+            self.scenarios,
+            len(self.varied()),
+            levels=self.design.levels,
+            second_order=self.design.second_order,
+        )
 
     def design_table(self) -> pd.DataFrame:
         """The whole design: index ``scenario`` (0..S-1), one column per varied/fixed parameter.
@@ -472,9 +533,14 @@ class Study(_Spec):
         A function of the study and its seed only.
         """
         return sample_design(
-            self.design.method, self.varied(), self.scenarios, self.seed,
-            levels=self.design.levels, second_order=self.design.second_order,
-            table=self.design.table, fixed=self.fixed,
+            self.design.method,
+            self.varied(),
+            self.scenarios,
+            self.seed,
+            levels=self.design.levels,
+            second_order=self.design.second_order,
+            table=self.design.table,
+            fixed=self.fixed,
         )
 
     def build_policies(self) -> list[Policy]:
@@ -511,8 +577,9 @@ class Study(_Spec):
         for i, policy in enumerate(policies):
             missing = [c for c in policy.coalition.members if c not in codes]
             if missing:
-                raise InputError(self.where(
-                    ("policies", i), f"countries not in the world: {', '.join(missing)}"))
+                raise InputError(
+                    self.where(("policies", i), f"countries not in the world: {', '.join(missing)}")
+                )
             try:
                 policy.coalition.mask(world)
             except InputError as exc:
@@ -541,8 +608,11 @@ class Study(_Spec):
         """
         data = self.to_dict()
         data.pop("name", None)
-        files = [*self.world.overrides, *([self.world.presets] if self.world.presets else []),
-                 *([self.design.table] if self.design.table else [])]
+        files = [
+            *self.world.overrides,
+            *([self.world.presets] if self.world.presets else []),
+            *([self.design.table] if self.design.table else []),
+        ]
         contents = {}
         for f in files:
             try:
@@ -566,8 +636,9 @@ def _policy_problems(
     base: Loc = ("policies", i)
     lever = _LEVER["pool_share"]
     if not lever.low <= policy.pool_share <= lever.high:
-        problems.append(((*base, "pool_share"),
-                         f"{policy.pool_share} is outside [{lever.low}, {lever.high}]"))
+        problems.append(
+            ((*base, "pool_share"), f"{policy.pool_share} is outside [{lever.low}, {lever.high}]")
+        )
     lever = _LEVER["control_stringency"]
     stringency = policy.control_stringency
     items = stringency.items() if isinstance(stringency, dict) else [(None, stringency)]
@@ -580,11 +651,19 @@ def _policy_problems(
     lever = _LEVER["capacity_building"]
     for code, value in policy.capacity_building.items():
         if not lever.low <= value <= lever.high:
-            problems.append(((*base, "capacity_building", code),
-                             f"{value} is outside [{lever.low}, {lever.high}]"))
+            problems.append(
+                (
+                    (*base, "capacity_building", code),
+                    f"{value} is outside [{lever.low}, {lever.high}]",
+                )
+            )
     if policy.start_year is not None and not years.start <= policy.start_year <= years.end:
-        problems.append(((*base, "start_year"), f"{policy.start_year} is outside the study's "
-                         f"years {years.start}-{years.end}"))
+        problems.append(
+            (
+                (*base, "start_year"),
+                f"{policy.start_year} is outside the study's years {years.start}-{years.end}",
+            )
+        )
     if not problems:
         try:
             policy.to_policy(presets)
@@ -606,7 +685,7 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[Loc, str]]:
         elif kind == "missing":
             message = f"missing required key '{loc[-1]}'"
         else:
-            message = error["msg"]
+            message = error["msg"].removeprefix("Value error, ")
             if "input" in error and kind not in ("value_error",):
                 message += f" (got {error['input']!r})"
         # pydantic adds the union member's type name to the loc: drop it
