@@ -30,7 +30,7 @@ SMALL_STUDY: dict[str, Any] = {
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A test client of an app whose studies go to a temporary directory."""
     app = create_app(tmp_path_factory.mktemp("service-store"))
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

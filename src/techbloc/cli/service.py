@@ -24,8 +24,27 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes or Dask workers for studies.")
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TECHBLOC_TOKEN",
+            help="Access token required on every request (default: none on loopback; generated "
+            "and printed when --host is beyond loopback).",
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Host header name to serve (repeatable; '*' for any). Default: loopback names, "
+            "or any host when a token is required."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the JSON API (OpenAPI at /openapi.json) and the dashboard (at /)."""
+    """Serve the JSON API (OpenAPI at /openapi.json) and the dashboard (at /).
+
+    Listening beyond loopback (e.g. --host 0.0.0.0) requires an access token: one is
+    generated and printed in the dashboard's URL unless --token (or TECHBLOC_TOKEN) gives it.
+    """
     try:
         import uvicorn
 
@@ -41,9 +60,28 @@ def serve(
         from techbloc.errors import InputError
 
         raise InputError(f"--executor must be local, processes or dask, got {executor!r}")
-    app = create_app(store_root, executor=executor, workers=workers)
-    typer.echo(f"techbloc dashboard: http://{host}:{port}/  (API docs: /docs; studies in "
-               f"{store_root})")
+    from techbloc.service.access import is_loopback, new_token
+
+    if token is not None and not token.strip():
+        from techbloc.errors import InputError
+
+        raise InputError("--token is empty: give a token, or leave it out to have one made")
+    if token is None and not is_loopback(host):
+        token = new_token()
+    app = create_app(
+        store_root,
+        executor=executor,
+        workers=workers,
+        token=token,
+        allowed_hosts=allowed_host or None,
+    )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    typer.echo(f"techbloc dashboard: {url}")
+    typer.echo(
+        f"  API docs: /docs; studies in {store_root}"
+        + ("; every request needs the token (Authorization: Bearer TOKEN)" if token else "")
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

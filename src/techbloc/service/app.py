@@ -14,36 +14,62 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 ``GET  /api/parameters``                    the parameter registry, levers and domains
 ``POST /api/evaluate``                      median/p10/p90 of each outcome per coalition
 ``POST /api/studies``                       start a study (JSON, as the YAML) in background
+``GET  /api/jobs``                          every job (queued, running, done, failed)
 ``GET  /api/jobs/{id}``                     state and progress of a study run
+``DELETE /api/jobs/{id}``                   delete a finished job and its results
 ``GET  /api/studies/{id}/results``          median/p10/p90 per policy of a finished study
 ``GET  /api/studies/{id}/report``           the study's HTML report (written on first call)
 ``GET  /``                                  the dashboard (HTML, no external assets)
 ==========================================  ==============================================
 
 Errors are JSON ``{"detail": message}``: invalid input (including every
-:class:`techbloc.errors.InputError`) is 422, an unknown country or job 404, a job that is
-not finished 409.
+:class:`techbloc.errors.InputError`, and requests over the compute budget) is 422, an
+unknown country or job 404, a job that is not finished 409, a full queue 429, a body over
+the size limit 413, a missing access token 401, a Host not served 400.
+
+Limits: ``POST /api/evaluate`` runs in a worker process (the other endpoints answer
+meanwhile) within a compute budget (``scenarios × coalitions × years`` ≤ 1,000,000) and a
+timeout, and stops when the client disconnects; a study job's budget is ``scenarios ×
+policies × years`` ≤ 20,000,000; request bodies are at most 1 MiB; at most 8 jobs queue.
 
 Nothing happens at import: the model, the data and pandas are loaded on first use.
 """
 
 import json
-import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Request, status
+from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
-from techbloc.service.jobs import Job, JobManager
+from techbloc.service.access import MAX_BODY_BYTES, AccessMiddleware
+from techbloc.service.evaluator import (
+    EVALUATE_TIMEOUT,
+    MAX_WAITING,
+    EvaluationCancelledError,
+    EvaluationTimeoutError,
+    EvaluationWorker,
+    WorkerBusyError,
+)
+from techbloc.service.jobs import (
+    MAX_JOBS,
+    MAX_QUEUED,
+    Job,
+    JobBusyError,
+    JobLimitError,
+    JobManager,
+)
 from techbloc.service.schemas import (
+    EVALUATE_BUDGET,
+    STUDY_BUDGET,
     CountryDetail,
     CountrySummary,
     DomainInfo,
@@ -62,13 +88,25 @@ from techbloc.service.schemas import (
     StudyResults,
 )
 
-__all__ = ["MAX_COALITIONS", "create_app", "evaluate_request"]
+__all__ = [
+    "MAX_COALITIONS",
+    "check_evaluate",
+    "check_study_budget",
+    "create_app",
+    "evaluate_request",
+]
 
 #: Most coalitions one ``POST /api/evaluate`` may compare.
 MAX_COALITIONS = 20
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
+}
+_BODY: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Request body over the size limit (1 MiB)"},
+}
+_BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorResponse, "description": "Too many requests or jobs waiting"},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
@@ -101,6 +139,13 @@ def create_app(
     *,
     executor: str = "local",
     workers: int | None = None,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    max_body: int = MAX_BODY_BYTES,
+    evaluate_timeout: float = EVALUATE_TIMEOUT,
+    max_waiting: int = MAX_WAITING,
+    max_queued: int = MAX_QUEUED,
+    max_jobs: int = MAX_JOBS,
 ) -> FastAPI:
     """Build the web application.
 
@@ -113,6 +158,20 @@ def create_app(
         Where study chunks run (``local``: on the service's job thread).
     workers : int, optional
         Processes or Dask workers for ``processes`` / ``dask``.
+    token : str, optional
+        Access token every request must carry (``Authorization: Bearer``, ``?token=`` or
+        the dashboard's cookie); None: no token (for a loopback-only server).
+    allowed_hosts : iterable of str, optional
+        Host header names served (``"*"``: any). Default: loopback names without a token,
+        any with one.
+    max_body : int
+        Largest request body, in bytes (413 beyond).
+    evaluate_timeout : float
+        Seconds one ``POST /api/evaluate`` may run.
+    max_waiting : int
+        Evaluations that may wait while one runs (429 beyond).
+    max_queued, max_jobs : int
+        Jobs queued or running at once, and jobs kept in ``store_root`` (429 beyond).
 
     Returns
     -------
@@ -128,12 +187,20 @@ def create_app(
     """
     import techbloc
 
-    jobs = JobManager(Path(store_root), executor=executor, workers=workers)
+    jobs = JobManager(
+        Path(store_root),
+        executor=executor,
+        workers=workers,
+        max_queued=max_queued,
+        max_jobs=max_jobs,
+    )
+    evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()
+        evaluator.close()
 
     app = FastAPI(
         title="techbloc",
@@ -143,12 +210,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.jobs = jobs
-    app.state.evaluate_lock = threading.Lock()
+    app.state.evaluator = evaluator
+    app.state.token = token
     _add_error_handlers(app)
     _add_data_routes(app)
-    _add_model_routes(app)
+    _add_model_routes(app, evaluator)
     _add_study_routes(app, jobs)
     _add_dashboard(app)
+    app.add_middleware(
+        AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -162,6 +233,29 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
 
+    @app.exception_handler(JobLimitError)
+    @app.exception_handler(WorkerBusyError)
+    async def busy(request: Request, exc: Error) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)}, status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "10"}
+        )
+
+    @app.exception_handler(JobBusyError)
+    async def job_busy(request: Request, exc: Error) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(EvaluationTimeoutError)
+    @app.exception_handler(EvaluationCancelledError)
+    async def stopped(request: Request, exc: Error) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = exc.status_code
+        if code == status.HTTP_400_BAD_REQUEST:  # FastAPI's "error parsing the body"
+            code = status.HTTP_422_UNPROCESSABLE_ENTITY
+        return JSONResponse({"detail": str(exc.detail)}, code, headers=exc.headers)
+
     @app.exception_handler(Error)
     async def other_error(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status.HTTP_500_INTERNAL_SERVER_ERROR)
@@ -171,13 +265,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = [str(part) for part in err.get("loc", ()) if part != "body"]
-            errors.append({"loc": loc, "msg": str(err.get("msg", "")),
-                           "type": str(err.get("type", ""))})
+            errors.append(
+                {"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+            )
         message = "; ".join(
             (".".join(e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in errors
         )
-        return JSONResponse({"detail": message or "invalid request", "errors": errors},
-                            422)
+        return JSONResponse({"detail": message or "invalid request", "errors": errors}, 422)
 
 
 # --------------------------------------------------------------------------------------
@@ -196,14 +290,23 @@ def _add_data_routes(app: FastAPI) -> None:
             CountrySummary(
                 iso3=code,
                 name=names[code],
-                **{col: _number(inputs.at[code, col]) for col in (
-                    "rd", "gdp", "alignment", "protection_capability", "us_defence_pact")},
+                **{
+                    col: _number(inputs.at[code, col])
+                    for col in (
+                        "rd",
+                        "gdp",
+                        "alignment",
+                        "protection_capability",
+                        "us_defence_pact",
+                    )
+                },
             )
             for code in world.codes[:-1]
         ]
 
-    @app.get("/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND,
-             tags=["data"])
+    @app.get(
+        "/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND, tags=["data"]
+    )
     def country(iso3: str) -> CountryDetail:
         """Every indicator of one country (value, unit, year, source) and its model inputs.
 
@@ -235,8 +338,9 @@ def _add_data_routes(app: FastAPI) -> None:
         notes = notes[notes["iso3"] == code]
         fill: dict[str, str] = {}
         for row in notes.itertuples(index=False):
-            fill[row.input] = f"{fill[row.input]}; {row.method}" if row.input in fill \
-                else str(row.method)
+            fill[row.input] = (
+                f"{fill[row.input]}; {row.method}" if row.input in fill else str(row.method)
+            )
         return CountryDetail(
             iso3=code,
             name=world.names[code],
@@ -251,8 +355,13 @@ def _add_data_routes(app: FastAPI) -> None:
         from techbloc.coalitions import presets
 
         return [
-            Preset(name=name, members=list(c.members), member_names=list(c.names()),
-                   source=c.source, certainty=c.certainty)
+            Preset(
+                name=name,
+                members=list(c.members),
+                member_names=list(c.names()),
+                source=c.source,
+                certainty=c.certainty,
+            )
             for name, c in presets().items()
         ]
 
@@ -273,9 +382,9 @@ def _add_data_routes(app: FastAPI) -> None:
 # --------------------------------------------------------------------------------------
 # evaluate
 # --------------------------------------------------------------------------------------
-def _summary(outcomes: Any, policies: list[str]) -> tuple[
-    dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]
-]:
+def _summary(
+    outcomes: Any, policies: list[str]
+) -> tuple[dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]]:
     """Summarize outcomes per policy, in ``policies`` order.
 
     Returns
@@ -316,6 +425,52 @@ def _coalition_from_preset(text: str) -> Any:
     return Coalition.from_preset(text.strip())
 
 
+def check_evaluate(request: EvaluateRequest) -> None:
+    """Checks of an evaluation that need more than one field: years, sizes, budget.
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        ``end_year`` not after ``start_year``, too many or empty coalitions, or
+        ``scenarios × coalitions × years`` over :data:`EVALUATE_BUDGET`.
+    """
+    if request.end_year <= request.start_year:
+        raise InputError(
+            f"end_year ({request.end_year}) must be after start_year ({request.start_year})"
+        )
+    count = len(request.presets) + len(request.coalitions)
+    if count > MAX_COALITIONS:
+        raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
+    for i, codes in enumerate(request.coalitions):
+        if not codes:
+            raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
+    years = request.end_year - request.start_year + 1
+    work = request.scenarios * max(1, count) * years
+    if work > EVALUATE_BUDGET:
+        raise InputError(
+            f"compute budget exceeded: {request.scenarios:,} scenarios × {max(1, count)} "
+            f"coalitions × {years} years = {work:,}, the limit is {EVALUATE_BUDGET:,}; ask "
+            "for fewer, or run a study (POST /api/studies)"
+        )
+
+
+def check_study_budget(study: Any) -> None:
+    """Refuse a study over :data:`STUDY_BUDGET` (scenarios × policies × years).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+    """
+    years = study.years.end - study.years.start + 1
+    work = study.n_scenarios * len(study.policies) * years
+    if work > STUDY_BUDGET:
+        raise InputError(
+            f"study: compute budget exceeded: {study.n_scenarios:,} scenarios × "
+            f"{len(study.policies)} policies × {years} years = {work:,}, the limit of the "
+            f"service is {STUDY_BUDGET:,}; run larger studies with `techbloc explore`"
+        )
+
+
 def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     """Evaluate the request's coalitions across sampled futures (what the endpoint does).
 
@@ -328,22 +483,18 @@ def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     from techbloc.evaluation import evaluate_coalitions
 
     began = time.perf_counter()
-    if request.end_year <= request.start_year:
-        raise InputError(
-            f"end_year ({request.end_year}) must be after start_year ({request.start_year})"
-        )
-    count = len(request.presets) + len(request.coalitions)
-    if count > MAX_COALITIONS:
-        raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
+    check_evaluate(request)
     coalitions = [_coalition_from_preset(name) for name in request.presets]
-    for i, codes in enumerate(request.coalitions):
-        if not codes:
-            raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
+    for codes in request.coalitions:
         coalitions.append(Coalition(tuple(codes)))
     policies, table = evaluate_coalitions(
-        coalitions or [Coalition.from_preset("forging_core")], scenarios=request.scenarios,
-        seed=request.seed, fixed=request.fixed, pool_share=request.pool_share,
-        stringency=request.stringency, start_year=request.start_year,
+        coalitions or [Coalition.from_preset("forging_core")],
+        scenarios=request.scenarios,
+        seed=request.seed,
+        fixed=request.fixed,
+        pool_share=request.pool_share,
+        stringency=request.stringency,
+        start_year=request.start_year,
         end_year=request.end_year,
     )
     fixed = {name: float(value) for name, value in request.fixed.items()}
@@ -361,20 +512,39 @@ def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     )
 
 
-def _add_model_routes(app: FastAPI) -> None:
-    @app.post("/api/evaluate", response_model=EvaluateResponse, responses=_ERRORS,
-              tags=["model"])
-    def evaluate(body: EvaluateRequest) -> EvaluateResponse:
-        """Evaluate coalitions across sampled futures (synchronous).
+def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
+    @app.post(
+        "/api/evaluate",
+        response_model=EvaluateResponse,
+        responses={
+            **_ERRORS,
+            **_BODY,
+            **_BUSY,
+            503: {
+                "model": ErrorResponse,
+                "description": "The evaluation ran past the time limit and was stopped",
+            },
+        },
+        tags=["model"],
+    )
+    async def evaluate(body: EvaluateRequest, request: Request) -> EvaluateResponse:
+        """Evaluate coalitions across sampled futures (the answer comes when done).
 
         Samples ``scenarios`` futures by Latin hypercube over every uncertain parameter not
         in ``set``, simulates each coalition from ``start_year`` to ``end_year`` and returns
         the median and 10th/90th percentiles of every scalar outcome at the final year. With
-        neither ``presets`` nor ``coalitions``, evaluates ``forging_core``. One evaluation
-        runs at a time.
+        neither ``presets`` nor ``coalitions``, evaluates ``forging_core``.
+
+        Limits: ``scenarios × coalitions × years`` at most 1,000,000 (422 beyond). One
+        evaluation runs at a time, in a worker process, so the other endpoints keep
+        answering; a few more may wait (429 beyond). An evaluation is stopped when it runs
+        past the time limit (503) or when the client disconnects.
         """
-        with app.state.evaluate_lock:
-            return evaluate_request(body)
+        check_evaluate(body)
+        answer = await evaluator.evaluate(
+            body.model_dump(mode="json", by_alias=True), request.is_disconnected
+        )
+        return EvaluateResponse.model_validate(answer)
 
 
 # --------------------------------------------------------------------------------------
@@ -398,10 +568,17 @@ def _reject_files(data: Any) -> None:
 
 def _job_status(job: Job) -> JobStatus:
     return JobStatus(
-        id=job.id, name=job.name, status=job.status, error=job.error,
-        chunks_done=job.chunks_done, chunks_total=job.chunks_total,
-        scenarios_total=job.scenarios_total, progress=job.progress,
-        submitted=job.submitted, started=job.started, finished=job.finished,
+        id=job.id,
+        name=job.name,
+        status=job.status,
+        error=job.error,
+        chunks_done=job.chunks_done,
+        chunks_total=job.chunks_total,
+        scenarios_total=job.scenarios_total,
+        progress=job.progress,
+        submitted=job.submitted,
+        started=job.started,
+        finished=job.finished,
         results_url=f"/api/studies/{job.id}/results",
         report_url=f"/api/studies/{job.id}/report",
     )
@@ -421,13 +598,17 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         if job.status != "done":
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"job {job_id} is {job.status} ({job.progress:.0%} done); "
-                f"poll /api/jobs/{job_id}",
+                f"job {job_id} is {job.status} ({job.progress:.0%} done); poll /api/jobs/{job_id}",
             )
         return job
 
-    @app.post("/api/studies", response_model=JobStatus, status_code=status.HTTP_202_ACCEPTED,
-              responses=_ERRORS, tags=["studies"])
+    @app.post(
+        "/api/studies",
+        response_model=JobStatus,
+        status_code=status.HTTP_202_ACCEPTED,
+        responses={**_ERRORS, **_BODY, **_BUSY},
+        tags=["studies"],
+    )
     def submit_study(study: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         """Start a study in the background (same schema as a study YAML file).
 
@@ -435,24 +616,54 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         state; poll ``GET /api/jobs/{id}`` until ``done``, then read
         ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
         not name files (``world.overrides``, ``world.presets``, ``design.table``).
+
+        Limits: ``scenarios × policies × years`` at most 20,000,000 (422 beyond); at most 8
+        jobs queued or running (429 beyond). The job id comes from the study's hash: the
+        same study submitted again returns its job, or resumes it if it failed or the
+        server restarted (the chunks already stored are reused).
         """
         from techbloc.experiments.study import Study
 
         _reject_files(study)
         spec = Study.from_dict(study, source="study")
+        check_study_budget(spec)
         job = jobs.submit(spec)
         body = _job_status(job).model_dump(mode="json")
-        return JSONResponse(body, status.HTTP_202_ACCEPTED,
-                            headers={"Location": f"/api/jobs/{job.id}"})
+        return JSONResponse(
+            body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
+        )
 
-    @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=_NOT_FOUND,
-             tags=["studies"])
+    @app.get("/api/jobs", response_model=list[JobStatus], tags=["studies"])
+    def list_jobs() -> list[JobStatus]:
+        """Every job the service keeps (oldest first), whatever its state."""
+        return [_job_status(job) for job in jobs.jobs()]
+
+    @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=_NOT_FOUND, tags=["studies"])
     def job_status(job_id: str) -> JobStatus:
         """State of a study run: queued, running, done or failed (with the error)."""
         return _job_status(find(job_id))
 
-    @app.get("/api/studies/{job_id}/results", response_model=StudyResults,
-             responses=_NOT_READY, tags=["studies"])
+    @app.delete(
+        "/api/jobs/{job_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses={
+            **_NOT_FOUND,
+            409: {"model": ErrorResponse, "description": "The job is queued or running"},
+        },
+        tags=["studies"],
+    )
+    def delete_job(job_id: str) -> Response:
+        """Delete a finished (or failed) job and its results store."""
+        if not jobs.delete(job_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @app.get(
+        "/api/studies/{job_id}/results",
+        response_model=StudyResults,
+        responses=_NOT_READY,
+        tags=["studies"],
+    )
     def study_results(job_id: str) -> StudyResults:
         """Median and 10th/90th percentiles of every scalar outcome per policy."""
         from techbloc.experiments.store import ResultsStore
@@ -464,18 +675,29 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
             policies = store.policies
         metrics, table, backfire = _summary(outcomes, policies)
         return StudyResults(
-            id=job.id, name=job.name, study_hash=str(manifest["study_hash"]),
-            version=str(manifest["version"]), seed=int(manifest["seed"]),
+            id=job.id,
+            name=job.name,
+            study_hash=str(manifest["study_hash"]),
+            version=str(manifest["version"]),
+            seed=int(manifest["seed"]),
             n_scenarios=int(manifest["n_scenarios"]),
             scenarios_done=int(manifest["scenarios_done"]),
-            complete=bool(manifest["complete"]), policies=policies,
-            metrics=metrics, outcomes=table, backfire_share=backfire,
+            complete=bool(manifest["complete"]),
+            policies=policies,
+            metrics=metrics,
+            outcomes=table,
+            backfire_share=backfire,
         )
 
-    @app.get("/api/studies/{job_id}/report", response_class=HTMLResponse,
-             responses={**_NOT_READY, 200: {"content": {"text/html": {}},
-                                            "description": "Self-contained HTML report"}},
-             tags=["studies"])
+    @app.get(
+        "/api/studies/{job_id}/report",
+        response_class=HTMLResponse,
+        responses={
+            **_NOT_READY,
+            200: {"content": {"text/html": {}}, "description": "Self-contained HTML report"},
+        },
+        tags=["studies"],
+    )
     def study_report(job_id: str) -> FileResponse:
         """The study's self-contained HTML report (written on the first request)."""
         finished(job_id)
@@ -503,8 +725,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
     from techbloc.experiments.study import Study
 
-    spec = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                       description=app.description, routes=app.routes)
+    spec = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
     study = Study.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(study.pop("$defs", {}))

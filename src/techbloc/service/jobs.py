@@ -4,8 +4,13 @@ A :class:`JobManager` runs submitted studies one after the other on a worker thr
 into its own results store ``<root>/<job id>``. It tracks each job's state (queued, running,
 done, failed), its error message and its progress (chunks stored out of chunks planned),
 and writes the state to ``<root>/<job id>/job.json`` so that finished jobs survive a
-restart of the server. A job still unfinished when the server stopped is reported as
-failed; its finished chunks stay in the store.
+restart of the server.
+
+A job's id is derived from the study's hash, so the same study always goes to the same
+store: submitting it again returns the queued, running or finished job, and resumes one
+that failed or that was cut short by a restart, re-using every chunk already stored. The
+queue is bounded (``max_queued``), and so is the number of jobs kept (``max_jobs``);
+:meth:`JobManager.delete` removes a job and its store.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from techbloc.errors import Error
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -27,10 +34,23 @@ if TYPE_CHECKING:
     from techbloc.experiments.executors import Executor
     from techbloc.experiments.study import Study
 
-__all__ = ["JOB_FILE", "Job", "JobCancelledError", "JobManager"]
+__all__ = [
+    "JOB_FILE",
+    "MAX_JOBS",
+    "MAX_QUEUED",
+    "Job",
+    "JobBusyError",
+    "JobCancelledError",
+    "JobLimitError",
+    "JobManager",
+]
 
 #: Name of the job state file inside a job's directory.
 JOB_FILE = "job.json"
+#: Jobs that may be queued or running at once.
+MAX_QUEUED = 8
+#: Jobs kept in the store root (finished or not); delete some to submit more.
+MAX_JOBS = 200
 
 JobState = Literal["queued", "running", "done", "failed"]
 _ID = re.compile(r"^[0-9a-f]{12}$")
@@ -91,6 +111,14 @@ class JobCancelledError(Exception):
     """Raised inside a running job when the service shuts down (caught by the job thread)."""
 
 
+class JobLimitError(Error):
+    """The job queue is full, or the store root holds the most jobs allowed (HTTP 429)."""
+
+
+class JobBusyError(Error):
+    """The job is queued or running, so it cannot be deleted (HTTP 409)."""
+
+
 def _counting(inner: Executor, on_chunk: Callable[[], None], stop: threading.Event) -> Executor:
     """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
 
@@ -135,11 +163,19 @@ class JobManager:
     """
 
     def __init__(
-        self, root: Path, executor: str = "local", workers: int | None = None
+        self,
+        root: Path,
+        executor: str = "local",
+        workers: int | None = None,
+        *,
+        max_queued: int = MAX_QUEUED,
+        max_jobs: int = MAX_JOBS,
     ) -> None:
         self.root = Path(root)
         self.executor = executor
         self.workers = workers
+        self.max_queued = max_queued
+        self.max_jobs = max_jobs
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -148,19 +184,53 @@ class JobManager:
 
     # -- submitting ----------------------------------------------------------------------
     def submit(self, study: Study) -> Job:
-        """Queue ``study`` and return its job (state ``queued``)."""
+        """Queue ``study`` and return its job.
+
+        The job id comes from the study's hash: a study already queued, running or done is
+        not run again (its job is returned); one that failed or was interrupted is resumed,
+        re-using the chunks already stored.
+
+        Raises
+        ------
+        JobLimitError
+            ``max_queued`` jobs are queued or running, or the root holds ``max_jobs`` jobs.
+        """
         from concurrent.futures import ThreadPoolExecutor
 
-        job = Job(id=uuid.uuid4().hex[:12], name=study.name, study=study.to_dict(),
-                  scenarios_total=study.n_scenarios)
-        self.directory(job.id).mkdir(parents=True, exist_ok=True)
+        job_id = study.fingerprint()[:12]
         with self._lock:
+            current = self._jobs.get(job_id) or self._read(job_id)
+            if current is not None and current.status in ("queued", "running", "done"):
+                self._jobs.setdefault(job_id, current)
+                return Job(**asdict(current))
+            active = sum(j.status in ("queued", "running") for j in self._jobs.values())
+            if active >= self.max_queued:
+                raise JobLimitError(
+                    f"{active} jobs are queued or running (the limit); try again when one has "
+                    "finished"
+                )
+            if current is None and self._count_stored() >= self.max_jobs:
+                raise JobLimitError(
+                    f"the service keeps at most {self.max_jobs} jobs; delete finished ones "
+                    "(DELETE /api/jobs/{id}) to submit more"
+                )
+            job = Job(
+                id=job_id, name=study.name, study=study.to_dict(), scenarios_total=study.n_scenarios
+            )
+            if current is not None:
+                job.submitted = current.submitted
+            self.directory(job.id).mkdir(parents=True, exist_ok=True)
             self._jobs[job.id] = job
             self._save(job)
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techbloc-job")
             self._pool.submit(self._run, job.id, study)
-        return job
+        return Job(**asdict(job))
+
+    def _count_stored(self) -> int:
+        if not self.root.is_dir():
+            return 0
+        return sum(1 for d in self.root.iterdir() if (d / JOB_FILE).is_file())
 
     def _run(self, job_id: str, study: Study) -> None:
         from techbloc.errors import Error
@@ -169,21 +239,30 @@ class JobManager:
 
         try:
             engine = make_executor(self.executor, workers=self.workers)  # type: ignore[arg-type]
-            size = default_chunk_size(study.n_scenarios, len(study.policies), engine.workers,
-                                      study.outputs.trajectories)
+            size = default_chunk_size(
+                study.n_scenarios, len(study.policies), engine.workers, study.outputs.trajectories
+            )
             total = len(plan_chunks(study.n_scenarios, [], size))
             self._update(job_id, status="running", started=_now(), chunks_total=total)
-            run_study(study, self.directory(job_id),
-                      executor=_counting(engine, lambda: self._advance(job_id), self._stop),
-                      chunk_size=size)
+            run_study(
+                study,
+                self.directory(job_id),
+                executor=_counting(engine, lambda: self._advance(job_id), self._stop),
+                chunk_size=size,
+            )
         except JobCancelledError:
-            self._update(job_id, status="failed", finished=_now(),
-                         error="cancelled: the service stopped; finished chunks are kept")
+            self._update(
+                job_id,
+                status="failed",
+                finished=_now(),
+                error="cancelled: the service stopped; finished chunks are kept",
+            )
         except Error as exc:
             self._update(job_id, status="failed", error=str(exc), finished=_now())
         except Exception as exc:  # report anything else too: the thread must not die silently
-            self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}",
-                         finished=_now())
+            self._update(
+                job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished=_now()
+            )
         else:
             self._update(job_id, status="done", finished=_now())
 
@@ -217,6 +296,10 @@ class JobManager:
             job = self._jobs.get(job_id)
             if job is not None:
                 return Job(**asdict(job))
+        return self._read(job_id)
+
+    def _read(self, job_id: str) -> Job | None:
+        """A job from its ``job.json`` (one left unfinished by a stopped server is failed)."""
         path = self.directory(job_id) / JOB_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -225,9 +308,44 @@ class JobManager:
             return None
         if job.status in ("queued", "running"):
             job.status = "failed"
-            job.error = ("the server stopped before this job finished; its finished chunks "
-                         "are kept: submit the study again to run it")
+            job.error = (
+                "the server stopped before this job finished; submit the study again "
+                "to resume it (its finished chunks are reused)"
+            )
         return job
+
+    def jobs(self) -> list[Job]:
+        """Every job, in memory or in the store root, oldest first."""
+        found: dict[str, Job] = {}
+        if self.root.is_dir():
+            for directory in self.root.iterdir():
+                if _ID.match(directory.name):
+                    job = self._read(directory.name)
+                    if job is not None:
+                        found[job.id] = job
+        with self._lock:
+            found.update({k: Job(**asdict(v)) for k, v in self._jobs.items()})
+        return sorted(found.values(), key=lambda j: (j.submitted, j.id))
+
+    def delete(self, job_id: str) -> bool:
+        """Delete a job and its store; False if there is no such job.
+
+        Raises
+        ------
+        JobBusyError
+            The job is queued or running.
+        """
+        job = self.get(job_id)
+        if job is None:
+            return False
+        with self._lock:
+            live = self._jobs.get(job_id)
+            if live is not None and live.status in ("queued", "running"):
+                raise JobBusyError(f"job {job_id} is {live.status}; delete it once it has finished")
+            self._jobs.pop(job_id, None)
+        with self._report_lock:
+            shutil.rmtree(self.directory(job_id), ignore_errors=True)
+        return True
 
     def report(self, job_id: str) -> Path:
         """The job's HTML report, written by :func:`techbloc.report.write_report` if needed."""
@@ -249,5 +367,9 @@ class JobManager:
         with self._lock:
             queued = [job.id for job in self._jobs.values() if job.status == "queued"]
         for job_id in queued:
-            self._update(job_id, status="failed", finished=_now(),
-                         error="cancelled: the service stopped before the job started")
+            self._update(
+                job_id,
+                status="failed",
+                finished=_now(),
+                error="cancelled: the service stopped before the job started",
+            )

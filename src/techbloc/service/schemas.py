@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 __all__ = [
+    "EVALUATE_BUDGET",
     "MAX_EVALUATE_SCENARIOS",
+    "STUDY_BUDGET",
     "CountryDetail",
     "CountrySummary",
     "DomainInfo",
@@ -33,6 +35,10 @@ __all__ = [
 
 #: Largest number of futures ``POST /api/evaluate`` samples (it answers synchronously).
 MAX_EVALUATE_SCENARIOS = 5000
+#: Compute budget of one ``POST /api/evaluate``: scenarios × coalitions × simulated years.
+EVALUATE_BUDGET = 1_000_000
+#: Compute budget of one study job: scenarios × policies × simulated years.
+STUDY_BUDGET = 20_000_000
 
 
 class _Model(BaseModel):
@@ -147,18 +153,35 @@ class ParametersResponse(_Model):
 
 # -- evaluate ---------------------------------------------------------------------------
 class EvaluateRequest(_Model):
-    """Coalitions to evaluate across sampled futures (Latin hypercube)."""
+    """Coalitions to evaluate across sampled futures (Latin hypercube).
+
+    Compute budget: ``scenarios × coalitions × years`` (years = ``end_year - start_year +
+    1``; coalitions counts presets and explicit coalitions, at least 1) must not exceed
+    1,000,000 (``x-compute-budget``); ``end_year`` must be after ``start_year``. Requests
+    outside these are answered 422 with the limit.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
         json_schema_extra={
+            "x-compute-budget": {
+                "limit": EVALUATE_BUDGET,
+                "formula": "scenarios * max(1, len(presets) + len(coalitions)) * "
+                "(end_year - start_year + 1)",
+            },
             "examples": [
-                {"presets": ["forging_core", "quad"], "scenarios": 200, "seed": 0,
-                 "set": {"denial": 0.8}, "pool_share": 0.1, "stringency": 0.7,
-                 "end_year": 2050},
+                {
+                    "presets": ["forging_core", "quad"],
+                    "scenarios": 200,
+                    "seed": 0,
+                    "set": {"denial": 0.8},
+                    "pool_share": 0.1,
+                    "stringency": 0.7,
+                    "end_year": 2050,
+                },
                 {"coalitions": [["USA", "JPN", "KOR", "TWN"]], "scenarios": 100},
-            ]
+            ],
         },
     )
 
@@ -169,19 +192,27 @@ class EvaluateRequest(_Model):
         default_factory=list,
         description="Preset names, e.g. forging_core, or preset+ISO3 (forging_core+KOR).",
     )
-    scenarios: int = Field(default=200, ge=1, le=MAX_EVALUATE_SCENARIOS,
-                           description="Futures to sample.")
-    seed: int = Field(default=0, ge=0, lt=2**63, description="Root seed.")
-    fixed: dict[str, float] = Field(
-        default_factory=dict, alias="set",
+    scenarios: int = Field(
+        default=200, ge=1, le=MAX_EVALUATE_SCENARIOS, strict=True, description="Futures to sample."
+    )
+    seed: int = Field(default=0, ge=0, lt=2**63, strict=True, description="Root seed.")
+    fixed: dict[str, StrictFloat] = Field(
+        default_factory=dict,
+        alias="set",
         description="Parameters held at one value (name -> value, within its range).",
     )
-    pool_share: float | None = Field(default=None, description="Pool share lever (0-0.5).")
-    stringency: float | None = Field(
-        default=None, description="Export-control stringency in every domain (0-1)."
+    pool_share: float | None = Field(
+        default=None, strict=True, description="Pool share lever (0-0.5)."
     )
-    start_year: int = Field(default=2024, ge=1990, le=2100, description="First year.")
-    end_year: int = Field(default=2050, ge=1991, le=2200, description="Last year.")
+    stringency: float | None = Field(
+        default=None,
+        strict=True,
+        description="Export-control stringency in every domain (0-1).",
+    )
+    start_year: int = Field(default=2024, ge=1990, le=2100, strict=True, description="First year.")
+    end_year: int = Field(
+        default=2050, ge=1991, le=2200, strict=True, description="Last year (after start_year)."
+    )
 
 
 class Stat(_Model):
@@ -224,9 +255,7 @@ class EvaluateResponse(_Model):
     fixed: dict[str, float]
     policies: list[PolicyInfo]
     metrics: dict[str, MetricInfo]
-    outcomes: dict[str, dict[str, Stat]] = Field(
-        description="policy -> outcome -> median/p10/p90"
-    )
+    outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
         "status quo (china_knowledge_vs_status_quo > 0)"
@@ -266,9 +295,7 @@ class StudyResults(_Model):
     complete: bool
     policies: list[str]
     metrics: dict[str, MetricInfo]
-    outcomes: dict[str, dict[str, Stat]] = Field(
-        description="policy -> outcome -> median/p10/p90"
-    )
+    outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
         "status quo (china_knowledge_vs_status_quo > 0)"
