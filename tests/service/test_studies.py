@@ -107,8 +107,9 @@ def test_jobs_survive_a_restart(tmp_path: Path, small_study) -> None:
 
 def test_shutdown_cancels_queued_jobs(tmp_path: Path, small_study) -> None:
     jobs = JobManager(tmp_path)
-    study = Study.from_dict(small_study)
-    first, second = jobs.submit(study), jobs.submit(study)
+    first = jobs.submit(Study.from_dict(small_study))
+    second = jobs.submit(Study.from_dict({**small_study, "seed": 99}))
+    assert first.id != second.id
     jobs.shutdown(wait=True)
     assert jobs.get(first.id).status in ("done", "failed")
     cancelled = jobs.get(second.id)
