@@ -72,7 +72,7 @@ def evaluate_coalitions(
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.experiments.design import sample_futures
     from techbloc.model import simulate
-    from techbloc.params import LEVERS, validate_values
+    from techbloc.params import LEVERS, parameter_names, validate_values
     from techbloc.policies import Policy
     from techbloc.world import load_world
 
@@ -96,6 +96,9 @@ def evaluate_coalitions(
     if twice:
         raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
     world = world if world is not None else load_world()
+    if all(n in fixed for n in parameter_names(uncertain_only=True)):
+        raise InputError("set: every parameter the futures vary is fixed, so nothing is left "
+                         "to sample; leave at least one uncertain parameter out of set")
     design = sample_futures(scenarios, seed=seed, fixed=fixed)
     step = max(1, PAIRS_PER_CALL // len(policies))
     parts = [

@@ -146,6 +146,8 @@ def create_app(
     max_waiting: int = MAX_WAITING,
     max_queued: int = MAX_QUEUED,
     max_jobs: int = MAX_JOBS,
+    evaluate_budget: int = EVALUATE_BUDGET,
+    study_budget: int = STUDY_BUDGET,
 ) -> FastAPI:
     """Build the web application.
 
@@ -172,6 +174,9 @@ def create_app(
         Evaluations that may wait while one runs (429 beyond).
     max_queued, max_jobs : int
         Jobs queued or running at once, and jobs kept in ``store_root`` (429 beyond).
+    evaluate_budget, study_budget : int
+        Compute budgets (scenarios × policies × years) of one evaluation and one study
+        (422 beyond); stated in the OpenAPI spec.
 
     Returns
     -------
@@ -212,6 +217,7 @@ def create_app(
     app.state.jobs = jobs
     app.state.evaluator = evaluator
     app.state.token = token
+    app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
     _add_error_handlers(app)
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
@@ -253,8 +259,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = exc.status_code
         if code == status.HTTP_400_BAD_REQUEST:  # FastAPI's "error parsing the body"
-            code = status.HTTP_422_UNPROCESSABLE_ENTITY
-        return JSONResponse({"detail": str(exc.detail)}, code, headers=exc.headers)
+            code = 422
+        headers = dict(exc.headers or {})
+        if code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return JSONResponse({"detail": str(exc.detail)}, code, headers=headers)
 
     @app.exception_handler(Error)
     async def other_error(request: Request, exc: Error) -> JSONResponse:
@@ -272,6 +281,19 @@ def _add_error_handlers(app: FastAPI) -> None:
             (".".join(e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in errors
         )
         return JSONResponse({"detail": message or "invalid request", "errors": errors}, 422)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (for a 405's Allow header)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        other, _ = route.matches(request.scope)
+        if Match.NONE not in (match,) or other is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 # --------------------------------------------------------------------------------------
@@ -425,14 +447,14 @@ def _coalition_from_preset(text: str) -> Any:
     return Coalition.from_preset(text.strip())
 
 
-def check_evaluate(request: EvaluateRequest) -> None:
+def check_evaluate(request: EvaluateRequest, budget: int = EVALUATE_BUDGET) -> None:
     """Checks of an evaluation that need more than one field: years, sizes, budget.
 
     Raises
     ------
     techbloc.errors.InputError
         ``end_year`` not after ``start_year``, too many or empty coalitions, or
-        ``scenarios × coalitions × years`` over :data:`EVALUATE_BUDGET`.
+        ``scenarios × coalitions × years`` over ``budget``.
     """
     if request.end_year <= request.start_year:
         raise InputError(
@@ -446,16 +468,16 @@ def check_evaluate(request: EvaluateRequest) -> None:
             raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
     years = request.end_year - request.start_year + 1
     work = request.scenarios * max(1, count) * years
-    if work > EVALUATE_BUDGET:
+    if work > budget:
         raise InputError(
             f"compute budget exceeded: {request.scenarios:,} scenarios × {max(1, count)} "
-            f"coalitions × {years} years = {work:,}, the limit is {EVALUATE_BUDGET:,}; ask "
+            f"coalitions × {years} years = {work:,}, the limit is {budget:,}; ask "
             "for fewer, or run a study (POST /api/studies)"
         )
 
 
-def check_study_budget(study: Any) -> None:
-    """Refuse a study over :data:`STUDY_BUDGET` (scenarios × policies × years).
+def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:
+    """Refuse a study over ``budget`` (scenarios × policies × years).
 
     Raises
     ------
@@ -463,11 +485,11 @@ def check_study_budget(study: Any) -> None:
     """
     years = study.years.end - study.years.start + 1
     work = study.n_scenarios * len(study.policies) * years
-    if work > STUDY_BUDGET:
+    if work > budget:
         raise InputError(
             f"study: compute budget exceeded: {study.n_scenarios:,} scenarios × "
             f"{len(study.policies)} policies × {years} years = {work:,}, the limit of the "
-            f"service is {STUDY_BUDGET:,}; run larger studies with `techbloc explore`"
+            f"service is {budget:,}; run larger studies with `techbloc explore`"
         )
 
 
@@ -540,7 +562,7 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         answering; a few more may wait (429 beyond). An evaluation is stopped when it runs
         past the time limit (503) or when the client disconnects.
         """
-        check_evaluate(body)
+        check_evaluate(body, app.state.budgets["evaluate"])
         answer = await evaluator.evaluate(
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
@@ -626,7 +648,7 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
 
         _reject_files(study)
         spec = Study.from_dict(study, source="study")
-        check_study_budget(spec)
+        check_study_budget(spec, app.state.budgets["study"])
         job = jobs.submit(spec)
         body = _job_status(job).model_dump(mode="json")
         return JSONResponse(
@@ -738,5 +760,72 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas["Study"] = study
     body = spec["paths"]["/api/studies"]["post"]["requestBody"]
     body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Study"}
+    budgets = getattr(app.state, "budgets", {})
+    if "evaluate" in budgets:
+        schemas["EvaluateRequest"]["x-compute-budget"]["limit"] = budgets["evaluate"]
+    if "study" in budgets:
+        study["x-compute-budget"] = {
+            "limit": budgets["study"],
+            "formula": "number of scenarios * len(policies) * (years.end - years.start + 1)",
+        }
+    _tighten_evaluate(schemas["EvaluateRequest"])
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[:1] in ("4", "5"):  # errors are JSON, also where success is HTML
+                    response["content"] = error
     app.openapi_schema = json.loads(json.dumps(spec))
     return app.openapi_schema
+
+
+def _tighten_evaluate(schema: dict[str, Any]) -> None:
+    """State in the evaluate schema what the server checks: names, codes and ranges.
+
+    Presets and country codes become patterns and enums of the bundled ones, ``set`` one
+    property per registry parameter with its range, the levers their ranges. What JSON
+    Schema cannot say (``end_year > start_year``, at most 20 coalitions in all, the compute
+    budget) is stated in ``x-constraints`` and ``x-compute-budget``.
+    """
+    import re
+
+    from techbloc.coalitions import _ANCHOR, _RIVAL, _countries, presets
+    from techbloc.params import LEVERS, PARAMETERS
+
+    codes = [c for c in _countries() if c != _RIVAL]
+    code_enum = [*codes, *(c.lower() for c in codes)]
+    alternatives = "|".join(re.escape(c) for c in code_enum)
+    names = "|".join(re.escape(n) for n in presets())
+    props = schema["properties"]
+    props["presets"]["items"] = {"type": "string", "pattern": f"^({names})(\\+({alternatives}))*$"}
+    props["presets"]["maxItems"] = MAX_COALITIONS
+    props["presets"]["uniqueItems"] = True
+    props["coalitions"]["items"] = {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "enum": code_enum},
+    }
+    props["coalitions"]["maxItems"] = MAX_COALITIONS
+    props["set"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": props["set"].get("description", ""),
+        "properties": {
+            p.name: {"type": "number", "minimum": p.low, "maximum": p.high} for p in PARAMETERS
+        },
+    }
+    levers = {lever.name: lever for lever in LEVERS}
+    for field, lever in (("pool_share", "pool_share"), ("stringency", "control_stringency")):
+        low, high = levers[lever].low, levers[lever].high
+        props[field] = {
+            "anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"type": "null"}],
+            "default": None,
+            "description": props[field].get("description", ""),
+        }
+    schema["x-constraints"] = [
+        "end_year > start_year",
+        f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",
+        f"{_ANCHOR} is in every coalition (added if absent); {_RIVAL} is never a member",
+        "no two coalitions have the same members",
+        "set leaves at least one parameter sampled by default out",
+    ]

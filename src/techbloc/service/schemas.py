@@ -7,9 +7,9 @@ the countries and the presets by the techbloc objects themselves (their
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
 __all__ = [
     "EVALUATE_BUDGET",
@@ -39,6 +39,21 @@ MAX_EVALUATE_SCENARIOS = 5000
 EVALUATE_BUDGET = 1_000_000
 #: Compute budget of one study job: scenarios × policies × simulated years.
 STUDY_BUDGET = 20_000_000
+
+
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer: ``5`` or ``5.0``, not ``true`` nor ``"5"``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"Input should be an integer, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"Input should be an integer, got {value!r}")
+        return int(value)
+    return value
+
+
+#: An integer as JSON Schema means it (integral numbers; no booleans, no strings).
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class _Model(BaseModel):
@@ -192,10 +207,12 @@ class EvaluateRequest(_Model):
         default_factory=list,
         description="Preset names, e.g. forging_core, or preset+ISO3 (forging_core+KOR).",
     )
-    scenarios: int = Field(
-        default=200, ge=1, le=MAX_EVALUATE_SCENARIOS, strict=True, description="Futures to sample."
+    scenarios: JsonInt = Field(
+        default=200, ge=1, le=MAX_EVALUATE_SCENARIOS, description="Futures to sample."
     )
-    seed: int = Field(default=0, ge=0, lt=2**63, strict=True, description="Root seed.")
+    seed: JsonInt = Field(
+        default=0, ge=0, le=2**53 - 1, description="Root seed (at most 2**53 - 1, exact in JSON)."
+    )
     fixed: dict[str, StrictFloat] = Field(
         default_factory=dict,
         alias="set",
@@ -209,9 +226,9 @@ class EvaluateRequest(_Model):
         strict=True,
         description="Export-control stringency in every domain (0-1).",
     )
-    start_year: int = Field(default=2024, ge=1990, le=2100, strict=True, description="First year.")
-    end_year: int = Field(
-        default=2050, ge=1991, le=2200, strict=True, description="Last year (after start_year)."
+    start_year: JsonInt = Field(default=2024, ge=1990, le=2100, description="First year.")
+    end_year: JsonInt = Field(
+        default=2050, ge=1991, le=2200, description="Last year (after start_year)."
     )
 
 

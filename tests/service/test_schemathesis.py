@@ -1,0 +1,131 @@
+"""Schemathesis against the OpenAPI spec: every check, bounded examples, no failure.
+
+Positive and negative cases for every operation. Two notes on how:
+
+- what JSON Schema cannot say is stated in the spec as ``x-constraints`` and
+  ``x-compute-budget``; a ``filter_body`` hook keeps generated evaluate requests within
+  them, so "schema-valid" means valid by those too;
+- a study is validated against the registry, the presets and the countries (cross-field
+  rules a schema cannot state, as its description says), so for ``POST /api/studies`` a
+  schema-valid body may be answered 422: there the positive-data check is replaced by one
+  that accepts 2xx, 429 and a 422 whose message names the key at fault (``study...``).
+
+Studies submitted here are validated for real but not simulated (a job could otherwise run
+up to its whole compute budget in the background).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import CheckContext  # noqa: E402
+from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
+
+from techbloc.params import parameter_names  # noqa: E402
+from techbloc.service.app import MAX_COALITIONS, create_app  # noqa: E402
+
+EVALUATE_BUDGET = 3_000
+
+
+def _app(root: str) -> Any:
+    app = create_app(root, allowed_hosts=["*"], evaluate_budget=EVALUATE_BUDGET)
+    jobs = app.state.jobs
+
+    def not_simulated(job_id: str, study: Any) -> None:
+        jobs._update(job_id, status="done", chunks_total=0)
+
+    jobs._run = not_simulated
+    return app
+
+
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", _app(tempfile.mkdtemp(prefix="techbloc-schemathesis-"))
+)
+
+
+def _outside_x_constraints(body: Any) -> str | None:
+    """Which of the evaluate spec's x-constraints / x-compute-budget ``body`` breaks."""
+    if not isinstance(body, dict):
+        return None
+    try:
+        start, end = int(body.get("start_year", 2024)), int(body.get("end_year", 2050))
+        count = len(body.get("presets", [])) + len(body.get("coalitions", []))
+        scenarios = int(body.get("scenarios", 200))
+    except (TypeError, ValueError):
+        return None  # not schema-valid anyway: a negative case
+    if end <= start:
+        return "must be after start_year"
+    if count > MAX_COALITIONS:
+        return f"at most {MAX_COALITIONS} coalitions"
+    if scenarios * max(1, count) * (end - start + 1) > EVALUATE_BUDGET:
+        return "compute budget exceeded"
+    try:
+        members = [
+            frozenset({"USA", *(c.upper() for c in codes)}) for codes in body.get("coalitions", [])
+        ]
+    except (AttributeError, TypeError):
+        return None
+    if len(set(members)) < len(members):
+        return "more than once"
+    fixed = body.get("set") or {}
+    if isinstance(fixed, dict) and set(parameter_names(uncertain_only=True)) <= set(fixed):
+        return "nothing is left to sample"
+    return None
+
+
+@schemathesis.hook
+def filter_body(context: Any, body: Any) -> bool:
+    """Generate evaluate bodies within the spec's x-constraints and x-compute-budget."""
+    if context.operation is None or context.operation.path != "/api/evaluate":
+        return True
+    return _outside_x_constraints(body) is None
+
+
+def study_positive_data(ctx: CheckContext, response: Any, case: Any) -> bool | None:
+    """For studies: a schema-valid body gets 2xx, 429, or a 422 naming the key at fault."""
+    from schemathesis.generation import GenerationMode
+
+    if (
+        case.operation.path != "/api/studies"
+        or case.meta is None
+        or case.meta.generation.mode != GenerationMode.POSITIVE
+    ):
+        return None
+    if response.status_code in (202, 429):
+        return True
+    detail = response.json().get("detail", "") if response.status_code == 422 else ""
+    assert response.status_code == 422 and "study" in detail, (
+        f"schema-valid study answered {response.status_code}: {response.text[:300]}"
+    )
+    return True
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case: Any) -> None:
+    if case.operation.path == "/api/studies":
+        case.call_and_validate(
+            excluded_checks=[positive_data_acceptance], additional_checks=[study_positive_data]
+        )
+        return
+    from schemathesis.generation import GenerationMode
+
+    positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+    broken = (
+        _outside_x_constraints(case.body)
+        if positive and case.operation.path == "/api/evaluate"
+        else None
+    )
+    if broken is None:
+        case.call_and_validate()
+        return
+    # the explicit-example and coverage phases combine values past the hook: a body that
+    # breaks an x-constraint must be refused with 422 saying which
+    response = case.call()
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])
+    assert response.status_code == 422 and broken in response.json()["detail"], response.text
