@@ -33,11 +33,26 @@ LOOPBACK = "http://127.0.0.1"
 LONG = {"scenarios": 2000, "presets": ["forging_core", "quad"], "end_year": 2050}
 
 
+@pytest.fixture(scope="module")
+def worker():
+    """One evaluation worker for the tests of this module (its process stays warm)."""
+    shared = EvaluationWorker(timeout=120)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def app_factory(tmp_path):
+def app_factory(tmp_path, worker):
     clients: list[TestClient] = []
+    worker.max_waiting, worker.timeout = 4, 120
 
     def make(base_url: str = LOOPBACK, **options: Any) -> TestClient:
+        if "evaluate_timeout" not in options and "max_waiting" not in options:
+            options.setdefault("evaluator", worker)
+        else:  # the shared worker, with these limits
+            worker.timeout = options.pop("evaluate_timeout", worker.timeout)
+            worker.max_waiting = options.pop("max_waiting", worker.max_waiting)
+            options["evaluator"] = worker
         client = TestClient(
             create_app(tmp_path / f"store{len(clients)}", **options), base_url=base_url
         )
@@ -293,8 +308,8 @@ def test_evaluate_timeout_is_503(app_factory) -> None:
     assert "longer than the limit of 0.5 s" in response.json()["detail"]
 
 
-def test_evaluation_stops_when_the_client_disconnects() -> None:
-    worker = EvaluationWorker(timeout=60)
+def test_evaluation_stops_when_the_client_disconnects(worker) -> None:
+    worker.timeout = 120
 
     async def scenario() -> float:
         await worker.evaluate({"scenarios": 4, "end_year": 2026})  # warm
@@ -309,10 +324,7 @@ def test_evaluation_stops_when_the_client_disconnects() -> None:
         assert worker.pid is None and pid is not None  # the busy process was killed
         return time.perf_counter() - began
 
-    try:
-        assert asyncio.run(scenario()) < 5
-    finally:
-        worker.close()
+    assert asyncio.run(scenario()) < 5
 
 
 def test_evaluation_timeout_kills_the_worker() -> None:

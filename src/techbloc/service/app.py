@@ -148,6 +148,7 @@ def create_app(
     max_jobs: int = MAX_JOBS,
     evaluate_budget: int = EVALUATE_BUDGET,
     study_budget: int = STUDY_BUDGET,
+    evaluator: EvaluationWorker | None = None,
 ) -> FastAPI:
     """Build the web application.
 
@@ -177,6 +178,9 @@ def create_app(
     evaluate_budget, study_budget : int
         Compute budgets (scenarios × policies × years) of one evaluation and one study
         (422 beyond); stated in the OpenAPI spec.
+    evaluator : EvaluationWorker, optional
+        The worker that runs evaluations (default: a new one with ``evaluate_timeout`` and
+        ``max_waiting``; one given here is shared, and not closed with the app).
 
     Returns
     -------
@@ -199,13 +203,16 @@ def create_app(
         max_queued=max_queued,
         max_jobs=max_jobs,
     )
-    evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
+    owned = evaluator is None
+    if evaluator is None:
+        evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()
-        evaluator.close()
+        if owned:
+            evaluator.close()
 
     app = FastAPI(
         title="techbloc",

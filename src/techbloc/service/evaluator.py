@@ -89,6 +89,7 @@ class EvaluationWorker:
         self._process: Any = None
         self._connection: Any = None
         self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
         self._guard = threading.Lock()
 
@@ -142,8 +143,9 @@ class EvaluationWorker:
         EvaluationCancelledError
             ``disconnected()`` became true (the worker is restarted).
         """
-        if self._lock is None:
-            self._lock = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        if self._lock is None or (self._loop is not loop and not self._lock.locked()):
+            self._lock, self._loop = asyncio.Lock(), loop  # one lock per event loop
         if self._lock.locked() and self._waiting >= self.max_waiting:
             raise WorkerBusyError(
                 f"{self._waiting} evaluations are already waiting (the limit); try again "
