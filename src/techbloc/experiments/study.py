@@ -50,6 +50,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from techbloc.errors import InputError
 from techbloc.experiments.design import MAX_SCENARIOS, design_size, sample_design
@@ -114,13 +115,27 @@ class WorldSpec(_Spec):
 class PolicySpec(_Spec):
     """One policy: a coalition (a preset or explicit members) and its levers."""
 
-    name: str | None = None
-    preset: str | None = None
-    members: list[str] | None = None
+    # JSON Schema: exactly one of preset / members, neither null (as the validators check)
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["preset"]}, {"required": ["members"]}]}
+    )
+
+    name: str | SkipJsonSchema[None] = None
+    preset: str | SkipJsonSchema[None] = None
+    members: list[str] | SkipJsonSchema[None] = None
     pool_share: float = _LEVER["pool_share"].default
     control_stringency: float | dict[str, float] = _LEVER["control_stringency"].default
     capacity_building: dict[str, float] = Field(default_factory=dict)
     start_year: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            empty = [k for k in ("name", "preset", "members") if k in data and data[k] is None]
+            if empty:
+                raise ValueError(f"'{empty[0]}' is empty: give a value or leave the key out")
+        return data
 
     @field_validator("members")
     @classmethod
@@ -591,8 +606,13 @@ class Study(_Spec):
         return _format_errors([(loc, message)], self._source or "study", self._lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """The normalized study as plain data (paths absolute)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The normalized study as plain data (paths absolute; unset policy keys left out)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        for policy in data["policies"]:
+            for key in ("name", "preset", "members"):
+                if policy.get(key) is None:
+                    policy.pop(key, None)
+        return data
 
     def to_yaml(self) -> str:
         """The normalized study as YAML."""
@@ -606,7 +626,7 @@ class Study(_Spec):
         Includes the contents of override, preset and design-table files, the parameters
         varied and the registry's defaults and ranges (a registry change makes a new study).
         """
-        data = self.to_dict()
+        data = self.model_dump(mode="json", by_alias=True)  # the shape hashes were made of
         data.pop("name", None)
         files = [
             *self.world.overrides,
