@@ -105,9 +105,22 @@ def study_positive_data(ctx: CheckContext, response: Any, case: Any) -> bool | N
     return True
 
 
+CALLS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _count_calls():
+    """Every operation was called (run with -s to see how many cases in all)."""
+    yield
+    print(f"\nschemathesis: {sum(CALLS.values())} requests over {len(CALLS)} operations")
+    assert len(CALLS) == len(list(schema.get_all_operations()))
+
+
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: Any) -> None:
+    key = f"{case.operation.method.upper()} {case.operation.path}"
+    CALLS[key] = CALLS.get(key, 0) + 1
     if case.operation.path == "/api/studies":
         case.call_and_validate(
             excluded_checks=[positive_data_acceptance], additional_checks=[study_positive_data]
