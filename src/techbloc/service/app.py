@@ -454,7 +454,7 @@ def _coalition_from_preset(text: str) -> Any:
     return Coalition.from_preset(text.strip())
 
 
-def check_evaluate(request: EvaluateRequest, budget: int = EVALUATE_BUDGET) -> None:
+def check_evaluate(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET) -> None:
     """Checks of an evaluation that need more than one field: years, sizes, budget.
 
     Raises
@@ -475,7 +475,7 @@ def check_evaluate(request: EvaluateRequest, budget: int = EVALUATE_BUDGET) -> N
             raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
     years = request.end_year - request.start_year + 1
     work = request.scenarios * max(1, count) * years
-    if work > budget:
+    if budget is not None and work > budget:
         raise InputError(
             f"compute budget exceeded: {request.scenarios:,} scenarios × {max(1, count)} "
             f"coalitions × {years} years = {work:,}, the limit is {budget:,}; ask "
@@ -500,8 +500,13 @@ def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:
         )
 
 
-def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
+def evaluate_request(
+    request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET
+) -> EvaluateResponse:
     """Evaluate the request's coalitions across sampled futures (what the endpoint does).
+
+    ``budget`` is the compute budget checked first (None: not checked; the service's worker
+    process gets requests its server has checked against the service's own budget).
 
     Raises
     ------
@@ -512,7 +517,7 @@ def evaluate_request(request: EvaluateRequest) -> EvaluateResponse:
     from techbloc.evaluation import evaluate_coalitions
 
     began = time.perf_counter()
-    check_evaluate(request)
+    check_evaluate(request, budget)
     coalitions = [_coalition_from_preset(name) for name in request.presets]
     for codes in request.coalitions:
         coalitions.append(Coalition(tuple(codes)))
