@@ -42,8 +42,7 @@ def _percentiles(values: list[float]) -> str:
         return "no samples"
     ms = sorted(v * 1000 for v in values)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return (f"n={len(ms)}  p50 {statistics.median(ms):.1f} ms  p95 {p95:.1f} ms  "
-            f"max {ms[-1]:.1f} ms")
+    return f"n={len(ms)}  p50 {statistics.median(ms):.1f} ms  p95 {p95:.1f} ms  max {ms[-1]:.1f} ms"
 
 
 def _gets(client: httpx.Client, until: threading.Event | None, limit: int) -> list[float]:
@@ -66,13 +65,26 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     root = Path(tempfile.mkdtemp(prefix="techbloc-load-"))
     exe = Path(sys.executable).with_name("techbloc")
-    command = [str(exe) if exe.exists() else "techbloc", "serve", "--port", str(port),
-               "--store-root", str(root)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "PYTHONHASHSEED": "0"})
+    command = [
+        str(exe) if exe.exists() else "techbloc",
+        "serve",
+        "--port",
+        str(port),
+        "--store-root",
+        str(root),
+    ]
+    server = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     base = f"http://127.0.0.1:{port}"
-    long_body = {"scenarios": args.scenarios, "presets": ["forging_core", "quad", "aukus",
-                                                          "g7"], "end_year": 2050}
+    long_body = {
+        "scenarios": args.scenarios,
+        "presets": ["forging_core", "quad", "aukus", "g7"],
+        "end_year": 2050,
+    }
     try:
         with httpx.Client(base_url=base, timeout=600) as client:
             deadline = time.monotonic() + 120
@@ -89,10 +101,14 @@ def main(argv: list[str] | None = None) -> int:
             long_body["presets"] = [n for n in long_body["presets"] if n in names][:4]
             work = args.scenarios * len(long_body["presets"]) * 27
             client.post("/api/evaluate", json={"scenarios": 4, "end_year": 2026})  # warm
-            print(f"machine: {os.cpu_count()} CPUs; long evaluation: {args.scenarios} "
-                  f"scenarios x {len(long_body['presets'])} coalitions x 27 years = {work:,}")
-            print("GET /api/presets alone:            ", _percentiles(
-                _gets(client, None, min(50, args.requests))))
+            print(
+                f"machine: {os.cpu_count()} CPUs; long evaluation: {args.scenarios} "
+                f"scenarios x {len(long_body['presets'])} coalitions x 27 years = {work:,}"
+            )
+            print(
+                "GET /api/presets alone:            ",
+                _percentiles(_gets(client, None, min(50, args.requests))),
+            )
 
             done = threading.Event()
             timing: dict[str, float] = {}
@@ -108,25 +124,33 @@ def main(argv: list[str] | None = None) -> int:
             thread = threading.Thread(target=long_evaluation)
             thread.start()
             time.sleep(0.2)
-            waiting = threading.Thread(target=lambda: httpx.post(
-                f"{base}/api/evaluate", json={"scenarios": 50, "end_year": 2030}, timeout=600))
+            waiting = threading.Thread(
+                target=lambda: httpx.post(
+                    f"{base}/api/evaluate", json={"scenarios": 50, "end_year": 2030}, timeout=600
+                )
+            )
             waiting.start()
             during = _gets(client, done, args.requests)
             thread.join()
             waiting.join()
             print("GET /api/presets during evaluate:  ", _percentiles(during))
-            print(f"  the long evaluation took {timing['long']:.1f} s (status "
-                  f"{int(timing['status'])})")
+            print(
+                f"  the long evaluation took {timing['long']:.1f} s (status "
+                f"{int(timing['status'])})"
+            )
 
             # a client that gives up: its evaluation is stopped, the next one does not wait
             with contextlib.suppress(httpx.TimeoutException):
                 httpx.post(f"{base}/api/evaluate", json=long_body, timeout=1.0)
             began = time.perf_counter()
-            status = client.post("/api/evaluate",
-                                 json={"scenarios": 5, "end_year": 2030}).status_code
-            print(f"5-scenario evaluate after an abandoned long one: "
-                  f"{time.perf_counter() - began:.1f} s (status {status}; includes restarting "
-                  "the worker process)")
+            status = client.post(
+                "/api/evaluate", json={"scenarios": 5, "end_year": 2030}
+            ).status_code
+            print(
+                f"5-scenario evaluate after an abandoned long one: "
+                f"{time.perf_counter() - began:.1f} s (status {status}; includes restarting "
+                "the worker process)"
+            )
     finally:
         server.terminate()
         try:

@@ -75,7 +75,10 @@ def test_random_sigkills_leave_an_intact_resumable_store(tmp_path, read_all, ass
         marker.unlink(missing_ok=True)
         proc = subprocess.Popen(
             [sys.executable, str(script), str(study_file), str(out), str(marker)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         # wait until the child writes its first chunk, then kill it at a random moment
         deadline = time.monotonic() + 120
         while not marker.exists() and proc.poll() is None:

@@ -436,7 +436,9 @@ def _summary(
     result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
     for row in table.itertuples():
         result.setdefault(str(row.policy), {})[str(row.metric)] = Stat(
-            median=_number(row.p50), p10=_number(row.p10), p90=_number(row.p90),
+            median=_number(row.p50),
+            p10=_number(row.p10),
+            p90=_number(row.p90),
             share_positive=_number(row.share_positive),
         )
     backfire: dict[str, float | None] = dict.fromkeys(result)
