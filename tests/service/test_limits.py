@@ -321,7 +321,9 @@ def test_evaluation_stops_when_the_client_disconnects(worker) -> None:
 
         with pytest.raises(EvaluationCancelledError):
             await worker.evaluate(LONG, gone)
-        assert worker.pid is None and pid is not None  # the busy process was killed
+        # the busy process was killed; its successor started at once (it warms up)
+        assert pid is not None and worker.pid not in (None, pid)
+        assert not _alive(pid)
         return time.perf_counter() - began
 
     assert asyncio.run(scenario()) < 5
@@ -330,11 +332,29 @@ def test_evaluation_stops_when_the_client_disconnects(worker) -> None:
 def test_evaluation_timeout_kills_the_worker() -> None:
     worker = EvaluationWorker(timeout=0.3)
     try:
+        worker.start()
+        first = worker.pid
         with pytest.raises(EvaluationTimeoutError, match="longer than the limit"):
             asyncio.run(worker.evaluate(LONG))
-        assert worker.pid is None
+        assert worker.pid not in (None, first) and not _alive(first)
     finally:
         worker.close()
+    assert worker.pid is None
+
+
+def _alive(pid: int | None) -> bool:
+    import os
+
+    try:
+        os.kill(pid or 0, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie not yet reaped counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def test_serve_prints_a_token_beyond_loopback(monkeypatch, tmp_path) -> None:

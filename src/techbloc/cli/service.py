@@ -74,6 +74,7 @@ def serve(
         workers=workers,
         token=token,
         allowed_hosts=allowed_host or None,
+        prestart=True,
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")

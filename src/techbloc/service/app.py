@@ -149,6 +149,7 @@ def create_app(
     evaluate_budget: int = EVALUATE_BUDGET,
     study_budget: int = STUDY_BUDGET,
     evaluator: EvaluationWorker | None = None,
+    prestart: bool = False,
 ) -> FastAPI:
     """Build the web application.
 
@@ -181,6 +182,9 @@ def create_app(
     evaluator : EvaluationWorker, optional
         The worker that runs evaluations (default: a new one with ``evaluate_timeout`` and
         ``max_waiting``; one given here is shared, and not closed with the app).
+    prestart : bool
+        Start (and warm up) the evaluation worker when the app starts, not at the first
+        evaluation (``techbloc serve`` does).
 
     Returns
     -------
@@ -209,6 +213,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if prestart:
+            evaluator.start()
         yield
         jobs.shutdown()
         if owned:

@@ -1,11 +1,12 @@
 """``POST /api/evaluate`` off the server's process: bounded, with a timeout, cancellable.
 
-An :class:`EvaluationWorker` keeps one worker process (started on first use, kept warm) that
-evaluates one request at a time. The server awaits the answer without blocking its event
+An :class:`EvaluationWorker` keeps one worker process (started on first use or by
+:meth:`EvaluationWorker.start`; it warms up at once and stays warm) that evaluates one request
+at a time. The server awaits the answer without blocking its event
 loop or its thread pool, so the other endpoints answer while a long evaluation runs. A request
 whose client disconnects, or that runs past the timeout, has its worker process killed (a
-new one starts for the next request); at most ``max_waiting`` requests wait for the worker,
-the next is refused (:class:`WorkerBusyError`, 429).
+new one starts at once and warms up for the next request); at most ``max_waiting``
+requests wait for the worker, the next is refused (:class:`WorkerBusyError`, 429).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def _serve(connection: Any) -> None:
     from techbloc.service.app import evaluate_request
     from techbloc.service.schemas import EvaluateRequest
 
+    with contextlib.suppress(Exception):  # warm up: data, caches, compiled kernels
+        evaluate_request(EvaluateRequest(scenarios=1, end_year=2025), budget=None)
     while True:
         try:
             payload = connection.recv()
@@ -115,6 +118,17 @@ class EvaluationWorker:
             process.kill()
             process.join(5)
 
+    def _restart(self) -> None:
+        """Kill a busy worker and start its successor now, so it warms up before it is needed."""
+        self._kill()
+        self._start()
+
+    def start(self) -> None:
+        """Start the worker process now (it warms up) instead of at the first evaluation."""
+        with self._guard:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+
     def close(self) -> None:
         """Stop the worker process."""
         with self._guard:
@@ -172,10 +186,10 @@ class EvaluationWorker:
         deadline = time.monotonic() + self.timeout
         while not connection.poll():
             if disconnected is not None and await disconnected():
-                self._kill()
+                self._restart()
                 raise EvaluationCancelledError("the client disconnected; evaluation stopped")
             if time.monotonic() > deadline:
-                self._kill()
+                self._restart()
                 raise EvaluationTimeoutError(
                     f"the evaluation took longer than the limit of {self.timeout:g} s and was "
                     "stopped; ask for fewer scenarios, coalitions or years, or run a study "
