@@ -28,3 +28,21 @@ def test_vs_ema_quick():
                           capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "outcomes agree: True" in proc.stdout and "speed-up" in proc.stdout
+
+
+@pytest.mark.slow
+def test_service_load_quick():
+    proc = subprocess.run([sys.executable, str(BENCH / "service_load.py"), "--scenarios", "300",
+                           "--requests", "20"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "during evaluate" in proc.stdout and "p95" in proc.stdout
+
+
+@pytest.mark.slow
+def test_bad_inputs_script_prints_the_counts():
+    proc = subprocess.run([sys.executable, str(BENCH / "bad_inputs.py")],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "tracebacks: 0" in proc.stdout
+
