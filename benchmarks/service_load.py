@@ -9,7 +9,7 @@ Starts ``techbloc serve`` on a free loopback port, warms it up, then measures:
 
 Prints p50, p95 and max latencies. Bounded: at most ``--requests`` GETs per phase.
 
-    python benchmarks/service_load.py [--scenarios 5000] [--requests 200]
+    python benchmarks/service_load.py [--scenarios 5000] [--requests 600]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -16,6 +16,8 @@ up to its whole compute budget in the background).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from typing import Any
 
@@ -43,9 +45,9 @@ def _app(root: str) -> Any:
     return app
 
 
-schema = schemathesis.openapi.from_asgi(
-    "/openapi.json", _app(tempfile.mkdtemp(prefix="techbloc-schemathesis-"))
-)
+_ROOT = tempfile.mkdtemp(prefix="techbloc-schemathesis-")
+atexit.register(shutil.rmtree, _ROOT, True)  # the jobs' directories
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_ROOT))
 
 
 def _outside_x_constraints(body: Any) -> str | None:
