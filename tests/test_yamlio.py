@@ -70,6 +70,15 @@ def test_binary_and_non_utf8_files_name_the_file(tmp_path: Path) -> None:
         load_yaml(tmp_path, "study file")
 
 
+def test_unknown_tags_are_refused_with_the_line() -> None:
+    with pytest.raises(InputError, match=r"s\.yaml:2: not valid YAML: .*constructor"):
+        parse_yaml("a: 1\nb: {!OR: 0.5}\n", "s.yaml")
+    with pytest.raises(InputError, match=r"s\.yaml:1: the tag !thing is not accepted"):
+        parse_yaml("!thing {a: 1}\n", "s.yaml")
+    with pytest.raises(InputError, match=r"s\.yaml:2: .*constructor"):
+        parse_yaml("a: 1\nb: !python/object:os.system x\n", "s.yaml")
+
+
 def test_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfname: x\n")

@@ -237,6 +237,11 @@ def _build(
     """Plain data from a composed node (no aliases, so each node is built once)."""
     import yaml
 
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        raise InputError(
+            f"{source}:{node.start_mark.line + 1}: the tag {node.tag} is not "
+            "accepted: write plain YAML"
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         first: dict[Any, int] = {}
@@ -251,7 +256,7 @@ def _build(
                     f"{source}:{key_node.start_mark.line + 1}: merge keys (<<) "
                     "are not accepted: write the keys out"
                 )
-            key = loader.construct_object(key_node)
+            key = _scalar(key_node, loader, source)
             line = key_node.start_mark.line + 1
             try:
                 hash(key)
@@ -274,6 +279,16 @@ def _build(
             lines.setdefault(sub, item.start_mark.line + 1)
             items.append(_build(item, sub, lines, loader, source, mapping))
         return items
+    return _scalar(node, loader, source)
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _scalar(node: Any, loader: Any, source: str) -> Any:
+    """A scalar's value (unknown tags such as ``!foo`` are refused with the line)."""
+    import yaml
+
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
