@@ -246,6 +246,16 @@ def test_compiled_growth_changes_match_numpy_reference():
     slow = growth_changes(*args, use_compiled=False)
     assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+    members_only = growth_changes(*args, outsiders=False)
+    np.testing.assert_allclose(
+        members_only,
+        growth_changes(*args, outsiders=False, use_compiled=False),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    members = args[0]
+    np.testing.assert_array_equal(members_only[~members], 0.0)
+    np.testing.assert_allclose(members_only[members], fast[members], rtol=1e-12)
 
 
 def test_compiled_veto_matches_numpy_reference():

@@ -358,12 +358,17 @@ def _kernels():  # returns the compiled functions by name, or None
                     pr = protection[s, p, j]
                     binding[j] = pr * (1.0 if mem else reach[s])
                     toggled[j] = pr * (reach[s] if mem else 1.0)
-                    powered[j] = leak[s, p, j] ** rs
+                    # only members (and, when asked, outsiders) are toggled
+                    counted = mem or outsiders
+                    powered[j] = (
+                        leak[s, p, j] ** rs if counted or contribution[s, p, j] != 0 else 0.0
+                    )
                     paid += contribution[s, p, j]
                     mean += contribution[s, p, j] * powered[j]
                     would = 0.0
-                    for d in range(d_len):
-                        would += national_rd[s, p, j] * mix[s, d, j] * joining_share[s, p, j]
+                    if counted and not mem:
+                        for d in range(d_len):
+                            would += national_rd[s, p, j] * mix[s, d, j] * joining_share[s, p, j]
                     would_total[j] = would
                 has_least = least < np.inf
                 for j in range(n):
@@ -378,6 +383,9 @@ def _kernels():  # returns the compiled functions by name, or None
                         new_least[j] = min(least, will[s, p, j]) - least
                 rate = (mean / paid) ** inv if paid > 0 else 0.0
                 for j in range(n):  # the pool's leak rate with the country toggled
+                    if not (outsiders or members[s, p, j]):
+                        rate_change[j] = 0.0
+                        continue
                     if members[s, p, j]:
                         paid_t = paid - contribution[s, p, j]
                         mean_t = mean - contribution[s, p, j] * powered[j]
@@ -400,7 +408,11 @@ def _kernels():  # returns the compiled functions by name, or None
                         for j in range(n):
                             b = min(max(1.0 - strict * binding[j], 0.0), 1.0)
                             open_now[d, j] = b**rs
-                            open_toggled[d, j] = min(max(1.0 - strict * toggled[j], 0.0), 1.0) ** rs
+                            open_toggled[d, j] = (
+                                min(max(1.0 - strict * toggled[j], 0.0), 1.0) ** rs
+                                if outsiders or members[s, p, j]
+                                else 0.0
+                            )
                     total_w = 0.0
                     paid_d = 0.0
                     for j in range(n):

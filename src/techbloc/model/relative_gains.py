@@ -329,6 +329,7 @@ def growth_changes(
         joined,
         per_access,
         per_exposure,
+        outsiders=outsiders,
     )
     change[..., china] = 0.0
     return change
