@@ -182,10 +182,11 @@ def domain_flows(
     -------
     DomainFlows
     """
-    if use_compiled and kernels.compiled():
+    kernel = kernels.get("flows") if use_compiled else None
+    if kernel is not None:
         if workspace is None:
             workspace = FlowWorkspace(x.knowledge.shape)
-        return _compiled(x, china, update, outputs, workspace)
+        return _compiled(kernel, x, china, update, outputs, workspace)
     return domain_flows_reference(x, china, update=update, outputs=outputs)
 
 
@@ -240,7 +241,7 @@ def domain_flows_reference(
 
 
 def _compiled(
-    x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
+    kernel, x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
 ) -> DomainFlows:
     S, P, D, N = x.knowledge.shape
     f8 = np.float64
@@ -251,7 +252,7 @@ def _compiled(
     by_domain = [np.empty((S, P, D)) for _ in range(6)]
     by_country = [np.empty((S, P, N)) for _ in range(6)]
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
-    kernels.domain_flows(
+    kernel(
         c(x.concentration),
         c(x.knowledge),
         c(x.know_how),

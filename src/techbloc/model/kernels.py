@@ -12,8 +12,10 @@ than a scalar one. Big batches run on numba's number of threads, each taking a s
 the scenarios (the serial kernel releases the GIL; a ``parallel=True`` build of the same
 loop ran about 40% slower per thread).
 
-:func:`membership_margins` (E12 margins) and :func:`veto` (outsiders' acceptance, §9.2)
-replace chains of small array passes by one loop.
+:func:`membership_margins` (E12 margins), :func:`toggle` (what one country's membership does
+to China's growth, §9.1) and :func:`veto` (outsiders' acceptance, §9.2) replace chains of
+small array passes by one loop. :func:`get` is the one dispatcher: each mechanism asks it for
+its compiled twin and runs its numpy reference when it gets None.
 
 The kernels are used when numba is installed (``pip install techbloc[fast]``, which
 ``make`` installs) unless the environment sets ``TECHBLOC_NUMBA=0``; otherwise the numpy
@@ -27,12 +29,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "compiled",
     "domain_flows",
+    "get",
     "membership_margins",
     "toggle",
     "veto",
@@ -537,6 +542,29 @@ def compiled() -> bool:
     return _kernels() is not None
 
 
+def get(name: str) -> Callable[..., Any] | None:
+    """The compiled twin of a numpy reference, or None: the one place that picks the path.
+
+    Parameters
+    ----------
+    name : {"flows", "margins", "toggle", "veto"}
+        The kernel of :func:`techbloc.model.flows.domain_flows`,
+        :func:`techbloc.model.partners.margins_from_flows`,
+        :func:`techbloc.model.relative_gains.growth_changes` or
+        :func:`techbloc.model.relative_gains.veto`.
+
+    Returns
+    -------
+    callable or None
+        Takes contiguous arrays in the kernel's order and returns its outputs; None when
+        numba is not installed or ``TECHBLOC_NUMBA=0``, and the caller runs its numpy
+        reference.
+    """
+    if name not in _ENTRIES:
+        raise ValueError(f"no compiled kernel {name!r}; known: {', '.join(_ENTRIES)}")
+    return _ENTRIES[name] if compiled() else None
+
+
 def domain_flows(concentration: np.ndarray, *args) -> bool:
     """Run the compiled :func:`techbloc.model.flows.domain_flows` kernel, or return False.
 
@@ -653,3 +681,11 @@ def _pool(threads: int, pid: int):
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="techbloc-kernel")
+
+
+_ENTRIES: dict[str, Callable[..., Any]] = {
+    "flows": domain_flows,
+    "margins": membership_margins,
+    "toggle": toggle,
+    "veto": veto,
+}

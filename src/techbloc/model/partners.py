@@ -221,13 +221,14 @@ def margins_from_flows(
     ndarray, shape (S, P, N)
         Margins for members; NaN for non-members.
     """
-    if use_compiled and kernels.compiled():
+    kernel = kernels.get("margins") if use_compiled else None
+    if kernel is not None:
         S, P, _ = will_.shape
 
         def c(a, dtype=np.float64):
             return np.ascontiguousarray(a, dtype=dtype)
 
-        return kernels.membership_margins(
+        return kernel(
             c(gain),
             c(contribution),
             c(allied_bonus),

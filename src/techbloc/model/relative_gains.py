@@ -251,14 +251,15 @@ def growth_changes(
     ndarray, shape (S, P, N)
     """
     target = np.broadcast_to(target, stringency.shape)
-    if use_compiled and kernels.compiled():
+    kernel = kernels.get("toggle") if use_compiled else None
+    if kernel is not None:
 
         def c(a, dtype=np.float64):
             return np.ascontiguousarray(a, dtype=dtype)
 
         if powered is None:
             powered = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
-        return kernels.toggle(
+        return kernel(
             c(members, np.bool_),
             c(will),
             c(target),
@@ -391,12 +392,13 @@ def veto(
     ndarray of bool, shape (S, P, N)
         True where the outsider would be accepted (False for members).
     """
-    if use_compiled and kernels.compiled():
+    kernel = kernels.get("veto") if use_compiled else None
+    if kernel is not None:
 
         def c(a, dtype=np.float64):
             return np.ascontiguousarray(a, dtype=dtype)
 
-        return kernels.veto(
+        return kernel(
             c(members, np.bool_),
             c(pool_paid),
             c(joining_paid),
