@@ -61,7 +61,7 @@ def _who(n: dict[str, Any]) -> Markup:
     if kor:
         parts.append(
             Markup(
-                "Adding South Korea to {core} raises the coalition's share of world R&D by "
+                "Adding South Korea to {core} changes the coalition's share of world R&D by "
                 "{rd}{rd_note}, changes cohesion by {coh}{coh_note} and leakage to China by "
                 "{leak}{leak_note}. It leaves China with less knowledge than "
                 "{core} alone in {weaker} of futures ({verdict})"
@@ -79,13 +79,22 @@ def _who(n: dict[str, Any]) -> Markup:
         )
         if kor["n_high"]:
             parts.append(
-                Markup(", and in {} of the {} futures with high Japan–Korea friction.").format(
+                Markup(
+                    ", and in {} of the {} futures with high Japan–Korea friction "
+                    "(friction_position ≥ 0.33)."
+                ).format(
                     _pct("a.kor.weaker_high", kor["weaker_high"]),
                     number("a.kor.n_high", kor["n_high"], str(kor["n_high"])),
                 )
             )
         else:
             parts.append(Markup("."))
+    if kor and math.isfinite(kor["kor_in"]):
+        parts.append(
+            Markup(" South Korea is still a member in {} in {} of futures.").format(
+                n.get("end_year", "the final year"), _pct("a.kor.kor_in", kor["kor_in"])
+            )
+        )
     out = n.get("outsiders")
     if out and out["top"]:
         names = Markup(", ").join(
@@ -122,20 +131,26 @@ def _will(n: dict[str, Any]) -> Markup:
                 _sign_note(c["fall"]),
             )
         )
-    text = Markup("Full capacity building helps unevenly: ") + Markup("; ").join(parts)
+    text = Markup("Full capacity building: ") + Markup("; ").join(parts)
     if len(cap) >= 2:
         low, high = cap[0], cap[-1]
         ratio = low["fall"]["p50"] / high["fall"]["p50"] if high["fall"]["p50"] else math.nan
         both = (high["fall_series"] - low["fall_series"]).dropna()
         more = float((both > 0).mean()) if len(both) else math.nan
+        if more > 0.6:
+            verdict = "capacity building pays mainly where will is already high"
+        elif more < 0.4:
+            verdict = "capacity building pays more with the low-will partner"
+        else:
+            verdict = "neither partner gains clearly more (weak)"
         text += Markup(
-            ". For the low-will partner the median cut is {} times the high-will "
-            "partner's, and the high-will partner gains more in {} of futures"
-            " ({}): capacity building moves capability, not will."
+            ". The low-will partner's median cut is {} times the high-will partner's, and the "
+            "cut is larger for {} in {} of futures: {}."
         ).format(
             number("b.ratio", ratio, format_value(ratio)),
+            escape(high["partner"]),
             _pct("b.high_more", more),
-            _share_verdict(more),
+            verdict,
         )
     else:
         text += Markup(".")
@@ -159,13 +174,18 @@ def _power(n: dict[str, Any], prim: dict[str, Any]) -> Markup:
                 _pct("c.coverage", p["coverage"]),
             )
         )
-        parts.append(
-            Markup(" (the same inputs are restricted in {} of {} bootstrap resamples{}).").format(
-                _pct("c.same_inputs", p["same_inputs"]),
-                p["n_resamples"],
-                "; weak: the box is not stable" if p["same_inputs"] < 0.5 else "",
+        if math.isfinite(p["reappear"]):
+            parts.append(
+                Markup(
+                    " (each of its limits reappears in at least {} of {} bootstrap resamples{})."
+                ).format(
+                    _pct("c.reappear", p["reappear"]),
+                    p["n_resamples"],
+                    "; weak: the box is not stable" if p["reappear"] < 0.5 else "",
+                )
             )
-        )
+        else:
+            parts.append(Markup(" (the box restricts no input)."))
     else:
         parts.append(
             Markup("Scenario discovery found no box: {}").format(
@@ -208,34 +228,36 @@ def _power(n: dict[str, Any], prim: dict[str, Any]) -> Markup:
 def _trust(n: dict[str, Any]) -> Markup:
     if not n:
         return Markup("Transactional years do not vary in this study.")
-    coh, mem, chi = n["cohesion"], n["members_remaining"], n["china_knowledge_vs_status_quo"]
-    small = abs(coh[1] - coh[0]) < 0.01 and abs(mem[1] - mem[0]) < 0.01
+    split, exit_, chi = n["split"], n["exit"], n["china"]
+    small = abs(split[1] - split[0]) < 0.05 and abs(exit_[1] - exit_[0]) < 0.05
     text = Markup(
-        "Under {}, futures with at least {} transactional years (n = {}) against those with "
-        "at most {} (n = {}): median cohesion {} vs {}, members remaining {} vs {}, China vs "
-        "the status quo {} vs {}{}"
+        "Under {}, futures with at least {} years of transactional US administrations "
+        "(n = {}) against those with at most {} (n = {}): some member wants out (cohesion "
+        "below 1) in {} vs {} of futures, at least one member has left by {} in {} vs {}, "
+        "and China's median knowledge vs the status quo is {} vs {} (ln ratio){}"
     ).format(
         escape(n["policy"]),
         number("d.hi_cut", n["hi_cut"]),
         n["n_high"],
         number("d.lo_cut", n["lo_cut"]),
         n["n_low"],
-        number("d.cohesion.high", coh[1]),
-        number("d.cohesion.low", coh[0]),
-        number("d.members.high", mem[1]),
-        number("d.members.low", mem[0]),
+        _pct("d.split.high", split[1]),
+        _pct("d.split.low", split[0]),
+        n.get("end_year", "the end"),
+        _pct("d.exit.high", exit_[1]),
+        _pct("d.exit.low", exit_[0]),
         number("d.china.high", chi[1]),
         number("d.china.low", chi[0]),
-        " (a small effect beside the spread across futures)" if small else "",
+        "; on cohesion and exits a small effect (under 5 points)" if small else "",
     )
     if n["best_low"] == n["best_high"]:
-        text += Markup(". The coalition leaving China weakest stays {} either way.").format(
-            escape(n["best_low"])
-        )
+        text += Markup(
+            ". The preset leaving China weakest (lowest median) stays {} either way."
+        ).format(escape(n["best_low"]))
     else:
         text += Markup(
-            ". Instability changes the coalition leaving China weakest: {} in the "
-            "stabler futures, {} in the unstable ones."
+            ". Instability changes the preset leaving China weakest (lowest median): {} in "
+            "the stabler futures, {} in the unstable ones."
         ).format(escape(n["best_low"]), escape(n["best_high"]))
     return text
 

@@ -25,7 +25,14 @@ __all__ = ["Roles", "StoreData", "policy_roles", "read_store"]
 #: The coalition the per-question experiments are built on, when the study has it.
 CORE = "forging_core"
 #: Per-country outputs read for the policies the questions look at.
-COUNTRY_ARRAYS = ("will", "protection", "leakage_to_china_by_country", "accepted", "joining_gain")
+COUNTRY_ARRAYS = (
+    "will",
+    "protection",
+    "leakage_to_china_by_country",
+    "accepted",
+    "joining_gain",
+    "member",
+)
 
 
 @dataclass(frozen=True)

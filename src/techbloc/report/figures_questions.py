@@ -79,7 +79,11 @@ def fig_pareto(stats: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     y = stats[("alliance_rd_share", "p50")].to_numpy(float) * 100
     cols = [colours[p] for p in policies]
     for ax, name, xlabel in (
-        (left, "leakage_to_china", "leakage absorbed by China, 2050 (PPP $bn/yr); less is better"),
+        (
+            left,
+            "leakage_to_china",
+            "leakage absorbed by China, final year (PPP $bn/yr); less is better",
+        ),
         (right, "cohesion", "cohesion: share of members with margin ≥ 0; more is better"),
     ):
         x = stats[(name, "p50")].to_numpy(float)
@@ -89,7 +93,7 @@ def fig_pareto(stats: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
             ax.hlines(y[i], lo[i], hi[i], color=cols[i], alpha=0.35, linewidth=1.5)
         ax.scatter(x, y, c=cols, s=46, zorder=3, edgecolor="white", linewidth=0.6)
         ax.set_xlabel(xlabel, fontsize=_FONT)
-        ax.set_ylabel("coalition share of world R&D, 2050 (%)", fontsize=_FONT)
+        ax.set_ylabel("coalition share of world R&D, final year (%)", fontsize=_FONT)
         lo_x, hi_x = ax.get_xlim()
         ax.set_xlim(lo_x, hi_x + 0.18 * (hi_x - lo_x))
         _label_points(ax, x, y, policies, cols)
@@ -156,7 +160,7 @@ def fig_kor(diffs: pd.DataFrame, outcomes: Sequence[tuple[str, str]]) -> Figure:
             medianprops={"color": _PRIMARY, "linewidth": 2},
         )
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks([0, 1], [f"{g} (n={len(d)})" for (g, _), d in zip(groups, data)])
+        ax.set_yticks([0, 1], [f"{g} (n={len(d)})" for (g, _), d in zip(groups, data, strict=True)])
         ax.set_ylim(1.6, -0.6)
         ax.set_xlabel(label, fontsize=_FONT)
     for ax in axes[1:]:
@@ -180,7 +184,7 @@ def fig_capability_will(points: pd.DataFrame) -> Figure:
     for code, xi, yi in zip(points.index, x, y, strict=True):
         ax.annotate(code, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=7)
     ax.set_xlabel("protection capability, model input (0-1: ITU GCI and WGI)", fontsize=_FONT)
-    ax.set_ylabel("will to protect, 2050 (0-1; median, 10th-90th pct)", fontsize=_FONT)
+    ax.set_ylabel("will to protect, final year (0-1; median, 10th-90th pct)", fontsize=_FONT)
     ax.set_title("Capability (can protect) versus will (wants to)", fontsize=10, loc="left")
     return fig
 
@@ -199,7 +203,7 @@ def fig_capacity_building(table: pd.DataFrame) -> Figure:
     pos = np.arange(len(labels))
     for ax, key, xlabel in (
         (left, "leak", "leakage China absorbs through the partner (PPP $bn/yr)"),
-        (right, "prot", "partner's protection, 2050 (0-1)"),
+        (right, "prot", "partner's protection, final year (0-1)"),
     ):
         med = table[f"{key}_p50"].to_numpy(float)
         ax.hlines(pos, table[f"{key}_p10"], table[f"{key}_p90"], color=_PRIMARY, alpha=0.4, lw=3)
@@ -230,7 +234,7 @@ def fig_china_fan(paths: Mapping[str, pd.DataFrame], colours: Mapping[str, str])
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(policy, fontsize=10, loc="left", color=c)
         ax.set_xlabel("year", fontsize=_FONT)
-    axes[0].set_ylabel("ln(China's knowledge / status quo); > 0: stronger", fontsize=_FONT)
+    axes[0].set_ylabel("China vs status quo (ln ratio)", fontsize=_FONT)
     axes[0].legend(fontsize=7, frameon=False, loc="upper left")
     return fig
 
@@ -253,12 +257,14 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     ax.set_yticks(pos, list(table.index), fontsize=_FONT)
     ax.set_ylim(len(pos) - 0.5, -0.5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("capability gap, 2050: ln(coalition / China); > 0: coalition ahead", fontsize=9)
+    ax.set_xlabel("capability gap, final year: ln(USA / China); > 0: USA ahead", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
-def fig_stringency_ladder(shares: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
+def fig_stringency_ladder(
+    shares: pd.DataFrame, colours: Mapping[str, str], labels: Mapping[str, str]
+) -> Figure:
     """Share of futures with China more than 1% stronger than the status quo, by year.
 
     Parameters
@@ -266,12 +272,14 @@ def fig_stringency_ladder(shares: pd.DataFrame, colours: Mapping[str, str]) -> F
     shares : pandas.DataFrame
         Index year, one column per policy of the stringency ladder (share 0-1).
     colours : mapping
+    labels : mapping
+        Label per policy (e.g. with its stringency).
     """
     fig, (ax,) = _new_figure(_WIDTH, 3.2)
     for policy in shares.columns:
-        ax.plot(shares.index, 100 * shares[policy], lw=2, color=colours[policy], label=policy)
+        ax.plot(shares.index, 100 * shares[policy], lw=2, color=colours[policy])
         ax.annotate(
-            policy,
+            labels[policy],
             (shares.index[-1], 100 * shares[policy].iloc[-1]),
             xytext=(4, 0),
             textcoords="offset points",
@@ -280,7 +288,7 @@ def fig_stringency_ladder(shares: pd.DataFrame, colours: Mapping[str, str]) -> F
             va="center",
         )
     ax.set_ylim(0, 100)
-    ax.set_xlim(shares.index[0], shares.index[-1] + 0.15 * (shares.index[-1] - shares.index[0]))
+    ax.set_xlim(shares.index[0], shares.index[-1] + 0.22 * (shares.index[-1] - shares.index[0]))
     ax.set_xlabel("year", fontsize=_FONT)
     ax.set_ylabel("futures with China > 1% stronger (%)", fontsize=_FONT)
     return fig
@@ -306,31 +314,29 @@ def fig_credibility_by_regime(groups: Mapping[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-def fig_cohesion_exits(table: pd.DataFrame, policy: str) -> Figure:
-    """Cohesion and members remaining against years of transactional administrations.
+def fig_cohesion_exits(
+    table: pd.DataFrame, policies: Sequence[str], colours: Mapping[str, str]
+) -> Figure:
+    """Mean cohesion and the share of futures with an exit against transactional years.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Columns ``transactional_years``, ``cohesion``, ``members_remaining`` (one row per
-        future, one policy).
-    policy : str
+        ``policy, transactional_years, cohesion`` (mean), ``exit`` (share of futures).
+    policies : sequence of str
+    colours : mapping
     """
-    fig, (left, right) = _new_figure(_WIDTH + 1, 3.2, ncols=2)
-    years = sorted(table["transactional_years"].dropna().unique())
-    for ax, name, label in (
-        (left, "cohesion", "cohesion, 2050 (share of members, 0-1)"),
-        (right, "members_remaining", "members remaining, 2050 (share of members, 0-1)"),
-    ):
-        data = [table.loc[table["transactional_years"] == y, name].to_numpy(float) for y in years]
-        med = [float(np.median(d)) for d in data]
-        lo = [float(np.percentile(d, 10)) for d in data]
-        hi = [float(np.percentile(d, 90)) for d in data]
-        ax.fill_between(years, lo, hi, color=_PRIMARY, alpha=0.2, lw=0, label="10th-90th pct")
-        ax.plot(years, med, "o-", color=_PRIMARY, lw=1.5, ms=4, label="median")
+    fig, (left, right) = _new_figure(_WIDTH + 1, 3.4, ncols=2)
+    for policy in policies:
+        part = table[table["policy"] == policy].sort_values("transactional_years")
+        c = colours[policy]
+        left.plot(part["transactional_years"], part["cohesion"], "o-", color=c, ms=3, label=policy)
+        right.plot(part["transactional_years"], 100 * part["exit"], "o-", color=c, ms=3)
+    left.set_ylabel("mean cohesion, final year (share of members)", fontsize=_FONT)
+    right.set_ylabel("futures with at least one exit (%)", fontsize=_FONT)
+    right.set_ylim(bottom=0)
+    for ax in (left, right):
         ax.set_xlabel("years under a transactional US administration", fontsize=_FONT)
-        ax.set_ylabel(label, fontsize=_FONT)
-        ax.set_title(policy, fontsize=10, loc="left")
     left.legend(fontsize=8, frameon=False, loc="lower left")
     return fig
 
@@ -345,13 +351,26 @@ def fig_sensitivity(tables: Mapping[str, pd.DataFrame], top: int = 8) -> Figure:
     top : int
         Parameters shown per outcome.
     """
-    fig, axes = _new_figure(_WIDTH + 3, 3.4, ncols=len(tables))
-    for ax, (outcome, t) in zip(axes, tables.items(), strict=True):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n = len(tables)
+    rows = (n + 1) // 2
+    fig = Figure(figsize=(_WIDTH + 2, 2.9 * rows), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    for ax, (outcome, t) in zip(axes, tables.items(), strict=False):
         part = t.head(top)
         pos = np.arange(len(part))
         ax.barh(pos, part["S1"], xerr=part["S1_conf"], color=_PRIMARY, alpha=0.8, capsize=2)
         ax.set_yticks(pos, list(part.index), fontsize=8)
         ax.set_ylim(len(part) - 0.5, -0.5)
-        ax.set_xlabel("first-order index S1 (share of variance)", fontsize=8)
+        ax.set_xlim(left=0)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(True, axis="x", color="#e5e5e5", linewidth=0.7)
+        ax.set_axisbelow(True)
+        ax.set_xlabel("first-order index S1 (share of variance, 0-1)", fontsize=8)
         ax.set_title(outcome, fontsize=9, loc="left")
+    for ax in axes[n:]:
+        ax.set_visible(False)
     return fig

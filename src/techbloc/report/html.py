@@ -282,7 +282,7 @@ def _assumptions(data: StoreData, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], Any]:
-    from techbloc.report import questions, robust
+    from techbloc.report import power_trust, questions, robust
     from techbloc.report.answers import answers
     from techbloc.report.assets import Assets
     from techbloc.report.data import read_store
@@ -303,9 +303,9 @@ def _context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], Any]:
     )
     who = questions.who_is_in(data, stats, colours, assets)
     will = questions.capability_will(data, assets)
-    power = questions.technology_power(data, colours, assets)
+    power = power_trust.technology_power(data, colours, assets)
     prim = robust.discovery(data, assets)
-    trust = questions.us_reliability(data, assets)
+    trust = power_trust.us_reliability(data, colours, assets)
     parameters = _parameters(data.study)
     context = {
         "header": _header(data, title),

@@ -3,9 +3,10 @@
 The first colours are the Okabe & Ito (2008) palette without black and yellow, then Paul
 Tol's "muted" and "bright" schemes (Tol 2021, SRON/EPS/TN/09-002), all chosen to stay
 apart under the common colour-vision deficiencies. Beyond those, colours are sampled
-evenly from matplotlib's ``cividis`` map (designed for colour-vision deficiency) and kept
-only if they differ from every colour already used, so any number of policies gets
-distinct colours. Colour is never the only cue: figures label points directly.
+evenly from matplotlib's ``cividis`` map (designed for colour-vision deficiency), then from
+golden-ratio hues, each kept only if it differs from every colour already used, so any
+number of policies gets distinct colours. Colour is never the only cue: figures label
+points directly.
 """
 
 from __future__ import annotations
@@ -54,21 +55,30 @@ def policy_colours(policies: Sequence[str]) -> dict[str, str]:
     dict
         ``{policy: "#rrggbb"}``; no two policies share a colour, whatever their number.
     """
+    import colorsys
+
     from matplotlib import colormaps
-    from matplotlib.colors import to_hex
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
 
     names = list(dict.fromkeys(policies))
     colours = [c.lower() for c in BASE_COLOURS[: len(names)]]
-    extra = len(names) - len(colours)
     used = set(colours)
-    steps = max(2 * extra, 2)
-    while extra > 0:
-        cmap = colormaps["cividis"].resampled(steps)
+    extra = len(names) - len(colours)
+    if extra > 0:
+        # cividis interpolated continuously (its 256-entry table would run out of colours)
+        ramp = LinearSegmentedColormap.from_list("ramp", colormaps["cividis"].colors)
+        steps = 2 * extra
         for i in range(steps):
-            colour = to_hex(cmap(i))
-            if colour not in used and extra > 0:
+            colour = to_hex(ramp(0.05 + 0.9 * i / (steps - 1)))
+            if colour not in used and len(colours) < len(names):
                 colours.append(colour)
                 used.add(colour)
-                extra -= 1
-        steps *= 2
+        k = 0
+        while len(colours) < len(names):  # hundreds of policies: golden-ratio hues
+            k += 1
+            r, g, b = colorsys.hsv_to_rgb((k * 0.618034) % 1, 0.45 + 0.5 * (k % 3) / 2, 0.75)
+            colour = to_hex((r, g, b))
+            if colour not in used:
+                colours.append(colour)
+                used.add(colour)
     return dict(zip(names, colours, strict=True))

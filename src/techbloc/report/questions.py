@@ -1,8 +1,9 @@
 """The report's per-question analyses: numbers, tables and figures from a results store.
 
-One function per question of MODEL.md section 1. Each returns a dict for the template
-(figures already rendered through :class:`techbloc.report.assets.Assets`) whose ``numbers``
-entry holds the decisive values :mod:`techbloc.report.answers` turns into sentences.
+Questions (a) and (b) here, (c) and (d) in :mod:`techbloc.report.power_trust`. Each
+returns a dict for the template (figures already rendered through
+:class:`techbloc.report.assets.Assets`) whose ``numbers`` entry holds the decisive values
+:mod:`techbloc.report.answers` turns into sentences.
 Percentiles are numpy's linear interpolation over futures (NaN left out); differences
 between two policies are taken future by future (common random numbers).
 """
@@ -28,8 +29,6 @@ __all__ = [
     "capability_will",
     "per_future",
     "quantiles",
-    "technology_power",
-    "us_reliability",
     "who_is_in",
 ]
 
@@ -40,9 +39,9 @@ CASE_THRESHOLD = 0.01
 #: Futures (the first of the store) over which Shapley values are computed.
 N_SHAPLEY_FUTURES = 200
 SHAPLEY_OUTCOMES = (
-    ("alliance_rd_share", "R&D share, 2050 (share of world)"),
-    ("leakage_to_china", "leakage to China, 2050 (PPP $bn/yr)"),
-    ("cohesion", "cohesion, 2050 (0-1)"),
+    ("alliance_rd_share", "R&D share, final year (share of world)"),
+    ("leakage_to_china", "leakage to China, final year (PPP $bn/yr)"),
+    ("cohesion", "cohesion, final year (0-1)"),
 )
 
 
@@ -103,7 +102,11 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
 
     roles, out = data.roles, data.outcomes
     shown = [p for p in roles.presets if p in stats.index]
-    result: dict[str, Any] = {"figures": [], "numbers": {}, "notes": []}
+    result: dict[str, Any] = {
+        "figures": [],
+        "numbers": {"end_year": data.study.years.end},
+        "notes": [],
+    }
     result["figures"].append(
         assets.figure(
             "fig_a1_pareto",
@@ -170,6 +173,11 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             "weaker": float(weaker.mean()),
             "n_high": int(high.sum()),
             "weaker_high": float(weaker[high].mean()) if high.any() else float("nan"),
+            "kor_in": (
+                float(_country(data, roles.kor, "KOR", "member").mean())
+                if data.countries is not None
+                else float("nan")
+            ),
         }
         result["figures"].append(
             assets.figure(
@@ -185,10 +193,11 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
                 ),
                 (
                     f"What adding South Korea changes, future by future: {roles.kor} minus "
-                    f"{roles.core} in 2050. Boxes span the 25th-75th percentile, whiskers the "
-                    "10th-90th, the line is the median; right of 0 means the outcome is larger with "
-                    "Korea (better for R&D share and cohesion, worse for leakage and for China's "
-                    "knowledge). Lower row: futures with friction_position ≥ 0.33 (every pairwise "
+                    f"{roles.core} in {data.study.years.end}. Boxes span the 25th-75th "
+                    "percentile, whiskers the 10th-90th, the line is the median; right of 0 "
+                    "means the outcome is larger with Korea (better for R&D share and "
+                    "cohesion, worse for leakage and for China's knowledge). Lower row: futures "
+                    "with friction_position ≥ 0.33 (every pairwise "
                     "friction, Japan-Korea included, towards the high end of its cited range)."
                 ),
             )
@@ -254,8 +263,9 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
                 f"Each member of {roles.widest} (the widest coalition studied): its protection "
                 "capability, a model input built from the ITU Global Cybersecurity Index and the "
                 "World Bank governance indicators (horizontal), against its will to protect shared "
-                "technology in 2050, a model output (vertical: median over futures, bar 10th-90th "
-                "percentile). Protection is capability times will times effort, so a country low "
+                f"technology in {data.study.years.end}, a model output (vertical: median "
+                "over futures, bar 10th-90th percentile). Protection is capability times will "
+                "times effort, so a country low "
                 "on either axis leaks."
             ),
         )
@@ -295,8 +305,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
                     "The capacity-building experiment: forging_core plus one partner, with "
                     "US-funded capacity building for that partner off and at full strength (1), "
                     "same futures. Left: knowledge China absorbs through leakage from the "
-                    "partner's stock in 2050; right: the partner's protection. Dots are medians, "
-                    "bars the 10th-90th percentile."
+                    f"partner's stock in {data.study.years.end}; right: the partner's "
+                    "protection. Dots are medians, bars the 10th-90th percentile."
                 ),
             )
         )
@@ -307,189 +317,4 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
             "The study has no capacity-building pair (the same coalition "
             "with capacity building off and on for one partner)."
         )
-    return result
-
-
-# -- (c) technology versus power -----------------------------------------------------------
-
-
-def _fan(paths: pd.DataFrame, policy: str) -> pd.DataFrame:
-    import pandas as pd
-
-    part = paths[paths["policy"] == policy]
-    table = part.pivot_table(
-        index="year",
-        columns="scenario",
-        values="china_knowledge_vs_status_quo_trajectory",
-        aggfunc="first",
-    )
-    q = np.nanpercentile(table.to_numpy(float), [10, 25, 50, 75, 90], axis=1)
-    return pd.DataFrame(q.T, index=table.index, columns=["p10", "p25", "p50", "p75", "p90"])
-
-
-def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
-    """(c) China vs the status quo over time, per-domain gaps, the stringency ladder."""
-    roles = data.roles
-    result: dict[str, Any] = {"figures": [], "numbers": {}, "notes": []}
-    share = {
-        p: float(
-            (per_future(data.outcomes, p, "china_knowledge_vs_status_quo") > CASE_THRESHOLD).mean()
-        )
-        for p in data.policies
-    }
-    result["numbers"]["share_end"] = share
-    if data.china_paths is not None:
-        fans = {
-            p: _fan(data.china_paths, p)
-            for p in dict.fromkeys([roles.core, roles.kor, roles.widest])
-            if p
-        }
-        result["figures"].append(
-            assets.figure(
-                "fig_c1_china_fan",
-                fq.fig_china_fan(fans, colours),
-                (
-                    "China's knowledge under the coalition relative to the status quo (US-only "
-                    "controls) in the same future, ln ratio, year by year: median line, darker band "
-                    "25th-75th, lighter band 10th-90th percentile over futures. Above 0, the "
-                    "alliance base leaves China with more knowledge than the status quo would."
-                ),
-            )
-        )
-        if roles.ladder:
-            cp = data.china_paths
-            cp = cp[cp["policy"].isin([p for _, p in roles.ladder])]
-            shares = cp.assign(
-                case=cp["china_knowledge_vs_status_quo_trajectory"] > CASE_THRESHOLD
-            ).pivot_table(index="year", columns="policy", values="case", aggfunc="mean")[
-                [p for _, p in roles.ladder]
-            ]
-            assets.table("table_c_ladder_by_year", shares.reset_index())
-            result["numbers"]["ladder"] = [(s, p, share[p]) for s, p in roles.ladder]
-            mid = int(min(shares.index, key=lambda y: abs(y - 2030)))
-            top = roles.ladder[-1][1]
-            result["numbers"]["over_time"] = {
-                "policy": top,
-                "stringency": roles.ladder[-1][0],
-                "early_year": mid,
-                "early": float(shares.loc[mid, top]),
-                "late_year": int(shares.index[-1]),
-                "late": float(shares[top].iloc[-1]),
-            }
-            result["figures"].append(
-                assets.figure(
-                    "fig_c2_stringency_ladder",
-                    fq.fig_stringency_ladder(shares, colours),
-                    (
-                        f"The control-stringency ladder on {roles.core}'s members: share of "
-                        "futures in which China's knowledge exceeds the status quo's by more "
-                        "than 1% (ln ratio > 0.01), year by year, one line per uniform control "
-                        "stringency (0 none, 1 total)."
-                    ),
-                )
-            )
-    else:
-        result["notes"].append("No trajectories were stored: the paths over time are not shown.")
-    if data.domain_gap is not None:
-        wanted = [p for p in dict.fromkeys([roles.core, roles.kor, roles.widest]) if p]
-        dg = data.domain_gap[data.domain_gap["policy"].isin(wanted)]
-        table = dg.pivot_table(
-            index="domain", columns="policy", values="gap_capability_by_domain", aggfunc="median"
-        )[wanted]
-        assets.table("table_c_domain_gap", table.reset_index())
-        result["figures"].append(
-            assets.figure(
-                "fig_c3_domain_gap",
-                fq.fig_domain_gap(table, colours),
-                (
-                    "The coalition's realized capability over China's, by technology domain in "
-                    "2050 (ln ratio; median over futures). Right of 0 the coalition leads; the "
-                    "wider the coalition, the further right, but complex domains keep the widest "
-                    "lead."
-                ),
-            )
-        )
-    result["notes"].append(
-        "The decomposition of China's knowledge gains into own R&D, imitation and leakage "
-        "is not shown: the model records leakage to China (above) and China's total "
-        "knowledge, but not its own-R&D and imitation flows separately."
-    )
-    return result
-
-
-# -- (d) US reliability ------------------------------------------------------------------------
-
-
-def us_reliability(data: StoreData, assets: Assets) -> dict:
-    """(d) Credibility paths by regime history; cohesion and exits against transactional years."""
-    import pandas as pd
-
-    roles, out = data.roles, data.outcomes
-    result: dict[str, Any] = {"figures": [], "numbers": {}, "notes": []}
-    if "transactional_years" not in data.scenarios.columns:
-        result["notes"].append("Not shown: the store has no transactional_years.")
-        return result
-    ty = data.scenarios["transactional_years"].astype(float)
-    lo_cut, hi_cut = (float(v) for v in np.percentile(ty, [100 / 3, 200 / 3]))
-    low, high = ty[ty <= lo_cut].index, ty[ty >= hi_cut].index
-    if lo_cut == hi_cut or not len(low) or not len(high):
-        result["notes"].append("Transactional years hardly vary across these futures.")
-        return result
-    if data.credibility is not None:
-        groups = {}
-        for label, ids in (
-            (f"≤ {lo_cut:.0f} (n={len(low)})", low),
-            (f"≥ {hi_cut:.0f} (n={len(high)})", high),
-        ):
-            part = data.credibility[data.credibility["scenario"].isin(ids)]
-            table = part.pivot_table(index="year", columns="scenario", values="credibility")
-            q = np.nanpercentile(table.to_numpy(float), [10, 50, 90], axis=1)
-            groups[label] = pd.DataFrame(q.T, index=table.index, columns=["p10", "p50", "p90"])
-        result["figures"].append(
-            assets.figure(
-                "fig_d1_credibility",
-                fq.fig_credibility_by_regime(groups),
-                (
-                    "US credibility year by year (0-1), futures split by the years they spend "
-                    "under a transactional US administration (lower and upper third): median "
-                    "line and 10th-90th percentile band."
-                ),
-            )
-        )
-    table = pd.DataFrame(
-        {
-            "transactional_years": ty,
-            "cohesion": per_future(out, roles.core, "cohesion"),
-            "members_remaining": per_future(out, roles.core, "members_remaining"),
-        }
-    ).dropna()
-    result["figures"].append(
-        assets.figure(
-            "fig_d2_cohesion_exits",
-            fq.fig_cohesion_exits(table, roles.core),
-            (
-                f"Cohesion (members with a non-negative margin) and members remaining after exits "
-                f"under {roles.core} in 2050, against the years the future spends under a "
-                "transactional US administration: median over the futures with that many years, "
-                "band 10th-90th percentile."
-            ),
-        )
-    )
-    numbers: dict[str, Any] = {
-        "policy": roles.core,
-        "lo_cut": lo_cut,
-        "hi_cut": hi_cut,
-        "n_low": len(low),
-        "n_high": len(high),
-    }
-    for name in ("cohesion", "members_remaining", "china_knowledge_vs_status_quo"):
-        s = per_future(out, roles.core, name)
-        numbers[name] = (float(np.nanmedian(s.reindex(low))), float(np.nanmedian(s.reindex(high))))
-    for key, ids in (("best_low", low), ("best_high", high)):
-        medians = {
-            p: float(np.nanmedian(per_future(out, p, "china_knowledge_vs_status_quo").reindex(ids)))
-            for p in roles.presets
-        }
-        numbers[key] = min(medians, key=medians.get)
-    result["numbers"] = numbers
     return result

@@ -106,8 +106,10 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
         }
         for name, row in box.limits.iterrows()
     ]
-    shown = rs.inputs(prim.chosen)
-    shown = shown[shown["restricted"] | (shown["by_coverage"] >= 0.1)]
+    every = rs.inputs(prim.chosen)
+    shown = every[every["restricted"] | (every["by_coverage"] >= 0.1)]
+    restricted = every[every["restricted"]]["by_coverage"]
+    reappear = float(restricted.min()) if len(restricted) else float("nan")
     stats = rs.boxes.loc[prim.chosen]
     base_rate = float(prim.y.mean())
     words = " and ".join(f"{item['parameter']} {item['box']}" for item in limits) or "anywhere"
@@ -161,6 +163,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
                 "density": float(box.density),
                 "box_words": words,
                 "same_inputs": float(stats["same_inputs_by_coverage"]),
+                "reappear": reappear,
                 "n_resamples": int(rs.n_resamples),
             },
         }
@@ -239,20 +242,27 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     saltelli = data.study.design.method == "sobol"
     method = "sobol" if saltelli else "given_data"
     tables: dict[str, pd.DataFrame] = {}
-    try:
-        for outcome in SENSITIVITY_OUTCOMES:
-            if outcome in data.outcomes.columns:
-                tables[outcome] = sensitivity(
-                    data.scenarios[varied],
-                    data.outcomes,
-                    outcome,
-                    policy=policy,
-                    method=method,
-                    parameters=varied,
-                    design=data.study.design.method,
-                ).sort_values("S1", ascending=False)
-    except Exception as exc:  # too few futures, nothing varies, ...: say so, go on
-        return {"note": f"Sensitivity indices were not computed: {exc}.", "figure": None}
+    skipped: list[str] = []
+    for outcome in SENSITIVITY_OUTCOMES:
+        if outcome not in data.outcomes.columns:
+            continue
+        try:
+            tables[outcome] = sensitivity(
+                data.scenarios[varied],
+                data.outcomes,
+                outcome,
+                policy=policy,
+                method=method,
+                parameters=varied,
+                design=data.study.design.method,
+            ).sort_values("S1", ascending=False)
+        except Exception as exc:  # constant outcome, too few futures, ...: say so, go on
+            skipped.append(f"{outcome} ({exc})")
+    if not tables:
+        return {
+            "note": "Sensitivity indices were not computed: " + "; ".join(skipped) + ".",
+            "figure": None,
+        }
     import pandas as pd
 
     frame = pd.concat({o: t for o, t in tables.items()}, names=["outcome"]).reset_index()
@@ -279,5 +289,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
                 "parameter whose interval reaches 0 has no detectable first-order effect."
             ),
         ),
-        "reading": "; ".join(f"{o} depends most on {p}" for o, p in top.items()) + ".",
+        "reading": "; ".join(f"{o} depends most on {p}" for o, p in top.items())
+        + "."
+        + (" Not computed: " + "; ".join(skipped) + "." if skipped else ""),
     }
