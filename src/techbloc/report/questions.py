@@ -37,7 +37,7 @@ HIGH_FRICTION = 1 / 3
 #: China "stronger than under the status quo": china_knowledge_vs_status_quo above this.
 CASE_THRESHOLD = 0.01
 #: Futures (the first of the store) over which Shapley values are computed.
-N_SHAPLEY_FUTURES = 200
+N_SHAPLEY_FUTURES = 500
 SHAPLEY_OUTCOMES = (
     ("alliance_rd_share", "R&D share, final year (share of world)"),
     ("leakage_to_china", "leakage to China, final year (PPP $bn/yr)"),
