@@ -128,7 +128,7 @@ def test_header_facts_come_from_the_store(report, store, policy_labels):
     assert f"techbloc {manifest['version']}" in html
     assert f"<b>Root seed</b>{manifest['seed']}" in html
     assert re.search(rf"60 futures × {len(policy_labels)} policies\s+× 11 years", html)
-    assert "<b>Engine time</b>" in html and "<b>Report analyses</b>" in html
+    assert "<b>Model time (sum over chunks)</b>" in html and "<b>Report analyses</b>" in html
     assert "Latin hypercube" in html
     assert "<title>techbloc study report: report-small</title>" in html
 
