@@ -13,47 +13,37 @@ from techbloc.errors import StoreError
 from techbloc.report import write_report
 from techbloc.report.html import _SHARE_POSITIVE, HEADLINE_OUTCOMES, format_value
 
-POLICIES = ["forging_core", "forging_core+KOR", "t12"]
-SPEC = {
-    "name": "report-small",
-    "policies": [{"preset": p} for p in POLICIES],
-    "design": "lhs",
-    "scenarios": 24,
-    "years": {"start": 2024, "end": 2032},
-    "seed": 11,
-    "outputs": {"trajectories": True},
-}
 HEADINGS = [
-    "1. Study",
-    "2. Headline outcomes",
-    "3. The four trade-offs",
-    "(a) Who is in?",
-    "(b) Capability or will?",
-    "(c) Does technology become power?",
-    "(d) Will partners trust the US?",
-    "4. Robustness",
-    "5. Scenario discovery: when does the alliance base leave China stronger?",
-    "6. Parameters and data",
+    "Key assumptions",
+    "1. Answers",
+    "2. The study",
+    "Headline outcomes",
+    "3. (a) Who is in?",
+    "Who would be accepted among outsiders",
+    "4. (b) Capability or will?",
+    "5. (c) Does technology become power?",
+    "Scenario discovery: when is China stronger than under the status quo?",
+    "6. (d) Will partners trust the US?",
+    "7. Robustness",
+    "Satisficing",
+    "8. Sensitivity",
+    "Appendix: parameters and data",
+    "Run manifest",
 ]
-
-
-def _run(directory, spec):
-    from techbloc.experiments.runner import run_study
-    from techbloc.experiments.study import Study
-
-    run_study(Study.from_dict(spec), directory, fresh=True)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("store"), SPEC)
-
-
-@pytest.fixture(scope="module")
-def report(store, tmp_path_factory):
-    path = write_report(store, tmp_path_factory.mktemp("out") / "sub" / "report.html")
-    return path, path.read_text(encoding="utf-8")
+FIGURES = [
+    "fig_a1_pareto",
+    "fig_a2_shapley",
+    "fig_a3_korea",
+    "fig_b1_capability_will",
+    "fig_b2_capacity_building",
+    "fig_c1_china_fan",
+    "fig_c2_stringency_ladder",
+    "fig_c3_domain_gap",
+    "fig_c4_prim",
+    "fig_d1_credibility",
+    "fig_d2_cohesion_exits",
+    "fig_s1_sobol",
+]
 
 
 class _Cells(HTMLParser):
@@ -106,17 +96,21 @@ def test_writes_one_self_contained_file(report):
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
     assert not re.search(r"<link\b", html, re.I)
     assert not re.search(r"<script\b[^>]*\bsrc=", html, re.I)
+    assert not re.search(r"url\(", html, re.I)  # no CSS fetch either
     for match in re.finditer(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", html, re.I):
-        assert match.group(1).startswith("data:"), match.group(1)[:60]
+        target = match.group(1)
+        assert target.startswith("data:") or re.fullmatch(r"#[\w.+-]+", target), target[:60]
+        if target.startswith("#"):
+            assert f'id="{target[1:]}"' in html, f"dangling link {target}"
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) >= 5  # four trade-offs + PRIM
+    assert len(images) == len(FIGURES)
     for encoded in images:
         assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_names_every_policy_and_section(report):
+def test_names_every_policy_and_section(report, policy_labels):
     _, html = report
-    for policy in POLICIES:
+    for policy in policy_labels:
         assert f'data-policy="{policy}"' in html
         assert f'<td class="policy">{policy}</td>' in html
     for heading in HEADINGS:
@@ -124,7 +118,7 @@ def test_names_every_policy_and_section(report):
     assert "PROVENANCE.md" in html
 
 
-def test_header_facts_come_from_the_store(report, store):
+def test_header_facts_come_from_the_store(report, store, policy_labels):
     from techbloc.experiments.store import ResultsStore
 
     _, html = report
@@ -133,18 +127,17 @@ def test_header_facts_come_from_the_store(report, store):
     assert "report-small" in html
     assert f"techbloc {manifest['version']}" in html
     assert f"<b>Root seed</b>{manifest['seed']}" in html
-    assert "24 scenarios × 3 policies ×\n      9 years" in html or re.search(
-        r"24 scenarios × 3 policies ×\s+9 years", html
-    )
+    assert re.search(rf"60 futures × {len(policy_labels)} policies\s+× 11 years", html)
+    assert "<b>Model time (sum over chunks)</b>" in html and "<b>Report analyses</b>" in html
     assert "Latin hypercube" in html
     assert "<title>techbloc study report: report-small</title>" in html
 
 
-def test_headline_numbers_equal_store_medians(report, store):
+def test_headline_numbers_equal_store_medians(report, store, policy_labels):
     _, html = report
     outcomes = _outcomes(store)
     cells = _cells(html)
-    assert len(cells) == len(POLICIES) * len(HEADLINE_OUTCOMES)
+    assert len(cells) == len(policy_labels) * len(HEADLINE_OUTCOMES)
     seen = set()
     for cell in cells:
         policy, name = cell["data-policy"], cell["data-outcome"]
@@ -163,16 +156,18 @@ def test_headline_numbers_equal_store_medians(report, store):
             assert cell["bold"] == format_value(median)
             p10, p90 = np.quantile(values, [0.1, 0.9])
             assert cell["range"] == f"{format_value(p10)} – {format_value(p90)}"
-    assert seen == {(p, n) for p in POLICIES for n in HEADLINE_OUTCOMES}
+    assert seen == {(p, n) for p in policy_labels for n in HEADLINE_OUTCOMES}
 
 
 def test_regret_table_matches_the_robustness_module(report, store):
     from techbloc.analysis.robustness import regret
 
     _, html = report
-    table = regret(_outcomes(store), ["alliance_rd_share:max"])
+    outcomes = _outcomes(store)
+    presets = ["forging_core", "forging_core+KOR", "t12"]  # regret compares the presets
+    table = regret(outcomes[outcomes["policy"].isin(presets)], ["alliance_rd_share:max"])
     largest = table.groupby("policy")["regret"].max()
-    section = html.split('id="robustness"')[1].split('id="discovery"')[0]
+    section = html.split('id="robustness"')[1].split('id="sensitivity"')[0]
     for policy, value in largest.items():
         assert re.search(
             rf'<td class="policy">{re.escape(policy)}</td>.*?'
@@ -184,25 +179,23 @@ def test_regret_table_matches_the_robustness_module(report, store):
 
 def test_discovery_shows_box_or_note(report):
     _, html = report
-    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    section = html.split('id="discovery"')[1].split('id="trust"')[0]
     assert "china_knowledge_vs_status_quo &gt; 0.01" in section and "forging_core" in section
     assert ("coverage" in section.lower() and "<img" in section) or (
         "Scenario discovery was not possible" in section
     )
 
 
-def test_discovery_shows_prim_resampling(report, store):
-    from techbloc.report.html import report_context
-
+def test_discovery_shows_prim_resampling(report):
     _, html = report
-    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    section = html.split('id="discovery"')[1].split('id="trust"')[0]
     assert "Scenario discovery was not possible" not in section
-    discovery = report_context(store)["discovery"]
-    rs = discovery["resampling"]
-    assert rs["n"] == 30 and rs["rows"]
-    in_box = {r["parameter"] for r in rs["rows"] if r["in_box"]}
-    assert in_box == {lim["parameter"] for lim in discovery["limits"]}
-    assert 'id="prim-resampling"' in section and "bootstrap" in section
+    box = section.split('id="prim-box"')[1].split("</table>")[0]
+    limits = set(re.findall(r"<code>([\w_]+)</code>", box))
+    resampled = section.split('id="prim-resampling"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td><code>([\w_]+)</code></td><td>(yes)?</td>", resampled)
+    assert rows and {name for name, yes in rows if yes} == limits
+    assert "PRIM rerun on 30 bootstrap" in section
 
 
 def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
@@ -214,7 +207,7 @@ def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
 
     monkeypatch.setattr(discovery, "discover", fails)
     html = write_report(store, tmp_path / "r.html", title="No PRIM").read_text()
-    section = html.split('id="discovery"')[1].split('id="parameters"')[0]
+    section = html.split('id="discovery"')[1].split('id="trust"')[0]
     assert "Scenario discovery was not possible" in section
     assert "never happens" in section
     assert "<img" not in section
@@ -235,9 +228,9 @@ def test_parameters_table_lists_the_varied_parameters(report, store):
     assert f"{format_value(p.low)} – {format_value(p.high)}" in section
 
 
-def test_without_trajectories_and_with_fixed_values(tmp_path):
+def test_without_trajectories_and_with_fixed_values(tmp_path, small_spec, run_into):
     spec = {
-        **SPEC,
+        **small_spec,
         "name": "no-traj <b>",
         "policies": [{"preset": "forging_core"}],
         "scenarios": 12,
@@ -245,10 +238,11 @@ def test_without_trajectories_and_with_fixed_values(tmp_path):
         "set": {"exit_probability": 0.1},
         "outputs": {"trajectories": False},
     }
-    store = _run(tmp_path / "store", spec)
+    store = run_into(tmp_path / "store", spec)
     html = write_report(store, tmp_path / "r.html").read_text()
     assert "no-traj &lt;b&gt;" in html and "no-traj <b>" not in html  # autoescaped
     assert "Credibility paths are not shown" in html
+    assert "The study has no capacity-building experiment" in html
     assert "<code>exit_probability</code> = 0.1" in html
     assert "<code>denial</code>" in html
 
