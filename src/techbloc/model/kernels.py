@@ -326,24 +326,24 @@ def _kernels():  # returns the compiled functions by name, or None
         out,
     ):
         _, p_len, d_len, n = weight_k.shape
+        binding = np.empty(n)
+        toggled = np.empty(n)
+        weight = np.empty((d_len, n))
+        open_now = np.empty((d_len, n))
+        open_toggled = np.empty((d_len, n))
+        open_new = np.empty(n)
+        totals = np.empty(d_len)
+        access_now = np.empty(d_len)
+        pool_paid = np.empty(d_len)
+        powered = np.empty(n)
+        new_least = np.empty(n)
+        would_total = np.empty(n)
+        rate_change = np.empty(n)
         for s in range(first, stop):
             rs = r[s]
             inv = 1.0 / rs
             th = theta[s]
             mult = multiple[s]
-            binding = np.empty(n)
-            toggled = np.empty(n)
-            weight = np.empty((d_len, n))
-            open_now = np.empty((d_len, n))
-            open_toggled = np.empty((d_len, n))
-            open_new = np.empty(n)
-            totals = np.empty(d_len)
-            access_now = np.empty(d_len)
-            pool_paid = np.empty(d_len)
-            powered = np.empty(n)
-            new_least = np.empty(n)
-            would_total = np.empty(n)
-            rate_change = np.empty(n)
             for p in range(p_len):
                 least = np.inf
                 second = np.inf
