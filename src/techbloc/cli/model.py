@@ -262,7 +262,7 @@ def run(
     medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
     # seven columns and more: without the outer edge the table fits 100 columns
     table = Table(
-        title="Coalition presets across futures (medians, 2050; shares of futures)",
+        title="Coalitions and policy variants across futures (medians, 2050; shares of futures)",
         show_edge=False,
     )
     add_column(table, "coalition", no_wrap=True)
