@@ -129,45 +129,58 @@ def stability(
     cols = np.array([index[c] for c in counted], dtype=int)
     own = margin[:, 0, cols]  # (S, M)
     ok_now = own >= 0
-    member_table = pd.DataFrame(
-        {
-            "name": [names.get(c, c) for c in counted],
-            "share_non_negative": ok_now.mean(axis=0),
-            "median_margin": np.nanmedian(own, axis=0) if len(counted) else [],
-            "p10_margin": np.nanpercentile(own, 10, axis=0) if len(counted) else [],
-        },
-        index=pd.Index(counted, name="country"),
-    ).sort_values("share_non_negative", kind="stable")
-    internally = ok_now.all(axis=1)  # (S,)
     if outsiders:
         out_cols = np.array([index[c] for c in outsiders])
         gain = margin[:, np.arange(1, len(masks)), out_cols]  # (S, O)
         after = margin[:, 1:, :][:, :, cols]  # (S, O, M) incumbents after each entry
         accepted = ((after >= 0) | ~ok_now[:, None, :]).all(axis=2)
-        wants = gain > 0
-        joins = wants & accepted
-        outsider_table = pd.DataFrame(
-            {
-                "name": [names.get(c, c) for c in outsiders],
-                "share_wants_in": wants.mean(axis=0),
-                "share_accepted": accepted.mean(axis=0),
-                "share_would_join": joins.mean(axis=0),
-                "median_gain": np.nanmedian(gain, axis=0),
-            },
-            index=pd.Index(outsiders, name="country"),
-        ).sort_values("share_would_join", ascending=False, kind="stable")
-        externally = ~joins.any(axis=1)
     else:
-        outsider_table = pd.DataFrame(
-            columns=["name", "share_wants_in", "share_accepted", "share_would_join", "median_gain"],
-            index=pd.Index([], name="country"),
-        )
-        externally = np.ones(margin.shape[0], bool)
+        gain = accepted = np.zeros((margin.shape[0], 0))
+    return _result(counted, own, ok_now, outsiders, gain, accepted.astype(bool), names)
+
+
+def _result(
+    counted: Sequence[str],
+    own: np.ndarray,
+    ok: np.ndarray,
+    outsiders: Sequence[str],
+    gain: np.ndarray,
+    accepted: np.ndarray,
+    names: Mapping[str, str],
+) -> StabilityResult:
+    """The member and outsider tables and the summary from per-scenario arrays.
+
+    ``own`` (S, M): members' margins; ``ok`` (S, M): member stays satisfied; ``gain`` and
+    ``accepted`` (S, O): outsiders' joining gains and whether the incumbents accept them.
+    """
+    member_table = pd.DataFrame(
+        {
+            "name": [names.get(c, c) for c in counted],
+            "share_non_negative": ok.mean(axis=0),
+            "median_margin": np.nanmedian(own, axis=0) if len(counted) else [],
+            "p10_margin": np.nanpercentile(own, 10, axis=0) if len(counted) else [],
+        },
+        index=pd.Index(list(counted), name="country"),
+    ).sort_values("share_non_negative", kind="stable")
+    wants = gain > 0
+    joins = wants & accepted
+    outsider_table = pd.DataFrame(
+        {
+            "name": [names.get(c, c) for c in outsiders],
+            "share_wants_in": wants.mean(axis=0),
+            "share_accepted": accepted.mean(axis=0),
+            "share_would_join": joins.mean(axis=0),
+            "median_gain": np.nanmedian(gain, axis=0) if len(outsiders) else [],
+        },
+        index=pd.Index(list(outsiders), name="country"),
+    ).sort_values("share_would_join", ascending=False, kind="stable")
+    internally = ok.all(axis=1)
+    externally = ~joins.any(axis=1)
     summary = {
         "internally_stable": float(internally.mean()),
         "externally_stable": float(externally.mean()),
         "stable": float((internally & externally).mean()),
-        "n_scenarios": int(margin.shape[0]),
+        "n_scenarios": int(own.shape[0]),
     }
     return StabilityResult(member_table, outsider_table, summary)
 
@@ -236,41 +249,11 @@ def coalition_stability(
     inside = [c for c in outsiders if c in members]
     if inside:
         raise InputError(f"{', '.join(inside)} already in the coalition")
-    names = world.names
     counted = [c for c in members if c != "USA"]
     margin = result["margin"][:, 0][:, [position[c] for c in counted]]
     still = result["member"][:, 0][:, [position[c] for c in counted]]
     ok = (margin >= 0) & still
-    member_table = pd.DataFrame(
-        {
-            "name": [names.get(c, c) for c in counted],
-            "share_non_negative": ok.mean(axis=0),
-            "median_margin": np.nanmedian(margin, axis=0) if counted else [],
-            "p10_margin": np.nanpercentile(margin, 10, axis=0) if counted else [],
-        },
-        index=pd.Index(counted, name="country"),
-    ).sort_values("share_non_negative", kind="stable")
     cols = [position[c] for c in outsiders]
     gain = result["joining_gain"][:, 0][:, cols]
     accepted = result["accepted"][:, 0][:, cols].astype(bool)
-    wants = gain > 0
-    joins = wants & accepted
-    outsider_table = pd.DataFrame(
-        {
-            "name": [names.get(c, c) for c in outsiders],
-            "share_wants_in": wants.mean(axis=0),
-            "share_accepted": accepted.mean(axis=0),
-            "share_would_join": joins.mean(axis=0),
-            "median_gain": np.nanmedian(gain, axis=0) if outsiders else [],
-        },
-        index=pd.Index(outsiders, name="country"),
-    ).sort_values("share_would_join", ascending=False, kind="stable")
-    internally = ok.all(axis=1)
-    externally = ~joins.any(axis=1)
-    summary = {
-        "internally_stable": float(internally.mean()),
-        "externally_stable": float(externally.mean()),
-        "stable": float((internally & externally).mean()),
-        "n_scenarios": int(margin.shape[0]),
-    }
-    return StabilityResult(member_table, outsider_table, summary)
+    return _result(counted, margin, ok, outsiders, gain, accepted, world.names)
