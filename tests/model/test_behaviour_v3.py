@@ -250,3 +250,23 @@ def test_9_6_cred_decay_is_the_pew_fall_of_favourable_views():
         get_parameter("cred_decay").low <= falls.min()
         and falls.max() <= get_parameter("cred_decay").high
     )
+
+
+def test_china_gains_decompose_into_own_rd_imitation_and_leakage(world):
+    """Own R&D dominates China's gains; switching leakage off removes only the leakage part."""
+    core = Policy(Coalition.from_preset("forging_core"))
+    ds = simulate(world, pd.DataFrame(index=range(3)), [core], trajectories=False)
+    own = ds.china_gain_own_rd_cumulative.values
+    imitation = ds.china_gain_imitation_cumulative.values
+    leakage = ds.leakage_to_china_cumulative.values
+    assert (own > 0).all() and (imitation >= 0).all() and (leakage > 0).all()
+    assert (own > imitation + leakage).all()
+    off = simulate(
+        world,
+        pd.DataFrame({"base_leak_rate": [0.0] * 3}),
+        [core],
+        trajectories=False,
+        check_ranges=False,
+    )
+    assert float(abs(off.leakage_to_china_cumulative).max()) == 0.0
+    assert (off.china_gain_own_rd_cumulative.values > 0).all()

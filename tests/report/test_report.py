@@ -39,6 +39,7 @@ FIGURES = [
     "fig_c1_china_fan",
     "fig_c2_stringency_ladder",
     "fig_c3_domain_gap",
+    "fig_c3b_gain_sources",
     "fig_c4_prim",
     "fig_d1_credibility",
     "fig_d2_cohesion_exits",

@@ -20,6 +20,7 @@ __all__ = [
     "imitation",
     "indigenous_capacity_step",
     "knowledge_step",
+    "own_production",
     "rd_intensity_step",
     "self_sufficiency_step",
 ]
@@ -219,10 +220,27 @@ def knowledge_step(
     theta, denial, indigenization : ndarray, shape (S,)
     depreciation : ndarray, shape (S, 1, D)
     """
+    own = own_production(rd, theta, denial, exclusion, indigenization, capacity, self_sufficiency)
+    return (1.0 - depreciation) * knowledge + own + imitated
+
+
+def own_production(
+    rd: np.ndarray,
+    theta: np.ndarray,
+    denial: np.ndarray,
+    exclusion: np.ndarray,
+    indigenization: np.ndarray,
+    capacity: np.ndarray,
+    self_sufficiency: np.ndarray,
+) -> np.ndarray:
+    """E7: knowledge China produces itself, ``θ R_c (1 - denial X (1 - SS))(1 + indig. Z)``.
+
+    Shapes as in :func:`knowledge_step`; returns PPP $bn a year, shape (S, P, D).
+    """
     productivity = (1.0 - denial[:, None, None] * exclusion * (1.0 - self_sufficiency)) * (
         1.0 + indigenization[:, None, None] * capacity
     )
-    return (1.0 - depreciation) * knowledge + theta[:, None, None] * rd * productivity + imitated
+    return theta[:, None, None] * rd * productivity
 
 
 def indigenous_capacity_step(capacity: np.ndarray, exclusion: np.ndarray, lag: np.ndarray):

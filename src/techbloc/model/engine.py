@@ -371,6 +371,8 @@ class EngineState:
                 "leakage": zeros.copy(),
                 "leakage_coalition": zeros.copy(),
                 "production": zeros.copy(),
+                "china_own": zeros.copy(),
+                "china_imitation": zeros.copy(),
             },
         )
 
@@ -695,6 +697,8 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "gap_capability": gap_m.mean(axis=-1),
         "leakage_to_china": year.absorbed.sum(axis=-1),
         "leakage_to_china_cumulative": cumulative["leakage"].copy(),
+        "china_gain_own_rd_cumulative": cumulative["china_own"].copy(),
+        "china_gain_imitation_cumulative": cumulative["china_imitation"].copy(),
         "leakage_share": cumulative["leakage_coalition"]
         / np.maximum(cumulative["production"], 1e-12),
         "leakage_exposed": year.exposed.sum(axis=-1) / alliance_rd,
@@ -1009,6 +1013,18 @@ def _accumulate(state: EngineState, year: Year, ctx: Context) -> None:
         0.0,
     )
     cumulative["leakage"] += absorbed.sum(axis=-1)
+    v, c = ctx.values, ctx.inputs.china
+    china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
+    cumulative["china_own"] += china_model.own_production(
+        china_rd,
+        ctx.theta[:, year.t],
+        v["denial"],
+        1.0 - flows.access,
+        v["indigenization"],
+        state.china.capacity,
+        state.china.self_sufficiency,
+    ).sum(axis=-1)
+    cumulative["china_imitation"] += (year.imitated - absorbed).sum(axis=-1)
     cumulative["leakage_coalition"] += (absorbed * np.clip(share, 0.0, 1.0)).sum(axis=-1)
     m = year.members
     cumulative["production"] += ctx.theta[:, year.t, None] * (

@@ -156,6 +156,18 @@ OUTPUTS: tuple[Output, ...] = (
         direction=-1,
     ),
     _o(
+        "china_gain_own_rd_cumulative",
+        "Knowledge China produced with its own R&D since the start (after denial and "
+        "indigenization)",
+        "PPP $bn",
+    ),
+    _o(
+        "china_gain_imitation_cumulative",
+        "Knowledge China imitated from accessible foreign technology since the start (legal "
+        "catch-up; leakage is leakage_to_china_cumulative)",
+        "PPP $bn",
+    ),
+    _o(
         "china_knowledge_without_exclusion",
         "China's knowledge with access 1 and no denial, partners held as in the main run",
         "PPP $bn",

@@ -374,3 +374,31 @@ def fig_sensitivity(tables: Mapping[str, pd.DataFrame], top: int = 8) -> Figure:
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig
+
+
+def fig_gain_sources(table: pd.DataFrame) -> Figure:
+    """Shares of China's cumulative knowledge gains by source, one bar per policy.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Index policy; columns the sources (own R&D, imitation, leakage), shares 0-1.
+    """
+    fig, (ax,) = _new_figure(_WIDTH, 0.6 + 0.5 * len(table.index))
+    left = np.zeros(len(table.index))
+    pos = np.arange(len(table.index))
+    for colour, source in zip((_PRIMARY, _MUTED, _ACCENT), table.columns, strict=False):
+        values = 100 * table[source].to_numpy(float)
+        ax.barh(pos, values, left=left, color=colour, label=source, height=0.6)
+        for y, (x0, w) in enumerate(zip(left, values, strict=True)):
+            if w >= 6:
+                ax.text(
+                    x0 + w / 2, y, f"{w:.0f}%", ha="center", va="center", fontsize=8, color="white"
+                )
+        left = left + values
+    ax.set_yticks(pos, list(table.index), fontsize=_FONT)
+    ax.set_ylim(len(pos) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of China's knowledge gains since the start (%, median)", fontsize=9)
+    ax.legend(fontsize=8, frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    return fig

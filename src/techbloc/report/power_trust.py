@@ -124,11 +124,42 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 ),
             )
         )
-    result["notes"].append(
-        "The decomposition of China's knowledge gains into own R&D, imitation and leakage "
-        "is not shown: the model records leakage to China (above) and China's total "
-        "knowledge, but not its own-R&D and imitation flows separately."
-    )
+    sources = {
+        "own R&D": "china_gain_own_rd_cumulative",
+        "imitation": "china_gain_imitation_cumulative",
+        "leakage": "leakage_to_china_cumulative",
+    }
+    out = data.outcomes
+    if all(name in out.columns for name in sources.values()):
+        import pandas as pd
+
+        wanted = [p for p in dict.fromkeys([roles.core, roles.kor, roles.widest]) if p]
+        rows = out[out["policy"].isin(wanted)]
+        total = sum(rows[name] for name in sources.values())
+        shares = pd.DataFrame(
+            {label: rows[name] / total for label, name in sources.items()}
+        ).assign(policy=rows["policy"])
+        table = shares.groupby("policy").median().reindex(wanted)
+        assets.table("table_c_gain_sources", table.reset_index())
+        result["figures"].append(
+            assets.figure(
+                "fig_c3b_gain_sources",
+                fq.fig_gain_sources(table),
+                (
+                    f"Where China's knowledge gains from the start to {end} come from: its own "
+                    "R&D (after denial and indigenization), legal imitation of accessible "
+                    "foreign technology, and leakage it absorbs (model outputs "
+                    "china_gain_own_rd_cumulative, china_gain_imitation_cumulative and "
+                    "leakage_to_china_cumulative; median share across futures, so a bar may "
+                    "not sum exactly to 100%). Gains are before depreciation."
+                ),
+            )
+        )
+    else:
+        result["notes"].append(
+            "The decomposition of China's knowledge gains is not shown: this store has no "
+            "china_gain_* outputs (written by an older techbloc)."
+        )
     return result
 
 
