@@ -89,3 +89,23 @@ def policy_labels():
 def run_into():
     """``run(directory, spec)``: run a study into a directory."""
     return run
+
+
+@pytest.fixture(scope="session")
+def report_figures():
+    """Every figure the report writes, by asset key (one list for every report test)."""
+    return [
+        "fig_a1_pareto",
+        "fig_a2_shapley",
+        "fig_a3_korea",
+        "fig_b1_capability_will",
+        "fig_b2_capacity_building",
+        "fig_c1_china_fan",
+        "fig_c2_stringency_ladder",
+        "fig_c3_domain_gap",
+        "fig_c3b_gain_sources",
+        "fig_c4_prim",
+        "fig_d1_credibility",
+        "fig_d2_cohesion_exits",
+        "fig_s1_sobol",
+    ]

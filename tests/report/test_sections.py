@@ -11,21 +11,6 @@ import pytest
 
 from techbloc.report.html import asset_dir
 
-FIGURES = [
-    "fig_a1_pareto",
-    "fig_a2_shapley",
-    "fig_a3_korea",
-    "fig_b1_capability_will",
-    "fig_b2_capacity_building",
-    "fig_c1_china_fan",
-    "fig_c2_stringency_ladder",
-    "fig_c3_domain_gap",
-    "fig_c3b_gain_sources",
-    "fig_c4_prim",
-    "fig_d1_credibility",
-    "fig_d2_cohesion_exits",
-    "fig_s1_sobol",
-]
 TABLES = [
     "table_headline",
     "table_a_shapley",
@@ -58,11 +43,11 @@ SECTIONS = [
 ]
 
 
-def test_every_section_and_figure_with_a_caption(report):
+def test_every_section_and_figure_with_a_caption(report, report_figures):
     _, html = report
     for section in SECTIONS:
         assert f'id="{section}"' in html, section
-    for key in FIGURES:
+    for key in report_figures:
         match = re.search(
             rf'<figure id="{key}"><img src="data:image/png;base64,[^"]+" alt="[^"]+">\s*'
             r"<figcaption>(.*?)</figcaption>",
@@ -77,11 +62,11 @@ def test_every_section_and_figure_with_a_caption(report):
     assert order == sorted(order)
 
 
-def test_figures_as_png_and_svg_and_tables_as_csv(report):
+def test_figures_as_png_and_svg_and_tables_as_csv(report, report_figures):
     path, _ = report
     directory = asset_dir(path)
     assert directory == path.parent / "report_files"
-    for key in FIGURES:
+    for key in report_figures:
         assert (directory / f"{key}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         svg = (directory / f"{key}.svg").read_text(encoding="utf-8")
         assert "<svg" in svg and "</svg>" in svg
