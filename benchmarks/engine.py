@@ -41,8 +41,9 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=2000)
     parser.add_argument("--policies", type=int, default=10)
     parser.add_argument("--chunk", type=int, default=250, help="scenarios per batched call")
-    parser.add_argument("--single", type=int, default=20,
-                        help="scenarios run one at a time for the baseline")
+    parser.add_argument(
+        "--single", type=int, default=20, help="scenarios run one at a time for the baseline"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = parser.parse_args()
     if args.quick:
@@ -58,7 +59,7 @@ def main() -> None:
 
     start = time.perf_counter()
     for first in range(0, args.scenarios, args.chunk):
-        simulate(world, design.iloc[first:first + args.chunk], policies, trajectories=False)
+        simulate(world, design.iloc[first : first + args.chunk], policies, trajectories=False)
     batched = time.perf_counter() - start
     batch_rate = args.scenarios * len(policies) / batched
 
@@ -68,13 +69,19 @@ def main() -> None:
     single = time.perf_counter() - start
     single_rate = args.single * len(policies) / single
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, numpy {np.__version__}, "
-          f"numba kernel: {'yes' if kernels.compiled() else 'no'}")
-    print(f"batched: {args.scenarios} scenarios x {len(policies)} policies x {years} years "
-          f"in chunks of {args.chunk}: {batched:.2f} s")
-    print(f"  {batch_rate:,.0f} scenario·policy runs/s = "
-          f"{batch_rate * years:,.0f} scenario·policy·years/s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, numpy {np.__version__}, "
+        f"numba kernel: {'yes' if kernels.compiled() else 'no'}"
+    )
+    print(
+        f"batched: {args.scenarios} scenarios x {len(policies)} policies x {years} years "
+        f"in chunks of {args.chunk}: {batched:.2f} s"
+    )
+    print(
+        f"  {batch_rate:,.0f} scenario·policy runs/s = "
+        f"{batch_rate * years:,.0f} scenario·policy·years/s"
+    )
     print(f"one scenario per call ({args.single} calls): {single_rate:,.0f} runs/s")
     print(f"ratio batched / one-at-a-time: {batch_rate / single_rate:.1f}x")
     print(f"peak memory: {peak_rss_gb():.2f} GB")

@@ -50,16 +50,29 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=0)
     args = parser.parse_args()
     sizes = args.sizes or ([200, 1000] if args.quick else [10_000, 50_000, 200_000])
-    print(f"executor={args.executor} workers={args.workers or 'auto'} "
-          f"chunk={args.chunk_size or 'auto'}; 2 policies, 2024-2050, scalars only")
-    print(f"{'scenarios':>10} {'seconds':>9} {'exp/s':>9} {'peak MB main':>13} "
-          f"{'peak MB worker':>15}")
+    print(
+        f"executor={args.executor} workers={args.workers or 'auto'} "
+        f"chunk={args.chunk_size or 'auto'}; 2 policies, 2024-2050, scalars only"
+    )
+    print(
+        f"{'scenarios':>10} {'seconds':>9} {'exp/s':>9} {'peak MB main':>13} {'peak MB worker':>15}"
+    )
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             proc = subprocess.run(
-                [sys.executable, "-c", CHILD, str(n), f"{tmp}/store", args.executor,
-                 str(args.workers), str(args.chunk_size)],
-                capture_output=True, text=True, check=False,
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(n),
+                    f"{tmp}/store",
+                    args.executor,
+                    str(args.workers),
+                    str(args.chunk_size),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
         if proc.returncode:
             print(proc.stderr[-3000:])
@@ -67,8 +80,11 @@ def main() -> None:
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         rate = row["experiments"] / row["seconds"]
         worker = f"{row['peak_mb_worker']:.0f}" if row["peak_mb_worker"] else "-"
-        print(f"{n:>10,} {row['seconds']:>9.1f} {rate:>9,.0f} {row['peak_mb_main']:>13.0f} "
-              f"{worker:>15}", flush=True)
+        print(
+            f"{n:>10,} {row['seconds']:>9.1f} {rate:>9,.0f} {row['peak_mb_main']:>13.0f} "
+            f"{worker:>15}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,15 @@ def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[st
 
     def one_experiment(scenario_id: int, policy_index: int, **values: float) -> dict:
         frame = pd.DataFrame([values], index=pd.Index([int(scenario_id)], name="scenario"))
-        ds = simulate(world, frame[names], [policies[int(policy_index)]],
-                      start_year=study.years.start, end_year=study.years.end, seed=study.seed,
-                      trajectories=False)
+        ds = simulate(
+            world,
+            frame[names],
+            [policies[int(policy_index)]],
+            start_year=study.years.start,
+            end_year=study.years.end,
+            seed=study.seed,
+            trajectories=False,
+        )
         return {name: float(ds[name].values[0, 0]) for name in outcome_names}
 
     model = Model("techbloc", function=one_experiment)
@@ -99,13 +105,17 @@ def main() -> None:
     study = Study(
         name="vs-ema",
         policies=[{"preset": "forging_core"}, {"preset": "forging_core+KOR"}],
-        scenarios=n, years={"start": args.years[0], "end": args.years[1]}, seed=args.seed,
+        scenarios=n,
+        years={"start": args.years[0], "end": args.years[1]},
+        seed=args.seed,
     )
     world = study.load_world()
     policies = study.check_world(world)
     design = study.design_table()
-    print(f"{n} scenarios × {len(policies)} policies, {args.years[0]}-{args.years[1]}, "
-          f"{design.shape[1]} parameters varied, seed {args.seed}")
+    print(
+        f"{n} scenarios × {len(policies)} policies, {args.years[0]}-{args.years[1]}, "
+        f"{design.shape[1]} parameters varied, seed {args.seed}"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up (imports, world, compiled kernels), not timed
@@ -117,9 +127,11 @@ def main() -> None:
     outcome_names = [c for c in ours.columns if c not in ("scenario", "policy")]
 
     theirs, ema_seconds = run_ema(study, world, policies, design, outcome_names)
-    theirs = theirs.set_index(["scenario", "policy"]).loc[
-        list(zip(ours["scenario"], ours["policy"], strict=True))
-    ].reset_index()
+    theirs = (
+        theirs.set_index(["scenario", "policy"])
+        .loc[list(zip(ours["scenario"], ours["policy"], strict=True))]
+        .reset_index()
+    )
     ours_values = ours[outcome_names].to_numpy(dtype=float)
     theirs_values = theirs[outcome_names].to_numpy(dtype=float)
     both_nan = np.isnan(ours_values) & np.isnan(theirs_values)
@@ -131,11 +143,15 @@ def main() -> None:
     experiments = n * len(policies)
     ours_rate = experiments / tb_seconds
     ema_rate = experiments / ema_seconds
-    print(f"outcomes agree: {agree} ({len(outcome_names)} scalar outcomes, "
-          f"{experiments} experiments, worst relative difference {worst:.2e})")
+    print(
+        f"outcomes agree: {agree} ({len(outcome_names)} scalar outcomes, "
+        f"{experiments} experiments, worst relative difference {worst:.2e})"
+    )
     print(f"EMA Workbench (SequentialEvaluator): {ema_seconds:8.2f} s  {ema_rate:10,.1f} exp/s")
-    print(f"techbloc run_study (in-process):     {tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s "
-          f"(includes writing the DuckDB store)")
+    print(
+        f"techbloc run_study (in-process):     {tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s "
+        f"(includes writing the DuckDB store)"
+    )
     print(f"speed-up: {ours_rate / ema_rate:,.0f}x")
     if not agree:
         raise SystemExit("outcomes differ")

@@ -41,8 +41,17 @@ def study_file(tmp_path) -> Path:
 
 def test_explore_results_export(tmp_path, monkeypatch, capsys, study_file):
     out = tmp_path / "out"
-    code, stdout, _ = run_cli(monkeypatch, capsys, "explore", str(study_file), "--out", str(out),
-                              "--chunk-size", "3", "--quiet")
+    code, stdout, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "explore",
+        str(study_file),
+        "--out",
+        str(out),
+        "--chunk-size",
+        "3",
+        "--quiet",
+    )
     assert code == 0 and "complete" in stdout and "experiments/s" in stdout
 
     code, stdout, _ = run_cli(monkeypatch, capsys, "explore", str(study_file), "--out", str(out))
@@ -57,8 +66,9 @@ def test_explore_results_export(tmp_path, monkeypatch, capsys, study_file):
     code, stdout, _ = run_cli(monkeypatch, capsys, "results", str(out))
     assert code == 0 and "alliance_rd_share" in stdout and "median" in stdout
 
-    code, stdout, _ = run_cli(monkeypatch, capsys, "export", str(out), "--format", "csv",
-                              "--to", str(tmp_path / "csv"))
+    code, stdout, _ = run_cli(
+        monkeypatch, capsys, "export", str(out), "--format", "csv", "--to", str(tmp_path / "csv")
+    )
     assert code == 0
     outcomes = pd.read_csv(tmp_path / "csv" / "outcomes.csv")
     assert len(outcomes) == 16
@@ -70,8 +80,9 @@ def test_changed_study_needs_fresh(tmp_path, monkeypatch, capsys, study_file):
     study_file.write_text(yaml.safe_dump({**STUDY, "seed": 2}))
     code, _, err = run_cli(monkeypatch, capsys, "explore", str(study_file), "--out", str(out), "-q")
     assert code == 2 and "different study" in err and "--fresh" in err
-    code, _, _ = run_cli(monkeypatch, capsys, "explore", str(study_file), "--out", str(out), "-q",
-                         "--fresh")
+    code, _, _ = run_cli(
+        monkeypatch, capsys, "explore", str(study_file), "--out", str(out), "-q", "--fresh"
+    )
     assert code == 0
 
 

@@ -17,8 +17,22 @@ EXPECTED = {
     "g7": {"USA", "CAN", "GBR", "FRA", "DEU", "ITA", "JPN"},
     "d10": {"USA", "CAN", "GBR", "FRA", "DEU", "ITA", "JPN", "AUS", "IND", "KOR"},
     "t12": {"AUS", "CAN", "FIN", "FRA", "DEU", "IND", "ISR", "JPN", "KOR", "SWE", "GBR", "USA"},
-    "t14": {"AUS", "CAN", "FIN", "FRA", "DEU", "IND", "ISR", "JPN", "KOR", "SWE", "GBR", "USA",
-            "ITA", "NLD"},
+    "t14": {
+        "AUS",
+        "CAN",
+        "FIN",
+        "FRA",
+        "DEU",
+        "IND",
+        "ISR",
+        "JPN",
+        "KOR",
+        "SWE",
+        "GBR",
+        "USA",
+        "ITA",
+        "NLD",
+    },
     "chip4": {"USA", "JPN", "KOR", "TWN"},
 }
 
@@ -100,8 +114,10 @@ def test_frozen():
 
 def test_user_presets(tmp_path):
     f = tmp_path / "p.yaml"
-    f.write_text("mine:\n  members: [JPN, KOR, TWN]\n  source: me\n  certainty: guess\n"
-                 "eu:\n  group: EU\n  source: list\n")
+    f.write_text(
+        "mine:\n  members: [JPN, KOR, TWN]\n  source: me\n  certainty: guess\n"
+        "eu:\n  group: EU\n  source: list\n"
+    )
     table = load_presets(f)
     assert table["mine"].members == ("USA", "JPN", "KOR", "TWN")
     assert "DEU" in table["eu"] and "USA" in table["eu"]

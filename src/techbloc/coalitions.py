@@ -54,9 +54,7 @@ def _suggest(code: str) -> str:
     countries = _countries()
     hits = difflib.get_close_matches(code, list(countries), n=3, cutoff=0.5)
     by_name = {name.upper(): iso for iso, name in countries.items()}
-    hits += [
-        by_name[n] for n in difflib.get_close_matches(code, list(by_name), n=3, cutoff=0.6)
-    ]
+    hits += [by_name[n] for n in difflib.get_close_matches(code, list(by_name), n=3, cutoff=0.6)]
     hits += [iso for iso, name in countries.items() if len(code) > 3 and code in name.upper()]
     hits = list(dict.fromkeys(hits))[:4]
     if not hits:
@@ -155,8 +153,12 @@ class Coalition:
         base, *extra = text.split("+")
         if base in table and extra:
             p = table[base]
-            return cls((*p.members, *extra), name=name or text,
-                       source=f"{p.name} plus {', '.join(extra)}", certainty=p.certainty)
+            return cls(
+                (*p.members, *extra),
+                name=name or text,
+                source=f"{p.name} plus {', '.join(extra)}",
+                certainty=p.certainty,
+            )
         if not text:
             raise InputError("empty coalition: give ISO3 codes such as 'USA,JPN,KOR'")
         return cls(text, name=name)  # type: ignore[arg-type]
@@ -214,8 +216,12 @@ class Coalition:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (for JSON)."""
-        return {"name": self.name, "members": list(self.members), "source": self.source,
-                "certainty": self.certainty}
+        return {
+            "name": self.name,
+            "members": list(self.members),
+            "source": self.source,
+            "certainty": self.certainty,
+        }
 
 
 # --------------------------------------------------------------------------------------
@@ -246,8 +252,10 @@ def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
             raise InputError(f"{where}: must be a mapping with 'members' or 'group'")
         unknown = set(spec) - {"members", "group", "source", "certainty"}
         if unknown:
-            raise InputError(f"{where}: unknown key(s) {sorted(unknown)} "
-                             "(allowed: members, group, source, certainty)")
+            raise InputError(
+                f"{where}: unknown key(s) {sorted(unknown)} "
+                "(allowed: members, group, source, certainty)"
+            )
         if ("members" in spec) == ("group" in spec):
             raise InputError(f"{where}: give exactly one of 'members' or 'group'")
         if "group" in spec:
@@ -263,7 +271,8 @@ def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
                 raise InputError(f"{where}: 'members' must be a non-empty list of ISO3 codes")
         try:
             out[str(name)] = Coalition(
-                tuple(str(m) for m in members), name=str(name),
+                tuple(str(m) for m in members),
+                name=str(name),
                 source=None if spec.get("source") is None else str(spec["source"]),
                 certainty=None if spec.get("certainty") is None else str(spec["certainty"]),
             )

@@ -86,8 +86,7 @@ def evaluate_coalitions(
         Policy(
             c,
             pool_share=default["pool_share"] if pool_share is None else pool_share,
-            control_stringency=default["control_stringency"] if stringency is None
-            else stringency,
+            control_stringency=default["control_stringency"] if stringency is None else stringency,
         )
         for c in coalitions
     ]
@@ -97,14 +96,23 @@ def evaluate_coalitions(
         raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
     world = world if world is not None else load_world()
     if all(n in fixed for n in parameter_names(uncertain_only=True)):
-        raise InputError("set: every parameter the futures vary is fixed, so nothing is left "
-                         "to sample; leave at least one uncertain parameter out of set")
+        raise InputError(
+            "set: every parameter the futures vary is fixed, so nothing is left "
+            "to sample; leave at least one uncertain parameter out of set"
+        )
     design = sample_futures(scenarios, seed=seed, fixed=fixed)
     step = max(1, PAIRS_PER_CALL // len(policies))
     parts = [
         outcome_table(
-            simulate(world, design.iloc[first:first + step], policies, start_year=start_year,
-                     end_year=end_year, seed=seed, trajectories=False)
+            simulate(
+                world,
+                design.iloc[first : first + step],
+                policies,
+                start_year=start_year,
+                end_year=end_year,
+                seed=seed,
+                trajectories=False,
+            )
         )
         for first in range(0, len(design), step)
     ]

@@ -114,19 +114,30 @@ class Overrides:
                 ind.loc[mask, ["value", "source", "note"]] = [v.value, source, note]
             else:
                 template = ind[ind["indicator"] == v.column].iloc[0]
-                row = {"iso3": v.iso3, "indicator": v.column, "value": v.value,
-                       "unit": template["unit"], "year": pd.NA, "source": source, "note": note}
+                row = {
+                    "iso3": v.iso3,
+                    "indicator": v.column,
+                    "value": v.value,
+                    "unit": template["unit"],
+                    "year": pd.NA,
+                    "source": source,
+                    "note": note,
+                }
                 ind = pd.concat([ind, pd.DataFrame([row])], ignore_index=True)
         fr = world.frictions()
         for f in self.frictions:
             pair = {f.iso3_a, f.iso3_b}
-            keep = [
-                {a, b} != pair for a, b in zip(fr["iso3_a"], fr["iso3_b"], strict=True)
-            ]
-            row = {"iso3_a": f.iso3_a, "iso3_b": f.iso3_b, "default": f.default,
-                   "low": f.low, "high": f.high, "event_year": f.event_year,
-                   "reason": f.reason or "user override",
-                   "source": f.source or f"user override ({f.origin})"}
+            keep = [{a, b} != pair for a, b in zip(fr["iso3_a"], fr["iso3_b"], strict=True)]
+            row = {
+                "iso3_a": f.iso3_a,
+                "iso3_b": f.iso3_b,
+                "default": f.default,
+                "low": f.low,
+                "high": f.high,
+                "event_year": f.event_year,
+                "reason": f.reason or "user override",
+                "source": f.source or f"user override ({f.origin})",
+            }
             fr = pd.concat([fr[keep], pd.DataFrame([row])], ignore_index=True)
         merged = {**world._input_overrides, **inputs}
         origin = f"{world.origin} + {self.origin}"
@@ -240,8 +251,9 @@ class _Validator:
             except ValueError:
                 raise self.fail(line, f"{what} must be a number, got {text!r}") from None
         if math.isnan(value):
-            raise self.fail(line, f"{what} is NaN; give a number (a missing value cannot be "
-                            "an override)")
+            raise self.fail(
+                line, f"{what} is NaN; give a number (a missing value cannot be an override)"
+            )
         if math.isinf(value):
             raise self.fail(line, f"{what} is infinite")
         return value
@@ -264,16 +276,20 @@ class _Validator:
                 column, [*self.inputs, *self.indicators], n=3, cutoff=0.6
             )
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise self.fail(line, f"unknown column {column!r}{hint} (see `techbloc data show "
-                            "USA` for indicator names; model inputs: "
-                            f"{', '.join(self.inputs)})")
+            raise self.fail(
+                line,
+                f"unknown column {column!r}{hint} (see `techbloc data show "
+                "USA` for indicator names; model inputs: "
+                f"{', '.join(self.inputs)})",
+            )
         iso3 = self.code(row.get("iso3"), line, allow_row=(kind == "input"))
         value = self.number(row.get("value"), line, f"value of {column}")
         if not lo <= value <= hi:
             raise self.fail(line, f"value {value:g} of {column} is out of range [{lo:g}, {hi:g}]")
         note = row.get("note")
-        return ValueOverride(iso3, column, value, kind, "" if note is None else str(note),
-                             f"{self.origin}:{line}")
+        return ValueOverride(
+            iso3, column, value, kind, "" if note is None else str(note), f"{self.origin}:{line}"
+        )
 
     def _indicator_range(self, column: str) -> tuple[float, float]:
         for prefix, rng in self.indicator_ranges.items():
@@ -292,8 +308,11 @@ class _Validator:
             if not 0.0 <= nums[key] <= 1.0:
                 raise self.fail(line, f"{key} {nums[key]:g} is out of range [0, 1]")
         if not nums["low"] <= nums["default"] <= nums["high"]:
-            raise self.fail(line, f"need low <= default <= high, got {nums['low']:g}, "
-                            f"{nums['default']:g}, {nums['high']:g}")
+            raise self.fail(
+                line,
+                f"need low <= default <= high, got {nums['low']:g}, "
+                f"{nums['default']:g}, {nums['high']:g}",
+            )
         year_raw = row.get("event_year")
         year = None
         if year_raw not in (None, ""):
@@ -302,14 +321,21 @@ class _Validator:
                 raise self.fail(line, f"event_year must be a year, got {year_raw!r}")
             year = int(y)
         return FrictionOverride(
-            a, b, nums["default"], nums["low"], nums["high"],
-            str(row.get("reason") or ""), str(row.get("source") or ""), year,
+            a,
+            b,
+            nums["default"],
+            nums["low"],
+            nums["high"],
+            str(row.get("reason") or ""),
+            str(row.get("source") or ""),
+            year,
             f"{self.origin}:{line}",
         )
 
 
-def _finish(values: list[ValueOverride], frictions: list[FrictionOverride],
-            origin: str, v: _Validator) -> Overrides:
+def _finish(
+    values: list[ValueOverride], frictions: list[FrictionOverride], origin: str, v: _Validator
+) -> Overrides:
     seen: dict[tuple[str, str], str] = {}
     for item in values:
         key = (item.iso3, item.column)
@@ -322,8 +348,9 @@ def _finish(values: list[ValueOverride], frictions: list[FrictionOverride],
         key2 = frozenset((f.iso3_a, f.iso3_b))
         if key2 in pairs:
             line = f.origin.rsplit(":", 1)[-1]
-            raise v.fail(line, f"friction {f.iso3_a}-{f.iso3_b} is set twice "
-                         f"(first at {pairs[key2]})")
+            raise v.fail(
+                line, f"friction {f.iso3_a}-{f.iso3_b} is set twice (first at {pairs[key2]})"
+            )
         pairs[key2] = f.origin
     return Overrides(tuple(values), tuple(frictions), origin)
 
@@ -334,8 +361,10 @@ def _from_csv(text: str, origin: str, world: World) -> Overrides:
     try:
         header = next(reader)
     except StopIteration:
-        raise v.fail(1, "empty file; expected a header 'iso3,column,value' or "
-                     "'iso3_a,iso3_b,default,low,high'") from None
+        raise v.fail(
+            1,
+            "empty file; expected a header 'iso3,column,value' or 'iso3_a,iso3_b,default,low,high'",
+        ) from None
     except csv.Error as exc:
         raise v.fail(1, f"not valid CSV ({exc})") from None
     header = [h.strip() for h in header]
@@ -346,10 +375,13 @@ def _from_csv(text: str, origin: str, world: World) -> Overrides:
     elif "iso3" in header and not {"column", "value"} & set(header):
         return _from_wide_csv(reader, header, origin, v)
     else:
-        raise v.fail(1, f"header {','.join(header)!r} must contain 'iso3,column,value' "
-                     "(values, long), 'iso3' plus indicator or input columns such as "
-                     "'iso3,rd,hedging' (values, wide) or 'iso3_a,iso3_b,default,low,high' "
-                     "(frictions)")
+        raise v.fail(
+            1,
+            f"header {','.join(header)!r} must contain 'iso3,column,value' "
+            "(values, long), 'iso3' plus indicator or input columns such as "
+            "'iso3,rd,hedging' (values, wide) or 'iso3_a,iso3_b,default,low,high' "
+            "(frictions)",
+        )
     extra = [h for h in header if h not in allowed]
     if extra:
         raise v.fail(1, f"unknown header column(s) {extra} (allowed: {sorted(allowed)})")
@@ -384,9 +416,7 @@ def _spreadsheet_column(index: int) -> str:
     return letters
 
 
-def _from_wide_csv(
-    reader: Any, header: list[str], origin: str, v: _Validator
-) -> Overrides:
+def _from_wide_csv(reader: Any, header: list[str], origin: str, v: _Validator) -> Overrides:
     """Values in the wide layout: ``iso3`` plus one column per indicator or model input."""
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
@@ -399,8 +429,9 @@ def _from_wide_csv(
             v.check_column(name, 1, where[i])
     columns = [(i, name) for i, name in enumerate(header) if name not in ("iso3", *_VALUE_OPT)]
     if not columns:
-        raise v.fail(1, "the header names no indicator or model input after 'iso3' (e.g. "
-                     "'iso3,rd,hedging')")
+        raise v.fail(
+            1, "the header names no indicator or model input after 'iso3' (e.g. 'iso3,rd,hedging')"
+        )
     code_at = header.index("iso3")
     note_at = header.index("note") if "note" in header else None
     values: list[ValueOverride] = []
@@ -417,8 +448,9 @@ def _from_wide_csv(
                 if not cells[i]:
                     continue  # an empty cell leaves the value as it is
                 item = v.wide_value(cells[code_at], name, cells[i], line, where[i])
-                values.append(ValueOverride(item.iso3, item.column, item.value, item.kind,
-                                            note, item.origin))
+                values.append(
+                    ValueOverride(item.iso3, item.column, item.value, item.kind, note, item.origin)
+                )
     except csv.Error as exc:
         raise v.fail(reader.line_num, f"not valid CSV ({exc})") from None
     return _finish(values, [], origin, v)
@@ -471,17 +503,18 @@ def _mapping_values(
     for n, (iso3, cols) in enumerate(raw.items(), start=1):
         where = _key_line(raw, iso3, _line(cols, f"values entry {n}" if line is None else top))
         if not isinstance(cols, Mapping):
-            raise v.fail(where, f"values for {iso3!r} must be a mapping column: value, e.g. "
-                         f"{iso3}: {{rd: 100, hedging: 0.3}}")
+            raise v.fail(
+                where,
+                f"values for {iso3!r} must be a mapping column: value, e.g. "
+                f"{iso3}: {{rd: 100, hedging: 0.3}}",
+            )
         for column, value in cols.items():
             at = _key_line(cols, column, _line(cols, where))
             values.append(v.wide_value(iso3, column, value, at, None))
     return values
 
 
-def _from_mapping(
-    data: Any, origin: str, line: int | None, world: World
-) -> Overrides:
+def _from_mapping(data: Any, origin: str, line: int | None, world: World) -> Overrides:
     v = _Validator(world, origin)
     top = line or 1
     if not isinstance(data, Mapping):
@@ -490,8 +523,11 @@ def _from_mapping(
     if unknown and len(unknown) == len(data) and _looks_wide(data):
         return _finish(_mapping_values(data, v, line, top), [], origin, v)
     if unknown:
-        raise v.fail(top, f"unknown key(s) {unknown} (allowed: values, frictions; or a file "
-                     "of ISO3 keys only, e.g. KOR: {rd: 100, hedging: 0.3})")
+        raise v.fail(
+            top,
+            f"unknown key(s) {unknown} (allowed: values, frictions; or a file "
+            "of ISO3 keys only, e.g. KOR: {rd: 100, hedging: 0.3})",
+        )
     if not data:
         raise v.fail(top, "no 'values:' or 'frictions:' given")
     values: list[ValueOverride] = []
@@ -503,12 +539,10 @@ def _from_mapping(
         for n, entry in enumerate(raw_values, start=1):
             where = _line(entry, f"values entry {n}" if line is None else top)
             if not isinstance(entry, Mapping):
-                raise v.fail(where, "each values entry must be a mapping with iso3, column, "
-                             "value")
+                raise v.fail(where, "each values entry must be a mapping with iso3, column, value")
             extra = [k for k in entry if k not in (*_VALUE_COLS, *_VALUE_OPT)]
             if extra:
-                raise v.fail(where, f"unknown key(s) {extra} (allowed: iso3, column, value, "
-                             "note)")
+                raise v.fail(where, f"unknown key(s) {extra} (allowed: iso3, column, value, note)")
             values.append(v.value_row(entry, where))
     else:
         raise v.fail(top, "'values' must be a list of entries or a mapping ISO3 -> columns")
@@ -521,7 +555,9 @@ def _from_mapping(
             raise v.fail(where, "each frictions entry must be a mapping")
         extra = [k for k in entry if k not in (*_FRICTION_COLS, *_FRICTION_OPT)]
         if extra:
-            raise v.fail(where, f"unknown key(s) {extra} (allowed: "
-                         f"{', '.join((*_FRICTION_COLS, *_FRICTION_OPT))})")
+            raise v.fail(
+                where,
+                f"unknown key(s) {extra} (allowed: {', '.join((*_FRICTION_COLS, *_FRICTION_OPT))})",
+            )
         frictions.append(v.friction_row(entry, where))
     return _finish(values, frictions, origin, v)

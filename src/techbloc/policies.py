@@ -87,9 +87,7 @@ class Policy:
         building = {}
         for code, value in dict(self.capacity_building).items():
             if code not in self.coalition.members:
-                raise InputError(
-                    f"{where}: capacity_building names {code}, which is not a member"
-                )
+                raise InputError(f"{where}: capacity_building names {code}, which is not a member")
             building[code] = _check_lever("capacity_building", value, where)
         object.__setattr__(self, "capacity_building", building)
 

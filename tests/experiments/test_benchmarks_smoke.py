@@ -14,35 +14,55 @@ BENCH = Path(__file__).parents[2] / "benchmarks"
 
 @pytest.mark.slow
 def test_scaling_quick():
-    proc = subprocess.run([sys.executable, str(BENCH / "scaling.py"), "--quick"],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "scaling.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1,000" in proc.stdout and "peak MB" in proc.stdout
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("ema_workbench") is None,
-                    reason="needs the bench extra (ema-workbench)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("ema_workbench") is None,
+    reason="needs the bench extra (ema-workbench)",
+)
 def test_vs_ema_quick():
-    proc = subprocess.run([sys.executable, str(BENCH / "vs_ema.py"), "--quick"],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "vs_ema.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "outcomes agree: True" in proc.stdout and "speed-up" in proc.stdout
 
 
 @pytest.mark.slow
 def test_service_load_quick():
-    proc = subprocess.run([sys.executable, str(BENCH / "service_load.py"), "--scenarios", "300",
-                           "--requests", "20"],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "service_load.py"), "--scenarios", "300", "--requests", "20"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "during evaluate" in proc.stdout and "p95" in proc.stdout
 
 
 @pytest.mark.slow
 def test_bad_inputs_script_prints_the_counts():
-    proc = subprocess.run([sys.executable, str(BENCH / "bad_inputs.py")],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bad_inputs.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "tracebacks: 0" in proc.stdout
-

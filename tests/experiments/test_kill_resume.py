@@ -43,7 +43,9 @@ def _start(script: Path, study: Path, out: Path, markers: Path) -> subprocess.Po
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     return subprocess.Popen(
         [sys.executable, str(script), str(study), str(out), str(markers)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
 
 
@@ -62,8 +64,9 @@ def _kill_when(proc: subprocess.Popen, markers: Path, n_markers: int, delay: flo
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path, small_spec, read_all,
-                                                         assert_same):
+def test_sigkill_then_resume_gives_the_uninterrupted_rows(
+    tmp_path, small_spec, read_all, assert_same
+):
     spec = {**small_spec, "scenarios": 16, "outputs": {"trajectories": True}}
     study_file = tmp_path / "study.yaml"
     study_file.write_text(yaml.safe_dump(spec))

@@ -43,10 +43,10 @@ def test_trajectories_are_read_back_filtered(tmp_path, traj_study):
     with ResultsStore.open(tmp_path / "out") as store:
         variables = store.array_variables()
         assert variables["alliance_rd_share_trajectory"] == ["scenario", "policy", "year"]
-        frame = store.trajectories("alliance_rd_share_trajectory", scenarios=[3, 4],
-                                   policies=["forging_core+KOR"])
-        assert list(frame.columns) == ["scenario", "policy", "year",
-                                       "alliance_rd_share_trajectory"]
+        frame = store.trajectories(
+            "alliance_rd_share_trajectory", scenarios=[3, 4], policies=["forging_core+KOR"]
+        )
+        assert list(frame.columns) == ["scenario", "policy", "year", "alliance_rd_share_trajectory"]
         assert len(frame) == 2 * 7 and set(frame["scenario"]) == {3, 4}
         by_domain = [n for n, d in variables.items() if "domain" in d and "year" in d]
         frame = store.trajectories(by_domain[0])
@@ -106,15 +106,25 @@ def test_export(tmp_path, traj_study, fmt):
         scenarios = store.scenarios().reset_index()
         trajectory = store.trajectories("alliance_rd_share_trajectory")
     names = {f.name for f in files}
-    assert {f"outcomes.{fmt}", f"scenarios.{fmt}", "manifest.json", "study.yaml",
-            f"arrays-scenario-policy-year.{fmt}"} <= names
+    assert {
+        f"outcomes.{fmt}",
+        f"scenarios.{fmt}",
+        "manifest.json",
+        "study.yaml",
+        f"arrays-scenario-policy-year.{fmt}",
+    } <= names
     read = pd.read_parquet if fmt == "parquet" else pd.read_csv
     exported = read(tmp_path / "export" / f"outcomes.{fmt}")
     assert len(exported) == len(outcomes)
-    pd.testing.assert_series_equal(exported["alliance_rd_share"], outcomes["alliance_rd_share"],
-                                   check_exact=fmt == "parquet", check_dtype=False)
+    pd.testing.assert_series_equal(
+        exported["alliance_rd_share"],
+        outcomes["alliance_rd_share"],
+        check_exact=fmt == "parquet",
+        check_dtype=False,
+    )
     assert list(read(tmp_path / "export" / f"scenarios.{fmt}")["scenario"]) == list(
-        scenarios["scenario"])
+        scenarios["scenario"]
+    )
     arrays = read(tmp_path / "export" / f"arrays-scenario-policy-year.{fmt}")
     assert len(arrays) == len(trajectory)
     assert json.loads((tmp_path / "export" / "manifest.json").read_text())["complete"]

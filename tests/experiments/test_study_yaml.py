@@ -78,10 +78,13 @@ def test_defaults_vary_every_uncertain_parameter():
 
 def test_paths_are_resolved_against_the_study_file(tmp_path):
     (tmp_path / "draws.csv").write_text("denial\n0.1\n0.2\n")
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: table, table: draws.csv}
-    """)
+    """,
+    )
     study = Study.from_yaml(path)
     assert study.design.table == str((tmp_path / "draws.csv").resolve())
     assert study.n_scenarios == 2
@@ -154,8 +157,10 @@ def test_capacity_building_for_a_non_member(tmp_path):
 
 
 def test_preset_and_members_together(tmp_path):
-    message = error_of(tmp_path, edit("  - preset: forging_core\n",
-                                      "  - preset: forging_core\n    members: [JPN]\n"))
+    message = error_of(
+        tmp_path,
+        edit("  - preset: forging_core\n", "  - preset: forging_core\n    members: [JPN]\n"),
+    )
     assert "policies.0" in message and "exactly one of 'preset' or 'members'" in message
 
 
@@ -170,20 +175,26 @@ def test_start_year_outside_years(tmp_path):
 
 
 def test_impossible_factorial_size(tmp_path):
-    message = error_of(tmp_path, """\
+    message = error_of(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: factorial, levels: 5}
-    """)
+    """,
+    )
     assert "design:" in message and "limit" in message
 
 
 def test_factorial_size_mismatch(tmp_path):
-    message = error_of(tmp_path, """\
+    message = error_of(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: factorial, levels: 2}
         vary: [denial, indigenization]
         scenarios: 5
-    """)
+    """,
+    )
     assert ":4: scenarios:" in message and "has 4 scenarios" in message
 
 
@@ -214,24 +225,33 @@ def test_unknown_design_method(tmp_path):
 
 def test_table_design_checks_its_file(tmp_path):
     (tmp_path / "draws.csv").write_text("denial,bogus\n0.1,1\n")
-    message = error_of(tmp_path, """\
+    message = error_of(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: table, table: draws.csv}
-    """)
+    """,
+    )
     assert ":2: design.table:" in message and "column 'bogus'" in message
     (tmp_path / "draws.csv").write_text("denial\n0.1\n7\n")
-    message = error_of(tmp_path, """\
+    message = error_of(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: table, table: draws.csv}
-    """)
+    """,
+    )
     assert "row 3, column 'denial': 7.0 is outside" in message
 
 
 def test_missing_table_file(tmp_path):
-    message = error_of(tmp_path, """\
+    message = error_of(
+        tmp_path,
+        """\
         policies: [{preset: quad}]
         design: {method: table, table: nowhere.csv}
-    """)
+    """,
+    )
     assert "does not exist" in message
 
 
@@ -280,11 +300,17 @@ _PRESETS = ["forging_core", "forging_core+KOR", "quad", "aukus", "g7", "chip4"]
 @st.composite
 def valid_studies(draw):
     chosen = draw(st.lists(st.sampled_from(_UNCERTAIN), min_size=1, max_size=4, unique=True))
-    fixed = draw(st.lists(st.sampled_from([p for p in _UNCERTAIN if p not in chosen]),
-                          max_size=2, unique=True))
+    fixed = draw(
+        st.lists(
+            st.sampled_from([p for p in _UNCERTAIN if p not in chosen]), max_size=2, unique=True
+        )
+    )
     policies = [
-        {"preset": name, "pool_share": draw(st.floats(0, 0.5)),
-         "control_stringency": draw(st.floats(0, 1))}
+        {
+            "preset": name,
+            "pool_share": draw(st.floats(0, 0.5)),
+            "control_stringency": draw(st.floats(0, 1)),
+        }
         for name in draw(st.lists(st.sampled_from(_PRESETS), min_size=1, max_size=3, unique=True))
     ]
     start = draw(st.integers(2024, 2030))
@@ -318,15 +344,36 @@ def test_valid_studies_round_trip_through_yaml(data):
         assert table[name].between(parameter.low, parameter.high).all()
 
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**70), st.floats(allow_nan=True),
-                     st.text(max_size=8))
-_keys = st.sampled_from(["policies", "preset", "members", "scenarios", "design", "method",
-                         "vary", "set", "years", "start", "end", "seed", "outputs", "world",
-                         "denial", "pool_share", "control_stringency", "x"])
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 2**70), st.floats(allow_nan=True), st.text(max_size=8)
+)
+_keys = st.sampled_from(
+    [
+        "policies",
+        "preset",
+        "members",
+        "scenarios",
+        "design",
+        "method",
+        "vary",
+        "set",
+        "years",
+        "start",
+        "end",
+        "seed",
+        "outputs",
+        "world",
+        "denial",
+        "pool_share",
+        "control_stringency",
+        "x",
+    ]
+)
 _yamlish = st.recursive(
     _scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(_keys, children, max_size=5)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_keys, children, max_size=5)
+    ),
     max_leaves=20,
 )
 
@@ -345,8 +392,9 @@ def test_any_input_gives_a_study_or_an_input_error(data):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(valid_studies(), st.sampled_from(["scenarios", "seed", "years", "design", "policies"]),
-       _scalars)
+@given(
+    valid_studies(), st.sampled_from(["scenarios", "seed", "years", "design", "policies"]), _scalars
+)
 def test_corrupting_one_key_gives_an_input_error_naming_it(data, key, value):
     bad = {**data, key: value}
     try:

@@ -58,9 +58,13 @@ def test_invalid_study_is_422(client, small_study, change, fragment: str) -> Non
 
 
 def test_study_with_server_files_is_refused(client, small_study) -> None:
-    response = client.post("/api/studies", json={
-        **small_study, "world": {"overrides": ["/etc/passwd"]},
-    })
+    response = client.post(
+        "/api/studies",
+        json={
+            **small_study,
+            "world": {"overrides": ["/etc/passwd"]},
+        },
+    )
     assert response.status_code == 422
     assert "world.overrides" in response.json()["detail"]
 
@@ -100,7 +104,8 @@ def test_jobs_survive_a_restart(tmp_path: Path, small_study) -> None:
     state = json.loads((tmp_path / job.id / JOB_FILE).read_text())
     (tmp_path / "0000000000aa").mkdir()
     (tmp_path / "0000000000aa" / JOB_FILE).write_text(
-        json.dumps({**state, "id": "0000000000aa", "status": "running"}))
+        json.dumps({**state, "id": "0000000000aa", "status": "running"})
+    )
     interrupted = later.get("0000000000aa")
     assert interrupted.status == "failed" and "stopped" in interrupted.error
 

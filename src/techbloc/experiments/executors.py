@@ -174,8 +174,9 @@ class DaskExecutor(Executor):
         self._client: Any = None
         self._cluster: Any = None
         self.description = (
-            f"Dask scheduler {scheduler}" if scheduler else f"Dask LocalCluster, {self.workers} "
-            f"{'processes' if processes else 'threads'}"
+            f"Dask scheduler {scheduler}"
+            if scheduler
+            else f"Dask LocalCluster, {self.workers} {'processes' if processes else 'threads'}"
         )
 
     def __enter__(self) -> DaskExecutor:

@@ -382,10 +382,20 @@ def _run_into(
         chunks = plan_chunks(n_scenarios, done, size)
         if not chunks:
             noun = "policy" if len(policies) == 1 else "policies"
-            say(f"{out}: the study is already complete ({n_scenarios:,} scenarios × "
-                f"{len(policies)} {noun}); nothing to do")
-            return RunSummary(out, n_scenarios, len(policies), 0, skipped, 0,
-                              time.perf_counter() - began, "already complete")
+            say(
+                f"{out}: the study is already complete ({n_scenarios:,} scenarios × "
+                f"{len(policies)} {noun}); nothing to do"
+            )
+            return RunSummary(
+                out,
+                n_scenarios,
+                len(policies),
+                0,
+                skipped,
+                0,
+                time.perf_counter() - began,
+                "already complete",
+            )
         if skipped:
             say(
                 f"{out}: resuming; {n_scenarios - sum(b - a for a, b in done)} of "

@@ -492,8 +492,11 @@ class Study(_Spec):
         facts = [
             ("policies", shorten([p.label for p in self.policies])),
             ("design", design),
-            ("scenarios", size + (f" (base sample {self.scenarios})"
-                                  if self.design.method == "sobol" else "")),
+            (
+                "scenarios",
+                size
+                + (f" (base sample {self.scenarios})" if self.design.method == "sobol" else ""),
+            ),
             ("parameters varied", f"{len(varied)}: {shorten(varied, 6)}" if varied else "none"),
             ("parameters set", ", ".join(f"{k}={v:g}" for k, v in self.fixed.items()) or "none"),
             ("years", f"{self.years.start}–{self.years.end}"),
