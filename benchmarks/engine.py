@@ -29,6 +29,7 @@ from techbloc.model import kernels, simulate
 from techbloc.params import parameter_names
 from techbloc.policies import Policy
 from techbloc.world import load_world
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 
 def peak_rss_gb() -> float:
@@ -53,7 +54,7 @@ def main() -> None:
     names = list(presets())[: args.policies]
     policies = [Policy(Coalition.from_preset(n)) for n in names]
     design = sample_design("lhs", parameter_names(uncertain_only=True), args.scenarios, seed=1)
-    years = 2050 - 2024 + 1
+    years = DEFAULT_END_YEAR - DEFAULT_START_YEAR + 1
     # compile (numba) and warm caches outside the timings
     simulate(world, design.iloc[:2], policies, end_year=2026, trajectories=False)
 

@@ -30,6 +30,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+
 
 def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[str]):
     """The study through EMA Workbench: one Python call per scenario × policy."""
@@ -93,7 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 scenarios (smoke test)")
     parser.add_argument("--scenarios", type=int, default=300)
-    parser.add_argument("--years", type=int, nargs=2, default=(2024, 2050))
+    parser.add_argument(
+        "--years", type=int, nargs=2, default=(DEFAULT_START_YEAR, DEFAULT_END_YEAR)
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     n = 20 if args.quick else args.scenarios

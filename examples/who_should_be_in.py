@@ -2,7 +2,9 @@
 
 Enumerates every coalition of the USA with members of a candidate pool, evaluates each on
 sampled futures with the model's one-year characteristic functions, and prints the
-coalitions no other beats on both pooled R&D share and cohesion.
+coalitions no other beats on both pooled R&D share and cohesion. It checks what it prints:
+every coalition was evaluated, none on the front is beaten on both objectives by another,
+and the whole pool (the largest R&D share) is on it.
 
     python examples/who_should_be_in.py [--scenarios N]
 """
@@ -25,6 +27,13 @@ def main(scenarios: int = 16) -> None:
     result = search_coalitions(CANDIDATES, evaluate, OBJECTIVES, names=world.names)
     print(f"{result.n_evaluated} coalitions evaluated ({result.method}); Pareto set:")
     print(result.front.to_string(index=False))
+
+    assert result.method == "exhaustive" and result.n_evaluated == 2 ** len(CANDIDATES) - 1
+    scores = result.front[["alliance_rd_share", "cohesion"]].to_numpy()
+    for i, row in enumerate(scores):
+        beaten = (scores >= row).all(axis=1) & (scores > row).any(axis=1)
+        assert not beaten.any(), f"{result.front.members.iloc[i]} is dominated"
+    assert result.front["size"].max() == len(CANDIDATES), "the whole pool has the most R&D"
 
 
 if __name__ == "__main__":

@@ -1,12 +1,82 @@
+"""The top-level API, and the lazy imports of every package with an ``__init__.pyi``."""
+
+import ast
+import importlib
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import techbloc
+
+SRC = Path(__file__).parents[1] / "src"
+STUBS = sorted(SRC.glob("techbloc/**/__init__.pyi"))
+PACKAGES = [".".join(p.parent.relative_to(SRC).parts) for p in STUBS]
 
 
 def test_every_public_name_resolves():
     for name in techbloc.__all__:
         assert getattr(techbloc, name) is not None, name
+
+
+def test_the_five_packages_load_lazily():
+    assert PACKAGES == [
+        "techbloc",
+        "techbloc.analysis",
+        "techbloc.experiments",
+        "techbloc.report",
+        "techbloc.service",
+    ]
+
+
+@pytest.mark.parametrize("stub", STUBS, ids=PACKAGES)
+def test_stub_lists_each_import_once_in_all(stub):
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    imported = [a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names]
+    (declared,) = [
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["__all__"]
+    ]
+    assert all(n.level == 1 for n in tree.body if isinstance(n, ast.ImportFrom))
+    assert len(set(imported)) == len(imported)
+    assert declared == sorted(declared, key=lambda name: (not name.isupper(), name))
+    assert sorted(declared) == sorted(imported)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_all_dir_and_star_import_agree(package):
+    module = importlib.import_module(package)
+    assert module.__all__ == sorted(module.__all__) and module.__all__
+    assert dir(module) == module.__all__
+    namespace: dict[str, object] = {}
+    exec(f"from {package} import *", namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == module.__all__
+    with pytest.raises(AttributeError, match="no_such_name"):
+        module.no_such_name  # noqa: B018
+
+
+def test_every_stub_name_exists_in_its_module():
+    # EAGER_IMPORT (lazy_loader) resolves every name of every stub at import
+    code = "import " + ", ".join(PACKAGES)
+    env = {**os.environ, "EAGER_IMPORT": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=300)
+
+
+def test_a_function_shadows_its_module_of_the_same_name():
+    # importing techbloc.analysis.sensitivity (the module) first must not make
+    # techbloc.analysis.sensitivity the module
+    code = (
+        "import techbloc.analysis.sensitivity, techbloc.analysis.stability; "
+        "from techbloc.analysis import sensitivity, shapley, stability; "
+        "import techbloc.analysis as a; "
+        "print(callable(sensitivity), callable(shapley), callable(stability), "
+        "callable(a.sensitivity), a.sensitivity.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"] * 4 + ["techbloc.analysis.sensitivity"]
 
 
 def test_import_is_light():
@@ -21,15 +91,12 @@ def test_import_is_light():
 
 
 def test_unknown_attribute():
-    import pytest
-
     with pytest.raises(AttributeError):
         techbloc.no_such_thing  # noqa: B018
 
 
 def test_sample_futures_draws_every_uncertain_parameter():
     import pandas as pd
-    import pytest
 
     from techbloc import Coalition, Error, Policy, load_world, sample_futures, simulate
     from techbloc.params import get_parameter, parameter_names

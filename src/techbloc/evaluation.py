@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,8 +35,8 @@ def evaluate_coalitions(
     fixed: Mapping[str, float] | None = None,
     pool_share: float | None = None,
     stringency: float | None = None,
-    start_year: int = 2024,
-    end_year: int = 2050,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
     world: World | None = None,
 ) -> tuple[list[Policy], pd.DataFrame]:
     """Evaluate coalitions at common levers across Latin-hypercube futures.

@@ -114,7 +114,8 @@ def test_outcome_table_shapes_and_conditions(table):
 
 
 def test_outcome_table_from_dataset(table):
-    xr = pytest.importorskip("xarray")
+    import xarray as xr  # a dependency: no skip
+
     wide = outcome_table(table)
     ds = xr.Dataset.from_dataframe(wide)
     ds["descriptor"] = ("scenario", np.arange(3.0))

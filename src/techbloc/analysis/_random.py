@@ -9,12 +9,13 @@ SALib's analyzers take an integer ``seed`` and treat ``0`` (and ``None``) as "no
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
 from techbloc.errors import InputError
 
-__all__ = ["RandomState", "check_rng", "library_seed"]
+__all__ = ["RandomState", "check_rng", "library_seed", "renamed_seed"]
 
 #: What an ``rng`` argument accepts.
 RandomState = int | np.random.Generator | None
@@ -57,3 +58,31 @@ def library_seed(rng: RandomState) -> int:
     The same int ``rng`` always gives the same seed; a generator is advanced by one draw.
     """
     return int(check_rng(rng).integers(1, 2**31 - 1))
+
+
+def renamed_seed(rng: RandomState, seed: int | None, function: str) -> RandomState:
+    """The ``rng`` of a function whose ``seed`` keyword was renamed ``rng``.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or None
+        The ``rng`` argument.
+    seed : int or None
+        The deprecated ``seed`` argument; ``None`` when the caller did not pass it.
+    function : str
+        The function's name, for the warning.
+
+    Returns
+    -------
+    int, numpy.random.Generator or None
+        ``seed`` if it was given (with a :class:`DeprecationWarning`), else ``rng``.
+    """
+    if seed is None:
+        return rng
+    warnings.warn(
+        f"{function}(seed=...) is deprecated and will be removed in techbloc 0.4; "
+        f"use {function}(rng=...), which also takes a numpy Generator",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return seed

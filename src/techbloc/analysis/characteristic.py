@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     from techbloc.world import World
@@ -55,8 +56,8 @@ def model_outcomes(
     *,
     horizon: Horizon = "static",
     seed: int = 0,
-    start_year: int = 2024,
-    end_year: int = 2050,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
     max_cells: int = 20_000_000,
 ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """A vectorized scorer of coalitions on the model.

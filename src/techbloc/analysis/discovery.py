@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from techbloc.analysis._random import RandomState, check_rng
+from techbloc.analysis._random import RandomState, check_rng, library_seed, renamed_seed
 from techbloc.analysis.outcomes import evaluate_condition, outcome_table, select_policy
 from techbloc.errors import InputError
 
@@ -642,7 +642,8 @@ def cart(
     *,
     max_depth: int = 4,
     min_samples_leaf: float = 0.05,
-    seed: int = 0,
+    rng: RandomState = 0,
+    seed: int | None = None,
 ) -> CartResult:
     """Scenario discovery with a classification tree (scikit-learn CART).
 
@@ -656,8 +657,10 @@ def cart(
         Depth of the tree (boxes restrict at most this many limits).
     min_samples_leaf : float or int
         Smallest leaf, as a share of points (float) or a count (int).
-    seed : int
-        Random state of the tree (ties between equally good splits).
+    rng : int, numpy.random.Generator or None
+        Random state of the tree (ties between equally good splits); default 0.
+    seed : int, optional
+        Deprecated alias of ``rng`` (removed in 0.4).
 
     Returns
     -------
@@ -668,7 +671,9 @@ def cart(
     frame, y = _inputs(x, y)
     data = frame.to_numpy(float)
     tree = DecisionTreeClassifier(
-        max_depth=max_depth, min_samples_leaf=min_samples_leaf, random_state=seed
+        max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf,
+        random_state=library_seed(renamed_seed(rng, seed, "cart")),
     ).fit(data, y)
     t = tree.tree_
     d = data.shape[1]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from techbloc.analysis._random import RandomState, check_rng
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     from techbloc.world import World
@@ -477,8 +478,8 @@ def model_evaluator(
     base: Sequence[str] = ("USA",),
     horizon: Literal["static", "end"] = "static",
     seed: int = 0,
-    start_year: int = 2024,
-    end_year: int = 2050,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
 ) -> Evaluator:
     """Default evaluator on the alliance model.
 

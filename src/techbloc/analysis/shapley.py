@@ -29,6 +29,7 @@ import pandas as pd
 
 from techbloc.analysis._random import RandomState, check_rng
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     from techbloc.world import World
@@ -294,8 +295,8 @@ def model_game(
     horizon: Literal["static", "end"] = "static",
     base: Sequence[str] = ("USA",),
     seed: int = 0,
-    start_year: int = 2024,
-    end_year: int = 2050,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
 ) -> tuple[Game, list[str]]:
     """A game on the alliance model over a coalition's members.
 

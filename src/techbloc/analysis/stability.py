@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     from techbloc.world import World
@@ -193,8 +194,8 @@ def coalition_stability(
     outsiders: Sequence[str] | None = None,
     horizon: Literal["static", "end"] = "static",
     seed: int = 0,
-    start_year: int = 2024,
-    end_year: int = 2050,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
 ) -> StabilityResult:
     """Stability of a coalition on the model, as the engine judges it (MODEL.md E12, §9.2).
 

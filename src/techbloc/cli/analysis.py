@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from techbloc.years import DEFAULT_END_YEAR
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -513,7 +515,7 @@ def optimize(
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year, fast) or end (full runs, slow).")
     ] = Horizon.static,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
@@ -580,7 +582,7 @@ def stability(
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
     ] = Horizon.static,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the scenarios.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -639,7 +641,7 @@ def shapley(
         ShapleyMethod.auto
     ),
     permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = 2050,
+    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
     scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
     seed: Annotated[int, typer.Option(min=0, help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

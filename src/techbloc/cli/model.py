@@ -10,6 +10,7 @@ import typer
 
 from techbloc.cli.studies import ExecutorChoice
 from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 __all__ = ["register"]
 
@@ -110,8 +111,8 @@ def evaluate(
     stringency: Annotated[
         float | None, typer.Option(help="Export-control stringency in every domain (lever).")
     ] = None,
-    start: Annotated[int, typer.Option(help="First year.")] = 2024,
-    end: Annotated[int, typer.Option(help="Last year.")] = 2050,
+    start: Annotated[int, typer.Option(help="First year.")] = DEFAULT_START_YEAR,
+    end: Annotated[int, typer.Option(help="Last year.")] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""

@@ -51,6 +51,7 @@ from techbloc.model.regime import credibility_paths, regime_paths
 from techbloc.model.relative_gains import growth_changes, growth_slopes, veto
 from techbloc.model.scenarios import ScenarioArrays
 from techbloc.params import DOMAINS, LEVERS
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
     from techbloc.policies import Policy
@@ -66,8 +67,6 @@ __all__ = [
     "run_model",
 ]
 
-DEFAULT_START_YEAR = 2024
-DEFAULT_END_YEAR = 2050
 STATUS_QUO_STRINGENCY = next(
     lever.default for lever in LEVERS if lever.name == "control_stringency"
 )

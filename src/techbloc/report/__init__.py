@@ -1,6 +1,7 @@
 """Reports: a self-contained HTML report of a study, and the figures in it.
 
-Nothing heavy is imported here; each name is loaded on first use.
+Nothing heavy is imported here: the public names are listed once, in ``__init__.pyi``
+beside this file, and each is imported on first use (``lazy_loader.attach_stub``).
 
 - :func:`write_report`: read a finished results store, write one HTML file with inline
   figures (no external assets).
@@ -8,26 +9,6 @@ Nothing heavy is imported here; each name is loaded on first use.
 - :mod:`techbloc.report.figures`: the figures as pure functions returning matplotlib figures.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-_API = {
-    "write_report": "techbloc.report.html",
-    "report_context": "techbloc.report.html",
-    "headline_stats": "techbloc.report.html",
-}
-
-__all__ = ["headline_stats", "report_context", "write_report"]
-
-if TYPE_CHECKING:  # pragma: no cover
-    from techbloc.report.html import headline_stats, report_context, write_report
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _API[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -9,26 +9,6 @@ Serve it with ``techbloc serve`` or ``uvicorn --factory techbloc.service.app:cre
 see ``docs/service.md``.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-_API = {
-    "create_app": "techbloc.service.app",
-    "JobManager": "techbloc.service.jobs",
-}
-
-__all__ = ["JobManager", "create_app"]
-
-if TYPE_CHECKING:  # pragma: no cover
-    from techbloc.service.app import create_app
-    from techbloc.service.jobs import JobManager
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _API[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

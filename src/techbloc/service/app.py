@@ -193,10 +193,14 @@ def create_app(
 
     Examples
     --------
-    >>> from fastapi.testclient import TestClient            # doctest: +SKIP
-    >>> client = TestClient(create_app(Path("out/service")))  # doctest: +SKIP
-    >>> client.get("/api/presets").json()[0]["name"]          # doctest: +SKIP
-    'forging_core'
+    Without a token the app serves loopback host names only:
+
+    >>> import tempfile
+    >>> from fastapi.testclient import TestClient
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     client = TestClient(create_app(Path(root)), base_url="http://127.0.0.1")
+    ...     print(client.get("/api/presets").json()[0]["name"])
+    forging_core
     """
     import techbloc
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+
 __all__ = [
     "EVALUATE_BUDGET",
     "MAX_EVALUATE_SCENARIOS",
@@ -226,9 +228,11 @@ class EvaluateRequest(_Model):
         strict=True,
         description="Export-control stringency in every domain (0-1).",
     )
-    start_year: JsonInt = Field(default=2024, ge=1990, le=2100, description="First year.")
+    start_year: JsonInt = Field(
+        default=DEFAULT_START_YEAR, ge=1990, le=2100, description="First year."
+    )
     end_year: JsonInt = Field(
-        default=2050, ge=1991, le=2200, description="Last year (after start_year)."
+        default=DEFAULT_END_YEAR, ge=1991, le=2200, description="Last year (after start_year)."
     )
 
 

@@ -102,5 +102,5 @@ def test_results_of_missing_store(tmp_path, monkeypatch, capsys):
 def test_example_study_is_valid():
     from techbloc.experiments.study import Study
 
-    study = Study.from_yaml(Path(__file__).parents[1] / "examples" / "study.yaml")
+    study = Study.from_yaml(Path(__file__).parents[2] / "examples" / "study.yaml")
     assert study.n_scenarios == 200 and len(study.build_policies()) == 3

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def test_engine_benchmark_quick(monkeypatch, capsys):
-    script = Path(__file__).parents[1] / "benchmarks" / "engine.py"
+    script = Path(__file__).parents[2] / "benchmarks" / "engine.py"
     monkeypatch.setattr(sys, "argv", [str(script), "--quick"])
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TECHBLOC_SHARED_DATA", REPO.parent / "shared" / "data"))
 BUNDLE = Path(str(resources.files("techbloc") / "data"))
 needs_shared = pytest.mark.skipif(

@@ -21,7 +21,7 @@ def test_params_json_lists_registry():
 
 
 def test_parameters_doc_is_generated_from_registry():
-    doc = Path(__file__).parents[1] / "docs" / "parameters.md"
+    doc = Path(__file__).parents[2] / "docs" / "parameters.md"
     assert doc.read_text() == parameters_markdown(), (
         "docs/parameters.md is stale: run `techbloc params --markdown > docs/parameters.md`"
     )
