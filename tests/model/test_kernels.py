@@ -301,3 +301,21 @@ def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
     monkeypatch.setattr(kernels, "_threads", lambda: 1)
     serial = growth_changes(*args)
     np.testing.assert_array_equal(split, serial)
+
+
+@pytest.mark.parametrize("name", sorted(kernels.KERNELS))
+def test_kernel_arguments_match_the_named_tuple(name):
+    """Each kernel's parameters are its named tuple's fields, in order (no positional slips)."""
+    import inspect
+
+    entry = kernels.KERNELS[name]
+    compiled = kernels._kernels()[name]
+    parameters = list(inspect.signature(compiled.py_func).parameters)
+    inner = [p for p in parameters if p not in ("first", "stop", "out")]
+    assert inner == list(entry.arrays._fields)
+    assert callable(kernels.reference(name))
+
+
+def test_get_refuses_an_unknown_kernel():
+    with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
+        kernels.get("flow")

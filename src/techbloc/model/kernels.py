@@ -30,19 +30,25 @@ compiled kernels are cached on disk.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from techbloc.model.kernel_arrays import FlowArrays, MarginArrays, ToggleArrays, VetoArrays
+
 __all__ = [
+    "KERNELS",
+    "FlowArrays",
+    "Kernel",
+    "MarginArrays",
+    "ToggleArrays",
+    "VetoArrays",
     "compiled",
-    "domain_flows",
     "get",
-    "membership_margins",
-    "toggle",
-    "veto",
+    "reference",
 ]
 
 #: Set TECHBLOC_NUMBA=0 to force the numpy reference path.
@@ -51,8 +57,6 @@ _ENABLED = os.environ.get("TECHBLOC_NUMBA", "1") != "0"
 _PARALLEL_ROWS = 4096
 #: Rows (scenario x policy x domain) the flows kernel handles at a time (cache-sized).
 _BLOCK_ROWS = 4096
-#: Position of the ``weight_k`` buffer among the flows kernel's array arguments.
-_WEIGHT_ARG = 10
 
 
 @functools.cache
@@ -567,52 +571,16 @@ def compiled() -> bool:
     return _kernels() is not None
 
 
-def get(name: str) -> Callable[..., Any] | None:
-    """The compiled twin of a numpy reference, or None: the one place that picks the path.
+def _domain_flows(arrays: FlowArrays, concentration: np.ndarray) -> None:
+    """Run the compiled flows kernel, writing its outputs into ``arrays``.
 
-    Parameters
-    ----------
-    name : {"flows", "margins", "toggle", "veto"}
-        The kernel of :func:`techbloc.model.flows.domain_flows`,
-        :func:`techbloc.model.partners.margins_from_flows`,
-        :func:`techbloc.model.relative_gains.growth_changes` or
-        :func:`techbloc.model.relative_gains.veto`.
-
-    Returns
-    -------
-    callable or None
-        Takes contiguous arrays in the kernel's order and returns its outputs; None when
-        numba is not installed or ``TECHBLOC_NUMBA=0``, and the caller runs its numpy
-        reference.
+    ``arrays.weight_k`` is filled with ``max(K, 0)^η`` (``concentration`` η, shape (S,))
+    with numpy, a block of scenarios at a time just before the kernel reads it. Big batches
+    are split by scenario over numba's number of threads (the kernel and numpy's math
+    release the GIL); each scenario's arithmetic is the same whatever the split.
     """
-    if name not in _ENTRIES:
-        raise ValueError(f"no compiled kernel {name!r}; known: {', '.join(_ENTRIES)}")
-    return _ENTRIES[name] if compiled() else None
-
-
-def domain_flows(concentration: np.ndarray, *args) -> bool:
-    """Run the compiled :func:`techbloc.model.flows.domain_flows` kernel, or return False.
-
-    Parameters
-    ----------
-    concentration : ndarray, shape (S,)
-        η: the kernel's ``weight_k`` argument, a buffer, is filled with ``max(K, 0)^η``
-        here with numpy as ``exp(η log K)`` (vectorized; several times faster than a scalar power),
-        a block of scenarios at a time just before the kernel reads it.
-    *args
-        Contiguous arrays in the kernel's order (built by
-        :func:`techbloc.model.flows.domain_flows`) without its first two (the scenario
-        range); outputs are written into the arrays passed last.
-
-    Big batches are split by scenario over numba's number of threads (the kernel and
-    numpy's power release the GIL); each scenario's arithmetic is the same whatever the
-    split. Returns False (writing nothing) when numba is unavailable.
-    """
-    kernels = _kernels()
-    if kernels is None:
-        return False
-    kernel = kernels["flows"]
-    knowledge, weight = args[0], args[_WEIGHT_ARG]
+    kernel = _kernels()["flows"]
+    knowledge, weight = arrays.knowledge, arrays.weight_k
     n_scenarios = knowledge.shape[0]
     per_scenario = knowledge[0].size // max(knowledge.shape[-1], 1) if n_scenarios else 1
     block = max(1, _BLOCK_ROWS // max(per_scenario, 1))
@@ -625,77 +593,46 @@ def domain_flows(concentration: np.ndarray, *args) -> bool:
                 np.log(w, out=w)
             np.multiply(w, concentration[a:b, None, None, None], out=w)
             np.exp(w, out=w)
-            kernel(a, b, *args)
+            kernel(a, b, *arrays)
 
     threads = min(_threads(), n_scenarios) if n_scenarios * per_scenario >= _PARALLEL_ROWS else 1
+    _split(run, n_scenarios, threads)
+
+
+def _membership_margins(arrays: MarginArrays) -> np.ndarray:
+    """E12 margins (S, P, N) from the compiled margins kernel."""
+    out = np.empty(arrays.will.shape)
+    _kernels()["margins"](*arrays, out)
+    return out
+
+
+def _toggle(arrays: ToggleArrays) -> np.ndarray:
+    """China's growth change per toggled membership (S, P, N), split over threads."""
+    out = np.empty(arrays.members.shape)
+    kernel = _kernels()["toggle"]
+    n_scenarios = arrays.members.shape[0]
+    _split(lambda a, b: kernel(a, b, *arrays, out), n_scenarios, min(_threads(), n_scenarios))
+    return out
+
+
+def _veto(arrays: VetoArrays) -> np.ndarray:
+    """Whether incumbents accept each outsider, bool (S, P, N)."""
+    out = np.empty(arrays.members.shape, dtype=np.bool_)
+    _kernels()["veto"](*arrays, out)
+    return out
+
+
+def _split(run: Callable[[int, int], None], n_scenarios: int, threads: int) -> None:
+    """Call ``run(first, stop)`` on ``threads`` slices of the scenarios, one per thread."""
     if threads <= 1:
         run(0, n_scenarios)
-        return True
+        return
     bounds = np.linspace(0, n_scenarios, threads + 1).astype(np.int64)
     pool = _pool(threads, os.getpid())  # a forked child makes its own threads
     others = [pool.submit(run, int(bounds[i]), int(bounds[i + 1])) for i in range(1, threads)]
     run(int(bounds[0]), int(bounds[1]))
     for future in others:
         future.result()
-    return True
-
-
-def toggle(*args) -> np.ndarray | None:
-    """China's growth change per toggled membership (see
-    :func:`techbloc.model.relative_gains.growth_changes`), or None without numba.
-
-    Arguments are contiguous arrays in the kernel's order; returns (S, P, N).
-    """
-    kernels = _kernels()
-    if kernels is None:
-        return None
-    out = np.empty(args[0].shape)
-    _split_scenarios(kernels["toggle"], args[0].shape[0], (*args, out))
-    return out
-
-
-def _split_scenarios(kernel, n_scenarios: int, args: tuple) -> None:
-    """Run ``kernel(first, stop, *args)`` over the scenarios, split over numba's threads."""
-    threads = min(_threads(), n_scenarios)
-    if threads <= 1:
-        kernel(0, n_scenarios, *args)
-        return
-    bounds = np.linspace(0, n_scenarios, threads + 1).astype(np.int64)
-    pool = _pool(threads, os.getpid())  # a forked child makes its own threads
-    others = [
-        pool.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(1, threads)
-    ]
-    kernel(int(bounds[0]), int(bounds[1]), *args)
-    for future in others:
-        future.result()
-
-
-def veto(*args) -> np.ndarray | None:
-    """Whether incumbents accept each outsider (see
-    :func:`techbloc.model.relative_gains.veto`), or None without numba.
-
-    Arguments are contiguous arrays in the kernel's order; returns booleans (S, P, N).
-    """
-    kernels = _kernels()
-    if kernels is None:
-        return None
-    out = np.empty(args[0].shape, dtype=np.bool_)
-    kernels["veto"](*args, out)
-    return out
-
-
-def membership_margins(*args) -> np.ndarray | None:
-    """E12 margins from the pool and diffusion sums (see
-    :func:`techbloc.model.partners.margins_from_flows`), or None without numba.
-
-    Arguments are contiguous arrays in the kernel's order; returns the margins (S, P, N).
-    """
-    kernels = _kernels()
-    if kernels is None:
-        return None
-    out = np.empty(args[6].shape)
-    kernels["margins"](*args, out)
-    return out
 
 
 def _threads() -> int:
@@ -711,9 +648,72 @@ def _pool(threads: int, pid: int):
     return ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="techbloc-kernel")
 
 
-_ENTRIES: dict[str, Callable[..., Any]] = {
-    "flows": domain_flows,
-    "margins": membership_margins,
-    "toggle": toggle,
-    "veto": veto,
+class Kernel(NamedTuple):
+    """A numpy reference paired with its compiled twin.
+
+    Attributes
+    ----------
+    name : str
+        The name :func:`get` takes.
+    arrays : type
+        The named tuple of the twin's arguments.
+    reference : str
+        ``module:function`` of the numpy reference, the mechanism as written in
+        ``docs/model.md`` (it runs when numba is missing or ``TECHBLOC_NUMBA=0``).
+    run : callable
+        The twin: takes the arrays (the flows twin also η) and returns its outputs.
+    """
+
+    name: str
+    arrays: type
+    reference: str
+    run: Callable[..., Any]
+
+
+#: Every compiled kernel, by name.
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in (
+        Kernel("flows", FlowArrays, "techbloc.model.flows:domain_flows_reference", _domain_flows),
+        Kernel(
+            "margins",
+            MarginArrays,
+            "techbloc.model.partners:margins_from_flows",
+            _membership_margins,
+        ),
+        Kernel("toggle", ToggleArrays, "techbloc.model.relative_gains:growth_changes", _toggle),
+        Kernel("veto", VetoArrays, "techbloc.model.relative_gains:veto", _veto),
+    )
 }
+
+
+def get(name: str) -> Callable[..., Any] | None:
+    """The compiled twin of a numpy reference, or None: the one place that picks the path.
+
+    Parameters
+    ----------
+    name : {"flows", "margins", "toggle", "veto"}
+        A key of :data:`KERNELS`.
+
+    Returns
+    -------
+    callable or None
+        ``twin(arrays)`` (the flows twin: ``twin(arrays, concentration)``), where ``arrays``
+        is the kernel's named tuple (:class:`FlowArrays`, :class:`MarginArrays`,
+        :class:`ToggleArrays`, :class:`VetoArrays`); None when numba is not installed or
+        ``TECHBLOC_NUMBA=0``, and the caller runs its numpy reference.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a kernel.
+    """
+    if name not in KERNELS:
+        raise ValueError(f"no compiled kernel {name!r}; known: {', '.join(KERNELS)}")
+    return KERNELS[name].run if compiled() else None
+
+
+def reference(name: str) -> Callable[..., Any]:
+    """The numpy reference that kernel ``name`` is the twin of."""
+    module, _, function = KERNELS[name].reference.partition(":")
+    return getattr(importlib.import_module(module), function)

@@ -229,23 +229,25 @@ def margins_from_flows(
             return np.ascontiguousarray(a, dtype=dtype)
 
         return kernel(
-            c(gain),
-            c(contribution),
-            c(allied_bonus),
-            c(rd),
-            c(theta),
-            c(np.broadcast_to(target_mean, (S, P))),
-            c(will_),
-            c(members, np.bool_),
-            c(reach),
-            c(dependence),
-            c(friction_sum),
-            c(threat),
-            c(credibility),
-            c(values["payoff_scale"]),
-            c(values["trade_cost"]),
-            c(values["friction_scale"]),
-            c(values["security_value"]),
+            kernels.MarginArrays(
+                gain=c(gain),
+                contribution=c(contribution),
+                bonus=c(allied_bonus),
+                rd=c(rd),
+                theta=c(theta),
+                target_mean=c(np.broadcast_to(target_mean, (S, P))),
+                will=c(will_),
+                members=c(members, np.bool_),
+                reach=c(reach),
+                dependence=c(dependence),
+                friction_sum=c(friction_sum),
+                threat=c(threat),
+                credibility=c(credibility),
+                payoff_scale=c(values["payoff_scale"]),
+                trade_cost=c(values["trade_cost"]),
+                friction_scale=c(values["friction_scale"]),
+                security_value=c(values["security_value"]),
+            )
         )
     th = theta[:, None, None]
     knowledge_gain = (gain - th * contribution + allied_bonus) / (th * np.maximum(rd, 1e-12))

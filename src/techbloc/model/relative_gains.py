@@ -260,30 +260,32 @@ def growth_changes(
         if powered is None:
             powered = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
         return kernel(
-            c(members, np.bool_),
-            c(will),
-            c(target),
-            c(stringency),
-            c(protection),
-            c(reach),
-            c(powered),
-            c(holders, np.bool_),
-            c(exponent),
-            c(leak),
-            c(contribution),
-            c(national_rd),
-            c(mix),
-            c(share),
-            c(joining_share),
-            c(synergy),
-            c(absorptive_multiple),
-            c(theta),
-            c(shared),
-            c(stock_leak_share),
-            c(per_access),
-            c(per_exposure),
-            china,
-            outsiders,
+            kernels.ToggleArrays(
+                members=c(members, np.bool_),
+                will=c(will),
+                target=c(target),
+                stringency=c(stringency),
+                protection=c(protection),
+                reach=c(reach),
+                weight_k=c(powered),
+                holders=c(holders, np.bool_),
+                r=c(exponent),
+                leak=c(leak),
+                contribution=c(contribution),
+                national_rd=c(national_rd),
+                mix=c(mix),
+                share=c(share),
+                joining_share=c(joining_share),
+                synergy=c(synergy),
+                multiple=c(absorptive_multiple),
+                theta=c(theta),
+                shared=c(shared),
+                sls=c(stock_leak_share),
+                per_access=c(per_access),
+                per_exposure=c(per_exposure),
+                china=china,
+                outsiders=outsiders,
+            )
         )
     th = theta[:, None, None, None]
     multiple = absorptive_multiple[:, None, None, None]
@@ -399,20 +401,22 @@ def veto(
             return np.ascontiguousarray(a, dtype=dtype)
 
         return kernel(
-            c(members, np.bool_),
-            c(pool_paid),
-            c(joining_paid),
-            c(cap),
-            c(rd),
-            c(synergy),
-            c(trade_weight),
-            c(stringency_drop),
-            c(friction),
-            c(friction_scale),
-            c(concern),
-            c(growth_change),
-            c(payoff_scale),
-            c(tolerance),
+            kernels.VetoArrays(
+                members=c(members, np.bool_),
+                pool_paid=c(pool_paid),
+                joining_paid=c(joining_paid),
+                cap=c(cap),
+                rd=c(rd),
+                synergy=c(synergy),
+                trade_weight=c(trade_weight),
+                stringency_drop=c(stringency_drop),
+                friction=c(friction),
+                friction_scale=c(friction_scale),
+                concern=c(concern),
+                growth_change=c(growth_change),
+                payoff_scale=c(payoff_scale),
+                tolerance=c(tolerance),
+            )
         )
     S, P, N = members.shape
     n = members.sum(axis=-1).astype(float)  # (S, P)
