@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -338,7 +338,7 @@ class EngineState:
     shared: np.ndarray
     china: ChinaState
     twin: ChinaState
-    cumulative: dict[str, np.ndarray]
+    cumulative: dict[str, Any]  # running sums, and the start year's TFP terms (a pair)
 
     @classmethod
     def initial(cls, ctx: Context) -> EngineState:
@@ -670,6 +670,7 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
     realized_u = np.minimum(state.knowledge[..., u], state.know_how[..., u])
     realized_c = np.minimum(china_k, china_i)
     country_k = flows.country_knowledge
+    assert country_k is not None and flows.military is not None  # computed when observed
     frontier = flows.frontier
     gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
     gap_m = np.log(realized_u / np.maximum(realized_c, 1e-12))
@@ -760,7 +761,7 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
     th = ctx.theta[:, t]
     delta3 = ctx.depreciation[:, None, :]
     complexity3 = ctx.complexity[:, None, :]
-    common = dict(
+    common: dict[str, Any] = dict(
         theta=th,
         depreciation=delta3,
         complexity=complexity3,
@@ -799,6 +800,7 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         **common,
     )
     knowledge, know_how = flows.knowledge, flows.know_how
+    assert knowledge is not None and know_how is not None  # computed but in the final year
     knowledge[..., c] = china.knowledge
     know_how[..., c] = china.know_how
     capability = state.capability
@@ -934,7 +936,8 @@ def run_model(
     state = EngineState.initial(ctx)
     workspace = FlowWorkspace((S, P, D, N)) if _compiled() else None
     recorder = Recorder(T, trajectories)
-    friction_members = friction_sum = None
+    friction_members: np.ndarray | None = None
+    friction_sum = np.empty((S, P, N))
     for t in range(T):
         last = t == T - 1
         m = np.where((t >= ctx.policies.start_offset)[None, :, None], state.members, ctx.us_only)
