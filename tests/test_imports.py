@@ -9,6 +9,8 @@ points at ``techbloc.x.y`` when that is a module, else at ``techbloc.x``.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -144,3 +146,12 @@ def test_no_import_cycle_inside_techbloc() -> None:
     cycle = find_cycle(import_graph())
     if cycle:
         pytest.fail("import cycle: " + " -> ".join(cycle))
+
+
+def test_country_codes_and_schema_import_without_pandas() -> None:
+    code = (
+        "import sys, techbloc.countries, techbloc.schema; "
+        "print([m for m in ('pandas', 'numpy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -39,6 +39,12 @@ def wide_table(indicators: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     return wide.reindex(index=codes, columns=names).astype(float)
 
 
+def _column(frame: pd.DataFrame, name: str) -> dict[str, float]:
+    """Column ``name`` of ``frame`` as index label -> float (NaN where missing)."""
+    values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+    return dict(zip(frame.index, values.tolist(), strict=True))
+
+
 def derive_inputs(
     parts: Mapping[str, pd.DataFrame],
     codes: list[str],
@@ -80,45 +86,52 @@ def derive_inputs(
     out = pd.DataFrame(index=pd.Index(codes, name="iso3"), columns=list(INPUT_COLUMNS), dtype=float)
 
     # rd, gdp, rd_year ------------------------------------------------------------------
-    srd1_gerd, srd1_gdp = t["srd1_gerd_ppp_usd_bn"], t["srd1_gdp_ppp_usd_bn"]
-    gerd, ratio = t["gerd_ppp_usd_m"], t["gerd_gdp_pct"]
+    srd1_gerd, srd1_gdp = _column(t, "srd1_gerd_ppp_usd_bn"), _column(t, "srd1_gdp_ppp_usd_bn")
+    gerd, ratio = _column(t, "gerd_ppp_usd_m"), _column(t, "gerd_gdp_pct")
+    pct_gdp, gdp_usd = _column(t, "rd_pct_gdp"), _column(t, "gdp_current_usd")
+    year = {
+        name: _column(years, name)
+        for name in ("srd1_gerd_ppp_usd_bn", "gerd_ppp_usd_m", "rd_pct_gdp", "gdp_current_usd")
+    }
     for iso3 in codes:
         if iso3 != ROW and not math.isnan(srd1_gerd[iso3]) and not math.isnan(srd1_gdp[iso3]):
             out.at[iso3, "rd"] = srd1_gerd[iso3]
             out.at[iso3, "gdp"] = srd1_gdp[iso3]
-            out.at[iso3, "rd_year"] = float(years.at[iso3, "srd1_gerd_ppp_usd_bn"])
+            out.at[iso3, "rd_year"] = year["srd1_gerd_ppp_usd_bn"][iso3]
         elif not math.isnan(gerd[iso3]):
-            y = years.at[iso3, "gerd_ppp_usd_m"]
+            y = year["gerd_ppp_usd_m"][iso3]
             out.at[iso3, "rd"] = gerd[iso3] / 1000.0
             out.at[iso3, "gdp"] = gerd[iso3] / (ratio[iso3] / 100.0) / 1000.0
-            out.at[iso3, "rd_year"] = float(y)
+            out.at[iso3, "rd_year"] = y
             if iso3 != ROW:
                 flag(
                     iso3,
                     "rd",
-                    f"not in NCSES SRD-1: RD-5 GERD {gerd[iso3] / 1000.0:.2f} PPP $ bn ({y})",
+                    f"not in NCSES SRD-1: RD-5 GERD {gerd[iso3] / 1000.0:.2f} PPP $ bn ({y:.0f})",
                 )
                 flag(
                     iso3,
                     "gdp",
                     f"not in NCSES SRD-1: GDP implied by RD-5 (GERD / "
-                    f"{ratio[iso3]:.2f}% of GDP, {y}), PPP $",
+                    f"{ratio[iso3]:.2f}% of GDP, {y:.0f}), PPP $",
                 )
         else:
-            pct, gdp_usd = t.at[iso3, "rd_pct_gdp"], t.at[iso3, "gdp_current_usd"]
-            y_rd, y_gdp = years.at[iso3, "rd_pct_gdp"], years.at[iso3, "gdp_current_usd"]
-            out.at[iso3, "rd"] = pct / 100.0 * gdp_usd / 1e9
-            out.at[iso3, "gdp"] = gdp_usd / 1e9
-            out.at[iso3, "rd_year"] = float(y_rd)
+            pct, usd = pct_gdp[iso3], gdp_usd[iso3]
+            y_rd, y_gdp = year["rd_pct_gdp"][iso3], year["gdp_current_usd"][iso3]
+            out.at[iso3, "rd"] = pct / 100.0 * usd / 1e9
+            out.at[iso3, "gdp"] = usd / 1e9
+            out.at[iso3, "rd_year"] = y_rd
             flag(
                 iso3,
                 "rd",
-                f"not in NCSES SRD-1 nor RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd}) "
-                f"x WDI GDP current US$ ({y_gdp}); current US$ at market exchange rates, "
+                f"not in NCSES SRD-1 nor RD-5: WDI R&D {pct:.2f}% of GDP ({y_rd:.0f}) "
+                f"x WDI GDP current US$ ({y_gdp:.0f}); current US$ at market exchange rates, "
                 "NOT PPP",
             )
             flag(
-                iso3, "gdp", f"not in NCSES SRD-1 nor RD-5: WDI GDP current US$ ({y_gdp}), NOT PPP"
+                iso3,
+                "gdp",
+                f"not in NCSES SRD-1 nor RD-5: WDI GDP current US$ ({y_gdp:.0f}), NOT PPP",
             )
     flag(
         ROW,
@@ -130,8 +143,8 @@ def derive_inputs(
 
     # population ------------------------------------------------------------------------
     out["population"] = t["population_total"] / 1e6
-    for iso3 in codes:
-        if math.isnan(out.at[iso3, "population"]):
+    for iso3, value in _column(out, "population").items():
+        if math.isnan(value):
             flag(iso3, "population", "no bundled source (NaN; override to set)")
 
     # growth rates and eci: median fill -----------------------------------------------------

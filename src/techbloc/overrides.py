@@ -116,7 +116,9 @@ class Overrides:
             source = f"user override ({v.origin})"
             note = v.note or "user override"
             if mask.any():
-                ind.loc[mask, ["value", "source", "note"]] = [v.value, source, note]
+                ind.loc[mask, "value"] = v.value
+                ind.loc[mask, "source"] = source
+                ind.loc[mask, "note"] = note
             else:
                 template = ind[ind["indicator"] == v.column].iloc[0]
                 row = {

@@ -354,10 +354,11 @@ def _build_pairs(
     mem = parts["memberships"]
     nato = mem[mem["group"] == "NATO"].set_index("iso3")["joined_year"]
     nato = nato[nato.index.isin(order)]
+    members = [str(c) for c in nato.index]
     for new, year in nato[nato > ATOP_YEAR].items():
-        for other in nato.index:
-            if other != new and key(new, other) not in ties:
-                ties[key(new, other)] = (
+        for other in members:
+            if other != new and key(str(new), other) not in ties:
+                ties[key(str(new), other)] = (
                     int(year),
                     "NATO accession after ATOP 2018 (memberships.csv, nato.int)",
                 )
