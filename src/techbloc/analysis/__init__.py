@@ -24,12 +24,12 @@ _API: dict[str, str] = {
     "minimax": "robustness",
     "robustness_summary": "robustness",
     # scenario discovery
-    "Box": "discovery",
-    "PrimResult": "discovery",
-    "PrimResampling": "discovery",
-    "CartResult": "discovery",
-    "prim": "discovery",
-    "cart": "discovery",
+    "Box": "boxes",
+    "PrimResult": "prim_discovery",
+    "PrimResampling": "prim_discovery",
+    "CartResult": "cart_discovery",
+    "prim": "prim_discovery",
+    "cart": "cart_discovery",
     "case_of_interest": "discovery",
     "discover": "discovery",
     # sensitivity
