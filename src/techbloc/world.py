@@ -71,8 +71,9 @@ __all__ = [
 class World:
     """Immutable table of countries, cited indicators, model inputs and pair relations.
 
-    Build it with :func:`load_world`; change it only through :meth:`with_overrides`,
-    which returns a new World. Every accessor returns a copy.
+    Build it with :func:`load_world`; change it only through :meth:`with_overrides`
+    (validated user overrides) or :meth:`replace` (new tables), which return a new World.
+    Every accessor returns a copy.
 
     Attributes
     ----------
