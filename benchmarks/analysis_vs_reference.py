@@ -110,7 +110,7 @@ def not_denser(t: pd.DataFrame) -> int:
 
 
 def prim_comparison() -> None:
-    from techbloc.analysis.discovery import prim
+    from techbloc.analysis.prim_discovery import prim
 
     loaded = bryant_lempert()
     if loaded is None:
@@ -177,10 +177,10 @@ def prim_comparison() -> None:
 
 
 def resampling_comparison() -> None:
-    from techbloc.analysis.discovery import prim
+    from techbloc.analysis.prim_discovery import prim
 
     loaded = bryant_lempert()
-    result_type = importlib.import_module("techbloc.analysis.discovery").PrimResult
+    result_type = importlib.import_module("techbloc.analysis.prim_discovery").PrimResult
     if loaded is None or not hasattr(result_type, "resample"):
         return
     x, y = loaded

@@ -19,7 +19,7 @@ Rules: no source value is changed. Text is parsed into numbers only where the so
 numbers as text (ETO ``"61%"`` -> 61.0 in a column named ``share_pct``; IMF DOTS UAE exports
 ``"1,820.80 e"`` -> 1820.8 with the note "IMF estimate"). Values derived from source values
 (UN distances, the rest-of-world GERD remainder) are marked ``derived`` in their note.
-Unit conversions (e.g. PPP $ millions -> $ billions) happen in :mod:`techbloc.world`, in code,
+Unit conversions (e.g. PPP $ millions -> $ billions) happen in :mod:`techbloc.derivation`, in code,
 never here.
 
 Run: ``.venv/bin/python scripts/build_world.py`` (then commit ``src/techbloc/data``).
@@ -645,7 +645,7 @@ class Builder:
         ``china_dispute_episodes``: number of rows of ``china_disputes.csv`` with
         ``start_year`` >= 2010; year = latest start year counted. Countries without a row are
         left missing here (the table lists the episodes found, which is not proof of none);
-        :mod:`techbloc.world` fills them and flags it.
+        :mod:`techbloc.derivation` fills them and flags it.
         """
         pew = self.read("expert/pew_views_of_china.csv", dtype={"year": int})
         values: dict[str, tuple[float, int | None, str]] = {}
@@ -906,7 +906,7 @@ Built by `scripts/build_world.py` from the shared raw data bundle (`../shared/da
 the files in this directory. No source value is changed: numbers stored as text are parsed
 (IMF DOTS UAE exports "1,820.80 e" -> 1820.8, noted "IMF estimate"; ETO "61%" -> 61), and
 values derived from source values carry the word `derived` in their note. Unit conversions
-for model inputs are done in code (`techbloc.world`) and listed in `docs/data.md`.
+for model inputs are done in code (`techbloc.derivation`) and listed in `docs/data.md`.
 
 ## Files
 
@@ -963,15 +963,15 @@ latest) or WDI, flagged in `World.fill_notes`. ROW stays the RD-5 remainder (201
 |---|---|---|---|
 {SRD1}
 
-## Threat from China (`threat` model input; derivation in `techbloc.world`, `docs/data.md`)
+## Threat from China (`threat` model input; derivation in `techbloc.derivation`, `docs/data.md`)
 
 - `pew_china_unfavourable_pct`: Pew's % unfavourable in the latest year with an unfavourable
   figure. A favourable % is never turned into an unfavourable one (100 - favourable includes
   "don't know"), so countries with only favourable figures (MYS, MEX, THA, VNM) count as
   missing and are filled by the fit below.
 - `china_dispute_episodes`: rows of `china_disputes.csv` with `start_year` >= 2010, counted per
-  country. Countries without a row are left missing in `indicators.csv`; `techbloc.world`
-  fills them with 0 episodes and flags it. The USA row (2018 trade war) is bundled but left out
+  country. Countries without a row are left missing in `indicators.csv`;
+  `techbloc.derivation` fills them with 0 episodes and flags it. The USA row (2018 trade war) is bundled but left out
   of the threat input (the table's own note: mutual escalation).
 - `unga_distance_chn`: as above (UNGA ideal points, 2024).
 - `threat` = 0.5 x Pew/100 + 0.3 x log1p(episodes)/log1p(max) + 0.2 x distance/max

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,74 +29,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from techbloc.countries import ANCHOR, RIVAL, candidates, check_codes, group_members
+from techbloc.display import html_repr, text_repr
 from techbloc.errors import DataError, InputError
+from techbloc.yamlio import load_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
     from techbloc.world import World
 
+# check_codes lives in techbloc.countries; it stays importable from here.
 __all__ = ["Coalition", "check_codes", "load_presets", "presets"]
 
-_RIVAL = "CHN"
-_ANCHOR = "USA"
-
-
-@functools.lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """Candidate ISO3 -> name, in countries.csv order (read without pandas: fast)."""
-    import csv
-
-    path = Path(str(resources.files("techbloc") / "data" / "countries.csv"))
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {row["iso3"]: row["name"] for row in csv.DictReader(fh)}
-
-
-def _suggest(code: str) -> str:
-    countries = _countries()
-    hits = difflib.get_close_matches(code, list(countries), n=3, cutoff=0.5)
-    by_name = {name.upper(): iso for iso, name in countries.items()}
-    hits += [by_name[n] for n in difflib.get_close_matches(code, list(by_name), n=3, cutoff=0.6)]
-    hits += [iso for iso, name in countries.items() if len(code) > 3 and code in name.upper()]
-    hits = list(dict.fromkeys(hits))[:4]
-    if not hits:
-        return "run `techbloc data countries` for the list"
-    return "did you mean " + ", ".join(f"{h} ({countries[h]})" for h in hits) + "?"
-
-
-def check_codes(
-    codes: Iterable[str], world: World | None = None, allow_row: bool = False
-) -> tuple[str, ...]:
-    """Validate ISO3 codes against the candidate countries.
-
-    Parameters
-    ----------
-    codes : iterable of str
-        Codes, any case, surrounding spaces ignored.
-    world : World, optional
-        Unused except for ``ROW`` handling (the candidate list is fixed by the bundle).
-    allow_row : bool
-        Accept ``"ROW"`` (rest of world).
-
-    Returns
-    -------
-    tuple of str
-        Upper-case codes, in the given order.
-
-    Raises
-    ------
-    techbloc.errors.InputError
-        Naming the unknown code and suggesting close matches.
-    """
-    countries = _countries()
-    out = []
-    for raw in codes:
-        code = str(raw).strip().upper()
-        if code in countries or (allow_row and code == "ROW"):
-            out.append(code)
-            continue
-        if code == "ROW":
-            raise InputError("'ROW' (rest of world) is not a country and cannot be used here")
-        raise InputError(f"unknown country code {raw!r}: {_suggest(code)}")
-    return tuple(out)
+# old private names, still read by techbloc.service.app
+_RIVAL = RIVAL
+_ANCHOR = ANCHOR
+_countries = candidates
 
 
 @dataclass(frozen=True)
@@ -131,13 +78,13 @@ class Coalition:
         if isinstance(raw, str):
             raw = [p for p in re.split(r"[,\s;]+", raw) if p]
         codes = check_codes(raw)
-        if _RIVAL in codes:
+        if RIVAL in codes:
             raise InputError(
-                f"{_RIVAL} (China) is the reference rival and cannot be a coalition member"
+                f"{RIVAL} (China) is the reference rival and cannot be a coalition member"
             )
-        order = {c: i for i, c in enumerate(_countries())}
-        rest = sorted(set(codes) - {_ANCHOR}, key=order.__getitem__)
-        object.__setattr__(self, "members", (_ANCHOR, *rest))
+        order = {c: i for i, c in enumerate(candidates())}
+        rest = sorted(set(codes) - {ANCHOR}, key=order.__getitem__)
+        object.__setattr__(self, "members", (ANCHOR, *rest))
 
     # -- constructors ------------------------------------------------------------------
     @classmethod
@@ -178,7 +125,7 @@ class Coalition:
 
     # -- queries -----------------------------------------------------------------------
     def _describe(self) -> tuple[str, list[tuple[str, str]]]:
-        names = _countries()
+        names = candidates()
         n = len(self.members)
         heading = f"Coalition {self.name or '+'.join(self.members)} ({n} member{'s' * (n != 1)})"
         facts = [("members", ", ".join(f"{c} ({names.get(c, c)})" for c in self.members))]
@@ -189,13 +136,9 @@ class Coalition:
         return heading, facts
 
     def __repr__(self) -> str:
-        from techbloc.display import text_repr
-
         return text_repr(*self._describe())
 
     def _repr_html_(self) -> str:
-        from techbloc.display import html_repr
-
         return html_repr(*self._describe())
 
     def __len__(self) -> int:
@@ -206,7 +149,7 @@ class Coalition:
 
     def names(self, world: World | None = None) -> tuple[str, ...]:
         """Member names, in member order."""
-        table = world.names if world is not None else _countries()
+        table = world.names if world is not None else candidates()
         return tuple(table[c] for c in self.members)
 
     def mask(self, world: World) -> np.ndarray:
@@ -227,24 +170,10 @@ class Coalition:
 # --------------------------------------------------------------------------------------
 # presets
 # --------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _group_members() -> dict[str, tuple[str, ...]]:
-    import csv
-
-    path = Path(str(resources.files("techbloc") / "data" / "memberships.csv"))
-    out: dict[str, list[str]] = {}
-    cand = _countries()
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["iso3"] in cand:
-                out.setdefault(row["group"], []).append(row["iso3"])
-    return {g: tuple(v) for g, v in out.items()}
-
-
 def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
     if not isinstance(data, Mapping):
         raise InputError(f"{origin}: presets file must be a mapping of name -> preset")
-    groups = _group_members()
+    groups = group_members()
     out: dict[str, Coalition] = {}
     for name, spec in data.items():
         where = f"{origin}: preset {name!r}"
@@ -283,8 +212,6 @@ def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_presets() -> dict[str, Coalition]:
-    from techbloc.yamlio import load_yaml
-
     path = Path(str(resources.files("techbloc") / "data" / "presets.yaml"))
     try:
         return _parse_presets(load_yaml(path, "presets file").data, str(path))
@@ -305,8 +232,6 @@ def load_presets(path: str | Path) -> dict[str, Coalition]:
     techbloc.errors.InputError
         Unreadable file, bad YAML, or an invalid preset (the message names file and preset).
     """
-    from techbloc.yamlio import load_yaml
-
     path = Path(path)
     data = load_yaml(path, "presets file").data
     return _parse_presets(data, str(path))

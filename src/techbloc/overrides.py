@@ -39,16 +39,21 @@ A Python mapping of the same layouts works too (its "lines" are entry numbers).
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from techbloc.bundle import indicator_names
+from techbloc.countries import check_codes
 from techbloc.errors import InputError
+from techbloc.schema import INPUT_RANGES, indicator_range
+from techbloc.yamlio import parse_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
     from techbloc.world import World
@@ -111,7 +116,9 @@ class Overrides:
             source = f"user override ({v.origin})"
             note = v.note or "user override"
             if mask.any():
-                ind.loc[mask, ["value", "source", "note"]] = [v.value, source, note]
+                ind.loc[mask, "value"] = v.value
+                ind.loc[mask, "source"] = source
+                ind.loc[mask, "note"] = note
             else:
                 template = ind[ind["indicator"] == v.column].iloc[0]
                 row = {
@@ -139,9 +146,9 @@ class Overrides:
                 "source": f.source or f"user override ({f.origin})",
             }
             fr = pd.concat([fr[keep], pd.DataFrame([row])], ignore_index=True)
-        merged = {**world._input_overrides, **inputs}
+        merged = {**world.input_overrides, **inputs}
         origin = f"{world.origin} + {self.origin}"
-        return world._replace(ind, fr, merged, origin)
+        return world.replace(indicators=ind, frictions=fr, input_overrides=merged, origin=origin)
 
 
 # --------------------------------------------------------------------------------------
@@ -149,9 +156,7 @@ class Overrides:
 # --------------------------------------------------------------------------------------
 def check_overrides(source: str | Path | Mapping[str, Any]) -> Overrides:
     """Validate an override file against the bundled World (used by ``techbloc data check``)."""
-    from techbloc.world import load_world
-
-    return read_overrides(source, load_world())
+    return _read(source, indicator_names())
 
 
 def read_overrides(source: str | Path | Mapping[str, Any], world: World) -> Overrides:
@@ -169,8 +174,13 @@ def read_overrides(source: str | Path | Mapping[str, Any], world: World) -> Over
     techbloc.errors.InputError
         ``"<file>:<line>: <reason>"`` for the first invalid entry.
     """
+    return _read(source, world.indicator_names)
+
+
+def _read(source: str | Path | Mapping[str, Any], indicators: Collection[str]) -> Overrides:
+    """Read and validate overrides given the indicator names of the World."""
     if isinstance(source, Mapping):
-        return _from_mapping(source, "<mapping>", None, world)
+        return _from_mapping(source, "<mapping>", None, indicators)
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -180,22 +190,17 @@ def read_overrides(source: str | Path | Mapping[str, Any], world: World) -> Over
         raise InputError(f"{path}: cannot read override file ({exc})") from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _from_csv(text, str(path), world)
+        return _from_csv(text, str(path), indicators)
     if suffix in {".yaml", ".yml"}:
-        return _from_yaml(text, str(path), world)
+        return _from_yaml(text, str(path), indicators)
     raise InputError(f"{path}: override files must end in .csv, .yaml or .yml")
 
 
 class _Validator:
-    def __init__(self, world: World, origin: str) -> None:
-        from techbloc.world import INDICATOR_RANGES, INPUT_RANGES
-
-        self.world = world
+    def __init__(self, indicators: Collection[str], origin: str) -> None:
         self.origin = origin
-        self.indicators = set(world.indicator_names)
+        self.indicators = set(indicators)
         self.inputs = INPUT_RANGES
-        self.indicator_ranges = INDICATOR_RANGES
-        self.codes = world.codes
 
     def fail(self, line: int | str, reason: str, column: str | None = None) -> InputError:
         where = f"{self.origin}:{line}: " + (f"column {column}: " if column else "")
@@ -225,14 +230,12 @@ class _Validator:
             raise self.fail(line, str(exc).removeprefix(prefix), where) from None
 
     def code(self, raw: Any, line: int | str, allow_row: bool) -> str:
-        from techbloc.coalitions import check_codes
-
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             raise self.fail(line, "missing country code")
         if not isinstance(raw, str):
             raise self.fail(line, f"country code must be text, got {raw!r}")
         try:
-            (code,) = check_codes([raw], self.world, allow_row=allow_row)
+            (code,) = check_codes([raw], allow_row=allow_row)
         except InputError as exc:
             raise self.fail(line, str(exc)) from None
         return code
@@ -268,10 +271,8 @@ class _Validator:
             lo, hi = self.inputs[column]
         elif column in self.indicators:
             kind = "indicator"
-            lo, hi = self._indicator_range(column)
+            lo, hi = indicator_range(column)
         else:
-            import difflib
-
             close = difflib.get_close_matches(
                 column, [*self.inputs, *self.indicators], n=3, cutoff=0.6
             )
@@ -290,12 +291,6 @@ class _Validator:
         return ValueOverride(
             iso3, column, value, kind, "" if note is None else str(note), f"{self.origin}:{line}"
         )
-
-    def _indicator_range(self, column: str) -> tuple[float, float]:
-        for prefix, rng in self.indicator_ranges.items():
-            if column == prefix or (prefix.endswith("_") and column.startswith(prefix)):
-                return rng
-        return (-math.inf, math.inf)
 
     def friction_row(self, row: Mapping[str, Any], line: int | str) -> FrictionOverride:
         a = self.code(row.get("iso3_a"), line, allow_row=False)
@@ -355,8 +350,8 @@ def _finish(
     return Overrides(tuple(values), tuple(frictions), origin)
 
 
-def _from_csv(text: str, origin: str, world: World) -> Overrides:
-    v = _Validator(world, origin)
+def _from_csv(text: str, origin: str, indicators: Collection[str]) -> Overrides:
+    v = _Validator(indicators, origin)
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -456,9 +451,7 @@ def _from_wide_csv(reader: Any, header: list[str], origin: str, v: _Validator) -
     return _finish(values, [], origin, v)
 
 
-def _from_yaml(text: str, origin: str, world: World) -> Overrides:
-    from techbloc.yamlio import parse_yaml
-
+def _from_yaml(text: str, origin: str, indicators: Collection[str]) -> Overrides:
     def lined(mapping: dict[Any, Any], line: int, key_lines: dict[Any, int]) -> _Lined:
         out = _Lined(mapping, line)
         out.key_lines.update(key_lines)
@@ -467,7 +460,7 @@ def _from_yaml(text: str, origin: str, world: World) -> Overrides:
     data = parse_yaml(text, origin, mapping=lined).data
     if data is None:
         raise InputError(f"{origin}:1: empty file; expected 'values:' and/or 'frictions:'")
-    return _from_mapping(data, origin, getattr(data, "line", 1), world)
+    return _from_mapping(data, origin, getattr(data, "line", 1), indicators)
 
 
 class _Lined(dict):  # type: ignore[type-arg]
@@ -514,8 +507,10 @@ def _mapping_values(
     return values
 
 
-def _from_mapping(data: Any, origin: str, line: int | None, world: World) -> Overrides:
-    v = _Validator(world, origin)
+def _from_mapping(
+    data: Any, origin: str, line: int | None, indicators: Collection[str]
+) -> Overrides:
+    v = _Validator(indicators, origin)
     top = line or 1
     if not isinstance(data, Mapping):
         raise v.fail(top, "expected a mapping with 'values:' and/or 'frictions:'")

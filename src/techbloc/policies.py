@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from techbloc.display import html_repr, text_repr
 from techbloc.errors import InputError
 from techbloc.params import DOMAINS, LEVERS
 
@@ -116,13 +117,9 @@ class Policy:
         return f"Policy {self.label}", facts
 
     def __repr__(self) -> str:
-        from techbloc.display import text_repr
-
         return text_repr(*self._describe())
 
     def _repr_html_(self) -> str:
-        from techbloc.display import html_repr
-
         return html_repr(*self._describe())
 
     def to_dict(self) -> dict[str, Any]:

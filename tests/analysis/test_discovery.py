@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from techbloc.analysis.discovery import cart, case_of_interest, discover, prim
+from techbloc.analysis.cart_discovery import cart
+from techbloc.analysis.discovery import case_of_interest, discover
+from techbloc.analysis.prim_discovery import prim
 from techbloc.errors import InputError
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from techbloc.errors import StoreError
 from techbloc.report import write_report
-from techbloc.report.html import _SHARE_POSITIVE, HEADLINE_OUTCOMES, format_value
+from techbloc.report.formatting import format_value
+from techbloc.report.sections import _SHARE_POSITIVE, HEADLINE_OUTCOMES
 
 HEADINGS = [
     "Key assumptions",

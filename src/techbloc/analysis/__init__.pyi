@@ -1,18 +1,12 @@
 # The public API of techbloc.analysis: read by lazy_loader.attach_stub (names are imported
 # on first use) and by type checkers. Only `from .module import name` lines; keep __all__
 # in step.
+from .boxes import Box
+from .cart_discovery import CartResult, cart
 from .characteristic import model_outcomes
-from .discovery import (
-    Box,
-    CartResult,
-    PrimResampling,
-    PrimResult,
-    cart,
-    case_of_interest,
-    discover,
-    prim,
-)
+from .discovery import case_of_interest, discover
 from .outcomes import evaluate_condition, outcome_table, select_policy
+from .prim_discovery import PrimResampling, PrimResult, prim
 from .robustness import (
     Metric,
     Threshold,

@@ -380,7 +380,8 @@ def discover(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Scenario discovery: which uncertain inputs lead to the case of interest."""
-    from techbloc.analysis.discovery import PrimResult, discover
+    from techbloc.analysis.discovery import discover
+    from techbloc.analysis.prim_discovery import PrimResult
     from techbloc.errors import InputError
 
     if resamples == 1:

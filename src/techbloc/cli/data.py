@@ -115,8 +115,9 @@ def show(
     as_json: _JSON = False,
 ) -> None:
     """Every indicator of one country with value, unit, year and source; then model inputs."""
-    from techbloc.coalitions import check_codes
-    from techbloc.world import INPUT_COLUMNS, INPUT_INDICATORS, INPUT_RULES, load_world
+    from techbloc.countries import check_codes
+    from techbloc.schema import INPUT_COLUMNS, INPUT_INDICATORS, INPUT_RULES
+    from techbloc.world import load_world
 
     world = load_world()
     (code,) = check_codes([iso3], world, allow_row=True)
@@ -197,7 +198,7 @@ def _threat_components(
         Component column -> ``{weight, value, indicator, filled}``; ``indicator`` is the
         bundled record (value as published, year, source), ``filled`` the fill rule or None.
     """
-    from techbloc.world import THREAT_COMPONENTS
+    from techbloc.schema import THREAT_COMPONENTS
 
     return {
         col: {
