@@ -60,13 +60,10 @@ def _metadata(name: str) -> tuple[str, str] | None:
     Deprecated output names resolve to the output they stand for; trajectories
     (``*_trajectory``) take their output's unit.
     """
-    from techbloc.model.outputs import output
+    from techbloc.model.outputs import find_output
 
-    try:
-        meta = output(name.removesuffix("_trajectory"))
-    except KeyError:
-        return None
-    return meta.description, meta.unit
+    meta = find_output(name.removesuffix("_trajectory"))
+    return None if meta is None else (meta.description, meta.unit)
 
 
 def outcome_unit(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,22 +87,15 @@ def explore(
     )
 
 
-def summarize(directory: Path) -> dict:
-    """Median, p10 and p90 of every scalar outcome by policy (and the manifest)."""
+def _store_summary(directory: Path) -> dict[str, Any]:
+    """A store's manifest and its summary (:func:`~techbloc.analysis.summary.summary_json`)."""
+    from techbloc.analysis.summary import study_summary, summary_json
     from techbloc.experiments.store import ResultsStore
 
     with ResultsStore.open(directory) as store:
         manifest = store.manifest
         outcomes = store.outcomes()
         policies = store.policies
-    from techbloc.analysis.summary import study_summary
-
-    table: dict[str, dict[str, dict[str, float]]] = {policy: {} for policy in policies}
-    for row in study_summary(outcomes, policies).itertuples():
-        stats = {"p10": row.p10, "median": row.p50, "p90": row.p90}
-        if row.share_positive == row.share_positive:  # where it applies (not NaN)
-            stats["share_positive"] = row.share_positive
-        table[row.policy][row.metric] = stats
     return {
         "directory": str(directory),
         "study_hash": manifest["study_hash"],
@@ -112,7 +105,7 @@ def summarize(directory: Path) -> dict:
         "scenarios_done": manifest["scenarios_done"],
         "complete": manifest["complete"],
         "policies": policies,
-        "outcomes": table,
+        "outcomes": summary_json(study_summary(outcomes, policies)),
     }
 
 
@@ -121,7 +114,7 @@ def results(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
-    summary = summarize(directory)
+    summary = _store_summary(directory)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

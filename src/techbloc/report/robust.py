@@ -32,10 +32,11 @@ __all__ = [
 ]
 
 DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0.01"
+#: Regret metrics; each takes its direction from the outputs registry.
 REGRET_METRICS: tuple[str, ...] = (
-    "alliance_rd_share:max",
-    "leakage_to_china:min",
-    "china_knowledge_vs_status_quo:min",
+    "alliance_rd_share",
+    "leakage_to_china",
+    "china_knowledge_vs_status_quo",
 )
 SATISFICING: tuple[str, ...] = ("china_knowledge_vs_status_quo<=0.01", "cohesion>=0.8")
 SENSITIVITY_OUTCOMES: tuple[str, ...] = (
@@ -44,6 +45,8 @@ SENSITIVITY_OUTCOMES: tuple[str, ...] = (
     "cohesion",
     "alliance_rd_share",
 )
+#: Drivers drawn inside the model (registered outputs with ``data=True``) that PRIM takes as
+#: inputs beside the sampled parameters.
 _DRAWN_DESCRIPTORS = ("transactional_years",)
 _FEW_CASES = 10
 _RESAMPLES = 30
@@ -54,6 +57,16 @@ def _limit_text(row: pd.Series) -> str:
     if low and high:
         return f"{format_value(row['low'])} – {format_value(row['high'])}"
     return f"≥ {format_value(row['low'])}" if low else f"≤ {format_value(row['high'])}"
+
+
+def _data_description(name: str) -> str:
+    """The registry's description of a drawn driver, lower-cased for a sentence."""
+    from techbloc.model.outputs import find_output
+
+    meta = find_output(name)
+    if meta is None:
+        return ""
+    return meta.description[:1].lower() + meta.description[1:]
 
 
 def _qp(value: float) -> str:
@@ -97,12 +110,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
             "qp_low": _qp(row["qp_low"]),
             "qp_high": _qp(row["qp_high"]),
             "unit": row.get("unit", "") or "",
-            "description": row.get("description", "")
-            or (
-                "years under a transactional US administration"
-                if name == "transactional_years"
-                else ""
-            ),
+            "description": row.get("description", "") or _data_description(str(name)),
         }
         for name, row in box.limits.iterrows()
     ]
@@ -175,7 +183,7 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
     """Regret (per metric) and satisficing of the coalition presets."""
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.analysis.robustness import parse_metric, robustness_summary, satisficing
-    from techbloc.model.outputs import SCALAR_OUTPUTS
+    from techbloc.model.outputs import find_output
 
     policies = data.roles.presets
     table = outcome_table(data.outcomes[data.outcomes["policy"].isin(policies)])
@@ -188,7 +196,7 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
     for spec in metrics:
         metric = parse_metric(spec)
         part = summary.xs(metric.name, level="metric").reindex(policies)
-        description, unit = SCALAR_OUTPUTS.get(metric.name, (metric.name, ""))
+        meta = find_output(metric.name)
         rows = [
             {
                 "policy": str(p),
@@ -205,8 +213,8 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
         tables.append(
             {
                 "metric": metric.name,
-                "description": description,
-                "unit": unit,
+                "description": meta.description if meta else metric.name,
+                "unit": meta.unit if meta else "",
                 "direction": "more is better" if metric.direction == "max" else "less is better",
                 "rows": rows,
             }
