@@ -117,7 +117,9 @@ def select_policy(table: pd.DataFrame, policy: str | None) -> pd.DataFrame:
         raise InputError(
             f"unknown policy '{policy}'; the results hold: {', '.join(map(str, policies))}"
         )
-    return table.xs(policy, level="policy")
+    rows = table.xs(policy, level="policy")
+    assert isinstance(rows, pd.DataFrame)  # xs of a DataFrame with a key on one level
+    return rows
 
 
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_])(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

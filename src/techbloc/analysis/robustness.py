@@ -489,5 +489,6 @@ def robustness_summary(
     thresholds = list(thresholds)
     if thresholds:
         sat = satisficing(table, thresholds, missing=missing)["satisficing"]
-        summary["satisficing"] = summary.index.get_level_values("policy").map(sat).to_numpy()
+        share = sat.to_dict()
+        summary["satisficing"] = [share[p] for p in summary.index.get_level_values("policy")]
     return summary

@@ -409,7 +409,7 @@ def _nsga2(
     n: int,
     evaluate: Evaluator,
     m: int,
-    directions: list[str],
+    directions: Sequence[str],
     req: list[int],
     exc: list[int],
     min_size: int,

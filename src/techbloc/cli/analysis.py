@@ -281,12 +281,17 @@ def robustness(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Regret, percentiles, worst cases and satisficing of every policy."""
-    from techbloc.analysis.robustness import parse_metric, robustness_summary, satisficing
+    from techbloc.analysis.robustness import (
+        Missing,
+        parse_metric,
+        robustness_summary,
+        satisficing,
+    )
 
     metrics = [parse_metric(m) for m in _split(metric)]  # refuse a bad name before loading
     _, outcomes, _, _ = _load(directory)
     thresholds = list(threshold or [])
-    missing = "drop" if drop_missing else "worst"
+    missing: Missing = "drop" if drop_missing else "worst"
     summary = robustness_summary(
         outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
     )
@@ -417,7 +422,7 @@ def discover(
         f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
         f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
     )
-    if resampling is not None:
+    if resampling is not None and isinstance(result, PrimResult):
         inputs = resampling.inputs(result.chosen)
         shown = inputs[
             inputs["restricted"] | (inputs[["by_coverage", "by_density"]].max(axis=1) > 0)

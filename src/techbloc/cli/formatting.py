@@ -300,7 +300,9 @@ def _column_widths(table: Table) -> tuple[list[int], list[int], list[int]]:
     """
     from rich.cells import cell_len
 
-    natural, unbroken, narrowest = [], [], []
+    natural: list[int] = []
+    unbroken: list[int] = []
+    narrowest: list[int] = []
     for column in table.columns:
         header = str(column.header)
         cells = [str(cell) for cell in column._cells]
@@ -310,7 +312,8 @@ def _column_widths(table: Table) -> tuple[list[int], list[int], list[int]]:
         cell_word = max([cell_len(word) for text in cells for word in text.split()] or [1])
         floor = max(header_word, column.min_width or 1)
         if column.no_wrap:
-            natural.append(full), unbroken.append(full), narrowest.append(full)
+            for widths in (natural, unbroken, narrowest):
+                widths.append(full)
             continue
         numeric = column.justify == "right"
         natural.append(full)

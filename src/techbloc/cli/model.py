@@ -192,7 +192,10 @@ def evaluate(
     from techbloc.cli.formatting import outcome_table, plural, print_table
 
     rows = [
-        (metric, {r.policy: (r.p50, r.p10, r.p90) for r in group.itertuples()})
+        (
+            str(metric),
+            {str(r["policy"]): (r["p50"], r["p10"], r["p90"]) for r in group.to_dict("records")},
+        )
         for metric, group in table.groupby("metric", sort=False)
     ]
     title = (

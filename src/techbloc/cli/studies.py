@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from techbloc.experiments.executors import ExecutorKind
 
 __all__ = ["register"]
 
@@ -18,6 +21,13 @@ class ExecutorChoice(StrEnum):
     local = "local"
     processes = "processes"
     dask = "dask"
+
+
+_EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
+    ExecutorChoice.local: "local",
+    ExecutorChoice.processes: "processes",
+    ExecutorChoice.dask: "dask",
+}
 
 
 class ExportFormat(StrEnum):
@@ -58,11 +68,11 @@ def explore(
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
-    kind = "dask" if scheduler and executor is ExecutorChoice.local else executor.value
+    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
     summary = run_study(
         spec,
         out,
-        executor=kind,
+        executor=_EXECUTOR_KINDS[kind],
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.report.formatting import format_value, percent
 
@@ -91,12 +91,15 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
         "drawn": ", ".join(drawn),
         "numbers": {},
     }
+    from techbloc.analysis import PrimResult
+
     try:
         from techbloc.analysis.discovery import discover
 
         prim = discover(
             data.scenarios[inputs], data.outcomes, DISCOVERY_CASE, policy=policy, method="prim"
         )
+        assert isinstance(prim, PrimResult)  # method="prim"
         box = prim.box()
         rs = prim.resample(_RESAMPLES)
     except Exception as exc:  # no case of interest, nothing varies, ...: say so, go on
@@ -118,7 +121,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
     shown = every[every["restricted"] | (every["by_coverage"] >= 0.1)]
     restricted = every[every["restricted"]]["by_coverage"]
     reappear = float(restricted.min()) if len(restricted) else float("nan")
-    stats = rs.boxes.loc[prim.chosen]
+    stats = {str(k): float(v) for k, v in rs.boxes.loc[prim.chosen].to_dict().items()}
     base_rate = float(prim.y.mean())
     words = " and ".join(f"{item['parameter']} {item['box']}" for item in limits) or "anywhere"
     assets.table("table_c_prim_box", box.limits.reset_index())
@@ -209,7 +212,7 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
             }
             for p, r in part.iterrows()
         ]
-        best.append(f"{', '.join(r['policy'] for r in rows if r['best'])} on {metric.name}")
+        best.append(f"{', '.join(str(r['policy']) for r in rows if r['best'])} on {metric.name}")
         tables.append(
             {
                 "metric": metric.name,
@@ -248,7 +251,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     policy = data.roles.core
     varied = [p for p in data.study.varied() if p in data.scenarios.columns]
     saltelli = data.study.design.method == "sobol"
-    method = "sobol" if saltelli else "given_data"
+    method: Literal["sobol", "given_data"] = "sobol" if saltelli else "given_data"
     tables: dict[str, pd.DataFrame] = {}
     skipped: list[str] = []
     for outcome in SENSITIVITY_OUTCOMES:
