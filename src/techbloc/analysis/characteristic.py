@@ -123,9 +123,12 @@ def model_outcomes(
             result = compute(members[start : start + chunk])
             missing = [k for k in keys if k not in result]
             if missing:
+                from techbloc.model.outputs import suggest
+
                 known = sorted(k for k, v in result.items() if np.ndim(v) == 2)
+                hint = suggest(missing[0], known) if len(missing) == 1 else ""
                 raise InputError(
-                    f"unknown outcome(s) {', '.join(missing)} for the {horizon} model; "
+                    f"unknown outcome(s) {', '.join(missing)}{hint} for the {horizon} model; "
                     f"known: {', '.join(known)}"
                 )
             for o, k in zip(outcomes, keys, strict=True):
