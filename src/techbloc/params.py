@@ -121,7 +121,7 @@ class Parameter:
             return np.exp(lo + u * (hi - lo))
         return self.low + u * (self.high - self.low)
 
-    def check(self, value: float, where: str = "") -> float:
+    def check(self, value: float | str, where: str = "") -> float:
         """Return ``value`` as a float, or raise :class:`InputError` if it is not allowed."""
         place = f" ({where})" if where else ""
         try:
@@ -947,13 +947,13 @@ def defaults() -> dict[str, float]:
     return {p.name: p.default for p in PARAMETERS}
 
 
-def validate_values(values: Mapping[str, float], where: str = "") -> dict[str, float]:
+def validate_values(values: Mapping[str, float | str], where: str = "") -> dict[str, float]:
     """Check parameter overrides against the registry.
 
     Parameters
     ----------
     values : mapping
-        Parameter name to value.
+        Parameter name to value (a number, or text that reads as one).
     where : str
         Where the values came from (file and key), used in error messages.
 

@@ -93,13 +93,20 @@ class Policy:
         object.__setattr__(self, "capacity_building", building)
 
     @property
+    def stringency_by_domain(self) -> tuple[float, ...]:
+        """s_target per domain, in :data:`~techbloc.world.DOMAINS` order."""
+        values = self.control_stringency
+        assert isinstance(values, tuple)  # __post_init__ stores one value per domain
+        return values
+
+    @property
     def label(self) -> str:
         """The policy's name in results."""
         return self.name or self.coalition.name or "+".join(self.coalition.members)
 
     def _describe(self) -> tuple[str, list[tuple[str, str]]]:
         members = self.coalition.members
-        stringency = tuple(self.control_stringency)  # a tuple per domain after __post_init__
+        stringency = self.stringency_by_domain
         if len(set(stringency)) == 1:
             controls = f"{stringency[0]:g} in every domain"
         else:
@@ -129,7 +136,7 @@ class Policy:
             "members": list(self.coalition.members),
             "pool_share": self.pool_share,
             "control_stringency": dict(
-                zip([d.name for d in DOMAINS], self.control_stringency, strict=True)
+                zip([d.name for d in DOMAINS], self.stringency_by_domain, strict=True)
             ),
             "capacity_building": dict(sorted(self.capacity_building.items())),
             "start_year": self.start_year,

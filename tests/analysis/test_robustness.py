@@ -76,7 +76,7 @@ def test_minimax_and_percentiles(table):
     assert m.loc[("leak", "c"), "worst"] == pytest.approx(0.5)
     # leak: worst cases a 0.3, b 0.2, c 0.5 -> b best
     assert m.loc[("leak", "b"), "maximin_best"]
-    p = percentiles(table, ["share"], q=(0, 50, 100))
+    p = percentiles(table, ["share:max"], q=(0, 50, 100))
     assert p.loc[("share", "a"), "p50"] == pytest.approx(0.5)
     assert p.loc[("share", "a"), "p0"] == pytest.approx(0.2)
     s = robustness_summary(table, ["share:max"], baseline="c", thresholds=["share>=0.4"])
@@ -85,10 +85,14 @@ def test_minimax_and_percentiles(table):
 
 
 def test_parsing_and_errors(table):
-    assert parse_metric("x") == Metric("x", "max")
+    assert parse_metric("x:max") == Metric("x", "max")  # a column of one's own
     assert parse_metric("x:min").direction == "min"
-    with pytest.raises(InputError):
+    assert parse_metric("leakage_to_china") == Metric("leakage_to_china", "min")  # registry
+    assert parse_metric("leakage_to_china:max").direction == "max"  # overridden
+    with pytest.raises(InputError, match="direction must be"):
         parse_metric("x:up")
+    with pytest.raises(InputError, match="needs a direction"):
+        parse_metric("x")
     t = parse_threshold("leak < 0.5")
     assert (t.name, t.op, t.value) == ("leak", "<", 0.5)
     with pytest.raises(InputError):
@@ -96,7 +100,7 @@ def test_parsing_and_errors(table):
     with pytest.raises(InputError, match="unknown outcome"):
         regret(table, ["nope"])
     with pytest.raises(InputError, match="baseline"):
-        regret(table, ["share"], baseline="zz")
+        regret(table, ["share:max"], baseline="zz")
 
 
 def test_outcome_table_shapes_and_conditions(table):

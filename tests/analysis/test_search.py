@@ -50,9 +50,16 @@ def test_parse_objective():
     assert parse_objective("leakage:min") == Objective("leakage", "min", 50.0)
     o = parse_objective("alliance_rd_share:max:p10")
     assert o.statistic == 10.0 and o.label == "alliance_rd_share_p10"
-    assert parse_objective("x::mean").statistic == "mean"
+    assert parse_objective("x:min:mean").statistic == "mean"
+    # without a direction: the registered output's (leakage stands for a leak rate or flow)
+    assert parse_objective("leakage") == Objective("leakage", "min", 50.0)
+    assert parse_objective("cohesion::p10") == Objective("cohesion", "max", 10.0)
+    with pytest.raises(InputError, match="needs a direction"):
+        parse_objective("x::mean")
     with pytest.raises(InputError):
         parse_objective("x:up")
+    with pytest.raises(InputError):
+        parse_objective("leakage:min:p50:extra")
     with pytest.raises(InputError):
         parse_objective("x:max:q3")
 

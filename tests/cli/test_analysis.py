@@ -60,7 +60,7 @@ def test_robustness_json_and_table(lhs_store):
         "--metric",
         "alliance_rd_share:max",
         "--metric",
-        "leakage_cumulative:min",
+        "leakage_share:min",
         "--baseline",
         "forging_core",
         "--threshold",
@@ -342,3 +342,27 @@ def test_discover_shows_prim_resampling(lhs_store):
     assert "bootstrap resamples" in res.output and "reproduced" in res.output
     res = run(*args, "--resamples", "0", "--json")
     assert "resampling" not in json.loads(res.output)
+
+
+def test_unknown_metric_is_refused_with_a_suggestion_not_a_traceback(
+    lhs_store, monkeypatch, capsys
+):
+    import sys
+
+    from techbloc.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["techbloc", "robustness", str(lhs_store), "-m", "cohesian"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "unknown outcome 'cohesion'" not in err and "Traceback" not in err
+    assert "did you mean 'cohesion'" in err and "alliance_rd_share" in err
+    assert "cohesian:max or cohesian:min" in err
+
+
+def test_bare_metric_takes_the_registered_direction(lhs_store):
+    res = run("robustness", lhs_store, "-m", "leakage_to_china", "-m", "cohesion", "--json")
+    assert res.exit_code == 0, res.output
+    directions = {r["metric"]: r["direction"] for r in json.loads(res.output)["summary"]}
+    assert directions == {"leakage_to_china": "min", "cohesion": "max"}

@@ -19,7 +19,7 @@ from techbloc.cli.formatting import (
     plural,
 )
 from techbloc.cli.model import COMPARISON
-from techbloc.model import SCALAR_OUTPUTS
+from techbloc.model import SCALARS
 
 runner = CliRunner()
 
@@ -75,8 +75,8 @@ def test_numbers_keep_three_significant_digits_without_exponents(x):
 
 
 def test_units_come_from_the_outcome_metadata():
-    for name, (_, unit) in SCALAR_OUTPUTS.items():
-        assert outcome_unit(name) == unit
+    for name, out in SCALARS.items():
+        assert outcome_unit(name) == out.unit
     assert outcome_unit("denial") == "share"  # a parameter: from the registry
     assert display_unit("share") == "%" and display_unit("share", change=True) == "pp"
     assert header("power_ratio_china_us", "ratio") == "power ratio china us (ratio)"

@@ -12,7 +12,7 @@ Two horizons:
   ``achieved_stringency``, ``cohesion``, ``min_margin``); fast, the default.
 - ``end``: end-of-horizon scalar outcomes of full runs (:func:`techbloc.model.run_model`
   with membership-only policies at default levers); slower, any scalar output of
-  :data:`techbloc.model.SCALAR_OUTPUTS`.
+  :data:`techbloc.model.SCALARS` (the outputs registry).
 
 Aliases: ``leakage`` is ``pool_leak_rate`` (static) or ``leakage_to_china`` (end);
 ``stringency`` is ``achieved_stringency``.
@@ -32,7 +32,7 @@ from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["Horizon", "model_outcomes", "resolve_outcome"]
+__all__ = ["SEARCH_ALIASES", "Horizon", "model_outcomes", "resolve_outcome"]
 
 Horizon = Literal["static", "end"]
 
@@ -40,6 +40,10 @@ _ALIASES: dict[str, dict[str, str]] = {
     "static": {"leakage": "pool_leak_rate", "stringency": "achieved_stringency"},
     "end": {"leakage": "leakage_to_china", "stringency": "achieved_stringency"},
 }
+
+#: Short names for coalition search and Shapley values -> the registered output whose
+#: direction they take (the static horizon's; the end horizon's has the same direction).
+SEARCH_ALIASES: dict[str, str] = dict(_ALIASES["static"])
 
 
 def resolve_outcome(name: str, horizon: Horizon) -> str:
@@ -119,9 +123,12 @@ def model_outcomes(
             result = compute(members[start : start + chunk])
             missing = [k for k in keys if k not in result]
             if missing:
+                from techbloc.model.outputs import suggest
+
                 known = sorted(k for k, v in result.items() if np.ndim(v) == 2)
+                hint = suggest(missing[0], known) if len(missing) == 1 else ""
                 raise InputError(
-                    f"unknown outcome(s) {', '.join(missing)} for the {horizon} model; "
+                    f"unknown outcome(s) {', '.join(missing)}{hint} for the {horizon} model; "
                     f"known: {', '.join(known)}"
                 )
             for o, k in zip(outcomes, keys, strict=True):

@@ -5,22 +5,27 @@ Every analysis in :mod:`techbloc.analysis` works on a *wide outcome table*: a
 outcome (``alliance_rd_share``, ``leakage``, ``backlash``, ...). :func:`outcome_table` builds
 one from whatever the caller has (a store's outcomes, a long table, a model
 :class:`xarray.Dataset`), and :func:`evaluate_condition` turns a user expression such as
-``"backlash > 0"`` into a boolean case-of-interest vector, safely.
+``"backlash > 0"`` into a boolean case-of-interest vector, safely, and
+:func:`resolve_metric` reads the direction of a metric string (``NAME[:max|min]``) from
+the outputs registry (:mod:`techbloc.model.outputs`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+import warnings
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from techbloc.errors import InputError
 
-__all__ = ["evaluate_condition", "outcome_table", "select_policy"]
+__all__ = ["evaluate_condition", "outcome_table", "resolve_metric", "select_policy"]
 
 _INDEX = ("scenario", "policy")
+_DIRECTIONS = ("max", "min")
 _LONG_NAME = ("outcome", "metric", "variable", "name")
 
 
@@ -112,7 +117,9 @@ def select_policy(table: pd.DataFrame, policy: str | None) -> pd.DataFrame:
         raise InputError(
             f"unknown policy '{policy}'; the results hold: {', '.join(map(str, policies))}"
         )
-    return table.xs(policy, level="policy")
+    rows = table.xs(policy, level="policy")
+    assert isinstance(rows, pd.DataFrame)  # xs of a DataFrame with a key on one level
+    return rows
 
 
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_])(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -164,3 +171,86 @@ def evaluate_condition(table: pd.DataFrame, expression: str) -> pd.Series:
             f"case expression {expression!r} must be a comparison (true/false per row)"
         )
     return result.fillna(False).astype(bool)
+
+
+def resolve_metric(
+    spec: str, *, what: str = "metric", aliases: Mapping[str, str] | None = None
+) -> tuple[str, Literal["max", "min"], str]:
+    """Name and direction of a metric string ``NAME[:max|min]``, from the outputs registry.
+
+    Parameters
+    ----------
+    spec : str
+        ``"name"`` takes the registered output's direction; ``"name:max"`` and
+        ``"name:min"`` override it. A name the registry does not know (a column you
+        added to the table) needs an explicit direction. Deprecated output names
+        (``backlash``) resolve to the output they stand for, with a ``FutureWarning``.
+    what : str
+        What the string is, for messages (``metric``, ``objective``).
+    aliases : mapping of str to str, optional
+        Further names that stand for a registered output and are kept as given (the
+        coalition-search names ``leakage`` and ``stringency``).
+
+    Returns
+    -------
+    name, direction, rest
+        The outcome name, ``"max"`` or ``"min"``, and what followed the direction
+        (``""`` when nothing did; a search objective's statistic).
+
+    Raises
+    ------
+    InputError
+        An empty name, a direction other than ``max``/``min``, an unknown name without
+        a direction (with the closest registered name and the list of known names), or
+        an output with no preferred direction given without one.
+
+    Examples
+    --------
+    >>> resolve_metric("leakage_to_china")
+    ('leakage_to_china', 'min', '')
+    >>> resolve_metric("leakage_to_china:max")
+    ('leakage_to_china', 'max', '')
+    """
+    from techbloc.model.outputs import (
+        DEPRECATED_ALIASES,
+        SCALARS,
+        Direction,
+        find_output,
+        suggest,
+    )
+
+    name, _, tail = str(spec).partition(":")
+    raw, _, rest = tail.partition(":")
+    name, given = name.strip(), raw.strip().lower()
+    if not name:
+        raise InputError(f"empty {what} name in {spec!r}; write NAME[:max|min]")
+    if given and given not in _DIRECTIONS:
+        raise InputError(f"{what} {spec!r}: direction must be 'max' or 'min', got {raw.strip()!r}")
+    if name in DEPRECATED_ALIASES:
+        new = DEPRECATED_ALIASES[name]
+        warnings.warn(f"outcome {name!r} is deprecated; use {new!r}", FutureWarning, stacklevel=3)
+        name = new
+    registered = find_output((aliases or {}).get(name, name))
+    if registered is None or registered.kind not in ("scalar", "scenario"):
+        if given:
+            return name, _direction(given), rest
+        known = [*SCALARS, *(aliases or {})]
+        raise InputError(
+            f"unknown outcome {name!r} in {what} {str(spec).strip()!r}{suggest(name, known)}; "
+            f"known outcomes: "
+            f"{', '.join(known)}. A column of your own needs a direction: {name}:max or "
+            f"{name}:min"
+        )
+    if given:
+        return name, _direction(given), rest
+    if registered.direction == Direction.INFO:
+        kind = "is data (a driver of the future)" if registered.data else "has no direction"
+        raise InputError(
+            f"{what} {name!r} {kind}: neither more nor less of it is better; write "
+            f"{name}:max or {name}:min"
+        )
+    return name, "max" if registered.direction == Direction.MAXIMIZE else "min", rest
+
+
+def _direction(text: str) -> Literal["max", "min"]:
+    return "max" if text == "max" else "min"

@@ -3,7 +3,9 @@
 All functions take a wide outcome table (see :func:`techbloc.analysis.outcomes.outcome_table`)
 indexed by ``(scenario, policy)`` and return tidy :class:`pandas.DataFrame` objects.
 Each metric carries a direction: ``max`` when more is better (``alliance_rd_share``),
-``min`` when less is better (``leakage``).
+``min`` when less is better (``leakage_to_china``). A metric string ``NAME`` takes the
+direction of the registered output (:mod:`techbloc.model.outputs`); ``NAME:max`` and
+``NAME:min`` override it (and are required for a column of your own).
 
 Definitions (for a metric where more is better; signs flip for ``min``):
 
@@ -35,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from techbloc.analysis.outcomes import outcome_table
+from techbloc.analysis.outcomes import outcome_table, resolve_metric
 from techbloc.errors import InputError
 
 __all__ = [
@@ -58,10 +60,13 @@ Missing = Literal["worst", "drop"]
 
 @dataclass(frozen=True)
 class Metric:
-    """An outcome and whether more (``max``) or less (``min``) of it is better."""
+    """An outcome and whether more (``max``) or less (``min``) of it is better.
+
+    Build one with :func:`parse_metric` to take the direction from the outputs registry.
+    """
 
     name: str
-    direction: Direction = "max"
+    direction: Direction
 
     def __post_init__(self) -> None:
         if self.direction not in ("max", "min"):
@@ -76,16 +81,27 @@ class Metric:
 
 
 def parse_metric(spec: str | Metric) -> Metric:
-    """Parse ``"name"``, ``"name:max"`` or ``"name:min"`` (default direction ``max``)."""
+    """Parse ``"name"``, ``"name:max"`` or ``"name:min"``.
+
+    A bare name takes the direction of the registered output
+    (:data:`techbloc.model.outputs.OUTPUTS`); ``:max`` and ``:min`` override it. A column
+    that is not a registered output needs an explicit direction; deprecated output names
+    resolve with a ``FutureWarning`` (see
+    :func:`techbloc.analysis.outcomes.resolve_metric`).
+
+    Examples
+    --------
+    >>> parse_metric("leakage_to_china")
+    Metric(name='leakage_to_china', direction='min')
+    >>> parse_metric("my_column:max")
+    Metric(name='my_column', direction='max')
+    """
     if isinstance(spec, Metric):
         return spec
-    name, _, direction = str(spec).partition(":")
-    name, direction = name.strip(), (direction.strip().lower() or "max")
-    if not name:
-        raise InputError(f"empty metric name in {spec!r}; use NAME[:max|min]")
-    if direction not in ("max", "min"):
-        raise InputError(f"metric {spec!r}: direction must be 'max' or 'min'")
-    return Metric(name, direction)  # type: ignore[arg-type]
+    name, direction, rest = resolve_metric(str(spec))
+    if rest:
+        raise InputError(f"metric {spec!r}: write NAME[:max|min]")
+    return Metric(name, direction)
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -147,8 +163,12 @@ def _metrics(table: pd.DataFrame, metrics: Iterable[str | Metric]) -> list[Metri
 def _check_columns(table: pd.DataFrame, names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in table.columns]
     if unknown:
+        from techbloc.model.outputs import suggest
+
+        known = list(map(str, table.columns))
+        hint = suggest(unknown[0], known) if len(unknown) == 1 else ""
         raise InputError(
-            f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(map(str, table.columns))}"
+            f"unknown outcome(s) {', '.join(unknown)}{hint}; known: {', '.join(known)}"
         )
 
 
@@ -469,5 +489,6 @@ def robustness_summary(
     thresholds = list(thresholds)
     if thresholds:
         sat = satisficing(table, thresholds, missing=missing)["satisficing"]
-        summary["satisficing"] = summary.index.get_level_values("policy").map(sat).to_numpy()
+        share = sat.to_dict()
+        summary["satisficing"] = [share[p] for p in summary.index.get_level_values("policy")]
     return summary

@@ -62,7 +62,7 @@ class Objective:
     """
 
     name: str
-    direction: Direction = "max"
+    direction: Direction
     statistic: float | str = 50.0
 
     def __post_init__(self) -> None:
@@ -92,27 +92,32 @@ class Objective:
 
 
 def parse_objective(spec: str | Objective) -> Objective:
-    """Parse ``name[:max|min][:median|mean|pNN]``, e.g. ``"leakage:min:p90"``."""
+    """Parse ``name[:max|min][:median|mean|pNN]``, e.g. ``"leakage:min:p90"``.
+
+    Without ``:max``/``:min`` (``"leakage"``, ``"cohesion::p10"``) the direction is the
+    registered output's (:mod:`techbloc.model.outputs`; ``leakage`` and ``stringency``
+    stand for the outputs :func:`~techbloc.analysis.characteristic.resolve_outcome`
+    names); an outcome the registry does not know needs an explicit direction.
+    """
+    from techbloc.analysis.characteristic import SEARCH_ALIASES
+    from techbloc.analysis.outcomes import resolve_metric
+
     if isinstance(spec, Objective):
         return spec
-    parts = [p.strip() for p in str(spec).split(":")]
-    if not parts[0] or len(parts) > 3:
+    if str(spec).count(":") > 2:
         raise InputError(f"cannot read objective {spec!r}; write name[:max|min][:median|pNN]")
-    direction = parts[1].lower() if len(parts) > 1 and parts[1] else "max"
-    if direction not in ("max", "min"):
-        raise InputError(f"objective {spec!r}: direction must be 'max' or 'min'")
+    name, direction, stat = resolve_metric(str(spec), what="objective", aliases=SEARCH_ALIASES)
     statistic: float | str = 50.0
-    if len(parts) == 3:
-        stat = parts[2].lower()
-        if stat == "median":
-            statistic = 50.0
-        elif stat == "mean":
-            statistic = "mean"
-        elif re.fullmatch(r"p\d+(\.\d+)?", stat):
-            statistic = float(stat[1:])
-        else:
-            raise InputError(f"objective {spec!r}: statistic must be median, mean or pNN")
-    return Objective(parts[0], direction, statistic)  # type: ignore[arg-type]
+    stat = stat.strip().lower()
+    if stat in ("", "median"):
+        statistic = 50.0
+    elif stat == "mean":
+        statistic = "mean"
+    elif re.fullmatch(r"p\d+(\.\d+)?", stat):
+        statistic = float(stat[1:])
+    else:
+        raise InputError(f"objective {spec!r}: statistic must be median, mean or pNN")
+    return Objective(name, direction, statistic)
 
 
 def subset_masks(
@@ -404,7 +409,7 @@ def _nsga2(
     n: int,
     evaluate: Evaluator,
     m: int,
-    directions: list[str],
+    directions: Sequence[str],
     req: list[int],
     exc: list[int],
     min_size: int,

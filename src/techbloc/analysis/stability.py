@@ -136,7 +136,8 @@ def stability(
         after = margin[:, 1:, :][:, :, cols]  # (S, O, M) incumbents after each entry
         accepted = ((after >= 0) | ~ok_now[:, None, :]).all(axis=2)
     else:
-        gain = accepted = np.zeros((margin.shape[0], 0))
+        gain = np.zeros((margin.shape[0], 0))
+        accepted = np.zeros((margin.shape[0], 0), bool)
     return _result(counted, own, ok_now, outsiders, gain, accepted.astype(bool), names)
 
 
@@ -233,7 +234,7 @@ def coalition_stability(
         raise InputError("China cannot be a coalition member")
     if horizon not in ("static", "end"):
         raise InputError(f"unknown horizon {horizon!r}; use 'static' or 'end'")
-    coalition = Coalition(members)
+    coalition = Coalition(tuple(members))
     inputs = prepare_inputs(world)
     last = start_year if horizon == "static" else end_year
     years = np.arange(start_year, last + 1)

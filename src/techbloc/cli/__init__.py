@@ -67,8 +67,8 @@ def main() -> None:
     except Exception as exc:
         # usage errors (bad option values, missing arguments): click's ClickException, or
         # its copy inside newer typer; both know how to show themselves
-        show = getattr(exc, "show", None)
-        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
             show()
-            raise SystemExit(exc.exit_code) from None
+            raise SystemExit(code) from None
         raise

@@ -256,14 +256,19 @@ def robustness(
     directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
     metric: Annotated[
         list[str],
-        typer.Option("--metric", "-m", help="Outcome and direction, NAME[:max|min]; repeat."),
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Outcome, NAME[:max|min]; a bare NAME takes the outcome's registered "
+            "direction (`techbloc outcomes`); repeat.",
+        ),
     ],
     baseline: Annotated[
         str | None, typer.Option(help="Policy to compute regret against as well.")
     ] = None,
     threshold: Annotated[
         list[str] | None,
-        typer.Option(help='Satisficing requirement, e.g. "leakage_cumulative<0.05"; repeat.'),
+        typer.Option(help='Satisficing requirement, e.g. "leakage_share<0.05"; repeat.'),
     ] = None,
     drop_missing: Annotated[
         bool,
@@ -276,12 +281,17 @@ def robustness(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Regret, percentiles, worst cases and satisficing of every policy."""
-    from techbloc.analysis.robustness import robustness_summary, satisficing
+    from techbloc.analysis.robustness import (
+        Missing,
+        parse_metric,
+        robustness_summary,
+        satisficing,
+    )
 
+    metrics = [parse_metric(m) for m in _split(metric)]  # refuse a bad name before loading
     _, outcomes, _, _ = _load(directory)
-    metrics = _split(metric)
     thresholds = list(threshold or [])
-    missing = "drop" if drop_missing else "worst"
+    missing: Missing = "drop" if drop_missing else "worst"
     summary = robustness_summary(
         outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
     )
@@ -413,7 +423,7 @@ def discover(
         f"{box.label}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
         f"mass {box.mass:.2f} ({box.n_cases} of {box.n} scenarios)",
     )
-    if resampling is not None:
+    if resampling is not None and isinstance(result, PrimResult):
         inputs = resampling.inputs(result.chosen)
         shown = inputs[
             inputs["restricted"] | (inputs[["by_coverage", "by_density"]].max(axis=1) > 0)
@@ -491,7 +501,10 @@ def optimize(
     ],
     objectives: Annotated[
         list[str],
-        typer.Option(help="NAME:max|min[:median|mean|pNN], comma-separated or repeated."),
+        typer.Option(
+            help="NAME[:max|min][:median|mean|pNN] (default: the registered direction, "
+            "the median), comma-separated or repeated."
+        ),
     ],
     require: Annotated[list[str] | None, typer.Option(help="Countries always in.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Countries never in.")] = None,

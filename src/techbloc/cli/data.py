@@ -123,8 +123,10 @@ def show(
     (code,) = check_codes([iso3], world, allow_row=True)
     ind = world.country(code)
     inputs = world.model_inputs().loc[code]
-    fills = world.fill_notes
-    fills = fills[fills["iso3"] == code].set_index("input")["method"].to_dict()
+    notes = world.fill_notes
+    fills = {
+        str(k): str(v) for k, v in notes[notes["iso3"] == code].set_index("input")["method"].items()
+    }
     indicators = [
         {k: _clean(r[k]) for k in ("indicator", "value", "unit", "year", "source", "note")}
         for _, r in ind.iterrows()

@@ -60,13 +60,10 @@ def _metadata(name: str) -> tuple[str, str] | None:
     Deprecated output names resolve to the output they stand for; trajectories
     (``*_trajectory``) take their output's unit.
     """
-    from techbloc.model.outputs import output
+    from techbloc.model.outputs import find_output
 
-    try:
-        meta = output(name.removesuffix("_trajectory"))
-    except KeyError:
-        return None
-    return meta.description, meta.unit
+    meta = find_output(name.removesuffix("_trajectory"))
+    return None if meta is None else (meta.description, meta.unit)
 
 
 def outcome_unit(name: str) -> str:
@@ -303,7 +300,9 @@ def _column_widths(table: Table) -> tuple[list[int], list[int], list[int]]:
     """
     from rich.cells import cell_len
 
-    natural, unbroken, narrowest = [], [], []
+    natural: list[int] = []
+    unbroken: list[int] = []
+    narrowest: list[int] = []
     for column in table.columns:
         header = str(column.header)
         cells = [str(cell) for cell in column._cells]
@@ -313,7 +312,8 @@ def _column_widths(table: Table) -> tuple[list[int], list[int], list[int]]:
         cell_word = max([cell_len(word) for text in cells for word in text.split()] or [1])
         floor = max(header_word, column.min_width or 1)
         if column.no_wrap:
-            natural.append(full), unbroken.append(full), narrowest.append(full)
+            for widths in (natural, unbroken, narrowest):
+                widths.append(full)
             continue
         numeric = column.justify == "right"
         natural.append(full)

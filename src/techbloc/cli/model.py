@@ -1,4 +1,4 @@
-"""CLI commands for the model: ``techbloc params``, ``techbloc evaluate``, ``techbloc run``."""
+"""CLI commands for the model: ``techbloc params / outcomes / evaluate / run``."""
 
 from __future__ import annotations
 
@@ -39,22 +39,6 @@ def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str
     return validate_values(values, where=where)
 
 
-def summarize(outcomes):
-    """Median, p10, p90 (and ``share_positive``) of every scalar outcome per policy.
-
-    ``outcomes``: a model Dataset or an outcome table indexed by ``(scenario, policy)``;
-    see :func:`techbloc.analysis.summary.study_summary`.
-    """
-    from techbloc.analysis.summary import study_summary
-
-    return study_summary(outcomes)
-
-
-def _share_positive(value: float) -> dict[str, float]:
-    """``{"share_positive": value}`` where the statistic applies (not NaN), else nothing."""
-    return {} if value != value else {"share_positive": value}
-
-
 def params(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
@@ -89,6 +73,63 @@ def params(
     from techbloc.cli.formatting import print_table
 
     print_table(out)
+
+
+def outcomes(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every output, not only the scalar outcomes.")
+    ] = False,
+) -> None:
+    """List the model's outcomes: unit, direction (better when higher or lower), bounds."""
+    from techbloc.model.outputs import OUTPUTS
+
+    shown = [o for o in OUTPUTS if every or o.kind == "scalar"]
+    if as_json:
+        records = [
+            {
+                "name": o.name,
+                "description": o.description,
+                "unit": o.unit,
+                "kind": o.kind,
+                "direction": o.direction.short,
+                "bounds": None if o.bounds is None else [_bound(b) for b in o.bounds],
+                "data": o.data,
+            }
+            for o in shown
+        ]
+        typer.echo(json.dumps(records, indent=2))
+        return
+    from rich.table import Table
+
+    from techbloc.cli.formatting import print_table
+
+    out = Table(title="techbloc outcomes (metric strings: NAME takes this direction)")
+    for column in ("name", "unit", "better", "bounds", "description"):
+        out.add_column(column, overflow="fold", no_wrap=column in ("name", "bounds"))
+    for o in shown:
+        out.add_row(
+            o.name + (f" [{o.kind}]" if o.kind != "scalar" else ""),
+            o.unit,
+            "(data)"
+            if o.data
+            else {"max": "higher", "min": "lower", "info": "–"}[o.direction.short],
+            _bounds_text(o.bounds),
+            o.description,
+        )
+    print_table(out)
+
+
+def _bounds_text(bounds: tuple[float, float] | None) -> str:
+    if bounds is None:
+        return ""
+    low, high = bounds
+    return f"≥ {low:g}" if high == float("inf") else f"{low:g} – {high:g}"
+
+
+def _bound(value: float) -> float | None:
+    """A bound for JSON: None for an open (infinite) end."""
+    return None if abs(value) == float("inf") else value
 
 
 def evaluate(
@@ -134,7 +175,9 @@ def evaluate(
         start_year=start,
         end_year=end,
     )
-    table = summarize(outcomes)
+    from techbloc.analysis.summary import study_summary, summary_json
+
+    table = study_summary(outcomes)
     if as_json:
         result = {
             "scenarios": scenarios,
@@ -142,27 +185,17 @@ def evaluate(
             "years": [start, end],
             "fixed": fixed,
             "policies": {p.label: p.to_dict() for p in policies},
-            "outcomes": {
-                policy: {
-                    row.metric: {
-                        "median": row.p50,
-                        "p10": row.p10,
-                        "p90": row.p90,
-                        **_share_positive(row.share_positive),
-                        "description": row.description,
-                        "unit": row.unit,
-                    }
-                    for row in group.itertuples()
-                }
-                for policy, group in table.groupby("policy", sort=False)
-            },
+            "outcomes": summary_json(table),
         }
         typer.echo(json.dumps(result, indent=2))
         return
     from techbloc.cli.formatting import outcome_table, plural, print_table
 
     rows = [
-        (metric, {r.policy: (r.p50, r.p10, r.p90) for r in group.itertuples()})
+        (
+            str(metric),
+            {str(r["policy"]): (r["p50"], r["p10"], r["p90"]) for r in group.to_dict("records")},
+        )
         for metric, group in table.groupby("metric", sort=False)
     ]
     title = (
@@ -298,5 +331,6 @@ def run(
 def register(app: typer.Typer) -> None:
     """Add the model commands to ``app``."""
     app.command("params")(params)
+    app.command("outcomes")(outcomes)
     app.command("evaluate")(evaluate)
     app.command("run")(run)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from techbloc.experiments.executors import ExecutorKind
 
 __all__ = ["register"]
 
@@ -18,6 +21,13 @@ class ExecutorChoice(StrEnum):
     local = "local"
     processes = "processes"
     dask = "dask"
+
+
+_EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
+    ExecutorChoice.local: "local",
+    ExecutorChoice.processes: "processes",
+    ExecutorChoice.dask: "dask",
+}
 
 
 class ExportFormat(StrEnum):
@@ -58,11 +68,11 @@ def explore(
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
-    kind = "dask" if scheduler and executor is ExecutorChoice.local else executor.value
+    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
     summary = run_study(
         spec,
         out,
-        executor=kind,
+        executor=_EXECUTOR_KINDS[kind],
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,
@@ -87,22 +97,15 @@ def explore(
     )
 
 
-def summarize(directory: Path) -> dict:
-    """Median, p10 and p90 of every scalar outcome by policy (and the manifest)."""
+def _store_summary(directory: Path) -> dict[str, Any]:
+    """A store's manifest and its summary (:func:`~techbloc.analysis.summary.summary_json`)."""
+    from techbloc.analysis.summary import study_summary, summary_json
     from techbloc.experiments.store import ResultsStore
 
     with ResultsStore.open(directory) as store:
         manifest = store.manifest
         outcomes = store.outcomes()
         policies = store.policies
-    from techbloc.analysis.summary import study_summary
-
-    table: dict[str, dict[str, dict[str, float]]] = {policy: {} for policy in policies}
-    for row in study_summary(outcomes, policies).itertuples():
-        stats = {"p10": row.p10, "median": row.p50, "p90": row.p90}
-        if row.share_positive == row.share_positive:  # where it applies (not NaN)
-            stats["share_positive"] = row.share_positive
-        table[row.policy][row.metric] = stats
     return {
         "directory": str(directory),
         "study_hash": manifest["study_hash"],
@@ -112,7 +115,7 @@ def summarize(directory: Path) -> dict:
         "scenarios_done": manifest["scenarios_done"],
         "complete": manifest["complete"],
         "policies": policies,
-        "outcomes": table,
+        "outcomes": summary_json(study_summary(outcomes, policies)),
     }
 
 
@@ -121,7 +124,7 @@ def results(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
-    summary = summarize(directory)
+    summary = _store_summary(directory)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

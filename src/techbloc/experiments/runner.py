@@ -185,7 +185,7 @@ def dataset_to_chunk(
                 *(d for d in ("policy", "year") if d in dims),
                 *(d for d in dims if d not in ("scenario", "policy", "year")),
             )
-            groups.setdefault(order, []).append(str(name))
+            groups.setdefault(tuple(map(str, order)), []).append(str(name))
     scenarios = inputs.loc[scenario_ids].reset_index()
     scenarios["scenario"] = scenarios["scenario"].astype("int64")
     for name, values in descriptors.items():
@@ -235,7 +235,9 @@ class ChunkEvaluator:
     def __call__(self, task: ChunkTask) -> ChunkResult:
         simulate = self.simulate
         if simulate is None:
-            from techbloc.model import simulate
+            from techbloc.model import simulate as model_simulate
+
+            simulate = model_simulate
         if self.world is None:
             self.world = self.study.load_world()
         study = self.study

@@ -905,7 +905,8 @@ class ResultsStore:
         files = self._group_files(group)
         if not files:
             return pd.DataFrame(columns=[*dims, *variables])
-        where, params = [], [files]
+        where: list[str] = []
+        params: list[Any] = [files]
         if scenarios is not None:
             where.append("list_contains(?, scenario)")
             params.append([int(s) for s in scenarios])

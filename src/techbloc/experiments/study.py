@@ -427,7 +427,11 @@ class Study(_Spec):
         if method in ("lhs", "sobol", "morris") and self.scenarios is None:
             problems.append((("scenarios",), f"a {method} design needs 'scenarios'"))
             return problems
-        if method == "sobol" and self.scenarios & (self.scenarios - 1):
+        if (
+            method == "sobol"
+            and self.scenarios is not None
+            and self.scenarios & (self.scenarios - 1)
+        ):
             problems.append(
                 (
                     ("scenarios",),
@@ -478,7 +482,7 @@ class Study(_Spec):
     def _describe(self) -> tuple[str, list[tuple[str, str]]]:
         from techbloc.display import shorten
 
-        design = self.design.method
+        design: str = self.design.method
         if design == "sobol":
             design += " (second order)" if self.design.second_order else ""
         elif design in ("factorial", "morris"):
@@ -700,7 +704,7 @@ def _policy_problems(
 
 
 def _pydantic_problems(exc: ValidationError) -> list[tuple[Loc, str]]:
-    problems = []
+    problems: list[tuple[Loc, str]] = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         kind = error["type"]

@@ -146,7 +146,7 @@ def to_dataset(
             "country": list(codes),
         },
     )
-    for name in list(ds.data_vars):
+    for name in map(str, list(ds.data_vars)):
         base = name.removesuffix("_trajectory")
         meta = output(base)
         yearly = " (each year)" if name != base else ""

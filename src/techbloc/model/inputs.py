@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelInputs", "prepare_inputs"]
 
+_ROW = ("rd", "rd_year", "gdp")
 _REQUIRED = (
     "rd",
     "rd_year",
@@ -150,7 +151,12 @@ def prepare_inputs(world: World) -> ModelInputs:
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
         raise DataError(f"world model inputs lack column(s): {', '.join(missing)}")
-    row = table.loc["ROW"] if "ROW" in table.index else None
+    # rest of the world (R&D, its year, GDP), apart from the modelled countries
+    row = (
+        dict(zip(_ROW, table.loc["ROW", list(_ROW)].to_numpy(float), strict=True))
+        if "ROW" in table.index
+        else None
+    )
     table = table.drop(index="ROW", errors="ignore")
     codes = tuple(table.index)
     for code in ("USA", "CHN"):
@@ -171,12 +177,16 @@ def prepare_inputs(world: World) -> ModelInputs:
     index = {code: i for i, code in enumerate(codes)}
     n = len(codes)
     friction = np.zeros((3, n, n))
-    for rec in world.frictions().itertuples(index=False):
-        a, b = index.get(rec.iso3_a), index.get(rec.iso3_b)
+    frictions = world.frictions()
+    layers = frictions[["default", "low", "high"]].to_numpy(float)
+    for code_a, code_b, values in zip(
+        frictions["iso3_a"], frictions["iso3_b"], layers, strict=True
+    ):
+        a, b = index.get(code_a), index.get(code_b)
         if a is None or b is None:
             continue
-        for layer, value in enumerate((rec.default, rec.low, rec.high)):
-            friction[layer, a, b] = friction[layer, b, a] = float(value)
+        for layer, value in enumerate(values):
+            friction[layer, a, b] = friction[layer, b, a] = value
 
     gdp = col["gdp"]
     growth = col["gdp_growth"]

@@ -1,29 +1,86 @@
 """The model's outputs: one registry of what the engine reports, and the recorder that keeps it.
 
-Every output the engine writes is declared once here, with its unit, description, kind of
-array and, for outcomes that have one, the direction an analyst prefers (as EMA Workbench's
-``ScalarOutcome``). :func:`~techbloc.model.dataset.simulate` labels the Dataset from it, the
-CLI and the report read units and descriptions from it, and a test checks that every
-output whose unit is ``share`` stays within [0, 1].
+Every output the engine writes is declared once here, as an :class:`Output` object (as EMA
+Workbench's ``ScalarOutcome``): its name, unit, description, kind of array, the
+:class:`Direction` an analyst prefers (more or less of it is better, or neither), the
+bounds its unit implies, and whether it is *data* (a sampled driver of the future, such as
+the years under a transactional US administration) rather than an uncertain outcome of the
+policy. :func:`~techbloc.model.dataset.simulate` labels the Dataset from it; the CLI, the
+report, the service, robustness and coalition search look outcomes up in it
+(:func:`output`, :func:`find_output`), and a test checks that every output stays within
+its bounds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 
+from techbloc.errors import InputError
+
 __all__ = [
     "DEPRECATED_ALIASES",
     "OUTPUTS",
+    "SCALARS",
     "SCALAR_OUTPUTS",
+    "Direction",
     "Output",
     "Recorder",
+    "UnknownOutputError",
+    "find_output",
     "output",
+    "suggest",
+    "unit_bounds",
 ]
 
 Kind = Literal["scalar", "domain", "country", "scenario"]
+
+
+class Direction(enum.IntEnum):
+    """Which way an outcome is better for the coalition (EMA Workbench's outcome kinds)."""
+
+    #: Less is better.
+    MINIMIZE = -1
+    #: Neither: reported, not optimised (data, or outcomes with no preferred side).
+    INFO = 0
+    #: More is better.
+    MAXIMIZE = 1
+
+    @property
+    def short(self) -> str:
+        """``"max"``, ``"min"`` or ``"info"``, as written in metric strings."""
+        return {1: "max", -1: "min", 0: "info"}[int(self)]
+
+
+MAX, MIN, INFO = Direction.MAXIMIZE, Direction.MINIMIZE, Direction.INFO
+
+_UNIT_INTERVAL = ("share", "0-1", "0/1")
+_NON_NEGATIVE = ("ratio", "PPP $bn", "PPP $bn/yr", "x coalition R&D", "count", "years", "1/yr")
+
+
+def unit_bounds(unit: str) -> tuple[float, float] | None:
+    """The interval a unit implies: [0, 1] for shares, indices and flags, [0, inf) for
+    stocks, flows, ratios, counts, years and rates, None (unbounded) otherwise.
+
+    Examples
+    --------
+    >>> unit_bounds("share")
+    (0.0, 1.0)
+    >>> unit_bounds("log ratio") is None
+    True
+    """
+    if unit in _UNIT_INTERVAL:
+        return (0.0, 1.0)
+    if unit in _NON_NEGATIVE:
+        return (0.0, math.inf)
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,121 +96,148 @@ class Output:
     unit : str
         ``share`` (within [0, 1]), ``0-1`` (an index within [0, 1]), ``0/1`` (a flag),
         ``log ratio``, ``PPP $bn`` (knowledge units), ``PPP $bn/yr``, ``ratio``, ``count``,
-        ``years``, ``1/yr`` or ``dimensionless``.
+        ``years``, ``1/yr``, ``x coalition R&D`` or ``dimensionless``.
     kind : {"scalar", "domain", "country", "scenario"}
         ``scalar``: one value per scenario and policy (dims ``(scenario, policy)``);
         ``domain`` and ``country`` add that dimension; ``scenario``: one per scenario.
-    direction : int
-        +1 if more is better for the alliance, -1 if less is, 0 if neither.
+    direction : Direction
+        ``MAXIMIZE`` if more is better for the coalition, ``MINIMIZE`` if less is,
+        ``INFO`` if neither.
+    data : bool
+        A driver of the future recorded beside the outcomes (for instance the years
+        under a transactional US administration), not an outcome of the policy. Data
+        have direction ``INFO``; they describe scenarios.
+    bounds : tuple of float or None
+        ``(low, high)`` every value lies in (infinite ends allowed); by default the
+        bounds the unit implies (:func:`unit_bounds`), None where it implies none.
     """
 
     name: str
     description: str
     unit: str
     kind: Kind = "scalar"
-    direction: int = 0
+    direction: Direction = INFO
+    data: bool = False
+    bounds: tuple[float, float] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction(self.direction))
+        if self.bounds is None:
+            object.__setattr__(self, "bounds", unit_bounds(self.unit))
+        if self.data and self.direction != INFO:
+            raise ValueError(f"output {self.name!r}: data have no preferred direction")
 
     @property
-    def bounds(self) -> tuple[float, float] | None:
-        """The interval every value lies in, where the unit implies one."""
-        return (0.0, 1.0) if self.unit in ("share", "0-1", "0/1") else None
+    def label(self) -> str:
+        """``description (unit)``, for axis labels and table notes."""
+        return f"{self.description} ({self.unit})" if self.unit else self.description
 
 
-def _o(name: str, description: str, unit: str, kind: Kind = "scalar", direction: int = 0):
-    return Output(name, description, unit, kind, direction)
+def _o(
+    name: str,
+    description: str,
+    unit: str,
+    kind: Kind = "scalar",
+    direction: Direction = INFO,
+    data: bool = False,
+) -> Output:
+    return Output(name, description, unit, kind, direction, data)
 
 
 #: Every output of the engine, in reporting order.
 OUTPUTS: tuple[Output, ...] = (
-    _o("alliance_rd_share", "Coalition share of world R&D flow", "share", direction=1),
+    _o("alliance_rd_share", "Coalition share of world R&D flow", "share", direction=MAX),
     _o(
         "alliance_knowledge_share",
         "Coalition share of modelled countries' knowledge stock",
         "share",
-        direction=1,
+        direction=MAX,
     ),
-    _o("china_rd_share", "China's share of world R&D flow", "share", direction=-1),
-    _o("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=-1),
-    _o("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=1),
-    _o("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=1),
+    _o("china_rd_share", "China's share of world R&D flow", "share", direction=MIN),
+    _o("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=MIN),
+    _o("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=MAX),
+    _o("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=MAX),
     _o(
         "leakage_to_china",
         "Knowledge China absorbed through leakage this year, from every "
         "country's stock and the shared pool stock",
         "PPP $bn/yr",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "leakage_to_china_cumulative",
         "Knowledge China absorbed through leakage since the start",
         "PPP $bn",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "leakage_share",
         "Absorbed leakage from coalition members' stocks and the shared stock "
         "since the start / the coalition's knowledge production since the start",
         "share",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "leakage_exposed",
         "Knowledge exposed to China this year / coalition R&D",
         "x coalition R&D",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "leakage_absorbed",
         "Exposed knowledge China absorbed this year / coalition R&D",
         "x coalition R&D",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "achieved_stringency",
         "Achieved export-control stringency, mean over domains",
         "0-1",
-        direction=1,
+        direction=MAX,
     ),
     _o(
         "pool_leak_rate",
         "Annual leak rate of the joint pool (weakest-link power mean)",
         "1/yr",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "exclusion",
         "China's exclusion from foreign technology (1 - access), domain mean",
         "0-1",
-        direction=1,
+        direction=MAX,
     ),
     _o(
-        "cohesion", "Share of members whose membership margin is non-negative", "share", direction=1
+        "cohesion",
+        "Share of members whose membership margin is non-negative",
+        "share",
+        direction=MAX,
     ),
     _o(
         "min_margin",
         "Lowest membership margin among members (US excluded)",
         "dimensionless",
-        direction=1,
+        direction=MAX,
     ),
-    _o("internal_stability", "1 if every member's margin is non-negative", "0/1", direction=1),
+    _o("internal_stability", "1 if every member's margin is non-negative", "0/1", direction=MAX),
     _o(
         "external_stability",
         "1 if no outsider would both gain by joining and be accepted",
         "0/1",
-        direction=1,
+        direction=MAX,
     ),
     _o(
         "china_self_sufficiency",
         "China's self-sufficiency, mean over domains",
         "share",
-        direction=-1,
+        direction=MIN,
     ),
-    _o("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=-1),
+    _o("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=MIN),
     _o(
         "china_capability",
         "China's realized capability min(K, I), all domains",
         "PPP $bn",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "china_gain_own_rd_cumulative",
@@ -177,51 +261,51 @@ OUTPUTS: tuple[Output, ...] = (
         "ln(China's knowledge under the policy / under the "
         "status quo, same future); > 0: the policy leaves China stronger",
         "log ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "china_capability_vs_status_quo",
         "ln(China's realized capability under the policy / under the status quo, same future)",
         "log ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "power_ratio_china_us_vs_status_quo",
         "ln(China/US composite power under the policy / under the status quo, same future)",
         "log ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "capability_gap_vs_status_quo",
         "Change in ln(coalition capability / China's) against "
         "the status quo, same future; > 0: the coalition's lead widened",
         "log ratio",
-        direction=1,
+        direction=MAX,
     ),
     _o(
         "backlash_exclusion",
         "ln(China's knowledge with exclusion / without it, frontier held); "
         "> 0: exclusion alone backfired",
         "log ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "power_ratio_china_us",
         "China's composite power / US composite power",
         "ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "power_ratio_china_coalition",
         "China's composite power / coalition composite power",
         "ratio",
-        direction=-1,
+        direction=MIN,
     ),
     _o(
         "control_cost",
         "Mean cost of controls per member (trade_cost x stringency x dependence)",
         "dimensionless",
-        direction=-1,
+        direction=MIN,
     ),
     _o("members_remaining", "Coalition members (USA included) after exits", "count"),
     _o("gap_knowledge_by_domain", "ln(K_F / K_China) per domain", "log ratio", "domain"),
@@ -263,17 +347,25 @@ OUTPUTS: tuple[Output, ...] = (
         "Years under a transactional US administration after the start year",
         "years",
         "scenario",
+        data=True,
     ),
-    _o("credibility_final", "US credibility in the final year", "0-1", "scenario"),
+    _o("credibility_final", "US credibility in the final year", "0-1", "scenario", data=True),
     _o(
         "institutional_credibility_final",
         "Institutional credibility of US commitments in the final year",
         "0-1",
         "scenario",
+        data=True,
     ),
-    _o("credibility", "US credibility each year", "0-1", "scenario"),
-    _o("institutional_credibility", "Institutional credibility each year", "0-1", "scenario"),
-    _o("engaged", "1 in years under an engaged US administration", "0/1", "scenario"),
+    _o("credibility", "US credibility each year", "0-1", "scenario", data=True),
+    _o(
+        "institutional_credibility",
+        "Institutional credibility each year",
+        "0-1",
+        "scenario",
+        data=True,
+    ),
+    _o("engaged", "1 in years under an engaged US administration", "0/1", "scenario", data=True),
 )
 
 _BY_NAME = {o.name: o for o in OUTPUTS}
@@ -288,15 +380,55 @@ DEPRECATED_ALIASES: dict[str, str] = {
     "leakage_cumulative": "leakage_share",
 }
 
-#: End-of-horizon scalar outputs, name -> (description, unit).
-SCALAR_OUTPUTS: dict[str, tuple[str, str]] = {
-    o.name: (o.description, o.unit) for o in OUTPUTS if o.kind == "scalar"
-}
+#: End-of-horizon scalar outputs (one value per scenario and policy), name -> Output,
+#: in reporting order (read-only).
+SCALARS: Mapping[str, Output] = MappingProxyType({o.name: o for o in OUTPUTS if o.kind == "scalar"})
+
+#: Deprecated second view of :data:`SCALARS`, name -> (description, unit). Only
+#: ``report/html.py`` (``_headline``) still reads it; it goes once that reads
+#: :func:`find_output`. Read :data:`SCALARS` or :func:`output` instead.
+SCALAR_OUTPUTS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {name: (o.description, o.unit) for name, o in SCALARS.items()}
+)
+
+
+class UnknownOutputError(InputError):
+    """An output name the registry does not know (the message suggests the closest)."""
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to ``name``, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("cohesian", ["cohesion", "exclusion"])
+    " (did you mean 'cohesion'?)"
+    """
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def find_output(name: str) -> Output | None:
+    """The registered output called ``name`` (deprecated aliases resolve), or None."""
+    return _BY_NAME.get(DEPRECATED_ALIASES.get(name, name))
 
 
 def output(name: str) -> Output:
-    """The registered output called ``name`` (deprecated aliases resolve to the new name)."""
-    return _BY_NAME[DEPRECATED_ALIASES.get(name, name)]
+    """The registered output called ``name`` (deprecated aliases resolve to the new name).
+
+    Raises
+    ------
+    UnknownOutputError
+        ``name`` is not registered; the message suggests the closest name and lists
+        the scalar outputs.
+    """
+    found = find_output(name)
+    if found is None:
+        raise UnknownOutputError(
+            f"unknown output {name!r}{suggest(name, [*_BY_NAME, *DEPRECATED_ALIASES])}; "
+            f"scalar outputs: {', '.join(SCALARS)}"
+        )
+    return found
 
 
 class Recorder:

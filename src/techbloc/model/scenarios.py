@@ -98,8 +98,8 @@ def scenario_arrays(
     if (ids < 0).any():
         raise InputError("scenario ids must be non-negative")
     values: dict[str, np.ndarray] = {}
-    for column in scenarios.columns:
-        get_parameter(str(column))  # raises for unknown names
+    for name in scenarios.columns:
+        get_parameter(str(name))  # raises for unknown names
     for param in PARAMETERS:
         if param.name not in scenarios.columns:
             values[param.name] = np.full(len(ids), param.default)

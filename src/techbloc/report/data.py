@@ -75,11 +75,9 @@ def _members(spec: PolicySpec, study: Study) -> tuple[str, ...]:
 
 def _levers(spec: PolicySpec) -> tuple[Any, ...]:
     stringency = spec.control_stringency
-    if isinstance(stringency, dict):
-        stringency = tuple(sorted(stringency.items()))
     return (
         spec.pool_share,
-        stringency,
+        tuple(sorted(stringency.items())) if isinstance(stringency, dict) else stringency,
         tuple(sorted(spec.capacity_building.items())),
         spec.start_year,
     )

@@ -20,7 +20,7 @@ Inputs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -199,7 +199,7 @@ def fig_capability_vs_will(stats: pd.DataFrame) -> Figure:
     return fig
 
 
-def _horizontal() -> dict[str, object]:
+def _horizontal() -> dict[str, Any]:
     """Keyword for horizontal box plots (``orientation`` since matplotlib 3.10)."""
     import matplotlib
 
@@ -319,7 +319,7 @@ def fig_us_reliability(scenarios: pd.DataFrame, credibility: pd.DataFrame | None
     ax.set_xlabel("years under a transactional US administration", fontsize=9)
     ax.set_ylabel("US credibility in the final year (0-1)", fontsize=9)
     ax.set_title("Credibility by transactional years", fontsize=10, loc="left")
-    if with_fan:
+    if credibility is not None and with_fan:
         fan = axes[1]
         table = credibility.pivot_table(
             index="year", columns="scenario", values="credibility", aggfunc="first"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from techbloc.report.figures import _ACCENT, _MUTED, _PRIMARY, _WIDTH, _new_figure
+from techbloc.report.formatting import better
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,9 +83,9 @@ def fig_pareto(stats: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
         (
             left,
             "leakage_to_china",
-            "leakage absorbed by China, final year (PPP $bn/yr); less is better",
+            f"leakage absorbed by China, final year (PPP $bn/yr); {better('leakage_to_china')}",
         ),
-        (right, "cohesion", "cohesion: share of members with margin ≥ 0; more is better"),
+        (right, "cohesion", f"cohesion: share of members with margin ≥ 0; {better('cohesion')}"),
     ):
         x = stats[(name, "p50")].to_numpy(float)
         lo = stats[(name, "p10")].to_numpy(float)

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_value", "percent"]
+__all__ = ["better", "format_value", "percent"]
+
+
+def better(name: str) -> str:
+    """``"more is better"`` or ``"less is better"`` for a registered outcome, else ``""``.
+
+    Examples
+    --------
+    >>> better("cohesion"), better("leakage_to_china"), better("members_remaining")
+    ('more is better', 'less is better', '')
+    """
+    from techbloc.model.outputs import Direction, find_output
+
+    meta = find_output(name)
+    if meta is None or meta.direction is Direction.INFO:
+        return ""
+    return "more is better" if meta.direction is Direction.MAXIMIZE else "less is better"
 
 
 def format_value(value: float | None) -> str:

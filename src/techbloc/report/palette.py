@@ -58,7 +58,7 @@ def policy_colours(policies: Sequence[str]) -> dict[str, str]:
     import colorsys
 
     from matplotlib import colormaps
-    from matplotlib.colors import LinearSegmentedColormap, to_hex
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap, to_hex
 
     names = list(dict.fromkeys(policies))
     colours = [c.lower() for c in BASE_COLOURS[: len(names)]]
@@ -66,7 +66,9 @@ def policy_colours(policies: Sequence[str]) -> dict[str, str]:
     extra = len(names) - len(colours)
     if extra > 0:
         # cividis interpolated continuously (its 256-entry table would run out of colours)
-        ramp = LinearSegmentedColormap.from_list("ramp", colormaps["cividis"].colors)
+        cividis = colormaps["cividis"]
+        assert isinstance(cividis, ListedColormap)  # a table of colours, not a function
+        ramp = LinearSegmentedColormap.from_list("ramp", cividis.colors)
         steps = 2 * extra
         for i in range(steps):
             colour = to_hex(ramp(0.05 + 0.9 * i / (steps - 1)))

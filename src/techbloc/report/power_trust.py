@@ -85,7 +85,7 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 "policy": top,
                 "stringency": roles.ladder[-1][0],
                 "early_year": mid,
-                "early": float(shares.loc[mid, top]),
+                "early": float(shares[top].loc[mid]),
                 "late_year": int(shares.index[-1]),
                 "late": float(shares[top].iloc[-1]),
             }
@@ -259,6 +259,6 @@ def us_reliability(data: StoreData, colours: dict, assets: Assets) -> dict:
             p: float(np.nanmedian(per_future(out, p, "china_knowledge_vs_status_quo").reindex(ids)))
             for p in roles.presets
         }
-        numbers[key] = min(medians, key=medians.get)
+        numbers[key] = min(medians, key=lambda p: medians[p])
     result["numbers"] = numbers
     return result

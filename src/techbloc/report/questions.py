@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from techbloc.errors import DataError
 from techbloc.report import figures_questions as fq
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def per_future(outcomes: pd.DataFrame, policy: str, column: str) -> pd.Series:
 
 def _country(data: StoreData, policy: str, country: str, column: str) -> pd.Series:
     c = data.countries
+    if c is None:
+        raise DataError("the store holds no per-country outputs")
     part = c[(c["policy"] == policy) & (c["country"] == country)]
     return part.set_index("scenario")[column].astype(float)
 
@@ -270,7 +273,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
             ),
         )
     )
-    rows, numbers = {}, []
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    numbers: list[dict[str, Any]] = []
     for partner, off, on in roles.capacity:
         leak_off = _country(data, off, partner, "leakage_to_china_by_country")
         leak_on = _country(data, on, partner, "leakage_to_china_by_country")

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.report.formatting import format_value, percent
 
@@ -32,10 +32,11 @@ __all__ = [
 ]
 
 DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0.01"
+#: Regret metrics; each takes its direction from the outputs registry.
 REGRET_METRICS: tuple[str, ...] = (
-    "alliance_rd_share:max",
-    "leakage_to_china:min",
-    "china_knowledge_vs_status_quo:min",
+    "alliance_rd_share",
+    "leakage_to_china",
+    "china_knowledge_vs_status_quo",
 )
 SATISFICING: tuple[str, ...] = ("china_knowledge_vs_status_quo<=0.01", "cohesion>=0.8")
 SENSITIVITY_OUTCOMES: tuple[str, ...] = (
@@ -44,6 +45,8 @@ SENSITIVITY_OUTCOMES: tuple[str, ...] = (
     "cohesion",
     "alliance_rd_share",
 )
+#: Drivers drawn inside the model (registered outputs with ``data=True``) that PRIM takes as
+#: inputs beside the sampled parameters.
 _DRAWN_DESCRIPTORS = ("transactional_years",)
 _FEW_CASES = 10
 _RESAMPLES = 30
@@ -54,6 +57,16 @@ def _limit_text(row: pd.Series) -> str:
     if low and high:
         return f"{format_value(row['low'])} – {format_value(row['high'])}"
     return f"≥ {format_value(row['low'])}" if low else f"≤ {format_value(row['high'])}"
+
+
+def _data_description(name: str) -> str:
+    """The registry's description of a drawn driver, lower-cased for a sentence."""
+    from techbloc.model.outputs import find_output
+
+    meta = find_output(name)
+    if meta is None:
+        return ""
+    return meta.description[:1].lower() + meta.description[1:]
 
 
 def _qp(value: float) -> str:
@@ -78,12 +91,15 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
         "drawn": ", ".join(drawn),
         "numbers": {},
     }
+    from techbloc.analysis import PrimResult
+
     try:
         from techbloc.analysis.discovery import discover
 
         prim = discover(
             data.scenarios[inputs], data.outcomes, DISCOVERY_CASE, policy=policy, method="prim"
         )
+        assert isinstance(prim, PrimResult)  # method="prim"
         box = prim.box()
         rs = prim.resample(_RESAMPLES)
     except Exception as exc:  # no case of interest, nothing varies, ...: say so, go on
@@ -97,12 +113,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
             "qp_low": _qp(row["qp_low"]),
             "qp_high": _qp(row["qp_high"]),
             "unit": row.get("unit", "") or "",
-            "description": row.get("description", "")
-            or (
-                "years under a transactional US administration"
-                if name == "transactional_years"
-                else ""
-            ),
+            "description": row.get("description", "") or _data_description(str(name)),
         }
         for name, row in box.limits.iterrows()
     ]
@@ -110,7 +121,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
     shown = every[every["restricted"] | (every["by_coverage"] >= 0.1)]
     restricted = every[every["restricted"]]["by_coverage"]
     reappear = float(restricted.min()) if len(restricted) else float("nan")
-    stats = rs.boxes.loc[prim.chosen]
+    stats = {str(k): float(v) for k, v in rs.boxes.loc[prim.chosen].to_dict().items()}
     base_rate = float(prim.y.mean())
     words = " and ".join(f"{item['parameter']} {item['box']}" for item in limits) or "anywhere"
     assets.table("table_c_prim_box", box.limits.reset_index())
@@ -175,7 +186,7 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
     """Regret (per metric) and satisficing of the coalition presets."""
     from techbloc.analysis.outcomes import outcome_table
     from techbloc.analysis.robustness import parse_metric, robustness_summary, satisficing
-    from techbloc.model.outputs import SCALAR_OUTPUTS
+    from techbloc.model.outputs import find_output
 
     policies = data.roles.presets
     table = outcome_table(data.outcomes[data.outcomes["policy"].isin(policies)])
@@ -188,7 +199,7 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
     for spec in metrics:
         metric = parse_metric(spec)
         part = summary.xs(metric.name, level="metric").reindex(policies)
-        description, unit = SCALAR_OUTPUTS.get(metric.name, (metric.name, ""))
+        meta = find_output(metric.name)
         rows = [
             {
                 "policy": str(p),
@@ -201,12 +212,12 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
             }
             for p, r in part.iterrows()
         ]
-        best.append(f"{', '.join(r['policy'] for r in rows if r['best'])} on {metric.name}")
+        best.append(f"{', '.join(str(r['policy']) for r in rows if r['best'])} on {metric.name}")
         tables.append(
             {
                 "metric": metric.name,
-                "description": description,
-                "unit": unit,
+                "description": meta.description if meta else metric.name,
+                "unit": meta.unit if meta else "",
                 "direction": "more is better" if metric.direction == "max" else "less is better",
                 "rows": rows,
             }
@@ -240,7 +251,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     policy = data.roles.core
     varied = [p for p in data.study.varied() if p in data.scenarios.columns]
     saltelli = data.study.design.method == "sobol"
-    method = "sobol" if saltelli else "given_data"
+    method: Literal["sobol", "given_data"] = "sobol" if saltelli else "given_data"
     tables: dict[str, pd.DataFrame] = {}
     skipped: list[str] = []
     for outcome in SENSITIVITY_OUTCOMES:
