@@ -463,7 +463,7 @@ def _from_yaml(text: str, origin: str, indicators: Collection[str]) -> Overrides
     return _from_mapping(data, origin, getattr(data, "line", 1), indicators)
 
 
-class _Lined(dict):  # type: ignore[type-arg]
+class _Lined(dict):
     """A dict that remembers the YAML line it started on."""
 
     def __init__(self, data: Mapping[Any, Any], line: int) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from techbloc.report import figures
-from techbloc.report.html import headline_stats
+from techbloc.report.sections import headline_table
 
 POLICIES = [f"policy_{i}" for i in range(12)]
 
@@ -43,8 +43,8 @@ def _is_png_uri(uri: str) -> bool:
     return uri.startswith(prefix) and base64.b64decode(uri[len(prefix) :])[:4] == b"\x89PNG"
 
 
-def test_headline_stats(outcomes):
-    stats = headline_stats(outcomes, POLICIES)
+def test_headline_table(outcomes):
+    stats = headline_table(outcomes, POLICIES)
     assert list(stats.index) == POLICIES
     sub = outcomes[outcomes["policy"] == "policy_3"]["cohesion"]
     assert stats.loc["policy_3", ("cohesion", "p50")] == pytest.approx(sub.median())
@@ -59,7 +59,7 @@ def test_headline_stats(outcomes):
 def test_every_figure_encodes_without_pyplot(outcomes):
     from matplotlib.figure import Figure
 
-    stats = headline_stats(outcomes, POLICIES)
+    stats = headline_table(outcomes, POLICIES)
     scenarios = pd.DataFrame(
         {"transactional_years": np.arange(20) % 9, "credibility_final": np.linspace(1, 0, 20)}
     )

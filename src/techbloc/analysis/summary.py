@@ -10,14 +10,23 @@ quo (``*_vs_status_quo``) and the exclusion-only ``backlash_exclusion`` also get
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SHARE_POSITIVE_OUTCOMES", "share_positive_applies", "study_summary", "summary_json"]
+__all__ = [
+    "SHARE_POSITIVE_OUTCOMES",
+    "STATISTICS",
+    "share_positive_applies",
+    "study_summary",
+    "summary_json",
+    "summary_table",
+]
 
+#: The statistics of a summary, in the order tables show them.
+STATISTICS = ("p10", "p50", "p90", "share_positive")
 #: Outcomes (besides every ``*_vs_status_quo``) summarised with the share of futures above 0.
 SHARE_POSITIVE_OUTCOMES = ("backlash_exclusion", "backlash")
 
@@ -27,7 +36,13 @@ def share_positive_applies(name: str) -> bool:
     return name.endswith("_vs_status_quo") or name in SHARE_POSITIVE_OUTCOMES
 
 
-def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.DataFrame:
+def study_summary(
+    outcomes: Any,
+    policies: Sequence[str] | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    share_positive: Collection[str] = (),
+) -> pd.DataFrame:
     """Median, p10, p90 (and ``share_positive`` where it applies) of every scalar outcome.
 
     Parameters
@@ -37,6 +52,13 @@ def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.Da
         index levels) and one column per outcome.
     policies : sequence of str, optional
         Policies in display order (default: their order in ``outcomes``).
+    names : sequence of str, optional
+        Only these outcomes, in this order (those missing from ``outcomes`` are skipped);
+        default every scalar outcome.
+    share_positive : collection of str
+        Outcomes that get ``share_positive`` besides those it applies to
+        (:func:`share_positive_applies`), e.g. a 0/1 flag whose share of futures is the
+        headline.
 
     Returns
     -------
@@ -62,10 +84,11 @@ def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.Da
         and n not in ("scenario", "policy")
         and pd.api.types.is_numeric_dtype(table[n])
     ]
+    chosen = [*known, *extra] if names is None else [n for n in names if n in table.columns]
     order = list(policies) if policies is not None else list(dict.fromkeys(table["policy"]))
     rows: list[dict[str, Any]] = []
     grouped = dict(tuple(table.groupby("policy", sort=False)))
-    for name in [*known, *extra]:
+    for name in chosen:
         meta = SCALARS.get(name) or Output(name, name, "")
         for policy in order:
             values = grouped[policy][name].to_numpy(float) if policy in grouped else np.array([])
@@ -76,7 +99,7 @@ def study_summary(outcomes: Any, policies: Sequence[str] | None = None) -> pd.Da
                 p10 = p50 = p90 = float("nan")
             share = (
                 float((finite > 0).mean())
-                if share_positive_applies(name) and len(finite)
+                if (share_positive_applies(name) or name in share_positive) and len(finite)
                 else float("nan")
             )
             rows.append(
@@ -144,3 +167,27 @@ def summary_json(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
         )
         out.setdefault(str(row["policy"]), {})[str(row["metric"])] = stats
     return out
+
+
+def summary_table(summary: pd.DataFrame, statistics: Sequence[str] = STATISTICS) -> pd.DataFrame:
+    """A study summary as a wide table: one row per policy, a column per outcome and statistic.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The result of :func:`study_summary`.
+    statistics : sequence of str
+        Columns of ``summary`` to keep (default ``p10``, ``p50``, ``p90`` and
+        ``share_positive``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``policy`` in the summary's order; columns ``(outcome, statistic)``.
+    """
+    policies = list(dict.fromkeys(summary["policy"]))
+    names = list(dict.fromkeys(summary["metric"]))
+    wide = summary.pivot(index="policy", columns="metric", values=list(statistics))
+    wide = wide.swaplevel(axis=1)
+    columns = pd.MultiIndex.from_product([names, list(statistics)])
+    return wide.reindex(index=policies, columns=columns)

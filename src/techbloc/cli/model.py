@@ -211,13 +211,13 @@ def comparison_table(store_dir: Path, order: list[str]):
     the status quo, and ``external_stability``, the share of futures in which no outsider
     would both gain by joining and be accepted.
     """
+    from techbloc.analysis.summary import study_summary, summary_table
     from techbloc.experiments.store import ResultsStore
-    from techbloc.report.html import headline_stats
 
+    names = [*(name for name, _ in COMPARISON), "external_stability"]
     with ResultsStore.open(store_dir) as store:
-        stats = headline_stats(
-            store.outcomes(), order, [*(name for name, _ in COMPARISON), "external_stability"]
-        )
+        summary = study_summary(store.outcomes(), order, names=names, share_positive=names)
+    stats = summary_table(summary)
     medians = stats.xs("p50", axis=1, level=1)
     medians["stronger_share"] = stats[("china_knowledge_vs_status_quo", "share_positive")]
     medians["external_stability"] = stats[("external_stability", "share_positive")]

@@ -17,13 +17,12 @@ One module per mechanism group:
 
 from techbloc.model.dataset import simulate
 from techbloc.model.engine import PolicyBatch, run_model
-from techbloc.model.outputs import OUTPUTS, SCALAR_OUTPUTS, SCALARS, Direction, Output, output
+from techbloc.model.outputs import OUTPUTS, SCALARS, Direction, Output, output
 from techbloc.model.static import STATIC_OUTCOMES, member_margins, static_outcomes
 
 __all__ = [
     "OUTPUTS",
     "SCALARS",
-    "SCALAR_OUTPUTS",
     "STATIC_OUTCOMES",
     "Direction",
     "Output",

@@ -29,7 +29,6 @@ __all__ = [
     "DEPRECATED_ALIASES",
     "OUTPUTS",
     "SCALARS",
-    "SCALAR_OUTPUTS",
     "Direction",
     "Output",
     "Recorder",
@@ -383,13 +382,6 @@ DEPRECATED_ALIASES: dict[str, str] = {
 #: End-of-horizon scalar outputs (one value per scenario and policy), name -> Output,
 #: in reporting order (read-only).
 SCALARS: Mapping[str, Output] = MappingProxyType({o.name: o for o in OUTPUTS if o.kind == "scalar"})
-
-#: Deprecated second view of :data:`SCALARS`, name -> (description, unit). Only
-#: ``report/html.py`` (``_headline``) still reads it; it goes once that reads
-#: :func:`find_output`. Read :data:`SCALARS` or :func:`output` instead.
-SCALAR_OUTPUTS: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {name: (o.description, o.unit) for name, o in SCALARS.items()}
-)
 
 
 class UnknownOutputError(InputError):

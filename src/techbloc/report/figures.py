@@ -9,7 +9,7 @@ as an inline PNG and releases it.
 Inputs
 ------
 ``stats``
-    Per-policy summary statistics (see :func:`techbloc.report.html.headline_stats`): a
+    Per-policy summary statistics (see :func:`techbloc.report.sections.headline_table`): a
     :class:`pandas.DataFrame` indexed by policy (in study order) with columns
     ``(outcome, statistic)``, statistics ``p10``, ``p50`` and ``p90``.
 ``outcomes``

@@ -70,7 +70,7 @@ def fig_pareto(stats: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     Parameters
     ----------
     stats : pandas.DataFrame
-        Per-policy statistics (``headline_stats``) with ``alliance_rd_share``,
+        Per-policy statistics (``headline_table``) with ``alliance_rd_share``,
         ``leakage_to_china`` and ``cohesion``.
     colours : mapping
         Colour per policy.

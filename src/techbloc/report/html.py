@@ -7,8 +7,8 @@ every figure as PNG and SVG and every table as CSV.
 
 The report follows MODEL.md section 1; what it shows is computed in
 :mod:`techbloc.report.sections` (:func:`report_context`), and rendered here with the Jinja
-template ``templates/report.html.j2``. ``report_context``, ``headline_stats`` and
-``HEADLINE_OUTCOMES`` stay importable from here.
+template ``templates/report.html.j2``. ``report_context`` and ``HEADLINE_OUTCOMES`` stay
+importable from here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from techbloc.report.formatting import format_value
 from techbloc.report.sections import (
     HEADLINE_OUTCOMES,
     build_context,
-    headline_stats,
     report_context,
 )
 
@@ -28,7 +27,6 @@ __all__ = [
     "HEADLINE_OUTCOMES",
     "asset_dir",
     "format_value",
-    "headline_stats",
     "report_context",
     "write_report",
 ]

@@ -2,7 +2,7 @@
 
 :func:`report_context` reads a results store and returns what the report shows: the
 header and key assumptions, "Answers" (one generated paragraph per question), the headline
-table (:func:`headline_stats`), one section per question ((a) who is in, (b) capability or
+table (:func:`headline_table`), one section per question ((a) who is in, (b) capability or
 will, (c) does technology become power, (d) will partners trust the US), robustness,
 sensitivity indices and the parameters with their sources. The question sections are
 computed in :mod:`techbloc.report.questions`, :mod:`techbloc.report.power_trust`,
@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import techbloc
+from techbloc.analysis.summary import study_summary, summary_table
 from techbloc.errors import Error
+from techbloc.model.outputs import find_output
 from techbloc.params import get_parameter, parameter_names, parameter_table
 from techbloc.report import power_trust, questions, robust
 from techbloc.report.answers import answers
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from techbloc.experiments.study import Study
     from techbloc.report.data import StoreData
 
-__all__ = ["HEADLINE_OUTCOMES", "build_context", "headline_stats", "report_context"]
+__all__ = ["HEADLINE_OUTCOMES", "build_context", "headline_table", "report_context"]
 
 #: Outcomes of the headline table, in display order.
 HEADLINE_OUTCOMES: tuple[str, ...] = (
@@ -53,45 +55,14 @@ _STATS = ("p10", "p50", "p90")
 _percent = percent
 
 
-def _share_positive(values: pd.Series) -> float:
-    """Share of the non-missing values above 0."""
-    return float((values.dropna() > 0).mean())
-
-
-def headline_stats(
-    outcomes: pd.DataFrame,
-    policies: list[str],
-    names: tuple[str, ...] | list[str] = HEADLINE_OUTCOMES,
-) -> pd.DataFrame:
-    """Median and 10th/90th percentiles of outcomes across scenarios, per policy.
-
-    Parameters
-    ----------
-    outcomes : pandas.DataFrame
-        Columns ``policy`` and one per outcome (``ResultsStore.outcomes()``).
-    policies : list of str
-        Policies in display order.
-    names : sequence of str
-        Outcomes to summarise (those missing from ``outcomes`` are skipped).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index policy; columns ``(outcome, statistic)`` with statistics ``p10``, ``p50``
-        (the median) and ``p90`` (linear interpolation, NaN ignored) and ``share_positive``
-        (share of scenarios with a value above 0).
-    """
-    present = [n for n in names if n in outcomes.columns]
-    grouped = outcomes.groupby("policy", sort=False)[present]
-    parts = {
-        "p10": grouped.quantile(0.1),
-        "p50": grouped.median(),
-        "p90": grouped.quantile(0.9),
-        "share_positive": grouped.agg(_share_positive),
-    }
-    frame = pd.concat(parts, axis=1).swaplevel(axis=1)
-    columns = pd.MultiIndex.from_product([present, [*_STATS, "share_positive"]])
-    return frame.reindex(index=policies, columns=columns)
+def headline_table(outcomes: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
+    """The report's headline statistics per policy: the study summary of
+    :data:`HEADLINE_OUTCOMES` (:func:`techbloc.analysis.summary.study_summary`), wide, with
+    the share of futures above 0 for each."""
+    summary = study_summary(
+        outcomes, policies, names=HEADLINE_OUTCOMES, share_positive=HEADLINE_OUTCOMES
+    )
+    return summary_table(summary)
 
 
 # -- sections ----------------------------------------------------------------------------
@@ -160,12 +131,11 @@ def _policies(study: Study) -> list[dict[str, Any]]:
 
 
 def _headline(stats: pd.DataFrame) -> dict[str, Any]:
-    from techbloc.model.outputs import SCALAR_OUTPUTS
-
     names = list(dict.fromkeys(stats.columns.get_level_values(0)))
     columns = []
     for name in names:
-        description, unit = SCALAR_OUTPUTS.get(name, (name, ""))
+        meta = find_output(name)
+        description, unit = (meta.description, meta.unit) if meta else (name, "")
         backlash = name in _SHARE_POSITIVE
         columns.append(
             {
@@ -285,7 +255,7 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
     assets = Assets()
     policies = data.policies
     colours = policy_colours(policies)
-    stats = headline_stats(data.outcomes, policies)
+    stats = headline_table(data.outcomes, policies)
     flat = [
         f"{name}_{stat}"
         for name, stat in zip(
