@@ -13,13 +13,20 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 ``GET  /api/presets``                       coalition presets with their sources
 ``GET  /api/parameters``                    the parameter registry, levers and domains
 ``POST /api/evaluate``                      median/p10/p90 of each outcome per coalition
+``POST /api/evaluations``                   the same in background, with progress
+``GET  /api/evaluations[/{id}]``            background evaluations: state, progress, ETA
+``GET  /api/evaluations/{id}/result``       fans, per-domain gaps, stability, summary
+``DELETE /api/evaluations/{id}``            cancel one (or forget a finished one)
 ``POST /api/studies``                       start a study (JSON, as the YAML) in background
+``POST /api/studies/yaml``                  the same from a YAML file (``?check=true``)
 ``GET  /api/jobs``                          every job (queued, running, done, failed)
 ``GET  /api/jobs/{id}``                     state and progress of a study run
+``POST /api/jobs/{id}/cancel``              cancel a study run (chunks done are kept)
 ``DELETE /api/jobs/{id}``                   delete a finished job and its results
 ``GET  /api/studies/{id}/results``          median/p10/p90 per policy of a finished study
 ``GET  /api/studies/{id}/report``           the study's HTML report (written on first call)
-``GET  /``                                  the dashboard (HTML, no external assets)
+``GET  /``, ``/studies``, ``/country/{iso3}``  the dashboard (HTML, no external assets)
+``GET  /docs``                              Swagger UI, served from the package
 ==========================================  ==============================================
 
 Errors are JSON ``{"detail": message}``: invalid input (including every
@@ -36,7 +43,6 @@ Nothing happens at import: the model, the data and pandas are loaded on first us
 """
 
 import json
-import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -45,12 +51,21 @@ from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
 from techbloc.service.access import MAX_BODY_BYTES, AccessMiddleware
+from techbloc.service.compute import (
+    MAX_COALITIONS,
+    check_evaluate,
+    check_study_budget,
+    evaluate_request,
+    number,
+    summarise,
+)
 from techbloc.service.evaluator import (
     EVALUATE_TIMEOUT,
     MAX_WAITING,
@@ -67,24 +82,21 @@ from techbloc.service.jobs import (
     JobLimitError,
     JobManager,
 )
+from techbloc.service.registry import ParametersResponse, parameters_response
+from techbloc.service.runs import RUN_TIMEOUT, Run, RunLimitError, RunManager
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
     STUDY_BUDGET,
     CountryDetail,
     CountrySummary,
-    DomainInfo,
     ErrorResponse,
     EvaluateRequest,
     EvaluateResponse,
-    Indicator,
     JobStatus,
-    LeverInfo,
-    MetricInfo,
-    ParameterInfo,
-    ParametersResponse,
-    PolicyInfo,
     Preset,
-    Stat,
+    RunResult,
+    RunStatus,
+    StudyCheck,
     StudyResults,
 )
 
@@ -95,9 +107,6 @@ __all__ = [
     "create_app",
     "evaluate_request",
 ]
-
-#: Most coalitions one ``POST /api/evaluate`` may compare.
-MAX_COALITIONS = 20
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
@@ -122,15 +131,6 @@ def _static_dir() -> Path:
     return Path(str(resources.files("techbloc.service") / "static"))
 
 
-def _number(value: Any) -> float | None:
-    """A JSON-safe float: NaN and infinities become None."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if out == out and abs(out) != float("inf") else None
-
-
 # --------------------------------------------------------------------------------------
 # the application
 # --------------------------------------------------------------------------------------
@@ -143,6 +143,7 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY_BYTES,
     evaluate_timeout: float = EVALUATE_TIMEOUT,
+    run_timeout: float = RUN_TIMEOUT,
     max_waiting: int = MAX_WAITING,
     max_queued: int = MAX_QUEUED,
     max_jobs: int = MAX_JOBS,
@@ -172,6 +173,8 @@ def create_app(
         Largest request body, in bytes (413 beyond).
     evaluate_timeout : float
         Seconds one ``POST /api/evaluate`` may run.
+    run_timeout : float
+        Seconds one background evaluation (``POST /api/evaluations``) may run.
     max_waiting : int
         Evaluations that may wait while one runs (429 beyond).
     max_queued, max_jobs : int
@@ -220,7 +223,10 @@ def create_app(
         if owned:
             evaluator.close()
 
+    runs = RunManager(evaluator, max_active=max_waiting + 1, timeout=run_timeout)
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="techbloc",
         version=techbloc.__version__,
         summary="Design and stress-test technology alliances under deep uncertainty.",
@@ -228,14 +234,17 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.jobs = jobs
+    app.state.runs = runs
     app.state.evaluator = evaluator
     app.state.token = token
     app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
     _add_error_handlers(app)
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
+    _add_run_routes(app, runs)
     _add_study_routes(app, jobs)
     _add_dashboard(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
     )
@@ -253,6 +262,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
 
     @app.exception_handler(JobLimitError)
+    @app.exception_handler(RunLimitError)
     @app.exception_handler(WorkerBusyError)
     async def busy(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse(
@@ -326,7 +336,7 @@ def _add_data_routes(app: FastAPI) -> None:
                 iso3=code,
                 name=names[code],
                 **{
-                    col: _number(inputs.at[code, col])
+                    col: number(inputs.at[code, col])
                     for col in (
                         "rd",
                         "gdp",
@@ -343,46 +353,18 @@ def _add_data_routes(app: FastAPI) -> None:
         "/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND, tags=["data"]
     )
     def country(iso3: str) -> CountryDetail:
-        """Every indicator of one country (value, unit, year, source) and its model inputs.
+        """Every indicator of one country (value, unit, year, source) and what it feeds.
 
-        ``ROW`` (the rest of the world) is accepted too.
+        Also the model inputs derived from the indicators (rule, fill, sources), the will to
+        protect (E10) term by term, and the cited frictions and hedging motive with their
+        reasons. ``ROW`` (the rest of the world) is accepted too.
         """
-        import pandas as pd
+        from techbloc.service.countries import country_detail
 
-        from techbloc.world import load_world
-
-        world = load_world()
         try:
-            table = world.country(iso3)
+            return country_detail(iso3)
         except InputError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-        code = str(table["iso3"].iloc[0]) if len(table) else iso3.strip().upper()
-        indicators = [
-            Indicator(
-                indicator=row.indicator,
-                value=_number(row.value),
-                unit=str(row.unit),
-                year=None if pd.isna(row.year) else int(row.year),
-                source=str(row.source),
-                note=str(row.note),
-            )
-            for row in table.itertuples(index=False)
-        ]
-        inputs = world.model_inputs().loc[code]
-        notes = world.fill_notes
-        notes = notes[notes["iso3"] == code]
-        fill: dict[str, str] = {}
-        for row in notes.itertuples(index=False):
-            fill[row.input] = (
-                f"{fill[row.input]}; {row.method}" if row.input in fill else str(row.method)
-            )
-        return CountryDetail(
-            iso3=code,
-            name=world.names[code],
-            indicators=indicators,
-            inputs={col: _number(value) for col, value in inputs.items()},
-            fill_notes=fill,
-        )
 
     @app.get("/api/presets", response_model=list[Preset], tags=["data"])
     def list_presets() -> list[Preset]:
@@ -402,158 +384,17 @@ def _add_data_routes(app: FastAPI) -> None:
 
     @app.get("/api/parameters", response_model=ParametersResponse, tags=["data"])
     def parameters() -> ParametersResponse:
-        """The parameter registry (default, range, unit, mechanism, source), levers, domains."""
-        from dataclasses import asdict
+        """The registry: parameters (default, range, unit, mechanism, source), levers, domains.
 
-        from techbloc.params import DOMAINS, LEVERS, PARAMETERS
-
-        return ParametersResponse(
-            parameters=[ParameterInfo(**asdict(p)) for p in PARAMETERS],
-            levers=[LeverInfo(**asdict(lever)) for lever in LEVERS],
-            domains=[DomainInfo(**asdict(d)) for d in DOMAINS],
-        )
+        Also the mechanisms' titles (to group parameters) and the parameters most often
+        changed (shown first by the dashboard).
+        """
+        return parameters_response()
 
 
 # --------------------------------------------------------------------------------------
 # evaluate
 # --------------------------------------------------------------------------------------
-def _summary(
-    outcomes: Any, policies: list[str]
-) -> tuple[dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]]:
-    """Summarize outcomes per policy, in ``policies`` order.
-
-    Returns
-    -------
-    metrics : dict
-        Description and unit of every outcome.
-    stats : dict
-        policy -> outcome -> median, p10 and p90 across scenarios.
-    backfire : dict
-        policy -> share of futures in which China ends stronger than under the status quo
-        (``china_knowledge_vs_status_quo > 0``; None without it).
-    """
-    from techbloc.analysis.summary import study_summary
-
-    table = study_summary(outcomes, policies)
-    metrics = {
-        row.metric: MetricInfo(description=row.description, unit=row.unit)
-        for row in table.drop_duplicates("metric").itertuples()
-    }
-    result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
-    for row in table.itertuples():
-        result.setdefault(str(row.policy), {})[str(row.metric)] = Stat(
-            median=_number(row.p50),
-            p10=_number(row.p10),
-            p90=_number(row.p90),
-            share_positive=_number(row.share_positive),
-        )
-    backfire: dict[str, float | None] = dict.fromkeys(result)
-    for row in table[table["metric"] == "china_knowledge_vs_status_quo"].itertuples():
-        backfire[str(row.policy)] = _number(row.share_positive)
-    return metrics, result, backfire
-
-
-def _coalition_from_preset(text: str) -> Any:
-    from techbloc.coalitions import Coalition, presets
-
-    base = text.strip().split("+")[0]
-    if "+" in text and base in presets():
-        return Coalition.parse(text)
-    return Coalition.from_preset(text.strip())
-
-
-def check_evaluate(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET) -> None:
-    """Checks of an evaluation that need more than one field: years, sizes, budget.
-
-    Raises
-    ------
-    techbloc.errors.InputError
-        ``end_year`` not after ``start_year``, too many or empty coalitions, or
-        ``scenarios × coalitions × years`` over ``budget``.
-    """
-    if request.end_year <= request.start_year:
-        raise InputError(
-            f"end_year ({request.end_year}) must be after start_year ({request.start_year})"
-        )
-    count = len(request.presets) + len(request.coalitions)
-    if count > MAX_COALITIONS:
-        raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
-    for i, codes in enumerate(request.coalitions):
-        if not codes:
-            raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
-    years = request.end_year - request.start_year + 1
-    work = request.scenarios * max(1, count) * years
-    if budget is not None and work > budget:
-        raise InputError(
-            f"compute budget exceeded: {request.scenarios:,} scenarios × {max(1, count)} "
-            f"coalitions × {years} years = {work:,}, the limit is {budget:,}; ask "
-            "for fewer, or run a study (POST /api/studies)"
-        )
-
-
-def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:
-    """Refuse a study over ``budget`` (scenarios × policies × years).
-
-    Raises
-    ------
-    techbloc.errors.InputError
-    """
-    years = study.years.end - study.years.start + 1
-    work = study.n_scenarios * len(study.policies) * years
-    if work > budget:
-        raise InputError(
-            f"study: compute budget exceeded: {study.n_scenarios:,} scenarios × "
-            f"{len(study.policies)} policies × {years} years = {work:,}, the limit of the "
-            f"service is {budget:,}; run larger studies with `techbloc explore`"
-        )
-
-
-def evaluate_request(
-    request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET
-) -> EvaluateResponse:
-    """Evaluate the request's coalitions across sampled futures (what the endpoint does).
-
-    ``budget`` is the compute budget checked first (None: not checked; the service's worker
-    process gets requests its server has checked against the service's own budget).
-
-    Raises
-    ------
-    techbloc.errors.InputError
-        Unknown preset or country, out-of-range parameter or lever, bad years.
-    """
-    from techbloc.coalitions import Coalition
-    from techbloc.evaluation import evaluate_coalitions
-
-    began = time.perf_counter()
-    check_evaluate(request, budget)
-    coalitions = [_coalition_from_preset(name) for name in request.presets]
-    for codes in request.coalitions:
-        coalitions.append(Coalition(tuple(codes)))
-    policies, table = evaluate_coalitions(
-        coalitions or [Coalition.from_preset("forging_core")],
-        scenarios=request.scenarios,
-        seed=request.seed,
-        fixed=request.fixed,
-        pool_share=request.pool_share,
-        stringency=request.stringency,
-        start_year=request.start_year,
-        end_year=request.end_year,
-    )
-    fixed = {name: float(value) for name, value in request.fixed.items()}
-    metrics, outcomes, backfire = _summary(table, [p.label for p in policies])
-    return EvaluateResponse(
-        scenarios=request.scenarios,
-        seed=request.seed,
-        years=(request.start_year, request.end_year),
-        fixed=fixed,
-        policies=[PolicyInfo(**p.to_dict()) for p in policies],
-        metrics=metrics,
-        outcomes=outcomes,
-        backfire_share=backfire,
-        seconds=round(time.perf_counter() - began, 3),
-    )
-
-
 def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
     @app.post(
         "/api/evaluate",
@@ -587,6 +428,103 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
         return EvaluateResponse.model_validate(answer)
+
+
+def _run_status(run: Run) -> RunStatus:
+    return RunStatus(
+        id=run.id,
+        status=run.status,
+        error=run.error,
+        scenarios=run.scenarios,
+        coalitions=run.coalitions,
+        parts_done=run.parts_done,
+        parts_total=run.parts_total,
+        progress=run.progress,
+        submitted=run.submitted,
+        started=run.started,
+        finished=run.finished,
+        result_url=f"/api/evaluations/{run.id}/result",
+        **run.timing(),
+    )
+
+
+def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
+    def find(run_id: str) -> Run:
+        run = runs.get(run_id)
+        if run is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
+        return run
+
+    @app.post(
+        "/api/evaluations",
+        response_model=RunStatus,
+        status_code=status.HTTP_202_ACCEPTED,
+        responses={**_ERRORS, **_BODY, **_BUSY},
+        tags=["model"],
+    )
+    async def submit_evaluation(body: EvaluateRequest) -> JSONResponse:
+        """Start an evaluation in the background (what the dashboard's Run does).
+
+        Same request as ``POST /api/evaluate`` (checked the same way, 422 on errors) but the
+        answer comes at once: poll ``GET /api/evaluations/{id}`` for its progress (parts
+        done, scenarios per second, time left), read ``/api/evaluations/{id}/result`` when
+        it is done, cancel it with ``DELETE``. The result adds what the dashboard draws:
+        fan charts of the headline outcomes, per-domain gaps and each coalition's stability.
+        """
+        check_evaluate(body, app.state.budgets["evaluate"])
+        count = max(1, len(body.presets) + len(body.coalitions))
+        run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
+        return JSONResponse(
+            _run_status(run).model_dump(mode="json"),
+            status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/evaluations/{run.id}"},
+        )
+
+    @app.get("/api/evaluations", response_model=list[RunStatus], tags=["model"])
+    def list_evaluations() -> list[RunStatus]:
+        """The background evaluations kept in memory (oldest first)."""
+        return [_run_status(run) for run in runs.runs()]
+
+    @app.get(
+        "/api/evaluations/{run_id}",
+        response_model=RunStatus,
+        responses=_NOT_FOUND,
+        tags=["model"],
+    )
+    def evaluation_status(run_id: str) -> RunStatus:
+        """State and progress of a background evaluation."""
+        return _run_status(find(run_id))
+
+    @app.get(
+        "/api/evaluations/{run_id}/result",
+        response_model=RunResult,
+        responses={
+            **_NOT_FOUND,
+            409: {"model": ErrorResponse, "description": "Not finished, failed or cancelled"},
+        },
+        tags=["model"],
+    )
+    def evaluation_result(run_id: str) -> RunResult:
+        """The result of a finished background evaluation."""
+        run = find(run_id)
+        if run.status != "done" or run.result is None:
+            reason = f": {run.error}" if run.error else f" ({run.progress:.0%} done)"
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"evaluation {run_id} is {run.status}{reason}"
+            )
+        return RunResult.model_validate(run.result)
+
+    @app.delete(
+        "/api/evaluations/{run_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=_NOT_FOUND,
+        tags=["model"],
+    )
+    def cancel_evaluation(run_id: str) -> Response:
+        """Cancel a queued or running evaluation (at once), or forget a finished one."""
+        if not runs.cancel(run_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --------------------------------------------------------------------------------------
@@ -623,6 +561,8 @@ def _job_status(job: Job) -> JobStatus:
         finished=job.finished,
         results_url=f"/api/studies/{job.id}/results",
         report_url=f"/api/studies/{job.id}/report",
+        cancel_url=f"/api/jobs/{job.id}/cancel",
+        **job.timing(),
     )
 
 
@@ -635,8 +575,8 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
 
     def finished(job_id: str) -> Job:
         job = find(job_id)
-        if job.status == "failed":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} failed: {job.error}")
+        if job.status in ("failed", "cancelled"):
+            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} {job.status}: {job.error}")
         if job.status != "done":
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
@@ -674,6 +614,76 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         return JSONResponse(
             body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
         )
+
+    @app.post(
+        "/api/studies/yaml",
+        response_model=StudyCheck | JobStatus,
+        status_code=status.HTTP_202_ACCEPTED,
+        responses={
+            **_ERRORS,
+            **_BODY,
+            **_BUSY,
+            200: {"model": StudyCheck, "description": "With check=true: the study is valid"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/yaml": {"schema": {"type": "string"}}},
+            }
+        },
+        tags=["studies"],
+    )
+    async def submit_study_yaml(request: Request, check: bool = False) -> JSONResponse:
+        """Start a study from a study YAML file sent as the body (or only check it).
+
+        Errors name the line of the key at fault (``study.yaml:12: ...``), as
+        ``techbloc explore`` does. With ``check=true`` nothing runs: the answer (200)
+        summarises the valid study. Otherwise as ``POST /api/studies``.
+        """
+        from techbloc.experiments.study import Study
+        from techbloc.yamlio import parse_yaml
+
+        raw = await request.body()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("study.yaml: the file is not UTF-8 text") from None
+        document = parse_yaml(text, "study.yaml")
+        _reject_files(document.data)
+        spec = Study.from_dict(document.data, source="study.yaml", lines=document.lines)
+        check_study_budget(spec, app.state.budgets["study"])
+        if check:
+            years = spec.years.end - spec.years.start + 1
+            summary = StudyCheck(
+                name=spec.name,
+                policies=[p.name or p.preset or "+".join(p.members or []) for p in spec.policies],
+                scenarios=spec.n_scenarios,
+                years=(spec.years.start, spec.years.end),
+                work=spec.n_scenarios * len(spec.policies) * years,
+                study=spec.to_dict(),
+            )
+            return JSONResponse(summary.model_dump(mode="json"), status.HTTP_200_OK)
+        job = jobs.submit(spec)
+        return JSONResponse(
+            _job_status(job).model_dump(mode="json"),
+            status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/jobs/{job.id}"},
+        )
+
+    @app.post(
+        "/api/jobs/{job_id}/cancel",
+        response_model=JobStatus,
+        responses=_NOT_FOUND,
+        tags=["studies"],
+    )
+    def cancel_job(job_id: str) -> JobStatus:
+        """Cancel a queued job, or stop a running one after its current chunk.
+
+        The chunks already stored are kept: submitting the same study again resumes it.
+        """
+        if not jobs.cancel(job_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+        return _job_status(find(job_id))
 
     @app.get("/api/jobs", response_model=list[JobStatus], tags=["studies"])
     def list_jobs() -> list[JobStatus]:
@@ -715,7 +725,7 @@ def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
             manifest = store.manifest
             outcomes = store.outcomes()
             policies = store.policies
-        metrics, table, backfire = _summary(outcomes, policies)
+        metrics, table, backfire = summarise(outcomes, policies)
         return StudyResults(
             id=job.id,
             name=job.name,
@@ -755,8 +765,35 @@ def _add_dashboard(app: FastAPI) -> None:
 
     @app.get("/", response_class=HTMLResponse, tags=["dashboard"])
     def dashboard() -> FileResponse:
-        """The dashboard: pick coalitions, move levers, run, read the results."""
+        """The dashboard: build coalitions on a map, set levers and parameters, run."""
         return FileResponse(static / "index.html", media_type="text/html")
+
+    @app.get("/studies", response_class=HTMLResponse, tags=["dashboard"])
+    def studies_page() -> FileResponse:
+        """The dashboard's studies page: start, watch, cancel and open studies."""
+        return FileResponse(static / "index.html", media_type="text/html")
+
+    @app.get("/studies/{job_id}", response_class=HTMLResponse, tags=["dashboard"])
+    def study_page(job_id: str) -> FileResponse:
+        """The dashboard's page of one study (its results)."""
+        return FileResponse(static / "index.html", media_type="text/html")
+
+    @app.get("/country/{iso3}", response_class=HTMLResponse, tags=["dashboard"])
+    def country_page(iso3: str) -> FileResponse:
+        """The dashboard's page of one country: indicators, inputs, frictions, hedging."""
+        return FileResponse(static / "index.html", media_type="text/html")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="techbloc API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -834,18 +871,46 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
             p.name: {"type": "number", "minimum": p.low, "maximum": p.high} for p in PARAMETERS
         },
     }
+    from techbloc.params import DOMAINS
+
     levers = {lever.name: lever for lever in LEVERS}
-    for field, lever in (("pool_share", "pool_share"), ("stringency", "control_stringency")):
-        low, high = levers[lever].low, levers[lever].high
-        props[field] = {
-            "anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"type": "null"}],
-            "default": None,
-            "description": props[field].get("description", ""),
-        }
+
+    def ranged(name: str) -> dict[str, Any]:
+        return {"type": "number", "minimum": levers[name].low, "maximum": levers[name].high}
+
+    props["pool_share"] = {
+        "anyOf": [ranged("pool_share"), {"type": "null"}],
+        "default": None,
+        "description": props["pool_share"].get("description", ""),
+    }
+    per_domain = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {d.name: ranged("control_stringency") for d in DOMAINS},
+    }
+    props["stringency"] = {
+        "anyOf": [ranged("control_stringency"), per_domain, {"type": "null"}],
+        "default": None,
+        "description": props["stringency"].get("description", ""),
+    }
+    props["capacity_building"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {c: ranged("capacity_building") for c in codes if c != _ANCHOR},
+        "description": props["capacity_building"].get("description", ""),
+    }
+    props["vary"] = {
+        "type": "array",
+        "items": {"type": "string", "enum": [p.name for p in PARAMETERS if p.is_uncertain]},
+        "uniqueItems": True,
+        "maxItems": 100,
+        "description": props["vary"].get("description", ""),
+    }
     schema["x-constraints"] = [
         "end_year > start_year",
         f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",
         f"{_ANCHOR} is in every coalition (added if absent); {_RIVAL} is never a member",
         "no two coalitions have the same members",
         "set leaves at least one parameter sampled by default out",
+        "no parameter is both in vary and in set",
     ]
