@@ -38,6 +38,13 @@ NUMERIC = {
     "682": "SAU", "784": "ARE", "710": "ZAF", "804": "UKR",
 }  # fmt: skip
 
+#: Zoomed views of the map: longitude and latitude bounds (degrees).
+REGIONS = {
+    "Europe": (-25.0, 45.0, 34.0, 71.0),
+    "Asia-Pacific": (65.0, 180.0, -48.0, 55.0),
+    "Americas": (-170.0, -30.0, -56.0, 72.0),
+}
+
 _A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
 _M = math.sqrt(3) / 2
 
@@ -117,9 +124,7 @@ def main(source: str) -> None:
                     best = (extent, (max(px) + min(px)) / 2, (max(py) + min(py)) / 2)
                 xs += px
                 ys += py
-                parts.append(
-                    "M" + "L".join(f"{x:g},{y:g}" for x, y in kept) + "Z"
-                )
+                parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in kept) + "Z")
         if not parts:
             continue
         code = NUMERIC.get(str(geometry.get("id")))
@@ -131,12 +136,20 @@ def main(source: str) -> None:
     missing = sorted(set(NUMERIC.values()) - {s.get("iso3") for s in shapes})
     if missing:
         raise SystemExit(f"no geometry for {', '.join(missing)}")
+    views = {"World": [0, 0, WIDTH, round(height, 1)]}
+    for name, (lon0, lon1, lat0, lat1) in REGIONS.items():
+        corners = [
+            project(lon, lat) for lon in (lon0, (lon0 + lon1) / 2, lon1) for lat in (lat0, lat1)
+        ]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        views[name] = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "width": WIDTH,
         "height": round(height, 1),
         "projection": "Equal Earth",
         "source": "Natural Earth 1:50m via world-atlas 2.0.2 (public domain / ISC)",
+        "views": views,
         "countries": shapes,
     }
     OUT.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")

@@ -343,6 +343,9 @@ def _add_data_routes(app: FastAPI) -> None:
                         "alignment",
                         "protection_capability",
                         "us_defence_pact",
+                        "threat",
+                        "china_dependence",
+                        "hedging",
                     )
                 },
             )

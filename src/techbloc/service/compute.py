@@ -59,6 +59,8 @@ _FAN = (10, 25, 50, 75, 90)
 #: Parts an evaluation is split into at least (for progress), when it has enough futures.
 _PARTS = 10
 _NOT_OUTSIDERS = ("CHN", "ROW", "USA")
+#: Per-country outputs whose final-year medians colour the dashboard's map.
+_COUNTRY_OUTPUTS = ("will", "protection")
 
 
 def number(value: Any) -> float | None:
@@ -308,7 +310,8 @@ class _Keeper:
         self.countries = [str(c) for c in ds["country"].values]
         self.domains = [str(d) for d in ds["domain"].values]
         names = [f"{n}_trajectory" for n in HEADLINE]
-        names += [*DOMAIN_OUTPUTS, "margin", "member", "joining_gain", "accepted"]
+        names += [*DOMAIN_OUTPUTS, *_COUNTRY_OUTPUTS, "margin", "member", "joining_gain"]
+        names.append("accepted")
         for name in names:
             if name in ds:
                 array = ds[name].transpose("scenario", "policy", ...).values
@@ -355,7 +358,21 @@ class _Keeper:
             "domains": domains,
             "domain_labels": {d.name: d.label for d in DOMAINS},
             "stability": self._stability(labels),
+            "countries": self._countries(labels),
         }
+
+    def _countries(self, labels: list[str]) -> dict[str, dict[str, dict[str, float | None]]]:
+        out: dict[str, dict[str, dict[str, float | None]]] = {label: {} for label in labels}
+        for name in _COUNTRY_OUTPUTS:
+            values = self._all(name)
+            if values is None:
+                continue
+            median = _percentiles(values, (50,))[0]  # (P, N)
+            for j, label in enumerate(labels):
+                out[label][name] = {
+                    c: number(median[j, k]) for k, c in enumerate(self.countries) if c != "ROW"
+                }
+        return out
 
     def _stability(self, labels: list[str]) -> dict[str, Stability]:
         margin, member = self._all("margin"), self._all("member")

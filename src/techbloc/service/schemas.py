@@ -92,6 +92,11 @@ class CountrySummary(_Model):
     alignment: float | None = Field(description="UN alignment, 0 = China, 1 = USA")
     protection_capability: float | None = Field(description="0-1")
     us_defence_pact: float | None = Field(description="0/1")
+    threat: float | None = Field(default=None, description="Threat from China, 0-1")
+    china_dependence: float | None = Field(
+        default=None, description="Goods trade share with China, 0-1"
+    )
+    hedging: float | None = Field(default=None, description="Hedging motive, 0-1 (judgement)")
 
 
 class Indicator(_Model):
@@ -427,6 +432,9 @@ class RunResult(EvaluateResponse):
     )
     domain_labels: dict[str, str]
     stability: dict[str, Stability]
+    countries: dict[str, dict[str, dict[str, float | None]]] = Field(
+        description="policy -> will / protection -> ISO3 -> median in the final year"
+    )
 
 
 class StudyResults(_Model):
