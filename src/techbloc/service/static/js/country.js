@@ -10,17 +10,16 @@
     el("code", { text: i.indicator }), ` = ${fmt.auto(i.value)} ${i.unit}`, i.year ? ` (${i.year})` : "", ` · ${i.source}`,
     i.note ? el("span", { class: "muted", text: ` · ${i.note}` }) : null))) : el("span", { class: "muted", text: "–" }));
 
-  function inputsTable(detail) {
-    const keys = [...KEY_INPUTS, ...Object.keys(detail.model_inputs).filter((k) => !KEY_INPUTS.includes(k))];
-    return el("table", { class: "grid-table inputs" },
+  function inputsTable(detail, keys) {
+    return el("table", { class: "grid-table inputs stack" },
       el("thead", {}, el("tr", {}, ...["input", "value", "how it is derived", "filled", "from"].map((t) => el("th", { text: t })))),
       el("tbody", {}, ...keys.filter((k) => detail.model_inputs[k]).map((k) => {
         const m = detail.model_inputs[k];
         return el("tr", { "data-input": k }, el("th", { scope: "row" }, k, el("span", { class: "unit", text: m.unit })),
-          el("td", { text: k === "rd_year" ? String(m.value ?? "–") : fmt.auto(m.value) }),
-          el("td", { class: "small", text: m.rule }),
-          el("td", { class: m.filled ? "small warn" : "small muted", text: m.filled || "not filled" }),
-          el("td", { class: "small" }, sourceList(m.sources)));
+          el("td", { "data-label": "value", text: k === "rd_year" ? String(m.value ?? "–") : fmt.auto(m.value) }),
+          el("td", { "data-label": "derived", class: "small", text: m.rule }),
+          el("td", { "data-label": "filled", class: m.filled ? "small warn" : "small muted", text: m.filled || "not filled" }),
+          el("td", { "data-label": "from", class: "small" }, sourceList(m.sources)));
       })));
   }
 
@@ -29,21 +28,21 @@
     return el("div", {},
       el("p", {}, "Will to protect shared technology (E10) at the start: ", el("b", { text: fmt.num(2)(will.value) }),
         el("span", { class: "muted small", text: ` (${will.note})` })),
-      el("table", { class: "grid-table" },
-        el("thead", {}, el("tr", {}, ...["term", "weight (parameter)", "input", "contribution to the logit"].map((t) => el("th", { text: t })))),
+      el("div", { class: "table-scroll" }, el("table", { class: "grid-table" },
+        el("thead", {}, el("tr", {}, ...["term", "weight (parameter)", "input", "contribution"].map((t) => el("th", { text: t })))),
         el("tbody", {}, ...will.terms.map((t) => el("tr", {}, el("td", { text: t.term }),
           el("td", {}, fmt.signed(2)(t.weight), el("span", { class: "unit", text: t.parameter })),
-          el("td", { text: t.input === null ? "–" : fmt.num(3)(t.input) }), el("td", { text: fmt.signed(3)(t.contribution) }))))));
+          el("td", { text: t.input === null ? "–" : fmt.num(3)(t.input) }), el("td", { text: fmt.signed(3)(t.contribution) })))))));
   }
 
   function frictions(detail) {
     if (!detail.frictions.length) return el("p", { class: "muted", text: "No cited bilateral friction." });
-    return el("table", { class: "grid-table" },
+    return el("table", { class: "grid-table stack" },
       el("thead", {}, el("tr", {}, ...["partner", "friction (low–high)", "year", "reason", "source"].map((t) => el("th", { text: t })))),
       el("tbody", {}, ...detail.frictions.map((f) => el("tr", {},
         el("td", {}, el("a", { href: `/country/${f.partner}`, text: `${f.partner_name} (${f.partner})` })),
-        el("td", { text: `${f.default} (${f.low}–${f.high})` }), el("td", { text: f.event_year ?? "–" }),
-        el("td", { class: "small", text: f.reason }), el("td", { class: "small", text: f.source })))));
+        el("td", { "data-label": "friction", text: `${f.default} (${f.low}–${f.high})` }), el("td", { "data-label": "year", text: f.event_year ?? "–" }),
+        el("td", { "data-label": "reason", class: "small", text: f.reason }), el("td", { "data-label": "source", class: "small", text: f.source })))));
   }
 
   function indicators(detail) {
@@ -85,7 +84,11 @@
       el("section", { class: "result-block" }, el("h3", { text: "Will to protect" }), willBlock(detail.will)),
       el("section", { class: "result-block" }, el("h3", { text: "Hedging" }), hedging),
       el("section", { class: "result-block" }, el("h3", { text: "Frictions with other countries" }), el("div", { class: "table-scroll" }, frictions(detail))),
-      el("section", { class: "result-block" }, el("h3", { text: "Model inputs: value, rule, fill, sources" }), el("div", { class: "table-scroll" }, inputsTable(detail))),
-      el("section", { class: "result-block" }, el("h3", { text: "Every indicator" }), indicators(detail)));
+      el("section", { class: "result-block" }, el("h3", { text: "Derived model inputs: value, rule, fill, sources" }),
+        el("div", { class: "table-scroll" }, inputsTable(detail, KEY_INPUTS.filter((k) => detail.model_inputs[k]))),
+        el("details", {}, el("summary", { text: "Every other model input (R&D, GDP, growth, threat components, …)" }),
+          el("div", { class: "table-scroll" }, inputsTable(detail, Object.keys(detail.model_inputs).filter((k) => !KEY_INPUTS.includes(k)))))),
+      el("section", { class: "result-block" }, el("h3", { text: "Every indicator" }),
+        el("details", {}, el("summary", { text: `${detail.indicators.length} cited indicators with value, unit, year and source` }), indicators(detail))));
   };
 })(window.TB);

@@ -90,8 +90,17 @@
     TB.registry = registry; TB.presets = presets;
     let saved = null;
     try { saved = localStorage.getItem("techbloc.setup"); } catch (err) { saved = null; }
-    const setup = (saved && TB.decodeSetup(saved, presets)) || null;
-    if (setup && setup.coalitions.length) {
+    let setup = (saved && TB.decodeSetup(saved, presets)) || null;
+    if (!setup || !setup.coalitions.length) {
+      // nothing built yet: the builder's default comparison
+      setup = TB.defaultSetup();
+      for (const name of ["forging_core", "quad"]) {
+        const p = presets.find((x) => x.name === name);
+        if (p) setup.coalitions.push({ preset: name, name, members: p.members.slice() });
+      }
+      saved = TB.encodeSetup(setup, presets);
+    }
+    if (setup.coalitions.length) {
       const { labels } = TB.requestFromSetup(setup, presets);
       $("setup-summary").replaceChildren(`${labels.length} coalitions: ${labels.join(", ")}; ${setup.start_year}–${setup.end_year}, seed ${setup.seed}. `,
         el("a", { href: `/?${saved}`, text: "edit in the builder" }));
