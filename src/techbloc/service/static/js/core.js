@@ -92,7 +92,14 @@ TB.fmt = {
 // Formatter for an outcome from its registry unit.
 TB.formatter = function formatter(unit) {
   if (unit === "share" || unit === "0/1") return TB.fmt.pct(0);
-  if (unit === "log ratio") return TB.fmt.signed(3);
+  if (unit === "log ratio") {
+    return (v) => {
+      if (v === null || v === undefined) return "–";
+      const a = Math.abs(v);
+      const text = a !== 0 && a < 0.01 ? Number(v).toPrecision(2) : Number(v).toFixed(3);
+      return (v > 0 ? "+" : "") + text;
+    };
+  }
   if (unit === "0-1") return TB.fmt.num(2);
   return TB.fmt.auto;
 };
