@@ -65,6 +65,7 @@ from techbloc.service.compute import (
     evaluate_request,
     number,
     summarise,
+    validate_request,
 )
 from techbloc.service.evaluator import (
     EVALUATE_TIMEOUT,
@@ -474,7 +475,9 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         it is done, cancel it with ``DELETE``. The result adds what the dashboard draws:
         fan charts of the headline outcomes, per-domain gaps and each coalition's stability.
         """
-        check_evaluate(body, app.state.budgets["evaluate"])
+        import asyncio
+
+        await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
         count = max(1, len(body.presets) + len(body.coalitions))
         run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
         return JSONResponse(

@@ -41,6 +41,7 @@ __all__ = [
     "check_study_budget",
     "evaluate_request",
     "number",
+    "validate_request",
 ]
 
 #: Most coalitions one evaluation may compare.
@@ -193,9 +194,8 @@ def _policies(request: EvaluateRequest) -> list[Any]:
     return policies
 
 
-def _design(request: EvaluateRequest) -> Any:
-    """The futures: Latin hypercube over the sampled parameters (``techbloc evaluate``'s)."""
-    from techbloc.experiments.design import sample_futures
+def _sampling(request: EvaluateRequest) -> tuple[dict[str, float], list[str] | None]:
+    """Parameters held (``set``) and sampled (None: the default ones minus those held)."""
     from techbloc.params import get_parameter, parameter_names, validate_values
 
     fixed = validate_values(dict(request.fixed), where="set")
@@ -214,8 +214,27 @@ def _design(request: EvaluateRequest) -> Any:
             "set: every parameter the futures vary is fixed, so nothing is left "
             "to sample; leave at least one uncertain parameter out of set"
         )
-    vary = [*sampled, *extra] if extra else None
+    return fixed, ([*sampled, *extra] if extra else None)
+
+
+def _design(request: EvaluateRequest) -> Any:
+    """The futures: Latin hypercube over the sampled parameters (``techbloc evaluate``'s)."""
+    from techbloc.experiments.design import sample_futures
+
+    fixed, vary = _sampling(request)
     return sample_futures(request.scenarios, seed=request.seed, fixed=fixed, vary=vary), fixed
+
+
+def validate_request(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET) -> None:
+    """Every check :func:`evaluate_request` makes before it simulates (cheap; no sampling).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+    """
+    check_evaluate(request, budget)
+    _policies(request)
+    _sampling(request)
 
 
 def evaluate_request(
