@@ -76,11 +76,25 @@ def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
 
 
 def ring(indices: list[int], arcs: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """The points of one ring, longitudes unwrapped across the antimeridian.
+
+    A ring that crosses 180° (Russia's Chukotka, Fiji) keeps going past it instead of
+    jumping to the far side of the map; the part beyond the edge is clipped by the view.
+    """
     points: list[tuple[float, float]] = []
     for index in indices:
         arc = arcs[index] if index >= 0 else arcs[~index][::-1]
         points.extend(arc[1:] if points else arc)
-    return points
+    unwrapped: list[tuple[float, float]] = []
+    for lon, lat in points:
+        if unwrapped:
+            previous = unwrapped[-1][0]
+            while lon - previous > 180:
+                lon -= 360
+            while previous - lon > 180:
+                lon += 360
+        unwrapped.append((lon, lat))
+    return unwrapped
 
 
 def decimate(points: list[tuple[float, float]], step: float = 1.0) -> list[tuple[float, float]]:
@@ -101,7 +115,7 @@ def main(source: str) -> None:
     height = (top - bottom) * scale
 
     def project(lon: float, lat: float) -> tuple[float, float]:
-        x, y = equal_earth(lon, lat)
+        x, y = equal_earth(lon, lat)  # beyond ±180° (unwrapped rings): off the map's edge
         return round((x + x_max) * scale * 2) / 2, round((top - y) * scale * 2) / 2
 
     with (ROOT / "src" / "techbloc" / "data" / "countries.csv").open(encoding="utf-8") as f:

@@ -435,6 +435,7 @@
     const { body, labels, order } = TB.requestFromSetup(setup, presets);
     TB.showError($("error"), "");
     $("run").disabled = true;
+    $("empty").hidden = true;
     const box = $("progress");
     try {
       let state = await TB.api("/api/evaluations", { body });
@@ -448,6 +449,7 @@
       }
       if (state.status === "cancelled") {
         $("progress-text").textContent = "Cancelled.";
+        $("empty").hidden = $("results").childElementCount > 0;
         setTimeout(() => { box.hidden = true; }, 1500);
         return;
       }

@@ -86,7 +86,13 @@
 
   // Width of a chart's drawing, in SVG units: the phone's width on narrow screens, so that
   // the text stays readable once the SVG is scaled to the page.
-  TB.chartWidth = () => Math.round(Math.max(300, Math.min(480, window.innerWidth - 70)));
+  // ``TB.chartBox`` is the element the charts go into: one SVG unit is then about a pixel.
+  TB.chartWidth = () => {
+    const box = TB.chartBox && TB.chartBox.clientWidth ? TB.chartBox.clientWidth : window.innerWidth - 70;
+    const columns = Math.max(1, Math.floor((box + 12) / (340 + 12)));
+    const column = (box - 12 * (columns - 1)) / columns - 22;
+    return Math.round(Math.max(300, Math.min(560, column)));
+  };
 
   // -- bars: median and p10-p90 per coalition ---------------------------------------------
   TB.barChart = function barChart({ title, note, unit, direction, name }, rows) {

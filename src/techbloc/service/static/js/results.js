@@ -13,6 +13,10 @@
     external_stability: "Acceptance of outsiders",
   };
   const HEADLINE = Object.keys(TITLES);
+  // Which way is better for the alliance (the outputs registry's direction), for results
+  // that do not carry it (a study's).
+  const DIRECTIONS = { china_knowledge_vs_status_quo: -1, leakage_to_china: -1, achieved_stringency: 1,
+    cohesion: 1, external_stability: 1 };
 
   function rowsFor(result, labels, key) {
     return result.policies.map((p, i) => {
@@ -28,7 +32,7 @@
       let note = `${info.description} (${info.unit}). Bar: median; whiskers: 10th–90th percentile.`;
       if (key === "external_stability") note = `${info.description}: share of futures. ${note.split(". ").slice(1).join(". ")}`;
       return TB.barChart({ title: TITLES[key] || key, note, unit: info.unit,
-        direction: (result.directions || {})[key] ?? 0, name: TB.slug(key) }, rowsFor(result, labels, key));
+        direction: (result.directions || DIRECTIONS)[key] ?? 0, name: TB.slug(key) }, rowsFor(result, labels, key));
     });
     const backfire = result.policies.map((p, i) => ({ label: labels[i], median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
     figures.splice(1, 0, TB.barChart({ title: "Futures where China ends stronger",
@@ -135,6 +139,7 @@
 
   // Render a result (RunResult or StudyResults shaped like it) into ``box``.
   TB.renderResults = function renderResults(box, result, labels) {
+    TB.chartBox = box;
     labels = result.policies.map((p, i) => labels[i] || p.name);
     box.replaceChildren(...[headline(result, labels), fans(result, labels), domains(result, labels),
       stability(result, labels), everything(result, labels)].filter(Boolean));
