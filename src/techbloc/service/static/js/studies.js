@@ -41,11 +41,11 @@
       : job.elapsed_seconds !== null ? `took ${fmt.seconds(job.elapsed_seconds)}` : "";
     return el("tr", { "data-job": job.id, "data-status": job.status },
       el("td", {}, el("b", { text: job.name }), el("div", { class: "muted small", text: job.id })),
-      el("td", {}, el("span", { class: `status ${job.status}`, text: job.status }),
+      el("td", { "data-label": "status" }, el("span", { class: `status ${job.status}`, text: job.status }),
         job.error ? el("div", { class: "small bad", text: TB.webMessage(job.error) }) : null),
-      el("td", {}, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total ?? "?"} futures` }),
+      el("td", { "data-label": "progress" }, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total ?? "?"} futures` }),
         el("div", { class: "small muted", text: live })),
-      el("td", { class: "small", text: job.submitted.replace("T", " ").replace("+00:00", " UTC") }),
+      el("td", { "data-label": "submitted", class: "small", text: job.submitted.replace("T", " ").replace("+00:00", " UTC") }),
       actions(job));
   }
 
@@ -62,8 +62,8 @@
     const box = $("jobs");
     if (!jobs.length) box.replaceChildren(el("p", { class: "muted", text: "No study yet." }));
     else {
-      box.replaceChildren(el("table", { class: "grid-table jobs" },
-        el("thead", {}, el("tr", {}, ...["study", "status", "progress", "submitted (UTC)", ""].map((t) => el("th", { text: t })))),
+      box.replaceChildren(el("table", { class: "grid-table jobs stack" },
+        el("thead", {}, el("tr", {}, ...["study", "status", "progress", "submitted", ""].map((t) => el("th", { text: t })))),
         el("tbody", {}, ...jobs.map(row))));
     }
     if (jobs.some((j) => j.status === "queued" || j.status === "running")) timer = setTimeout(refresh, 1000);
