@@ -42,14 +42,12 @@ policies × years`` ≤ 20,000,000; request bodies are at most 1 MiB; at most 8 
 Nothing happens at import: the model, the data and pandas are loaded on first use.
 """
 
-import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Request, Response, status
+from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -64,7 +62,6 @@ from techbloc.service.compute import (
     check_study_budget,
     evaluate_request,
     number,
-    summarise,
     validate_request,
 )
 from techbloc.service.evaluator import (
@@ -78,12 +75,13 @@ from techbloc.service.evaluator import (
 from techbloc.service.jobs import (
     MAX_JOBS,
     MAX_QUEUED,
-    Job,
     JobBusyError,
     JobLimitError,
     JobManager,
 )
+from techbloc.service.openapi import openapi_spec
 from techbloc.service.registry import ParametersResponse, parameters_response
+from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND
 from techbloc.service.runs import RUN_TIMEOUT, Run, RunLimitError, RunManager
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
@@ -93,13 +91,11 @@ from techbloc.service.schemas import (
     ErrorResponse,
     EvaluateRequest,
     EvaluateResponse,
-    JobStatus,
     Preset,
     RunResult,
     RunStatus,
-    StudyCheck,
-    StudyResults,
 )
+from techbloc.service.studies import add_study_routes
 
 __all__ = [
     "MAX_COALITIONS",
@@ -108,24 +104,6 @@ __all__ = [
     "create_app",
     "evaluate_request",
 ]
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
-}
-_BODY: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorResponse, "description": "Request body over the size limit (1 MiB)"},
-}
-_BUSY: dict[int | str, dict[str, Any]] = {
-    429: {"model": ErrorResponse, "description": "Too many requests or jobs waiting"},
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
-    404: {"model": ErrorResponse, "description": "Unknown country or job"},
-}
-_NOT_READY: dict[int | str, dict[str, Any]] = {
-    **_NOT_FOUND,
-    409: {"model": ErrorResponse, "description": "The job has not finished (or failed)"},
-}
 
 
 def _static_dir() -> Path:
@@ -243,13 +221,13 @@ def create_app(
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
     _add_run_routes(app, runs)
-    _add_study_routes(app, jobs)
+    add_study_routes(app, jobs)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
     )
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_spec(app)  # type: ignore[method-assign]
     return app
 
 
@@ -354,7 +332,7 @@ def _add_data_routes(app: FastAPI) -> None:
         ]
 
     @app.get(
-        "/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND, tags=["data"]
+        "/api/countries/{iso3}", response_model=CountryDetail, responses=NOT_FOUND, tags=["data"]
     )
     def country(iso3: str) -> CountryDetail:
         """Every indicator of one country (value, unit, year, source) and what it feeds.
@@ -404,9 +382,9 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         "/api/evaluate",
         response_model=EvaluateResponse,
         responses={
-            **_ERRORS,
-            **_BODY,
-            **_BUSY,
+            **ERRORS,
+            **BODY,
+            **BUSY,
             503: {
                 "model": ErrorResponse,
                 "description": "The evaluation ran past the time limit and was stopped",
@@ -463,7 +441,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         "/api/evaluations",
         response_model=RunStatus,
         status_code=status.HTTP_202_ACCEPTED,
-        responses={**_ERRORS, **_BODY, **_BUSY},
+        responses={**ERRORS, **BODY, **BUSY},
         tags=["model"],
     )
     async def submit_evaluation(body: EvaluateRequest) -> JSONResponse:
@@ -494,7 +472,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
     @app.get(
         "/api/evaluations/{run_id}",
         response_model=RunStatus,
-        responses=_NOT_FOUND,
+        responses=NOT_FOUND,
         tags=["model"],
     )
     def evaluation_status(run_id: str) -> RunStatus:
@@ -505,7 +483,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         "/api/evaluations/{run_id}/result",
         response_model=RunResult,
         responses={
-            **_NOT_FOUND,
+            **NOT_FOUND,
             409: {"model": ErrorResponse, "description": "Not finished, failed or cancelled"},
         },
         tags=["model"],
@@ -523,7 +501,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
     @app.delete(
         "/api/evaluations/{run_id}",
         status_code=status.HTTP_204_NO_CONTENT,
-        responses=_NOT_FOUND,
+        responses=NOT_FOUND,
         tags=["model"],
     )
     def cancel_evaluation(run_id: str) -> Response:
@@ -531,235 +509,6 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         if not runs.cancel(run_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# --------------------------------------------------------------------------------------
-# studies and jobs
-# --------------------------------------------------------------------------------------
-_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
-
-
-def _reject_files(data: Any) -> None:
-    """Studies sent over the API may not name server-side files."""
-    if not isinstance(data, dict):
-        return
-    for section, key in _FILE_KEYS:
-        part = data.get(section)
-        if isinstance(part, dict) and part.get(key):
-            raise InputError(
-                f"study: {section}.{key}: file paths are not accepted over the API (the "
-                "server would read its own files); run `techbloc explore` for such studies"
-            )
-
-
-def _job_status(job: Job) -> JobStatus:
-    return JobStatus(
-        id=job.id,
-        name=job.name,
-        status=job.status,
-        error=job.error,
-        chunks_done=job.chunks_done,
-        chunks_total=job.chunks_total,
-        scenarios_total=job.scenarios_total,
-        progress=job.progress,
-        submitted=job.submitted,
-        started=job.started,
-        finished=job.finished,
-        results_url=f"/api/studies/{job.id}/results",
-        report_url=f"/api/studies/{job.id}/report",
-        cancel_url=f"/api/jobs/{job.id}/cancel",
-        **job.timing(),
-    )
-
-
-def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
-    def find(job_id: str) -> Job:
-        job = jobs.get(job_id)
-        if job is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
-        return job
-
-    def finished(job_id: str) -> Job:
-        job = find(job_id)
-        if job.status in ("failed", "cancelled"):
-            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} {job.status}: {job.error}")
-        if job.status != "done":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"job {job_id} is {job.status} ({job.progress:.0%} done); poll /api/jobs/{job_id}",
-            )
-        return job
-
-    @app.post(
-        "/api/studies",
-        response_model=JobStatus,
-        status_code=status.HTTP_202_ACCEPTED,
-        responses={**_ERRORS, **_BODY, **_BUSY},
-        tags=["studies"],
-    )
-    def submit_study(study: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        """Start a study in the background (same schema as a study YAML file).
-
-        The study is validated completely first (errors are 422). The answer is the job's
-        state; poll ``GET /api/jobs/{id}`` until ``done``, then read
-        ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
-        not name files (``world.overrides``, ``world.presets``, ``design.table``).
-
-        Limits: ``scenarios × policies × years`` at most 20,000,000 (422 beyond); at most 8
-        jobs queued or running (429 beyond). The job id comes from the study's hash: the
-        same study submitted again returns its job, or resumes it if it failed or the
-        server restarted (the chunks already stored are reused).
-        """
-        from techbloc.experiments.study import Study
-
-        _reject_files(study)
-        spec = Study.from_dict(study, source="study")
-        check_study_budget(spec, app.state.budgets["study"])
-        job = jobs.submit(spec)
-        body = _job_status(job).model_dump(mode="json")
-        return JSONResponse(
-            body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
-        )
-
-    @app.post(
-        "/api/studies/yaml",
-        response_model=StudyCheck | JobStatus,
-        status_code=status.HTTP_202_ACCEPTED,
-        responses={
-            **_ERRORS,
-            **_BODY,
-            **_BUSY,
-            200: {"model": StudyCheck, "description": "With check=true: the study is valid"},
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/yaml": {"schema": {"type": "string"}}},
-            }
-        },
-        tags=["studies"],
-    )
-    async def submit_study_yaml(request: Request, check: bool = False) -> JSONResponse:
-        """Start a study from a study YAML file sent as the body (or only check it).
-
-        Errors name the line of the key at fault (``study.yaml:12: ...``), as
-        ``techbloc explore`` does. With ``check=true`` nothing runs: the answer (200)
-        summarises the valid study. Otherwise as ``POST /api/studies``.
-        """
-        from techbloc.experiments.study import Study
-        from techbloc.yamlio import parse_yaml
-
-        raw = await request.body()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("study.yaml: the file is not UTF-8 text") from None
-        document = parse_yaml(text, "study.yaml")
-        _reject_files(document.data)
-        spec = Study.from_dict(document.data, source="study.yaml", lines=document.lines)
-        check_study_budget(spec, app.state.budgets["study"])
-        if check:
-            years = spec.years.end - spec.years.start + 1
-            summary = StudyCheck(
-                name=spec.name,
-                policies=[p.name or p.preset or "+".join(p.members or []) for p in spec.policies],
-                scenarios=spec.n_scenarios,
-                years=(spec.years.start, spec.years.end),
-                work=spec.n_scenarios * len(spec.policies) * years,
-                study=spec.to_dict(),
-            )
-            return JSONResponse(summary.model_dump(mode="json"), status.HTTP_200_OK)
-        job = jobs.submit(spec)
-        return JSONResponse(
-            _job_status(job).model_dump(mode="json"),
-            status.HTTP_202_ACCEPTED,
-            headers={"Location": f"/api/jobs/{job.id}"},
-        )
-
-    @app.post(
-        "/api/jobs/{job_id}/cancel",
-        response_model=JobStatus,
-        responses=_NOT_FOUND,
-        tags=["studies"],
-    )
-    def cancel_job(job_id: str) -> JobStatus:
-        """Cancel a queued job, or stop a running one after its current chunk.
-
-        The chunks already stored are kept: submitting the same study again resumes it.
-        """
-        if not jobs.cancel(job_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
-        return _job_status(find(job_id))
-
-    @app.get("/api/jobs", response_model=list[JobStatus], tags=["studies"])
-    def list_jobs() -> list[JobStatus]:
-        """Every job the service keeps (oldest first), whatever its state."""
-        return [_job_status(job) for job in jobs.jobs()]
-
-    @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=_NOT_FOUND, tags=["studies"])
-    def job_status(job_id: str) -> JobStatus:
-        """State of a study run: queued, running, done or failed (with the error)."""
-        return _job_status(find(job_id))
-
-    @app.delete(
-        "/api/jobs/{job_id}",
-        status_code=status.HTTP_204_NO_CONTENT,
-        responses={
-            **_NOT_FOUND,
-            409: {"model": ErrorResponse, "description": "The job is queued or running"},
-        },
-        tags=["studies"],
-    )
-    def delete_job(job_id: str) -> Response:
-        """Delete a finished (or failed) job and its results store."""
-        if not jobs.delete(job_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-    @app.get(
-        "/api/studies/{job_id}/results",
-        response_model=StudyResults,
-        responses=_NOT_READY,
-        tags=["studies"],
-    )
-    def study_results(job_id: str) -> StudyResults:
-        """Median and 10th/90th percentiles of every scalar outcome per policy."""
-        from techbloc.experiments.store import ResultsStore
-
-        job = finished(job_id)
-        with ResultsStore.open(jobs.directory(job_id)) as store:
-            manifest = store.manifest
-            outcomes = store.outcomes()
-            policies = store.policies
-        metrics, table, backfire = summarise(outcomes, policies)
-        return StudyResults(
-            id=job.id,
-            name=job.name,
-            study_hash=str(manifest["study_hash"]),
-            version=str(manifest["version"]),
-            seed=int(manifest["seed"]),
-            n_scenarios=int(manifest["n_scenarios"]),
-            scenarios_done=int(manifest["scenarios_done"]),
-            complete=bool(manifest["complete"]),
-            policies=policies,
-            metrics=metrics,
-            outcomes=table,
-            backfire_share=backfire,
-        )
-
-    @app.get(
-        "/api/studies/{job_id}/report",
-        response_class=HTMLResponse,
-        responses={
-            **_NOT_READY,
-            200: {"content": {"text/html": {}}, "description": "Self-contained HTML report"},
-        },
-        tags=["studies"],
-    )
-    def study_report(job_id: str) -> FileResponse:
-        """The study's self-contained HTML report (written on the first request)."""
-        finished(job_id)
-        return FileResponse(jobs.report(job_id), media_type="text/html")
 
 
 # --------------------------------------------------------------------------------------
@@ -800,123 +549,3 @@ def _add_dashboard(app: FastAPI) -> None:
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's spec, with the study schema (``techbloc.experiments.study.Study``) typed."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    from fastapi.openapi.utils import get_openapi
-
-    from techbloc.experiments.study import Study
-
-    spec = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-    )
-    study = Study.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(study.pop("$defs", {}))
-    schemas["Study"] = study
-    body = spec["paths"]["/api/studies"]["post"]["requestBody"]
-    body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Study"}
-    budgets = getattr(app.state, "budgets", {})
-    if "evaluate" in budgets:
-        schemas["EvaluateRequest"]["x-compute-budget"]["limit"] = budgets["evaluate"]
-    if "study" in budgets:
-        study["x-compute-budget"] = {
-            "limit": budgets["study"],
-            "formula": "number of scenarios * len(policies) * (years.end - years.start + 1)",
-        }
-    _tighten_evaluate(schemas["EvaluateRequest"])
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
-    for operations in spec["paths"].values():
-        for operation in operations.values():
-            for code, response in operation.get("responses", {}).items():
-                if code[:1] in ("4", "5"):  # errors are JSON, also where success is HTML
-                    response["content"] = error
-    app.openapi_schema = json.loads(json.dumps(spec))
-    return app.openapi_schema
-
-
-def _tighten_evaluate(schema: dict[str, Any]) -> None:
-    """State in the evaluate schema what the server checks: names, codes and ranges.
-
-    Presets and country codes become patterns and enums of the bundled ones, ``set`` one
-    property per registry parameter with its range, the levers their ranges. What JSON
-    Schema cannot say (``end_year > start_year``, at most 20 coalitions in all, the compute
-    budget) is stated in ``x-constraints`` and ``x-compute-budget``.
-    """
-    import re
-
-    from techbloc.coalitions import _ANCHOR, _RIVAL, _countries, presets
-    from techbloc.params import LEVERS, PARAMETERS
-
-    codes = [c for c in _countries() if c != _RIVAL]
-    code_enum = [*codes, *(c.lower() for c in codes)]
-    alternatives = "|".join(re.escape(c) for c in code_enum)
-    names = "|".join(re.escape(n) for n in presets())
-    props = schema["properties"]
-    props["presets"]["items"] = {"type": "string", "pattern": f"^({names})(\\+({alternatives}))*$"}
-    props["presets"]["maxItems"] = MAX_COALITIONS
-    props["presets"]["uniqueItems"] = True
-    props["coalitions"]["items"] = {
-        "type": "array",
-        "minItems": 1,
-        "items": {"type": "string", "enum": code_enum},
-    }
-    props["coalitions"]["maxItems"] = MAX_COALITIONS
-    props["set"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "description": props["set"].get("description", ""),
-        "properties": {
-            p.name: {"type": "number", "minimum": p.low, "maximum": p.high} for p in PARAMETERS
-        },
-    }
-    from techbloc.params import DOMAINS
-
-    levers = {lever.name: lever for lever in LEVERS}
-
-    def ranged(name: str) -> dict[str, Any]:
-        return {"type": "number", "minimum": levers[name].low, "maximum": levers[name].high}
-
-    props["pool_share"] = {
-        "anyOf": [ranged("pool_share"), {"type": "null"}],
-        "default": None,
-        "description": props["pool_share"].get("description", ""),
-    }
-    per_domain = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {d.name: ranged("control_stringency") for d in DOMAINS},
-    }
-    props["stringency"] = {
-        "anyOf": [ranged("control_stringency"), per_domain, {"type": "null"}],
-        "default": None,
-        "description": props["stringency"].get("description", ""),
-    }
-    props["capacity_building"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {c: ranged("capacity_building") for c in codes if c != _ANCHOR},
-        "description": props["capacity_building"].get("description", ""),
-    }
-    props["vary"] = {
-        "type": "array",
-        "items": {"type": "string", "enum": [p.name for p in PARAMETERS if p.is_uncertain]},
-        "uniqueItems": True,
-        "maxItems": 100,
-        "description": props["vary"].get("description", ""),
-    }
-    schema["x-constraints"] = [
-        "end_year > start_year",
-        f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",
-        f"{_ANCHOR} is in every coalition (added if absent); {_RIVAL} is never a member",
-        "no two coalitions have the same members",
-        "set leaves at least one parameter sampled by default out",
-        "no parameter is both in vary and in set",
-    ]
