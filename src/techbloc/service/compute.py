@@ -172,10 +172,24 @@ def _policies(request: EvaluateRequest) -> list[Any]:
     coalitions = [_coalition(name) for name in request.presets]
     coalitions += [Coalition(tuple(codes)) for codes in request.coalitions]
     coalitions = coalitions or [Coalition.from_preset("forging_core")]
+    levers = {lever.name: lever for lever in LEVERS}
     building = {}
     if request.capacity_building:
         codes = check_codes(list(request.capacity_building))
+        for code in codes:
+            if code in ("USA", "CHN"):
+                raise InputError(
+                    f"capacity_building: {code} cannot be given capacity building (the USA "
+                    "funds it for its partners; China is never a member)"
+                )
         building = dict(zip(codes, request.capacity_building.values(), strict=True))
+        cb = levers["capacity_building"]
+        for code, value in building.items():  # also where no coalition has the country
+            if not (math.isfinite(value) and cb.low <= value <= cb.high):
+                raise InputError(
+                    f"capacity_building: {code} = {value} is outside [{cb.low}, {cb.high}] "
+                    f"({cb.unit})"
+                )
     default = {lever.name: lever.default for lever in LEVERS}
     stringency = default["control_stringency"] if request.stringency is None else request.stringency
     policies = [
@@ -201,7 +215,9 @@ def _sampling(request: EvaluateRequest) -> tuple[dict[str, float], list[str] | N
     fixed = validate_values(dict(request.fixed), where="set")
     sampled = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
     extra = []
-    for name in request.vary:
+    for i, name in enumerate(request.vary):
+        if name in request.vary[:i]:
+            raise InputError(f"vary: {name} is given twice")
         parameter = get_parameter(name)
         if name in fixed:
             raise InputError(f"vary: {name} is also held in set; keep it in one of them")

@@ -117,7 +117,7 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
     props["capacity_building"] = {
         "type": "object",
         "additionalProperties": False,
-        "properties": {c: ranged("capacity_building") for c in codes if c != _ANCHOR},
+        "properties": {c: ranged("capacity_building") for c in code_enum if c.upper() != _ANCHOR},
         "description": props["capacity_building"].get("description", ""),
     }
     props["vary"] = {
