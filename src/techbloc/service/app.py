@@ -13,13 +13,20 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 ``GET  /api/presets``                       coalition presets with their sources
 ``GET  /api/parameters``                    the parameter registry, levers and domains
 ``POST /api/evaluate``                      median/p10/p90 of each outcome per coalition
+``POST /api/evaluations``                   the same in background, with progress
+``GET  /api/evaluations[/{id}]``            background evaluations: state, progress, ETA
+``GET  /api/evaluations/{id}/result``       fans, per-domain gaps, stability, summary
+``DELETE /api/evaluations/{id}``            cancel one (or forget a finished one)
 ``POST /api/studies``                       start a study (JSON, as the YAML) in background
+``POST /api/studies/yaml``                  the same from a YAML file (``?check=true``)
 ``GET  /api/jobs``                          every job (queued, running, done, failed)
 ``GET  /api/jobs/{id}``                     state and progress of a study run
+``POST /api/jobs/{id}/cancel``              cancel a study run (chunks done are kept)
 ``DELETE /api/jobs/{id}``                   delete a finished job and its results
 ``GET  /api/studies/{id}/results``          median/p10/p90 per policy of a finished study
 ``GET  /api/studies/{id}/report``           the study's HTML report (written on first call)
-``GET  /``                                  the dashboard (HTML, no external assets)
+``GET  /``, ``/studies``, ``/country/{iso3}``  the dashboard (HTML, no external assets)
+``GET  /docs``                              Swagger UI, served from the package
 ==========================================  ==============================================
 
 Errors are JSON ``{"detail": message}``: invalid input (including every
@@ -35,22 +42,28 @@ policies × years`` ≤ 20,000,000; request bodies are at most 1 MiB; at most 8 
 Nothing happens at import: the model, the data and pandas are loaded on first use.
 """
 
-import json
-import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Request, Response, status
+from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
 from techbloc.service.access import MAX_BODY_BYTES, AccessMiddleware
+from techbloc.service.compute import (
+    MAX_COALITIONS,
+    check_evaluate,
+    check_study_budget,
+    evaluate_request,
+    number,
+    validate_request,
+)
 from techbloc.service.evaluator import (
     EVALUATE_TIMEOUT,
     MAX_WAITING,
@@ -62,31 +75,27 @@ from techbloc.service.evaluator import (
 from techbloc.service.jobs import (
     MAX_JOBS,
     MAX_QUEUED,
-    Job,
     JobBusyError,
     JobLimitError,
     JobManager,
 )
+from techbloc.service.openapi import openapi_spec
+from techbloc.service.registry import ParametersResponse, parameters_response
+from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND
+from techbloc.service.runs import RUN_TIMEOUT, Run, RunLimitError, RunManager
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
     STUDY_BUDGET,
     CountryDetail,
     CountrySummary,
-    DomainInfo,
     ErrorResponse,
     EvaluateRequest,
     EvaluateResponse,
-    Indicator,
-    JobStatus,
-    LeverInfo,
-    MetricInfo,
-    ParameterInfo,
-    ParametersResponse,
-    PolicyInfo,
     Preset,
-    Stat,
-    StudyResults,
+    RunResult,
+    RunStatus,
 )
+from techbloc.service.studies import add_study_routes
 
 __all__ = [
     "MAX_COALITIONS",
@@ -96,39 +105,9 @@ __all__ = [
     "evaluate_request",
 ]
 
-#: Most coalitions one ``POST /api/evaluate`` may compare.
-MAX_COALITIONS = 20
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorResponse, "description": "Invalid input (the message says why)"},
-}
-_BODY: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorResponse, "description": "Request body over the size limit (1 MiB)"},
-}
-_BUSY: dict[int | str, dict[str, Any]] = {
-    429: {"model": ErrorResponse, "description": "Too many requests or jobs waiting"},
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
-    404: {"model": ErrorResponse, "description": "Unknown country or job"},
-}
-_NOT_READY: dict[int | str, dict[str, Any]] = {
-    **_NOT_FOUND,
-    409: {"model": ErrorResponse, "description": "The job has not finished (or failed)"},
-}
-
 
 def _static_dir() -> Path:
     return Path(str(resources.files("techbloc.service") / "static"))
-
-
-def _number(value: Any) -> float | None:
-    """A JSON-safe float: NaN and infinities become None."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if out == out and abs(out) != float("inf") else None
 
 
 # --------------------------------------------------------------------------------------
@@ -143,6 +122,7 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY_BYTES,
     evaluate_timeout: float = EVALUATE_TIMEOUT,
+    run_timeout: float = RUN_TIMEOUT,
     max_waiting: int = MAX_WAITING,
     max_queued: int = MAX_QUEUED,
     max_jobs: int = MAX_JOBS,
@@ -172,6 +152,8 @@ def create_app(
         Largest request body, in bytes (413 beyond).
     evaluate_timeout : float
         Seconds one ``POST /api/evaluate`` may run.
+    run_timeout : float
+        Seconds one background evaluation (``POST /api/evaluations``) may run.
     max_waiting : int
         Evaluations that may wait while one runs (429 beyond).
     max_queued, max_jobs : int
@@ -224,7 +206,10 @@ def create_app(
         if owned:
             evaluator.close()
 
+    runs = RunManager(evaluator, max_active=max_waiting + 1, timeout=run_timeout)
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="techbloc",
         version=techbloc.__version__,
         summary="Design and stress-test technology alliances under deep uncertainty.",
@@ -232,18 +217,21 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.jobs = jobs
+    app.state.runs = runs
     app.state.evaluator = evaluator
     app.state.token = token
     app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
     _add_error_handlers(app)
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
-    _add_study_routes(app, jobs)
+    _add_run_routes(app, runs)
+    add_study_routes(app, jobs)
     _add_dashboard(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
     )
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_spec(app)  # type: ignore[method-assign]
     return app
 
 
@@ -257,6 +245,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
 
     @app.exception_handler(JobLimitError)
+    @app.exception_handler(RunLimitError)
     @app.exception_handler(WorkerBusyError)
     async def busy(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse(
@@ -330,13 +319,16 @@ def _add_data_routes(app: FastAPI) -> None:
                 iso3=code,
                 name=names[code],
                 **{
-                    col: _number(inputs.at[code, col])
+                    col: number(inputs.at[code, col])
                     for col in (
                         "rd",
                         "gdp",
                         "alignment",
                         "protection_capability",
                         "us_defence_pact",
+                        "threat",
+                        "china_dependence",
+                        "hedging",
                     )
                 },
             )
@@ -344,49 +336,21 @@ def _add_data_routes(app: FastAPI) -> None:
         ]
 
     @app.get(
-        "/api/countries/{iso3}", response_model=CountryDetail, responses=_NOT_FOUND, tags=["data"]
+        "/api/countries/{iso3}", response_model=CountryDetail, responses=NOT_FOUND, tags=["data"]
     )
     def country(iso3: str) -> CountryDetail:
-        """Every indicator of one country (value, unit, year, source) and its model inputs.
+        """Every indicator of one country (value, unit, year, source) and what it feeds.
 
-        ``ROW`` (the rest of the world) is accepted too.
+        Also the model inputs derived from the indicators (rule, fill, sources), the will to
+        protect (E10) term by term, and the cited frictions and hedging motive with their
+        reasons. ``ROW`` (the rest of the world) is accepted too.
         """
-        import pandas as pd
+        from techbloc.service.countries import country_detail
 
-        from techbloc.world import load_world
-
-        world = load_world()
         try:
-            table = world.country(iso3)
+            return country_detail(iso3)
         except InputError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-        code = str(table["iso3"].iloc[0]) if len(table) else iso3.strip().upper()
-        indicators = [
-            Indicator(
-                indicator=row.indicator,
-                value=_number(row.value),
-                unit=str(row.unit),
-                year=None if pd.isna(row.year) else int(row.year),
-                source=str(row.source),
-                note=str(row.note),
-            )
-            for row in table.itertuples(index=False)
-        ]
-        inputs = world.model_inputs().loc[code]
-        notes = world.fill_notes
-        notes = notes[notes["iso3"] == code]
-        fill: dict[str, str] = {}
-        for row in notes.itertuples(index=False):
-            fill[row.input] = (
-                f"{fill[row.input]}; {row.method}" if row.input in fill else str(row.method)
-            )
-        return CountryDetail(
-            iso3=code,
-            name=world.names[code],
-            indicators=indicators,
-            inputs={col: _number(value) for col, value in inputs.items()},
-            fill_notes=fill,
-        )
 
     @app.get("/api/presets", response_model=list[Preset], tags=["data"])
     def list_presets() -> list[Preset]:
@@ -406,166 +370,25 @@ def _add_data_routes(app: FastAPI) -> None:
 
     @app.get("/api/parameters", response_model=ParametersResponse, tags=["data"])
     def parameters() -> ParametersResponse:
-        """The parameter registry (default, range, unit, mechanism, source), levers, domains."""
-        from dataclasses import asdict
+        """The registry: parameters (default, range, unit, mechanism, source), levers, domains.
 
-        from techbloc.params import DOMAINS, LEVERS, PARAMETERS
-
-        return ParametersResponse(
-            parameters=[ParameterInfo(**asdict(p)) for p in PARAMETERS],
-            levers=[LeverInfo(**asdict(lever)) for lever in LEVERS],
-            domains=[DomainInfo(**asdict(d)) for d in DOMAINS],
-        )
+        Also the mechanisms' titles (to group parameters) and the parameters most often
+        changed (shown first by the dashboard).
+        """
+        return parameters_response()
 
 
 # --------------------------------------------------------------------------------------
 # evaluate
 # --------------------------------------------------------------------------------------
-def _summary(
-    outcomes: Any, policies: list[str]
-) -> tuple[dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]]:
-    """Summarize outcomes per policy, in ``policies`` order.
-
-    Returns
-    -------
-    metrics : dict
-        Description and unit of every outcome.
-    stats : dict
-        policy -> outcome -> median, p10 and p90 across scenarios.
-    backfire : dict
-        policy -> share of futures in which China ends stronger than under the status quo
-        (``china_knowledge_vs_status_quo > 0``; None without it).
-    """
-    from techbloc.analysis.summary import study_summary
-
-    table = study_summary(outcomes, policies)
-    metrics = {
-        row.metric: MetricInfo(description=row.description, unit=row.unit)
-        for row in table.drop_duplicates("metric").itertuples()
-    }
-    result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
-    for row in table.itertuples():
-        result.setdefault(str(row.policy), {})[str(row.metric)] = Stat(
-            median=_number(row.p50),
-            p10=_number(row.p10),
-            p90=_number(row.p90),
-            share_positive=_number(row.share_positive),
-        )
-    backfire: dict[str, float | None] = dict.fromkeys(result)
-    for row in table[table["metric"] == "china_knowledge_vs_status_quo"].itertuples():
-        backfire[str(row.policy)] = _number(row.share_positive)
-    return metrics, result, backfire
-
-
-def _coalition_from_preset(text: str) -> Any:
-    from techbloc.coalitions import Coalition, presets
-
-    base = text.strip().split("+")[0]
-    if "+" in text and base in presets():
-        return Coalition.parse(text)
-    return Coalition.from_preset(text.strip())
-
-
-def check_evaluate(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET) -> None:
-    """Checks of an evaluation that need more than one field: years, sizes, budget.
-
-    Raises
-    ------
-    techbloc.errors.InputError
-        ``end_year`` not after ``start_year``, too many or empty coalitions, or
-        ``scenarios × coalitions × years`` over ``budget``.
-    """
-    if request.end_year <= request.start_year:
-        raise InputError(
-            f"end_year ({request.end_year}) must be after start_year ({request.start_year})"
-        )
-    count = len(request.presets) + len(request.coalitions)
-    if count > MAX_COALITIONS:
-        raise InputError(f"at most {MAX_COALITIONS} coalitions per evaluation, got {count}")
-    for i, codes in enumerate(request.coalitions):
-        if not codes:
-            raise InputError(f"coalitions[{i}] is empty: give ISO3 codes such as USA, JPN")
-    years = request.end_year - request.start_year + 1
-    work = request.scenarios * max(1, count) * years
-    if budget is not None and work > budget:
-        raise InputError(
-            f"compute budget exceeded: {request.scenarios:,} scenarios × {max(1, count)} "
-            f"coalitions × {years} years = {work:,}, the limit is {budget:,}; ask "
-            "for fewer, or run a study (POST /api/studies)"
-        )
-
-
-def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:
-    """Refuse a study over ``budget`` (scenarios × policies × years).
-
-    Raises
-    ------
-    techbloc.errors.InputError
-    """
-    years = study.years.end - study.years.start + 1
-    work = study.n_scenarios * len(study.policies) * years
-    if work > budget:
-        raise InputError(
-            f"study: compute budget exceeded: {study.n_scenarios:,} scenarios × "
-            f"{len(study.policies)} policies × {years} years = {work:,}, the limit of the "
-            f"service is {budget:,}; run larger studies with `techbloc explore`"
-        )
-
-
-def evaluate_request(
-    request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET
-) -> EvaluateResponse:
-    """Evaluate the request's coalitions across sampled futures (what the endpoint does).
-
-    ``budget`` is the compute budget checked first (None: not checked; the service's worker
-    process gets requests its server has checked against the service's own budget).
-
-    Raises
-    ------
-    techbloc.errors.InputError
-        Unknown preset or country, out-of-range parameter or lever, bad years.
-    """
-    from techbloc.coalitions import Coalition
-    from techbloc.evaluation import evaluate_coalitions
-
-    began = time.perf_counter()
-    check_evaluate(request, budget)
-    coalitions = [_coalition_from_preset(name) for name in request.presets]
-    for codes in request.coalitions:
-        coalitions.append(Coalition(tuple(codes)))
-    policies, table = evaluate_coalitions(
-        coalitions or [Coalition.from_preset("forging_core")],
-        scenarios=request.scenarios,
-        seed=request.seed,
-        fixed=request.fixed,
-        pool_share=request.pool_share,
-        stringency=request.stringency,
-        start_year=request.start_year,
-        end_year=request.end_year,
-    )
-    fixed = {name: float(value) for name, value in request.fixed.items()}
-    metrics, outcomes, backfire = _summary(table, [p.label for p in policies])
-    return EvaluateResponse(
-        scenarios=request.scenarios,
-        seed=request.seed,
-        years=(request.start_year, request.end_year),
-        fixed=fixed,
-        policies=[PolicyInfo(**p.to_dict()) for p in policies],
-        metrics=metrics,
-        outcomes=outcomes,
-        backfire_share=backfire,
-        seconds=round(time.perf_counter() - began, 3),
-    )
-
-
 def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
     @app.post(
         "/api/evaluate",
         response_model=EvaluateResponse,
         responses={
-            **_ERRORS,
-            **_BODY,
-            **_BUSY,
+            **ERRORS,
+            **BODY,
+            **BUSY,
             503: {
                 "model": ErrorResponse,
                 "description": "The evaluation ran past the time limit and was stopped",
@@ -593,161 +416,103 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         return EvaluateResponse.model_validate(answer)
 
 
-# --------------------------------------------------------------------------------------
-# studies and jobs
-# --------------------------------------------------------------------------------------
-_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
-
-
-def _reject_files(data: Any) -> None:
-    """Studies sent over the API may not name server-side files."""
-    if not isinstance(data, dict):
-        return
-    for section, key in _FILE_KEYS:
-        part = data.get(section)
-        if isinstance(part, dict) and part.get(key):
-            raise InputError(
-                f"study: {section}.{key}: file paths are not accepted over the API (the "
-                "server would read its own files); run `techbloc explore` for such studies"
-            )
-
-
-def _job_status(job: Job) -> JobStatus:
-    return JobStatus(
-        id=job.id,
-        name=job.name,
-        status=job.status,
-        error=job.error,
-        chunks_done=job.chunks_done,
-        chunks_total=job.chunks_total,
-        scenarios_total=job.scenarios_total,
-        progress=job.progress,
-        submitted=job.submitted,
-        started=job.started,
-        finished=job.finished,
-        results_url=f"/api/studies/{job.id}/results",
-        report_url=f"/api/studies/{job.id}/report",
+def _run_status(run: Run) -> RunStatus:
+    return RunStatus(
+        id=run.id,
+        status=run.status,
+        error=run.error,
+        scenarios=run.scenarios,
+        coalitions=run.coalitions,
+        parts_done=run.parts_done,
+        parts_total=run.parts_total,
+        progress=run.progress,
+        submitted=run.submitted,
+        started=run.started,
+        finished=run.finished,
+        result_url=f"/api/evaluations/{run.id}/result",
+        **run.timing(),
     )
 
 
-def _add_study_routes(app: FastAPI, jobs: JobManager) -> None:
-    def find(job_id: str) -> Job:
-        job = jobs.get(job_id)
-        if job is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
-        return job
-
-    def finished(job_id: str) -> Job:
-        job = find(job_id)
-        if job.status == "failed":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} failed: {job.error}")
-        if job.status != "done":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"job {job_id} is {job.status} ({job.progress:.0%} done); poll /api/jobs/{job_id}",
-            )
-        return job
+def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
+    def find(run_id: str) -> Run:
+        run = runs.get(run_id)
+        if run is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
+        return run
 
     @app.post(
-        "/api/studies",
-        response_model=JobStatus,
+        "/api/evaluations",
+        response_model=RunStatus,
         status_code=status.HTTP_202_ACCEPTED,
-        responses={**_ERRORS, **_BODY, **_BUSY},
-        tags=["studies"],
+        responses={**ERRORS, **BODY, **BUSY},
+        tags=["model"],
     )
-    def submit_study(study: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        """Start a study in the background (same schema as a study YAML file).
+    async def submit_evaluation(body: EvaluateRequest) -> JSONResponse:
+        """Start an evaluation in the background (what the dashboard's Run does).
 
-        The study is validated completely first (errors are 422). The answer is the job's
-        state; poll ``GET /api/jobs/{id}`` until ``done``, then read
-        ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
-        not name files (``world.overrides``, ``world.presets``, ``design.table``).
-
-        Limits: ``scenarios × policies × years`` at most 20,000,000 (422 beyond); at most 8
-        jobs queued or running (429 beyond). The job id comes from the study's hash: the
-        same study submitted again returns its job, or resumes it if it failed or the
-        server restarted (the chunks already stored are reused).
+        Same request as ``POST /api/evaluate`` (checked the same way, 422 on errors) but the
+        answer comes at once: poll ``GET /api/evaluations/{id}`` for its progress (parts
+        done, scenarios per second, time left), read ``/api/evaluations/{id}/result`` when
+        it is done, cancel it with ``DELETE``. The result adds what the dashboard draws:
+        fan charts of the headline outcomes, per-domain gaps and each coalition's stability.
         """
-        from techbloc.experiments.study import Study
+        import asyncio
 
-        _reject_files(study)
-        spec = Study.from_dict(study, source="study")
-        check_study_budget(spec, app.state.budgets["study"])
-        job = jobs.submit(spec)
-        body = _job_status(job).model_dump(mode="json")
+        await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
+        count = max(1, len(body.presets) + len(body.coalitions))
+        run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
         return JSONResponse(
-            body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
+            _run_status(run).model_dump(mode="json"),
+            status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/evaluations/{run.id}"},
         )
 
-    @app.get("/api/jobs", response_model=list[JobStatus], tags=["studies"])
-    def list_jobs() -> list[JobStatus]:
-        """Every job the service keeps (oldest first), whatever its state."""
-        return [_job_status(job) for job in jobs.jobs()]
+    @app.get("/api/evaluations", response_model=list[RunStatus], tags=["model"])
+    def list_evaluations() -> list[RunStatus]:
+        """The background evaluations kept in memory (oldest first)."""
+        return [_run_status(run) for run in runs.runs()]
 
-    @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=_NOT_FOUND, tags=["studies"])
-    def job_status(job_id: str) -> JobStatus:
-        """State of a study run: queued, running, done or failed (with the error)."""
-        return _job_status(find(job_id))
+    @app.get(
+        "/api/evaluations/{run_id}",
+        response_model=RunStatus,
+        responses=NOT_FOUND,
+        tags=["model"],
+    )
+    def evaluation_status(run_id: str) -> RunStatus:
+        """State and progress of a background evaluation."""
+        return _run_status(find(run_id))
+
+    @app.get(
+        "/api/evaluations/{run_id}/result",
+        response_model=RunResult,
+        responses={
+            **NOT_FOUND,
+            409: {"model": ErrorResponse, "description": "Not finished, failed or cancelled"},
+        },
+        tags=["model"],
+    )
+    def evaluation_result(run_id: str) -> RunResult:
+        """The result of a finished background evaluation."""
+        run = find(run_id)
+        if run.status != "done" or run.result is None:
+            reason = f": {run.error}" if run.error else f" ({run.progress:.0%} done)"
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"evaluation {run_id} is {run.status}{reason}"
+            )
+        return RunResult.model_validate(run.result)
 
     @app.delete(
-        "/api/jobs/{job_id}",
+        "/api/evaluations/{run_id}",
         status_code=status.HTTP_204_NO_CONTENT,
-        responses={
-            **_NOT_FOUND,
-            409: {"model": ErrorResponse, "description": "The job is queued or running"},
-        },
-        tags=["studies"],
+        responses=NOT_FOUND,
+        tags=["model"],
     )
-    def delete_job(job_id: str) -> Response:
-        """Delete a finished (or failed) job and its results store."""
-        if not jobs.delete(job_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+    def cancel_evaluation(run_id: str) -> Response:
+        """Cancel a queued or running evaluation (at once), or forget a finished one."""
+        if not runs.cancel(run_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-    @app.get(
-        "/api/studies/{job_id}/results",
-        response_model=StudyResults,
-        responses=_NOT_READY,
-        tags=["studies"],
-    )
-    def study_results(job_id: str) -> StudyResults:
-        """Median and 10th/90th percentiles of every scalar outcome per policy."""
-        from techbloc.experiments.store import ResultsStore
-
-        job = finished(job_id)
-        with ResultsStore.open(jobs.directory(job_id)) as store:
-            manifest = store.manifest
-            outcomes = store.outcomes()
-            policies = store.policies
-        metrics, table, backfire = _summary(outcomes, policies)
-        return StudyResults(
-            id=job.id,
-            name=job.name,
-            study_hash=str(manifest["study_hash"]),
-            version=str(manifest["version"]),
-            seed=int(manifest["seed"]),
-            n_scenarios=int(manifest["n_scenarios"]),
-            scenarios_done=int(manifest["scenarios_done"]),
-            complete=bool(manifest["complete"]),
-            policies=policies,
-            metrics=metrics,
-            outcomes=table,
-            backfire_share=backfire,
-        )
-
-    @app.get(
-        "/api/studies/{job_id}/report",
-        response_class=HTMLResponse,
-        responses={
-            **_NOT_READY,
-            200: {"content": {"text/html": {}}, "description": "Self-contained HTML report"},
-        },
-        tags=["studies"],
-    )
-    def study_report(job_id: str) -> FileResponse:
-        """The study's self-contained HTML report (written on the first request)."""
-        finished(job_id)
-        return FileResponse(jobs.report(job_id), media_type="text/html")
 
 
 # --------------------------------------------------------------------------------------
@@ -759,97 +524,32 @@ def _add_dashboard(app: FastAPI) -> None:
 
     @app.get("/", response_class=HTMLResponse, tags=["dashboard"])
     def dashboard() -> FileResponse:
-        """The dashboard: pick coalitions, move levers, run, read the results."""
+        """The dashboard: build coalitions on a map, set levers and parameters, run."""
         return FileResponse(static / "index.html", media_type="text/html")
 
+    @app.get("/studies", response_class=HTMLResponse, tags=["dashboard"])
+    def studies_page() -> FileResponse:
+        """The dashboard's studies page: start, watch, cancel and open studies."""
+        return FileResponse(static / "index.html", media_type="text/html")
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's spec, with the study schema (``techbloc.experiments.study.Study``) typed."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    from fastapi.openapi.utils import get_openapi
+    @app.get("/studies/{job_id}", response_class=HTMLResponse, tags=["dashboard"])
+    def study_page(job_id: str) -> FileResponse:
+        """The dashboard's page of one study (its results)."""
+        return FileResponse(static / "index.html", media_type="text/html")
 
-    from techbloc.experiments.study import Study
+    @app.get("/country/{iso3}", response_class=HTMLResponse, tags=["dashboard"])
+    def country_page(iso3: str) -> FileResponse:
+        """The dashboard's page of one country: indicators, inputs, frictions, hedging."""
+        return FileResponse(static / "index.html", media_type="text/html")
 
-    spec = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-    )
-    study = Study.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(study.pop("$defs", {}))
-    schemas["Study"] = study
-    body = spec["paths"]["/api/studies"]["post"]["requestBody"]
-    body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Study"}
-    budgets = getattr(app.state, "budgets", {})
-    if "evaluate" in budgets:
-        schemas["EvaluateRequest"]["x-compute-budget"]["limit"] = budgets["evaluate"]
-    if "study" in budgets:
-        study["x-compute-budget"] = {
-            "limit": budgets["study"],
-            "formula": "number of scenarios * len(policies) * (years.end - years.start + 1)",
-        }
-    _tighten_evaluate(schemas["EvaluateRequest"])
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
-    for operations in spec["paths"].values():
-        for operation in operations.values():
-            for code, response in operation.get("responses", {}).items():
-                if code[:1] in ("4", "5"):  # errors are JSON, also where success is HTML
-                    response["content"] = error
-    app.openapi_schema = json.loads(json.dumps(spec))
-    return app.openapi_schema
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        from fastapi.openapi.docs import get_swagger_ui_html
 
-
-def _tighten_evaluate(schema: dict[str, Any]) -> None:
-    """State in the evaluate schema what the server checks: names, codes and ranges.
-
-    Presets and country codes become patterns and enums of the bundled ones, ``set`` one
-    property per registry parameter with its range, the levers their ranges. What JSON
-    Schema cannot say (``end_year > start_year``, at most 20 coalitions in all, the compute
-    budget) is stated in ``x-constraints`` and ``x-compute-budget``.
-    """
-    import re
-
-    from techbloc.coalitions import _ANCHOR, _RIVAL, _countries, presets
-    from techbloc.params import LEVERS, PARAMETERS
-
-    codes = [c for c in _countries() if c != _RIVAL]
-    code_enum = [*codes, *(c.lower() for c in codes)]
-    alternatives = "|".join(re.escape(c) for c in code_enum)
-    names = "|".join(re.escape(n) for n in presets())
-    props = schema["properties"]
-    props["presets"]["items"] = {"type": "string", "pattern": f"^({names})(\\+({alternatives}))*$"}
-    props["presets"]["maxItems"] = MAX_COALITIONS
-    props["presets"]["uniqueItems"] = True
-    props["coalitions"]["items"] = {
-        "type": "array",
-        "minItems": 1,
-        "items": {"type": "string", "enum": code_enum},
-    }
-    props["coalitions"]["maxItems"] = MAX_COALITIONS
-    props["set"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "description": props["set"].get("description", ""),
-        "properties": {
-            p.name: {"type": "number", "minimum": p.low, "maximum": p.high} for p in PARAMETERS
-        },
-    }
-    levers = {lever.name: lever for lever in LEVERS}
-    for field, lever in (("pool_share", "pool_share"), ("stringency", "control_stringency")):
-        low, high = levers[lever].low, levers[lever].high
-        props[field] = {
-            "anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"type": "null"}],
-            "default": None,
-            "description": props[field].get("description", ""),
-        }
-    schema["x-constraints"] = [
-        "end_year > start_year",
-        f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",
-        f"{_ANCHOR} is in every coalition (added if absent); {_RIVAL} is never a member",
-        "no two coalitions have the same members",
-        "set leaves at least one parameter sampled by default out",
-    ]
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="techbloc API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )

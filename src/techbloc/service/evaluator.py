@@ -49,21 +49,30 @@ class EvaluationCancelledError(Error):
 
 
 def _serve(connection: Any) -> None:
-    """The worker process: evaluate requests from ``connection`` until it closes."""
-    from techbloc.service.app import evaluate_request
+    """The worker process: evaluate requests from ``connection`` until it closes.
+
+    Each message is ``(request, detail)``; while it runs the worker sends
+    ``("progress", done, total)`` after each part, then ``(kind, answer)``.
+    """
+    from techbloc.service.compute import evaluate_request
     from techbloc.service.schemas import EvaluateRequest
 
     with contextlib.suppress(Exception):  # warm up: data, caches, compiled kernels
-        evaluate_request(EvaluateRequest(scenarios=1, end_year=2025), budget=None)
+        evaluate_request(EvaluateRequest(scenarios=1, end_year=2025), budget=None, detail=True)
+
+    def report(done: int, total: int) -> None:
+        connection.send(("progress", done, total))
+
     while True:
         try:
-            payload = connection.recv()
+            payload, detail = connection.recv()
         except (EOFError, OSError):
             return
         try:
             request = EvaluateRequest.model_validate(payload)
             # the server checked the budget (its own, which may differ from the default)
-            answer = ("ok", evaluate_request(request, budget=None).model_dump(mode="json"))
+            result = evaluate_request(request, budget=None, detail=detail, progress=report)
+            answer = ("ok", result.model_dump(mode="json"))
         except InputError as exc:
             answer = ("input", str(exc))
         except Error as exc:
@@ -144,8 +153,16 @@ class EvaluationWorker:
         self,
         payload: dict[str, Any],
         disconnected: Callable[[], Awaitable[bool]] | None = None,
+        *,
+        detail: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """Evaluate one request (``EvaluateRequest`` as JSON data) in the worker.
+
+        ``detail`` asks for a ``RunResult`` (fans, domains, stability); ``progress(done,
+        total)`` is called as parts finish; ``timeout`` overrides the worker's own limit;
+        ``disconnected`` (checked while waiting and running) stops the evaluation.
 
         Raises
         ------
@@ -172,26 +189,45 @@ class EvaluationWorker:
         finally:
             self._waiting -= 1
         try:
-            return await self._run(payload, disconnected)
+            if disconnected is not None and await disconnected():
+                raise EvaluationCancelledError("cancelled before it started")
+            return await self._run(payload, disconnected, detail, progress, timeout)
         finally:
             self._lock.release()
 
     async def _run(
-        self, payload: dict[str, Any], disconnected: Callable[[], Awaitable[bool]] | None
+        self,
+        payload: dict[str, Any],
+        disconnected: Callable[[], Awaitable[bool]] | None,
+        detail: bool,
+        progress: Callable[[int, int], None] | None,
+        timeout: float | None,
     ) -> dict[str, Any]:
         if self._process is None or not self._process.is_alive():
             await asyncio.to_thread(self._start)
         connection = self._connection
-        connection.send(payload)
-        deadline = time.monotonic() + self.timeout
-        while not connection.poll():
+        connection.send((payload, detail))
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            if connection.poll():
+                try:
+                    message = connection.recv()
+                except (EOFError, OSError):
+                    self._kill()
+                    raise Error("the evaluation worker stopped unexpectedly; try again") from None
+                if message[0] != "progress":
+                    break
+                if progress is not None:
+                    progress(message[1], message[2])
+                continue
             if disconnected is not None and await disconnected():
                 self._restart()
                 raise EvaluationCancelledError("the client disconnected; evaluation stopped")
             if time.monotonic() > deadline:
                 self._restart()
                 raise EvaluationTimeoutError(
-                    f"the evaluation took longer than the limit of {self.timeout:g} s and was "
+                    f"the evaluation took longer than the limit of {limit:g} s and was "
                     "stopped; ask for fewer scenarios, coalitions or years, or run a study "
                     "(POST /api/studies)"
                 )
@@ -199,11 +235,7 @@ class EvaluationWorker:
                 self._kill()
                 raise Error("the evaluation worker stopped unexpectedly; try again")
             await asyncio.sleep(0.02)
-        try:
-            kind, value = connection.recv()
-        except (EOFError, OSError):
-            self._kill()
-            raise Error("the evaluation worker stopped unexpectedly; try again") from None
+        kind, value = message
         if kind == "ok":
             return value
         if kind == "input":

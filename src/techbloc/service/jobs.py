@@ -52,7 +52,7 @@ MAX_QUEUED = 8
 #: Jobs kept in the store root (finished or not); delete some to submit more.
 MAX_JOBS = 200
 
-JobState = Literal["queued", "running", "done", "failed"]
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 _ID = re.compile(r"^[0-9a-f]{12}$")
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class Job:
         The study's name.
     study : dict
         The validated study (``Study.to_dict()``).
-    status : {"queued", "running", "done", "failed"}
+    status : {"queued", "running", "done", "failed", "cancelled"}
     error : str, optional
         Why the job failed.
     chunks_done, chunks_total : int
@@ -106,6 +106,24 @@ class Job:
             return 0.0
         return min(1.0, self.chunks_done / self.chunks_total)
 
+    def timing(self) -> dict[str, float | None]:
+        """Seconds elapsed, scenarios per second so far and estimated seconds left."""
+        if not self.started:
+            return {"elapsed_seconds": None, "rate": None, "eta_seconds": None}
+        begin = datetime.fromisoformat(self.started)
+        end = datetime.fromisoformat(self.finished) if self.finished else datetime.now(UTC)
+        elapsed = max(0.0, (end - begin).total_seconds())
+        done = self.progress * (self.scenarios_total or 0)
+        rate = done / elapsed if elapsed > 0 and done > 0 else None
+        eta = None
+        if rate and self.status == "running" and self.scenarios_total:
+            eta = max(0.0, (self.scenarios_total - done) / rate)
+        return {
+            "elapsed_seconds": round(elapsed, 1),
+            "rate": None if rate is None else round(rate, 2),
+            "eta_seconds": None if eta is None else round(eta, 1),
+        }
+
 
 class JobCancelledError(Exception):
     """Raised inside a running job when the service shuts down (caught by the job thread)."""
@@ -119,10 +137,10 @@ class JobBusyError(Error):
     """The job is queued or running, so it cannot be deleted (HTTP 409)."""
 
 
-def _counting(inner: Executor, on_chunk: Callable[[], None], stop: threading.Event) -> Executor:
+def _counting(inner: Executor, on_chunk: Callable[[], None], stop: Callable[[], bool]) -> Executor:
     """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
 
-    When ``stop`` is set, the next request for a result raises :class:`JobCancelledError`, so
+    When ``stop()`` is true, the next request for a result raises :class:`JobCancelledError`, so
     the runner closes its store with every finished chunk kept.
     """
     from techbloc.experiments.executors import Executor
@@ -143,8 +161,8 @@ def _counting(inner: Executor, on_chunk: Callable[[], None], stop: threading.Eve
                 yield result
                 # resumed when the runner asks for the next result: this one is stored
                 on_chunk()
-                if stop.is_set():
-                    raise JobCancelledError("the service stopped")
+                if stop():
+                    raise JobCancelledError("stopped")
 
     return CountingExecutor()
 
@@ -181,6 +199,7 @@ class JobManager:
         self._pool: ThreadPoolExecutor | None = None
         self._report_lock = threading.Lock()
         self._stop = threading.Event()
+        self._cancelled: set[str] = set()
 
     # -- submitting ----------------------------------------------------------------------
     def submit(self, study: Study) -> Job:
@@ -219,6 +238,7 @@ class JobManager:
             )
             if current is not None:
                 job.submitted = current.submitted
+            self._cancelled.discard(job_id)
             self.directory(job.id).mkdir(parents=True, exist_ok=True)
             self._jobs[job.id] = job
             self._save(job)
@@ -237,6 +257,9 @@ class JobManager:
         from techbloc.experiments.executors import make_executor
         from techbloc.experiments.runner import default_chunk_size, plan_chunks, run_study
 
+        with self._lock:
+            if job_id in self._cancelled or self._jobs[job_id].status != "queued":
+                return  # cancelled while queued, or run already by an earlier submission
         try:
             engine = make_executor(self.executor, workers=self.workers)  # type: ignore[arg-type]
             size = default_chunk_size(
@@ -247,10 +270,23 @@ class JobManager:
             run_study(
                 study,
                 self.directory(job_id),
-                executor=_counting(engine, lambda: self._advance(job_id), self._stop),
+                executor=_counting(
+                    engine,
+                    lambda: self._advance(job_id),
+                    lambda: self._stop.is_set() or job_id in self._cancelled,
+                ),
                 chunk_size=size,
             )
         except JobCancelledError:
+            if job_id in self._cancelled:
+                self._update(
+                    job_id,
+                    status="cancelled",
+                    finished=_now(),
+                    error="cancelled by the user; the finished chunks are kept (submit the "
+                    "study again to resume)",
+                )
+                return
             self._update(
                 job_id,
                 status="failed",
@@ -326,6 +362,26 @@ class JobManager:
         with self._lock:
             found.update({k: Job(**asdict(v)) for k, v in self._jobs.items()})
         return sorted(found.values(), key=lambda j: (j.submitted, j.id))
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued job, or stop a running one after its current chunk.
+
+        Returns False if there is no such job; a finished job is left as it is.
+        """
+        job = self.get(job_id)
+        if job is None:
+            return False
+        with self._lock:
+            live = self._jobs.get(job_id)
+            if live is None or live.status not in ("queued", "running"):
+                return True
+            self._cancelled.add(job_id)
+            queued = live.status == "queued"
+        if queued:
+            self._update(
+                job_id, status="cancelled", finished=_now(), error="cancelled before it started"
+            )
+        return True
 
     def delete(self, job_id: str) -> bool:
         """Delete a job and its store; False if there is no such job.

@@ -23,16 +23,28 @@ __all__ = [
     "ErrorResponse",
     "EvaluateRequest",
     "EvaluateResponse",
+    "Fan",
+    "Friction",
+    "Hedging",
     "Indicator",
     "JobStatus",
     "LeverInfo",
+    "MemberStability",
     "MetricInfo",
+    "ModelInput",
+    "OutsiderStability",
     "ParameterInfo",
     "ParametersResponse",
     "PolicyInfo",
     "Preset",
+    "RunResult",
+    "RunStatus",
+    "Stability",
     "Stat",
+    "StudyCheck",
     "StudyResults",
+    "WillBreakdown",
+    "WillTerm",
 ]
 
 #: Largest number of futures ``POST /api/evaluate`` samples (it answers synchronously).
@@ -82,6 +94,11 @@ class CountrySummary(_Model):
     alignment: float | None = Field(description="UN alignment, 0 = China, 1 = USA")
     protection_capability: float | None = Field(description="0-1")
     us_defence_pact: float | None = Field(description="0/1")
+    threat: float | None = Field(default=None, description="Threat from China, 0-1")
+    china_dependence: float | None = Field(
+        default=None, description="Goods trade share with China, 0-1"
+    )
+    hedging: float | None = Field(default=None, description="Hedging motive, 0-1 (judgement)")
 
 
 class Indicator(_Model):
@@ -105,6 +122,63 @@ class CountryDetail(_Model):
     fill_notes: dict[str, str] = Field(
         description="Model input -> how it was filled or flagged by a rule"
     )
+    model_inputs: dict[str, ModelInput] = Field(
+        default_factory=dict, description="Model input -> value, unit, rule, fill, sources"
+    )
+    will: WillBreakdown | None = None
+    frictions: list[Friction] = Field(default_factory=list)
+    hedging: Hedging | None = None
+
+
+class ModelInput(_Model):
+    """One model input derived from the indicators, and how."""
+
+    value: float | None
+    unit: str
+    rule: str = Field(description="How the input is derived (docs/data.md)")
+    filled: str | None = Field(description="How a missing value was filled, or null")
+    sources: list[Indicator] = Field(description="The indicators it is derived from")
+
+
+class WillTerm(_Model):
+    """One term of the will logit (E10): weight × input."""
+
+    term: str
+    parameter: str
+    weight: float
+    input: float | None
+    contribution: float | None
+
+
+class WillBreakdown(_Model):
+    """Will to protect shared technology (E10) before the credibility and membership terms."""
+
+    value: float | None = Field(description="logistic(sum of the terms), default weights")
+    terms: list[WillTerm]
+    note: str
+
+
+class Friction(_Model):
+    """A cited bilateral friction with a partner."""
+
+    partner: str
+    partner_name: str
+    default: float
+    low: float
+    high: float
+    event_year: int | None
+    reason: str
+    source: str
+
+
+class Hedging(_Model):
+    """The cited hedging motive towards China (0-1)."""
+
+    default: float
+    low: float
+    high: float
+    reason: str
+    source: str
 
 
 class Preset(_Model):
@@ -117,55 +191,13 @@ class Preset(_Model):
     certainty: str | None
 
 
-# -- parameters -------------------------------------------------------------------------
-class ParameterInfo(_Model):
-    """One uncertain model parameter of the registry."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    distribution: Literal["uniform", "loguniform", "fixed"]
-    unit: str
-    mechanism: str
-    source: str
-    description: str
-    sampled_by_default: bool
-
-
-class LeverInfo(_Model):
-    """One policy lever."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    unit: str
-    mechanism: str
-    per: Literal["policy", "domain", "member"]
-    description: str
-    source: str
-
-
-class DomainInfo(_Model):
-    """One technology domain and its fixed characteristics."""
-
-    name: str
-    label: str
-    depreciation: float
-    complexity: float
-    self_sufficiency0: float
-    ss_drift_factor: float
-    military_weight: float
-    source: str
-
-
-class ParametersResponse(_Model):
-    """The whole registry: parameters, levers and domains."""
-
-    parameters: list[ParameterInfo]
-    levers: list[LeverInfo]
-    domains: list[DomainInfo]
+# -- parameters: built from the registry's dataclasses (techbloc.service.registry) ------
+from techbloc.service.registry import (  # noqa: E402
+    DomainInfo,
+    LeverInfo,
+    ParameterInfo,
+    ParametersResponse,
+)
 
 
 # -- evaluate ---------------------------------------------------------------------------
@@ -223,10 +255,21 @@ class EvaluateRequest(_Model):
     pool_share: float | None = Field(
         default=None, strict=True, description="Pool share lever (0-0.5)."
     )
-    stringency: float | None = Field(
+    stringency: StrictFloat | dict[str, StrictFloat] | None = Field(
         default=None,
-        strict=True,
-        description="Export-control stringency in every domain (0-1).",
+        description="Export-control stringency (0-1): one number for every domain, or "
+        "domain -> value (domains left out keep the lever default).",
+    )
+    capacity_building: dict[str, StrictFloat] = Field(
+        default_factory=dict,
+        description="US-funded protection capacity building (0-1) per country (ISO3), "
+        "applied in every coalition the country is a member of.",
+    )
+    vary: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Parameters to sample that are not sampled by default (such as "
+        "exit_probability), on top of every parameter sampled by default and not in set.",
     )
     start_year: JsonInt = Field(
         default=DEFAULT_START_YEAR, ge=1990, le=2100, description="First year."
@@ -290,17 +333,112 @@ class JobStatus(_Model):
 
     id: str
     name: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     error: str | None = None
     chunks_done: int = 0
     chunks_total: int | None = None
     scenarios_total: int | None = None
     progress: float = Field(0.0, ge=0.0, le=1.0, description="Share of chunks done.")
+    elapsed_seconds: float | None = Field(
+        default=None, description="Seconds since the job started (to its end once finished)."
+    )
+    rate: float | None = Field(
+        default=None, description="Scenarios simulated per second so far (null before any)."
+    )
+    eta_seconds: float | None = Field(
+        default=None, description="Estimated seconds left (null when unknown or finished)."
+    )
     submitted: str = Field(description="ISO 8601 time (UTC).")
     started: str | None = None
     finished: str | None = None
     results_url: str
     report_url: str
+    cancel_url: str
+
+
+class StudyCheck(_Model):
+    """A study file that passed validation (``POST /api/studies/yaml?check=true``)."""
+
+    name: str
+    policies: list[str]
+    scenarios: int
+    years: tuple[int, int]
+    work: int = Field(description="scenarios × policies × years (the compute budget's measure)")
+    study: dict[str, Any] = Field(description="The validated study, as JSON")
+
+
+class RunStatus(_Model):
+    """State of a background evaluation (``POST /api/evaluations``)."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    error: str | None = None
+    scenarios: int
+    coalitions: int
+    parts_done: int = 0
+    parts_total: int | None = None
+    progress: float = Field(0.0, ge=0.0, le=1.0)
+    elapsed_seconds: float | None = None
+    rate: float | None = Field(default=None, description="Scenarios per second so far")
+    eta_seconds: float | None = Field(default=None, description="Estimated seconds left")
+    submitted: str = Field(description="ISO 8601 time (UTC).")
+    started: str | None = None
+    finished: str | None = None
+    result_url: str
+
+
+class Fan(_Model):
+    """Percentiles of one outcome across futures, year by year (a fan chart)."""
+
+    years: list[int]
+    p10: list[float | None]
+    p25: list[float | None]
+    p50: list[float | None]
+    p75: list[float | None]
+    p90: list[float | None]
+
+
+class MemberStability(_Model):
+    """Would a member stay: its membership margin across futures (final year)."""
+
+    iso3: str
+    name: str
+    share_stays: float | None = Field(description="Share of futures with margin >= 0, still in")
+    median_margin: float | None
+
+
+class OutsiderStability(_Model):
+    """Would an outsider want in, and be let in (final year)."""
+
+    iso3: str
+    name: str
+    share_wants_in: float | None
+    share_accepted: float | None
+    share_would_join: float | None = Field(description="Wants in and accepted")
+    median_gain: float | None
+
+
+class Stability(_Model):
+    """Who would stay and who is accepted, for one coalition."""
+
+    members: list[MemberStability]
+    outsiders: list[OutsiderStability]
+
+
+class RunResult(EvaluateResponse):
+    """Everything the dashboard shows: the final-year summary, fans, domains, stability."""
+
+    headline: list[str] = Field(description="Headline outcomes, in display order")
+    directions: dict[str, int] = Field(description="Outcome -> +1 more is better, -1 less, 0")
+    trajectories: dict[str, dict[str, Fan]] = Field(description="policy -> outcome -> fan")
+    domains: dict[str, dict[str, dict[str, Stat]]] = Field(
+        description="policy -> per-domain outcome -> domain -> median/p10/p90 (final year)"
+    )
+    domain_labels: dict[str, str]
+    stability: dict[str, Stability]
+    countries: dict[str, dict[str, dict[str, float | None]]] = Field(
+        description="policy -> will / protection -> ISO3 -> median in the final year"
+    )
 
 
 class StudyResults(_Model):
@@ -321,3 +459,6 @@ class StudyResults(_Model):
         description="policy -> share of futures in which China ends stronger than under the "
         "status quo (china_knowledge_vs_status_quo > 0)"
     )
+
+
+CountryDetail.model_rebuild()
