@@ -26,6 +26,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks scripts
 	$(BIN)/ruff format --check src tests examples benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)

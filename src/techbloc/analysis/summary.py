@@ -157,7 +157,7 @@ def summary_json(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
             "p10": _number(row["p10"]),
             "p90": _number(row["p90"]),
         }
-        if share_positive_applies(str(row["metric"])):
+        if share_positive_applies(str(row["metric"])) or np.isfinite(row["share_positive"]):
             stats["share_positive"] = _number(row["share_positive"])
         stats.update(
             n_missing=int(row["n_missing"]),

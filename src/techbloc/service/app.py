@@ -213,7 +213,7 @@ def create_app(
         title="techbloc",
         version=techbloc.__version__,
         summary="Design and stress-test technology alliances under deep uncertainty.",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=__doc__.split("\n\n")[0] if __doc__ else "",
         lifespan=lifespan,
     )
     app.state.jobs = jobs
@@ -278,14 +278,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
+        parts = []
         for err in exc.errors():
             loc = [str(part) for part in err.get("loc", ()) if part != "body"]
-            errors.append(
-                {"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
-            )
-        message = "; ".join(
-            (".".join(e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in errors
-        )
+            msg = str(err.get("msg", ""))
+            errors.append({"loc": loc, "msg": msg, "type": str(err.get("type", ""))})
+            parts.append((".".join(loc) + ": " if loc else "") + msg)
+        message = "; ".join(parts)
         return JSONResponse({"detail": message or "invalid request", "errors": errors}, 422)
 
 

@@ -87,24 +87,34 @@ def summarise(
     backfire : dict
         policy -> share of futures in which China ends stronger than under the status quo.
     """
-    from techbloc.analysis.summary import study_summary
+    from techbloc.analysis.summary import study_summary, summary_json
 
-    table = study_summary(outcomes, policies)
-    metrics = {
-        row.metric: MetricInfo(description=row.description, unit=row.unit)
-        for row in table.drop_duplicates("metric").itertuples()
-    }
+    summary = summary_json(study_summary(outcomes, policies))  # the one JSON shape
+    metrics: dict[str, MetricInfo] = {}
     result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
-    for row in table.itertuples():
-        result.setdefault(str(row.policy), {})[str(row.metric)] = Stat(
-            median=number(row.p50),
-            p10=number(row.p10),
-            p90=number(row.p90),
-            share_positive=number(row.share_positive),
-        )
-    backfire: dict[str, float | None] = dict.fromkeys(result)
-    for row in table[table["metric"] == "china_knowledge_vs_status_quo"].itertuples():
-        backfire[str(row.policy)] = number(row.share_positive)
+    for policy, by_outcome in summary.items():
+        for name, entry in by_outcome.items():
+            metrics.setdefault(
+                name,
+                MetricInfo(
+                    description=entry["description"],
+                    unit=entry["unit"],
+                    direction=entry["direction"],
+                ),
+            )
+            result.setdefault(policy, {})[name] = Stat(
+                median=entry["median"],
+                p10=entry["p10"],
+                p90=entry["p90"],
+                share_positive=entry.get("share_positive"),
+                n_missing=entry["n_missing"],
+            )
+    backfire: dict[str, float | None] = {
+        policy: summary.get(policy, {})
+        .get("china_knowledge_vs_status_quo", {})
+        .get("share_positive")
+        for policy in result
+    }
     return metrics, result, backfire
 
 
@@ -314,7 +324,7 @@ def evaluate_request(
             progress(done, len(starts))
     labels = [p.label for p in policies]
     metrics, outcomes, backfire = summarise(pd.concat(tables), labels)
-    common = {
+    common: dict[str, Any] = {
         "scenarios": request.scenarios,
         "seed": request.seed,
         "years": (request.start_year, request.end_year),

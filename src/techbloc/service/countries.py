@@ -86,50 +86,53 @@ def country_detail(iso3: str) -> CountryDetail:
     world = load_world()
     table = world.country(iso3)
     code = str(table["iso3"].iloc[0]) if len(table) else iso3.strip().upper()
+    # rows as plain dicts: values are Any, read with str/float/int (pandas-stubs types
+    # itertuples' fields as every scalar pandas knows)
     indicators = [
         Indicator(
-            indicator=row.indicator,
-            value=number(row.value),
-            unit=str(row.unit),
-            year=None if pd.isna(row.year) else int(row.year),
-            source=str(row.source),
-            note=str(row.note),
+            indicator=str(row["indicator"]),
+            value=number(row["value"]),
+            unit=str(row["unit"]),
+            year=None if pd.isna(row["year"]) else int(row["year"]),
+            source=str(row["source"]),
+            note=str(row["note"]),
         )
-        for row in table.itertuples(index=False)
+        for row in table.to_dict("records")
     ]
     by_name = {i.indicator: i for i in indicators}
     inputs = world.model_inputs().loc[code]
     notes = world.fill_notes
     notes = notes[notes["iso3"] == code]
     fill: dict[str, str] = {}
-    for row in notes.itertuples(index=False):
-        fill[row.input] = f"{fill[row.input]}; {row.method}" if row.input in fill else row.method
+    for note in notes.to_dict("records"):
+        column, method = str(note["input"]), str(note["method"])
+        fill[column] = f"{fill[column]}; {method}" if column in fill else method
     model_inputs = {
-        col: ModelInput(
+        str(col): ModelInput(
             value=number(value),
-            unit=INPUT_COLUMNS.get(col, ""),
-            rule=INPUT_RULES.get(col, ""),
-            filled=fill.get(col),
-            sources=[by_name[n] for n in INPUT_INDICATORS.get(col, ()) if n in by_name],
+            unit=INPUT_COLUMNS.get(str(col), ""),
+            rule=INPUT_RULES.get(str(col), ""),
+            filled=fill.get(str(col)),
+            sources=[by_name[n] for n in INPUT_INDICATORS.get(str(col), ()) if n in by_name],
         )
         for col, value in inputs.items()
     }
     names = world.names
     frictions = []
-    for row in world.frictions().itertuples(index=False):
-        if code not in (row.iso3_a, row.iso3_b):
+    for pair in world.frictions().to_dict("records"):
+        if code not in (pair["iso3_a"], pair["iso3_b"]):
             continue
-        partner = row.iso3_b if row.iso3_a == code else row.iso3_a
+        partner = str(pair["iso3_b"] if pair["iso3_a"] == code else pair["iso3_a"])
         frictions.append(
             Friction(
                 partner=partner,
                 partner_name=names.get(partner, partner),
-                default=float(row.default),
-                low=float(row.low),
-                high=float(row.high),
-                event_year=None if pd.isna(row.event_year) else int(row.event_year),
-                reason=str(row.reason),
-                source=str(row.source),
+                default=float(pair["default"]),
+                low=float(pair["low"]),
+                high=float(pair["high"]),
+                event_year=None if pd.isna(pair["event_year"]) else int(pair["event_year"]),
+                reason=str(pair["reason"]),
+                source=str(pair["source"]),
             )
         )
     hedging = None
@@ -148,7 +151,7 @@ def country_detail(iso3: str) -> CountryDetail:
         iso3=code,
         name=names[code],
         indicators=indicators,
-        inputs={col: number(value) for col, value in inputs.items()},
+        inputs={str(col): number(value) for col, value in inputs.items()},
         fill_notes=fill,
         model_inputs=model_inputs,
         will=None if code in ("USA", "ROW") else _will(inputs),

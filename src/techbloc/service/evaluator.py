@@ -72,7 +72,7 @@ def _serve(connection: Any) -> None:
             request = EvaluateRequest.model_validate(payload)
             # the server checked the budget (its own, which may differ from the default)
             result = evaluate_request(request, budget=None, detail=detail, progress=report)
-            answer = ("ok", result.model_dump(mode="json"))
+            answer: tuple[str, Any] = ("ok", result.model_dump(mode="json"))
         except InputError as exc:
             answer = ("input", str(exc))
         except Error as exc:

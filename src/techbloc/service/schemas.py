@@ -290,6 +290,7 @@ class Stat(_Model):
         description="Share of futures above 0 (China stronger), for *_vs_status_quo outcomes "
         "and backlash_exclusion; null otherwise",
     )
+    n_missing: int = Field(default=0, description="Futures without a value (left out).")
 
 
 class MetricInfo(_Model):
@@ -297,6 +298,9 @@ class MetricInfo(_Model):
 
     description: str
     unit: str
+    direction: Literal["max", "min", "info"] = Field(
+        default="info", description="Which way is better for the alliance (outputs registry)."
+    )
 
 
 class PolicyInfo(_Model):
