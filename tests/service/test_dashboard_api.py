@@ -72,6 +72,8 @@ def test_background_evaluation_reports_progress_and_result(client) -> None:
     fan = result["trajectories"]["forging_core"]["cohesion"]
     assert fan["years"] == list(range(2024, 2031))
     assert all(a <= b <= c for a, b, c in zip(fan["p10"], fan["p50"], fan["p90"], strict=True))
+    # external stability is computed in the final year only: no (empty) chart over time
+    assert "external_stability" not in result["trajectories"]["forging_core"]
     domains = result["domains"]["USA+JPN+KOR"]["gap_capability_by_domain"]
     assert set(domains) == {d.name for d in params.DOMAINS}
     stability = result["stability"]["USA+JPN+KOR"]

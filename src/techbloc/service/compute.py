@@ -372,7 +372,9 @@ class _Keeper:
         fans: dict[str, dict[str, Fan]] = {label: {} for label in labels}
         for name in HEADLINE:
             values = self._all(f"{name}_trajectory")
-            if values is None:
+            # no fan for an outcome the engine records in one year only (external stability
+            # is computed in the final year): a chart over time would be empty
+            if values is None or np.isfinite(values).any(axis=(0, 1)).sum() < 2:
                 continue
             with np.errstate(all="ignore"):
                 q = _percentiles(values, _FAN)  # (5, P, T)
