@@ -43,6 +43,7 @@ __all__ = [
     "JobCancelledError",
     "JobLimitError",
     "JobManager",
+    "progress_timing",
 ]
 
 #: Name of the job state file inside a job's directory.
@@ -113,16 +114,28 @@ class Job:
         begin = datetime.fromisoformat(self.started)
         end = datetime.fromisoformat(self.finished) if self.finished else datetime.now(UTC)
         elapsed = max(0.0, (end - begin).total_seconds())
-        done = self.progress * (self.scenarios_total or 0)
-        rate = done / elapsed if elapsed > 0 and done > 0 else None
-        eta = None
-        if rate and self.status == "running" and self.scenarios_total:
-            eta = max(0.0, (self.scenarios_total - done) / rate)
-        return {
-            "elapsed_seconds": round(elapsed, 1),
-            "rate": None if rate is None else round(rate, 2),
-            "eta_seconds": None if eta is None else round(eta, 1),
-        }
+        return progress_timing(
+            elapsed,
+            self.progress,
+            self.scenarios_total or 0,
+            running=self.status == "running",
+        )
+
+
+def progress_timing(
+    elapsed: float, progress: float, total: int, *, running: bool, digits: int = 1
+) -> dict[str, float | None]:
+    """Elapsed seconds (rounded to ``digits``), scenarios per second so far and estimated
+    seconds left, from the share ``progress`` of ``total`` scenarios done after ``elapsed``
+    seconds (jobs and background evaluations report the same three figures)."""
+    done = progress * total
+    rate = done / elapsed if elapsed > 0 and done > 0 else None
+    eta = max(0.0, (total - done) / rate) if rate and running and total else None
+    return {
+        "elapsed_seconds": round(elapsed, digits),
+        "rate": None if rate is None else round(rate, 2),
+        "eta_seconds": None if eta is None else round(eta, 1),
+    }
 
 
 class JobCancelledError(Exception):

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from techbloc.errors import Error, InputError
 from techbloc.service.evaluator import EvaluationCancelledError, EvaluationWorker
+from techbloc.service.jobs import progress_timing
 
 __all__ = ["RUN_TIMEOUT", "Run", "RunLimitError", "RunManager"]
 
@@ -68,16 +69,9 @@ class Run:
         if self._began is None:
             return {"elapsed_seconds": None, "rate": None, "eta_seconds": None}
         elapsed = (self._ended or time.monotonic()) - self._began
-        done = self.progress * self.scenarios
-        rate = done / elapsed if elapsed > 0 and done > 0 else None
-        eta = None
-        if rate and self.status == "running":
-            eta = max(0.0, (self.scenarios - done) / rate)
-        return {
-            "elapsed_seconds": round(elapsed, 2),
-            "rate": None if rate is None else round(rate, 2),
-            "eta_seconds": None if eta is None else round(eta, 1),
-        }
+        return progress_timing(
+            elapsed, self.progress, self.scenarios, running=self.status == "running", digits=2
+        )
 
 
 class RunManager:
