@@ -244,11 +244,7 @@ def _compiled(
     kernel, x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
 ) -> DomainFlows:
     S, P, D, N = x.knowledge.shape
-    f8 = np.float64
-
-    def c(a, dtype=f8):
-        return np.ascontiguousarray(a, dtype=dtype)
-
+    c = kernels.contiguous
     by_domain = [np.empty((S, P, D)) for _ in range(6)]
     by_country = [np.empty((S, P, N)) for _ in range(6)]
     access_, frontier, leader, exposure, pool, member_exposure = by_domain

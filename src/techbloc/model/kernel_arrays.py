@@ -13,7 +13,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FlowArrays", "MarginArrays", "ToggleArrays", "VetoArrays"]
+__all__ = ["FlowArrays", "MarginArrays", "ToggleArrays", "VetoArrays", "contiguous"]
+
+
+def contiguous(a: object, dtype: type = np.float64) -> np.ndarray:
+    """``a`` as a C-contiguous array of ``dtype`` (no copy when it already is one), the form
+    every kernel argument takes."""
+    return np.ascontiguousarray(a, dtype=dtype)
 
 
 class FlowArrays(NamedTuple):

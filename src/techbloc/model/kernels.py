@@ -37,7 +37,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from techbloc.model.kernel_arrays import FlowArrays, MarginArrays, ToggleArrays, VetoArrays
+from techbloc.model.kernel_arrays import (
+    FlowArrays,
+    MarginArrays,
+    ToggleArrays,
+    VetoArrays,
+    contiguous,
+)
 
 __all__ = [
     "KERNELS",
@@ -47,6 +53,7 @@ __all__ = [
     "ToggleArrays",
     "VetoArrays",
     "compiled",
+    "contiguous",
     "get",
     "reference",
 ]

@@ -225,8 +225,7 @@ def margins_from_flows(
     if kernel is not None:
         S, P, _ = will_.shape
 
-        def c(a, dtype=np.float64):
-            return np.ascontiguousarray(a, dtype=dtype)
+        c = kernels.contiguous
 
         return kernel(
             kernels.MarginArrays(

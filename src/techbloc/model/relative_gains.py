@@ -253,9 +253,7 @@ def growth_changes(
     target = np.broadcast_to(target, stringency.shape)
     kernel = kernels.get("toggle") if use_compiled else None
     if kernel is not None:
-
-        def c(a, dtype=np.float64):
-            return np.ascontiguousarray(a, dtype=dtype)
+        c = kernels.contiguous
 
         if powered is None:
             powered = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
@@ -396,9 +394,7 @@ def veto(
     """
     kernel = kernels.get("veto") if use_compiled else None
     if kernel is not None:
-
-        def c(a, dtype=np.float64):
-            return np.ascontiguousarray(a, dtype=dtype)
+        c = kernels.contiguous
 
         return kernel(
             kernels.VetoArrays(
