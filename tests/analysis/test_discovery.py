@@ -274,3 +274,11 @@ def test_prim_resampling_is_reproducible_and_configurable(planted):
         result.resample(1)
     with pytest.raises(InputError, match="not on the trajectory"):
         a.inputs(10_000)
+
+
+def test_discovery_methods_are_a_registry_and_unknown_names_list_the_options():
+    from techbloc.analysis.discovery import DISCOVERY_METHODS, discovery_method
+
+    assert discovery_method("prim") is DISCOVERY_METHODS["prim"]
+    with pytest.raises(InputError, match="'prim', 'cart'"):
+        discovery_method("svm")

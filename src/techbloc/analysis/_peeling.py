@@ -133,7 +133,7 @@ def peel_and_paste(
         n_box = int(inside.sum())
         mean_old = float(y[inside].mean())
         candidates: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
-        for j in np.flatnonzero(restricted):
+        for j in (int(k) for k in np.flatnonzero(restricted)):
             for side in (0, 1):  # EMA's order: lower end, then upper end
                 lo, hi = lower.copy(), upper.copy()
                 if side == 0:
