@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import os
 from collections.abc import Callable
@@ -91,11 +92,12 @@ def compiled() -> bool:
 @functools.cache
 def _jit() -> ModuleType | None:
     """:mod:`techbloc.model.jit` (which imports numba), or None without numba."""
-    try:
-        import numba  # noqa: F401  (configured by techbloc.model.jit before it compiles)
-    except ImportError:  # not installed, or unusable with this numpy
+    if importlib.util.find_spec("numba") is None:
         return None
-    return importlib.import_module("techbloc.model.jit")
+    try:  # the package sets numba's cache directory before it imports numba
+        return importlib.import_module("techbloc.model.jit")
+    except ImportError:  # numba unusable here (e.g. built for another numpy)
+        return None
 
 
 def _run(name: str) -> Callable[..., Any]:
