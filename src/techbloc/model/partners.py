@@ -8,6 +8,9 @@ membership). The margin is a closed-form, one-year, dimensionless payoff (E12).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
+
 import numpy as np
 
 from techbloc.model import kernels
@@ -183,7 +186,7 @@ def membership_margin(
     return np.where(members, margin, np.nan)
 
 
-def _compiled_margins(run, a) -> np.ndarray:
+def _compiled_margins(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
     """:func:`margins_from_flows` by the compiled kernel (:mod:`techbloc.model.jit.margins`)."""
     S, P, _ = a.will_.shape
     c = kernels.contiguous
