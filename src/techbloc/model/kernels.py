@@ -136,7 +136,7 @@ class Twin(Generic[P, R]):
         return self._call(_run(self.name), SimpleNamespace(**bound.arguments))
 
     def __reduce__(self) -> str:
-        return self.__qualname__  # pickled by name, as the function it replaces
+        return self.reference.__qualname__  # pickled by name, as the function it replaces
 
     def __repr__(self) -> str:
         return f"<{self.reference.__module__}.{self.reference.__qualname__}, twin of {self.name!r}>"
