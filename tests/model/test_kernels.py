@@ -100,9 +100,11 @@ def test_compiled_domain_flows_match_numpy_reference():
 
 def test_compiled_domain_flows_parallel_equals_serial(monkeypatch):
     x = _inputs(np.random.default_rng(1), S=40, P=4, D=6, N=30)
-    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 1)
+    from techbloc.model.jit import flows
+
+    monkeypatch.setattr(flows, "PARALLEL_ROWS", 1)
     parallel = domain_flows(x, 4, update=True, outputs=True)
-    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 10**9)
+    monkeypatch.setattr(flows, "PARALLEL_ROWS", 10**9)
     serial = domain_flows(x, 4, update=True, outputs=True)
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
@@ -135,7 +137,7 @@ def test_engine_outputs_match_numpy_reference(world, sampled_scenarios, monkeypa
     )
     scenarios = sampled_scenarios.iloc[:12]
     fast = simulate(world, scenarios, policies, end_year=2045, seed=5)
-    monkeypatch.setattr(kernels, "_kernels", lambda: None)
+    monkeypatch.setenv("TECHBLOC_NUMBA", "0")
     slow = simulate(world, scenarios, policies, end_year=2045, seed=5)
     assert set(fast.data_vars) == set(slow.data_vars)
     for name in fast.data_vars:
@@ -194,7 +196,7 @@ def test_compiled_margins_match_numpy_reference():
     )
     args[3][0, 0, 0] = 0.0  # R&D floored at 1e-12
     fast = margins_from_flows(*args)
-    slow = margins_from_flows(*args, use_compiled=False)
+    slow = margins_from_flows.reference(*args)
     np.testing.assert_array_equal(np.isnan(fast), ~members)
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
 
@@ -244,13 +246,13 @@ def test_compiled_growth_changes_match_numpy_reference():
 
     args = _toggle_args(np.random.default_rng(4))
     fast = growth_changes(*args)
-    slow = growth_changes(*args, use_compiled=False)
+    slow = growth_changes.reference(*args)
     assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
     members_only = growth_changes(*args, outsiders=False)
     np.testing.assert_allclose(
         members_only,
-        growth_changes(*args, outsiders=False, use_compiled=False),
+        growth_changes.reference(*args, outsiders=False),
         rtol=1e-9,
         atol=1e-12,
     )
@@ -286,7 +288,7 @@ def test_compiled_veto_matches_numpy_reference():
         rng.random(S) * 0.02,
     )
     fast = veto(*args)
-    slow = veto(*args, use_compiled=False)
+    slow = veto.reference(*args)
     assert fast.any() and not fast[~members].all()
     assert not fast[members].any()
     np.testing.assert_array_equal(fast, slow)
@@ -296,26 +298,50 @@ def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
     from techbloc.model.relative_gains import growth_changes
 
     args = _toggle_args(np.random.default_rng(6), S=12)
-    monkeypatch.setattr(kernels, "_threads", lambda: 2)
+    from techbloc.model import jit
+
+    monkeypatch.setattr(jit, "threads", lambda: 2)
     split = growth_changes(*args)
-    monkeypatch.setattr(kernels, "_threads", lambda: 1)
+    monkeypatch.setattr(jit, "threads", lambda: 1)
     serial = growth_changes(*args)
     np.testing.assert_array_equal(split, serial)
 
 
-@pytest.mark.parametrize("name", sorted(kernels.KERNELS))
+@pytest.mark.parametrize("name", ["flows", "margins", "toggle", "veto"])
 def test_kernel_arguments_match_the_named_tuple(name):
     """Each kernel's parameters are its named tuple's fields, in order (no positional slips)."""
+    import importlib
     import inspect
 
     entry = kernels.KERNELS[name]
-    compiled = kernels._kernels()[name]
-    parameters = list(inspect.signature(compiled.py_func).parameters)
+    kernel = getattr(importlib.import_module(f"techbloc.model.jit.{name}"), name)
+    parameters = list(inspect.signature(kernel.py_func).parameters)
     inner = [p for p in parameters if p not in ("first", "stop", "out")]
     assert inner == list(entry.arrays._fields)
-    assert callable(kernels.reference(name))
+    assert entry.mechanism.name == name
+    assert entry.mechanism.reference is not entry.mechanism
+    assert entry.mechanism.reference.__module__ == entry.mechanism.__module__
 
 
-def test_get_refuses_an_unknown_kernel():
+def test_a_twin_pickles_by_name():
+    import pickle
+
+    from techbloc.model.relative_gains import growth_changes
+
+    assert pickle.loads(pickle.dumps(growth_changes)) is growth_changes
+
+
+def test_twin_refuses_an_unknown_kernel():
     with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
-        kernels.get("flow")
+        kernels.twin("flow", lambda run, args: None)
+
+
+def test_numba_off_runs_the_reference(monkeypatch):
+    from techbloc.model.relative_gains import veto
+
+    calls = []
+    entry = kernels.KERNELS["veto"]
+    monkeypatch.setattr(entry.mechanism, "reference", lambda *a: calls.append(a) or "numpy")
+    monkeypatch.setenv("TECHBLOC_NUMBA", "0")
+    assert veto(1, 2) == "numpy" and calls == [(1, 2)]
+    assert not kernels.compiled()
