@@ -151,9 +151,11 @@ class WillTerm(_Model):
 
 
 class WillBreakdown(_Model):
-    """Will to protect shared technology (E10) before the credibility and membership terms."""
+    """Will to protect shared technology (E10), term by term (the model's ``will_terms``)."""
 
-    value: float | None = Field(description="logistic(sum of the terms), default weights")
+    value: float | None = Field(
+        description="logistic(sum of the terms): default values, first year, outside any coalition"
+    )
     terms: list[WillTerm]
     note: str
 
