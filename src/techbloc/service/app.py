@@ -72,6 +72,7 @@ from techbloc.service.evaluator import (
     EvaluationWorker,
     WorkerBusyError,
 )
+from techbloc.service.futures import add_futures_routes
 from techbloc.service.jobs import (
     MAX_JOBS,
     MAX_QUEUED,
@@ -226,6 +227,7 @@ def create_app(
     _add_model_routes(app, evaluator)
     _add_run_routes(app, runs)
     add_study_routes(app, jobs)
+    add_futures_routes(app, runs, jobs)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
