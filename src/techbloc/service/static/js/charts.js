@@ -120,11 +120,11 @@
   };
 
   // -- bars: median and p10-p90 per coalition ---------------------------------------------
-  TB.barChart = function barChart({ title, note, unit, direction, name }, rows) {
+  TB.barChart = function barChart({ title, note, unit, direction, name, labelShare = 0.3 }, rows) {
     const values = rows.flatMap((r) => [r.median, r.p10, r.p90]).filter((v) => v !== null && v !== undefined);
     const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values));
     const lo = ticks[0], hi = ticks[ticks.length - 1];
-    const width = TB.chartWidth(), labelW = Math.round(width * 0.3), valueW = 50, rowH = 22, top = 6, axisH = 18;
+    const width = TB.chartWidth(), labelW = Math.round(width * labelShare), valueW = 50, rowH = 22, top = 6, axisH = 18;
     const plotW = width - labelW - valueW - 8;
     const height = top + Math.max(1, rows.length) * rowH + axisH;
     const x = (v) => labelW + ((v - lo) / (hi - lo)) * plotW;

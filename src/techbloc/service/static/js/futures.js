@@ -27,7 +27,7 @@
         const rows = top.map((r) => ({ label: r.description, median: r.S1,
           p10: r.S1 === null || r.S1_conf === null ? null : Math.max(0, r.S1 - r.S1_conf),
           p90: r.S1 === null || r.S1_conf === null ? null : r.S1 + r.S1_conf, colour: "#6b7a8c" }));
-        const figure = TB.barChart({ title: `What drives ${TB.outcomeTitle(result, key).toLowerCase()} for ${labels[i]}`,
+        const figure = TB.barChart({ title: `What drives “${TB.outcomeTitle(result, key)}” for ${labels[i]}`, labelShare: 0.5,
           note: `The ${top.length} parameters explaining most of its variance across ${TB.plural(answer.futures, "future")} on their own: ${answer.method}. `
             + "With few futures the intervals are wide; a study gives sharper ones.",
           unit: "share", direction: 0, name: "importance" }, rows);
@@ -58,7 +58,8 @@
     const columns = () => [
       { key: "future", title: "future", values: data.scenario, show: String },
       ...keys.map((k) => ({ key: k, title: TB.outcomeTitle(result, k), hint: result.metrics[k].description,
-        values: (data.outcomes[policy.value] || {})[k] || [], show: TB.formatter(result.metrics[k].unit) })),
+        values: (data.outcomes[policy.value] || {})[k] || [],
+        show: result.metrics[k].unit === "0/1" ? (v) => (v ? "yes" : "no") : TB.formatter(result.metrics[k].unit) })),
       ...params.map((p) => ({ key: p, title: p, hint: (TB.registry && (TB.registry.parameters.find((x) => x.name === p) || {}).description) || p,
         values: data.parameters[p], show: fmt.auto })),
     ];
