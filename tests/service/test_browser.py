@@ -8,6 +8,7 @@ make to another host is refused and counted: the dashboard must work offline.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -263,7 +264,8 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     # "Start as a study" opens the form filled in with the builder's setup, starts nothing
     page.click("#as-study")
     page.wait_for_url("**/studies?**")
-    expect(page.locator("#setup-summary")).to_contain_text("2 coalitions: USA+JPN+KOR, forging_core")
+    summary = page.locator("#setup-summary")
+    expect(summary).to_contain_text("2 coalitions: USA+JPN+KOR, forging_core")
     expect(page.locator("#study-scenarios")).to_have_value("40")
     expect(page.locator("#study-from-note")).to_contain_text("Nothing runs until")
     page.wait_for_timeout(500)
@@ -294,12 +296,14 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     headline = page.locator("#study-results .result-block").first.locator("figure")
     expect(headline).to_have_count(len(HEADLINE) + 1)
     for name in HEADLINE:
-        expect(page.locator(f"#study-results [data-chart='{name.replace('_', '-')}']")).to_be_visible()
+        chart = page.locator(f"#study-results [data-chart='{name.replace('_', '-')}']")
+        expect(chart).to_be_visible()
     # the per-future table: 40 rows, sortable, filterable, downloadable
     table = page.locator("[data-block='futures'] table")
     expect(table.locator("tbody tr")).to_have_count(40)
     table.locator("th[data-key='leakage_to_china'] button").click()
-    expect(table.locator("th[data-key='leakage_to_china']")).to_have_attribute("aria-sort", "ascending")
+    heading = table.locator("th[data-key='leakage_to_china']")
+    expect(heading).to_have_attribute("aria-sort", "ascending")
     column = page.locator("[data-block='futures'] tbody tr td:nth-child(3)")
     values = [float(v) for v in column.all_inner_texts()]
     assert values == sorted(values)
@@ -320,7 +324,8 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     assert lines[0].startswith("coalition,future,china_knowledge_vs_status_quo")
     assert len(lines) == 1 + sum(v >= middle for v in values)
     # parameter importance from the sensitivity analysis
-    expect(page.locator("[data-block='importance'] [data-chart='importance'] rect.bar")).not_to_have_count(0)
+    importance = page.locator("[data-block='importance'] [data-chart='importance'] rect.bar")
+    expect(importance).not_to_have_count(0)
     # the report link says the report is being built, then the tab shows it
     with page.expect_popup() as popup:
         page.click("#study-report")
@@ -400,7 +405,11 @@ def test_results_follow_the_builder(page: Page, server: str) -> None:
     labels = page.evaluate("TB.tickLabels(TB.niceTicks(0, 0.075, 3), 'log ratio')")
     assert labels == ["0.000", "0.025", "0.050", "0.075"]
     assert page.evaluate("TB.tickLabels([0, 0.25, 0.5, 0.75, 1], 'share')") == [
-        "0%", "25%", "50%", "75%", "100%"
+        "0%",
+        "25%",
+        "50%",
+        "75%",
+        "100%",
     ]
     assert page.evaluate("TB.tickLabels([0, 500, 1000], '')") == ["0", "500", "1000"]
     swatches = page.eval_on_selector_all(
@@ -421,9 +430,9 @@ def test_results_follow_the_builder(page: Page, server: str) -> None:
     assert shown[1] == "forging_core"
     assert texts.nth(0).locator("title").text_content() == long.replace(".", "+")  # on hover
     inside = page.evaluate(
-        """() => [...document.querySelectorAll("[data-chart='cohesion'] svg text.label")].every(t => {
-             const box = t.getBoundingClientRect(), svg = t.ownerSVGElement.getBoundingClientRect();
-             return box.left >= svg.left - 0.5; })"""
+        """() => [...document.querySelectorAll("[data-chart='cohesion'] svg text.label")]
+           .every(t => t.getBoundingClientRect().left
+                       >= t.ownerSVGElement.getBoundingClientRect().left - 0.5)"""
     )
     assert inside, "a label is cut at the chart's left edge"
     bars = page.eval_on_selector_all(
@@ -433,10 +442,10 @@ def test_results_follow_the_builder(page: Page, server: str) -> None:
     # the over-time chart's tick labels are its tick values, evenly spaced
     ticks = page.eval_on_selector_all(
         "[data-chart='fan-china-knowledge-vs-status-quo'] text.tick",
-        "nodes => nodes.filter(n => n.getAttribute('text-anchor') === 'end').map(n => n.textContent)",
+        "ns => ns.filter(n => n.getAttribute('text-anchor') === 'end').map(n => n.textContent)",
     )
     values = [float(t) for t in ticks]
-    steps = {round(b - a, 9) for a, b in zip(values, values[1:], strict=False)}
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(values)}
     assert len(values) >= 3 and len(steps) == 1, ticks
     expect(page.locator("[data-chart='external-stability'] h3")).to_have_text("Externally stable")
     expect(page.locator("[data-chart='external-stability'] .note")).to_contain_text(
