@@ -432,7 +432,7 @@
     if (!(setup.end_year > setup.start_year)) out.push("The last year must be after the first year.");
     const years = setup.end_year - setup.start_year + 1;
     const work = setup.scenarios * Math.max(1, setup.coalitions.length) * years;
-    if (work > BUDGET) out.push(`Too large for one run: ${setup.scenarios} futures × ${setup.coalitions.length} coalitions × ${years} years = ${work.toLocaleString("en")} (limit ${BUDGET.toLocaleString("en")}). Use fewer futures, or start it as a study.`);
+    if (work > BUDGET) out.push(`Too large for one run: ${TB.plural(setup.scenarios, "future")} × ${TB.plural(setup.coalitions.length, "coalition")} × ${TB.plural(years, "year")} = ${work.toLocaleString("en")} (limit ${BUDGET.toLocaleString("en")}). Use fewer futures, or start it as a study.`);
     return out;
   }
 

@@ -43,7 +43,7 @@
       el("td", {}, el("b", { text: job.name }), el("div", { class: "muted small", text: job.id })),
       el("td", { "data-label": "status" }, el("span", { class: `status ${job.status}`, text: job.status }),
         job.error ? el("div", { class: "small bad", text: TB.webMessage(job.error) }) : null),
-      el("td", { "data-label": "progress" }, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total ?? "?"} futures` }),
+      el("td", { "data-label": "progress" }, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total === null || job.scenarios_total === undefined ? "? futures" : TB.plural(job.scenarios_total, "future")}` }),
         el("div", { class: "small muted", text: live })),
       el("td", { "data-label": "submitted", class: "small", text: job.submitted.replace("T", " ").replace("+00:00", " UTC") }),
       actions(job));
@@ -75,7 +75,7 @@
     try {
       const answer = await TB.api(`/api/studies/yaml${check ? "?check=true" : ""}`, { text });
       if (check) {
-        message(`Valid: “${answer.name}”, ${answer.policies.length} policies (${answer.policies.join(", ")}), ${answer.scenarios} futures, ${answer.years[0]}–${answer.years[1]}; work ${answer.work.toLocaleString("en")}.`, false);
+        message(`Valid: “${answer.name}”, ${TB.plural(answer.policies.length, "policy", "policies")} (${answer.policies.join(", ")}), ${TB.plural(answer.scenarios, "future")}, ${answer.years[0]}–${answer.years[1]}; work ${answer.work.toLocaleString("en")}.`, false);
       } else {
         message(`Started “${answer.name}” (${answer.id}).`, false);
         refresh();
