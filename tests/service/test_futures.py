@@ -83,6 +83,10 @@ def test_an_evaluations_futures_and_importance(client) -> None:
         leakage = futures["outcomes"][policy]["leakage_to_china"]
         median = result["outcomes"][policy]["leakage_to_china"]["median"]
         assert np.median(leakage) == pytest.approx(median)  # the same futures as the summary
+        # a 0/1 flag is summarised by the share of futures in which it holds
+        stable = futures["outcomes"][policy]["external_stability"]
+        share = result["outcomes"][policy]["external_stability"]["share_positive"]
+        assert share == pytest.approx(np.mean(stable))
     url = f"/api/evaluations/{run['id']}/importance"
     answer = client.get(url, params={"policy": "USA+JPN+KOR", "outcome": "leakage_to_china"})
     assert answer.status_code == 200, answer.text

@@ -80,6 +80,9 @@ def summarise(
 ) -> tuple[dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]]:
     """Median, p10, p90 (and share positive) of every scalar outcome per policy.
 
+    ``share_positive`` is given where the summary gives it (changes against the status quo)
+    and for every 0/1 flag (the share of futures in which it holds).
+
     Returns
     -------
     metrics : dict
@@ -90,8 +93,11 @@ def summarise(
         policy -> share of futures in which China ends stronger than under the status quo.
     """
     from techbloc.analysis.summary import study_summary, summary_json
+    from techbloc.model.outputs import SCALARS
 
-    summary = summary_json(study_summary(outcomes, policies))  # the one JSON shape
+    # a 0/1 flag's median hides how often it holds: give its share of futures too
+    flags = [name for name, o in SCALARS.items() if o.unit == "0/1"]
+    summary = summary_json(study_summary(outcomes, policies, share_positive=flags))
     metrics: dict[str, MetricInfo] = {}
     result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
     for policy, by_outcome in summary.items():

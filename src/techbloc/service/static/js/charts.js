@@ -264,6 +264,9 @@
         el("th", { scope: "row" }, key, el("span", { class: "unit", text: `${info.description} (${info.unit})` })),
         ...result.policies.map((p) => {
           const s = (result.outcomes[p.name] || {})[key];
+          if (info.unit === "0/1" && s && s.share_positive !== null && s.share_positive !== undefined) {
+            return el("td", {}, fmt.pct(0)(s.share_positive), el("span", { class: "range", text: "of futures" }));
+          }
           if (!s || s.median === null) return el("td", { text: "–" });
           return el("td", {}, show(s.median), el("span", { class: "range", text: `[${show(s.p10)}, ${show(s.p90)}]` }));
         })));

@@ -18,9 +18,13 @@
   let colours = null;
   const colourOf = (i) => (colours && colours[i]) || TB.colour(i);
 
+  // One bar per coalition: the median with its 10th-90th percentiles, or for a 0/1 flag the
+  // share of futures in which it holds (its median would read 0% or 100%).
   function rowsFor(result, labels, key) {
+    const flag = (result.metrics[key] || {}).unit === "0/1";
     return result.policies.map((p, i) => {
       const s = (result.outcomes[p.name] || {})[key] || {};
+      if (flag) return { label: labels[i], colour: colourOf(i), median: s.share_positive ?? null, p10: null, p90: null };
       return { label: labels[i], colour: colourOf(i), median: s.median ?? null, p10: s.p10 ?? null, p90: s.p90 ?? null };
     });
   }
@@ -38,7 +42,8 @@
       const direction = (result.directions || {})[key] ?? 0;
       const worse = direction !== 0 && info.unit === "log ratio"
         ? " Pale dashed bar: worse for the alliance than the status quo." : "";
-      const note = `${describe(info)}. Bar: median; whiskers: 10th–90th percentile.${worse}`;
+      const how = info.unit === "0/1" ? "" : " Bar: median; whiskers: 10th–90th percentile.";
+      const note = `${describe(info)}.${how}${worse}`;
       return TB.barChart({ title: title(result, key), note, unit: info.unit, direction, name: TB.slug(key) },
         rowsFor(result, labels, key));
     });
