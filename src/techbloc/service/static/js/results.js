@@ -42,10 +42,13 @@
       const direction = (result.directions || {})[key] ?? 0;
       const worse = direction !== 0 && info.unit === "log ratio"
         ? " Pale dashed bar: worse for the alliance than the status quo." : "";
-      const how = info.unit === "0/1" ? "" : " Bar: median; whiskers: 10th–90th percentile.";
+      const rows = rowsFor(result, labels, key);
+      let how = info.unit === "0/1" ? "" : " Bar: median; whiskers: 10th–90th percentile.";
+      if (info.unit === "0/1" && rows.length && rows.every((r) => r.median === 0)) {
+        how = ` It holds in none of these ${TB.plural(result.scenarios || result.n_scenarios || 0, "future")} for any coalition${key === "external_stability" ? `: in each, some outsider would gain by joining and be let in${result.stability && Object.keys(result.stability).length ? " (see Stability, who would join)" : ""}` : ""}.`;
+      }
       const note = `${describe(info)}.${how}${worse}`;
-      return TB.barChart({ title: title(result, key), note, unit: info.unit, direction, name: TB.slug(key) },
-        rowsFor(result, labels, key));
+      return TB.barChart({ title: title(result, key), note, unit: info.unit, direction, name: TB.slug(key) }, rows);
     });
     const backfire = result.policies.map((p, i) => ({ label: labels[i], colour: colourOf(i), median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
     figures.splice(1, 0, TB.barChart({ title: "Futures where China ends stronger",
