@@ -205,7 +205,7 @@
           el("span", { class: "coalition-title" }, el("label", {}, radio, el("span", { class: "swatch", style: `background:${TB.coalitionColour(c)}` })),
             name, el("span", { class: "muted small", text: ` ${TB.plural(c.members.length, "member")}` })),
           el("span", { class: "coalition-tools" },
-            el("button", { type: "button", class: "link", text: "copy", onclick: () => addCoalition({ members: c.members.slice(), name: `${TB.coalitionLabel(c)} (copy)` }) }),
+            el("button", { type: "button", class: "link", text: "copy", onclick: () => addCoalition(c.name ? { members: c.members.slice(), name: `${c.name} (copy)` } : { members: c.members.slice() }) }),
             el("button", { type: "button", class: "link", text: "remove", "aria-label": `remove coalition ${TB.coalitionLabel(c)}`,
               onclick: () => { setup.coalitions.splice(i, 1); setup.active = Math.max(0, setup.active - (i <= setup.active ? 1 : 0)); changed({ levers: true }); } }))),
         from, el("ul", { class: "chips" }, ...chips));
