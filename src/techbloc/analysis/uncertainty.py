@@ -24,6 +24,7 @@ __all__ = [
     "Estimate",
     "Lead",
     "bootstrap",
+    "difference",
     "lead",
     "resample_indices",
 ]
@@ -243,3 +244,40 @@ def lead(
         holds,
         {o: float(sign * f) for o, f in zip(options, full, strict=True)},
     )
+
+
+def difference(
+    first: Any,
+    second: Any,
+    statistic: Statistic = "median",
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> Estimate:
+    """``statistic(first) - statistic(second)`` for two separate groups of futures, with a
+    bootstrap interval (each group resampled on its own).
+
+    Use it for groups that share no future (e.g. futures with many vs few transactional
+    years); for two policies on the same futures, bootstrap the per-future difference
+    instead (:func:`bootstrap`).
+
+    Examples
+    --------
+    >>> est = difference(np.ones(50), np.zeros(80), "mean")
+    >>> est.value, est.low, est.high
+    (1.0, 1.0, 1.0)
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    a, b = (np.asarray(v, float).ravel() for v in (first, second))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not len(a) or not len(b):
+        nan = float("nan")
+        return Estimate(nan, nan, nan, level, 0)
+    reduce = _reduce(statistic)
+    draws = reduce(a[resample_indices(len(a), n_resamples, seed)]) - reduce(
+        b[resample_indices(len(b), n_resamples, seed + 1)]
+    )
+    low, high = np.nanpercentile(draws, [50 * (1 - level), 50 * (1 + level)])
+    return Estimate(float(reduce(a) - reduce(b)), float(low), float(high), level, len(a) + len(b))

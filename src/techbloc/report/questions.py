@@ -213,6 +213,7 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             joining_gain=("joining_gain", "median"),
             will=("will", "median"),
         )
+        table["wants"] = (outsiders["joining_gain"] > 0).groupby(outsiders["country"]).mean()
         table["would_join"] = (
             outsiders.assign(both=(outsiders["accepted"] > 0.5) & (outsiders["joining_gain"] > 0))
             .groupby("country")["both"]
@@ -220,6 +221,7 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
         )
         table = table.sort_values(["accepted", "joining_gain"], ascending=False)
         assets.table("table_a_outsiders", table.reset_index())
+        result["outsiders_table"] = table
         result["outsiders"] = [
             {"country": code, **{k: float(v) for k, v in row.items()}}
             for code, row in table.head(12).iterrows()

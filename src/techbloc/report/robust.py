@@ -40,6 +40,7 @@ REGRET_METRICS: tuple[str, ...] = (
 )
 SATISFICING: tuple[str, ...] = ("china_knowledge_vs_status_quo<=0.01", "cohesion>=0.8")
 SENSITIVITY_OUTCOMES: tuple[str, ...] = (
+    "china_capability_vs_status_quo",
     "china_knowledge_vs_status_quo",
     "leakage_to_china",
     "cohesion",
@@ -273,6 +274,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
         return {
             "note": "Sensitivity indices were not computed: " + "; ".join(skipped) + ".",
             "figure": None,
+            "tables": {},
         }
     import pandas as pd
 
@@ -290,6 +292,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
         "note": "",
         "method": method_text,
         "policy": policy,
+        "tables": tables,
         "figure": assets.figure(
             "fig_s1_sobol",
             fq.fig_sensitivity(tables),
