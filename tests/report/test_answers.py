@@ -15,7 +15,8 @@ CORE, KOR, WIDEST = "forging_core", "forging_core+KOR", "t12"
 
 
 def _answers(html: str) -> str:
-    return html.split('id="answers"')[1].split("</section>")[0]
+    """The generated paragraphs at the head of each question's section."""
+    return "".join(re.findall(r'<p class="detail">(.*?)</p>', html, flags=re.S))
 
 
 def _numbers(html: str) -> dict[str, tuple[float, str]]:
@@ -157,13 +158,7 @@ def test_shown_text_is_the_formatted_value(report):
 def test_four_paragraphs_with_weak_findings_flagged(report):
     _, html = report
     section = _answers(html)
-    for question in (
-        "(a) Who should be in?",
-        "(b) Capability or will?",
-        "(c) Does technology become power?",
-        "(d) How much does US unreliability cost?",
-    ):
-        assert question in section
+    assert len(re.findall(r'<p class="detail">', html)) == 4  # one per question
     found = _numbers(html)
     text = html_lib.unescape(re.sub(r"<[^>]+>", "", section))
     # a range straddling 0 is called weak in the same sentence
