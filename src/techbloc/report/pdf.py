@@ -14,7 +14,7 @@ from pathlib import Path
 
 from techbloc.errors import Error
 
-__all__ = ["PdfUnavailable", "chromium_path", "write_pdf"]
+__all__ = ["PdfUnavailableError", "chromium_path", "write_pdf"]
 
 #: Flags for a headless Chromium run as root in a container, without network chatter.
 CHROMIUM_ARGS = (
@@ -27,7 +27,7 @@ CHROMIUM_ARGS = (
 )
 
 
-class PdfUnavailable(Error):
+class PdfUnavailableError(Error):
     """The PDF cannot be printed here (no Chromium, or no Playwright)."""
 
 
@@ -61,14 +61,14 @@ def write_pdf(html: str | Path, out: str | Path | None = None) -> Path:
 
     Raises
     ------
-    PdfUnavailable
+    PdfUnavailableError
         When Playwright or Chromium is missing (the message says how to install them).
     """
     html = Path(html).resolve()
     out = Path(out) if out is not None else html.with_suffix(".pdf")
     executable = chromium_path()
     if executable is None:
-        raise PdfUnavailable(
+        raise PdfUnavailableError(
             "no Chromium to print the PDF with: install it (Debian/Ubuntu: "
             "`apt-get install chromium`) or set TECHBLOC_CHROMIUM to its path; the HTML "
             f"report {html} is complete without it"
@@ -77,7 +77,7 @@ def write_pdf(html: str | Path, out: str | Path | None = None) -> Path:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise PdfUnavailable(
+        raise PdfUnavailableError(
             "printing the PDF needs Playwright: pip install 'techbloc[dev]' (or playwright)"
         ) from None
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +107,6 @@ def write_pdf(html: str | Path, out: str | Path | None = None) -> Path:
                 browser.close()
     except PlaywrightError as exc:
         temp.unlink(missing_ok=True)
-        raise PdfUnavailable(f"Chromium could not print {html}: {exc}") from None
+        raise PdfUnavailableError(f"Chromium could not print {html}: {exc}") from None
     os.replace(temp, out)
     return out
