@@ -37,6 +37,7 @@ def _fan(paths: pd.DataFrame, policy: str) -> pd.DataFrame:
         aggfunc="first",
     )
     q = np.nanpercentile(table.to_numpy(float), [10, 25, 50, 75, 90], axis=1)
+    q = 100 * np.expm1(q)  # ln ratio -> % change (monotone: percentiles carry over)
     return pd.DataFrame(q.T, index=table.index, columns=["p10", "p25", "p50", "p75", "p90"])
 
 
@@ -63,7 +64,7 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 fq.fig_china_fan(fans, colours),
                 (
                     "China's knowledge under the coalition relative to the status quo (US-only "
-                    "controls) in the same future, ln ratio, year by year: median line, darker "
+                    "controls) in the same future, % change, year by year: median line, darker "
                     "band 25th-75th, lighter band 10th-90th percentile over futures. Above 0, the "
                     "alliance base leaves China with more knowledge than the status quo would."
                 ),
