@@ -175,7 +175,7 @@ def test_regret_table_matches_the_robustness_module(report, store):
 def test_discovery_shows_box_or_note(report):
     _, html = report
     section = html.split('id="discovery"')[1].split('id="robustness"')[0]
-    assert "china_knowledge_vs_status_quo &gt; 0.01" in section and "forging_core" in section
+    assert "china_knowledge_vs_status_quo &gt; 0" in section and "forging_core" in section
     assert ("coverage" in section.lower() and "<img" in section) or (
         "Scenario discovery was not possible" in section
     )

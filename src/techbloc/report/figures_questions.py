@@ -297,7 +297,7 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
 def fig_stringency_ladder(
     shares: pd.DataFrame, colours: Mapping[str, str], labels: Mapping[str, str]
 ) -> Figure:
-    """Share of futures with China more than 1% stronger than the status quo, by year.
+    """Share of futures with China stronger than under the status quo, by year.
 
     Parameters
     ----------
@@ -322,7 +322,7 @@ def fig_stringency_ladder(
     ax.set_ylim(0, 100)
     ax.set_xlim(shares.index[0], shares.index[-1] + 0.22 * (shares.index[-1] - shares.index[0]))
     ax.set_xlabel("year", fontsize=_FONT)
-    ax.set_ylabel("futures with China > 1% stronger (%)", fontsize=_FONT)
+    ax.set_ylabel("futures with China stronger (%)", fontsize=_FONT)
     return fig
 
 
