@@ -95,7 +95,8 @@ def _will(data: StoreData, seed: int) -> dict[str, Any] | None:
 
     if data.countries is None or not data.roles.capacity:
         return None
-    partners, falls = [], {}
+    partners: list[dict[str, Any]] = []
+    falls = {}
     for partner, off, on in data.roles.capacity:
         leak_off = _country(data, off, partner, "leakage_to_china_by_country")
         leak_on = _country(data, on, partner, "leakage_to_china_by_country")
@@ -108,7 +109,7 @@ def _will(data: StoreData, seed: int) -> dict[str, Any] | None:
                 "fall": bootstrap(fall, seed=seed),
             }
         )
-    partners.sort(key=lambda p: p["will"])
+    partners.sort(key=lambda p: float(p["will"]))
     table = pd.DataFrame(falls)[[p["partner"] for p in partners]]
     return {
         "partners": partners,

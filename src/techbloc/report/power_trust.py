@@ -265,8 +265,6 @@ def us_reliability(data: StoreData, colours: dict, assets: Assets) -> dict:
                 for p in roles.presets
             }
         )
-        numbers[key] = (
-            lead(table, lower_is_better=True, seed=seed) if table.shape[1] > 1 else None
-        )
+        numbers[key] = lead(table, lower_is_better=True, seed=seed) if table.shape[1] > 1 else None
     result["numbers"] = numbers
     return result

@@ -136,7 +136,9 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
                     f"Shapley contribution of each member of {shap['coalition'].iloc[0]} beyond "
                     "the USA alone: its average marginal effect over every order of joining, "
                     "from full model runs of all sub-coalitions (exact), averaged over the "
-                    f"first {int(shap['n_futures'].iloc[0])} futures. Contributions add up to "
+                    f"first {int(shap['n_futures'].iloc[0])} futures, in the final year with "
+                    "exits on (not the one-year static game `techbloc shapley` plays by "
+                    "default). Contributions add up to "
                     "the coalition's value minus the USA's alone; bars show the mean, whiskers "
                     "±1.96 standard errors of that mean across futures."
                 ),

@@ -47,9 +47,11 @@ __all__ = [
 
 #: Outcomes of the headline table, in display order.
 HEADLINE_OUTCOMES: tuple[str, ...] = (
-    "alliance_rd_share",
-    "china_knowledge_vs_status_quo",
+    "china_capability_vs_status_quo",
+    "power_ratio_china_us_vs_status_quo",
     "capability_gap_vs_status_quo",
+    "china_knowledge_vs_status_quo",
+    "alliance_rd_share",
     "leakage_to_china",
     "leakage_share",
     "achieved_stringency",
@@ -59,7 +61,13 @@ HEADLINE_OUTCOMES: tuple[str, ...] = (
     "power_ratio_china_us",
 )
 #: Outcomes whose headline cell is the share of futures above 0 (with the median below).
-_SHARE_POSITIVE = ("china_knowledge_vs_status_quo", "backlash_exclusion", "external_stability")
+_SHARE_POSITIVE = (
+    "china_capability_vs_status_quo",
+    "power_ratio_china_us_vs_status_quo",
+    "china_knowledge_vs_status_quo",
+    "backlash_exclusion",
+    "external_stability",
+)
 _STATS = ("p10", "p50", "p90")
 _percent = percent
 

@@ -361,10 +361,10 @@ def surprises(
         part = shapley[shapley["outcome"] == "alliance_rd_share"].set_index("country")["value"]
         rd = data.study.load_world().model_inputs()["rd"].reindex(part.index)
         if len(part) >= 2:
-            big = rd.idxmax()
+            big = str(rd.idxmax())
             by_value = part.sort_values(ascending=False)
             if by_value.index[0] != big:
-                other = by_value.index[0]
+                other = str(by_value.index[0])
                 coalition = str(shapley["coalition"].iloc[0])
                 c = data.countries
                 stay = c[(c["policy"] == coalition) & (c["country"] == big)]["member"].mean()
