@@ -16,6 +16,7 @@ import numpy as np
 
 from techbloc.errors import DataError
 from techbloc.report import figures_questions as fq
+from techbloc.report.naming import policy_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,7 +115,10 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
     result["figures"].append(
         assets.figure(
             "fig_a1_pareto",
-            fq.fig_pareto(stats.loc[shown], colours),
+            fq.fig_pareto(
+                stats.loc[shown].rename(index=policy_name),
+                {policy_name(p): c for p, c in colours.items()},
+            ),
             (
                 "Each point is a coalition preset at the median over futures; the faint bar spans "
                 "the 10th to 90th percentile of the horizontal quantity. Left: share of world R&D "
@@ -189,22 +193,26 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             assets.figure(
                 "fig_a3_korea",
                 fq.fig_kor(
-                    diffs,
+                    diffs.assign(  # a difference of log ratios, shown as % change
+                        china_knowledge_vs_status_quo=100
+                        * np.expm1(diffs["china_knowledge_vs_status_quo"])
+                    ),
                     [
                         ("rd_points", "R&D share (points)"),
                         ("cohesion", "cohesion (0-1)"),
                         ("leakage_to_china", "leakage (PPP $bn/yr)"),
-                        ("china_knowledge_vs_status_quo", "China vs status quo (ln)"),
+                        ("china_knowledge_vs_status_quo", "China's knowledge (% change)"),
                     ],
                 ),
                 (
-                    f"What adding South Korea changes, future by future: {roles.kor} minus "
-                    f"{roles.core} in {data.study.years.end}. Boxes span the 25th-75th "
+                    "What adding South Korea changes, future by future: "
+                    f"{policy_name(roles.kor)} minus {policy_name(roles.core)} in "
+                    f"{data.study.years.end}. Boxes span the 25th-75th "
                     "percentile, whiskers the 10th-90th, the line is the median; right of 0 "
                     "means the outcome is larger with Korea (better for R&D share and "
                     "cohesion, worse for leakage and for China's knowledge). Lower row: futures "
-                    "with friction_position ≥ 0.33 (every pairwise "
-                    "friction, Japan-Korea included, towards the high end of its cited range)."
+                    "in which every pairwise friction (Japan-Korea included) sits in the upper "
+                    "third of its cited range."
                 ),
             )
         )
