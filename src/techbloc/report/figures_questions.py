@@ -285,11 +285,15 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     n = len(table.columns)
     for j, policy in enumerate(table.columns):
         offset = (j - (n - 1) / 2) * 0.8 / max(n, 1)
-        ax.plot(table[policy], pos + offset, "o", color=colours[policy], label=policy, ms=6)
-    ax.set_yticks(pos, list(table.index), fontsize=_FONT)
+        # the log ratio shown as a ratio (x) on a log axis: equal steps, no exaggeration
+        ratio = np.exp(table[policy].to_numpy(float))
+        ax.plot(ratio, pos + offset, "o", color=colours[policy], label=policy, ms=6)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}×")
+    ax.set_yticks(pos, [str(d).replace("_", " ") for d in table.index], fontsize=_FONT)
     ax.set_ylim(len(pos) - 0.5, -0.5)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("capability gap, final year: ln(USA / China); > 0: USA ahead", fontsize=9)
+    ax.axvline(1, color="black", lw=0.8)
+    ax.set_xlabel("USA's capability over China's, final year (×; > 1×: USA ahead)", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 

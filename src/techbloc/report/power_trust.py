@@ -119,8 +119,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 fq.fig_domain_gap(table, colours),
                 (
                     f"The USA's realized capability over China's by technology domain in {end} "
-                    "(model output gap_capability_by_domain, ln ratio; median over futures), "
-                    "under three coalitions. Right of 0 the USA leads in that domain; the "
+                    "(the ratio of the two, ×, on a log scale; median over futures), "
+                    "under three coalitions. Right of 1× the USA leads in that domain; the "
                     "coalition matters through what it leaks to China and adds to the USA."
                 ),
             )
