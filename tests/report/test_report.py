@@ -166,7 +166,8 @@ def test_regret_table_matches_the_robustness_module(report, store):
     for policy, value in largest.items():
         assert re.search(
             rf'<td class="policy">{re.escape(policy)}</td>.*?'
-            rf'<td class="num">{re.escape(format_value(value))}</td></tr>',
+            r'<td data-label="largest regret" class="num">'
+            rf"{re.escape(format_value(value))}</td></tr>",
             section,
             re.S,
         ), policy
@@ -188,7 +189,9 @@ def test_discovery_shows_prim_resampling(report):
     box = section.split('id="prim-box"')[1].split("</table>")[0]
     limits = set(re.findall(r"<code>([\w_]+)</code>", box))
     resampled = section.split('id="prim-resampling"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td><code>([\w_]+)</code></td><td>(yes)?</td>", resampled)
+    rows = re.findall(
+        r'<tr><td><code>([\w_]+)</code></td><td data-label="in the box">(yes)?</td>', resampled
+    )
     assert rows and {name for name, yes in rows if yes} == limits
     assert "PRIM rerun on 30 bootstrap" in section
 
