@@ -289,7 +289,11 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
         ratio = np.exp(table[policy].to_numpy(float))
         ax.plot(ratio, pos + offset, "o", color=colours[policy], label=policy, ms=6)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    ax.xaxis.set_major_locator(FixedLocator([0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8]))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}×")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(pos, [str(d).replace("_", " ") for d in table.index], fontsize=_FONT)
     ax.set_ylim(len(pos) - 0.5, -0.5)
     ax.axvline(1, color="black", lw=0.8)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from techbloc.report import figures_questions as fq
+from techbloc.report.naming import policy_name
 from techbloc.report.questions import CASE_THRESHOLD, per_future
 
 if TYPE_CHECKING:
@@ -97,7 +98,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                         shares, colours, {p: f"{p} (stringency {s:g})" for s, p in roles.ladder}
                     ),
                     (
-                        f"The control-stringency ladder on {roles.core}'s members: share of "
+                        "The control-stringency ladder on "
+                        f"{policy_name(roles.core)}'s members: share of "
                         "futures in which China's knowledge exceeds the status quo's "
                         "(ln ratio > 0), year by year, one line per uniform control "
                         "stringency (0 none, 1 total)."
@@ -149,9 +151,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 (
                     f"Where China's knowledge gains from the start to {end} come from: its own "
                     "R&D (after denial and indigenization), legal imitation of accessible "
-                    "foreign technology, and leakage it absorbs (model outputs "
-                    "china_gain_own_rd_cumulative, china_gain_imitation_cumulative and "
-                    "leakage_to_china_cumulative; median share across futures, so a bar may "
+                    "foreign technology, and leakage it absorbs (median share across futures, "
+                    "so a bar may "
                     "not sum exactly to 100%). Gains are before depreciation."
                 ),
             )

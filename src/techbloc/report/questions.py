@@ -137,7 +137,8 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
                 "fig_a2_shapley",
                 fq.fig_shapley(shap, SHAPLEY_OUTCOMES),
                 (
-                    f"Shapley contribution of each member of {shap['coalition'].iloc[0]} beyond "
+                    "Shapley contribution of each member of "
+                    f"{policy_name(shap['coalition'].iloc[0])} beyond "
                     "the USA alone: its average marginal effect over every order of joining, "
                     "from full model runs of all sub-coalitions (exact), averaged over the "
                     f"first {int(shap['n_futures'].iloc[0])} futures, in the final year with "
@@ -276,7 +277,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
             "fig_b1_capability_will",
             fq.fig_capability_will(points),
             (
-                f"Each member of {roles.widest} (the widest coalition studied): its protection "
+                f"Each member of {policy_name(roles.widest)} (the widest coalition studied): its "
+                "protection "
                 "capability, a model input built from the ITU Global Cybersecurity Index and the "
                 "World Bank governance indicators (horizontal), against its will to protect shared "
                 f"technology in {data.study.years.end}, a model output (vertical: median "
@@ -319,7 +321,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
                 "fig_b2_capacity_building",
                 fq.fig_capacity_building(table),
                 (
-                    "The capacity-building experiment: forging_core plus one partner, with "
+                    "The capacity-building experiment: "
+                    f"{policy_name(roles.core)} plus one partner, with "
                     "US-funded capacity building for that partner off and at full strength (1), "
                     "same futures. Left: knowledge China absorbs through leakage from the "
                     f"partner's stock in {data.study.years.end}; right: the partner's "
