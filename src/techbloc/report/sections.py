@@ -356,7 +356,7 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
             findings(data, seed=seed),
             data=data,
             sensitivity=sensitivity["tables"],
-            surprising=surprises(data, who.get("outsiders_table"), who.get("shapley")),
+            surprising=surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed),
             judgement=_by_influence(assumptions["judgement"], sensitivity["tables"]),
             history=optional["history"],
         ),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from markupsafe import Markup, escape
 
+from techbloc.analysis.uncertainty import bootstrap
 from techbloc.report.naming import (
     country_name,
     outcome_name,
@@ -304,8 +305,20 @@ def _changes(f: dict[str, Any], sensitivity: dict[str, pd.DataFrame]) -> Markup:
     )
 
 
+def _accepted(data: StoreData, code: str, seed: int) -> Estimate:
+    """Share of futures in which the core coalition would accept outsider ``code``."""
+    c = data.countries
+    assert c is not None
+    mine = c[(c["policy"] == data.roles.core) & (c["country"] == code)]
+    return bootstrap(mine["accepted"], "share", seed=seed)
+
+
 def surprises(
-    data: StoreData, outsiders: pd.DataFrame | None, shapley: pd.DataFrame | None
+    data: StoreData,
+    outsiders: pd.DataFrame | None,
+    shapley: pd.DataFrame | None,
+    *,
+    seed: int = 0,
 ) -> list[Markup]:
     """Results a reader may find odd, each explained in one sentence in the model's terms.
 
@@ -317,6 +330,8 @@ def surprises(
         (share of futures with a positive joining gain), index ISO3.
     shapley : DataFrame or None
         The report's Shapley table (``outcome``, ``country``, ``value``).
+    seed : int
+        Seed of the bootstrap intervals of the shares quoted.
     """
     out: list[Markup] = []
     core = policy_name(data.roles.core)
@@ -324,7 +339,11 @@ def surprises(
         gap = (outsiders["wants"] - outsiders["accepted"]).sort_values(ascending=False)
         code = gap.index[0]
         row = outsiders.loc[code]
-        if row["wants"] > 0.5 and row["accepted"] < 0.5:
+        c = data.countries
+        if row["wants"] > 0.5 and row["accepted"] < 0.5 and c is not None:
+            mine = c[(c["policy"] == data.roles.core) & (c["country"] == code)]
+            wants = bootstrap(mine["joining_gain"] > 0, "share", seed=seed)
+            accepted = _accepted(data, str(code), seed)
             out.append(
                 Markup(
                     "{} would gain by joining {} in {} of futures (its own payoff rises) but is "
@@ -333,8 +352,8 @@ def surprises(
                 ).format(
                     country_name(code),
                     core,
-                    _plain(f"x.wants.{code}", row["wants"], _show(row["wants"], "share")),
-                    _plain(f"x.accepted.{code}", row["accepted"], _show(row["accepted"], "share")),
+                    _span(f"x.wants.{code}", wants, "share"),
+                    _span(f"x.accepted.{code}", accepted, "share"),
                     country_name(code),
                 )
             )
@@ -349,11 +368,7 @@ def surprises(
                     "more than the veto tolerance."
                 ).format(
                     country_name(top),
-                    _plain(
-                        f"x.top.{top}",
-                        outsiders.loc[top, "accepted"],
-                        _show(outsiders.loc[top, "accepted"], "share"),
-                    ),
+                    _span(f"x.top.{top}", _accepted(data, str(top), seed), "share"),
                     _plain("x.top.size", size, _show(size, "share")),
                 )
             )
@@ -367,7 +382,11 @@ def surprises(
                 other = str(by_value.index[0])
                 coalition = str(shapley["coalition"].iloc[0])
                 c = data.countries
-                stay = c[(c["policy"] == coalition) & (c["country"] == big)]["member"].mean()
+                stay = bootstrap(
+                    c[(c["policy"] == coalition) & (c["country"] == big)]["member"],
+                    "share",
+                    seed=seed,
+                )
                 out.append(
                     Markup(
                         "{} adds less to the coalition's share of world R&D than {} although its "
@@ -379,7 +398,7 @@ def surprises(
                         _country(str(other)),
                         _plain("x.big.ratio", rd[big] / rd[other], _digits(rd[big] / rd[other])),
                         data.study.years.end,
-                        _plain("x.big.stay", stay, _show(stay, "share")),
+                        _span("x.big.stay", stay, "share"),
                         policy_name(coalition),
                     )
                 )
