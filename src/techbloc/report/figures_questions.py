@@ -159,7 +159,7 @@ def fig_shapley(table: pd.DataFrame, outcomes: Sequence[tuple[str, str]]) -> Fig
         ax.set_yticks(pos, list(part["country"]), fontsize=_FONT)
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set_xlabel(label, fontsize=_FONT)
-        ax.set_title(f"contribution to {name}", fontsize=9, loc="left")
+        ax.set_title(f"contribution to {label.split(',')[0]}", fontsize=9, loc="left")
     return fig
 
 
