@@ -229,7 +229,7 @@ def _trust(f: dict[str, Any]) -> Markup:
     verdict = (
         Markup("{} more").format(_span("d.exit_diff", diff, "points"))
         if diff.excludes(0)
-        else Markup("a difference within the sampling error ({})").format(
+        else Markup("a difference within the sampling error, {}").format(
             _span("d.exit_diff", diff, "points")
         )
     )
