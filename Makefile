@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 	@echo "Environment ready in $(VENV)."
 
+# The report's PDF is printed by headless Chromium (Debian's package); without it, and without
+# root to install it, `techbloc run` still writes the HTML report and says why there is no PDF.
 run: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "$$TECHBLOC_CHROMIUM" ] || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing Chromium to print the report's PDF (apt-get)..."; \
+	      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || true; \
+	    else echo "Chromium not found: the report is written as HTML only (install chromium for the PDF)."; fi; }
 	$(BIN)/techbloc run
 
 test: $(STAMP)

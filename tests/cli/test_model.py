@@ -131,6 +131,13 @@ def test_run_default_study_small(tmp_path):
     result = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "6"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report.html").stat().st_size > 10_000
+    from techbloc.report.pdf import chromium_path
+
+    if chromium_path() is not None:  # the PDF beside the HTML, printed by Chromium
+        assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+        assert "PDF written to" in result.output
+    else:
+        assert "no PDF: no Chromium" in result.output
     for name in ("forging_core", "forging_core+KOR", "nato", "chip4"):
         assert name in result.output and name in presets()
     again = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "6"])

@@ -95,6 +95,8 @@ def run_into():
 def report_figures():
     """Every figure the report writes, by asset key (one list for every report test)."""
     return [
+        "fig_m1_coalitions",
+        "fig_m2_will",
         "fig_a1_pareto",
         "fig_a2_shapley",
         "fig_a3_korea",

@@ -15,7 +15,8 @@ CORE, KOR, WIDEST = "forging_core", "forging_core+KOR", "t12"
 
 
 def _answers(html: str) -> str:
-    return html.split('id="answers"')[1].split("</section>")[0]
+    """The generated paragraphs at the head of each question's section."""
+    return "".join(re.findall(r'<p class="detail">(.*?)</p>', html, flags=re.S))
 
 
 def _numbers(html: str) -> dict[str, tuple[float, str]]:
@@ -83,11 +84,11 @@ def _expected(results, store) -> dict[str, float]:
     exp["b.ratio"] = exp["b.IDN.fall.p50"] / exp["b.POL.fall.p50"]
     exp["b.high_more"] = ((falls["POL"] - falls["IDN"]).dropna() > 0).mean()
     # (c) China stronger than under the status quo
-    exp["c.base_rate"] = (_series(outcomes, CORE, name) > 0.01).mean()
+    exp["c.base_rate"] = (_series(outcomes, CORE, name) > 0).mean()
     for s, policy in ((0.2, "core s0.2"), (0.5, CORE), (0.9, "core s0.9")):
-        exp[f"c.ladder.{s}"] = (_series(outcomes, policy, name) > 0.01).mean()
+        exp[f"c.ladder.{s}"] = (_series(outcomes, policy, name) > 0).mean()
     top = paths[paths["policy"] == "core s0.9"]
-    by_year = (top["china_knowledge_vs_status_quo_trajectory"] > 0.01).groupby(top["year"]).mean()
+    by_year = (top["china_knowledge_vs_status_quo_trajectory"] > 0).groupby(top["year"]).mean()
     exp["c.early"] = by_year.loc[2030]
     exp["c.late"] = by_year.iloc[-1]
     # (d) US reliability: lower and upper third of transactional years, widest coalition
@@ -109,7 +110,7 @@ def test_every_answer_number_equals_the_store(report, results, store):
     _, html = report
     found = _numbers(html)
     expected = _expected(results, store)
-    prim_keys = {"c.density", "c.coverage", "c.reappear"}
+    prim_keys = {"c.density", "c.coverage", "c.same_inputs"}
     unchecked = set(found) - set(expected) - prim_keys
     assert not unchecked, f"numbers in the answers not recomputed by the test: {unchecked}"
     checked = 0
@@ -132,21 +133,25 @@ def test_prim_numbers_in_the_answers_equal_a_fresh_prim_run(report, store):
     prim = discover(
         scenarios[inputs],
         outcomes,
-        "china_knowledge_vs_status_quo > 0.01",
+        "china_knowledge_vs_status_quo > 0",
         policy=CORE,
         method="prim",
     )
     box = prim.box()
     assert found["c.density"][0] == pytest.approx(box.density)
     assert found["c.coverage"][0] == pytest.approx(box.coverage)
-    table = prim.resample(30).inputs(prim.chosen)
-    assert found["c.reappear"][0] == pytest.approx(table[table["restricted"]]["by_coverage"].min())
+    if "c.same_inputs" in found:  # the statistic the scenario-discovery section shows too
+        same = prim.resample(30).boxes.loc[prim.chosen, "same_inputs_by_coverage"]
+        assert found["c.same_inputs"][0] == pytest.approx(same)
 
 
 def test_shown_text_is_the_formatted_value(report):
     _, html = report
     for key, (value, text) in _numbers(html).items():
-        if text.endswith("%"):
+        if key.startswith("d.china."):  # a log ratio shown as % change
+            change = 100 * np.expm1(value)
+            assert text == ("+" if change > 0 else "") + format_value(change) + "%", key
+        elif text.endswith("%"):
             assert text == f"{100 * value:.0f}%", key
         elif key.endswith(("n_high", "n_majority", "n_outsiders")):
             assert text == str(int(value)), key
@@ -157,13 +162,7 @@ def test_shown_text_is_the_formatted_value(report):
 def test_four_paragraphs_with_weak_findings_flagged(report):
     _, html = report
     section = _answers(html)
-    for question in (
-        "(a) Who should be in?",
-        "(b) Capability or will?",
-        "(c) Does technology become power?",
-        "(d) How much does US unreliability cost?",
-    ):
-        assert question in section
+    assert len(re.findall(r'<p class="detail">', html)) == 4  # one per question
     found = _numbers(html)
     text = html_lib.unescape(re.sub(r"<[^>]+>", "", section))
     # a range straddling 0 is called weak in the same sentence

@@ -15,21 +15,27 @@ from techbloc.report.formatting import format_value
 from techbloc.report.sections import _SHARE_POSITIVE, HEADLINE_OUTCOMES
 
 HEADINGS = [
-    "Key assumptions",
-    "1. Answers",
-    "2. The study",
-    "Headline outcomes",
-    "3. (a) Who is in?",
+    "Summary",
+    "What would change this answer.",
+    "Limitations.",
+    "Contents",
+    "The coalitions on a map",
+    "1. Who should be in?",
     "Who would be accepted among outsiders",
-    "4. (b) Capability or will?",
-    "5. (c) Does technology become power?",
-    "Scenario discovery: when is China stronger than under the status quo?",
-    "6. (d) Will partners trust the US?",
-    "7. Robustness",
+    "2. Capability or will?",
+    "3. Does technology become power?",
+    "4. Will partners trust the US?",
+    "Appendix",
+    "A. Key assumptions",
+    "B. The study and headline outcomes",
+    "Headline outcomes",
+    "C. Scenario discovery: when is China stronger than under the status quo?",
+    "D. Robustness",
     "Satisficing",
-    "8. Sensitivity",
-    "Appendix: parameters and data",
-    "Run manifest",
+    "E. Sensitivity",
+    "F. Parameters and data",
+    "G. Run manifest and how to cite",
+    "How to cite",
 ]
 
 
@@ -117,7 +123,9 @@ def test_header_facts_come_from_the_store(report, store, policy_labels):
     assert re.search(rf"60 futures × {len(policy_labels)} policies\s+× 11 years", html)
     assert "<b>Model time (sum over chunks)</b>" in html and "<b>Report analyses</b>" in html
     assert "Latin hypercube" in html
-    assert "<title>techbloc study report: report-small</title>" in html
+    # without --title, the title states the main finding (the summary's, as generated)
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert f"<h1>{title}</h1>" in html and "coalitions" in title
 
 
 def test_headline_numbers_equal_store_medians(report, store, policy_labels):
@@ -158,7 +166,8 @@ def test_regret_table_matches_the_robustness_module(report, store):
     for policy, value in largest.items():
         assert re.search(
             rf'<td class="policy">{re.escape(policy)}</td>.*?'
-            rf'<td class="num">{re.escape(format_value(value))}</td></tr>',
+            r'<td data-label="largest regret" class="num">'
+            rf"{re.escape(format_value(value))}</td></tr>",
             section,
             re.S,
         ), policy
@@ -166,8 +175,8 @@ def test_regret_table_matches_the_robustness_module(report, store):
 
 def test_discovery_shows_box_or_note(report):
     _, html = report
-    section = html.split('id="discovery"')[1].split('id="trust"')[0]
-    assert "china_knowledge_vs_status_quo &gt; 0.01" in section and "forging_core" in section
+    section = html.split('id="discovery"')[1].split('id="robustness"')[0]
+    assert "china_knowledge_vs_status_quo &gt; 0" in section and "forging_core" in section
     assert ("coverage" in section.lower() and "<img" in section) or (
         "Scenario discovery was not possible" in section
     )
@@ -175,12 +184,14 @@ def test_discovery_shows_box_or_note(report):
 
 def test_discovery_shows_prim_resampling(report):
     _, html = report
-    section = html.split('id="discovery"')[1].split('id="trust"')[0]
+    section = html.split('id="discovery"')[1].split('id="robustness"')[0]
     assert "Scenario discovery was not possible" not in section
     box = section.split('id="prim-box"')[1].split("</table>")[0]
     limits = set(re.findall(r"<code>([\w_]+)</code>", box))
     resampled = section.split('id="prim-resampling"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td><code>([\w_]+)</code></td><td>(yes)?</td>", resampled)
+    rows = re.findall(
+        r'<tr><td><code>([\w_]+)</code></td><td data-label="in the box">(yes)?</td>', resampled
+    )
     assert rows and {name for name, yes in rows if yes} == limits
     assert "PRIM rerun on 30 bootstrap" in section
 
@@ -194,7 +205,7 @@ def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
 
     monkeypatch.setattr(discovery, "discover", fails)
     html = write_report(store, tmp_path / "r.html", title="No PRIM").read_text()
-    section = html.split('id="discovery"')[1].split('id="trust"')[0]
+    section = html.split('id="discovery"')[1].split('id="robustness"')[0]
     assert "Scenario discovery was not possible" in section
     assert "never happens" in section
     assert "<img" not in section

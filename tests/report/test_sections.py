@@ -28,14 +28,16 @@ TABLES = [
     "table_s_sobol",
 ]
 SECTIONS = [
-    "assumptions",
-    "answers",
-    "study",
+    "summary",
+    "contents",
+    "map",
     "who",
     "will",
     "power",
-    "discovery",
     "trust",
+    "assumptions",
+    "study",
+    "discovery",
     "robustness",
     "sensitivity",
     "parameters",
@@ -89,7 +91,7 @@ def test_shapley_values_carry_standard_errors(report):
 
 def test_key_assumptions_state_exits_capacity_building_and_sources(report):
     _, html = report
-    section = html.split('id="assumptions"')[1].split('id="answers"')[0]
+    section = html.split('id="assumptions"')[1].split('id="study"')[0]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", section))
     assert "Exits are on" in text and "sampled 0-0.5" in text
     assert "Capacity building is on only in core+IDN cb (IDN at full strength)" in text

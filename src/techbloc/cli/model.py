@@ -322,10 +322,12 @@ def run(
         "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1).",
         highlight=False,
     )
+    from techbloc.cli.report import print_pdf
     from techbloc.report import write_report
 
     path = write_report(store_dir, out / "report.html")
     console.print(f"report: [bold]{path.resolve()}[/]")
+    console.print(print_pdf(path.resolve()), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["register"]
+__all__ = ["print_pdf", "register"]
 
 
 def report(
@@ -17,15 +17,32 @@ def report(
         typer.Option("--out", "-o", help="HTML file to write (default: DIR/report.html)."),
     ] = None,
     title: Annotated[
-        str | None, typer.Option("--title", "-t", help="Report title (default: from the study).")
+        str | None,
+        typer.Option("--title", "-t", help="Report title (default: the main finding)."),
     ] = None,
+    pdf: Annotated[
+        bool, typer.Option(help="Also print the report to PDF beside it (headless Chromium).")
+    ] = True,
 ) -> None:
-    """Write one self-contained HTML report (tables and figures inline) of a study."""
+    """Write one self-contained HTML report (tables and figures inline) of a study, and the
+    same report as PDF beside it."""
     from techbloc.report.html import write_report
 
     path = write_report(directory, out or directory / "report.html", title=title)
     size = path.stat().st_size / 1e6
     typer.echo(f"report written to {path} ({size:.1f} MB)")
+    if pdf:
+        typer.echo(print_pdf(path))
+
+
+def print_pdf(html: Path) -> str:
+    """Print ``html`` to PDF beside it; the line to show (where, or why not)."""
+    from techbloc.report.pdf import PdfUnavailableError, write_pdf
+
+    try:
+        return f"PDF written to {write_pdf(html)}"
+    except PdfUnavailableError as exc:
+        return f"no PDF: {exc}"
 
 
 def register(app: typer.Typer) -> None:

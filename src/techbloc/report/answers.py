@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from techbloc.report.formatting import format_value
+from techbloc.report.naming import country_name, percent_change, policy_name
 
 __all__ = ["answers", "number"]
 
@@ -39,6 +40,12 @@ def _range(key: str, q: dict[str, float], unit: str = "") -> Markup:
         number(f"{key}.p90", q["p90"]),
         unit,
     )
+
+
+def _change(log_ratio: float) -> str:
+    """A log ratio shown as a signed % change."""
+    value = percent_change(log_ratio)
+    return ("+" if value > 0 else "") + format_value(value) + "%"
 
 
 def _sign_note(q: dict[str, float]) -> str:
@@ -66,7 +73,7 @@ def _who(n: dict[str, Any]) -> Markup:
                 "{leak}{leak_note}. It leaves China with less knowledge than "
                 "{core} alone in {weaker} of futures ({verdict})"
             ).format(
-                core=escape(kor["core"]),
+                core=policy_name(kor["core"]),
                 rd=_range("a.kor.rd", kor["rd"], " points"),
                 rd_note=_sign_note(kor["rd"]),
                 coh=_range("a.kor.cohesion", kor["cohesion"]),
@@ -80,8 +87,8 @@ def _who(n: dict[str, Any]) -> Markup:
         if kor["n_high"]:
             parts.append(
                 Markup(
-                    ", and in {} of the {} futures with high Japan–Korea friction "
-                    "(friction_position ≥ 0.33)."
+                    ", and in {} of the {} futures with high Japan–Korea friction (every "
+                    "pairwise friction in the upper third of its cited range)."
                 ).format(
                     _pct("a.kor.weaker_high", kor["weaker_high"]),
                     number("a.kor.n_high", kor["n_high"], str(kor["n_high"])),
@@ -98,7 +105,7 @@ def _who(n: dict[str, Any]) -> Markup:
     out = n.get("outsiders")
     if out and out["top"]:
         names = Markup(", ").join(
-            Markup("{} ({})").format(escape(code), _pct(f"a.accepted.{code}", share))
+            Markup("{} ({})").format(country_name(code), _pct(f"a.accepted.{code}", share))
             for code, share in out["top"]
         )
         parts.append(
@@ -106,7 +113,7 @@ def _who(n: dict[str, Any]) -> Markup:
                 " Among outsiders, {} would accept {} most often (share of "
                 "futures); {} of {} outsiders are accepted in most futures."
             ).format(
-                escape(out["policy"]),
+                policy_name(out["policy"]),
                 names,
                 number("a.accepted.n_majority", out["n_majority"], str(out["n_majority"])),
                 number("a.accepted.n_outsiders", out["n_outsiders"], str(out["n_outsiders"])),
@@ -125,7 +132,7 @@ def _will(n: dict[str, Any]) -> Markup:
             Markup(
                 "for {} (will {}) it cuts the leakage China absorbs through that partner by {}{}"
             ).format(
-                escape(c["partner"]),
+                country_name(c["partner"]),
                 number(f"b.{c['partner']}.will", c["will"]),
                 _range(f"b.{c['partner']}.fall", c["fall"], "%"),
                 _sign_note(c["fall"]),
@@ -148,7 +155,7 @@ def _will(n: dict[str, Any]) -> Markup:
             "cut is larger for {} in {} of futures: {}."
         ).format(
             number("b.ratio", ratio, format_value(ratio)),
-            escape(high["partner"]),
+            country_name(high["partner"]),
             _pct("b.high_more", more),
             verdict,
         )
@@ -163,25 +170,25 @@ def _power(n: dict[str, Any], prim: dict[str, Any]) -> Markup:
         p = prim["numbers"]
         parts.append(
             Markup(
-                "Under {} China ends more than 1% stronger than under the status quo in {} of "
-                "futures. PRIM locates them where {}: {} of the futures in that box are such "
-                "cases, and the box holds {} of all of them"
+                "Under {} China's knowledge ends higher than under US-only controls in {} of "
+                "futures. Scenario discovery (PRIM) locates them where {}: {} of the futures "
+                "in that box are such cases, and the box holds {} of all of them"
             ).format(
-                escape(p["policy"]),
+                policy_name(p["policy"]),
                 _pct("c.base_rate", p["base_rate"]),
                 escape(p["box_words"]),
                 _pct("c.density", p["density"]),
                 _pct("c.coverage", p["coverage"]),
             )
         )
-        if math.isfinite(p["reappear"]):
+        if p["box_words"] != "anywhere":
             parts.append(
                 Markup(
-                    " (each of its limits reappears in at least {} of {} bootstrap resamples{})."
+                    " (the same set of inputs bounds the box in {} of {} bootstrap resamples{})."
                 ).format(
-                    _pct("c.reappear", p["reappear"]),
+                    _pct("c.same_inputs", p["same_inputs"]),
                     p["n_resamples"],
-                    "; weak: the box is not stable" if p["reappear"] < 0.5 else "",
+                    "; weak: the box is not stable" if p["same_inputs"] < 0.5 else "",
                 )
             )
         else:
@@ -231,12 +238,13 @@ def _trust(n: dict[str, Any]) -> Markup:
     split, exit_, chi = n["split"], n["exit"], n["china"]
     small = abs(split[1] - split[0]) < 0.05 and abs(exit_[1] - exit_[0]) < 0.05
     text = Markup(
-        "Under {}, futures with at least {} years of transactional US administrations "
+        "Under {} (the widest coalition studied), futures with at least {} years of "
+        "transactional US administrations "
         "(n = {}) against those with at most {} (n = {}): some member wants out (cohesion "
         "below 1) in {} vs {} of futures, at least one member has left by {} in {} vs {}, "
-        "and China's median knowledge vs the status quo is {} vs {} (ln ratio){}"
+        "and China's knowledge ends {} vs {} against US-only controls (medians){}"
     ).format(
-        escape(n["policy"]),
+        policy_name(n["policy"]),
         number("d.hi_cut", n["hi_cut"]),
         n["n_high"],
         number("d.lo_cut", n["lo_cut"]),
@@ -246,19 +254,33 @@ def _trust(n: dict[str, Any]) -> Markup:
         n.get("end_year", "the end"),
         _pct("d.exit.high", exit_[1]),
         _pct("d.exit.low", exit_[0]),
-        number("d.china.high", chi[1]),
-        number("d.china.low", chi[0]),
+        number("d.china.high", chi[1], _change(chi[1])),
+        number("d.china.low", chi[0], _change(chi[0])),
         "; on cohesion and exits a small effect (under 5 points)" if small else "",
     )
-    if n["best_low"] == n["best_high"]:
-        text += Markup(
-            ". The preset leaving China weakest (lowest median) stays {} either way."
-        ).format(escape(n["best_low"]))
+    low, high = n["best_low"], n["best_high"]
+    if low is None or high is None:  # a single coalition: nothing to rank
+        return text + Markup(".")
+    if low.resolved and high.resolved:
+        if low.best == high.best:
+            text += Markup(
+                ". The coalition leaving China's knowledge lowest stays {} either way."
+            ).format(policy_name(low.best))
+        else:
+            text += Markup(
+                ". Instability changes the coalition leaving China's knowledge lowest: {} in "
+                "the stabler futures, {} in the unstable ones."
+            ).format(policy_name(low.best), policy_name(high.best))
     else:
+        unresolved = low if not low.resolved else high
         text += Markup(
-            ". Instability changes the preset leaving China weakest (lowest median): {} in "
-            "the stabler futures, {} in the unstable ones."
-        ).format(escape(n["best_low"]), escape(n["best_high"]))
+            ". Which coalition leaves China's knowledge lowest is not resolved in the {} "
+            "futures: {} and {} differ by less than the sampling error."
+        ).format(
+            "stabler" if unresolved is low else "unstable",
+            policy_name(unresolved.best),
+            policy_name(unresolved.runner_up),
+        )
     return text
 
 

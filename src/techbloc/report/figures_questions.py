@@ -38,28 +38,58 @@ __all__ = [
 _FONT = 9
 
 
+def repel_labels(
+    x: np.ndarray, y: np.ndarray, widths: np.ndarray, step: float, *, iterations: int = 200
+) -> np.ndarray:
+    """Label heights moved apart so that no two labels overlap (a small label-repel step).
+
+    Each label starts at its point's ``y`` and spans ``[x, x + width]``; two labels whose
+    spans overlap are pushed apart symmetrically until they are at least ``step`` apart
+    vertically. Returns the new heights (the same order as ``y``).
+
+    Examples
+    --------
+    >>> repel_labels(np.zeros(3), np.zeros(3), np.ones(3), 1.0).round(2).tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    ty = np.asarray(y, float).copy()
+    x, widths = np.asarray(x, float), np.asarray(widths, float)
+    side = (x[:, None] < x[None, :] + widths[None, :]) & (x[None, :] < x[:, None] + widths[:, None])
+    np.fill_diagonal(side, False)
+    order = np.arange(len(ty))
+    for _ in range(iterations):
+        gap = ty[None, :] - ty[:, None]  # j above i when > 0
+        tied = gap == 0
+        gap = np.where(tied, np.sign(order[None, :] - order[:, None]) * 1e-9, gap)
+        clash = side & (np.abs(gap) < step * 0.999)
+        if not clash.any():
+            break
+        push = np.where(clash, (step - np.abs(gap)) / 2 * np.sign(gap), 0.0)
+        ty -= push.max(axis=1, initial=0.0) + push.min(axis=1, initial=0.0)
+    return ty
+
+
 def _label_points(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str], colours) -> None:
-    """Direct labels beside points, nudged apart vertically so they do not overlap."""
-    order = np.argsort(y)
+    """Direct labels beside points, moved apart (:func:`repel_labels`) so none overlap."""
     y_lo, y_hi = ax.get_ylim()
     x_lo, x_hi = ax.get_xlim()
-    step = 0.035 * (y_hi - y_lo)
-    placed: list[tuple[float, float]] = []
-    for i in order:
-        ty = y[i]
-        for px, py in placed:
-            if abs(px - x[i]) < 0.18 * (x_hi - x_lo) and abs(py - ty) < step:
-                ty = py + step
-        placed.append((x[i], ty))
+    step = 0.045 * abs(y_hi - y_lo)
+    # label width in data units: about 0.6 em per character at 8 pt on this axis' width
+    bbox = ax.get_window_extent()
+    per_char = 0.6 * 8 / 72 * ax.figure.dpi / max(bbox.width, 1) * (x_hi - x_lo)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    widths = np.array([len(str(t)) * per_char for t in labels])
+    ty = repel_labels(x, y, widths, step)
+    for i in range(len(x)):
         ax.annotate(
             labels[i],
             xy=(x[i], y[i]),
-            xytext=(x[i] + 0.012 * (x_hi - x_lo), ty),
+            xytext=(x[i] + 0.012 * (x_hi - x_lo), ty[i]),
             fontsize=8,
             color=colours[i],
             va="center",
             arrowprops={"arrowstyle": "-", "color": colours[i], "lw": 0.5}
-            if abs(ty - y[i]) > 0.5 * step
+            if abs(ty[i] - y[i]) > 0.5 * step
             else None,
         )
 
@@ -129,7 +159,7 @@ def fig_shapley(table: pd.DataFrame, outcomes: Sequence[tuple[str, str]]) -> Fig
         ax.set_yticks(pos, list(part["country"]), fontsize=_FONT)
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set_xlabel(label, fontsize=_FONT)
-        ax.set_title(f"contribution to {name}", fontsize=9, loc="left")
+        ax.set_title(f"contribution to {label.split(',')[0]}", fontsize=9, loc="left")
     return fig
 
 
@@ -182,8 +212,9 @@ def fig_capability_will(points: pd.DataFrame) -> Figure:
     y = points["will"].to_numpy(float)
     ax.vlines(x, points["will_p10"], points["will_p90"], color=_MUTED, alpha=0.35, linewidth=1)
     ax.scatter(x, y, s=26, color=_PRIMARY, zorder=3)
-    for code, xi, yi in zip(points.index, x, y, strict=True):
-        ax.annotate(code, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=7)
+    ax.set_xlim(0, 1.08)
+    ax.set_ylim(0, 1.02)  # both are 0-1 indices: the whole scale
+    _label_points(ax, x, y, [str(c) for c in points.index], [_MUTED] * len(x))
     ax.set_xlabel("protection capability, model input (0-1: ITU GCI and WGI)", fontsize=_FONT)
     ax.set_ylabel("will to protect, final year (0-1; median, 10th-90th pct)", fontsize=_FONT)
     ax.set_title("Capability (can protect) versus will (wants to)", fontsize=10, loc="left")
@@ -235,7 +266,7 @@ def fig_china_fan(paths: Mapping[str, pd.DataFrame], colours: Mapping[str, str])
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(policy, fontsize=10, loc="left", color=c)
         ax.set_xlabel("year", fontsize=_FONT)
-    axes[0].set_ylabel("China vs status quo (ln ratio)", fontsize=_FONT)
+    axes[0].set_ylabel("China's knowledge vs US-only controls (% change)", fontsize=_FONT)
     axes[0].legend(fontsize=7, frameon=False, loc="upper left")
     return fig
 
@@ -254,11 +285,19 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     n = len(table.columns)
     for j, policy in enumerate(table.columns):
         offset = (j - (n - 1) / 2) * 0.8 / max(n, 1)
-        ax.plot(table[policy], pos + offset, "o", color=colours[policy], label=policy, ms=6)
-    ax.set_yticks(pos, list(table.index), fontsize=_FONT)
+        # the log ratio shown as a ratio (x) on a log axis: equal steps, no exaggeration
+        ratio = np.exp(table[policy].to_numpy(float))
+        ax.plot(ratio, pos + offset, "o", color=colours[policy], label=policy, ms=6)
+    ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    ax.xaxis.set_major_locator(FixedLocator([0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8]))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}×")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks(pos, [str(d).replace("_", " ") for d in table.index], fontsize=_FONT)
     ax.set_ylim(len(pos) - 0.5, -0.5)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("capability gap, final year: ln(USA / China); > 0: USA ahead", fontsize=9)
+    ax.axvline(1, color="black", lw=0.8)
+    ax.set_xlabel("USA's capability over China's, final year (×; > 1×: USA ahead)", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
@@ -266,7 +305,7 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
 def fig_stringency_ladder(
     shares: pd.DataFrame, colours: Mapping[str, str], labels: Mapping[str, str]
 ) -> Figure:
-    """Share of futures with China more than 1% stronger than the status quo, by year.
+    """Share of futures with China stronger than under the status quo, by year.
 
     Parameters
     ----------
@@ -291,7 +330,7 @@ def fig_stringency_ladder(
     ax.set_ylim(0, 100)
     ax.set_xlim(shares.index[0], shares.index[-1] + 0.22 * (shares.index[-1] - shares.index[0]))
     ax.set_xlabel("year", fontsize=_FONT)
-    ax.set_ylabel("futures with China > 1% stronger (%)", fontsize=_FONT)
+    ax.set_ylabel("futures with China stronger (%)", fontsize=_FONT)
     return fig
 
 
@@ -335,7 +374,8 @@ def fig_cohesion_exits(
         right.plot(part["transactional_years"], 100 * part["exit"], "o-", color=c, ms=3)
     left.set_ylabel("mean cohesion, final year (share of members)", fontsize=_FONT)
     right.set_ylabel("futures with at least one exit (%)", fontsize=_FONT)
-    right.set_ylim(bottom=0)
+    left.set_ylim(0, 1.02)  # cohesion is a share: the whole scale, no exaggerated slopes
+    right.set_ylim(0, 102)
     for ax in (left, right):
         ax.set_xlabel("years under a transactional US administration", fontsize=_FONT)
     left.legend(fontsize=8, frameon=False, loc="lower left")

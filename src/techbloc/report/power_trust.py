@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from techbloc.report import figures_questions as fq
+from techbloc.report.naming import policy_name
 from techbloc.report.questions import CASE_THRESHOLD, per_future
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def _fan(paths: pd.DataFrame, policy: str) -> pd.DataFrame:
         aggfunc="first",
     )
     q = np.nanpercentile(table.to_numpy(float), [10, 25, 50, 75, 90], axis=1)
+    q = 100 * np.expm1(q)  # ln ratio -> % change (monotone: percentiles carry over)
     return pd.DataFrame(q.T, index=table.index, columns=["p10", "p25", "p50", "p75", "p90"])
 
 
@@ -63,7 +65,7 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 fq.fig_china_fan(fans, colours),
                 (
                     "China's knowledge under the coalition relative to the status quo (US-only "
-                    "controls) in the same future, ln ratio, year by year: median line, darker "
+                    "controls) in the same future, % change, year by year: median line, darker "
                     "band 25th-75th, lighter band 10th-90th percentile over futures. Above 0, the "
                     "alliance base leaves China with more knowledge than the status quo would."
                 ),
@@ -96,9 +98,10 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                         shares, colours, {p: f"{p} (stringency {s:g})" for s, p in roles.ladder}
                     ),
                     (
-                        f"The control-stringency ladder on {roles.core}'s members: share of "
-                        "futures in which China's knowledge exceeds the status quo's by more "
-                        "than 1% (ln ratio > 0.01), year by year, one line per uniform control "
+                        "The control-stringency ladder on "
+                        f"{policy_name(roles.core)}'s members: share of "
+                        "futures in which China's knowledge exceeds the status quo's "
+                        "(ln ratio > 0), year by year, one line per uniform control "
                         "stringency (0 none, 1 total)."
                     ),
                 )
@@ -118,8 +121,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 fq.fig_domain_gap(table, colours),
                 (
                     f"The USA's realized capability over China's by technology domain in {end} "
-                    "(model output gap_capability_by_domain, ln ratio; median over futures), "
-                    "under three coalitions. Right of 0 the USA leads in that domain; the "
+                    "(the ratio of the two, ×, on a log scale; median over futures), "
+                    "under three coalitions. Right of 1× the USA leads in that domain; the "
                     "coalition matters through what it leaks to China and adds to the USA."
                 ),
             )
@@ -148,9 +151,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 (
                     f"Where China's knowledge gains from the start to {end} come from: its own "
                     "R&D (after denial and indigenization), legal imitation of accessible "
-                    "foreign technology, and leakage it absorbs (model outputs "
-                    "china_gain_own_rd_cumulative, china_gain_imitation_cumulative and "
-                    "leakage_to_china_cumulative; median share across futures, so a bar may "
+                    "foreign technology, and leakage it absorbs (median share across futures, "
+                    "so a bar may "
                     "not sum exactly to 100%). Gains are before depreciation."
                 ),
             )
@@ -254,11 +256,16 @@ def us_reliability(data: StoreData, colours: dict, assets: Assets) -> dict:
         )
     s = per_future(out, policy, "china_knowledge_vs_status_quo")
     numbers["china"] = (float(np.nanmedian(s.reindex(low))), float(np.nanmedian(s.reindex(high))))
+    from techbloc.analysis.uncertainty import lead
+
+    seed = int(data.manifest.get("seed") or 0)
     for key, ids in (("best_low", low), ("best_high", high)):
-        medians = {
-            p: float(np.nanmedian(per_future(out, p, "china_knowledge_vs_status_quo").reindex(ids)))
-            for p in roles.presets
-        }
-        numbers[key] = min(medians, key=lambda p: medians[p])
+        table = pd.DataFrame(
+            {
+                p: per_future(out, p, "china_knowledge_vs_status_quo").reindex(ids)
+                for p in roles.presets
+            }
+        )
+        numbers[key] = lead(table, lower_is_better=True, seed=seed) if table.shape[1] > 1 else None
     result["numbers"] = numbers
     return result

@@ -16,6 +16,7 @@ import numpy as np
 
 from techbloc.errors import DataError
 from techbloc.report import figures_questions as fq
+from techbloc.report.naming import policy_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +36,9 @@ __all__ = [
 
 #: Futures counted as "high friction": sampled friction_position at or above this.
 HIGH_FRICTION = 1 / 3
-#: China "stronger than under the status quo": china_knowledge_vs_status_quo above this.
-CASE_THRESHOLD = 0.01
+#: China "stronger than under the status quo": china_knowledge_vs_status_quo above this (0,
+#: as the headline table's share of futures above 0 and the summary: one definition).
+CASE_THRESHOLD = 0.0
 #: Futures (the first of the store) over which Shapley values are computed.
 N_SHAPLEY_FUTURES = 500
 SHAPLEY_OUTCOMES = (
@@ -113,7 +115,10 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
     result["figures"].append(
         assets.figure(
             "fig_a1_pareto",
-            fq.fig_pareto(stats.loc[shown], colours),
+            fq.fig_pareto(
+                stats.loc[shown].rename(index=policy_name),
+                {policy_name(p): c for p, c in colours.items()},
+            ),
             (
                 "Each point is a coalition preset at the median over futures; the faint bar spans "
                 "the 10th to 90th percentile of the horizontal quantity. Left: share of world R&D "
@@ -132,10 +137,13 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
                 "fig_a2_shapley",
                 fq.fig_shapley(shap, SHAPLEY_OUTCOMES),
                 (
-                    f"Shapley contribution of each member of {shap['coalition'].iloc[0]} beyond "
+                    "Shapley contribution of each member of "
+                    f"{policy_name(shap['coalition'].iloc[0])} beyond "
                     "the USA alone: its average marginal effect over every order of joining, "
                     "from full model runs of all sub-coalitions (exact), averaged over the "
-                    f"first {int(shap['n_futures'].iloc[0])} futures. Contributions add up to "
+                    f"first {int(shap['n_futures'].iloc[0])} futures, in the final year with "
+                    "exits on (not the one-year static game `techbloc shapley` plays by "
+                    "default). Contributions add up to "
                     "the coalition's value minus the USA's alone; bars show the mean, whiskers "
                     "±1.96 standard errors of that mean across futures."
                 ),
@@ -186,22 +194,26 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             assets.figure(
                 "fig_a3_korea",
                 fq.fig_kor(
-                    diffs,
+                    diffs.assign(  # a difference of log ratios, shown as % change
+                        china_knowledge_vs_status_quo=100
+                        * np.expm1(diffs["china_knowledge_vs_status_quo"])
+                    ),
                     [
                         ("rd_points", "R&D share (points)"),
                         ("cohesion", "cohesion (0-1)"),
                         ("leakage_to_china", "leakage (PPP $bn/yr)"),
-                        ("china_knowledge_vs_status_quo", "China vs status quo (ln)"),
+                        ("china_knowledge_vs_status_quo", "China's knowledge (% change)"),
                     ],
                 ),
                 (
-                    f"What adding South Korea changes, future by future: {roles.kor} minus "
-                    f"{roles.core} in {data.study.years.end}. Boxes span the 25th-75th "
+                    "What adding South Korea changes, future by future: "
+                    f"{policy_name(roles.kor)} minus {policy_name(roles.core)} in "
+                    f"{data.study.years.end}. Boxes span the 25th-75th "
                     "percentile, whiskers the 10th-90th, the line is the median; right of 0 "
                     "means the outcome is larger with Korea (better for R&D share and "
                     "cohesion, worse for leakage and for China's knowledge). Lower row: futures "
-                    "with friction_position ≥ 0.33 (every pairwise "
-                    "friction, Japan-Korea included, towards the high end of its cited range)."
+                    "in which every pairwise friction (Japan-Korea included) sits in the upper "
+                    "third of its cited range."
                 ),
             )
         )
@@ -213,6 +225,7 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             joining_gain=("joining_gain", "median"),
             will=("will", "median"),
         )
+        table["wants"] = (outsiders["joining_gain"] > 0).groupby(outsiders["country"]).mean()
         table["would_join"] = (
             outsiders.assign(both=(outsiders["accepted"] > 0.5) & (outsiders["joining_gain"] > 0))
             .groupby("country")["both"]
@@ -220,6 +233,7 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
         )
         table = table.sort_values(["accepted", "joining_gain"], ascending=False)
         assets.table("table_a_outsiders", table.reset_index())
+        result["outsiders_table"] = table
         result["outsiders"] = [
             {"country": code, **{k: float(v) for k, v in row.items()}}
             for code, row in table.head(12).iterrows()
@@ -263,7 +277,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
             "fig_b1_capability_will",
             fq.fig_capability_will(points),
             (
-                f"Each member of {roles.widest} (the widest coalition studied): its protection "
+                f"Each member of {policy_name(roles.widest)} (the widest coalition studied): its "
+                "protection "
                 "capability, a model input built from the ITU Global Cybersecurity Index and the "
                 "World Bank governance indicators (horizontal), against its will to protect shared "
                 f"technology in {data.study.years.end}, a model output (vertical: median "
@@ -306,7 +321,8 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
                 "fig_b2_capacity_building",
                 fq.fig_capacity_building(table),
                 (
-                    "The capacity-building experiment: forging_core plus one partner, with "
+                    "The capacity-building experiment: "
+                    f"{policy_name(roles.core)} plus one partner, with "
                     "US-funded capacity building for that partner off and at full strength (1), "
                     "same futures. Left: knowledge China absorbs through leakage from the "
                     f"partner's stock in {data.study.years.end}; right: the partner's "

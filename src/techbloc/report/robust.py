@@ -31,15 +31,16 @@ __all__ = [
     "sensitivity_section",
 ]
 
-DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0.01"
+DISCOVERY_CASE = "china_knowledge_vs_status_quo > 0"
 #: Regret metrics; each takes its direction from the outputs registry.
 REGRET_METRICS: tuple[str, ...] = (
     "alliance_rd_share",
     "leakage_to_china",
     "china_knowledge_vs_status_quo",
 )
-SATISFICING: tuple[str, ...] = ("china_knowledge_vs_status_quo<=0.01", "cohesion>=0.8")
+SATISFICING: tuple[str, ...] = ("china_knowledge_vs_status_quo<=0", "cohesion>=0.8")
 SENSITIVITY_OUTCOMES: tuple[str, ...] = (
+    "china_capability_vs_status_quo",
     "china_knowledge_vs_status_quo",
     "leakage_to_china",
     "cohesion",
@@ -123,7 +124,12 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
     reappear = float(restricted.min()) if len(restricted) else float("nan")
     stats = {str(k): float(v) for k, v in rs.boxes.loc[prim.chosen].to_dict().items()}
     base_rate = float(prim.y.mean())
-    words = " and ".join(f"{item['parameter']} {item['box']}" for item in limits) or "anywhere"
+    from techbloc.report.naming import parameter_name
+
+    words = (
+        " and ".join(f"{parameter_name(item['parameter'])} is {item['box']}" for item in limits)
+        or "anywhere"
+    )
     assets.table("table_c_prim_box", box.limits.reset_index())
     result.update(
         {
@@ -273,6 +279,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
         return {
             "note": "Sensitivity indices were not computed: " + "; ".join(skipped) + ".",
             "figure": None,
+            "tables": {},
         }
     import pandas as pd
 
@@ -290,6 +297,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
         "note": "",
         "method": method_text,
         "policy": policy,
+        "tables": tables,
         "figure": assets.figure(
             "fig_s1_sobol",
             fq.fig_sensitivity(tables),

@@ -27,20 +27,31 @@ from techbloc.report import power_trust, questions, robust
 from techbloc.report.answers import answers
 from techbloc.report.assets import Assets
 from techbloc.report.data import read_store
+from techbloc.report.findings import findings
 from techbloc.report.formatting import format_value, percent
+from techbloc.report.maps import maps_section
 from techbloc.report.palette import policy_colours
+from techbloc.report.summary import cite, summary, surprises
 
 if TYPE_CHECKING:
     from techbloc.experiments.study import Study
     from techbloc.report.data import StoreData
 
-__all__ = ["HEADLINE_OUTCOMES", "build_context", "headline_table", "report_context"]
+__all__ = [
+    "HEADLINE_OUTCOMES",
+    "OPTIONAL_SECTIONS",
+    "build_context",
+    "headline_table",
+    "report_context",
+]
 
 #: Outcomes of the headline table, in display order.
 HEADLINE_OUTCOMES: tuple[str, ...] = (
-    "alliance_rd_share",
-    "china_knowledge_vs_status_quo",
+    "china_capability_vs_status_quo",
+    "power_ratio_china_us_vs_status_quo",
     "capability_gap_vs_status_quo",
+    "china_knowledge_vs_status_quo",
+    "alliance_rd_share",
     "leakage_to_china",
     "leakage_share",
     "achieved_stringency",
@@ -50,7 +61,13 @@ HEADLINE_OUTCOMES: tuple[str, ...] = (
     "power_ratio_china_us",
 )
 #: Outcomes whose headline cell is the share of futures above 0 (with the median below).
-_SHARE_POSITIVE = ("china_knowledge_vs_status_quo", "backlash_exclusion", "external_stability")
+_SHARE_POSITIVE = (
+    "china_capability_vs_status_quo",
+    "power_ratio_china_us_vs_status_quo",
+    "china_knowledge_vs_status_quo",
+    "backlash_exclusion",
+    "external_stability",
+)
 _STATS = ("p10", "p50", "p90")
 _percent = percent
 
@@ -242,6 +259,58 @@ def _assumptions(data: StoreData, parameters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Sections other modules may provide, in report order after the four questions: each
+#: ``techbloc.report.<name>`` module with ``<name>_section(data, assets) -> dict``.
+OPTIONAL_SECTIONS: tuple[str, ...] = ("history",)
+
+
+def _optional_section(name: str, data: StoreData, assets: Assets) -> dict[str, Any] | None:
+    """``techbloc.report.<name>.<name>_section(data, assets)``, or None when not installed."""
+    import importlib
+    import importlib.util
+
+    module_name = f"techbloc.report.{name}"
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    section = getattr(importlib.import_module(module_name), f"{name}_section")
+    result: dict[str, Any] = section(data, assets)
+    return result
+
+
+def _by_influence(names: list[str], tables: dict[str, pd.DataFrame]) -> list[str]:
+    """``names`` ordered by their first-order index on the first sensitivity table."""
+    if not tables:
+        return names
+    s1 = next(iter(tables.values()))["S1"]
+    return sorted(names, key=lambda n: -float(s1.get(n, -1.0)))
+
+
+def _contents(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contents list: ``anchor``, ``title`` and ``appendix`` per section shown."""
+    main = [
+        ("summary", "Summary"),
+        ("map", "The coalitions on a map"),
+        ("who", "1. Who should be in?"),
+        ("will", "2. Capability or will?"),
+        ("power", "3. Does technology become power?"),
+        ("trust", "4. Will partners trust the US?"),
+    ]
+    if context.get("history"):
+        main.append(("history", "5. How well does the model fit history?"))
+    appendix = [
+        ("assumptions", "A. Key assumptions"),
+        ("study", "B. The study and headline outcomes"),
+        ("discovery", "C. Scenario discovery"),
+        ("robustness", "D. Robustness"),
+        ("sensitivity", "E. Sensitivity"),
+        ("parameters", "F. Parameters and data"),
+        ("manifest", "G. Run manifest and how to cite"),
+    ]
+    return [{"anchor": a, "title": t, "appendix": False} for a, t in main] + [
+        {"anchor": a, "title": t, "appendix": True} for a, t in appendix
+    ]
+
+
 def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], Assets]:
     """The report's context (see :func:`report_context`) and its figures and tables.
 
@@ -266,15 +335,34 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
         "table_headline",
         stats.copy().set_axis(flat, axis=1).rename_axis("policy").reset_index(),
     )
+    seed = int(data.manifest.get("seed") or 0)
+    maps = maps_section(data, colours, assets)
     who = questions.who_is_in(data, stats, colours, assets)
     will = questions.capability_will(data, assets)
     power = power_trust.technology_power(data, colours, assets)
     prim = robust.discovery(data, assets)
     trust = power_trust.us_reliability(data, colours, assets)
     parameters = _parameters(data.study)
+    sensitivity = robust.sensitivity_section(data, assets)
+    assumptions = _assumptions(data, parameters)
+    # Optional sections another module provides (None when absent): "history" is the history
+    # match (techbloc.report.history, `history_section(data, assets) -> dict`); its
+    # "summary" sentence is read into the limitations paragraph.
+    optional = {name: _optional_section(name, data, assets) for name in OPTIONAL_SECTIONS}
+    header = _header(data, title)
     context: dict[str, Any] = {
-        "header": _header(data, title),
-        "assumptions": _assumptions(data, parameters),
+        "header": header,
+        "summary": summary(
+            findings(data, seed=seed),
+            data=data,
+            sensitivity=sensitivity["tables"],
+            surprising=surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed),
+            judgement=_by_influence(assumptions["judgement"], sensitivity["tables"]),
+            history=optional["history"],
+        ),
+        **optional,
+        "maps": maps,
+        "assumptions": assumptions,
         "answers": answers(who, will, power, prim, trust),
         "policies": _policies(data.study),
         "headline": _headline(stats),
@@ -284,9 +372,13 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
         "discovery": prim,
         "trust": trust,
         "robustness": robust.robustness(data, assets),
-        "sensitivity": robust.sensitivity_section(data, assets),
+        "sensitivity": sensitivity,
         "parameters": parameters,
     }
+    if title is None:  # the title states the main finding
+        header["title"] = context["summary"]["title"]
+    context["cite"] = cite(header)
+    context["contents"] = _contents(context)
     context["header"]["report_seconds"] = round(time.perf_counter() - started, 1)
     context["header"]["asset_dir"] = "report_files"
     return context, assets
