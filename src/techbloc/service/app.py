@@ -32,7 +32,11 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 Errors are JSON ``{"detail": message}``: invalid input (including every
 :class:`techbloc.errors.InputError`, and requests over the compute budget) is 422, an
 unknown country or job 404, a job that is not finished 409, a full queue 429, a body over
-the size limit 413, a missing access token 401, a Host not served 400.
+the size limit 413, a missing access token 401, a Host not served 400, a request that
+changes something sent from another site 403, a body that is not JSON or YAML 415, a body
+that does not arrive in time 408 (see :mod:`techbloc.service.access`). Every response
+carries security headers (Content-Security-Policy, X-Frame-Options, nosniff, Referrer-Policy;
+:mod:`techbloc.service.security`), and the access token is never written to the access log.
 
 Limits: ``POST /api/evaluate`` runs in a worker process (the other endpoints answer
 meanwhile) within a compute budget (``scenarios × coalitions × years`` ≤ 1,000,000) and a
@@ -55,7 +59,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
-from techbloc.service.access import MAX_BODY_BYTES, AccessMiddleware
+from techbloc.service.access import BODY_TIMEOUT, MAX_BODY_BYTES, AccessMiddleware
 from techbloc.service.compute import (
     MAX_COALITIONS,
     check_evaluate,
@@ -121,6 +125,7 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT,
     evaluate_timeout: float = EVALUATE_TIMEOUT,
     run_timeout: float = RUN_TIMEOUT,
     max_waiting: int = MAX_WAITING,
@@ -150,6 +155,8 @@ def create_app(
         any with one.
     max_body : int
         Largest request body, in bytes (413 beyond).
+    body_timeout : float
+        Seconds a request body may take to arrive (408 beyond).
     evaluate_timeout : float
         Seconds one ``POST /api/evaluate`` may run.
     run_timeout : float
@@ -185,7 +192,9 @@ def create_app(
     forging_core
     """
     import techbloc
+    from techbloc.service.security import redact_access_log
 
+    redact_access_log()
     jobs = JobManager(
         Path(store_root),
         executor=executor,
@@ -229,7 +238,11 @@ def create_app(
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
-        AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
+        AccessMiddleware,
+        token=token,
+        allowed_hosts=allowed_hosts,
+        max_body=max_body,
+        body_timeout=body_timeout,
     )
     app.openapi = lambda: openapi_spec(app)  # type: ignore[method-assign]
     return app
@@ -545,10 +558,15 @@ def _add_dashboard(app: FastAPI) -> None:
     def docs() -> HTMLResponse:
         from fastapi.openapi.docs import get_swagger_ui_html
 
-        return get_swagger_ui_html(
+        from techbloc.service.security import inline_script_policy
+
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="techbloc API",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
+        # Swagger UI starts with one inline script: allowed by its hash, nothing else is
+        page.headers["Content-Security-Policy"] = inline_script_policy(bytes(page.body).decode())
+        return page

@@ -241,5 +241,11 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
     )
     def study_report(job_id: str) -> FileResponse:
         """The study's self-contained HTML report (written on the first request)."""
+        from techbloc.service.security import REPORT_CSP
+
         finished(job_id)
-        return FileResponse(jobs.report(job_id), media_type="text/html")
+        return FileResponse(
+            jobs.report(job_id),
+            media_type="text/html",
+            headers={"Content-Security-Policy": REPORT_CSP},
+        )
