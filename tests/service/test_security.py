@@ -246,3 +246,26 @@ def test_a_slow_body_does_not_hold_up_other_requests(server: int) -> None:
         )
         response = httpx.get(f"http://127.0.0.1:{server}/api/presets", timeout=10)
         assert response.status_code == 200
+
+
+# -- uploaded YAML: off the event loop, integers bounded, time limit ------------------------
+def test_huge_integer_in_an_uploaded_study_is_422_with_the_line(client) -> None:
+    text = "name: x\npolicies:\n  - preset: quad\nseed: " + "1" * 4301 + "\n"
+    response = client.post(
+        "/api/studies/yaml?check=true", content=text, headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("study.yaml:4: an integer of 4,301 characters")
+
+
+def test_uploaded_study_parsed_past_the_time_limit_is_422(tmp_path: Path) -> None:
+    policies = "".join(f"  - name: p{i}\n    members: [USA, JPN]\n" for i in range(5000))
+    text = "name: slow\npolicies:\n" + policies
+    with TestClient(create_app(tmp_path, check_timeout=0.001), base_url=SERVER) as client:
+        response = client.post(
+            "/api/studies/yaml?check=true",
+            content=text,
+            headers={"Content-Type": "application/yaml"},
+        )
+    assert response.status_code == 422
+    assert "parsing took longer than 0.001 seconds" in response.json()["detail"]

@@ -100,6 +100,7 @@ from techbloc.service.schemas import (
     RunStatus,
 )
 from techbloc.service.studies import add_study_routes
+from techbloc.service.uploads import CHECK_TIMEOUT, StudyChecker
 
 __all__ = [
     "MAX_COALITIONS",
@@ -126,6 +127,7 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY_BYTES,
     body_timeout: float = BODY_TIMEOUT,
+    check_timeout: float = CHECK_TIMEOUT,
     evaluate_timeout: float = EVALUATE_TIMEOUT,
     run_timeout: float = RUN_TIMEOUT,
     max_waiting: int = MAX_WAITING,
@@ -157,6 +159,8 @@ def create_app(
         Largest request body, in bytes (413 beyond).
     body_timeout : float
         Seconds a request body may take to arrive (408 beyond).
+    check_timeout : float
+        Seconds the parsing of an uploaded study YAML may take (422 beyond).
     evaluate_timeout : float
         Seconds one ``POST /api/evaluate`` may run.
     run_timeout : float
@@ -202,6 +206,7 @@ def create_app(
         max_queued=max_queued,
         max_jobs=max_jobs,
     )
+    checker = StudyChecker(check_timeout)
     owned = evaluator is None
     if evaluator is None:
         evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
@@ -210,8 +215,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if prestart:
             evaluator.start()
+            checker.start()
         yield
         jobs.shutdown()
+        checker.close()
         if owned:
             evaluator.close()
 
@@ -234,7 +241,7 @@ def create_app(
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
     _add_run_routes(app, runs)
-    add_study_routes(app, jobs)
+    add_study_routes(app, jobs, checker)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(

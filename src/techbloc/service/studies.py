@@ -2,6 +2,11 @@
 
 Registered on the application by :func:`add_study_routes`; the jobs themselves are run by
 :class:`techbloc.service.jobs.JobManager`.
+
+An uploaded study YAML is parsed and validated in a worker process, never on the event
+loop (the other requests keep being answered), within a time limit
+(:data:`~techbloc.service.uploads.CHECK_TIMEOUT`; the body itself is at most 1 MiB), and at
+most :data:`MAX_CHECKING` wait at once (429 beyond); see :mod:`techbloc.service.uploads`.
 """
 
 from __future__ import annotations
@@ -11,28 +16,16 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from techbloc.errors import InputError
 from techbloc.service.compute import check_study_budget, summarise
-from techbloc.service.jobs import Job, JobManager
+from techbloc.service.jobs import Job, JobLimitError, JobManager
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND, NOT_READY
 from techbloc.service.schemas import ErrorResponse, JobStatus, StudyCheck, StudyResults
+from techbloc.service.uploads import StudyChecker, reject_files
 
-__all__ = ["add_study_routes", "status_of"]
+__all__ = ["MAX_CHECKING", "add_study_routes", "status_of"]
 
-_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
-
-
-def _reject_files(data: Any) -> None:
-    """Studies sent over the API may not name server-side files."""
-    if not isinstance(data, dict):
-        return
-    for section, key in _FILE_KEYS:
-        part = data.get(section)
-        if isinstance(part, dict) and part.get(key):
-            raise InputError(
-                f"study: {section}.{key}: file paths are not accepted over the API (the "
-                "server would read its own files); run `techbloc explore` for such studies"
-            )
+#: Uploaded study YAML files being checked or waiting at once (429 beyond).
+MAX_CHECKING = 2
 
 
 def status_of(job: Job) -> JobStatus:
@@ -55,7 +48,9 @@ def status_of(job: Job) -> JobStatus:
     )
 
 
-def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
+def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> None:
+    checking = [0]  # uploaded files being checked now
+
     def find(job_id: str) -> Job:
         job = jobs.get(job_id)
         if job is None:
@@ -95,7 +90,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         """
         from techbloc.experiments.study import Study
 
-        _reject_files(study)
+        reject_files(study)
         spec = Study.from_dict(study, source="study")
         check_study_budget(spec, app.state.budgets["study"])
         job = jobs.submit(spec)
@@ -129,18 +124,20 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         ``techbloc explore`` does. With ``check=true`` nothing runs: the answer (200)
         summarises the valid study. Otherwise as ``POST /api/studies``.
         """
-        from techbloc.experiments.study import Study
-        from techbloc.yamlio import parse_yaml
+        import asyncio
 
         raw = await request.body()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("study.yaml: the file is not UTF-8 text") from None
-        document = parse_yaml(text, "study.yaml")
-        _reject_files(document.data)
-        spec = Study.from_dict(document.data, source="study.yaml", lines=document.lines)
-        check_study_budget(spec, app.state.budgets["study"])
+        if checking[0] >= MAX_CHECKING:
+            raise JobLimitError(
+                f"{checking[0]} uploaded studies are being checked (the limit); try again "
+                "in a few seconds"
+            )
+        checking[0] += 1
+        try:  # parsing a large file takes seconds: never on the event loop
+            spec = await checker.study(raw)
+            await asyncio.to_thread(check_study_budget, spec, app.state.budgets["study"])
+        finally:
+            checking[0] -= 1
         if check:
             years = spec.years.end - spec.years.start + 1
             summary = StudyCheck(
