@@ -59,6 +59,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
+from techbloc.experiments.budget import Limits
 from techbloc.service.access import BODY_TIMEOUT, MAX_BODY_BYTES, AccessMiddleware
 from techbloc.service.compute import (
     MAX_COALITIONS,
@@ -135,6 +136,7 @@ def create_app(
     max_jobs: int = MAX_JOBS,
     evaluate_budget: int = EVALUATE_BUDGET,
     study_budget: int = STUDY_BUDGET,
+    limits: Limits | None = None,
     evaluator: EvaluationWorker | None = None,
     prestart: bool = False,
 ) -> FastAPI:
@@ -172,6 +174,10 @@ def create_app(
     evaluate_budget, study_budget : int
         Compute budgets (scenarios × policies × years) of one evaluation and one study
         (422 beyond); stated in the OpenAPI spec.
+    limits : Limits, optional
+        Largest estimated memory and disk of one study or evaluation
+        (:mod:`techbloc.experiments.budget`; 422 beyond). Default: the machine's, at each
+        request (80% of the memory available, 90% of the free disk of ``store_root``).
     evaluator : EvaluationWorker, optional
         The worker that runs evaluations (default: a new one with ``evaluate_timeout`` and
         ``max_waiting``; one given here is shared, and not closed with the app).
@@ -237,6 +243,7 @@ def create_app(
     app.state.evaluator = evaluator
     app.state.token = token
     app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
+    app.state.limits = limits
     _add_error_handlers(app)
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
@@ -429,10 +436,25 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         past the time limit (503) or when the client disconnects.
         """
         check_evaluate(body, app.state.budgets["evaluate"])
+        check_evaluation_resources(app, body)
         answer = await evaluator.evaluate(
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
         return EvaluateResponse.model_validate(answer)
+
+
+def check_evaluation_resources(app: FastAPI, body: EvaluateRequest) -> None:
+    """Refuse an evaluation whose estimated peak memory is over the app's limit (422)."""
+    from techbloc.experiments.budget import DEFAULT_VARIED, check_budget, estimate_evaluation
+
+    estimate = estimate_evaluation(
+        body.scenarios,
+        len(body.presets) + len(body.coalitions),
+        body.end_year - body.start_year + 1,
+        varied=len(body.vary or []) or DEFAULT_VARIED,
+    )
+    limits = app.state.limits or Limits.machine(app.state.jobs.root)
+    check_budget(estimate, limits, what="evaluation", hint="ask for fewer futures or coalitions")
 
 
 def _run_status(run: Run) -> RunStatus:
@@ -479,6 +501,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         import asyncio
 
         await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
+        check_evaluation_resources(app, body)
         count = max(1, len(body.presets) + len(body.coalitions))
         run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
         return JSONResponse(

@@ -11,7 +11,7 @@ most :data:`MAX_CHECKING` wait at once (429 beyond); see :mod:`techbloc.service.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -21,6 +21,9 @@ from techbloc.service.jobs import Job, JobLimitError, JobManager
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND, NOT_READY
 from techbloc.service.schemas import ErrorResponse, JobStatus, StudyCheck, StudyResults
 from techbloc.service.uploads import StudyChecker, reject_files
+
+if TYPE_CHECKING:
+    from techbloc.experiments.budget import Estimate
 
 __all__ = ["MAX_CHECKING", "add_study_routes", "status_of"]
 
@@ -50,6 +53,23 @@ def status_of(job: Job) -> JobStatus:
 
 def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> None:
     checking = [0]  # uploaded files being checked now
+
+    def check_resources(spec: Any) -> Estimate:
+        """The study's count budget, then its memory and disk against the limits (the disk
+        that queued and running jobs will fill counted as used)."""
+        from techbloc.experiments.budget import Limits, check_budget, study_estimate
+
+        check_study_budget(spec, app.state.budgets["study"])
+        estimate = study_estimate(spec, executor=jobs.executor, workers=jobs.workers)
+        limits = app.state.limits or Limits.machine(jobs.root)
+        check_budget(
+            estimate,
+            limits.less_disk(jobs.pending_disk()),
+            what="study",
+            hint="ask for fewer scenarios, policies or years, or leave trajectories out; "
+            "run larger studies with `techbloc explore` on a larger machine",
+        )
+        return estimate
 
     def find(job_id: str) -> Job:
         job = jobs.get(job_id)
@@ -83,8 +103,11 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
         not name files (``world.overrides``, ``world.presets``, ``design.table``).
 
-        Limits: ``scenarios × policies × years`` at most 20,000,000 (422 beyond); at most 8
-        jobs queued or running (429 beyond). The job id comes from the study's hash: the
+        Limits: ``scenarios × policies × years`` at most 20,000,000, and the estimated peak
+        memory and disk within the server's limits (by default 80% of the memory available
+        and 90% of the free disk, less what queued jobs will write; 422 beyond, with the
+        estimate); at most 8 jobs, and 80,000,000 scenario · policy · years of work, queued
+        or running (429 beyond). The job id comes from the study's hash: the
         same study submitted again returns its job, or resumes it if it failed or the
         server restarted (the chunks already stored are reused).
         """
@@ -92,8 +115,8 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
 
         reject_files(study)
         spec = Study.from_dict(study, source="study")
-        check_study_budget(spec, app.state.budgets["study"])
-        job = jobs.submit(spec)
+        estimate = check_resources(spec)
+        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
         body = status_of(job).model_dump(mode="json")
         return JSONResponse(
             body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
@@ -135,7 +158,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         checking[0] += 1
         try:  # parsing a large file takes seconds: never on the event loop
             spec = await checker.study(raw)
-            await asyncio.to_thread(check_study_budget, spec, app.state.budgets["study"])
+            estimate = await asyncio.to_thread(check_resources, spec)
         finally:
             checking[0] -= 1
         if check:
@@ -146,10 +169,13 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
                 scenarios=spec.n_scenarios,
                 years=(spec.years.start, spec.years.end),
                 work=spec.n_scenarios * len(spec.policies) * years,
+                memory_bytes=estimate.memory,
+                disk_bytes=estimate.disk,
+                seconds=round(estimate.seconds, 1),
                 study=spec.to_dict(),
             )
             return JSONResponse(summary.model_dump(mode="json"), status.HTTP_200_OK)
-        job = jobs.submit(spec)
+        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
         return JSONResponse(
             status_of(job).model_dump(mode="json"),
             status.HTTP_202_ACCEPTED,
