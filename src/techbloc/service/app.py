@@ -41,7 +41,10 @@ carries security headers (Content-Security-Policy, X-Frame-Options, nosniff, Ref
 Limits: ``POST /api/evaluate`` runs in a worker process (the other endpoints answer
 meanwhile) within a compute budget (``scenarios × coalitions × years`` ≤ 1,000,000) and a
 timeout, and stops when the client disconnects; a study job's budget is ``scenarios ×
-policies × years`` ≤ 20,000,000; request bodies are at most 1 MiB; at most 8 jobs queue.
+policies × years`` ≤ 20,000,000; the estimated peak memory and disk of a study or an
+evaluation must fit the machine (:mod:`techbloc.experiments.budget`); request bodies are at
+most 1 MiB and must arrive within 15 s; at most 8 jobs, and 80,000,000 scenario · policy ·
+years of work, queue; an uploaded study YAML is parsed in a worker process, within 10 s.
 
 Nothing happens at import: the model, the data and pandas are loaded on first use.
 """
