@@ -74,8 +74,8 @@ PAIR_MEMORY = 75 * KiB
 TRAJECTORY_MEMORY = 1536
 #: Bytes of an empty store: the DuckDB file and the manifest (measured 1.27 MiB).
 DISK_BASE = 3 * MiB // 2
-#: Bytes per scenario on disk: its design row and descriptors (measured 1.2 KiB).
-DISK_PER_SCENARIO = 1280
+#: Bytes per scenario on disk: its design row and descriptors (measured 1.2 and 1.4 KiB).
+DISK_PER_SCENARIO = 1536
 #: Bytes per scenario · policy on disk: scalar outcomes and per-country arrays (1.9 KiB).
 DISK_PER_PAIR = 2 * KiB
 #: Bytes per scenario · policy · year on disk with trajectories (measured 430-436).
