@@ -67,6 +67,7 @@ from techbloc.service.access import BODY_TIMEOUT, MAX_BODY_BYTES, AccessMiddlewa
 from techbloc.service.compute import (
     MAX_COALITIONS,
     check_evaluate,
+    check_evaluation_resources,
     check_study_budget,
     evaluate_request,
     number,
@@ -439,25 +440,11 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         past the time limit (503) or when the client disconnects.
         """
         check_evaluate(body, app.state.budgets["evaluate"])
-        check_evaluation_resources(app, body)
+        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
         answer = await evaluator.evaluate(
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
         return EvaluateResponse.model_validate(answer)
-
-
-def check_evaluation_resources(app: FastAPI, body: EvaluateRequest) -> None:
-    """Refuse an evaluation whose estimated peak memory is over the app's limit (422)."""
-    from techbloc.experiments.budget import DEFAULT_VARIED, check_budget, estimate_evaluation
-
-    estimate = estimate_evaluation(
-        body.scenarios,
-        len(body.presets) + len(body.coalitions),
-        body.end_year - body.start_year + 1,
-        varied=len(body.vary or []) or DEFAULT_VARIED,
-    )
-    limits = app.state.limits or Limits.machine(app.state.jobs.root)
-    check_budget(estimate, limits, what="evaluation", hint="ask for fewer futures or coalitions")
 
 
 def _run_status(run: Run) -> RunStatus:
@@ -504,7 +491,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         import asyncio
 
         await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
-        check_evaluation_resources(app, body)
+        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
         count = max(1, len(body.presets) + len(body.coalitions))
         run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
         return JSONResponse(
