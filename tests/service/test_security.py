@@ -269,3 +269,10 @@ def test_uploaded_study_parsed_past_the_time_limit_is_422(tmp_path: Path) -> Non
         )
     assert response.status_code == 422
     assert "parsing took longer than 0.001 seconds" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/studies", "/api/evaluate", "/api/evaluations"])
+def test_huge_integer_in_json_is_422_not_500(client, path: str) -> None:
+    body = '{"scenarios": ' + "1" * 5000 + ', "policies": [{"preset": "quad"}]}'
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
