@@ -168,7 +168,10 @@ class Limits:
             where = Path(path).absolute()
             while not where.exists() and where != where.parent:
                 where = where.parent
-            disk = int(shutil.disk_usage(where).free * DISK_SHARE)
+            usage = shutil.disk_usage(where)
+            # a file system without a size (/proc, /sys) is no disk: writing there fails
+            # with its own message
+            disk = int(usage.free * DISK_SHARE) if usage.total else None
         source = (
             "TECHBLOC_MAX_MEMORY / TECHBLOC_MAX_DISK"
             if memory_env is not None or disk_env is not None
