@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from techbloc.service.access import cross_site
+from techbloc.service.access import cross_site, header_timeout_protocol
 from techbloc.service.app import create_app
 from techbloc.service.security import RedactTokens, redact
 
@@ -208,7 +208,9 @@ def server(tmp_path: Path) -> Iterator[int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", http=header_timeout_protocol(1.0)
+    )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
@@ -234,6 +236,29 @@ def test_half_sent_body_is_refused_with_408(server: int) -> None:
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive within 1 seconds" in answer
     assert waited < 8
+
+
+@pytest.mark.parametrize(
+    "sent", [b"", b"GET /api/pres", b"POST /api/studies HTTP/1.1\r\nHost: 127.0.0.1\r\n"]
+)
+def test_half_sent_headers_are_cut_off(server: int, sent: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as raw:
+        raw.sendall(sent)
+        began = time.monotonic()
+        assert raw.recv(4096) == b""  # closed by the server, not by our 10 s timeout
+        assert time.monotonic() - began < 8
+
+
+def test_keep_alive_then_half_sent_headers_are_cut_off(server: int) -> None:
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as raw:
+        raw.sendall(b"GET /api/presets HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = raw.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200")
+        raw.sendall(b"GET /api/presets HTTP/1.1\r\nHo")
+        began = time.monotonic()
+        while raw.recv(65536):  # the rest of the first answer, then the close
+            pass
+        assert time.monotonic() - began < 8
 
 
 def test_a_slow_body_does_not_hold_up_other_requests(server: int) -> None:

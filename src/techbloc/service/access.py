@@ -21,6 +21,9 @@ One ASGI middleware, :class:`AccessMiddleware`, in front of the whole applicatio
 - **Body size and time.** A request body larger than ``max_body`` bytes is refused with
   413, whether or not it declares its length; one that is not received in full within
   ``body_timeout`` seconds (a slow or half-sent body) with 408, and the connection closed.
+- **Header time.** ``techbloc serve`` runs uvicorn with :func:`header_timeout_protocol`:
+  a connection whose request line and headers have not arrived in full ``HEADER_TIMEOUT``
+  seconds (or that sends nothing) is closed; uvicorn alone waits for ever.
 - **Security headers** on every response (:mod:`techbloc.service.security`).
 
 Refusals are JSON ``{"detail": message}`` like every other error of the API.
@@ -42,10 +45,12 @@ __all__ = [
     "BODY_MEDIA_TYPES",
     "BODY_TIMEOUT",
     "COOKIE",
+    "HEADER_TIMEOUT",
     "LOOPBACK_HOSTS",
     "MAX_BODY_BYTES",
     "AccessMiddleware",
     "cross_site",
+    "header_timeout_protocol",
     "is_loopback",
     "new_token",
 ]
@@ -56,6 +61,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_BODY_BYTES = 1024 * 1024
 #: Seconds a request body may take to arrive in full (408 beyond).
 BODY_TIMEOUT = 15.0
+#: Seconds the request line and headers may take to arrive.
+HEADER_TIMEOUT = 10.0
 #: The media types of the bodies accepted (a browser sends neither cross-site without
 #: asking the server first).
 BODY_MEDIA_TYPES = frozenset({"application/json", "application/yaml", "application/x-yaml"})
@@ -263,6 +270,55 @@ class AccessMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def header_timeout_protocol(seconds: float = HEADER_TIMEOUT) -> type:
+    """uvicorn's HTTP/1.1 protocol (h11) that closes a connection whose request headers
+    take longer than ``seconds`` to arrive: ``uvicorn.run(app, http=...)``.
+
+    uvicorn closes idle keep-alive connections, but waits for ever on a connection that
+    sends half a request line or half its headers (or nothing at all).
+    """
+    import asyncio
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # a new request has begun and its headers are not complete
+            else:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(seconds, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_late(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and (
+                self.cycle is None or self.cycle.response_complete
+            ):
+                self.transport.close()
+
+    return HeaderTimeoutProtocol
 
 
 def cross_site(headers: dict[str, str]) -> str | None:
