@@ -133,3 +133,85 @@ def test_any_bytes_load_or_give_an_input_error_naming_the_file(tmp_path_factory,
         load_yaml(path, "study file")
     except InputError as exc:
         assert str(exc).startswith(str(path))
+
+
+# -- integers and sizes bounded before conversion, time limit ------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "seed: " + "9" * 4301,  # over Python's 4,300-digit limit of int(str)
+        "seed: -" + "1" * 5000,
+        "seed: 0x" + "f" * 5000,
+        "seed: 1_" + "0" * 4400,
+        "scenarios: " + "1:" * 3000 + "1",  # sexagesimal (YAML 1.1)
+        "years: [2024, " + "7" * 100 + "]",
+    ],
+)
+def test_long_integers_are_refused_with_the_line(text: str) -> None:
+    with pytest.raises(InputError, match=r"^big.yaml:1: an integer of [\d,]+ characters"):
+        parse_yaml(text, "big.yaml")
+
+
+def test_integers_of_every_64_bit_form_are_read() -> None:
+    text = f"a: {2**63 - 1}\nb: -{2**63}\nc: 0b{'1' * 64}\nd: 0x{'f' * 16}\n"
+    data = parse_yaml(text).data
+    assert data == {"a": 2**63 - 1, "b": -(2**63), "c": 2**64 - 1, "d": 2**64 - 1}
+
+
+def test_text_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(InputError, match=r"s\.yaml: the text is larger than 100 bytes"):
+        parse_yaml("a: 1\n" * 30, "s.yaml", max_bytes=100)
+
+
+def test_parsing_stops_at_the_time_limit() -> None:
+    text = "items:\n" + "".join(f"  - {{name: p{i}, members: [USA, JPN]}}\n" for i in range(20000))
+    with pytest.raises(InputError, match=r"^t.yaml:\d+: parsing took longer than 0.01 seconds"):
+        parse_yaml(text, "t.yaml", time_limit=0.01)
+    assert len(parse_yaml(text, "t.yaml", time_limit=60).data["items"]) == 20000
+
+
+_ints = st.integers(min_value=-(10**200), max_value=10**200)
+_numbers = st.builds(
+    lambda n, sep, base: (
+        {"dec": str(n), "hex": hex(n), "oct": oct(n).replace("o", ""), "bin": bin(n)}[base]
+        if n >= 0 or base == "dec"
+        else str(n)
+    ).replace("0", "0" + sep, 1),
+    _ints,
+    st.sampled_from(["", "_"]),
+    st.sampled_from(["dec", "hex", "oct", "bin"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_numbers | st.text(max_size=8), min_size=1, max_size=5), st.integers(0, 6000))
+def test_any_number_reads_or_gives_a_located_error(values: list[str], digits: int) -> None:
+    text = "\n".join(f"k{i}: {v}" for i, v in enumerate(values)) + f"\nbig: {'8' * digits}\n"
+    try:
+        document = parse_yaml(text, "n.yaml")
+    except InputError as exc:
+        assert str(exc).startswith("n.yaml")
+    else:
+        assert digits <= 70 and document.data["big"] == (int("8" * digits) if digits else None)
+
+
+@pytest.mark.parametrize("command", ["explore", "data check"])
+def test_cli_refuses_a_huge_integer_without_a_traceback(
+    command: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from techbloc.cli import main
+
+    if command == "explore":
+        path = tmp_path / "study.yaml"
+        path.write_text("name: x\npolicies:\n  - preset: quad\nseed: " + "1" * 4301 + "\n")
+        args = ["explore", str(path), "--out", str(tmp_path / "out")]
+    else:
+        path = tmp_path / "over.yaml"
+        path.write_text("values:\n  JPN:\n    rd: " + "1" * 4301 + "\n")
+        args = ["data", "check", str(path)]
+    monkeypatch.setattr("sys.argv", ["techbloc", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps lines
+    assert "an integer of 4,301 characters is too long" in err and "Traceback" not in err

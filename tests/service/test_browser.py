@@ -78,7 +78,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
-    """A fresh page (desktop width) that refuses other hosts and records page errors."""
+    """A fresh page (desktop width) that refuses other hosts and records page errors
+    (and what the Content-Security-Policy blocks)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     outside: list[str] = []
     errors: list[str] = []
@@ -94,6 +95,13 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     context.route("**/*", route)
     tab = context.new_page()
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # what the Content-Security-Policy blocks is reported on the console, not as an error
+    tab.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     tab.set_default_timeout(30_000)
     yield tab
     context.close()

@@ -165,6 +165,14 @@ def evaluate(
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)
+    from techbloc.experiments.budget import Limits, check_budget, estimate_evaluation
+
+    check_budget(  # memory within the machine's limit (TECHBLOC_MAX_MEMORY sets another)
+        estimate_evaluation(scenarios, len(coalitions), end - start + 1),
+        Limits.machine(),
+        what="evaluate",
+        hint="ask for fewer --scenarios or coalitions",
+    )
     policies, outcomes = evaluate_coalitions(
         coalitions or [Coalition.from_preset("forging_core")],
         scenarios=scenarios,
@@ -273,6 +281,9 @@ def run(
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     store_dir = out / "default"
     older = None if fresh else _older_version(store_dir)
+    from techbloc.experiments.budget import check_study_run
+
+    check_study_run(study, store_dir, executor=executor.value, fresh=fresh or older is not None)
     if older is not None:  # the default study is the tool's own: a new release re-runs it
         console.print(
             f"{store_dir} holds results of techbloc {older}; running the default study again "

@@ -83,7 +83,9 @@ def serve(
         f"  API docs: /docs; studies in {store_root}"
         + ("; every request needs the token (Authorization: Bearer TOKEN)" if token else "")
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    from techbloc.service.access import header_timeout_protocol
+
+    uvicorn.run(app, host=host, port=port, log_level="info", http=header_timeout_protocol())
 
 
 def register(app: typer.Typer) -> None:

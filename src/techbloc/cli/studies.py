@@ -62,6 +62,7 @@ def explore(
     """Run a study (or resume it): scenarios × policies into a results store."""
     from rich.console import Console
 
+    from techbloc.experiments.budget import check_study_run
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
@@ -69,6 +70,9 @@ def explore(
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
     kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
+    check_study_run(  # memory and disk within the machine's limits (TECHBLOC_MAX_MEMORY, ...)
+        spec, out, chunk_size=chunk_size, executor=kind.value, workers=workers, fresh=fresh
+    )
     summary = run_study(
         spec,
         out,

@@ -35,12 +35,19 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 Errors are JSON ``{"detail": message}``: invalid input (including every
 :class:`techbloc.errors.InputError`, and requests over the compute budget) is 422, an
 unknown country or job 404, a job that is not finished 409, a full queue 429, a body over
-the size limit 413, a missing access token 401, a Host not served 400.
+the size limit 413, a missing access token 401, a Host not served 400, a request that
+changes something sent from another site 403, a body that is not JSON or YAML 415, a body
+that does not arrive in time 408 (see :mod:`techbloc.service.access`). Every response
+carries security headers (Content-Security-Policy, X-Frame-Options, nosniff, Referrer-Policy;
+:mod:`techbloc.service.security`), and the access token is never written to the access log.
 
 Limits: ``POST /api/evaluate`` runs in a worker process (the other endpoints answer
 meanwhile) within a compute budget (``scenarios × coalitions × years`` ≤ 1,000,000) and a
 timeout, and stops when the client disconnects; a study job's budget is ``scenarios ×
-policies × years`` ≤ 20,000,000; request bodies are at most 1 MiB; at most 8 jobs queue.
+policies × years`` ≤ 20,000,000; the estimated peak memory and disk of a study or an
+evaluation must fit the machine (:mod:`techbloc.experiments.budget`); request bodies are at
+most 1 MiB and must arrive within 15 s; at most 8 jobs, and 80,000,000 scenario · policy ·
+years of work, queue; an uploaded study YAML is parsed in a worker process, within 10 s.
 
 Nothing happens at import: the model, the data and pandas are loaded on first use.
 """
@@ -58,10 +65,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from techbloc.errors import Error, InputError, StoreError
-from techbloc.service.access import MAX_BODY_BYTES, AccessMiddleware
+from techbloc.experiments.budget import Limits
+from techbloc.service.access import BODY_TIMEOUT, MAX_BODY_BYTES, AccessMiddleware
 from techbloc.service.compute import (
     MAX_COALITIONS,
     check_evaluate,
+    check_evaluation_resources,
     check_study_budget,
     evaluate_request,
     number,
@@ -100,6 +109,7 @@ from techbloc.service.schemas import (
     RunStatus,
 )
 from techbloc.service.studies import add_study_routes
+from techbloc.service.uploads import CHECK_TIMEOUT, StudyChecker
 
 __all__ = [
     "MAX_COALITIONS",
@@ -125,6 +135,8 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] | None = None,
     max_body: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT,
+    check_timeout: float = CHECK_TIMEOUT,
     evaluate_timeout: float = EVALUATE_TIMEOUT,
     run_timeout: float = RUN_TIMEOUT,
     max_waiting: int = MAX_WAITING,
@@ -132,6 +144,7 @@ def create_app(
     max_jobs: int = MAX_JOBS,
     evaluate_budget: int = EVALUATE_BUDGET,
     study_budget: int = STUDY_BUDGET,
+    limits: Limits | None = None,
     evaluator: EvaluationWorker | None = None,
     prestart: bool = False,
 ) -> FastAPI:
@@ -154,6 +167,10 @@ def create_app(
         any with one.
     max_body : int
         Largest request body, in bytes (413 beyond).
+    body_timeout : float
+        Seconds a request body may take to arrive (408 beyond).
+    check_timeout : float
+        Seconds the parsing of an uploaded study YAML may take (422 beyond).
     evaluate_timeout : float
         Seconds one ``POST /api/evaluate`` may run.
     run_timeout : float
@@ -165,6 +182,10 @@ def create_app(
     evaluate_budget, study_budget : int
         Compute budgets (scenarios × policies × years) of one evaluation and one study
         (422 beyond); stated in the OpenAPI spec.
+    limits : Limits, optional
+        Largest estimated memory and disk of one study or evaluation
+        (:mod:`techbloc.experiments.budget`; 422 beyond). Default: the machine's, at each
+        request (80% of the memory available, 90% of the free disk of ``store_root``).
     evaluator : EvaluationWorker, optional
         The worker that runs evaluations (default: a new one with ``evaluate_timeout`` and
         ``max_waiting``; one given here is shared, and not closed with the app).
@@ -189,7 +210,9 @@ def create_app(
     forging_core
     """
     import techbloc
+    from techbloc.service.security import redact_access_log
 
+    redact_access_log()
     jobs = JobManager(
         Path(store_root),
         executor=executor,
@@ -197,6 +220,7 @@ def create_app(
         max_queued=max_queued,
         max_jobs=max_jobs,
     )
+    checker = StudyChecker(check_timeout)
     owned = evaluator is None
     if evaluator is None:
         evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
@@ -205,8 +229,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if prestart:
             evaluator.start()
+            checker.start()
         yield
         jobs.shutdown()
+        checker.close()
         if owned:
             evaluator.close()
 
@@ -225,16 +251,21 @@ def create_app(
     app.state.evaluator = evaluator
     app.state.token = token
     app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
+    app.state.limits = limits
     _add_error_handlers(app)
     _add_data_routes(app)
     _add_model_routes(app, evaluator)
     _add_run_routes(app, runs)
-    add_study_routes(app, jobs)
+    add_study_routes(app, jobs, checker)
     add_futures_routes(app, runs, jobs)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
-        AccessMiddleware, token=token, allowed_hosts=allowed_hosts, max_body=max_body
+        AccessMiddleware,
+        token=token,
+        allowed_hosts=allowed_hosts,
+        max_body=max_body,
+        body_timeout=body_timeout,
     )
     app.openapi = lambda: openapi_spec(app)  # type: ignore[method-assign]
     return app
@@ -414,6 +445,7 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         past the time limit (503) or when the client disconnects.
         """
         check_evaluate(body, app.state.budgets["evaluate"])
+        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
         answer = await evaluator.evaluate(
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
@@ -464,6 +496,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         import asyncio
 
         await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
+        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
         count = max(1, len(body.presets) + len(body.coalitions))
         run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
         return JSONResponse(
@@ -550,10 +583,15 @@ def _add_dashboard(app: FastAPI) -> None:
     def docs() -> HTMLResponse:
         from fastapi.openapi.docs import get_swagger_ui_html
 
-        return get_swagger_ui_html(
+        from techbloc.service.security import inline_script_policy
+
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="techbloc API",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
+        # Swagger UI starts with one inline script: allowed by its hash, nothing else is
+        page.headers["Content-Security-Policy"] = inline_script_policy(bytes(page.body).decode())
+        return page

@@ -39,6 +39,7 @@ __all__ = [
     "HEADLINE",
     "MAX_COALITIONS",
     "check_evaluate",
+    "check_evaluation_resources",
     "check_study_budget",
     "evaluate_request",
     "futures_table",
@@ -153,6 +154,35 @@ def check_evaluate(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGE
             f"coalitions × {years} years = {work:,}, the limit is {budget:,}; ask "
             "for fewer, or run a study (POST /api/studies)"
         )
+
+
+def check_evaluation_resources(request: EvaluateRequest, limits: Any, where: Any) -> None:
+    """Refuse an evaluation whose estimated peak memory is over ``limits``
+    (:class:`~techbloc.experiments.budget.Limits`; None: the machine's, disk at ``where``).
+
+    Raises
+    ------
+    techbloc.experiments.budget.BudgetError
+    """
+    from techbloc.experiments.budget import (
+        DEFAULT_VARIED,
+        Limits,
+        check_budget,
+        estimate_evaluation,
+    )
+
+    estimate = estimate_evaluation(
+        request.scenarios,
+        len(request.presets) + len(request.coalitions),
+        request.end_year - request.start_year + 1,
+        varied=len(request.vary or []) or DEFAULT_VARIED,
+    )
+    check_budget(
+        estimate,
+        limits or Limits.machine(where),
+        what="evaluation",
+        hint="ask for fewer futures or coalitions",
+    )
 
 
 def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:

@@ -9,7 +9,9 @@ restart of the server.
 A job's id is derived from the study's hash, so the same study always goes to the same
 store: submitting it again returns the queued, running or finished job, and resumes one
 that failed or that was cut short by a restart, re-using every chunk already stored. The
-queue is bounded (``max_queued``), and so is the number of jobs kept (``max_jobs``);
+queue is bounded in jobs (``max_queued``) and in work (``max_queued_work``, scenarios ×
+policies × years of the jobs queued or running), and so is the number of jobs kept
+(``max_jobs``); the disk the queued jobs will fill is known (:meth:`JobManager.pending_disk`);
 :meth:`JobManager.delete` removes a job and its store.
 """
 
@@ -38,6 +40,7 @@ __all__ = [
     "JOB_FILE",
     "MAX_JOBS",
     "MAX_QUEUED",
+    "MAX_QUEUED_WORK",
     "Job",
     "JobBusyError",
     "JobCancelledError",
@@ -50,6 +53,9 @@ __all__ = [
 JOB_FILE = "job.json"
 #: Jobs that may be queued or running at once.
 MAX_QUEUED = 8
+#: Scenarios × policies × years of the jobs queued or running at once (four of the
+#: service's largest studies).
+MAX_QUEUED_WORK = 80_000_000
 #: Jobs kept in the store root (finished or not); delete some to submit more.
 MAX_JOBS = 200
 
@@ -82,6 +88,10 @@ class Job:
     chunks_done, chunks_total : int
         Chunks stored so far, of those planned (``chunks_total`` is known once running).
     scenarios_total : int, optional
+    work : int
+        Scenarios × policies × years.
+    disk : int
+        Estimated bytes of its results store.
     submitted, started, finished : str
         ISO 8601 times (UTC).
     """
@@ -94,6 +104,8 @@ class Job:
     chunks_done: int = 0
     chunks_total: int | None = None
     scenarios_total: int | None = None
+    work: int = 0
+    disk: int = 0
     submitted: str = field(default_factory=_now)
     started: str | None = None
     finished: str | None = None
@@ -201,8 +213,10 @@ class JobManager:
         *,
         max_queued: int = MAX_QUEUED,
         max_jobs: int = MAX_JOBS,
+        max_queued_work: int = MAX_QUEUED_WORK,
     ) -> None:
         self.root = Path(root)
+        self.max_queued_work = max_queued_work
         self.executor = executor
         self.workers = workers
         self.max_queued = max_queued
@@ -215,21 +229,34 @@ class JobManager:
         self._cancelled: set[str] = set()
 
     # -- submitting ----------------------------------------------------------------------
-    def submit(self, study: Study) -> Job:
+    def submit(self, study: Study, *, work: int | None = None, disk: int = 0) -> Job:
         """Queue ``study`` and return its job.
 
         The job id comes from the study's hash: a study already queued, running or done is
         not run again (its job is returned); one that failed or was interrupted is resumed,
         re-using the chunks already stored.
 
+        Parameters
+        ----------
+        study : Study
+        work : int, optional
+            Its scenarios × policies × years (default: computed from the study).
+        disk : int
+            Its estimated store size, bytes (:meth:`pending_disk` adds it up).
+
         Raises
         ------
         JobLimitError
-            ``max_queued`` jobs are queued or running, or the root holds ``max_jobs`` jobs.
+            ``max_queued`` jobs are queued or running, their work and this study's would
+            exceed ``max_queued_work``, or the root holds ``max_jobs`` jobs.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         job_id = study.fingerprint()[:12]
+        if work is None:
+            work = (
+                study.n_scenarios * len(study.policies) * (study.years.end - study.years.start + 1)
+            )
         with self._lock:
             current = self._jobs.get(job_id) or self._read(job_id)
             if current is not None and current.status in ("queued", "running", "done"):
@@ -241,13 +268,25 @@ class JobManager:
                     f"{active} jobs are queued or running (the limit); try again when one has "
                     "finished"
                 )
+            queued = sum(j.work for j in self._jobs.values() if j.status in ("queued", "running"))
+            if active and queued + work > self.max_queued_work:
+                raise JobLimitError(
+                    f"the jobs queued or running hold {queued:,} scenario · policy · years of "
+                    f"work and this study {work:,}, over the limit of "
+                    f"{self.max_queued_work:,}; try again when one has finished"
+                )
             if current is None and self._count_stored() >= self.max_jobs:
                 raise JobLimitError(
                     f"the service keeps at most {self.max_jobs} jobs; delete finished ones "
                     "(DELETE /api/jobs/{id}) to submit more"
                 )
             job = Job(
-                id=job_id, name=study.name, study=study.to_dict(), scenarios_total=study.n_scenarios
+                id=job_id,
+                name=study.name,
+                study=study.to_dict(),
+                scenarios_total=study.n_scenarios,
+                work=work,
+                disk=disk,
             )
             if current is not None:
                 job.submitted = current.submitted
@@ -259,6 +298,15 @@ class JobManager:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techbloc-job")
             self._pool.submit(self._run, job.id, study)
         return Job(**asdict(job))
+
+    def pending_disk(self) -> int:
+        """Estimated bytes the jobs queued or running have still to write."""
+        with self._lock:
+            return sum(
+                int(j.disk * (1 - j.progress))
+                for j in self._jobs.values()
+                if j.status in ("queued", "running")
+            )
 
     def _count_stored(self) -> int:
         if not self.root.is_dir():

@@ -16,6 +16,13 @@ from techbloc.service.compute import MAX_COALITIONS
 
 __all__ = ["openapi_spec"]
 
+#: What every request that changes something may be answered besides its own responses.
+_CHANGING_REFUSALS = {
+    "403": "Sent from another site (Origin, Sec-Fetch-Site) without the access token",
+    "408": "The request body did not arrive in time",
+    "415": "A body that is not application/json or application/yaml",
+}
+
 
 def openapi_spec(app: FastAPI) -> dict[str, Any]:
     """FastAPI's spec, with the study schema (``techbloc.experiments.study.Study``) typed."""
@@ -47,6 +54,12 @@ def openapi_spec(app: FastAPI) -> dict[str, Any]:
             "formula": "number of scenarios * len(policies) * (years.end - years.start + 1)",
         }
     _tighten_evaluate(schemas["EvaluateRequest"])
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):  # techbloc.service.access
+                responses = operation.setdefault("responses", {})
+                for code, text in _CHANGING_REFUSALS.items():
+                    responses.setdefault(code, {"description": text})
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     for operations in spec["paths"].values():
         for operation in operations.values():

@@ -373,6 +373,13 @@ class StudyCheck(_Model):
     scenarios: int
     years: tuple[int, int]
     work: int = Field(description="scenarios × policies × years (the compute budget's measure)")
+    memory_bytes: int | None = Field(
+        default=None, description="Estimated peak memory of the run, bytes"
+    )
+    disk_bytes: int | None = Field(default=None, description="Estimated size of its results, bytes")
+    seconds: float | None = Field(
+        default=None, description="Estimated computing time on one core, seconds"
+    )
     study: dict[str, Any] = Field(description="The validated study, as JSON")
 
 

@@ -2,39 +2,36 @@
 
 Registered on the application by :func:`add_study_routes`; the jobs themselves are run by
 :class:`techbloc.service.jobs.JobManager`.
+
+An uploaded study YAML is parsed and validated in a worker process, never on the event
+loop (the other requests keep being answered), within a time limit
+(:data:`~techbloc.service.uploads.CHECK_TIMEOUT`; the body itself is at most 1 MiB), and at
+most :data:`MAX_CHECKING` wait at once (429 beyond); see :mod:`techbloc.service.uploads`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from techbloc.errors import InputError
 from techbloc.service.compute import HEADLINE, check_study_budget, summarise
-from techbloc.service.jobs import Job, JobManager
+from techbloc.service.jobs import Job, JobLimitError, JobManager
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND, NOT_READY
 from techbloc.service.schemas import ErrorResponse, JobStatus, StudyCheck, StudyResults
+from techbloc.service.uploads import StudyChecker, reject_files
 
-__all__ = ["add_study_routes", "status_of"]
+if TYPE_CHECKING:
+    from techbloc.experiments.budget import Estimate
+
+__all__ = ["MAX_CHECKING", "add_study_routes", "status_of"]
 
 #: The registry's direction of an outcome as the dashboard's sign (+1: more is better).
 _SIGN = {"max": 1, "min": -1, "info": 0}
-_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
 
-
-def _reject_files(data: Any) -> None:
-    """Studies sent over the API may not name server-side files."""
-    if not isinstance(data, dict):
-        return
-    for section, key in _FILE_KEYS:
-        part = data.get(section)
-        if isinstance(part, dict) and part.get(key):
-            raise InputError(
-                f"study: {section}.{key}: file paths are not accepted over the API (the "
-                "server would read its own files); run `techbloc explore` for such studies"
-            )
+#: Uploaded study YAML files being checked or waiting at once (429 beyond).
+MAX_CHECKING = 2
 
 
 def status_of(job: Job) -> JobStatus:
@@ -57,7 +54,26 @@ def status_of(job: Job) -> JobStatus:
     )
 
 
-def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
+def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> None:
+    checking = [0]  # uploaded files being checked now
+
+    def check_resources(spec: Any) -> Estimate:
+        """The study's count budget, then its memory and disk against the limits (the disk
+        that queued and running jobs will fill counted as used)."""
+        from techbloc.experiments.budget import Limits, check_budget, study_estimate
+
+        check_study_budget(spec, app.state.budgets["study"])
+        estimate = study_estimate(spec, executor=jobs.executor, workers=jobs.workers)
+        limits = app.state.limits or Limits.machine(jobs.root)
+        check_budget(
+            estimate,
+            limits.less_disk(jobs.pending_disk()),
+            what="study",
+            hint="ask for fewer scenarios, policies or years, or leave trajectories out; "
+            "run larger studies with `techbloc explore` on a larger machine",
+        )
+        return estimate
+
     def find(job_id: str) -> Job:
         job = jobs.get(job_id)
         if job is None:
@@ -90,17 +106,20 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         ``/api/studies/{id}/results`` or ``/api/studies/{id}/report``. Studies sent here may
         not name files (``world.overrides``, ``world.presets``, ``design.table``).
 
-        Limits: ``scenarios × policies × years`` at most 20,000,000 (422 beyond); at most 8
-        jobs queued or running (429 beyond). The job id comes from the study's hash: the
+        Limits: ``scenarios × policies × years`` at most 20,000,000, and the estimated peak
+        memory and disk within the server's limits (by default 80% of the memory available
+        and 90% of the free disk, less what queued jobs will write; 422 beyond, with the
+        estimate); at most 8 jobs, and 80,000,000 scenario · policy · years of work, queued
+        or running (429 beyond). The job id comes from the study's hash: the
         same study submitted again returns its job, or resumes it if it failed or the
         server restarted (the chunks already stored are reused).
         """
         from techbloc.experiments.study import Study
 
-        _reject_files(study)
+        reject_files(study)
         spec = Study.from_dict(study, source="study")
-        check_study_budget(spec, app.state.budgets["study"])
-        job = jobs.submit(spec)
+        estimate = check_resources(spec)
+        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
         body = status_of(job).model_dump(mode="json")
         return JSONResponse(
             body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
@@ -131,18 +150,20 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
         ``techbloc explore`` does. With ``check=true`` nothing runs: the answer (200)
         summarises the valid study. Otherwise as ``POST /api/studies``.
         """
-        from techbloc.experiments.study import Study
-        from techbloc.yamlio import parse_yaml
+        import asyncio
 
         raw = await request.body()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("study.yaml: the file is not UTF-8 text") from None
-        document = parse_yaml(text, "study.yaml")
-        _reject_files(document.data)
-        spec = Study.from_dict(document.data, source="study.yaml", lines=document.lines)
-        check_study_budget(spec, app.state.budgets["study"])
+        if checking[0] >= MAX_CHECKING:
+            raise JobLimitError(
+                f"{checking[0]} uploaded studies are being checked (the limit); try again "
+                "in a few seconds"
+            )
+        checking[0] += 1
+        try:  # parsing a large file takes seconds: never on the event loop
+            spec = await checker.study(raw)
+            estimate = await asyncio.to_thread(check_resources, spec)
+        finally:
+            checking[0] -= 1
         if check:
             years = spec.years.end - spec.years.start + 1
             summary = StudyCheck(
@@ -151,10 +172,13 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
                 scenarios=spec.n_scenarios,
                 years=(spec.years.start, spec.years.end),
                 work=spec.n_scenarios * len(spec.policies) * years,
+                memory_bytes=estimate.memory,
+                disk_bytes=estimate.disk,
+                seconds=round(estimate.seconds, 1),
                 study=spec.to_dict(),
             )
             return JSONResponse(summary.model_dump(mode="json"), status.HTTP_200_OK)
-        job = jobs.submit(spec)
+        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
         return JSONResponse(
             status_of(job).model_dump(mode="json"),
             status.HTTP_202_ACCEPTED,
@@ -245,5 +269,11 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
     )
     def study_report(job_id: str) -> FileResponse:
         """The study's self-contained HTML report (written on the first request)."""
+        from techbloc.service.security import REPORT_CSP
+
         finished(job_id)
-        return FileResponse(jobs.report(job_id), media_type="text/html")
+        return FileResponse(
+            jobs.report(job_id),
+            media_type="text/html",
+            headers={"Content-Security-Policy": REPORT_CSP},
+        )

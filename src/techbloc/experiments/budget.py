@@ -1,0 +1,387 @@
+"""The resource budget of a study or an evaluation: peak memory, disk and time, estimated
+from its sizes before it runs, and refused beyond limits that fit the machine.
+
+The estimate is a sum of measured bytes per unit (the constants below, measured by
+``benchmarks/budget.py`` on the bundled world; ``docs/studies.md`` gives its figures):
+
+- **memory**: a process with the model loaded (:data:`BASE_MEMORY`), plus the design drawn
+  up front for *every* scenario (today the design is drawn whole, not per chunk: drawing it
+  peaks at :data:`DESIGN_PEAK_BYTES` per scenario and varied parameter), plus what the
+  runner keeps per scenario, plus one chunk at work in each worker process: each scenario
+  of a chunk is simulated under every policy and under the status quo
+  (:data:`PAIR_MEMORY` per scenario · policy, and :data:`TRAJECTORY_MEMORY` per
+  scenario · policy · year when trajectories are kept);
+- **disk**: the store's scenario table, its scalar outcomes and per-country arrays, and
+  trajectories when kept;
+- **seconds**: scenario · policy · years at the rate measured on one core.
+
+:func:`check_budget` refuses (:class:`BudgetError`, an :class:`~techbloc.errors.InputError`)
+an estimate beyond :class:`Limits`: by default 80% of the memory available now and 90% of
+the free disk where the results go (``TECHBLOC_MAX_MEMORY`` and ``TECHBLOC_MAX_DISK`` set
+other limits, e.g. ``8GiB``; ``none`` for no limit).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from techbloc.errors import InputError
+
+__all__ = [
+    "BASE_MEMORY",
+    "DESIGN_PEAK_BYTES",
+    "PAIR_MEMORY",
+    "TRAJECTORY_MEMORY",
+    "BudgetError",
+    "Estimate",
+    "Limits",
+    "check_budget",
+    "check_study_run",
+    "directory_size",
+    "estimate_evaluation",
+    "estimate_study",
+    "format_bytes",
+    "parse_size",
+    "study_estimate",
+]
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+# -- measured by benchmarks/budget.py (2026-12-06; bundled world of 59 regions, 56 varied
+# -- parameters); each is rounded up from the measurement quoted beside it ----------------
+#: Peak resident memory of a process that has loaded the model, the data and the compiled
+#: kernels and run one scenario (measured 402 MiB).
+BASE_MEMORY = 450 * MiB
+#: Bytes per scenario and varied parameter while the design is drawn (tracemalloc peak of
+#: ``Study.design_table()``: 24.0 per unit at 100,000 scenarios, 15.9 more per added unit
+#: between 20,000 and 100,000: the unit cube and the mapped values, 8 bytes each).
+DESIGN_PEAK_BYTES = 24
+#: Bytes the runner keeps per scenario while a study runs, besides its design row
+#: (8 bytes per varied parameter): scenario ids, the store's buffers (measured about 720).
+SCENARIO_MEMORY = 1 * KiB
+#: Bytes per scenario · policy of a chunk being simulated, the status quo counted as one
+#: more policy (measured 65 and 70 KiB: 2,000 × 1 policy × 2 years in one chunk, and
+#: chunks of 200 against 1,000 of 5 policies × 27 years).
+PAIR_MEMORY = 75 * KiB
+#: Bytes per scenario · policy · year of a chunk when trajectories are kept (measured 1.1 KiB).
+TRAJECTORY_MEMORY = 1536
+#: Bytes of an empty store: the DuckDB file and the manifest (measured 1.27 MiB).
+DISK_BASE = 3 * MiB // 2
+#: Bytes per scenario on disk: its design row and descriptors (measured 1.2 and 1.4 KiB).
+DISK_PER_SCENARIO = 1536
+#: Bytes per scenario · policy on disk: scalar outcomes and per-country arrays (1.9 KiB).
+DISK_PER_PAIR = 2 * KiB
+#: Bytes per scenario · policy · year on disk with trajectories (measured 430-436).
+DISK_PER_TRAJECTORY = 448
+#: Scenario · policy · years simulated per second on one core, without and with
+#: trajectories (measured 18,000 and 5,100 on a busy 2-CPU machine, start-up excluded).
+RATE = 15_000.0
+RATE_TRAJECTORIES = 4_000.0
+#: Bytes per scenario · coalition of an evaluation's outcome table while it is assembled
+#: (an assumption: 33 outcomes of 8 bytes and the index, twice for the concatenation).
+OUTCOME_ROW_BYTES = 1 * KiB
+#: Scenario · policy pairs an evaluation simulates per call
+#: (:data:`techbloc.evaluation.PAIRS_PER_CALL`).
+EVALUATION_PAIRS = 1000
+#: Parameters a design varies when none are named (the registry's uncertain ones).
+DEFAULT_VARIED = 56
+
+#: Shares of the available memory and of the free disk the default limits allow.
+MEMORY_SHARE = 0.8
+DISK_SHARE = 0.9
+
+
+class BudgetError(InputError):
+    """A study or evaluation would need more memory or disk than the limits allow."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The resources a study or an evaluation needs.
+
+    Attributes
+    ----------
+    memory : int
+        Peak resident memory, bytes (every process of the machine it runs on).
+    disk : int
+        Bytes written (0 for an evaluation).
+    seconds : float
+        Running time on one core, roughly (divide by the workers).
+    work : int
+        Scenarios × policies × years.
+    """
+
+    memory: int
+    disk: int
+    seconds: float
+    work: int
+
+    def describe(self) -> str:
+        """``about 1.2 GiB of memory, 3.4 GiB of disk and 5 minutes``."""
+        disk = f", {format_bytes(self.disk)} of disk" if self.disk else ""
+        return (
+            f"about {format_bytes(self.memory)} of memory{disk} and "
+            f"{_format_seconds(self.seconds)} of computing"
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Largest memory and disk a run may take, bytes (None: no limit).
+
+    Attributes
+    ----------
+    memory, disk : int or None
+    source : str
+        Where the limits come from, for messages.
+    """
+
+    memory: int | None
+    disk: int | None
+    source: str = "given"
+
+    @classmethod
+    def machine(cls, path: str | Path = ".") -> Limits:
+        """80% of the memory available now and 90% of the free disk at ``path`` (or its
+        nearest existing parent), unless ``TECHBLOC_MAX_MEMORY`` / ``TECHBLOC_MAX_DISK``
+        say otherwise."""
+        import shutil
+
+        import psutil
+
+        memory_env = os.environ.get("TECHBLOC_MAX_MEMORY")
+        disk_env = os.environ.get("TECHBLOC_MAX_DISK")
+        if memory_env is not None:
+            memory = parse_size(memory_env, "TECHBLOC_MAX_MEMORY")
+        else:
+            memory = int(psutil.virtual_memory().available * MEMORY_SHARE)
+        if disk_env is not None:
+            disk = parse_size(disk_env, "TECHBLOC_MAX_DISK")
+        else:
+            where = Path(path).absolute()
+            while not where.exists() and where != where.parent:
+                where = where.parent
+            usage = shutil.disk_usage(where)
+            # a file system without a size (/proc, /sys) is no disk: writing there fails
+            # with its own message
+            disk = int(usage.free * DISK_SHARE) if usage.total else None
+        source = (
+            "TECHBLOC_MAX_MEMORY / TECHBLOC_MAX_DISK"
+            if memory_env is not None or disk_env is not None
+            else f"{MEMORY_SHARE:.0%} of the memory available, {DISK_SHARE:.0%} of the free "
+            "disk; TECHBLOC_MAX_MEMORY / TECHBLOC_MAX_DISK set others"
+        )
+        return cls(memory, disk, source)
+
+    def less_disk(self, used: int) -> Limits:
+        """These limits with ``used`` bytes of disk already promised to other runs."""
+        if self.disk is None or used <= 0:
+            return self
+        return replace(self, disk=max(0, self.disk - used))
+
+
+def estimate_study(
+    n_scenarios: int,
+    n_policies: int,
+    years: int,
+    *,
+    trajectories: bool = False,
+    varied: int = DEFAULT_VARIED,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    processes: bool = False,
+) -> Estimate:
+    """The resources of a study of these sizes.
+
+    Parameters
+    ----------
+    n_scenarios, n_policies, years : int
+    trajectories : bool
+        Whether year-by-year outputs are kept.
+    varied : int
+        Parameters the design varies (its columns).
+    chunk_size : int, optional
+        Scenarios per chunk (default: :func:`~techbloc.experiments.runner.default_chunk_size`).
+    workers : int
+        Worker processes (``processes``) or 1.
+    processes : bool
+        Chunks run in ``workers`` other processes of this machine, each with the model
+        loaded (False: in this process, or on remote Dask workers).
+
+    Examples
+    --------
+    >>> e = estimate_study(1000, 2, 27)
+    >>> e.work, e.memory > 450 * 2**20, e.disk < 10 * 2**20
+    (54000, True, True)
+    """
+    workers = max(1, workers)
+    if chunk_size is None:
+        cap = max(1, (200 if trajectories else 1000) // max(1, n_policies))
+        chunk_size = max(1, min(cap, math.ceil(n_scenarios / (4 * workers))))
+    chunk = min(chunk_size, n_scenarios)
+    drawing = n_scenarios * varied * DESIGN_PEAK_BYTES
+    kept = n_scenarios * (varied * 8 + SCENARIO_MEMORY)
+    per_pair = PAIR_MEMORY + (years * TRAJECTORY_MEMORY if trajectories else 0)
+    at_work = chunk * (n_policies + 1) * per_pair
+    if processes:
+        running = BASE_MEMORY + kept + workers * (BASE_MEMORY + at_work)
+    else:
+        running = BASE_MEMORY + kept + at_work
+    memory = max(BASE_MEMORY + drawing, running)
+    disk = DISK_BASE + n_scenarios * (DISK_PER_SCENARIO + n_policies * DISK_PER_PAIR)
+    if trajectories:
+        disk += n_scenarios * n_policies * years * DISK_PER_TRAJECTORY
+    work = n_scenarios * n_policies * years
+    rate = RATE_TRAJECTORIES if trajectories else RATE
+    return Estimate(int(memory), int(disk), n_scenarios * (n_policies + 1) * years / rate, work)
+
+
+def study_estimate(
+    study: Any,
+    *,
+    chunk_size: int | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+) -> Estimate:
+    """:func:`estimate_study` of a :class:`~techbloc.experiments.study.Study`, run with
+    ``executor`` (``local``, ``processes`` or ``dask``) and ``workers``."""
+    if executor == "processes":
+        workers = workers or os.cpu_count() or 1
+    return estimate_study(
+        study.n_scenarios,
+        len(study.policies),
+        study.years.end - study.years.start + 1,
+        trajectories=study.outputs.trajectories,
+        varied=len(study.varied()) or 1,
+        chunk_size=chunk_size,
+        workers=workers or 1,
+        processes=executor == "processes",
+    )
+
+
+def estimate_evaluation(
+    scenarios: int, coalitions: int, years: int, *, varied: int = DEFAULT_VARIED
+) -> Estimate:
+    """The resources of an evaluation (``techbloc evaluate``, ``POST /api/evaluate``).
+
+    Its scalar outcomes are kept for every scenario and coalition; the model runs
+    :data:`EVALUATION_PAIRS` scenario · coalition pairs at a time; nothing is written.
+    """
+    coalitions = max(1, coalitions)
+    step = max(1, EVALUATION_PAIRS // coalitions)
+    memory = (
+        BASE_MEMORY
+        + scenarios * varied * DESIGN_PEAK_BYTES
+        + scenarios * coalitions * OUTCOME_ROW_BYTES
+        + min(step, scenarios) * (coalitions + 1) * PAIR_MEMORY
+    )
+    work = scenarios * coalitions * years
+    return Estimate(int(memory), 0, scenarios * (coalitions + 1) * years / RATE, work)
+
+
+def check_budget(
+    estimate: Estimate, limits: Limits, what: str = "study", hint: str | None = None
+) -> None:
+    """Refuse ``estimate`` if it is over ``limits``, saying both.
+
+    Raises
+    ------
+    BudgetError
+    """
+    over = []
+    if limits.memory is not None and estimate.memory > limits.memory:
+        over.append(
+            f"{format_bytes(estimate.memory)} of memory (limit {format_bytes(limits.memory)})"
+        )
+    if limits.disk is not None and estimate.disk > limits.disk:
+        over.append(f"{format_bytes(estimate.disk)} of disk (limit {format_bytes(limits.disk)})")
+    if not over:
+        return
+    advice = hint or (
+        "ask for fewer scenarios, policies or years, or leave trajectories out; chunks "
+        "bound memory only per chunk, not the design, which is drawn for every scenario"
+    )
+    raise BudgetError(
+        f"{what}: too large for this machine: it needs about {' and '.join(over)} "
+        f"({estimate.describe()}; limits: {limits.source}); {advice}"
+    )
+
+
+def check_study_run(
+    study: Any,
+    out: str | Path,
+    *,
+    chunk_size: int | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    fresh: bool = False,
+    limits: Limits | None = None,
+) -> Estimate:
+    """Refuse to run ``study`` into ``out`` (``techbloc explore``, ``techbloc run``) beyond
+    ``limits`` (default: :meth:`Limits.machine`); a store being resumed needs only the disk
+    it has not filled yet.
+
+    Raises
+    ------
+    BudgetError
+    """
+    estimate = study_estimate(study, chunk_size=chunk_size, executor=executor, workers=workers)
+    if not fresh:
+        estimate = replace(estimate, disk=max(0, estimate.disk - directory_size(out)))
+    check_budget(estimate, limits or Limits.machine(out), what=f"study {study.name!r}")
+    return estimate
+
+
+def directory_size(path: str | Path) -> int:
+    """Bytes of the files under ``path`` (0 if it does not exist)."""
+    path = Path(path)
+    if not path.is_dir():
+        return 0
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str, where: str = "size") -> int | None:
+    """Bytes from ``"8GiB"``, ``"500 MB"``, ``"2g"`` or ``"1024"``; None for ``"none"``.
+
+    >>> parse_size("1.5 GiB"), parse_size("2k"), parse_size("none")
+    (1610612736, 2000, None)
+    """
+    if text.strip().lower() in ("none", "off", "unlimited"):
+        return None
+    match = _SIZE.match(text)
+    if match is None:
+        raise InputError(f"{where}: {text!r} is not a size such as 8GiB, 500MB or none")
+    number, unit = float(match.group(1)), (match.group(2) or "").lower()
+    base = 1024 if "i" in unit else 1000
+    scale = base ** "bkmgt".index(unit[0]) if unit else 1
+    return int(number * scale)
+
+
+def format_bytes(n: float) -> str:
+    """``1.2 GiB``, ``340 MiB``, ``12 KiB``.
+
+    >>> format_bytes(3 * 2**30), format_bytes(1536)
+    ('3.0 GiB', '1.5 KiB')
+    """
+    for unit, size in (("TiB", 1024**4), ("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if abs(n) >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def _format_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
