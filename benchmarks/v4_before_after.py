@@ -60,9 +60,7 @@ def _futures(n: int, seed: int) -> pd.DataFrame:
 
 
 def _core(stringency: float, name: str) -> Policy:
-    return Policy(
-        Coalition.from_preset("forging_core"), control_stringency=stringency, name=name
-    )
+    return Policy(Coalition.from_preset("forging_core"), control_stringency=stringency, name=name)
 
 
 def measure_china(world, n: int, seed: int, start: int, end: int) -> dict:
@@ -76,7 +74,12 @@ def measure_china(world, n: int, seed: int, start: int, end: int) -> dict:
         Policy(Coalition.parse("USA"), pool_share=0.0, name="status quo"),
     ]
     ds = simulate(
-        world, _futures(n, seed), policies, seed=seed, start_year=start, end_year=end,
+        world,
+        _futures(n, seed),
+        policies,
+        seed=seed,
+        start_year=start,
+        end_year=end,
         trajectories=False,
     )
     sq = ds.sel(policy="status quo")
@@ -104,7 +107,12 @@ def measure_korea(world, n: int, seeds: list[int], start: int, end: int) -> dict
     result = {}
     for seed in seeds:
         ds = simulate(
-            world, _futures(n, seed), policies, seed=seed, start_year=start, end_year=end,
+            world,
+            _futures(n, seed),
+            policies,
+            seed=seed,
+            start_year=start,
+            end_year=end,
             trajectories=False,
         )
         share = ds.alliance_rd_share
@@ -150,8 +158,13 @@ def measure_alliances(world, n: int, seed: int, start: int, years: int) -> dict:
         for g in ("NATO", "EU", "FIVE_EYES", "WASSENAAR")
     ]
     ds = simulate(
-        world, _futures(n, seed), policies, seed=seed, start_year=start,
-        end_year=start + years, trajectories=False,
+        world,
+        _futures(n, seed),
+        policies,
+        seed=seed,
+        start_year=start,
+        end_year=start + years,
+        trajectories=False,
     )
     result = {}
     for policy in policies:
@@ -174,7 +187,9 @@ def measure(args) -> None:
         if section == "china":
             out[section] = measure_china(world, args.n, args.seed, args.start, args.end)
         elif section == "korea":
-            out[section] = measure_korea(world, args.korea_n, args.korea_seeds, args.start, args.end)
+            out[section] = measure_korea(
+                world, args.korea_n, args.korea_seeds, args.start, args.end
+            )
         elif section == "xfails":
             out[section] = measure_xfails(world, 120, 3)
         elif section == "alliances":
@@ -189,7 +204,10 @@ def _pct(x: float) -> str:
 
 
 def table(args) -> None:
-    before, after = (json.load(open(p)) for p in (args.before, args.after))
+    with open(args.before) as f:
+        before = json.load(f)
+    with open(args.after) as f:
+        after = json.load(f)
     lines = []
     if "china" in before and "china" in after:
         lines += [
@@ -203,8 +221,11 @@ def table(args) -> None:
                     f"| {policy} | {name} | {_pct(b['share_above_1pct'])} | "
                     f"{_pct(a['share_above_1pct'])} | {b['median']:+.4f} | {a['median']:+.4f} |"
                 )
-        lines += ["", "| policy | source of China's gain vs SQ (% of SQ knowledge) | before | after |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            "| policy | source of China's gain vs SQ (% of SQ knowledge) | before | after |",
+            "|---|---|---|---|",
+        ]
         for policy, row in after["china"].items():
             for name in GAINS:
                 key = name + "_vs_status_quo_pct"
@@ -213,9 +234,14 @@ def table(args) -> None:
                 )
     for section in ("korea", "xfails", "alliances"):
         if section in before or section in after:
-            lines += ["", f"{section}:", "```",
-                      "before " + json.dumps(before.get(section), indent=1),
-                      "after  " + json.dumps(after.get(section), indent=1), "```"]
+            lines += [
+                "",
+                f"{section}:",
+                "```",
+                "before " + json.dumps(before.get(section), indent=1),
+                "after  " + json.dumps(after.get(section), indent=1),
+                "```",
+            ]
     print("\n".join(lines))
 
 
@@ -230,9 +256,7 @@ def main() -> None:
     m.add_argument("--korea-seeds", type=int, nargs=2, default=[1, 2])
     m.add_argument("--start", type=int, default=2024)
     m.add_argument("--end", type=int, default=2050)
-    m.add_argument(
-        "--sections", nargs="+", default=["china", "korea", "xfails", "alliances"]
-    )
+    m.add_argument("--sections", nargs="+", default=["china", "korea", "xfails", "alliances"])
     m.set_defaults(func=measure)
     t = sub.add_parser("table")
     t.add_argument("before")

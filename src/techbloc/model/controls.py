@@ -1,8 +1,11 @@
 """E4-E5: export controls, China's access to foreign technology, and leakage.
 
-Achieved stringency is capped by the least willing member (consensus, as in CoCom).
-Access and pool leakage are power means with the weakest-link exponent ``r``: with a
-large ``r`` the most open holder (or the leakiest member) dominates.
+Achieved stringency is capped by the least willing member (consensus, as in CoCom), but
+the US keeps its unilateral controls (v4): US-held technology, and what the US reaches
+extraterritorially, is controlled at least at the US's own level (the status quo's
+stringency that year); the coalition can raise it, not lower it. Access and pool leakage
+are power means with the weakest-link exponent ``r``: with a large ``r`` the most open
+holder (or the leakiest member) dominates.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ __all__ = [
     "control_binding",
     "control_coverage",
     "exposure",
+    "floor_excess",
     "national_leak_rate",
     "pool_leak_rate",
     "stock_exposure",
@@ -39,12 +43,34 @@ def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarra
     return target * least[..., None]
 
 
+def floor_excess(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """How far the US's own level lies above the coalition's, ``e_k = max(0, f_k - s*_k)``.
+
+    Parameters
+    ----------
+    stringency : ndarray, shape (S, P, D)
+        Achieved (common) stringency ``s*``.
+    floor : ndarray, shape (D,) or broadcastable
+        The US's unilateral stringency (the status quo's that year).
+    """
+    return np.maximum(floor - stringency, 0.0)
+
+
 def control_coverage(
-    stringency: np.ndarray, protection: np.ndarray, members: np.ndarray, reach: np.ndarray
+    stringency: np.ndarray,
+    protection: np.ndarray,
+    members: np.ndarray,
+    reach: np.ndarray,
+    usa: int,
+    floor: np.ndarray,
 ) -> np.ndarray:
     """How far each holder's technology is closed to China, ``c[j,k]``.
 
-    ``c[j,k] = s*_k p_j (m_j + (1 - m_j) extraterritorial_reach)``.
+    ``c[j,k] = s_jk p_j (m_j + (1 - m_j) extraterritorial_reach)``, where members apply the
+    common level ``s*_k`` and the US's own technology and its extraterritorial reach are
+    held at ``max(s*_k, floor_k)`` (v4: the US keeps its unilateral controls). Written as
+    ``s*_k b_j + e_k u_j`` with ``(b, u)`` from :func:`control_binding` and ``e`` from
+    :func:`floor_excess`.
 
     Parameters
     ----------
@@ -52,28 +78,45 @@ def control_coverage(
     protection : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
+    usa : int
+    floor : ndarray, shape (D,)
 
     Returns
     -------
     ndarray, shape (S, P, D, N)
     """
-    return stringency[..., None] * control_binding(protection, members, reach)[:, :, None, :]
+    binding, us_binding = control_binding(protection, members, reach, usa)
+    excess = floor_excess(stringency, floor)
+    return (
+        stringency[..., None] * binding[:, :, None, :]
+        + excess[..., None] * us_binding[:, :, None, :]
+    )
 
 
-def control_binding(protection: np.ndarray, members: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """``p_j (m_j + (1 - m_j) extraterritorial_reach)``: coverage per unit of stringency.
+def control_binding(
+    protection: np.ndarray, members: np.ndarray, reach: np.ndarray, usa: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage per unit of the common stringency and per unit of the US's excess over it.
 
     Parameters
     ----------
     protection : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
+    usa : int
 
     Returns
     -------
-    ndarray, shape (S, P, N)
+    binding : ndarray, shape (S, P, N)
+        ``b_j = p_j (m_j + (1 - m_j) extraterritorial_reach)``.
+    us_binding : ndarray, shape (S, P, N)
+        ``u_j = p_j ([j = USA] + (1 - m_j) extraterritorial_reach)``: the holders whose
+        coverage follows the US's own level (the USA and, through reach, outsiders).
     """
-    return np.where(members, 1.0, reach[:, None, None]) * protection
+    outside = np.where(members, 0.0, reach[:, None, None])
+    binding = np.where(members, 1.0, reach[:, None, None]) * protection
+    us_binding = (outside + (np.arange(protection.shape[-1]) == usa)) * protection
+    return binding, us_binding
 
 
 def access(
@@ -152,6 +195,7 @@ def exposure(
 
     ``Λ_k = stock_leak_share Σ_j l_j K[j,k] + l_C θ P_k``: stolen know-how is a share of
     the *stock* (``stock``, from :func:`stock_exposure`), plus the pool's output leaking
-    through its weakest members.
+    through its weakest members. (The engine exposes the shared stock instead of this
+    year's pool output, v3 §9.3; this function is kept for the one-year form.)
     """
     return stock_leak_share[:, None, None] * stock + (pool_leak * theta[:, None])[..., None] * pool

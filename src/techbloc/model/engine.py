@@ -30,12 +30,18 @@ from techbloc.model.controls import (
     achieved_stringency,
     control_binding,
     control_coverage,
+    floor_excess,
     national_leak_rate,
     pool_leak_rate,
 )
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
 from techbloc.model.inputs import ModelInputs
-from techbloc.model.knowledge import initial_stocks, pool_boost, pool_shares
+from techbloc.model.knowledge import (
+    initial_stocks,
+    pool_boost,
+    pool_shares,
+    usable_knowledge,
+)
 from techbloc.model.outputs import Recorder
 from techbloc.model.partners import (
     capability_step,
@@ -264,11 +270,14 @@ class Context:
         )
         alone = np.broadcast_to(us_only, (S, 1, N))
         protection0 = inputs.capability[None, None, :] * will0 * _effort(v, credibility[:, 0], u, N)
+        status_quo = np.full((1, len(DOMAINS)), STATUS_QUO_STRINGENCY)
         cover = control_coverage(
-            achieved_stringency(np.full((1, len(DOMAINS)), STATUS_QUO_STRINGENCY), will0, alone),
+            achieved_stringency(status_quo, will0, alone),
             protection0,
             alone,
             v["extraterritorial_reach"],
+            u,
+            status_quo[0],
         )
         exclusion0 = 1.0 - access(
             cover, k0[:, None], holders, v["holder_concentration"], v["weakest_link_exponent"]
@@ -383,6 +392,7 @@ class Year:
     t: int
     members: np.ndarray
     target: np.ndarray
+    floor: np.ndarray
     national_rd: np.ndarray
     will: np.ndarray
     protection: np.ndarray
@@ -435,7 +445,10 @@ def year_flows(
     active = t >= pol.start_offset
     m = np.where(active[None, :, None], state.members, ctx.us_only)
     pool_share = np.where(active, pol.pool_share, 0.0)
-    target = np.where(active[:, None], pol.stringency, STATUS_QUO_STRINGENCY)
+    # the status quo's stringency this year: the target before a policy starts, and the
+    # US's own level, which it keeps whatever the coalition agrees (v4)
+    status_quo = np.full(len(DOMAINS), STATUS_QUO_STRINGENCY)
+    target = np.where(active[:, None], pol.stringency, status_quo)
     building = np.where(active[:, None], pol.capacity_building, 0.0)
     th = ctx.theta[:, t]
     output = ctx.output[t]
@@ -454,6 +467,8 @@ def year_flows(
     effort = _effort(v, cred, u, N)
     protection = state.capability * will_ * effort
     stringency = achieved_stringency(target, will_, m)
+    excess = floor_excess(stringency, status_quo)
+    binding, us_binding = control_binding(protection, m, v["extraterritorial_reach"], u)
     us_factor = np.where(ctx.engaged[:, t], 1.0, v["us_pool_commitment_transactional"])
     share = pool_shares(m, pool_share, us_factor, u) * effort
     leak = national_leak_rate(v["base_leak_rate"], protection)
@@ -469,13 +484,16 @@ def year_flows(
             share=share,
             boost=pool_boost(m, v["synergy"]),
             stringency=stringency,
-            binding=control_binding(protection, m, reach),
+            excess=excess,
+            binding=binding,
+            us_binding=us_binding,
             holders=ctx.holders,
             concentration=v["holder_concentration"],
             exponent=r,
             leak=leak,
             theta=th,
             absorptive_multiple=v["absorptive_multiple"],
+            shared=state.shared,
             output=output,
             size=ctx.sources[t],
             rate=v["diffusion"],
@@ -518,6 +536,7 @@ def year_flows(
         flows.rd,
         th,
         target_mean,
+        status_quo.mean(),
         will_,
         m,
         reach,
@@ -540,6 +559,7 @@ def year_flows(
             will_,
             target,
             stringency,
+            status_quo,
             protection,
             leak,
             share,
@@ -557,6 +577,7 @@ def year_flows(
         t=t,
         members=m,
         target=target,
+        floor=status_quo,
         national_rd=national_rd,
         will=will_,
         protection=protection,
@@ -585,6 +606,7 @@ def _toggle_effects(
     will_: np.ndarray,
     target: np.ndarray,
     stringency: np.ndarray,
+    floor: np.ndarray,
     protection: np.ndarray,
     leak: np.ndarray,
     share: np.ndarray,
@@ -644,14 +666,13 @@ def _toggle_effects(
         ctx.mix,
         share,
         joining_share,
-        v["synergy"],
-        v["absorptive_multiple"],
-        th,
         state.shared,
         v["stock_leak_share"],
         per_access,
         per_exposure,
+        floor,
         c,
+        ctx.inputs.usa,
         outsiders=outsiders,
         powered=None if workspace is None else workspace.weight,
     )
@@ -667,11 +688,13 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
     n_members = m.sum(axis=-1)
     alliance_rd = (national_rd * m).sum(axis=-1)
     china_k, china_i = state.china.knowledge, state.china.know_how
-    realized_u = np.minimum(state.knowledge[..., u], state.know_how[..., u])
     realized_c = np.minimum(china_k, china_i)
     country_k = flows.country_knowledge
     assert country_k is not None and flows.military is not None  # computed when observed
     frontier = flows.frontier
+    usable = usable_knowledge(state.knowledge, state.shared, m, v["absorptive_multiple"])
+    shared_total = state.shared.sum(axis=-1)
+    realized_u = np.minimum(usable[..., u], state.know_how[..., u])
     gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
     gap_m = np.log(realized_u / np.maximum(realized_c, 1e-12))
     margin = year.margin
@@ -690,7 +713,9 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "alliance_rd_share": alliance_rd / world_rd,
         "china_rd_share": national_rd[..., c] / world_rd,
         "rd_ratio_china_us": national_rd[..., c] / national_rd[..., u],
-        "alliance_knowledge_share": (country_k * m).sum(-1) / country_k.sum(-1),
+        # the shared stock counted once, as the coalition's (v4)
+        "alliance_knowledge_share": ((country_k * m).sum(-1) + shared_total)
+        / (country_k.sum(-1) + shared_total),
         "gap_knowledge_by_domain": gap_k,
         "gap_capability_by_domain": gap_m,
         "gap_knowledge": gap_k.mean(axis=-1),
@@ -721,14 +746,15 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "members_remaining": n_members.astype(float),
     }
     # realized capability of the coalition's members, under the policy and the status quo
-    country_m = flows.military  # Σ_k v_k min(K, I), per country
-    realized = np.minimum(state.knowledge, state.know_how).sum(axis=2)
+    # (v4: members realize what they can use of the shared stock, not a national copy)
+    country_m = flows.military  # Σ_k v_k min(U, I), per country
+    realized = np.minimum(usable, state.know_how).sum(axis=2)
     coalition_m = (realized * m).sum(axis=-1)
     coalition_sq = (realized[:, -1:] * m).sum(axis=-1)
     out["capability_gap_vs_status_quo"] = np.log(coalition_m / capability_c) - np.log(
         coalition_sq / capability_c[:, -1:]
     )
-    domestic, foreign = log_tfp_terms(state.knowledge, frontier, flows.access, c)
+    domestic, foreign = log_tfp_terms(state.knowledge, frontier, flows.access, c, usable)
     domestic0, foreign0 = cumulative["tfp0"]
     tfp = np.exp(
         v["beta_domestic"][:, None, None] * (domestic - domestic0)
@@ -858,6 +884,7 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
             m,
             toggles["joining_share"],
             target_mean,
+            year.floor.mean(),
             year.will,
             v["extraterritorial_reach"],
             inputs.dependence,
@@ -1005,8 +1032,11 @@ def _accumulate(state: EngineState, year: Year, ctx: Context) -> None:
     flows = year.flows
     cumulative = state.cumulative
     if year.t == 0:  # TFP is measured against the start year (E13)
+        usable = usable_knowledge(
+            state.knowledge, state.shared, year.members, ctx.values["absorptive_multiple"]
+        )
         cumulative["tfp0"] = log_tfp_terms(
-            state.knowledge, flows.frontier, flows.access, ctx.inputs.china
+            state.knowledge, flows.frontier, flows.access, ctx.inputs.china, usable
         )
     absorbed = year.absorbed
     share = np.where(

@@ -127,6 +127,7 @@ def _value_change(
 def membership_margin(
     knowledge_gain: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     members: np.ndarray,
     reach: np.ndarray,
@@ -139,9 +140,12 @@ def membership_margin(
     """E12: each member's margin ``V_i(C) - V_i(C∖{i})``.
 
     ``V_i = b ΔK_i - trade_cost mean_k(s*_k) dep_i - friction_scale Σ_{j∈C} f_ij
-    + m_i security_value Cred threat_i``; outside the coalition a country keeps no pool
-    gain, meets the coalition's controls only through extraterritorial reach, bears no
-    negotiating frictions and has no security bonus.
+    + m_i security_value Cred threat_i``, every term in units of the country's own
+    knowledge production in a year (``ΔK_i`` is a flow per ``θ R_i``; ``friction_scale``
+    is the payoff cost of a friction of 1 in those units, v4); outside the coalition a
+    country keeps no pool gain, meets controls only through extraterritorial reach, at
+    the higher of the coalition's level and the US's own (v4: the US keeps its unilateral
+    controls), bears no negotiating frictions and has no security bonus.
 
     Parameters
     ----------
@@ -149,6 +153,8 @@ def membership_margin(
         ΔK_i: net pool gain plus allied-diffusion bonus, relative to own R&D.
     target_mean : ndarray, shape (P,) or (S, P)
         Mean over domains of the policy's target stringency.
+    floor_mean : float or ndarray broadcastable to (S, P)
+        Mean over domains of the US's own level (the status quo's stringency).
     will_ : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
@@ -173,7 +179,9 @@ def membership_margin(
     without = np.where(np.isfinite(without), without, 0.0)
     least = np.where(np.isfinite(least), least, 0.0)
     s_with = _mean_stringency(target_mean, least)[..., None]
-    s_without = _mean_stringency(target_mean[..., None], without)
+    s_without = np.maximum(
+        _mean_stringency(target_mean[..., None], without), np.asarray(floor_mean)[..., None]
+    )
     trade = (
         values["trade_cost"][:, None, None]
         * dependence
@@ -190,6 +198,7 @@ def margins_from_flows(
     rd: np.ndarray,
     theta: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     members: np.ndarray,
     reach: np.ndarray,
@@ -253,6 +262,7 @@ def margins_from_flows(
     return membership_margin(
         knowledge_gain,
         target_mean,
+        floor_mean,
         will_,
         members,
         reach,
@@ -270,6 +280,7 @@ def joining_gain(
     members: np.ndarray,
     joining_share: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     reach: np.ndarray,
     dependence: np.ndarray,
@@ -312,7 +323,11 @@ def joining_gain(
         * dependence
         * (
             _mean_stringency(target_mean[..., None], joined)
-            - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
+            - reach[:, None, None]
+            * np.maximum(
+                _mean_stringency(target_mean[..., None], least),
+                np.asarray(floor_mean)[..., None],
+            )
         )
     )
     gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
