@@ -326,7 +326,7 @@ class EvaluateResponse(_Model):
     outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
-        "status quo (china_knowledge_vs_status_quo > 0)"
+        "status quo (china_capability_vs_status_quo > 0: its realized capability)"
     )
     seconds: float
 
@@ -461,7 +461,7 @@ class StudyResults(_Model):
     outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
-        "status quo (china_knowledge_vs_status_quo > 0)"
+        "status quo (china_capability_vs_status_quo > 0: its realized capability)"
     )
 
 

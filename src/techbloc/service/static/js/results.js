@@ -5,18 +5,25 @@
   const { el, fmt } = TB;
 
   // Headline outcomes: the registry names them; these are the page's short titles.
+  // Titles of the headline outcomes; their order comes from the service (the outputs
+  // registry's HEADLINE), this order is only the fallback for results without it.
   const TITLES = {
-    china_knowledge_vs_status_quo: "China vs status quo",
+    china_capability_vs_status_quo: "China's capability vs status quo",
+    power_ratio_china_us_vs_status_quo: "China/US power vs status quo",
+    capability_gap_vs_status_quo: "Coalition's lead vs status quo",
+    china_knowledge_vs_status_quo: "China's knowledge vs status quo",
     leakage_to_china: "Leakage to China",
     achieved_stringency: "Achieved stringency",
     cohesion: "Cohesion",
+    alliance_rd_share: "Alliance R&D share",
     external_stability: "Acceptance of outsiders",
   };
   const HEADLINE = Object.keys(TITLES);
   // Which way is better for the alliance (the outputs registry's direction), for results
   // that do not carry it (a study's).
-  const DIRECTIONS = { china_knowledge_vs_status_quo: -1, leakage_to_china: -1, achieved_stringency: 1,
-    cohesion: 1, external_stability: 1 };
+  const DIRECTIONS = { china_capability_vs_status_quo: -1, power_ratio_china_us_vs_status_quo: -1,
+    capability_gap_vs_status_quo: 1, china_knowledge_vs_status_quo: -1, leakage_to_china: -1,
+    achieved_stringency: 1, cohesion: 1, alliance_rd_share: 1, external_stability: 1 };
 
   function rowsFor(result, labels, key) {
     return result.policies.map((p, i) => {
@@ -36,7 +43,7 @@
     });
     const backfire = result.policies.map((p, i) => ({ label: labels[i], median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
     figures.splice(1, 0, TB.barChart({ title: "Futures where China ends stronger",
-      note: "Share of futures in which China ends with more knowledge than under the status quo (US-only controls, no pool).",
+      note: "Share of futures in which China ends with more realized capability than under the status quo (US-only controls, no pool).",
       unit: "share", direction: 0, name: "backfire-share" }, backfire));
     return el("section", { class: "result-block" }, el("h2", { text: "Headline outcomes (final year)" }),
       el("div", { class: "charts" }, ...figures));
