@@ -46,6 +46,11 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
     size[4] = 0.0  # China
     holders = np.ones(N, dtype=bool)
     holders[4] = False
+    excess = np.maximum(0.5 - stringency, 0.0)  # the US's own level above s* (v4)
+    excess[:, 1] = 0.0  # a policy where it never binds
+    excess[1, 0, 1] = 0.3  # differs across domains of equal s*
+    shared = rng.random((S, P, D)) * 5  # the coalition's shared stock
+    shared[:, 1] = 0.0
     return FlowInputs(
         knowledge=knowledge,
         know_how=knowledge * rng.random((S, P, D, N)),
@@ -55,13 +60,16 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
         share=members * rng.random((S, P, N)) * 0.2,
         boost=1 + rng.random((S, P)),
         stringency=stringency,
+        excess=excess,
         binding=rng.random((S, P, N)) * 1.2,
+        us_binding=rng.random((S, P, N)) * 0.5,
         holders=holders,
         concentration=rng.random(S) * 2,
         exponent=1 + rng.random(S) * 4,
         leak=rng.random((S, P, N)) * 0.1,
         theta=0.5 + rng.random(S),
         absorptive_multiple=rng.random(S) * 2,
+        shared=shared,
         output=output,
         size=size,
         rate=rng.random(S) * 0.1,
@@ -100,9 +108,11 @@ def test_compiled_domain_flows_match_numpy_reference():
 
 def test_compiled_domain_flows_parallel_equals_serial(monkeypatch):
     x = _inputs(np.random.default_rng(1), S=40, P=4, D=6, N=30)
-    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 1)
+    from techbloc.model.jit import flows
+
+    monkeypatch.setattr(flows, "PARALLEL_ROWS", 1)
     parallel = domain_flows(x, 4, update=True, outputs=True)
-    monkeypatch.setattr(kernels, "_PARALLEL_ROWS", 10**9)
+    monkeypatch.setattr(flows, "PARALLEL_ROWS", 10**9)
     serial = domain_flows(x, 4, update=True, outputs=True)
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
@@ -135,7 +145,7 @@ def test_engine_outputs_match_numpy_reference(world, sampled_scenarios, monkeypa
     )
     scenarios = sampled_scenarios.iloc[:12]
     fast = simulate(world, scenarios, policies, end_year=2045, seed=5)
-    monkeypatch.setattr(kernels, "_kernels", lambda: None)
+    monkeypatch.setenv("TECHBLOC_NUMBA", "0")
     slow = simulate(world, scenarios, policies, end_year=2045, seed=5)
     assert set(fast.data_vars) == set(slow.data_vars)
     for name in fast.data_vars:
@@ -183,6 +193,7 @@ def test_compiled_margins_match_numpy_reference():
         rng.random((S, P, N)) * 5,
         0.5 + rng.random(S),
         rng.random(P),
+        rng.random((S, P)) * 0.5,  # the US's own level, mean over domains
         will_,
         members,
         rng.random(S),
@@ -194,12 +205,12 @@ def test_compiled_margins_match_numpy_reference():
     )
     args[3][0, 0, 0] = 0.0  # R&D floored at 1e-12
     fast = margins_from_flows(*args)
-    slow = margins_from_flows(*args, use_compiled=False)
+    slow = margins_from_flows.reference(*args)
     np.testing.assert_array_equal(np.isnan(fast), ~members)
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
 
 
-def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
+def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4, usa=0):
     members = rng.random((S, P, N)) < 0.5
     members[:, 0] = True  # everyone a member
     members[:, 1] = False  # nobody
@@ -211,6 +222,8 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
     holders = np.ones(N, dtype=bool)
     holders[china] = False
     share = members * rng.random((S, P, N)) * 0.2
+    floor = rng.random(D) * 0.6
+    floor[1] = floor[0]  # equal in two domains (openness reused where s* is equal too)
     return (
         members,
         will_,
@@ -228,14 +241,13 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
         rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1),
         share,
         ~members * rng.random((S, P, N)) * 0.1,
-        rng.random(S) * 0.5,
-        0.2 + rng.random(S),
-        0.5 + rng.random(S),
         rng.random((S, P, D)) * 3,
         1 + rng.random(S) * 3,
         rng.random((S, P, D)),
         rng.random((S, P, D)),
+        floor,
         china,
+        usa,
     )
 
 
@@ -244,13 +256,13 @@ def test_compiled_growth_changes_match_numpy_reference():
 
     args = _toggle_args(np.random.default_rng(4))
     fast = growth_changes(*args)
-    slow = growth_changes(*args, use_compiled=False)
+    slow = growth_changes.reference(*args)
     assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
     members_only = growth_changes(*args, outsiders=False)
     np.testing.assert_allclose(
         members_only,
-        growth_changes(*args, outsiders=False, use_compiled=False),
+        growth_changes.reference(*args, outsiders=False),
         rtol=1e-9,
         atol=1e-12,
     )
@@ -286,7 +298,7 @@ def test_compiled_veto_matches_numpy_reference():
         rng.random(S) * 0.02,
     )
     fast = veto(*args)
-    slow = veto(*args, use_compiled=False)
+    slow = veto.reference(*args)
     assert fast.any() and not fast[~members].all()
     assert not fast[members].any()
     np.testing.assert_array_equal(fast, slow)
@@ -296,26 +308,42 @@ def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
     from techbloc.model.relative_gains import growth_changes
 
     args = _toggle_args(np.random.default_rng(6), S=12)
-    monkeypatch.setattr(kernels, "_threads", lambda: 2)
+    from techbloc.model import jit
+
+    monkeypatch.setattr(jit, "threads", lambda: 2)
     split = growth_changes(*args)
-    monkeypatch.setattr(kernels, "_threads", lambda: 1)
+    monkeypatch.setattr(jit, "threads", lambda: 1)
     serial = growth_changes(*args)
     np.testing.assert_array_equal(split, serial)
 
 
-@pytest.mark.parametrize("name", sorted(kernels.KERNELS))
+@pytest.mark.parametrize("name", ["flows", "margins", "toggle", "veto"])
 def test_kernel_arguments_match_the_named_tuple(name):
     """Each kernel's parameters are its named tuple's fields, in order (no positional slips)."""
+    import importlib
     import inspect
 
     entry = kernels.KERNELS[name]
-    compiled = kernels._kernels()[name]
-    parameters = list(inspect.signature(compiled.py_func).parameters)
+    kernel = getattr(importlib.import_module(f"techbloc.model.jit.{name}"), name)
+    parameters = list(inspect.signature(kernel.py_func).parameters)
     inner = [p for p in parameters if p not in ("first", "stop", "out")]
     assert inner == list(entry.arrays._fields)
-    assert callable(kernels.reference(name))
+    assert entry.mechanism.name == name
+    assert entry.mechanism.reference is not entry.mechanism
+    assert entry.mechanism.reference.__module__ == entry.mechanism.__module__
 
 
-def test_get_refuses_an_unknown_kernel():
+def test_twin_refuses_an_unknown_kernel():
     with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
-        kernels.get("flow")
+        kernels.twin("flow", lambda run, args: None)
+
+
+def test_numba_off_runs_the_reference(monkeypatch):
+    from techbloc.model.relative_gains import veto
+
+    calls = []
+    entry = kernels.KERNELS["veto"]
+    monkeypatch.setattr(entry.mechanism, "reference", lambda *a: calls.append(a) or "numpy")
+    monkeypatch.setenv("TECHBLOC_NUMBA", "0")
+    assert veto(1, 2) == "numpy" and calls == [(1, 2)]
+    assert not kernels.compiled()

@@ -283,13 +283,13 @@ def test_engine_same_with_and_without_compiled_kernel(world, monkeypatch):
     import pandas as pd
 
     from techbloc.coalitions import Coalition
-    from techbloc.model import kernels, simulate
+    from techbloc.model import simulate
     from techbloc.policies import Policy
 
     policies = [Policy(Coalition.from_preset("d10"))]
     scenarios = pd.DataFrame(index=range(3))
     fast = simulate(world, scenarios, policies, end_year=2034, trajectories=False)
-    monkeypatch.setattr(kernels, "_kernels", lambda: None)
+    monkeypatch.setenv("TECHBLOC_NUMBA", "0")
     slow = simulate(world, scenarios, policies, end_year=2034, trajectories=False)
     for name in ("china_knowledge", "alliance_knowledge_share", "min_margin"):
         np.testing.assert_allclose(fast[name].values, slow[name].values, rtol=1e-9)

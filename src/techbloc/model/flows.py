@@ -164,45 +164,6 @@ class FlowWorkspace:
         self.spare_knowledge, self.spare_know_how = knowledge, know_how
 
 
-def domain_flows(
-    x: FlowInputs,
-    china: int,
-    *,
-    update: bool,
-    outputs: bool,
-    workspace: FlowWorkspace | None = None,
-    use_compiled: bool = True,
-) -> DomainFlows:
-    """One year's ``[S, P, D, N]`` work, compiled when numba is available.
-
-    Parameters
-    ----------
-    x : FlowInputs
-    china : int
-        Position of China (excluded from the frontier).
-    update : bool
-        Also compute next year's knowledge and know-how.
-    outputs : bool
-        Also compute ``country_knowledge`` and ``military``.
-    workspace : FlowWorkspace, optional
-        Buffers kept across years (the compiled kernel only). The returned state arrays
-        are the workspace's spares: hand last year's back with
-        :meth:`FlowWorkspace.recycle`.
-    use_compiled : bool
-        Use the numba kernel when available (False: :func:`domain_flows_reference`).
-
-    Returns
-    -------
-    DomainFlows
-    """
-    kernel = kernels.get("flows") if use_compiled else None
-    if kernel is not None:
-        if workspace is None:
-            workspace = FlowWorkspace(x.knowledge.shape)
-        return _compiled(kernel, x, china, update, outputs, workspace)
-    return domain_flows_reference(x, china, update=update, outputs=outputs)
-
-
 def domain_flows_reference(
     x: FlowInputs, china: int, *, update: bool, outputs: bool
 ) -> DomainFlows:
@@ -258,9 +219,10 @@ def domain_flows_reference(
     )
 
 
-def _compiled(
-    kernel, x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
-) -> DomainFlows:
+def _compiled(run, args) -> DomainFlows:
+    """:func:`domain_flows` by the compiled flows kernel (:mod:`techbloc.model.jit.flows`)."""
+    x, china, update, outputs = args.x, args.china, args.update, args.outputs
+    workspace = args.workspace if args.workspace is not None else FlowWorkspace(x.knowledge.shape)
     S, P, D, N = x.knowledge.shape
     c = kernels.contiguous
     by_domain = [np.empty((S, P, D)) for _ in range(6)]
@@ -268,7 +230,7 @@ def _compiled(
     access_, frontier, leader, exposure, pool, member_exposure = by_domain
     contribution, gain, bonus, rd, country_k, military = by_country
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
-    kernel(
+    run(
         kernels.FlowArrays(
             knowledge=c(x.knowledge),
             know_how=c(x.know_how),
@@ -278,13 +240,16 @@ def _compiled(
             share=c(x.share),
             boost=c(x.boost),
             stringency=c(x.stringency),
+            excess=c(x.excess),
             binding=c(x.binding),
+            us_binding=c(x.us_binding),
             holders=c(x.holders, np.bool_),
             weight_k=workspace.weight,
             r=c(x.exponent),
             leak=c(x.leak),
             theta=c(x.theta),
             absorptive=c(x.absorptive_multiple),
+            shared=c(x.shared),
             output=c(x.output),
             size=c(x.size),
             scale=c(diffusion_scale(x.size)),
@@ -332,3 +297,36 @@ def _compiled(
         knowledge=new_k if update else None,
         know_how=new_i if update else None,
     )
+
+
+@kernels.twin("flows", _compiled)
+def domain_flows(
+    x: FlowInputs,
+    china: int,
+    *,
+    update: bool,
+    outputs: bool,
+    workspace: FlowWorkspace | None = None,
+) -> DomainFlows:
+    """One year's ``[S, P, D, N]`` work, by the compiled kernel when numba is available.
+
+    Parameters
+    ----------
+    x : FlowInputs
+    china : int
+        Position of China (excluded from the frontier).
+    update : bool
+        Also compute next year's knowledge and know-how.
+    outputs : bool
+        Also compute ``country_knowledge`` and ``military``.
+    workspace : FlowWorkspace, optional
+        Buffers kept across years (the compiled kernel only). The returned state arrays
+        are the workspace's spares: hand last year's back with
+        :meth:`FlowWorkspace.recycle`.
+
+    Returns
+    -------
+    DomainFlows
+        Without numba (or with ``TECHBLOC_NUMBA=0``), :func:`domain_flows_reference`.
+    """
+    return domain_flows_reference(x, china, update=update, outputs=outputs)

@@ -191,6 +191,35 @@ def membership_margin(
     return np.where(members, margin, np.nan)
 
 
+def _compiled_margins(run, a) -> np.ndarray:
+    """:func:`margins_from_flows` by the compiled kernel (:mod:`techbloc.model.jit.margins`)."""
+    S, P, _ = a.will_.shape
+    c = kernels.contiguous
+    return run(
+        kernels.MarginArrays(
+            gain=c(a.gain),
+            contribution=c(a.contribution),
+            bonus=c(a.allied_bonus),
+            rd=c(a.rd),
+            theta=c(a.theta),
+            target_mean=c(np.broadcast_to(a.target_mean, (S, P))),
+            floor_mean=c(np.broadcast_to(a.floor_mean, (S, P))),
+            will=c(a.will_),
+            members=c(a.members, np.bool_),
+            reach=c(a.reach),
+            dependence=c(a.dependence),
+            friction_sum=c(a.friction_sum),
+            threat=c(a.threat),
+            credibility=c(a.credibility),
+            payoff_scale=c(a.values["payoff_scale"]),
+            trade_cost=c(a.values["trade_cost"]),
+            friction_scale=c(a.values["friction_scale"]),
+            security_value=c(a.values["security_value"]),
+        )
+    )
+
+
+@kernels.twin("margins", _compiled_margins)
 def margins_from_flows(
     gain: np.ndarray,
     contribution: np.ndarray,
@@ -207,8 +236,6 @@ def margins_from_flows(
     threat: np.ndarray,
     credibility: np.ndarray,
     values,
-    *,
-    use_compiled: bool = True,
 ) -> np.ndarray:
     """E12 margins from each country's pool and diffusion flows this year.
 
@@ -221,8 +248,6 @@ def margins_from_flows(
         Pool gain, pool contribution, allied-diffusion bonus and R&D, summed over domains.
     theta : ndarray, shape (S,)
     target_mean : ndarray, shape (P,) or (S, P)
-    use_compiled : bool
-        Use the numba kernel when available (False: the numpy reference).
     Other parameters as in :func:`membership_margin`.
 
     Returns
@@ -230,33 +255,6 @@ def margins_from_flows(
     ndarray, shape (S, P, N)
         Margins for members; NaN for non-members.
     """
-    kernel = kernels.get("margins") if use_compiled else None
-    if kernel is not None:
-        S, P, _ = will_.shape
-
-        c = kernels.contiguous
-
-        return kernel(
-            kernels.MarginArrays(
-                gain=c(gain),
-                contribution=c(contribution),
-                bonus=c(allied_bonus),
-                rd=c(rd),
-                theta=c(theta),
-                target_mean=c(np.broadcast_to(target_mean, (S, P))),
-                will=c(will_),
-                members=c(members, np.bool_),
-                reach=c(reach),
-                dependence=c(dependence),
-                friction_sum=c(friction_sum),
-                threat=c(threat),
-                credibility=c(credibility),
-                payoff_scale=c(values["payoff_scale"]),
-                trade_cost=c(values["trade_cost"]),
-                friction_scale=c(values["friction_scale"]),
-                security_value=c(values["security_value"]),
-            )
-        )
     th = theta[:, None, None]
     knowledge_gain = (gain - th * contribution + allied_bonus) / (th * np.maximum(rd, 1e-12))
     return membership_margin(

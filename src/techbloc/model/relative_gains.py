@@ -208,6 +208,43 @@ def membership_toggle(
     return np.where(counted, result, 0.0)
 
 
+def _compiled_growth_changes(run, a) -> np.ndarray:
+    """:func:`growth_changes` by the compiled kernel (:mod:`techbloc.model.jit.toggle`)."""
+    target = np.broadcast_to(a.target, a.stringency.shape)
+    powered = a.powered
+    if powered is None:
+        powered = np.power(np.maximum(a.knowledge, 0.0), a.concentration[:, None, None, None])
+    c = kernels.contiguous
+    return run(
+        kernels.ToggleArrays(
+            members=c(a.members, np.bool_),
+            will=c(a.will),
+            target=c(target),
+            stringency=c(a.stringency),
+            floor=c(np.broadcast_to(a.floor, a.stringency.shape[-1:])),
+            protection=c(a.protection),
+            reach=c(a.reach),
+            weight_k=c(powered),
+            holders=c(a.holders, np.bool_),
+            r=c(a.exponent),
+            leak=c(a.leak),
+            contribution=c(a.contribution),
+            national_rd=c(a.national_rd),
+            mix=c(a.mix),
+            share=c(a.share),
+            joining_share=c(a.joining_share),
+            shared=c(a.shared),
+            sls=c(a.stock_leak_share),
+            per_access=c(a.per_access),
+            per_exposure=c(a.per_exposure),
+            china=a.china,
+            usa=a.usa,
+            outsiders=a.outsiders,
+        )
+    )
+
+
+@kernels.twin("toggle", _compiled_growth_changes)
 def growth_changes(
     members: np.ndarray,
     will: np.ndarray,
@@ -235,7 +272,6 @@ def growth_changes(
     *,
     outsiders: bool = True,
     powered: np.ndarray | None = None,
-    use_compiled: bool = True,
 ) -> np.ndarray:
     """:func:`membership_toggle` from the year's raw arrays, compiled when numba is available.
 
@@ -266,40 +302,6 @@ def growth_changes(
     ndarray, shape (S, P, N)
     """
     target = np.broadcast_to(target, stringency.shape)
-    kernel = kernels.get("toggle") if use_compiled else None
-    if kernel is not None:
-        c = kernels.contiguous
-
-        if powered is None:
-            powered = np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None])
-        return kernel(
-            kernels.ToggleArrays(
-                members=c(members, np.bool_),
-                will=c(will),
-                target=c(target),
-                stringency=c(stringency),
-                protection=c(protection),
-                reach=c(reach),
-                weight_k=c(powered),
-                holders=c(holders, np.bool_),
-                r=c(exponent),
-                leak=c(leak),
-                contribution=c(contribution),
-                national_rd=c(national_rd),
-                mix=c(mix),
-                share=c(share),
-                joining_share=c(joining_share),
-                synergy=c(synergy),
-                multiple=c(absorptive_multiple),
-                theta=c(theta),
-                shared=c(shared),
-                sls=c(stock_leak_share),
-                per_access=c(per_access),
-                per_exposure=c(per_exposure),
-                china=china,
-                outsiders=outsiders,
-            )
-        )
     rd = national_rd[:, :, None, :] * mix[:, None]
     joining_paid = rd * joining_share[:, :, None, :]
     weight = np.where(
@@ -331,6 +333,30 @@ def growth_changes(
     return change
 
 
+def _compiled_veto(run, a) -> np.ndarray:
+    """:func:`veto` by the compiled kernel (:mod:`techbloc.model.jit.veto`)."""
+    c = kernels.contiguous
+    return run(
+        kernels.VetoArrays(
+            members=c(a.members, np.bool_),
+            pool_paid=c(a.pool_paid),
+            joining_paid=c(a.joining_paid),
+            cap=c(a.cap),
+            rd=c(a.rd),
+            synergy=c(a.synergy),
+            trade_weight=c(a.trade_weight),
+            stringency_drop=c(a.stringency_drop),
+            friction=c(a.friction),
+            friction_scale=c(a.friction_scale),
+            concern=c(a.concern),
+            growth_change=c(a.growth_change),
+            payoff_scale=c(a.payoff_scale),
+            tolerance=c(a.tolerance),
+        )
+    )
+
+
+@kernels.twin("veto", _compiled_veto)
 def veto(
     members: np.ndarray,
     pool_paid: np.ndarray,
@@ -346,8 +372,6 @@ def veto(
     growth_change: np.ndarray,
     payoff_scale: np.ndarray,
     tolerance: np.ndarray,
-    *,
-    use_compiled: bool = True,
 ) -> np.ndarray:
     """E12 (§9.2): whether every incumbent accepts each outsider.
 
@@ -387,28 +411,6 @@ def veto(
     ndarray of bool, shape (S, P, N)
         True where the outsider would be accepted (False for members).
     """
-    kernel = kernels.get("veto") if use_compiled else None
-    if kernel is not None:
-        c = kernels.contiguous
-
-        return kernel(
-            kernels.VetoArrays(
-                members=c(members, np.bool_),
-                pool_paid=c(pool_paid),
-                joining_paid=c(joining_paid),
-                cap=c(cap),
-                rd=c(rd),
-                synergy=c(synergy),
-                trade_weight=c(trade_weight),
-                stringency_drop=c(stringency_drop),
-                friction=c(friction),
-                friction_scale=c(friction_scale),
-                concern=c(concern),
-                growth_change=c(growth_change),
-                payoff_scale=c(payoff_scale),
-                tolerance=c(tolerance),
-            )
-        )
     S, P, N = members.shape
     n = members.sum(axis=-1).astype(float)  # (S, P)
     syn = synergy[:, None]

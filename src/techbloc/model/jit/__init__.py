@@ -1,0 +1,126 @@
+"""numba, configured once for the compiled kernels: where they are cached, how they compile.
+
+Importing this package imports numba (only :mod:`techbloc.model.kernels` does, the first
+time a kernel runs). Before that it points numba's on-disk cache at a user cache
+directory (:func:`cache_dir`), so each machine compiles the kernels once and every later
+process, worker processes included, loads them from there; the source tree gets no cache
+files. Numba reads ``NUMBA_CACHE_DIR`` when it is imported and again before each compilation,
+and picks a function's cache directory when the function is decorated, so the variable is
+set here, in the environment, before any kernel module is imported (child processes inherit
+it). A ``NUMBA_CACHE_DIR`` the user set is kept.
+
+:data:`njit` carries the options every kernel compiles with: cached, float64 semantics of
+numpy for errors (``error_model="numpy"``), no fastmath (so each scenario's arithmetic does
+not depend on the batch, the thread split or the machine's vector width). :func:`power` is
+the one helper the kernels share. Numba keys a cached kernel on its own file only: after
+changing :func:`power`, clear the cache (delete :func:`cache_dir`).
+
+The first compilation in a process is announced once on the ``techbloc`` logger (the CLI
+shows it on stderr): the compile takes seconds, and nothing else would say why.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+__all__ = ["COMPILE_SECONDS", "cache_dir", "njit", "power", "split", "threads"]
+
+#: Rough time to compile all four kernels here (s), measured by ``benchmarks/cli_latency.py``
+#: (first run minus second run, 2 cores, load about 2); said in the first-compile message.
+COMPILE_SECONDS = 15
+
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> str:
+    """Where numba caches the compiled kernels.
+
+    ``NUMBA_CACHE_DIR`` when the user set it, else ``numba`` in the user cache directory of
+    ``techbloc`` (``platformdirs.user_cache_dir``; ``~/.cache/techbloc/numba`` on Linux).
+    """
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if chosen:
+        return chosen
+    import platformdirs
+
+    return os.path.join(platformdirs.user_cache_dir("techbloc", appauthor=False), "numba")
+
+
+os.environ["NUMBA_CACHE_DIR"] = cache_dir()  # before numba reads it
+
+import numba  # noqa: E402
+from numba.core import event  # noqa: E402
+
+config: Any = numba.config  # numba's settings (typed loosely: numba sets them at run time)
+if os.environ["NUMBA_CACHE_DIR"] != config.CACHE_DIR:  # numba was imported before us
+    config.reload_config()
+
+
+class _FirstCompile(event.Listener):
+    """Logs once per process, when a techbloc kernel starts compiling (not on a cache hit)."""
+
+    def __init__(self) -> None:
+        self.said = False
+
+    def on_start(self, ev: event.Event) -> None:
+        dispatcher = (ev.data or {}).get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "")
+        if not self.said and module.startswith(__name__):
+            self.said = True
+            log.warning(
+                "compiling the model's kernels, once: ~%d s (cached in %s)",
+                COMPILE_SECONDS,
+                config.CACHE_DIR,
+            )
+
+    def on_end(self, ev: event.Event) -> None:
+        pass
+
+
+event.register("numba:compile", _FirstCompile())
+
+#: ``numba.njit`` with the kernels' common options (cached, numpy's error model).
+njit: Callable[..., Any] = functools.partial(numba.njit, cache=True, error_model="numpy")
+
+
+@numba.njit(inline="always", error_model="numpy")
+def power(x, y):  # pragma: no cover - compiled
+    """``x^y`` for ``x >= 0`` as ``exp(y log x)`` (0 at ``x = 0``).
+
+    One exp and one log run about 1.5 times faster than libm's ``pow``, and the kernels
+    spend much of their time in powers.
+    """
+    return np.exp(y * np.log(x))
+
+
+def threads() -> int:
+    """numba's number of threads (``NUMBA_NUM_THREADS``), the most a kernel splits over."""
+    return numba.get_num_threads()
+
+
+def split(run: Callable[[int, int], Any], n_scenarios: int, n_threads: int) -> None:
+    """Call ``run(first, stop)`` on ``n_threads`` slices of the scenarios, one per thread.
+
+    The kernels release the GIL; each scenario's arithmetic is the same whatever the split.
+    """
+    if n_threads <= 1:
+        run(0, n_scenarios)
+        return
+    bounds = np.linspace(0, n_scenarios, n_threads + 1).astype(np.int64)
+    pool = _pool(n_threads, os.getpid())  # a forked child makes its own threads
+    others = [pool.submit(run, int(bounds[i]), int(bounds[i + 1])) for i in range(1, n_threads)]
+    run(int(bounds[0]), int(bounds[1]))
+    for future in others:
+        future.result()
+
+
+@functools.cache
+def _pool(n_threads: int, pid: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=n_threads - 1, thread_name_prefix="techbloc-kernel")

@@ -1,0 +1,78 @@
+"""The E12 margins kernel: :func:`techbloc.model.partners.margins_from_flows` in one loop."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from techbloc.model.jit import njit
+from techbloc.model.kernel_arrays import MarginArrays
+
+__all__ = ["margins", "run"]
+
+
+@njit
+def margins(  # pragma: no cover - compiled
+    gain,
+    contribution,
+    bonus,
+    rd,
+    theta,
+    target_mean,
+    floor_mean,
+    will,
+    members,
+    reach,
+    dependence,
+    friction_sum,
+    threat,
+    credibility,
+    payoff_scale,
+    trade_cost,
+    friction_scale,
+    security_value,
+    out,
+):
+    s_len, p_len, n = will.shape
+    for s in range(s_len):
+        th = theta[s]
+        security = security_value[s] * credibility[s]
+        for p in range(p_len):
+            # least and second-least will among members (equal values count twice)
+            least = np.inf
+            second = np.inf
+            for j in range(n):
+                if members[s, p, j]:
+                    x = will[s, p, j]
+                    if x < least:
+                        second = least
+                        least = x
+                    elif x < second:
+                        second = x
+            tm = target_mean[s, p]
+            s_with = tm * (least if np.isfinite(least) else 0.0)
+            for j in range(n):
+                if not members[s, p, j]:
+                    out[s, p, j] = np.nan
+                    continue
+                without = second if will[s, p, j] <= least else least
+                if not np.isfinite(without):
+                    without = 0.0
+                knowledge_gain = (gain[s, p, j] - th * contribution[s, p, j] + bonus[s, p, j]) / (
+                    th * max(rd[s, p, j], 1e-12)
+                )
+                # outside, the US's own level still reaches the country (v4)
+                outside = max(tm * without, floor_mean[s, p])
+                trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * outside)
+                out[s, p, j] = (
+                    payoff_scale[s] * knowledge_gain
+                    - trade
+                    - friction_scale[s] * friction_sum[s, p, j]
+                    + security * threat[j]
+                )
+
+
+def run(arrays: MarginArrays) -> np.ndarray:
+    """E12 margins (S, P, N) from :func:`margins`."""
+    out = np.empty(arrays.will.shape)
+    margins(*arrays, out)
+    return out

@@ -1,0 +1,219 @@
+"""The membership-toggle kernel (§9.1): what one country's membership does to China's growth.
+
+:func:`toggle` computes :func:`techbloc.model.relative_gains.growth_changes` in one loop per
+scenario and policy instead of chains of small array passes; :func:`run` splits the
+scenarios over numba's threads, as the flows kernel does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from techbloc.model import jit
+from techbloc.model.jit import njit, power
+from techbloc.model.kernel_arrays import ToggleArrays
+
+__all__ = ["run", "toggle"]
+
+
+@njit(nogil=True)  # serial, a slice of scenarios per thread
+def toggle(  # pragma: no cover - compiled
+    first,
+    stop,
+    members,
+    will,
+    target,
+    stringency,
+    floor,
+    protection,
+    reach,
+    weight_k,
+    holders,
+    r,
+    leak,
+    contribution,
+    national_rd,
+    mix,
+    share,
+    joining_share,
+    shared,
+    sls,
+    per_access,
+    per_exposure,
+    china,
+    usa,
+    outsiders,
+    out,
+):
+    _, p_len, d_len, n = weight_k.shape
+    binding = np.empty(n)
+    us_binding = np.empty(n)
+    toggled = np.empty(n)
+    us_toggled = np.empty(n)
+    weight = np.empty((n, d_len))  # holder weights, a row per country
+    moved = np.empty(d_len)
+    open_now = np.empty((d_len, n))
+    open_toggled = np.empty((d_len, n))
+    open_new = np.empty(n)
+    totals = np.empty(d_len)
+    access_now = np.empty(d_len)
+    powered = np.empty(n)
+    new_least = np.empty(n)
+    would_total = np.empty(n)
+    rate_change = np.empty(n)
+    for s in range(first, stop):
+        rs = r[s]
+        inv = 1.0 / rs
+        rch = reach[s]
+        for p in range(p_len):
+            least = np.inf
+            second = np.inf
+            count = 0.0
+            paid = 0.0
+            mean = 0.0
+            for j in range(n):
+                mem = members[s, p, j]
+                x = will[s, p, j]
+                if mem:
+                    count += 1.0
+                    if x < least:
+                        second = least
+                        least = x
+                    elif x < second:
+                        second = x
+                pr = protection[s, p, j]
+                # coverage per unit of s* and of the US's excess e over it (v4); the
+                # toggled country's as an outsider (member) or a member (outsider); the
+                # USA's own coverage does not move
+                binding[j] = pr * (1.0 if mem else rch)
+                us_binding[j] = pr * ((0.0 if mem else rch) + (1.0 if j == usa else 0.0))
+                if j == usa:
+                    toggled[j] = binding[j]
+                    us_toggled[j] = us_binding[j]
+                else:
+                    toggled[j] = pr * (rch if mem else 1.0)
+                    us_toggled[j] = pr * (rch if mem else 0.0)
+                # only members (and, when asked, outsiders) are toggled
+                counted = mem or outsiders
+                powered[j] = (
+                    power(leak[s, p, j], rs) if counted or contribution[s, p, j] != 0 else 0.0
+                )
+                paid += contribution[s, p, j]
+                mean += contribution[s, p, j] * powered[j]
+                would = 0.0
+                if counted and not mem:
+                    for d in range(d_len):
+                        would += national_rd[s, p, j] * mix[s, d, j] * joining_share[s, p, j]
+                would_total[j] = would
+            has_least = least < np.inf
+            for j in range(n):
+                if not has_least:
+                    new_least[j] = 0.0
+                elif members[s, p, j]:
+                    w_ = second if will[s, p, j] <= least else least
+                    if not w_ < np.inf:
+                        w_ = least
+                    new_least[j] = w_ - least
+                else:
+                    new_least[j] = min(least, will[s, p, j]) - least
+            rate = power(mean / paid, inv) if paid > 0 else 0.0
+            for j in range(n):  # the pool's leak rate with the country toggled
+                if not (outsiders or members[s, p, j]):
+                    rate_change[j] = 0.0
+                    continue
+                if members[s, p, j]:
+                    paid_t = paid - contribution[s, p, j]
+                    mean_t = mean - contribution[s, p, j] * powered[j]
+                else:
+                    paid_t = paid + would_total[j]
+                    mean_t = mean + would_total[j] * powered[j]
+                mean_t = max(mean_t, 0.0)
+                rate_t = power(mean_t / paid_t, inv) if paid_t > 1e-12 else 0.0
+                rate_change[j] = rate_t - rate
+            # per domain: normalised holder weights, M_k = A_k^r, openness now and toggled
+            for d in range(d_len):
+                strict = stringency[s, p, d]
+                ex = max(floor[d] - strict, 0.0)
+                if (
+                    d > 0 and strict == stringency[s, p, d - 1] and floor[d] == floor[d - 1]
+                ):  # reused across equal s*_k and floor_k
+                    for j in range(n):
+                        open_now[d, j] = open_now[d - 1, j]
+                        open_toggled[d, j] = open_toggled[d - 1, j]
+                else:
+                    for j in range(n):
+                        b = min(max(1.0 - strict * binding[j] - ex * us_binding[j], 0.0), 1.0)
+                        open_now[d, j] = power(b, rs)
+                        open_toggled[d, j] = (
+                            power(
+                                min(
+                                    max(1.0 - strict * toggled[j] - ex * us_toggled[j], 0.0),
+                                    1.0,
+                                ),
+                                rs,
+                            )
+                            if outsiders or members[s, p, j]
+                            else 0.0
+                        )
+                total_w = 0.0
+                for j in range(n):
+                    w = weight_k[s, p, d, j] if holders[j] else 0.0
+                    weight[j, d] = w
+                    total_w += w
+                if not total_w > 0:
+                    total_w = 1.0
+                total = 0.0
+                for j in range(n):
+                    weight[j, d] = weight[j, d] / total_w
+                    total += weight[j, d] * open_now[d, j]
+                totals[d] = total
+                access_now[d] = power(total, inv)
+            # per toggled country: its change summed over domains
+            for j in range(n):
+                if j == china or not (outsiders or members[s, p, j]):
+                    out[s, p, j] = 0.0
+                    continue
+                if new_least[j] != 0.0:  # stringency moves: M at the new s*, exactly
+                    d0 = 0
+                    while d0 < d_len:  # a run of domains with equal s*, floor shares openness
+                        s_new = stringency[s, p, d0] + target[s, p, d0] * new_least[j]
+                        f0 = floor[d0]
+                        e_new = max(f0 - s_new, 0.0)
+                        d1 = d0 + 1
+                        while (
+                            d1 < d_len
+                            and stringency[s, p, d1] + target[s, p, d1] * new_least[j] == s_new
+                            and floor[d1] == f0
+                        ):
+                            d1 += 1
+                        for h in range(n):
+                            o = 1.0 - s_new * binding[h] - e_new * us_binding[h]
+                            open_new[h] = power(min(max(o, 0.0), 1.0), rs)
+                        o = 1.0 - s_new * toggled[j] - e_new * us_toggled[j]
+                        open_new[j] = power(min(max(o, 0.0), 1.0), rs)
+                        for d in range(d0, d1):
+                            moved[d] = 0.0
+                        for h in range(n):  # one sum per domain, each in country order
+                            o = open_new[h]
+                            for d in range(d0, d1):
+                                moved[d] += weight[h, d] * o
+                        d0 = d1
+                else:
+                    for d in range(d_len):
+                        moved[d] = totals[d] + weight[j, d] * (open_toggled[d, j] - open_now[d, j])
+                acc = 0.0
+                for d in range(d_len):
+                    d_access = power(max(moved[d], 0.0), inv) - access_now[d]
+                    # v4: pool gains are not copied into national stocks, so only the
+                    # shared stock's leak rate moves with the toggle
+                    d_exposed = sls[s] * (rate_change[j] * shared[s, p, d])
+                    acc += per_access[s, p, d] * d_access + per_exposure[s, p, d] * d_exposed
+                out[s, p, j] = acc
+
+
+def run(arrays: ToggleArrays) -> np.ndarray:
+    """China's growth change per toggled membership (S, P, N), split over threads."""
+    out = np.empty(arrays.members.shape)
+    n_scenarios = arrays.members.shape[0]
+    jit.split(lambda a, b: toggle(a, b, *arrays, out), n_scenarios, min(jit.threads(), n_scenarios))
+    return out

@@ -1,0 +1,74 @@
+"""The veto kernel (§9.2): :func:`techbloc.model.relative_gains.veto` in one loop."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from techbloc.model.jit import njit
+from techbloc.model.kernel_arrays import VetoArrays
+
+__all__ = ["run", "veto"]
+
+
+@njit
+def veto(  # pragma: no cover - compiled
+    members,
+    pool_paid,
+    joining_paid,
+    cap,
+    rd,
+    synergy,
+    trade_weight,
+    stringency_drop,
+    friction,
+    friction_scale,
+    concern,
+    growth_change,
+    payoff_scale,
+    tolerance,
+    out,
+):
+    s_len, p_len, n = members.shape
+    d_len = pool_paid.shape[2]
+    for s in range(s_len):
+        syn = synergy[s]
+        for p in range(p_len):
+            count = 0.0
+            for i in range(n):
+                if members[s, p, i]:
+                    count += 1.0
+            boost_now = 1.0 + syn * (count - 1.0) / max(count, 1.0)
+            boost_join = 1.0 + syn * count / (count + 1.0)
+            for j in range(n):
+                if members[s, p, j]:
+                    out[s, p, j] = False
+                    continue
+                ok = True
+                for i in range(n):
+                    if not members[s, p, i]:
+                        continue
+                    gain = 0.0
+                    for d in range(d_len):
+                        c = cap[s, p, d, i]
+                        now = min(pool_paid[s, p, d] * boost_now, c)
+                        joined = min(
+                            (pool_paid[s, p, d] + joining_paid[s, p, d, j]) * boost_join, c
+                        )
+                        gain += joined - now
+                    change = (
+                        payoff_scale[s] * gain / max(rd[s, p, i], 1e-12)
+                        + trade_weight[s, p, i] * stringency_drop[s, p, j]
+                        - friction_scale[s] * friction[s, j, i]
+                        - concern[s, i] * growth_change[s, p, j]
+                    )
+                    if not change >= -tolerance[s]:
+                        ok = False
+                        break
+                out[s, p, j] = ok
+
+
+def run(arrays: VetoArrays) -> np.ndarray:
+    """Whether incumbents accept each outsider, bool (S, P, N), from :func:`veto`."""
+    out = np.empty(arrays.members.shape, dtype=np.bool_)
+    veto(*arrays, out)
+    return out
