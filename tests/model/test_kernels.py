@@ -46,9 +46,9 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
     size[4] = 0.0  # China
     holders = np.ones(N, dtype=bool)
     holders[4] = False
-    excess = np.maximum(0.5 - stringency, 0.0)  # the US's own level above s* (v4)
-    excess[:, 1] = 0.0  # a policy where it never binds
-    excess[1, 0, 1] = 0.3  # differs across domains of equal s*
+    us = np.maximum(stringency, 0.5)  # the US's own level (v4)
+    us[:, 1] = stringency[:, 1]  # a policy where its floor never binds
+    us[1, 0, 1] = 0.8  # differs across domains of equal members' level
     shared = rng.random((S, P, D)) * 5  # the coalition's shared stock
     shared[:, 1] = 0.0
     return FlowInputs(
@@ -59,8 +59,8 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
         members=members,
         share=members * rng.random((S, P, N)) * 0.2,
         boost=1 + rng.random((S, P)),
-        stringency=stringency,
-        excess=excess,
+        member_level=stringency,
+        us_level=us,
         binding=rng.random((S, P, N)) * 1.2,
         us_binding=rng.random((S, P, N)) * 0.5,
         holders=holders,

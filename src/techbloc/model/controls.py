@@ -1,9 +1,10 @@
 """E4-E5: export controls, China's access to foreign technology, and leakage.
 
 Achieved stringency is capped by the least willing member (consensus, as in CoCom), but
-the US keeps its unilateral controls (v4): US-held technology, and what the US reaches
-extraterritorially, is controlled at least at the US's own level (the status quo's
-stringency that year); the coalition can raise it, not lower it. Access and pool leakage
+the US keeps its unilateral controls (v4): US-held technology is controlled at least at
+the US's own level (the status quo's stringency that year), and every other holder, member
+or not, at least at that level times the extraterritorial reach; the coalition can raise
+them, not lower them. Access and pool leakage
 are power means with the weakest-link exponent ``r``: with a large ``r`` the most open
 holder (or the leakiest member) dominates.
 """
@@ -18,10 +19,11 @@ __all__ = [
     "control_binding",
     "control_coverage",
     "exposure",
-    "floor_excess",
+    "member_level",
     "national_leak_rate",
     "pool_leak_rate",
     "stock_exposure",
+    "us_level",
 ]
 
 
@@ -43,8 +45,8 @@ def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarra
     return target * least[..., None]
 
 
-def floor_excess(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """How far the US's own level lies above the coalition's, ``e_k = max(0, f_k - s*_k)``.
+def us_level(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Stringency on US-held technology, ``u_k = max(s*_k, floor_k)`` (v4).
 
     Parameters
     ----------
@@ -53,7 +55,22 @@ def floor_excess(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
     floor : ndarray, shape (D,) or broadcastable
         The US's unilateral stringency (the status quo's that year).
     """
-    return np.maximum(floor - stringency, 0.0)
+    return np.maximum(stringency, floor)
+
+
+def member_level(stringency: np.ndarray, floor: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Stringency on a (non-US) member's technology, ``max(s*_k, reach · u_k)`` (v4).
+
+    A member applies the common level, but US extraterritorial rules reach its technology
+    as they reach an outsider's: joining cannot lower its coverage below that.
+
+    Parameters
+    ----------
+    stringency : ndarray, shape (S, P, D)
+    floor : ndarray, shape (D,)
+    reach : ndarray, shape (S,)
+    """
+    return np.maximum(stringency, reach[:, None, None] * us_level(stringency, floor))
 
 
 def control_coverage(
@@ -66,11 +83,11 @@ def control_coverage(
 ) -> np.ndarray:
     """How far each holder's technology is closed to China, ``c[j,k]``.
 
-    ``c[j,k] = s_jk p_j (m_j + (1 - m_j) extraterritorial_reach)``, where members apply the
-    common level ``s*_k`` and the US's own technology and its extraterritorial reach are
-    held at ``max(s*_k, floor_k)`` (v4: the US keeps its unilateral controls). Written as
-    ``s*_k b_j + e_k u_j`` with ``(b, u)`` from :func:`control_binding` and ``e`` from
-    :func:`floor_excess`.
+    ``c[j,k] = p_j ×`` the US's level ``u_k = max(s*_k, floor_k)`` for the USA,
+    ``reach · u_k`` for an outsider and ``max(s*_k, reach · u_k)`` for a member (v4: the US
+    keeps its unilateral controls and their extraterritorial reach). Written as
+    ``a_k b_j + u_k v_j`` with ``a`` from :func:`member_level`, ``u`` from
+    :func:`us_level` and ``(b, v)`` from :func:`control_binding`.
 
     Parameters
     ----------
@@ -86,17 +103,16 @@ def control_coverage(
     ndarray, shape (S, P, D, N)
     """
     binding, us_binding = control_binding(protection, members, reach, usa)
-    excess = floor_excess(stringency, floor)
     return (
-        stringency[..., None] * binding[:, :, None, :]
-        + excess[..., None] * us_binding[:, :, None, :]
+        member_level(stringency, floor, reach)[..., None] * binding[:, :, None, :]
+        + us_level(stringency, floor)[..., None] * us_binding[:, :, None, :]
     )
 
 
 def control_binding(
     protection: np.ndarray, members: np.ndarray, reach: np.ndarray, usa: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage per unit of the common stringency and per unit of the US's excess over it.
+    """Coverage per unit of the members' level and per unit of the US's level.
 
     Parameters
     ----------
@@ -108,14 +124,15 @@ def control_binding(
     Returns
     -------
     binding : ndarray, shape (S, P, N)
-        ``b_j = p_j (m_j + (1 - m_j) extraterritorial_reach)``.
+        ``b_j = p_j m_j [j ≠ USA]``: members other than the USA.
     us_binding : ndarray, shape (S, P, N)
-        ``u_j = p_j ([j = USA] + (1 - m_j) extraterritorial_reach)``: the holders whose
+        ``v_j = p_j ([j = USA] + (1 - m_j) extraterritorial_reach)``: the holders whose
         coverage follows the US's own level (the USA and, through reach, outsiders).
     """
+    is_us = np.arange(protection.shape[-1]) == usa
+    binding = (members & ~is_us) * protection
     outside = np.where(members, 0.0, reach[:, None, None])
-    binding = np.where(members, 1.0, reach[:, None, None]) * protection
-    us_binding = (outside + (np.arange(protection.shape[-1]) == usa)) * protection
+    us_binding = (outside + is_us) * protection
     return binding, us_binding
 
 

@@ -30,9 +30,10 @@ from techbloc.model.controls import (
     achieved_stringency,
     control_binding,
     control_coverage,
-    floor_excess,
+    member_level,
     national_leak_rate,
     pool_leak_rate,
+    us_level,
 )
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
 from techbloc.model.inputs import ModelInputs
@@ -48,6 +49,7 @@ from techbloc.model.partners import (
     hedging_values,
     joining_gain,
     margins_from_flows,
+    member_cost_level,
     positioned,
     will,
     will_logit_base,
@@ -467,7 +469,6 @@ def year_flows(
     effort = _effort(v, cred, u, N)
     protection = state.capability * will_ * effort
     stringency = achieved_stringency(target, will_, m)
-    excess = floor_excess(stringency, status_quo)
     binding, us_binding = control_binding(protection, m, v["extraterritorial_reach"], u)
     us_factor = np.where(ctx.engaged[:, t], 1.0, v["us_pool_commitment_transactional"])
     share = pool_shares(m, pool_share, us_factor, u) * effort
@@ -483,8 +484,8 @@ def year_flows(
             members=m,
             share=share,
             boost=pool_boost(m, v["synergy"]),
-            stringency=stringency,
-            excess=excess,
+            member_level=member_level(stringency, status_quo, v["extraterritorial_reach"]),
+            us_level=us_level(stringency, status_quo),
             binding=binding,
             us_binding=us_binding,
             holders=ctx.holders,
@@ -897,6 +898,14 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
     )
     least = np.where(m, year.will, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
+    # the fall in the level members' trade meets if j joins (v4: floored by the reach of
+    # the US's own controls, partners.member_cost_level)
+    tm = np.broadcast_to(target_mean, m.shape[:2])[..., None]
+    reach = v["extraterritorial_reach"][:, None, None]
+    floor_mean = year.floor.mean()
+    level_drop = member_cost_level(tm * least, floor_mean, reach) - member_cost_level(
+        tm * np.minimum(least, year.will), floor_mean, reach
+    )
     accepted = veto(
         m,
         paid.sum(axis=-1),
@@ -904,10 +913,8 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
         v["absorptive_multiple"][:, None, None, None] * (rd - paid),
         year.flows.rd,
         v["synergy"],
-        v["trade_cost"][:, None, None]
-        * inputs.dependence
-        * np.broadcast_to(target_mean, m.shape[:2])[..., None],
-        least - np.minimum(least, year.will),
+        np.broadcast_to(v["trade_cost"][:, None, None] * inputs.dependence, m.shape),
+        level_drop,
         ctx.friction,
         v["friction_scale"],
         concern,

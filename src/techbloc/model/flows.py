@@ -49,13 +49,12 @@ class FlowInputs:
         Share of R&D paid into the pool (:func:`~techbloc.model.knowledge.pool_shares`).
     boost : ndarray, shape (S, P)
         The pool's synergy factor (:func:`~techbloc.model.knowledge.pool_boost`).
-    stringency : ndarray, shape (S, P, D)
-        Achieved (common) stringency ``s*``.
-    excess : ndarray, shape (S, P, D)
-        How far the US's own level lies above it
-        (:func:`~techbloc.model.controls.floor_excess`).
+    member_level, us_level : ndarray, shape (S, P, D)
+        Stringency on members' and on US-held technology
+        (:func:`~techbloc.model.controls.member_level`,
+        :func:`~techbloc.model.controls.us_level`).
     binding, us_binding : ndarray, shape (S, P, N)
-        Coverage per unit of ``s*`` and per unit of ``excess``
+        Coverage per unit of each level
         (:func:`~techbloc.model.controls.control_binding`).
     holders : ndarray of bool, shape (N,)
     concentration, exponent : ndarray, shape (S,)
@@ -84,8 +83,8 @@ class FlowInputs:
     members: np.ndarray
     share: np.ndarray
     boost: np.ndarray
-    stringency: np.ndarray
-    excess: np.ndarray
+    member_level: np.ndarray
+    us_level: np.ndarray
     binding: np.ndarray
     us_binding: np.ndarray
     holders: np.ndarray
@@ -171,8 +170,8 @@ def domain_flows_reference(
     knowledge = x.knowledge
     rd = x.national_rd[:, :, None, :] * x.mix[:, None]
     coverage = (
-        x.stringency[..., None] * x.binding[:, :, None, :]
-        + x.excess[..., None] * x.us_binding[:, :, None, :]
+        x.member_level[..., None] * x.binding[:, :, None, :]
+        + x.us_level[..., None] * x.us_binding[:, :, None, :]
     )
     access_ = access(coverage, knowledge, x.holders, x.concentration, x.exponent)
     contribution, own_rd, pool, gain = pool_flows(
@@ -239,8 +238,8 @@ def _compiled(run, args) -> DomainFlows:
             members=c(x.members, np.bool_),
             share=c(x.share),
             boost=c(x.boost),
-            stringency=c(x.stringency),
-            excess=c(x.excess),
+            member_level=c(x.member_level),
+            us_level=c(x.us_level),
             binding=c(x.binding),
             us_binding=c(x.us_binding),
             holders=c(x.holders, np.bool_),

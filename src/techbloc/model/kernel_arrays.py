@@ -27,7 +27,7 @@ class FlowArrays(NamedTuple):
 
     Inputs: ``knowledge``, ``know_how`` (S, P, D, N); ``national_rd``, ``share``,
     ``binding``, ``us_binding``, ``leak`` (S, P, N); ``mix`` (S, D, N); ``members`` bool
-    (S, P, N); ``boost`` (S, P); ``stringency``, ``excess``, ``shared`` (S, P, D);
+    (S, P, N); ``boost`` (S, P); ``member_level``, ``us_level``, ``shared`` (S, P, D);
     ``holders`` bool (N,); ``weight_k`` a
     (S, P, D, N) buffer that the dispatcher fills with ``max(K, 0)^η``; per scenario (S,):
     ``r``, ``theta``, ``absorptive``, ``rate``, ``allied``, ``learning_rate``;
@@ -46,8 +46,8 @@ class FlowArrays(NamedTuple):
     members: np.ndarray
     share: np.ndarray
     boost: np.ndarray
-    stringency: np.ndarray
-    excess: np.ndarray
+    member_level: np.ndarray
+    us_level: np.ndarray
     binding: np.ndarray
     us_binding: np.ndarray
     holders: np.ndarray

@@ -17,6 +17,7 @@ __all__ = [
     "hedging_values",
     "joining_gain",
     "margins_from_flows",
+    "member_cost_level",
     "membership_margin",
     "positioned",
     "will",
@@ -107,6 +108,22 @@ def _mean_stringency(target_mean: np.ndarray, least_will: np.ndarray) -> np.ndar
     return target_mean * least_will
 
 
+def member_cost_level(common: np.ndarray, floor_mean, reach: np.ndarray) -> np.ndarray:
+    """The stringency a member's trade meets: ``max(s*, reach · max(s*, floor))`` (v4), as in
+    :func:`~techbloc.model.controls.member_level`, on means over domains.
+
+    Parameters
+    ----------
+    common : ndarray
+        The coalition's common level ``s*`` (mean over domains).
+    floor_mean : float or ndarray
+        The US's own level (mean over domains), broadcastable to ``common``.
+    reach : ndarray
+        ``extraterritorial_reach``, broadcastable to ``common``.
+    """
+    return np.maximum(common, reach * np.maximum(common, floor_mean))
+
+
 def _value_change(
     knowledge_gain: np.ndarray,
     trade: np.ndarray,
@@ -178,10 +195,11 @@ def membership_margin(
     without = np.where(masked <= least[..., None], second[..., None], least[..., None])
     without = np.where(np.isfinite(without), without, 0.0)
     least = np.where(np.isfinite(least), least, 0.0)
-    s_with = _mean_stringency(target_mean, least)[..., None]
-    s_without = np.maximum(
-        _mean_stringency(target_mean[..., None], without), np.asarray(floor_mean)[..., None]
+    floor_mean = np.asarray(floor_mean)[..., None]
+    s_with = member_cost_level(
+        _mean_stringency(target_mean, least)[..., None], floor_mean, reach[:, None, None]
     )
+    s_without = np.maximum(_mean_stringency(target_mean[..., None], without), floor_mean)
     trade = (
         values["trade_cost"][:, None, None]
         * dependence
@@ -316,16 +334,16 @@ def joining_gain(
     least = np.where(members, will_, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
     joined = np.minimum(least, will_)
+    floor_mean = np.asarray(floor_mean)[..., None]
     trade = (
         values["trade_cost"][:, None, None]
         * dependence
         * (
-            _mean_stringency(target_mean[..., None], joined)
-            - reach[:, None, None]
-            * np.maximum(
-                _mean_stringency(target_mean[..., None], least),
-                np.asarray(floor_mean)[..., None],
+            member_cost_level(
+                _mean_stringency(target_mean[..., None], joined), floor_mean, reach[:, None, None]
             )
+            - reach[:, None, None]
+            * np.maximum(_mean_stringency(target_mean[..., None], least), floor_mean)
         )
     )
     gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)

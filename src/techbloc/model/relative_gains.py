@@ -145,20 +145,25 @@ def membership_toggle(
     r = exponent[:, None, None, None]
     reach3 = reach[:, None, None]
     is_us = np.arange(members.shape[-1]) == usa
-    binding = protection * np.where(members, 1.0, reach3)
+    # coverage per unit of the members' level a and of the US's level u (v4,
+    # controls.control_binding); the toggled country's as an outsider (a member) or a
+    # member (an outsider); the USA's own coverage does not move
+    binding = protection * (members & ~is_us)
     us_binding = protection * (np.where(members, 0.0, reach3) + is_us)
-    # the toggled country's coverage as an outsider (a member) or a member (an outsider);
-    # the USA's own coverage does not move
-    toggled = np.where(is_us, binding, protection * np.where(members, reach3, 1.0))
+    toggled = np.where(is_us, binding, protection * np.where(members, 0.0, 1.0))
     us_toggled = np.where(is_us, us_binding, protection * np.where(members, reach3, 0.0))
     s = stringency[..., None]
-    e = np.maximum(floor - stringency, 0.0)[..., None]
 
-    def openness(s_, e_, b, ub):
-        return np.power(np.clip(1.0 - s_ * b[:, :, None, :] - e_ * ub[:, :, None, :], 0.0, 1.0), r)
+    def levels(strict):  # (members' level, US's level), each (S, P, D, 1)
+        us = np.maximum(strict, floor)
+        return np.maximum(strict, reach3 * us)[..., None], us[..., None]
 
-    open_now = openness(s, e, binding, us_binding)
-    open_toggled = openness(s, e, toggled, us_toggled)
+    def openness(a, u, b, ub):
+        return np.power(np.clip(1.0 - a * b[:, :, None, :] - u * ub[:, :, None, :], 0.0, 1.0), r)
+
+    a_now, u_now = levels(stringency)
+    open_now = openness(a_now, u_now, binding, us_binding)
+    open_toggled = openness(a_now, u_now, toggled, us_toggled)
     total = (weight * open_now).sum(axis=-1)  # M_k = A_k^r
 
     least, second = _least_two(members, will)
@@ -180,11 +185,10 @@ def membership_toggle(
     for j in np.flatnonzero((change != 0).any(axis=(0, 1))):
         moves = change[..., j] != 0  # (S, P)
         s_new = s[..., 0] + d_stringency[..., j]  # (S, P, D)
-        e_new = np.maximum(floor - s_new, 0.0)
         this = np.arange(binding.shape[-1]) == j
         q = np.where(this, toggled, binding)  # (S, P, N)
         uq = np.where(this, us_toggled, us_binding)
-        exact = (weight * openness(s_new[..., None], e_new[..., None], q, uq)).sum(-1)
+        exact = (weight * openness(*levels(s_new), q, uq)).sum(-1)
         moved[..., j] = np.where(moves[..., None], exact, moved[..., j])
     moved = np.maximum(moved, 0.0)
     access_change = np.power(moved, 1.0 / r) - np.power(total, 1.0 / r[..., 0])[..., None]
@@ -395,10 +399,12 @@ def veto(
         R&D summed over domains.
     synergy, friction_scale, payoff_scale, tolerance : ndarray, shape (S,)
     trade_weight : ndarray, shape (S, P, N)
-        ``trade_cost · dependence_i · mean target stringency``: an incumbent's trade relief
-        per unit fall of the least will.
+        ``trade_cost · dependence_i``: an incumbent's trade relief per unit fall of the
+        stringency its trade meets.
     stringency_drop : ndarray, shape (S, P, N)
-        How far outsider ``j`` would lower the least will, ``least - min(least, will_j)``.
+        How far outsider ``j`` would lower that stringency (v4: the members' level
+        ``max(s*, reach · max(s*, floor))`` on means over domains, with the least will
+        before and after ``j`` joins).
     friction : ndarray, shape (S, N, N)
         Positioned pairwise frictions.
     concern : ndarray, shape (S, N)

@@ -41,8 +41,8 @@ def flows(  # pragma: no cover - compiled
     members,
     share,
     boost,
-    stringency,
-    excess,
+    member_level,
+    us_level,
     binding,
     us_binding,
     holders,
@@ -108,10 +108,10 @@ def flows(  # pragma: no cover - compiled
             last_excess = 0.0
             ab = absorptive[s]
             for d in range(d_len):
-                # E4 openness (1 - c)^r, c = s*_k binding_j + e_k us_binding_j (the US keeps
-                # its own level, v4): reused across domains with equal s*_k and e_k
-                strict = stringency[s, p, d]
-                ex = excess[s, p, d]
+                # E4 openness (1 - c)^r, c = a_k binding_j + u_k us_binding_j (members' and
+                # the US's levels, v4): reused across domains with equal levels
+                strict = member_level[s, p, d]
+                ex = us_level[s, p, d]
                 if not have_openness or strict != last_stringency or ex != last_excess:
                     for j in range(n):
                         o = 1.0 - (strict * binding[s, p, j] + ex * us_binding[s, p, j])

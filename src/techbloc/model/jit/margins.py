@@ -49,7 +49,10 @@ def margins(  # pragma: no cover - compiled
                     elif x < second:
                         second = x
             tm = target_mean[s, p]
-            s_with = tm * (least if np.isfinite(least) else 0.0)
+            fm = floor_mean[s, p]
+            common = tm * (least if np.isfinite(least) else 0.0)
+            # a member's trade meets max(s*, reach max(s*, floor)) (v4)
+            s_with = max(common, reach[s] * max(common, fm))
             for j in range(n):
                 if not members[s, p, j]:
                     out[s, p, j] = np.nan
@@ -61,7 +64,7 @@ def margins(  # pragma: no cover - compiled
                     th * max(rd[s, p, j], 1e-12)
                 )
                 # outside, the US's own level still reaches the country (v4)
-                outside = max(tm * without, floor_mean[s, p])
+                outside = max(tm * without, fm)
                 trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * outside)
                 out[s, p, j] = (
                     payoff_scale[s] * knowledge_gain

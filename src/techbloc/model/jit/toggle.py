@@ -82,16 +82,16 @@ def toggle(  # pragma: no cover - compiled
                     elif x < second:
                         second = x
                 pr = protection[s, p, j]
-                # coverage per unit of s* and of the US's excess e over it (v4); the
-                # toggled country's as an outsider (member) or a member (outsider); the
-                # USA's own coverage does not move
-                binding[j] = pr * (1.0 if mem else rch)
+                # coverage per unit of the members' level a and of the US's level u (v4);
+                # the toggled country's as an outsider (member) or a member (outsider);
+                # the USA's own coverage does not move
+                binding[j] = pr * (1.0 if mem and j != usa else 0.0)
                 us_binding[j] = pr * ((0.0 if mem else rch) + (1.0 if j == usa else 0.0))
                 if j == usa:
                     toggled[j] = binding[j]
                     us_toggled[j] = us_binding[j]
                 else:
-                    toggled[j] = pr * (rch if mem else 1.0)
+                    toggled[j] = pr * (0.0 if mem else 1.0)
                     us_toggled[j] = pr * (rch if mem else 0.0)
                 # only members (and, when asked, outsiders) are toggled
                 counted = mem or outsiders
@@ -133,7 +133,8 @@ def toggle(  # pragma: no cover - compiled
             # per domain: normalised holder weights, M_k = A_k^r, openness now and toggled
             for d in range(d_len):
                 strict = stringency[s, p, d]
-                ex = max(floor[d] - strict, 0.0)
+                ex = max(strict, floor[d])  # the US's level
+                level = max(strict, rch * ex)  # members' level
                 if (
                     d > 0 and strict == stringency[s, p, d - 1] and floor[d] == floor[d - 1]
                 ):  # reused across equal s*_k and floor_k
@@ -142,12 +143,12 @@ def toggle(  # pragma: no cover - compiled
                         open_toggled[d, j] = open_toggled[d - 1, j]
                 else:
                     for j in range(n):
-                        b = min(max(1.0 - strict * binding[j] - ex * us_binding[j], 0.0), 1.0)
+                        b = min(max(1.0 - level * binding[j] - ex * us_binding[j], 0.0), 1.0)
                         open_now[d, j] = power(b, rs)
                         open_toggled[d, j] = (
                             power(
                                 min(
-                                    max(1.0 - strict * toggled[j] - ex * us_toggled[j], 0.0),
+                                    max(1.0 - level * toggled[j] - ex * us_toggled[j], 0.0),
                                     1.0,
                                 ),
                                 rs,
@@ -178,7 +179,8 @@ def toggle(  # pragma: no cover - compiled
                     while d0 < d_len:  # a run of domains with equal s*, floor shares openness
                         s_new = stringency[s, p, d0] + target[s, p, d0] * new_least[j]
                         f0 = floor[d0]
-                        e_new = max(f0 - s_new, 0.0)
+                        e_new = max(s_new, f0)  # the US's level
+                        a_new = max(s_new, rch * e_new)  # members' level
                         d1 = d0 + 1
                         while (
                             d1 < d_len
@@ -187,9 +189,9 @@ def toggle(  # pragma: no cover - compiled
                         ):
                             d1 += 1
                         for h in range(n):
-                            o = 1.0 - s_new * binding[h] - e_new * us_binding[h]
+                            o = 1.0 - a_new * binding[h] - e_new * us_binding[h]
                             open_new[h] = power(min(max(o, 0.0), 1.0), rs)
-                        o = 1.0 - s_new * toggled[j] - e_new * us_toggled[j]
+                        o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
                         open_new[j] = power(min(max(o, 0.0), 1.0), rs)
                         for d in range(d0, d1):
                             moved[d] = 0.0
