@@ -81,7 +81,8 @@ def test_10_high_will_countries_are_accepted(preset_run):
 
 @pytest.mark.xfail(
     reason="measured (v4): RUS is accepted by forging_core+KOR in 90% of LHS futures in "
-    "the final year (99% before the historical baseline was merged; v3: 34%). With the US keeping its own controls and their "
+    "the final year (99% before the historical baseline was merged; v3: 34%). With the "
+    "US keeping its own controls and their "
     "extraterritorial reach (issue 18 item 4), a low-will joiner no longer opens US-held "
     "technology, so China's growth change from Russia joining falls about tenfold "
     "(median 0.0017 vs 0.016 per unit of China's production) while Russia's pool "
