@@ -188,7 +188,8 @@ def membership_toggle(
         this = np.arange(binding.shape[-1]) == j
         q = np.where(this, toggled, binding)  # (S, P, N)
         uq = np.where(this, us_toggled, us_binding)
-        exact = (weight * openness(*levels(s_new), q, uq)).sum(-1)
+        a_new, u_new = levels(s_new)
+        exact = (weight * openness(a_new, u_new, q, uq)).sum(-1)
         moved[..., j] = np.where(moves[..., None], exact, moved[..., j])
     moved = np.maximum(moved, 0.0)
     access_change = np.power(moved, 1.0 / r) - np.power(total, 1.0 / r[..., 0])[..., None]
