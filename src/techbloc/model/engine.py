@@ -24,7 +24,7 @@ import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.model import china as china_model
-from techbloc.model.baseline import baseline
+from techbloc.model.baseline import baseline, rd_ceiling
 from techbloc.model.china import ChinaState, china_step
 from techbloc.model.controls import (
     access,
@@ -196,6 +196,14 @@ class Context:
     status_quo_stringency: np.ndarray  # (T,) the US's status-quo controls by year
     follows_status_quo: np.ndarray  # (P,) bool: the status-quo reference policy
     self_sufficiency0: np.ndarray  # (D,) China's self-sufficiency at the start year
+    rd_ceiling: float  # highest R&D / GDP of any country (baseline.rd_ceiling)
+
+    def china_intensity(self, t: int, extra: np.ndarray) -> np.ndarray:
+        """China's R&D per unit of central GDP with its E8 response ``extra`` (S, P), capped
+        so that its R&D intensity stays at or below :attr:`rd_ceiling`."""
+        c = self.inputs.china
+        cap = self.rd_ceiling * self.gdp_ratio[:, t, c]
+        return np.minimum(self.intensity[:, t, c][:, None] + extra, cap[:, None])
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -313,6 +321,7 @@ class Context:
             status_quo_stringency=sq_path,
             follows_status_quo=np.array([name == _STATUS_QUO for name in policies.names]),
             self_sufficiency0=self_sufficiency_start(int(years[0])),
+            rd_ceiling=rd_ceiling(inputs),
         )
 
 
@@ -455,7 +464,7 @@ def year_flows(
     cred = ctx.credibility[:, t]
 
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
-    national_rd[..., c] = (ctx.intensity[:, t, c][:, None] + state.china.rd_extra) * output[c]
+    national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
     will_ = will(
         ctx.logit_base,
         v["will_credibility"],
@@ -803,9 +812,9 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         v["absorption_exponent"],
         v["catch_up_rate"],
     )
-    twin_rd = ((ctx.intensity[:, t, c][:, None] + state.twin.rd_extra) * ctx.output[t, c])[
-        ..., None
-    ] * ctx.mix[:, None, :, c]
+    twin_rd = (ctx.china_intensity(t, state.twin.rd_extra) * ctx.output[t, c])[..., None] * ctx.mix[
+        :, None, :, c
+    ]
     twin = china_step(
         state.twin,
         rd=twin_rd,
