@@ -98,7 +98,8 @@ def simulate(
 
     A group's ``control_stringency`` (default 0.5) applies from the start year; the dated
     status-quo path (0.15 until 2018, ...) applies to the status-quo reference policy and to
-    a policy before its ``start_year``.
+    a policy before its ``start_year`` (so a US-only policy whose ``start_year`` is after
+    ``end_year`` is the observed status quo throughout).
 
     By year (dimension ``year``): ``china_knowledge_share_trajectory`` (China's share of
     the modelled countries' knowledge stocks), ``china_rd_share_trajectory`` (China's
