@@ -1,13 +1,14 @@
 """The batch engine: a state, a pure year step and an observer, over ``[S, P, D, N]`` arrays.
 
 :func:`run_model` runs a whole batch of scenarios × policies: it builds the run's fixed
-:class:`Context` (paths, parameters, the start-year status quo), the initial
+:class:`Context` (the baseline paths of :mod:`~techbloc.model.baseline`, parameters, the
+observed history of :mod:`~techbloc.model.history` and the start-year status quo), the initial
 :class:`EngineState`, and then, for each year, computes the year's flows
 (:func:`year_flows`), lets the recorder observe them (:func:`observe`) and advances the
 state (:func:`advance`). The only Python loop is over years.
 
-Every batch also runs the **status-quo policy** (US-only controls at the default
-stringency, no pool, no capacity building) as one extra policy, with common random
+Every batch also runs the **status-quo policy** (US-only controls at each year's
+status-quo stringency, no pool, no capacity building) as one extra policy, with common random
 numbers, so that each policy's effect on China is measured against it in the same future
 (MODEL.md §9.5); and every China (the main run, the status quo and the twin without
 exclusion behind ``backlash_exclusion``) advances through one function,
