@@ -276,13 +276,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "stock_leak_share",
-        3.2,
         1.6,
-        6.4,
+        0.8,
+        3.2,
         "x leak rate x stock",
         "E5",
         "calibrated so that switching leakage off lowers China's knowledge after 20 years by "
-        "~13% at defaults (MODEL.md §8.1; Glitz & Meyersson 2020: 13.3%); range x0.5-x2",
+        "~13% at defaults (MODEL.md §8.1; Glitz & Meyersson 2020: 13.3%); range x0.5-x2; "
+        "v4 baseline: 1.6 gives 13.1% (3.2 gave 22%)",
         "Knowledge exposed each year per unit of national leak rate and of the stock",
     ),
     _p(
@@ -769,7 +770,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "E13",
         _ASSUME + "e-folding time of the convergence of Growth Lab's 10-year projected growth "
         "to long_run_gdp_growth, from each country's data year; at 8 years China's growth "
-        "averages about 3.4%/yr in 2022-30 and 2.4%/yr in 2031-50 (EIU July 2022: 4.0 and "
+        "averages about 3.4%/yr in 2022-30 and 2.3%/yr in 2031-50 (EIU July 2022: 4.0 and "
         "2.0)",
         "E-folding time of GDP growth's convergence to the long-run rate",
     ),

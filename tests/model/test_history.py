@@ -177,3 +177,23 @@ def test_a_hindcast_records_what_history_matching_needs():
     assert float(ds["credibility"].isel(scenario=0).sel(year=2017)) < float(
         ds["credibility"].isel(scenario=0).sel(year=2016)
     )
+
+
+def test_china_response_keeps_its_intensity_below_the_ceiling(inputs):
+    from techbloc.model.engine import Context, PolicyBatch
+    from techbloc.model.scenarios import scenario_arrays
+
+    years = np.arange(2024, 2051)
+    table = pd.DataFrame({"rd_trend_years": [5.0, 20.0], "long_run_gdp_growth": [0.015, 0.03]})
+    arrays = scenario_arrays(table, seed=0, n_years=len(years), n_countries=inputs.n)
+    members = np.zeros((1, inputs.n), dtype=bool)
+    batch = PolicyBatch.from_masks(members, inputs).with_status_quo(inputs.usa)
+    ctx = Context.build(inputs, arrays, batch, years)
+    c = inputs.china
+    for t in (0, len(years) - 1):
+        huge = np.full((2, 2), 1.0)  # an E8 response far beyond any target
+        true_intensity = ctx.china_intensity(t, huge) / ctx.gdp_ratio[:, t, c][:, None]
+        assert (true_intensity <= ctx.rd_ceiling * (1 + 1e-12)).all()
+        assert np.allclose(ctx.china_intensity(t, np.zeros((2, 2)))[:, 0], ctx.intensity[:, t, c])
+    assert ctx.status_quo_stringency.tolist() == [STATUS_QUO_STRINGENCY] * len(years)
+    assert ctx.follows_status_quo.tolist() == [False, True]

@@ -88,13 +88,18 @@ def simulate(
         table = read_bundle()["memberships"]  # group, iso3, joined_year
         def members(group, year=2010):  # candidates in the group that year (Wassenaar:
             # no accession years recorded, every participating state counted)
-            rows = table[(table.group == group) & ~(table.joined_year > year)]  # NaN: unknown
+            rows = table[(table.group == group) & (table.joined_year.fillna(0) <= year)]
             codes = [c for c in rows.iso3 if c in candidates()]
             return Coalition(tuple(codes), name=group)  # the USA is always a member
         groups = [Policy(members(g), pool_share=0.0)
                   for g in ("NATO", "EU", "FIVE_EYES", "WASSENAAR")]
         ds = simulate(load_world(), sample_futures(500, seed=1), groups,
                       start_year=2010, end_year=2023)
+
+    A group's ``control_stringency`` (default 0.5) applies from the start year; the dated
+    status-quo path (0.15 until 2018, ...) applies to the status-quo reference policy and to
+    a policy before its ``start_year`` (so a US-only policy whose ``start_year`` is after
+    ``end_year`` is the observed status quo throughout).
 
     By year (dimension ``year``): ``china_knowledge_share_trajectory`` (China's share of
     the modelled countries' knowledge stocks), ``china_rd_share_trajectory`` (China's

@@ -1,13 +1,14 @@
 """The batch engine: a state, a pure year step and an observer, over ``[S, P, D, N]`` arrays.
 
 :func:`run_model` runs a whole batch of scenarios × policies: it builds the run's fixed
-:class:`Context` (paths, parameters, the start-year status quo), the initial
+:class:`Context` (the baseline paths of :mod:`~techbloc.model.baseline`, parameters, the
+observed history of :mod:`~techbloc.model.history` and the start-year status quo), the initial
 :class:`EngineState`, and then, for each year, computes the year's flows
 (:func:`year_flows`), lets the recorder observe them (:func:`observe`) and advances the
 state (:func:`advance`). The only Python loop is over years.
 
-Every batch also runs the **status-quo policy** (US-only controls at the default
-stringency, no pool, no capacity building) as one extra policy, with common random
+Every batch also runs the **status-quo policy** (US-only controls at each year's
+status-quo stringency, no pool, no capacity building) as one extra policy, with common random
 numbers, so that each policy's effect on China is measured against it in the same future
 (MODEL.md §9.5); and every China (the main run, the status quo and the twin without
 exclusion behind ``backlash_exclusion``) advances through one function,
@@ -24,7 +25,7 @@ import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.model import china as china_model
-from techbloc.model.baseline import baseline
+from techbloc.model.baseline import baseline, rd_ceiling
 from techbloc.model.china import ChinaState, china_step
 from techbloc.model.controls import (
     access,
@@ -204,6 +205,14 @@ class Context:
     status_quo_stringency: np.ndarray  # (T,) the US's status-quo controls by year
     follows_status_quo: np.ndarray  # (P,) bool: the status-quo reference policy
     self_sufficiency0: np.ndarray  # (D,) China's self-sufficiency at the start year
+    rd_ceiling: float  # highest R&D / GDP of any country (baseline.rd_ceiling)
+
+    def china_intensity(self, t: int, extra: np.ndarray) -> np.ndarray:
+        """China's R&D per unit of central GDP with its E8 response ``extra`` (S, P), capped
+        so that its R&D intensity stays at or below :attr:`rd_ceiling`."""
+        c = self.inputs.china
+        cap = self.rd_ceiling * self.gdp_ratio[:, t, c]
+        return np.minimum(self.intensity[:, t, c][:, None] + extra, cap[:, None])
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -324,6 +333,7 @@ class Context:
             status_quo_stringency=sq_path,
             follows_status_quo=np.array([name == _STATUS_QUO for name in policies.names]),
             self_sufficiency0=self_sufficiency_start(int(years[0])),
+            rd_ceiling=rd_ceiling(inputs),
         )
 
 
@@ -468,7 +478,7 @@ def year_flows(
     cred = ctx.credibility[:, t]
 
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
-    national_rd[..., c] = (ctx.intensity[:, t, c][:, None] + state.china.rd_extra) * output[c]
+    national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
     will_ = will(
         ctx.logit_base,
         v["will_credibility"],
@@ -828,9 +838,9 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         v["absorption_exponent"],
         v["catch_up_rate"],
     )
-    twin_rd = ((ctx.intensity[:, t, c][:, None] + state.twin.rd_extra) * ctx.output[t, c])[
-        ..., None
-    ] * ctx.mix[:, None, :, c]
+    twin_rd = (ctx.china_intensity(t, state.twin.rd_extra) * ctx.output[t, c])[..., None] * ctx.mix[
+        :, None, :, c
+    ]
     twin = china_step(
         state.twin,
         rd=twin_rd,
