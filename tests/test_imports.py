@@ -1,9 +1,11 @@
-"""No import cycle inside ``techbloc``: the module-level import graph is acyclic.
+"""The import graph of ``techbloc``, every import counted, has no circle and never climbs a layer.
 
 The graph is built from the source with :mod:`ast`: an edge ``a -> b`` for every import of
-``b`` that runs when ``a`` is imported (module body, class bodies, ``if``/``try``/``with``
-blocks; not function bodies, not ``if TYPE_CHECKING:``). ``from techbloc.x import y``
-points at ``techbloc.x.y`` when that is a module, else at ``techbloc.x``.
+``b`` anywhere in ``a`` (module body, class and function bodies, ``if TYPE_CHECKING:``
+blocks too: a type-only or deferred import is still a dependency). ``from techbloc.x import
+y`` points at ``techbloc.x.y`` when that is a module, else at ``techbloc.x``. The layers
+below follow the data flow (ARCHITECTURE.md): a module may import its own layer or lower
+ones, never a higher one.
 """
 
 from __future__ import annotations
@@ -31,35 +33,18 @@ def module_names(src: Path = SRC, package: str = PACKAGE) -> dict[str, Path]:
     return out
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _module_level_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Import statements that run at import time (not in functions, not TYPE_CHECKING)."""
-    for node in body:
+def _every_import(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement of a module, wherever it stands."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        elif isinstance(node, ast.If):
-            if not _is_type_checking(node.test):
-                yield from _module_level_imports(node.body)
-            yield from _module_level_imports(node.orelse)
-        elif isinstance(node, ast.Try):
-            for block in (node.body, node.orelse, node.finalbody):
-                yield from _module_level_imports(block)
-            for handler in node.handlers:
-                yield from _module_level_imports(handler.body)
-        elif isinstance(node, ast.With | ast.ClassDef):
-            yield from _module_level_imports(node.body)
 
 
 def imports_of(name: str, source: str, modules: Mapping[str, object], is_package: bool) -> set[str]:
-    """Modules of ``modules`` that module ``name`` imports at module level."""
+    """Modules of ``modules`` that module ``name`` imports (anywhere in its source)."""
     package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _module_level_imports(ast.parse(source).body):
+    for node in _every_import(ast.parse(source)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:
@@ -78,7 +63,7 @@ def imports_of(name: str, source: str, modules: Mapping[str, object], is_package
 
 
 def import_graph(src: Path = SRC, package: str = PACKAGE) -> dict[str, set[str]]:
-    """Module -> modules of ``package`` it imports at module level."""
+    """Module -> modules of ``package`` it imports."""
     modules = module_names(src, package)
     return {
         name: imports_of(
@@ -121,7 +106,7 @@ def test_find_cycle_on_a_synthetic_graph() -> None:
     assert find_cycle({"a": {"a"}}) == ["a", "a"]
 
 
-def test_imports_of_counts_module_level_imports_only() -> None:
+def test_imports_of_counts_every_import() -> None:
     modules = {"p": 0, "p.a": 0, "p.b": 0, "p.c": 0, "p.d": 0, "p.e": 0}
     source = """
 from typing import TYPE_CHECKING
@@ -133,7 +118,7 @@ if TYPE_CHECKING:
 def f():
     import p.e
 """
-    assert imports_of("p.a", source, modules, is_package=False) == {"p.b", "p.c", "p.d"}
+    assert imports_of("p.a", source, modules, is_package=False) == {"p.b", "p.c", "p.d", "p.e"}
 
 
 def test_the_graph_sees_the_modules() -> None:
@@ -146,6 +131,64 @@ def test_no_import_cycle_inside_techbloc() -> None:
     cycle = find_cycle(import_graph())
     if cycle:
         pytest.fail("import cycle: " + " -> ".join(cycle))
+
+
+#: Layers from the bottom up (ARCHITECTURE.md's data flow). A module belongs to the layer
+#: of its top-level name under ``techbloc`` (``techbloc.model.engine`` -> ``model``); the
+#: package root (``techbloc``, a lazy stub holding the version) is at the bottom.
+LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(names.split())
+    for names in (
+        "techbloc errors years protocols display yamlio",
+        "schema countries params",
+        "bundle derivation pairs overrides world",
+        "coalitions policies",
+        "model",
+        "experiments analysis",
+        "evaluation",
+        "report",
+        "service",
+        "cli",
+    )
+)
+
+
+def layer_of(module: str, package: str = PACKAGE) -> int:
+    """The layer index of ``module`` (a dotted name under ``package``)."""
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else package
+    for index, names in enumerate(LAYERS):
+        if top in names:
+            return index
+    raise KeyError(f"{module}: its top-level name {top!r} is in no layer of LAYERS")
+
+
+def upward_imports(graph: Mapping[str, set[str]]) -> list[str]:
+    """Edges ``a -> b`` where ``b`` sits in a higher layer than ``a``."""
+    return sorted(
+        f"{a} -> {b}" for a, targets in graph.items() for b in targets if layer_of(b) > layer_of(a)
+    )
+
+
+def test_layer_of_on_names() -> None:
+    assert layer_of("techbloc") == 0
+    assert layer_of("techbloc.model.engine") < layer_of("techbloc.experiments.runner")
+    assert upward_imports({"techbloc.model.engine": {"techbloc.report.html"}}) == [
+        "techbloc.model.engine -> techbloc.report.html"
+    ]
+    with pytest.raises(KeyError):
+        layer_of("techbloc.nowhere")
+
+
+def test_every_module_has_a_layer() -> None:
+    for name in import_graph():
+        layer_of(name)
+
+
+def test_no_import_climbs_a_layer() -> None:
+    upward = upward_imports(import_graph())
+    if upward:
+        pytest.fail("imports from a lower layer up to a higher one:\n" + "\n".join(upward))
 
 
 def test_country_codes_and_schema_import_without_pandas() -> None:

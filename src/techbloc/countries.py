@@ -13,12 +13,8 @@ import functools
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from techbloc.errors import InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from techbloc.world import World
 
 __all__ = ["ANCHOR", "RIVAL", "ROW", "candidates", "check_codes", "group_members"]
 
@@ -79,17 +75,13 @@ def _suggest(code: str) -> str:
     return "did you mean " + ", ".join(f"{h} ({countries[h]})" for h in hits) + "?"
 
 
-def check_codes(
-    codes: Iterable[str], world: World | None = None, allow_row: bool = False
-) -> tuple[str, ...]:
+def check_codes(codes: Iterable[str], allow_row: bool = False) -> tuple[str, ...]:
     """Validate ISO3 codes against the candidate countries.
 
     Parameters
     ----------
     codes : iterable of str
         Codes, any case, surrounding spaces ignored.
-    world : World, optional
-        Unused except for ``ROW`` handling (the candidate list is fixed by the bundle).
     allow_row : bool
         Accept ``"ROW"`` (rest of world).
 

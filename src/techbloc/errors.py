@@ -7,7 +7,7 @@ wrong, where (file, line, key or country) and, where possible, how to fix it.
 
 from __future__ import annotations
 
-__all__ = ["DataError", "Error", "InputError", "StoreError"]
+__all__ = ["DataError", "Error", "InputError", "SamplingWarning", "StoreError"]
 
 
 class Error(Exception):
@@ -27,3 +27,7 @@ class DataError(Error):
 
 class StoreError(Error):
     """A results store cannot be opened, resumed or written."""
+
+
+class SamplingWarning(UserWarning):
+    """A sampled estimate whose uncertainty cannot be measured from the sample drawn."""

@@ -45,20 +45,21 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from techbloc.bundle import indicator_names
 from techbloc.countries import check_codes
 from techbloc.errors import InputError
+from techbloc.protocols import WorldTables
 from techbloc.schema import INPUT_RANGES, indicator_range
 from techbloc.yamlio import parse_yaml
 
-if TYPE_CHECKING:  # pragma: no cover
-    from techbloc.world import World
-
 __all__ = ["FrictionOverride", "Overrides", "ValueOverride", "check_overrides", "read_overrides"]
+
+#: Any World-like type (the World itself): :meth:`Overrides.apply` returns the same type.
+W = TypeVar("W", bound=WorldTables)
 
 _VALUE_COLS = ("iso3", "column", "value")
 _VALUE_OPT = ("note",)
@@ -104,7 +105,7 @@ class Overrides:
     def __len__(self) -> int:
         return len(self.values) + len(self.frictions)
 
-    def apply(self, world: World) -> World:
+    def apply(self, world: W) -> W:
         """Return a new World with these overrides (``world`` is unchanged)."""
         ind = world.indicators
         inputs: dict[tuple[str, str], tuple[float, str]] = {}
@@ -159,7 +160,7 @@ def check_overrides(source: str | Path | Mapping[str, Any]) -> Overrides:
     return _read(source, indicator_names())
 
 
-def read_overrides(source: str | Path | Mapping[str, Any], world: World) -> Overrides:
+def read_overrides(source: str | Path | Mapping[str, Any], world: WorldTables) -> Overrides:
     """Read and validate overrides for ``world``.
 
     Parameters

@@ -197,7 +197,7 @@ class World:
 
     def country(self, iso3: str) -> pd.DataFrame:
         """Every indicator of one country, with value, unit, year, source and note."""
-        (code,) = check_codes([iso3], self, allow_row=True)
+        (code,) = check_codes([iso3], allow_row=True)
         return self._indicators[self._indicators["iso3"] == code].reset_index(drop=True)
 
     # -- model inputs --------------------------------------------------------------------

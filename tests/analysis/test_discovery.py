@@ -107,27 +107,53 @@ def test_discover_from_outcomes(planted):
 # -- tie-breaks and stopping, checked against an independent replay of each peel ----------
 
 
-def _candidates(data, y, lower, upper, alpha, mass_min):
-    """Every admissible peel of a box: (input, end, gain, points kept), written apart from
-    techbloc's code: remove the points at or beyond the floor((m - 1) alpha)-th order
-    statistic from either end (the peels of EMA Workbench's ``get_quantile``)."""
+def _get_quantile(values, quantile):
+    """EMA Workbench's ``get_quantile``, written out with its loops (apart from techbloc)."""
+    data = sorted(values)
+    i = (len(data) - 1) * quantile
+    low, high = int(np.floor(i)), int(np.ceil(i))
+    if quantile > 0.5:
+        while data[low] == data[high] and low > 0:
+            low -= 1
+    else:
+        while data[low] == data[high] and high < len(data) - 1:
+            high += 1
+    return (data[low] + data[high]) / 2
+
+
+def _candidates(data, y, lower, upper, alpha):
+    """Every peel of a box in EMA Workbench's order (input by input, upper end then lower):
+    (input, end, objective, points kept, inputs left unrestricted, new limit)."""
+    dmin, dmax = data.min(axis=0), data.max(axis=0)
     inside = ((data >= lower) & (data <= upper)).all(axis=1)
     xb, yb = data[inside], y[inside]
     m, mean = len(yb), yb.mean()
-    k = int(np.floor((m - 1) * alpha))
     out = []
     for j in range(data.shape[1]):
-        v = np.sort(xb[:, j])
-        for end, keep in (("upper", xb[:, j] < v[m - 1 - k]), ("lower", xb[:, j] > v[k])):
+        for end in ("upper", "lower"):
+            limit = _get_quantile(xb[:, j], 1 - alpha if end == "upper" else alpha)
+            keep = xb[:, j] <= limit if end == "upper" else xb[:, j] >= limit
             kept = int(keep.sum())
-            if 0 < kept < m and kept >= mass_min * len(y):
-                out.append((j, end, (yb[keep].mean() - mean) / (m - kept), kept))
+            new_mean = yb[keep].mean() if kept else 0.0
+            objective = 0.0 if new_mean == mean else (new_mean - mean) / abs(m - kept)
+            lo, hi = lower.copy(), upper.copy()
+            if end == "upper":
+                hi[j] = limit
+            else:
+                lo[j] = limit
+            free = int((~((lo > dmin) | (hi < dmax))).sum())
+            out.append((j, end, objective, kept, free, limit))
     return out
 
 
+def _ema_choice(cands):
+    """The candidate EMA Workbench takes: sorted by (objective, free inputs), stable."""
+    return sorted(cands, key=lambda c: (c[2], c[4]), reverse=True)[0]
+
+
 def _check_peels(x, y, alpha=0.05, mass_min=0.05):
-    """Assert the peeling rules on every step; return how many steps had a tie between a
-    peel on a restricted input and one on a new input."""
+    """Assert EMA Workbench's peeling rules on every step; return how many steps had a tie
+    between a peel on a restricted input and one on a new input."""
     result = prim(x, y, peel_alpha=alpha, mass_min=mass_min, paste_alpha=0)
     data = x.loc[:, x.nunique() > 1].to_numpy(float)
     dmin, dmax = data.min(axis=0), data.max(axis=0)
@@ -136,24 +162,26 @@ def _check_peels(x, y, alpha=0.05, mass_min=0.05):
     for k in range(len(t) - 1):
         lo, hi = result.lower[k], result.upper[k]
         restricted = (lo > dmin) | (hi < dmax)
-        cands = _candidates(data, y, lo, hi, alpha, mass_min)
+        inside = ((data >= lo) & (data <= hi)).all(axis=1)
+        cands = _candidates(data, y, lo, hi, alpha)
         j = int(np.flatnonzero((result.lower[k + 1] != lo) | (result.upper[k + 1] != hi))[0])
         end = "lower" if result.lower[k + 1][j] != lo[j] else "upper"
-        chosen = next(c for c in cands if c[:2] == (j, end))
-        best = max(c[2] for c in cands)
-        assert best > 0 and chosen[2] == pytest.approx(best, rel=1e-9)
-        tied = [c for c in cands if c[2] >= best - 1e-9 * best]
+        chosen = _ema_choice(cands)
+        assert chosen[:2] == (j, end)
+        new = result.lower[k + 1][j] if end == "lower" else result.upper[k + 1][j]
+        assert new == chosen[5], "the limit is EMA's midpoint"
+        assert chosen[2] > 0 and chosen[3] >= mass_min * len(y) and chosen[3] < inside.sum()
+        tied = [c for c in cands if c[2] == chosen[2]]
         if {bool(restricted[c[0]]) for c in tied} == {True, False}:
             mixed_ties += 1
             assert restricted[j], "a tied peel on a restricted input was passed over"
-        same_kind = [c for c in tied if restricted[c[0]] == restricted[j]]
-        assert chosen[3] == max(c[3] for c in same_kind), "a larger tied box was passed over"
         assert t.loc[k + 1, "density"] > t.loc[k, "density"]
-    # the last box: no admissible peel raises density (or it is pure)
+    # the last box: EMA's best peel would not raise the mean, keep mass_min or remove points
     last = len(t) - 1
-    if t.loc[last, "density"] < 1:
-        cands = _candidates(data, y, result.lower[last], result.upper[last], alpha, mass_min)
-        assert all(c[2] <= 1e-12 for c in cands)
+    lo, hi = result.lower[last], result.upper[last]
+    n_last = int(((data >= lo) & (data <= hi)).all(axis=1).sum())
+    best = _ema_choice(_candidates(data, y, lo, hi, alpha))
+    assert not (best[2] > 0 and best[3] >= mass_min * len(y) and best[3] < n_last)
     return mixed_ties
 
 
@@ -246,3 +274,11 @@ def test_prim_resampling_is_reproducible_and_configurable(planted):
         result.resample(1)
     with pytest.raises(InputError, match="not on the trajectory"):
         a.inputs(10_000)
+
+
+def test_discovery_methods_are_a_registry_and_unknown_names_list_the_options():
+    from techbloc.analysis.discovery import DISCOVERY_METHODS, discovery_method
+
+    assert discovery_method("prim") is DISCOVERY_METHODS["prim"]
+    with pytest.raises(InputError, match="'prim', 'cart'"):
+        discovery_method("svm")

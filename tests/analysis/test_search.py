@@ -141,3 +141,11 @@ def test_search_input_errors():
         search_coalitions(["A", "B", "C"], ev, ["g:max", "c:min"], min_size=3, excluded=["A"])
     with pytest.raises(InputError, match="evaluator returned"):
         search_coalitions(["A", "B", "C"], ev, ["g:max"])
+
+
+def test_search_methods_are_a_registry_and_unknown_names_list_the_options():
+    from techbloc.analysis.search import SEARCH_METHODS, search_method
+
+    assert set(SEARCH_METHODS) == {"exhaustive", "nsga2"}
+    with pytest.raises(InputError, match="'auto', 'exhaustive', 'nsga2'"):
+        search_method("greedy")

@@ -202,3 +202,19 @@ def test_check_rng_rejects_other_types():
     for bad in (1.5, True, -1, np.random.RandomState(0), "0"):
         with pytest.raises(InputError):
             check_rng(bad)
+
+
+def test_sobol_says_when_the_parameters_are_only_in_another_order():
+    from SALib.sample import sobol as sobol_sample
+
+    spec = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}
+    x = pd.DataFrame(
+        sobol_sample.sample(spec, 64, calc_second_order=False, seed=1), columns=spec["names"]
+    )
+    y = x["x1"] + 2 * x["x2"] ** 2 + 0.1 * x["x3"]
+    swapped = {**spec, "names": ["x2", "x1", "x3"]}
+    with pytest.raises(
+        InputError, match=r"another order: pass them in the design's order \(x1, x2, x3\)"
+    ):
+        sobol_indices(y.to_numpy(), swapped, x=x)
+    assert set(sobol_indices(y.to_numpy(), spec, x=x).index) == {"x1", "x2", "x3"}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from techbloc.analysis.shapley import shapley, shapley_exact, shapley_sampled
-from techbloc.errors import InputError
+from techbloc.errors import InputError, SamplingWarning
 
 
 def random_game(n, s, seed):
@@ -159,3 +159,24 @@ def test_sampled_is_reproducible_and_takes_a_generator():
     a = shapley_sampled(v, players, n_permutations=40, rng=np.random.default_rng(9))
     b = shapley_sampled(v, players, n_permutations=40, rng=np.random.default_rng(9))
     assert a.equals(b) and not a.equals(first)
+
+
+def test_sampled_standard_error_is_nan_with_a_warning_when_pairs_cannot_measure_it():
+    # a weighted majority game: 20 permutations often give a player the same marginal in
+    # every antithetic pair, and its value is then wrong although the spread is 0
+    weights = np.array([5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    players = [f"p{i}" for i in range(len(weights))]
+
+    def game(masks):
+        return {"win": (masks @ weights >= 8).astype(float)[:, None]}
+
+    with pytest.warns(SamplingWarning, match="cannot be estimated"):
+        est = shapley_sampled(game, players, n_permutations=20, rng=1).set_index("country")
+    exact = shapley_exact(game, players).set_index("country")["value"]
+    blind = est["std_error"].isna()
+    assert blind.any()
+    assert not (est["std_error"] == 0).any()
+    # where an error was estimated it is finite and positive
+    assert (est.loc[~blind, "std_error"] > 0).all()
+    # a blind player's estimate can be off: the NaN says so instead of a false 0
+    assert (est.loc[blind, "value"] - exact[blind]).abs().max() > 0

@@ -66,3 +66,18 @@ def test_bad_inputs_script_prints_the_counts():
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "tracebacks: 0" in proc.stdout
+
+
+@pytest.mark.slow
+def test_cli_latency_quick():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "cli_latency.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "second (cached)" in proc.stdout
+    assert "compiling" not in proc.stderr
+    assert "first runs 1/1, second runs 0/1" in proc.stdout

@@ -6,11 +6,19 @@ import numpy as np
 import pytest
 
 from techbloc.errors import InputError
-from techbloc.experiments.design import design_size, sample_design
+from techbloc.experiments.design import design_rng, design_size, latin_hypercube, sample_design
 from techbloc.experiments.runner import default_chunk_size, plan_chunks
 from techbloc.params import get_parameter
 
 NAMES = ["denial", "indigenization", "weakest_link_exponent"]
+
+
+@pytest.mark.parametrize(("n", "d", "seed"), [(1, 1, 0), (1, 30, 3), (7, 2, 1), (200, 27, 5)])
+def test_latin_hypercube_draws_what_scipy_draws(n, d, seed):
+    from scipy.stats import qmc
+
+    expected = qmc.LatinHypercube(d=d, rng=design_rng(seed)).random(n)
+    np.testing.assert_array_equal(latin_hypercube(n, d, design_rng(seed)), expected)
 
 
 def test_lhs_is_stratified_in_range_and_seeded():

@@ -333,6 +333,14 @@ def test_kernel_arguments_match_the_named_tuple(name):
     assert entry.mechanism.reference.__module__ == entry.mechanism.__module__
 
 
+def test_a_twin_pickles_by_name():
+    import pickle
+
+    from techbloc.model.relative_gains import growth_changes
+
+    assert pickle.loads(pickle.dumps(growth_changes)) is growth_changes
+
+
 def test_twin_refuses_an_unknown_kernel():
     with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
         kernels.twin("flow", lambda run, args: None)

@@ -146,3 +146,20 @@ def test_bad_years_and_policies_rejected(world, policies):
         simulate(world, pd.DataFrame(index=[0]), policies, start_year=2030, end_year=2025)
     with pytest.raises(InputError, match="unique"):
         simulate(world, pd.DataFrame(index=[0]), [policies[0], policies[0]])
+
+
+def test_simulate_scalars_is_the_dataset_s_outcome_table(world, sampled_scenarios):
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.model.dataset import simulate_scalars
+
+    policies = [
+        Policy(Coalition.from_preset("forging_core")),
+        Policy(Coalition.parse("USA,JPN,KOR"), pool_share=0.2, name="a_small_one"),
+    ]
+    scenarios = sampled_scenarios.iloc[3:9]
+    frame = simulate_scalars(world, scenarios, policies, end_year=2032, seed=4)
+    expected = outcome_table(
+        simulate(world, scenarios, policies, end_year=2032, seed=4, trajectories=False)
+    )
+    pd.testing.assert_frame_equal(frame, expected)
+    assert list(frame.index.get_level_values("scenario").unique()) == list(range(3, 9))

@@ -8,6 +8,7 @@ make to another host is refused and counted: the dashboard must work offline.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -231,8 +232,8 @@ def test_share_link_round_trip(page: Page, server: str, browser: Browser) -> Non
         other.goto(link)
         other.wait_for_selector("#params .param")
         expect(other.locator(".coalition")).to_have_count(2)
-        expect(other.locator(".coalition").nth(0)).to_contain_text("quad")
-        expect(other.locator(".coalition").nth(1)).to_contain_text("USA+ISR")
+        expect(other.locator(".coalition-name").nth(0)).to_have_value("quad")
+        expect(other.locator(".coalition-name").nth(1)).to_have_value("USA+ISR")
         expect(other.locator("#lever-control_stringency + .num")).to_have_value("0.8")
         expect(other.locator("select[data-param='friction_scale']")).to_have_value("held")
         expect(other.locator("select[data-param='denial']")).to_have_value("sampled")
@@ -252,12 +253,29 @@ def test_cancel_a_run(page: Page, server: str) -> None:
 
 
 def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> None:
-    _open_builder(page, server, "?c=forging_core&c=USA.JPN.KOR&n=20&end=2040")
-    page.goto(f"{server}/studies")
-    expect(page.locator("#setup-summary")).to_contain_text("2 coalitions")
+    from techbloc.service.compute import HEADLINE
+
+    _open_builder(page, server, "?c=USA.JPN.KOR&c=forging_core&n=40&end=2030")
+    started: list[Any] = []
+    page.on(
+        "request",
+        lambda r: started.append(r) if r.method == "POST" and "/api/studies" in r.url else None,
+    )
+    # "Start as a study" opens the form filled in with the builder's setup, starts nothing
+    page.click("#as-study")
+    page.wait_for_url("**/studies?**")
+    summary = page.locator("#setup-summary")
+    expect(summary).to_contain_text("2 coalitions: USA+JPN+KOR, forging_core")
+    expect(page.locator("#study-scenarios")).to_have_value("40")
+    expect(page.locator("#study-from-note")).to_contain_text("Nothing runs until")
+    page.wait_for_timeout(500)
+    assert not started, "the study started before it was confirmed"
     page.fill("#study-name", "browser-study")
-    page.fill("#study-scenarios", "160")
-    page.click("#study-from-setup")
+    with page.expect_request("**/api/studies") as sent:
+        page.click("#study-from-setup")
+    body = sent.value.post_data_json
+    assert body["scenarios"] == 40
+    assert body["policies"] == [{"members": ["USA", "JPN", "KOR"]}, {"preset": "forging_core"}]
     row = page.locator("tr[data-job]", has_text="browser-study")
     expect(row).to_be_visible()
     seen = set()
@@ -274,9 +292,47 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     page.click("tr[data-job] a[data-action='results']")
     page.wait_for_selector("#study-results figure", timeout=SLOW)
     expect(page.locator("#study-title")).to_contain_text("browser-study")
+    # every headline outcome (and the share of futures where China ends stronger)
+    headline = page.locator("#study-results .result-block").first.locator("figure")
+    expect(headline).to_have_count(len(HEADLINE) + 1)
+    for name in HEADLINE:
+        chart = page.locator(f"#study-results [data-chart='{name.replace('_', '-')}']")
+        expect(chart).to_be_visible()
+    # the per-future table: 40 rows, sortable, filterable, downloadable
+    table = page.locator("[data-block='futures'] table")
+    expect(table.locator("tbody tr")).to_have_count(40)
+    table.locator("th[data-key='leakage_to_china'] button").click()
+    heading = table.locator("th[data-key='leakage_to_china']")
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    column = page.locator("[data-block='futures'] tbody tr td:nth-child(3)")
+    values = [float(v) for v in column.all_inner_texts()]
+    assert values == sorted(values)
+    table.locator("th[data-key='leakage_to_china'] button").click()
+    values = [float(v) for v in column.all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+    ordered = sorted(set(values))
+    k = len(ordered) // 2
+    middle = (ordered[k - 1] + ordered[k]) / 2  # between two shown values (they are rounded)
+    futures = page.locator("[data-block='futures']")
+    futures.locator("select[aria-label='Filter column']").select_option("leakage_to_china")
+    futures.locator("select[aria-label='Comparison']").select_option(">=")
+    futures.locator("input[aria-label='Filter value']").fill(str(middle))
+    expect(table.locator("tbody tr")).to_have_count(sum(v >= middle for v in values))
+    with page.expect_download() as csv:
+        page.click("#futures-csv")
+    lines = Path(csv.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("coalition,future,china_knowledge_vs_status_quo")
+    assert len(lines) == 1 + sum(v >= middle for v in values)
+    # parameter importance from the sensitivity analysis
+    importance = page.locator("[data-block='importance'] [data-chart='importance'] rect.bar")
+    expect(importance).not_to_have_count(0)
+    # the report link says the report is being built, then the tab shows it
     with page.expect_popup() as popup:
         page.click("#study-report")
+    expect(page.locator(".report-status")).to_contain_text("Building the report")
     report = popup.value
+    expect(page.locator(".report-status")).to_have_text("Report ready.", timeout=SLOW)
+    report.wait_for_url("**/report", timeout=SLOW)
     report.wait_for_load_state()
     assert "browser-study" in report.title() or "browser-study" in report.content()
 
@@ -308,6 +364,96 @@ def test_docs_work_offline(page: Page, server: str) -> None:
     page.goto(f"{server}/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
     expect(page.locator(".swagger-ui")).to_contain_text("/api/evaluations")
+
+
+def test_coalition_names_are_editable_and_survive_membership_edits(
+    page: Page, server: str, browser: Browser
+) -> None:
+    _open_builder(page, server, "?c=forging_core&c=quad&n=30")
+    name = page.locator(".coalition-name").nth(0)
+    page.locator(".coalition input[type='radio']").nth(0).check()
+    page.click("#map-views [data-view='Asia-Pacific']")
+    _click_country(page, "KOR")
+    expect(page.locator(".coalition").nth(0).locator(".chips")).to_contain_text("KOR")
+    expect(name).to_have_value("forging_core")  # not renamed to its member list
+    expect(page.locator(".coalition").nth(0)).to_contain_text("from preset forging_core")
+    name.fill("Core and Korea")
+    name.press("Tab")
+    _click_country(page, "JPN")  # remove a member: the name stays
+    expect(page.locator(".coalition").nth(0).locator(".chips")).not_to_contain_text("JPN")
+    expect(name).to_have_value("Core and Korea")
+    expect(page.locator(".coalition").nth(1).locator(".coalition-name")).to_have_value("quad")
+    page.click("#share")
+    link = page.get_attribute("#share-link", "href")
+    other = browser.new_page()
+    try:
+        other.goto(str(link))
+        other.wait_for_selector("#params .param", state="attached")
+        expect(other.locator(".coalition-name").nth(0)).to_have_value("Core and Korea")
+        expect(other.locator(".coalition-name").nth(1)).to_have_value("quad")
+    finally:
+        other.close()
+    page.click("#coalition-new")
+    expect(page.locator(".coalition").nth(2)).to_contain_text("1 member")
+    expect(page.locator(".coalition").nth(2)).not_to_contain_text("1 members")
+
+
+def test_results_follow_the_builder(page: Page, server: str) -> None:
+    long = "USA.CAN.GBR.AUS.JPN.KOR.DEU.FRA.NLD"
+    _open_builder(page, server, f"?c={long}&c=forging_core&n=30&end=2030")
+    # exact tick labels: 0.025 steps keep three decimals
+    labels = page.evaluate("TB.tickLabels(TB.niceTicks(0, 0.075, 3), 'log ratio')")
+    assert labels == ["0.000", "0.025", "0.050", "0.075"]
+    assert page.evaluate("TB.tickLabels([0, 0.25, 0.5, 0.75, 1], 'share')") == [
+        "0%",
+        "25%",
+        "50%",
+        "75%",
+        "100%",
+    ]
+    assert page.evaluate("TB.tickLabels([0, 500, 1000], '')") == ["0", "500", "1000"]
+    swatches = page.eval_on_selector_all(
+        ".coalition .swatch", "nodes => nodes.map(n => getComputedStyle(n).backgroundColor)"
+    )
+    assert len(set(swatches)) == 2 and "rgb(225, 87, 89)" not in swatches  # China's red
+    # the selected coalition is painted on the map in its swatch's colour
+    page.locator(".coalition input[type='radio']").nth(1).check()
+    fill = page.eval_on_selector("#map path[data-iso3='CAN']", "n => getComputedStyle(n).fill")
+    assert fill == swatches[1]
+    page.click("#run")
+    page.wait_for_selector("#results figure", timeout=SLOW)
+    texts = page.locator("[data-chart='cohesion'] svg text.label")
+    expect(texts).to_have_count(2)
+    shown = texts.evaluate_all("nodes => nodes.map(n => n.firstChild.nodeValue)")
+    first = shown[0]
+    assert first.startswith("USA+CAN+GBR") and first.endswith("…"), first  # builder order
+    assert shown[1] == "forging_core"
+    assert texts.nth(0).locator("title").text_content() == long.replace(".", "+")  # on hover
+    inside = page.evaluate(
+        """() => [...document.querySelectorAll("[data-chart='cohesion'] svg text.label")]
+           .every(t => t.getBoundingClientRect().left
+                       >= t.ownerSVGElement.getBoundingClientRect().left - 0.5)"""
+    )
+    assert inside, "a label is cut at the chart's left edge"
+    bars = page.eval_on_selector_all(
+        "[data-chart='cohesion'] rect.bar", "nodes => nodes.map(n => getComputedStyle(n).fill)"
+    )
+    assert bars == swatches  # one colour per coalition, as on its card
+    # the over-time chart's tick labels are its tick values, evenly spaced
+    ticks = page.eval_on_selector_all(
+        "[data-chart='fan-china-knowledge-vs-status-quo'] text.tick",
+        "ns => ns.filter(n => n.getAttribute('text-anchor') === 'end').map(n => n.textContent)",
+    )
+    values = [float(t) for t in ticks]
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(values)}
+    assert len(values) >= 3 and len(steps) == 1, ticks
+    expect(page.locator("[data-chart='external-stability'] h3")).to_have_text("Externally stable")
+    expect(page.locator("[data-chart='external-stability'] .note")).to_contain_text(
+        "Share of futures in which no outsider"
+    )
+    expect(page.locator("#results .run-summary")).to_contain_text("30 futures")
+    expect(page.locator("[data-chart='importance'] rect.bar")).not_to_have_count(0)
+    expect(page.locator("[data-block='futures'] tbody tr")).to_have_count(30)
 
 
 def test_narrow_screen_has_no_horizontal_scroll(browser: Browser, server: str) -> None:

@@ -231,6 +231,27 @@ def test_country_detail_has_inputs_will_frictions_hedging(client) -> None:
     assert {"threat", "china_dependence", "hedging"} <= set(summary)
 
 
+def test_country_will_is_the_models_terms(client) -> None:
+    """The page's terms are the model's (credibility and membership included) and add up."""
+    import math
+
+    import numpy as np
+
+    from techbloc.model.partners import WILL_TERMS
+
+    body = client.get("/api/countries/JPN").json()
+    will = body["will"]
+    assert [t["parameter"] for t in will["terms"]] == [p for p, _ in WILL_TERMS.values()]
+    logit = sum(t["contribution"] for t in will["terms"])
+    assert will["value"] == pytest.approx(1.0 / (1.0 + math.exp(-logit)))
+    by = {t["parameter"]: t for t in will["terms"]}
+    assert by["will_credibility"]["contribution"] > 0  # credibility is in [0, 1], weight > 0
+    assert by["will_value"]["contribution"] == 0  # outside any coalition
+    # hedging at the positioned default (position 0): the table's default value
+    assert by["will_hedging"]["input"] == pytest.approx(body["inputs"]["hedging"])
+    assert np.isfinite(by["will_pact"]["input"])
+
+
 def test_docs_and_pages_are_served_without_external_assets(client) -> None:
     docs = client.get("/docs")
     assert docs.status_code == 200

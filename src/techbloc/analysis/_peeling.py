@@ -1,23 +1,72 @@
 """PRIM's peeling and pasting on arrays (used by :mod:`techbloc.analysis.prim_discovery`).
 
-Tie-breaks and stopping (as EMA Workbench's ``Prim._peel``): among peels with the same
-gain (to a relative :data:`TIE`), a peel on an input that is already restricted wins over
-one that would restrict a new input; then the peel keeping more points; then input order,
-upper end before lower end. Peeling stops when no peel raises the density (best gain not
-positive), when every peel would leave less than ``mass_min`` of the points, or at
-density 1.
+The rules are EMA Workbench's (``ema_workbench.analysis.prim``, 2.5), step for step:
+
+- **Peels.** For each input, in column order, the upper then the lower end: the box limit
+  is EMA's ``get_quantile`` of the points in the box, the midpoint between the quantile's
+  value and the next distinct value inward, so the limit lies between data values.
+- **Objective** ("lenient 1"): the change of the box's mean divided by the change of its
+  number of points.
+- **Choice.** The candidates are ranked by objective, then by how many inputs they leave
+  unrestricted (a peel on an input already restricted wins a tie), then by their order
+  above (a stable sort): exact ties, no further key.
+- **Stop.** Only the best-ranked candidate is tried: peeling stops when it would leave
+  less than ``mass_min`` of the points, remove nothing, or not raise the mean.
+- **Pastes** (on the inputs the box restricts, in column order, lower end then upper):
+  the limit moves to EMA's quantile ``1 - paste_alpha`` (lower end) or ``paste_alpha``
+  (upper end) of the points between the limit and the data's end that lie inside the box
+  on the other inputs; the best-ranked paste is taken while it keeps ``mass_min``, adds
+  points and raises the mean.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRIM_DEFAULTS", "TIE", "box_stats", "in_box", "in_boxes", "peel_and_paste"]
+__all__ = ["PRIM_DEFAULTS", "box_stats", "in_box", "in_boxes", "peel_and_paste", "quantile_limit"]
 
 #: PRIM's settings when a result does not record its own (see :func:`techbloc.analysis.prim`).
 PRIM_DEFAULTS = {"peel_alpha": 0.05, "paste_alpha": 0.05, "mass_min": 0.05}
-#: Relative tolerance under which two peels' gains count as tied.
-TIE = 1e-12
+
+
+def quantile_limit(values: np.ndarray, quantile: float) -> float:
+    """EMA Workbench's ``get_quantile``: a box limit between data values.
+
+    ``i = (n - 1) q``. Below the median the limit is the midpoint between the value at
+    ``floor(i)`` and the next larger value (the value itself when none is larger); above
+    it, between the value at ``ceil(i)`` and the next smaller one.
+
+    Examples
+    --------
+    >>> quantile_limit(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 0.1)
+    1.5
+    >>> quantile_limit(np.array([1.0, 2.0, 2.0, 2.0, 5.0]), 0.9)
+    3.5
+    """
+    ordered = np.sort(values)
+    n = len(ordered)
+    position = (n - 1) * quantile
+    low, high = int(np.floor(position)), int(np.ceil(position))
+    if quantile > 0.5:
+        low = max(int(np.searchsorted(ordered, ordered[high], side="left")) - 1, 0)
+    else:
+        high = min(int(np.searchsorted(ordered, ordered[low], side="right")), n - 1)
+    return float((ordered[low] + ordered[high]) / 2)
+
+
+def _lenient(mean_old: float, n_old: int, cases_new: np.ndarray, n_new: np.ndarray) -> np.ndarray:
+    """EMA's "lenient 1" objective of candidate boxes: mean change per point changed."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_new = np.where(n_new > 0, cases_new / np.maximum(n_new, 1), 0.0)
+        change = np.abs(n_old - n_new)
+        objective = (mean_new - mean_old) / np.where(change > 0, change, 1)
+    return np.where(mean_new != mean_old, objective, 0.0)
+
+
+def _best(objective: np.ndarray, unrestricted_after: np.ndarray) -> int:
+    """Index of the best candidate: objective, then unrestricted inputs, then order."""
+    order = np.lexsort((np.arange(len(objective)), -unrestricted_after, -objective))
+    return int(order[0])
 
 
 def in_box(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -42,97 +91,93 @@ def peel_and_paste(
     """PRIM's trajectory on arrays: step kinds and box limits, (boxes, d) each, as data
     values (the data range where a side is unrestricted)."""
     n_total, d = data.shape
-    lower = np.full(d, -np.inf)
-    upper = np.full(d, np.inf)
+    y = np.asarray(y, dtype=bool)
+    dmin, dmax = data.min(axis=0), data.max(axis=0)
+    lower, upper = dmin.copy(), dmax.copy()
     boxes: list[tuple[str, np.ndarray, np.ndarray]] = [("start", lower.copy(), upper.copy())]
     inside = np.ones(n_total, bool)
 
-    # peeling: all 2d candidate peels evaluated at once; candidate k = 2 j + side
-    # (side 0 peels the upper end of input j, side 1 the lower end: EMA Workbench's order)
-    column = np.repeat(np.arange(d), 2)
+    # peeling: candidate k = 2 j + side, side 0 the upper end of input j, side 1 the lower
     while True:
         xb, yb = data[inside], y[inside]
         m = len(yb)
-        mean_now = yb.mean()
-        if mean_now >= 1.0:
-            break
-        # numpy's "lower" alpha and "higher" 1 - alpha quantiles, in one partial sort
-        i_lo = int(np.floor((m - 1) * peel_alpha))
-        i_hi = int(np.ceil((m - 1) * (1 - peel_alpha)))
-        part = np.partition(xb, [i_lo, i_hi], axis=0)
-        q_lo, q_hi = part[i_lo], part[i_hi]
-        keep_lo = xb > q_lo  # remove points at or below the lower quantile
-        keep_hi = xb < q_hi
-        keep = np.stack([keep_hi, keep_lo], axis=2).reshape(m, 2 * d)
+        limits = np.empty(2 * d)
+        keep = np.empty((m, 2 * d), bool)
+        for j in range(d):
+            limits[2 * j] = quantile_limit(xb[:, j], 1 - peel_alpha)
+            limits[2 * j + 1] = quantile_limit(xb[:, j], peel_alpha)
+            keep[:, 2 * j] = xb[:, j] <= limits[2 * j]
+            keep[:, 2 * j + 1] = xb[:, j] >= limits[2 * j + 1]
         counts = keep.sum(axis=0)
-        removed = m - counts
-        cases = (keep & yb[:, None]).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gain = (cases / counts - mean_now) / removed
-        valid = (counts >= mass_min * n_total) & (removed > 0) & (counts > 0)
-        gain = np.where(valid, gain, -np.inf)
-        best_gain = gain.max()
-        if not best_gain > 0:  # no peel raises density: stop (as EMA Workbench)
+        objective = _lenient(float(yb.mean()), m, (keep & yb[:, None]).sum(axis=0), counts)
+        restricted = (lower > dmin) | (upper < dmax)
+        column = np.repeat(np.arange(d), 2)
+        new_lower = np.where(np.arange(2 * d) % 2 == 1, limits, lower[column])
+        new_upper = np.where(np.arange(2 * d) % 2 == 0, limits, upper[column])
+        now_restricted = (new_lower > dmin[column]) | (new_upper < dmax[column])
+        unrestricted_after = d - restricted.sum() - (now_restricted & ~restricted[column])
+        best = _best(objective, unrestricted_after)
+        if not (counts[best] >= mass_min * n_total and counts[best] < m and objective[best] > 0):
             break
-        # ties on the gain: first a peel on an input already restricted (no new restricted
-        # dimension), then the peel keeping more points, then input order, upper end first
-        tied = gain >= best_gain - TIE * best_gain
-        restricted = np.isfinite(lower) | np.isfinite(upper)
-        adds_dimension = ~restricted[column]
-        order = np.lexsort((np.arange(2 * d), -counts, adds_dimension))
-        best = order[tied[order]][0]
-        j, side = column[best], best % 2
-        if side == 1:
-            lower[j] = xb[keep_lo[:, j], j].min()
+        j = column[best]
+        if best % 2:
+            lower[j] = limits[best]
         else:
-            upper[j] = xb[keep_hi[:, j], j].max()
+            upper[j] = limits[best]
         inside = in_box(data, lower, upper)
         boxes.append(("peel", lower.copy(), upper.copy()))
 
-    # pasting: extend the last box where that raises density
-    if paste_alpha > 0 and len(boxes) > 1:
-        while True:
-            n_box = int(inside.sum())
-            density = y[inside].mean()
-            k = max(1, int(np.ceil(paste_alpha * n_box)))
-            violations = (data < lower) | (data > upper)
-            n_viol = violations.sum(axis=1)
-            best_gain, best_move = 0.0, None
-            for j in range(d):
-                others_ok = (n_viol == 0) | ((n_viol == 1) & violations[:, j])
-                for side in (0, 1):
-                    if side == 0:
-                        cand = others_ok & (data[:, j] < lower[j])
-                    else:
-                        cand = others_ok & (data[:, j] > upper[j])
-                    if not cand.any():
-                        continue
-                    values = np.sort(data[cand, j])
-                    limit = (
-                        values[-min(k, len(values))]
-                        if side == 0
-                        else values[min(k, len(values)) - 1]
-                    )
-                    if side == 0:
-                        added = cand & (data[:, j] >= limit)
-                    else:
-                        added = cand & (data[:, j] <= limit)
-                    new_density = (y[inside].sum() + y[added].sum()) / (n_box + added.sum())
-                    if new_density - density > best_gain + 1e-12:
-                        best_gain, best_move = new_density - density, (j, side, limit)
-            if best_move is None:
-                break
-            j, side, limit = best_move
-            if side == 0:
-                lower[j] = limit
-            else:
-                upper[j] = limit
-            inside = in_box(data, lower, upper)
-            boxes.append(("paste", lower.copy(), upper.copy()))
+    # pasting, on the inputs the box restricts
+    while paste_alpha > 0 and len(boxes) > 1:
+        restricted = (lower > dmin) | (upper < dmax)
+        n_box = int(inside.sum())
+        mean_old = float(y[inside].mean())
+        candidates: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
+        for j in (int(k) for k in np.flatnonzero(restricted)):
+            for side in (0, 1):  # EMA's order: lower end, then upper end
+                lo, hi = lower.copy(), upper.copy()
+                if side == 0:
+                    lo[j] = dmin[j]
+                    hi[j] = lower[j]
+                else:
+                    lo[j] = upper[j]
+                    hi[j] = dmax[j]
+                region = in_box(data, lo, hi)
+                values = data[region, j]
+                if side == 0:
+                    limit = quantile_limit(values, 1 - paste_alpha) if values.size else dmin[j]
+                    lo, hi = lower.copy(), upper.copy()
+                    lo[j] = limit
+                else:
+                    limit = quantile_limit(values, paste_alpha) if values.size else dmax[j]
+                    lo, hi = lower.copy(), upper.copy()
+                    hi[j] = limit
+                candidates.append((j, side, limit, in_box(data, lo, hi), (lo > dmin) | (hi < dmax)))
+        if not candidates:
+            break
+        members = np.array([c[3] for c in candidates])
+        counts = members.sum(axis=1)
+        cases = (members & y[None, :]).sum(axis=1)
+        objective = _lenient(mean_old, n_box, cases, counts)
+        unrestricted_after = np.array([d - int(c[4].sum()) for c in candidates])
+        best = _best(objective, unrestricted_after)
+        mean_new = cases[best] / max(int(counts[best]), 1)
+        if not (
+            counts[best] >= mass_min * n_total
+            and counts[best] > n_box
+            and objective[best] > 0
+            and mean_new > mean_old
+        ):
+            break
+        j, side, limit, inside, _ = candidates[best]
+        if side == 0:
+            lower[j] = limit
+        else:
+            upper[j] = limit
+        boxes.append(("paste", lower.copy(), upper.copy()))
 
-    dmin, dmax = data.min(axis=0), data.max(axis=0)
-    lowers = np.array([np.maximum(b[1], dmin) for b in boxes])
-    uppers = np.array([np.minimum(b[2], dmax) for b in boxes])
+    lowers = np.array([b[1] for b in boxes])
+    uppers = np.array([b[2] for b in boxes])
     return [b[0] for b in boxes], lowers, uppers
 
 

@@ -14,6 +14,8 @@ importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 import pandas as pd
@@ -25,6 +27,7 @@ from techbloc.analysis.prim_discovery import PrimResampling, PrimResult, prim
 from techbloc.errors import InputError
 
 __all__ = [
+    "DISCOVERY_METHODS",
     "Box",
     "CartResult",
     "PrimResampling",
@@ -34,6 +37,21 @@ __all__ = [
     "discover",
     "prim",
 ]
+
+
+#: Scenario discovery methods by name: ``method(x, case, **options)``, each returning boxes.
+DISCOVERY_METHODS: Mapping[str, Callable[..., PrimResult | CartResult]] = MappingProxyType(
+    {"prim": prim, "cart": cart}
+)
+
+
+def discovery_method(name: str) -> Callable[..., PrimResult | CartResult]:
+    """The discovery method called ``name``; unknown names are refused listing the options."""
+    try:
+        return DISCOVERY_METHODS[name]
+    except (KeyError, TypeError):
+        options = ", ".join(repr(n) for n in DISCOVERY_METHODS)
+        raise InputError(f"unknown discovery method {name!r}; use one of {options}") from None
 
 
 def case_of_interest(outcomes: Any, where: str, *, policy: str | None = None) -> pd.Series:
@@ -80,6 +98,7 @@ def discover(
     policy : str, optional
         Which policy's outcomes define the case (required with several policies).
     method : {"prim", "cart"}
+        A name of :data:`DISCOVERY_METHODS` (checked before anything is computed).
     **options
         Passed to :func:`prim` or :func:`cart`.
 
@@ -87,13 +106,9 @@ def discover(
     -------
     PrimResult or CartResult
     """
+    run = discovery_method(method)
     case = case_of_interest(outcomes, where, policy=policy)
     missing = case.index.difference(scenarios.index)
     if len(missing):
         raise InputError(f"{len(missing)} scenarios have outcomes but no inputs")
-    x = scenarios.loc[case.index]
-    if method == "prim":
-        return prim(x, case.to_numpy(), **options)
-    if method == "cart":
-        return cart(x, case.to_numpy(), **options)
-    raise InputError(f"unknown discovery method {method!r}; use 'prim' or 'cart'")
+    return run(scenarios.loc[case.index], case.to_numpy(), **options)

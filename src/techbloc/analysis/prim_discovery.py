@@ -11,9 +11,10 @@ with this limit removed (as in the EMA Workbench). :meth:`PrimResult.resample` r
 on resamples of the data to tell how often each input is restricted again and how
 reproducible each box is.
 
-Tie-breaks and stopping follow EMA Workbench's ``Prim._peel`` (see
-:mod:`techbloc.analysis._peeling`); on Bryant & Lempert's (2010) data the trajectory is the
-EMA Workbench's, box for box (``benchmarks/analysis_vs_reference.py``). Coverage, density
+Peels, pastes, box limits, tie-breaks and stopping follow EMA Workbench's ``Prim._peel``
+and ``Prim._paste`` (see :mod:`techbloc.analysis._peeling`); on Bryant & Lempert's (2010)
+data and on synthetic cases with pasting the trajectory and its limits are EMA
+Workbench's, box for box (``benchmarks/analysis_vs_reference.py``). Coverage, density
 and mass are defined in :mod:`techbloc.analysis.boxes`.
 """
 
@@ -347,11 +348,13 @@ def prim(
     peel_alpha : float
         Share of the box's points removed by each peel (0.01-0.2).
     paste_alpha : float
-        Share of the box's points added back by each paste.
+        Share, at each paste, of the points between a restricted limit and the data's end
+        (inside the box on the other inputs) that the limit moves out over; 0 for no
+        pasting.
     mass_min : float
-        Peeling stops before a box would hold less than this share of all points. It
-        also stops when no peel raises the density; ties between peels are broken as in
-        the module docstring (no new restricted input first, then the larger box).
+        Peeling stops when the best-ranked peel would leave less than this share of all
+        points, or would not raise the mean; ties between peels are broken as in EMA
+        Workbench (no new restricted input first, then input order, upper end first).
     min_density : float, optional
         Choose the box with the highest coverage at least this dense (see
         :meth:`PrimResult.choose`); default: best harmonic mean of coverage and density.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from techbloc.world import World
 
 __all__ = [
+    "SEARCH_METHODS",
     "Evaluator",
     "Objective",
     "SearchResult",
@@ -40,6 +42,7 @@ __all__ = [
     "pareto_mask",
     "parse_objective",
     "search_coalitions",
+    "search_method",
     "subset_masks",
 ]
 
@@ -355,22 +358,10 @@ def search_coalitions(
     directions = [o.direction for o in objs]
     if method == "auto":
         method = "exhaustive" if 2**n_free <= max_exhaustive else "nsga2"
-    if method == "exhaustive":
-        masks = subset_masks(n, min_size=min_size, max_size=max_size, required=req, excluded=exc)
-        values = np.concatenate(
-            [
-                _evaluate_checked(evaluate, masks[i : i + batch_size], m)
-                for i in range(0, len(masks), batch_size)
-            ]
-        )
-        n_evaluated = len(masks)
-    elif method == "nsga2":
-        masks, values = _nsga2(
-            n, evaluate, m, directions, req, exc, min_size, max_size, pop_size, n_gen, rng
-        )
-        n_evaluated = len(masks)
-    else:
-        raise InputError(f"unknown search method {method!r}; use auto, exhaustive or nsga2")
+    run = search_method(method)
+    space = _Space(n, evaluate, m, tuple(directions), tuple(req), tuple(exc), min_size, max_size)
+    masks, values = run(space, batch_size=batch_size, pop_size=pop_size, n_gen=n_gen, rng=rng)
+    n_evaluated = len(masks)
     keep = pareto_mask(values, directions)
     masks, values = masks[keep], values[keep]
     # canonical order: best first on the first objective, then by membership code
@@ -386,6 +377,38 @@ def search_coalitions(
     for j, o in enumerate(objs):
         front[o.label] = values[:, j]
     return SearchResult(front, masks, pool, objs, method, n_evaluated)
+
+
+@dataclass(frozen=True)
+class _Space:
+    """The coalitions a search may return and how to score them."""
+
+    n: int
+    evaluate: Evaluator
+    m: int
+    directions: tuple[str, ...]
+    required: tuple[int, ...]
+    excluded: tuple[int, ...]
+    min_size: int
+    max_size: int
+
+
+def _exhaustive(space: _Space, *, batch_size: int, **_: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every coalition of the space, scored in calls of ``batch_size``."""
+    masks = subset_masks(
+        space.n,
+        min_size=space.min_size,
+        max_size=space.max_size,
+        required=list(space.required),
+        excluded=list(space.excluded),
+    )
+    values = np.concatenate(
+        [
+            _evaluate_checked(space.evaluate, masks[i : i + batch_size], space.m)
+            for i in range(0, len(masks), batch_size)
+        ]
+    )
+    return masks, values
 
 
 def _repair_sizes(
@@ -406,18 +429,11 @@ def _repair_sizes(
 
 
 def _nsga2(
-    n: int,
-    evaluate: Evaluator,
-    m: int,
-    directions: Sequence[str],
-    req: list[int],
-    exc: list[int],
-    min_size: int,
-    max_size: int,
-    pop_size: int,
-    n_gen: int,
-    rng: RandomState,
+    space: _Space, *, pop_size: int, n_gen: int, rng: RandomState, **_: Any
 ) -> tuple[np.ndarray, np.ndarray]:
+    """NSGA-II (pymoo) over the free members; every coalition it scores is returned."""
+    n, evaluate, m, directions = space.n, space.evaluate, space.m, space.directions
+    req, exc, min_size, max_size = space.required, space.excluded, space.min_size, space.max_size
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.problem import Problem
     from pymoo.core.repair import Repair
@@ -550,3 +566,18 @@ def model_evaluator(
         return np.column_stack([o.reduce(result[o.name], axis=0) for o in objs])
 
     return evaluate
+
+
+#: Coalition search methods by name: ``method(space, **settings) -> (masks, values)``.
+SEARCH_METHODS: Mapping[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = MappingProxyType(
+    {"exhaustive": _exhaustive, "nsga2": _nsga2}
+)
+
+
+def search_method(name: str) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """The search method called ``name``; unknown names are refused listing the options."""
+    try:
+        return SEARCH_METHODS[name]
+    except (KeyError, TypeError):
+        options = ", ".join(repr(n) for n in ("auto", *SEARCH_METHODS))
+        raise InputError(f"unknown search method {name!r}; use one of {options}") from None

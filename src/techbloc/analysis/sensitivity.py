@@ -109,7 +109,33 @@ def _outputs(y: Any, n: int | None = None) -> np.ndarray:
     return y
 
 
-def saltelli_layout(x: pd.DataFrame | np.ndarray, num_vars: int) -> bool:
+def _column_order(x: np.ndarray, d: int) -> list[int] | None:
+    """The column order under which ``x`` would be a Saltelli design, if another one.
+
+    In the first block, ``AB_k`` differs from ``A`` in one column: the design's ``k``-th
+    parameter. None when that does not give a permutation other than the identity.
+    """
+    if len(x) < d + 2:
+        return None
+    a, ab = x[0], x[1 : d + 1]
+    differs = ab != a
+    if not (differs.sum(axis=1) == 1).all():
+        return None
+    order = [int(np.flatnonzero(row)[0]) for row in differs]
+    if sorted(order) != list(range(d)) or order == list(range(d)):
+        return None
+    for second in (False, True):  # the whole design must hold in that order
+        size = 2 * d + 2 if second else d + 2
+        if len(x) % size == 0:
+            blocks = x[:, order].reshape(-1, size, d)
+            if ((blocks[:, 1 : d + 1, :] != blocks[:, :1, :]).sum(axis=2) <= 1).all():
+                return order
+    return None
+
+
+def saltelli_layout(
+    x: pd.DataFrame | np.ndarray, num_vars: int, names: Sequence[str] | None = None
+) -> bool:
     """Check that rows follow a Saltelli design and say whether it has second-order rows.
 
     In a Saltelli design, row blocks are ``A, AB_1, ..., AB_D, [BA_1, ..., BA_D,] B`` where
@@ -123,7 +149,8 @@ def saltelli_layout(x: pd.DataFrame | np.ndarray, num_vars: int) -> bool:
     Raises
     ------
     InputError
-        If the rows do not follow either layout.
+        If the rows do not follow either layout; when they would with the columns in
+        another order, the message gives that order (with ``names``, by name).
     """
     x = np.asarray(x, float)
     d = num_vars
@@ -140,6 +167,13 @@ def saltelli_layout(x: pd.DataFrame | np.ndarray, num_vars: int) -> bool:
         if not np.array_equal(ab[:, eye], np.broadcast_to(b[:, 0, :], ab[:, eye].shape)):
             continue
         return second
+    order = _column_order(x, d)
+    if order is not None:
+        listed = [names[i] for i in order] if names is not None else [str(i) for i in order]
+        raise InputError(
+            "the scenarios are a Saltelli design with the parameters in another order: "
+            f"pass them in the design's order ({', '.join(listed)})"
+        )
     raise InputError(
         f"the scenarios ({len(x)} rows, {d} varying parameters) are not a Saltelli design; "
         "run the study with a Sobol/Saltelli design for Sobol indices, or use the "
@@ -195,7 +229,7 @@ def sobol_indices(
             "sobol_indices needs the design x (rows in the order of y) to check that it is a "
             "Saltelli design; for a sample that is not one, use given_data_indices"
         )
-    layout = saltelli_layout(_values(x, spec), d)
+    layout = saltelli_layout(_values(x, spec), d, spec["names"])
     if calc_second_order is not None and calc_second_order != layout:
         raise InputError("calc_second_order does not match the design's layout")
     calc_second_order = layout

@@ -120,7 +120,7 @@ def show(
     from techbloc.world import load_world
 
     world = load_world()
-    (code,) = check_codes([iso3], world, allow_row=True)
+    (code,) = check_codes([iso3], allow_row=True)
     ind = world.country(code)
     inputs = world.model_inputs().loc[code]
     notes = world.fill_notes

@@ -3,6 +3,9 @@
 It reads a :class:`~techbloc.world.World`, a table of scenarios and a list of
 :class:`~techbloc.policies.Policy` objects, runs the batch engine
 (:func:`~techbloc.model.engine.run_model`) once and labels its arrays.
+:func:`simulate_scalars` runs the same and returns only the scalar outcomes, as a pandas
+table, without importing xarray (which imports dask when it is installed): a quick
+evaluation from the command line starts about half a second sooner.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 
     from techbloc.world import World
 
-__all__ = ["simulate", "to_dataset"]
+__all__ = ["scalar_frame", "simulate", "simulate_scalars", "to_dataset"]
 
 
 def simulate(
@@ -120,6 +123,48 @@ def simulate(
     True
     """
 
+    run = _run(world, scenarios, policies, start_year, end_year, seed, trajectories, check_ranges)
+    return to_dataset(*run, seed=seed)
+
+
+def simulate_scalars(
+    world: World,
+    scenarios: pd.DataFrame,
+    policies: Sequence[Policy],
+    *,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
+    seed: int = 0,
+    check_ranges: bool = True,
+) -> pd.DataFrame:
+    """The scalar outcomes of :func:`simulate`, as a table, without xarray.
+
+    Parameters as in :func:`simulate` (no trajectories).
+
+    Returns
+    -------
+    pandas.DataFrame
+        What ``outcome_table(simulate(..., trajectories=False))`` returns: index
+        ``(scenario, policy)``, sorted; one column per scalar outcome (deprecated aliases
+        included), in the dataset's order.
+    """
+    result, scenario_ids, policy_names, _, _ = _run(
+        world, scenarios, policies, start_year, end_year, seed, False, check_ranges
+    )
+    return scalar_frame(result, scenario_ids, policy_names)
+
+
+def _run(
+    world: World,
+    scenarios: pd.DataFrame,
+    policies: Sequence[Policy],
+    start_year: int,
+    end_year: int,
+    seed: int,
+    trajectories: bool,
+    check_ranges: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], np.ndarray, list[str]]:
+    """Check the arguments and run the engine: its arrays and their labels."""
     check_years(start_year, end_year)
     if not policies:
         raise InputError("at least one policy is needed")
@@ -134,7 +179,31 @@ def simulate(
         scenarios, seed=seed, n_years=len(years), n_countries=inputs.n, check_ranges=check_ranges
     )
     result = run_model(inputs, arrays, batch, years, trajectories=trajectories)
-    return to_dataset(result, arrays.ids, batch.names, years, inputs.codes, seed=seed)
+    return result, arrays.ids, list(batch.names), years, list(inputs.codes)
+
+
+def scalar_frame(
+    result: dict[str, np.ndarray], scenario_ids: np.ndarray, policy_names: Sequence[str]
+) -> pd.DataFrame:
+    """The ``(S, P)`` arrays of :func:`~techbloc.model.engine.run_model` as a wide table.
+
+    Index ``(scenario, policy)``, sorted; columns in the order :func:`to_dataset` gives the
+    variables, deprecated aliases last (as :func:`techbloc.analysis.outcome_table` of the
+    dataset).
+    """
+    columns = {
+        name: value
+        for name, value in result.items()
+        if not name.startswith("traj_") and value.ndim == 2
+    }
+    for alias, target in DEPRECATED_ALIASES.items():
+        if target in columns:
+            columns[alias] = columns[target]
+    index = pd.MultiIndex.from_product(
+        [np.asarray(scenario_ids), list(policy_names)], names=["scenario", "policy"]
+    )
+    frame = pd.DataFrame({name: value.reshape(-1) for name, value in columns.items()}, index=index)
+    return frame.sort_index()
 
 
 def to_dataset(

@@ -9,13 +9,16 @@ and know-how (E1, E9). Everything smaller (per country or per domain) stays in
 
 :func:`domain_flows_reference` is the numpy reference, written with the mechanism
 functions of :mod:`~techbloc.model.knowledge` and :mod:`~techbloc.model.controls`; the
-compiled kernel of :mod:`~techbloc.model.kernels` computes the same in one pass over
-memory per scenario and policy (tests compare both).
+compiled twin of :func:`domain_flows` (:mod:`techbloc.model.jit.flows`, paired by
+:func:`techbloc.model.kernels.twin`) computes the same in one pass over memory per scenario
+and policy (tests compare both).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -218,7 +221,7 @@ def domain_flows_reference(
     )
 
 
-def _compiled(run, args) -> DomainFlows:
+def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
     """:func:`domain_flows` by the compiled flows kernel (:mod:`techbloc.model.jit.flows`)."""
     x, china, update, outputs = args.x, args.china, args.update, args.outputs
     workspace = args.workspace if args.workspace is not None else FlowWorkspace(x.knowledge.shape)

@@ -1,10 +1,11 @@
 """The arguments of each compiled kernel, as named tuples in the kernel's own order.
 
-A mechanism builds one of these by keyword (so no argument can land in the wrong place)
-and hands it to the twin that :func:`techbloc.model.kernels.get` returns; the kernel is then
-called with the tuple unpacked. The field names are the compiled functions' parameter
-names, and a test checks that they agree, field by field. Shapes: ``S`` scenarios, ``P``
-policies, ``D`` domains, ``N`` countries. Every array is C-contiguous float64 unless said.
+A mechanism's compiled path (the ``call`` of :func:`techbloc.model.kernels.twin`) builds
+one of these by keyword (so no argument can land in the wrong place) and hands it to the
+kernel's ``run`` (:mod:`techbloc.model.jit`), which calls the kernel with the tuple
+unpacked. The field names are the compiled functions' parameter names, and a test checks
+that they agree, field by field. Shapes: ``S`` scenarios, ``P`` policies, ``D`` domains,
+``N`` countries. Every array is C-contiguous float64 unless said.
 """
 
 from __future__ import annotations

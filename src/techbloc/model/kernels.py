@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import os
 from collections.abc import Callable
@@ -91,11 +92,12 @@ def compiled() -> bool:
 @functools.cache
 def _jit() -> ModuleType | None:
     """:mod:`techbloc.model.jit` (which imports numba), or None without numba."""
-    try:
-        import numba  # noqa: F401  (configured by techbloc.model.jit before it compiles)
-    except ImportError:  # not installed, or unusable with this numpy
+    if importlib.util.find_spec("numba") is None:
         return None
-    return importlib.import_module("techbloc.model.jit")
+    try:  # the package sets numba's cache directory before it imports numba
+        return importlib.import_module("techbloc.model.jit")
+    except ImportError:  # numba unusable here (e.g. built for another numpy)
+        return None
 
 
 def _run(name: str) -> Callable[..., Any]:
@@ -132,6 +134,9 @@ class Twin(Generic[P, R]):
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
         return self._call(_run(self.name), SimpleNamespace(**bound.arguments))
+
+    def __reduce__(self) -> str:
+        return self.reference.__qualname__  # pickled by name, as the function it replaces
 
     def __repr__(self) -> str:
         return f"<{self.reference.__module__}.{self.reference.__qualname__}, twin of {self.name!r}>"

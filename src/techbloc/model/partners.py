@@ -8,6 +8,9 @@ membership). The margin is a closed-form, one-year, dimensionless payoff (E12).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
+
 import numpy as np
 
 from techbloc.model import kernels
@@ -209,7 +212,7 @@ def membership_margin(
     return np.where(members, margin, np.nan)
 
 
-def _compiled_margins(run, a) -> np.ndarray:
+def _compiled_margins(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
     """:func:`margins_from_flows` by the compiled kernel (:mod:`techbloc.model.jit.margins`)."""
     S, P, _ = a.will_.shape
     c = kernels.contiguous
@@ -348,3 +351,72 @@ def joining_gain(
     )
     gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
     return np.where(members, np.nan, gain)
+
+
+#: Terms of E10's will logit, in the order :func:`will_terms` returns them: name ->
+#: (weight parameter, sign). ``intercept`` multiplies 1; ``credibility`` the year's US
+#: credibility; ``membership`` ``tanh(margin)``.
+WILL_TERMS: dict[str, tuple[str, int]] = {
+    "intercept": ("will_intercept", 1),
+    "alignment": ("will_alignment", 1),
+    "defence_pact": ("will_pact", 1),
+    "threat": ("will_threat", 1),
+    "dependence": ("will_dependence", -1),
+    "hedging": ("will_hedging", -1),
+    "credibility": ("will_credibility", 1),
+    "membership": ("will_value", 1),
+}
+
+
+def will_terms(
+    inputs,
+    values,
+    credibility: np.ndarray,
+    margin: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """E10's will logit split into its terms, each of shape (S, N).
+
+    The terms are those of :func:`will_logit_base` and :func:`will`, computed the same
+    way: hedging is the scenario's positioned value (:func:`hedging_values` at
+    ``values["hedging_position"]``), not the table's default. Their sum is the logit;
+    ``logistic(sum)`` is :func:`will` for every country but the USA (whose will is 1).
+
+    Parameters
+    ----------
+    inputs : ModelInputs
+        Country inputs (``alignment``, ``defence_pact``, ``threat``, ``dependence``,
+        ``hedging`` with its range), shape (N,) each.
+    values : mapping
+        Scenario parameter arrays of shape (S,): the ``will_*`` weights and
+        ``hedging_position``.
+    credibility : ndarray, shape (S,)
+        US credibility in the year (E11), in [0, 1].
+    margin : ndarray, shape (S, N), optional
+        Last year's membership margin (E12); default 0 (not a member), which makes the
+        membership term 0.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (S, N)
+        Keyed as :data:`WILL_TERMS`, in its order: each term's signed contribution to
+        the logit (dimensionless).
+    """
+    hedging = hedging_values(inputs, values["hedging_position"])
+    n = len(inputs.alignment)
+    features = {
+        "intercept": np.ones(n),
+        "alignment": inputs.alignment,
+        "defence_pact": inputs.defence_pact,
+        "threat": inputs.threat,
+        "dependence": inputs.dependence,
+        "hedging": hedging,
+        "credibility": np.asarray(credibility, float)[:, None] * np.ones(n),
+        "membership": np.tanh(np.zeros(n) if margin is None else margin),
+    }
+    return {
+        name: sign * values[parameter][:, None] * features[name]
+        for name, (parameter, sign) in WILL_TERMS.items()
+    }
+
+
+__all__ += ["WILL_TERMS", "will_terms"]

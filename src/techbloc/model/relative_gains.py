@@ -34,6 +34,9 @@ stringency's trade relief, frictions with the newcomer and the relative-gains te
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
+
 import numpy as np
 
 from techbloc.model import kernels
@@ -213,7 +216,7 @@ def membership_toggle(
     return np.where(counted, result, 0.0)
 
 
-def _compiled_growth_changes(run, a) -> np.ndarray:
+def _compiled_growth_changes(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
     """:func:`growth_changes` by the compiled kernel (:mod:`techbloc.model.jit.toggle`)."""
     target = np.broadcast_to(a.target, a.stringency.shape)
     powered = a.powered
@@ -338,7 +341,7 @@ def growth_changes(
     return change
 
 
-def _compiled_veto(run, a) -> np.ndarray:
+def _compiled_veto(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
     """:func:`veto` by the compiled kernel (:mod:`techbloc.model.jit.veto`)."""
     c = kernels.contiguous
     return run(

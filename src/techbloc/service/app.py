@@ -16,6 +16,7 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 ``POST /api/evaluations``                   the same in background, with progress
 ``GET  /api/evaluations[/{id}]``            background evaluations: state, progress, ETA
 ``GET  /api/evaluations/{id}/result``       fans, per-domain gaps, stability, summary
+``GET  /api/evaluations/{id}/importance``   parameter importance for one outcome
 ``DELETE /api/evaluations/{id}``            cancel one (or forget a finished one)
 ``POST /api/studies``                       start a study (JSON, as the YAML) in background
 ``POST /api/studies/yaml``                  the same from a YAML file (``?check=true``)
@@ -24,6 +25,8 @@ Endpoints (all JSON unless noted; ``/docs`` shows them interactively):
 ``POST /api/jobs/{id}/cancel``              cancel a study run (chunks done are kept)
 ``DELETE /api/jobs/{id}``                   delete a finished job and its results
 ``GET  /api/studies/{id}/results``          median/p10/p90 per policy of a finished study
+``GET  /api/studies/{id}/futures``          each future's parameters and headline outcomes
+``GET  /api/studies/{id}/importance``       parameter importance for one outcome
 ``GET  /api/studies/{id}/report``           the study's HTML report (written on first call)
 ``GET  /``, ``/studies``, ``/country/{iso3}``  the dashboard (HTML, no external assets)
 ``GET  /docs``                              Swagger UI, served from the package
@@ -72,6 +75,7 @@ from techbloc.service.evaluator import (
     EvaluationWorker,
     WorkerBusyError,
 )
+from techbloc.service.futures import add_futures_routes
 from techbloc.service.jobs import (
     MAX_JOBS,
     MAX_QUEUED,
@@ -226,6 +230,7 @@ def create_app(
     _add_model_routes(app, evaluator)
     _add_run_routes(app, runs)
     add_study_routes(app, jobs)
+    add_futures_routes(app, runs, jobs)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from techbloc.service.schemas import (
     EvaluateRequest,
     EvaluateResponse,
     Fan,
+    Futures,
     MemberStability,
     MetricInfo,
     OutsiderStability,
@@ -41,6 +42,7 @@ __all__ = [
     "check_evaluate",
     "check_study_budget",
     "evaluate_request",
+    "futures_table",
     "number",
     "validate_request",
 ]
@@ -74,6 +76,9 @@ def summarise(
 ) -> tuple[dict[str, MetricInfo], dict[str, dict[str, Stat]], dict[str, float | None]]:
     """Median, p10, p90 (and share positive) of every scalar outcome per policy.
 
+    ``share_positive`` is given where the summary gives it (changes against the status quo)
+    and for every 0/1 flag (the share of futures in which it holds).
+
     Returns
     -------
     metrics : dict
@@ -85,8 +90,11 @@ def summarise(
         (its realized capability, the first headline outcome).
     """
     from techbloc.analysis.summary import study_summary, summary_json
+    from techbloc.model.outputs import SCALARS
 
-    summary = summary_json(study_summary(outcomes, policies))  # the one JSON shape
+    # a 0/1 flag's median hides how often it holds: give its share of futures too
+    flags = [name for name, o in SCALARS.items() if o.unit == "0/1"]
+    summary = summary_json(study_summary(outcomes, policies, share_positive=flags))
     metrics: dict[str, MetricInfo] = {}
     result: dict[str, dict[str, Stat]] = {p: {} for p in policies}
     for policy, by_outcome in summary.items():
@@ -318,7 +326,8 @@ def evaluate_request(
         if progress is not None:
             progress(done, len(starts))
     labels = [p.label for p in policies]
-    metrics, outcomes, backfire = summarise(pd.concat(tables), labels)
+    table = pd.concat(tables)
+    metrics, outcomes, backfire = summarise(table, labels)
     common: dict[str, Any] = {
         "scenarios": request.scenarios,
         "seed": request.seed,
@@ -331,7 +340,13 @@ def evaluate_request(
     }
     if keep is None:
         return EvaluateResponse(**common, seconds=round(time.perf_counter() - began, 3))
-    return RunResult(**common, **keep.result(), seconds=round(time.perf_counter() - began, 3))
+    futures = futures_table(design, table, labels)
+    return RunResult(
+        **common,
+        **keep.result(),
+        futures=futures,
+        seconds=round(time.perf_counter() - began, 3),
+    )
 
 
 class _Keeper:
@@ -460,6 +475,49 @@ class _Keeper:
             others.sort(key=lambda r: -(r.share_would_join or 0.0))
             out[label] = Stability(members=rows, outsiders=others)
         return out
+
+
+def _sampled(scenarios: Any) -> list[str]:
+    """Registry parameters that vary across ``scenarios``, in registry order."""
+    from techbloc.params import parameter_names
+
+    return [n for n in parameter_names() if n in scenarios and scenarios[n].nunique() > 1]
+
+
+def futures_table(
+    scenarios: Any, outcomes: Any, policies: Sequence[str], names: Sequence[str] = HEADLINE
+) -> Futures:
+    """Sampled parameters and outcomes ``names`` per future and policy.
+
+    Parameters
+    ----------
+    scenarios : pandas.DataFrame
+        Parameter values per future, indexed by scenario id.
+    outcomes : pandas.DataFrame or xarray.Dataset
+        Outcomes per ``(scenario, policy)`` (:func:`techbloc.analysis.outcomes.outcome_table`).
+    policies : sequence of str
+    names : sequence of str
+        Outcomes kept (those missing are skipped).
+    """
+    from techbloc.analysis.outcomes import outcome_table
+
+    scenarios = scenarios.sort_index()
+    table = outcome_table(outcomes)
+    ids = [int(i) for i in scenarios.index]
+    out: dict[str, dict[str, list[float | None]]] = {}
+    for policy in policies:
+        rows = table.xs(policy, level="policy").reindex(scenarios.index)
+        out[policy] = {
+            name: [number(v) for v in rows[name].to_numpy(float)] for name in names if name in rows
+        }
+    return Futures(
+        scenario=ids,
+        parameters={
+            name: [number(v) for v in scenarios[name].to_numpy(float)]
+            for name in _sampled(scenarios)
+        },
+        outcomes=out,
+    )
 
 
 def _percentiles(values: np.ndarray, levels: tuple[int, ...]) -> np.ndarray:

@@ -3,8 +3,9 @@
 :func:`country_detail` answers ``GET /api/countries/{iso3}``: every cited indicator (value,
 unit, year, source), the model inputs derived from them with their rule, how a missing one
 was filled and the indicators each reads (as ``techbloc data show`` prints them), the will
-to protect (E10) split into its terms at the registry's default weights, and the country's
-cited bilateral frictions and hedging motive with their reasons and sources.
+to protect (E10) split into its terms by the model's own ``will_terms`` (default values,
+first year, outside any coalition), and the country's cited bilateral frictions and hedging
+motive with their reasons and sources.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from techbloc.service.schemas import (
     WillTerm,
 )
 
-__all__ = ["WILL_TERMS", "country_detail"]
+__all__ = ["country_detail"]
 
-#: Terms of the will logit (E10): label, registry weight, model input, sign.
-WILL_TERMS: tuple[tuple[str, str, str | None, int], ...] = (
-    ("intercept", "will_intercept", None, 1),
-    ("alignment with the US", "will_alignment", "alignment", 1),
-    ("US defence pact", "will_pact", "us_defence_pact", 1),
-    ("threat from China", "will_threat", "threat", 1),
-    ("dependence on China", "will_dependence", "china_dependence", -1),
-    ("hedging", "will_hedging", "hedging", -1),
-)
+#: Plain labels of E10's terms (``techbloc.model.partners.WILL_TERMS``).
+_TERM_LABELS: dict[str, str] = {
+    "intercept": "intercept",
+    "alignment": "alignment with the US",
+    "defence_pact": "US defence pact",
+    "threat": "threat from China",
+    "dependence": "dependence on China",
+    "hedging": "hedging (at the default position in its range)",
+    "credibility": "US credibility",
+    "membership": "membership margin, tanh (0 outside a coalition)",
+}
 
 
 def _hedging_table() -> Any:
@@ -44,30 +47,62 @@ def _hedging_table() -> Any:
         return pd.read_csv(path)
 
 
-def _will(inputs: Any) -> WillBreakdown:
-    from techbloc.params import defaults
+def _will(code: str) -> WillBreakdown:
+    """E10's terms for one country, from the model's own :func:`will_terms`.
 
-    weights = defaults()
-    terms, total = [], 0.0
-    for label, parameter, column, sign in WILL_TERMS:
-        value = 1.0 if column is None else number(inputs[column])
-        weight = weights[parameter]
-        part = None if value is None else sign * weight * value
-        total += part or 0.0
-        terms.append(
+    Assumes the registry's default parameter values, the first model year
+    (:data:`techbloc.years.DEFAULT_START_YEAR`, with its US credibility from E11) and a
+    country outside any coalition (membership margin 0): the start-year status quo.
+    """
+    import numpy as np
+
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.partners import WILL_TERMS, will_terms
+    from techbloc.model.regime import credibility_paths, regime_paths
+    from techbloc.params import defaults
+    from techbloc.world import load_world
+    from techbloc.years import DEFAULT_START_YEAR
+
+    inputs = prepare_inputs(load_world())
+    k = inputs.codes.index(code)
+    values = {name: np.array([value]) for name, value in defaults().items()}
+    engaged = regime_paths(
+        np.array([DEFAULT_START_YEAR]),
+        np.zeros((1, 0)),
+        values["p_engaged_to_transactional"],
+        values["p_transactional_to_engaged"],
+    )
+    _, credibility = credibility_paths(
+        engaged,
+        values["initial_institutional_credibility"],
+        values["cred_decay"],
+        values["cred_recovery_fraction"],
+        values["w_inst"],
+    )
+    terms = will_terms(inputs, values, credibility[:, 0])
+    rows = []
+    for name, part in terms.items():
+        parameter, sign = WILL_TERMS[name]
+        label = _TERM_LABELS[name]
+        weight = sign * float(values[parameter][0])
+        contribution = float(part[0, k])
+        rows.append(
             WillTerm(
                 term=label,
                 parameter=parameter,
-                weight=sign * weight,
-                input=None if column is None else value,
-                contribution=part,
+                weight=weight,
+                input=None if name == "intercept" or not weight else contribution / weight,
+                contribution=contribution,
             )
         )
+    total = sum(float(t[0, k]) for t in terms.values())
     return WillBreakdown(
-        value=1.0 / (1.0 + math.exp(-total)),
-        terms=terms,
-        note="logistic of the sum, at the registry's default weights; the model adds US "
-        "credibility (will_credibility) and a membership term (will_value) year by year",
+        value=number(1.0 / (1.0 + math.exp(-total))),
+        terms=rows,
+        note=f"the model's E10 at the registry's default values, in {DEFAULT_START_YEAR} "
+        f"(US credibility {float(credibility[0, 0]):.2f}) and outside any coalition: a "
+        "member adds will_value × tanh(its membership margin) year by year, at most "
+        f"±{float(values['will_value'][0]):g} on the logit",
     )
 
 
@@ -154,7 +189,7 @@ def country_detail(iso3: str) -> CountryDetail:
         inputs={str(col): number(value) for col, value in inputs.items()},
         fill_notes=fill,
         model_inputs=model_inputs,
-        will=None if code in ("USA", "ROW") else _will(inputs),
+        will=None if code in ("USA", "ROW") else _will(code),
         frictions=frictions,
         hedging=hedging,
     )

@@ -25,7 +25,9 @@ __all__ = [
     "EvaluateResponse",
     "Fan",
     "Friction",
+    "Futures",
     "Hedging",
+    "Importance",
     "Indicator",
     "JobStatus",
     "LeverInfo",
@@ -33,6 +35,7 @@ __all__ = [
     "MetricInfo",
     "ModelInput",
     "OutsiderStability",
+    "ParameterImportance",
     "ParameterInfo",
     "ParametersResponse",
     "PolicyInfo",
@@ -151,9 +154,11 @@ class WillTerm(_Model):
 
 
 class WillBreakdown(_Model):
-    """Will to protect shared technology (E10) before the credibility and membership terms."""
+    """Will to protect shared technology (E10), term by term (the model's ``will_terms``)."""
 
-    value: float | None = Field(description="logistic(sum of the terms), default weights")
+    value: float | None = Field(
+        description="logistic(sum of the terms): default values, first year, outside any coalition"
+    )
     terms: list[WillTerm]
     note: str
 
@@ -432,6 +437,37 @@ class Stability(_Model):
     outsiders: list[OutsiderStability]
 
 
+class Futures(_Model):
+    """One row per future: the sampled parameters and the headline outcomes per policy."""
+
+    scenario: list[int] = Field(description="Future (scenario) ids, in design order")
+    parameters: dict[str, list[float | None]] = Field(
+        description="Sampled parameter -> its value in each future"
+    )
+    outcomes: dict[str, dict[str, list[float | None]]] = Field(
+        description="policy -> headline outcome -> its final-year value in each future"
+    )
+
+
+class ParameterImportance(_Model):
+    """How much of an outcome's variance one parameter explains on its own."""
+
+    parameter: str
+    description: str
+    S1: float | None = Field(description="First-order index (given-data estimator)")
+    S1_conf: float | None = Field(description="Half-width of its 95% bootstrap interval")
+
+
+class Importance(_Model):
+    """Parameter importance for one outcome of one policy (``analysis.sensitivity``)."""
+
+    policy: str
+    outcome: str
+    futures: int
+    method: str
+    parameters: list[ParameterImportance] = Field(description="Most important first")
+
+
 class RunResult(EvaluateResponse):
     """Everything the dashboard shows: the final-year summary, fans, domains, stability."""
 
@@ -445,6 +481,9 @@ class RunResult(EvaluateResponse):
     stability: dict[str, Stability]
     countries: dict[str, dict[str, dict[str, float | None]]] = Field(
         description="policy -> will / protection -> ISO3 -> median in the final year"
+    )
+    futures: Futures | None = Field(
+        default=None, description="Per-future parameters and headline outcomes"
     )
 
 
@@ -466,6 +505,8 @@ class StudyResults(_Model):
         description="policy -> share of futures in which China ends stronger than under the "
         "status quo (china_capability_vs_status_quo > 0: its realized capability)"
     )
+    headline: list[str] = Field(description="Headline outcomes, in display order")
+    directions: dict[str, int] = Field(description="Outcome -> +1 more is better, -1 less, 0")
 
 
 CountryDetail.model_rebuild()

@@ -12,13 +12,15 @@ from fastapi import Body, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from techbloc.errors import InputError
-from techbloc.service.compute import check_study_budget, summarise
+from techbloc.service.compute import HEADLINE, check_study_budget, summarise
 from techbloc.service.jobs import Job, JobManager
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND, NOT_READY
 from techbloc.service.schemas import ErrorResponse, JobStatus, StudyCheck, StudyResults
 
 __all__ = ["add_study_routes", "status_of"]
 
+#: The registry's direction of an outcome as the dashboard's sign (+1: more is better).
+_SIGN = {"max": 1, "min": -1, "info": 0}
 _FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
 
 
@@ -228,6 +230,8 @@ def add_study_routes(app: FastAPI, jobs: JobManager) -> None:
             metrics=metrics,
             outcomes=table,
             backfire_share=backfire,
+            headline=[name for name in HEADLINE if name in metrics],
+            directions={name: _SIGN[info.direction] for name, info in metrics.items()},
         )
 
     @app.get(

@@ -32,9 +32,10 @@ import numpy as np
 
 __all__ = ["COMPILE_SECONDS", "cache_dir", "njit", "power", "split", "threads"]
 
-#: Rough time to compile all four kernels here (s), measured by ``benchmarks/cli_latency.py``
-#: (first run minus second run, 2 cores, load about 2); said in the first-compile message.
-COMPILE_SECONDS = 15
+#: Rough time to compile the four kernels (s), said in the first-compile message: first run
+#: minus second run of ``benchmarks/cli_latency.py`` on the 2-core development machine, 4.5
+#: CPU-s (7 s of wall time at load 5, 21 s at load 11; benchmarks/README.md).
+COMPILE_SECONDS = 10
 
 log = logging.getLogger(__name__)
 

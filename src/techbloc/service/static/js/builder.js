@@ -10,6 +10,7 @@
 
   // -- state ------------------------------------------------------------------------------
   function changed({ map = true, cards = true, levers = false } = {}) {
+    TB.assignColours(setup.coalitions);
     if (map) paintMap();
     if (cards) renderCoalitions();
     if (levers) renderCapacity();
@@ -35,10 +36,12 @@
     const c = activeCoalition();
     const i = c.members.indexOf(code);
     if (i >= 0) c.members.splice(i, 1); else c.members.push(code);
-    if (c.preset) {
-      const preset = presets.find((p) => p.name === c.preset);
-      if (!preset || !TB.sameMembers(preset.members, c.members)) { delete c.name; delete c.preset; }
-    }
+    // a preset whose members change is a coalition of its own, but keeps its name (and
+    // remembers where it came from; the name stays editable)
+    const from = c.preset || c.from;
+    const preset = from && presets.find((p) => p.name === from);
+    if (preset && TB.sameMembers(preset.members, c.members)) { c.preset = from; delete c.from; }
+    else if (preset) { c.from = from; delete c.preset; }
     note.textContent = `${byCode[code].name} ${i >= 0 ? "removed from" : "added to"} ${TB.coalitionLabel(c)}.`;
     changed({ levers: true });
   }
@@ -56,6 +59,8 @@
     ["will", "will to protect (last run, 0-1)"],
     ["protection", "protection = capability × will (last run)"],
   ];
+
+  const OTHER = "#aab4c0", CANDIDATE = "#dde5ee";
 
   function ramp(t) {
     const a = [232, 240, 248], b = [8, 48, 107];
@@ -130,20 +135,22 @@
         scaled[code] = x; lo = Math.min(lo, x); hi = Math.max(hi, x);
       }
     }
+    const own = TB.coalitionColour(activeCoalition());
     for (const node of document.querySelectorAll("#map [data-iso3]")) {
       const code = node.dataset.iso3;
       node.classList.toggle("member", active.has(code));
       node.classList.toggle("rival", code === TB.RIVAL);
       let fill;
-      if (code === TB.RIVAL) fill = "#e15759";
-      else if (!values) fill = active.has(code) ? "#f28e2b" : other.has(code) ? "#fbd3a9" : "#cfdcec";
+      if (code === TB.RIVAL) fill = TB.RIVAL_COLOUR;
+      else if (!values) fill = active.has(code) ? own : other.has(code) ? OTHER : CANDIDATE;
       else fill = code in scaled ? ramp((scaled[code] - lo) / Math.max(1e-12, hi - lo)) : "#f4f4f4";
       node.style.fill = fill;
     }
     const legend = $("map-legend");
     if (!values) {
-      legend.replaceChildren(...[["#f28e2b", "selected coalition"], ["#fbd3a9", "in another coalition"],
-        ["#cfdcec", "candidate"], ["#e15759", "China (rival)"], ["#e8e8e8", "not modelled"]]
+      legend.replaceChildren(...[[own, `selected coalition (${TB.coalitionLabel(activeCoalition())})`],
+        [OTHER, "in another coalition"], [CANDIDATE, "candidate"], [TB.RIVAL_COLOUR, "China (rival)"],
+        ["#e8e8e8", "not modelled"]]
         .map(([c, t]) => el("span", {}, el("span", { class: "swatch", style: `background:${c}` }), t)));
     } else if (lo === Infinity) {
       legend.replaceChildren(el("span", { class: "muted", text: "Run first: this colouring shows the last run's medians." }));
@@ -177,21 +184,31 @@
     const box = $("coalitions");
     box.replaceChildren(...setup.coalitions.map((c, i) => {
       const radio = el("input", { type: "radio", name: "active-coalition", "aria-label": `edit ${TB.coalitionLabel(c)} on the map` });
+      const name = el("input", { type: "text", class: "coalition-name", value: TB.coalitionLabel(c),
+        "aria-label": `name of coalition ${i + 1}`, title: "Click to rename", maxlength: 60 });
+      name.addEventListener("change", () => {
+        const text = name.value.trim();
+        if (text) c.name = text; else delete c.name;
+        if (c.preset && c.name !== c.preset) { c.from = c.preset; delete c.preset; }
+        changed({ map: false });
+      });
       radio.checked = i === setup.active;
       radio.addEventListener("change", () => { setup.active = i; changed({ cards: false }); renderCoalitions(); });
       const chips = c.members.map((code) => el("li", {},
         el("a", { href: `/country/${code}`, text: code, title: byCode[code] ? byCode[code].name : code }),
         code === TB.ANCHOR ? null : el("button", { type: "button", class: "x", text: "×", "aria-label": `remove ${code}`,
           onclick: () => { setup.active = i; toggleCountry(code); } })));
-      return el("div", { class: i === setup.active ? "coalition active" : "coalition", "data-index": i },
+      const from = c.from ? el("span", { class: "muted small coalition-from", text: `from preset ${c.from}, members changed` }) : null;
+      return el("div", { class: i === setup.active ? "coalition active" : "coalition", "data-index": i,
+        style: `--coalition:${TB.coalitionColour(c)}` },
         el("div", { class: "coalition-head" },
-          el("label", {}, radio, el("span", { class: "swatch", style: `background:${TB.colour(i)}` }),
-            el("b", { text: TB.coalitionLabel(c) }), el("span", { class: "muted small", text: ` ${c.members.length} members` })),
+          el("span", { class: "coalition-title" }, el("label", {}, radio, el("span", { class: "swatch", style: `background:${TB.coalitionColour(c)}` })),
+            name, el("span", { class: "muted small", text: ` ${TB.plural(c.members.length, "member")}` })),
           el("span", { class: "coalition-tools" },
-            el("button", { type: "button", class: "link", text: "copy", onclick: () => addCoalition({ members: c.members.slice() }) }),
+            el("button", { type: "button", class: "link", text: "copy", onclick: () => addCoalition(c.name ? { members: c.members.slice(), name: `${c.name} (copy)` } : { members: c.members.slice() }) }),
             el("button", { type: "button", class: "link", text: "remove", "aria-label": `remove coalition ${TB.coalitionLabel(c)}`,
               onclick: () => { setup.coalitions.splice(i, 1); setup.active = Math.max(0, setup.active - (i <= setup.active ? 1 : 0)); changed({ levers: true }); } }))),
-        el("ul", { class: "chips" }, ...chips));
+        from, el("ul", { class: "chips" }, ...chips));
     }));
     if (!setup.coalitions.length) box.append(el("p", { class: "muted small", text: "No coalition yet: click a preset or a country." }));
   }
@@ -404,12 +421,18 @@
       const unknown = c.members.filter((m) => !byCode[m]);
       if (unknown.length) out.push(`Unknown country code(s) in coalition ${i + 1}: ${unknown.join(", ")}.`);
     });
+    const names = new Map();
+    setup.coalitions.forEach((c, i) => {
+      const label = TB.coalitionLabel(c);
+      if (names.has(label)) out.push(`Coalitions ${names.get(label) + 1} and ${i + 1} have the same name (${label}): rename one.`);
+      names.set(label, i);
+    });
     if (setup.coalitions.length > MAX_COALITIONS) out.push(`At most ${MAX_COALITIONS} coalitions.`);
     if (!(setup.scenarios >= 1 && setup.scenarios <= 5000)) out.push("Futures: between 1 and 5,000 (run a study for more).");
     if (!(setup.end_year > setup.start_year)) out.push("The last year must be after the first year.");
     const years = setup.end_year - setup.start_year + 1;
     const work = setup.scenarios * Math.max(1, setup.coalitions.length) * years;
-    if (work > BUDGET) out.push(`Too large for one run: ${setup.scenarios} futures × ${setup.coalitions.length} coalitions × ${years} years = ${work.toLocaleString("en")} (limit ${BUDGET.toLocaleString("en")}). Use fewer futures, or start it as a study.`);
+    if (work > BUDGET) out.push(`Too large for one run: ${TB.plural(setup.scenarios, "future")} × ${TB.plural(setup.coalitions.length, "coalition")} × ${TB.plural(years, "year")} = ${work.toLocaleString("en")} (limit ${BUDGET.toLocaleString("en")}). Use fewer futures, or start it as a study.`);
     return out;
   }
 
@@ -426,7 +449,7 @@
     const parts = state.parts_total ? `part ${state.parts_done} of ${state.parts_total}` : "starting";
     const rate = state.rate ? ` · ${Math.round(state.rate)} futures/s` : "";
     const eta = state.eta_seconds !== null && state.eta_seconds !== undefined ? ` · about ${fmt.seconds(state.eta_seconds)} left` : "";
-    return `Running ${state.scenarios} futures × ${state.coalitions} coalitions: ${parts}${rate}${eta}`;
+    return `Running ${TB.plural(state.scenarios, "future")} × ${TB.plural(state.coalitions, "coalition")}: ${parts}${rate}${eta}`;
   }
 
   async function run(event) {
@@ -456,10 +479,18 @@
       if (state.status !== "done") throw new Error(state.error || `evaluation ${state.status}`);
       const result = await TB.api(state.result_url);
       box.hidden = true;
-      lastResult = result; lastOrder = order;
+      // the server evaluates presets first: show the coalitions in the builder's order
+      const at = order.map((c) => setup.coalitions.indexOf(c));
+      const perm = order.map((c, j) => j).sort((a, b) => at[a] - at[b]);
+      result.policies = perm.map((j) => result.policies[j]);
+      lastResult = result; lastOrder = perm.map((j) => order[j]);
       $("empty").hidden = true;
-      TB.renderResults($("results"), result, labels);
-      const summary = el("p", { class: "small muted run-summary", text: `${result.scenarios} futures, ${result.years[0]}–${result.years[1]}, seed ${result.seed}, ${result.policies.length} coalitions: ${result.seconds.toFixed(1)} s.` });
+      const runId = state.id;
+      TB.renderResults($("results"), result, perm.map((j) => labels[j]), {
+        colours: lastOrder.map((c) => TB.coalitionColour(c)),
+        importance: (policy, outcome) => `/api/evaluations/${runId}/importance?${new URLSearchParams({ policy, outcome })}`,
+      });
+      const summary = el("p", { class: "small muted run-summary", text: `${TB.plural(result.scenarios, "future")}, ${result.years[0]}–${result.years[1]}, seed ${result.seed}, ${TB.plural(result.policies.length, "coalition")}: ${result.seconds.toFixed(1)} s.` });
       $("results").prepend(summary);
       paintMap();
       const top = $("results").getBoundingClientRect().top;
@@ -485,9 +516,13 @@
   // A study from the current setup, as POST /api/studies takes it.
   TB.studyFromSetup = function studyFromSetup(s, name, scenarios) {
     const { body } = TB.requestFromSetup(s, presets || TB.presets);
-    const policies = [];
-    for (const preset of body.presets) policies.push({ preset });
-    for (const members of body.coalitions) policies.push({ members });
+    const byName = Object.fromEntries((presets || TB.presets).map((p) => [p.name, p]));
+    // in the builder's order, each with the name it shows (presets by name while unchanged)
+    const policies = s.coalitions.map((c) => {
+      const preset = c.preset && byName[c.preset];
+      if (preset && TB.sameMembers(preset.members, c.members)) return c.name && c.name !== c.preset ? { name: c.name, preset: c.preset } : { preset: c.preset };
+      return c.name ? { name: c.name, members: c.members.slice() } : { members: c.members.slice() };
+    });
     const study = { name, policies, scenarios, seed: s.seed, years: { start: s.start_year, end: s.end_year }, set: body.set };
     for (const p of policies) {
       const members = p.members || (TB.presets.find((x) => x.name === p.preset) || { members: [] }).members;
@@ -503,15 +538,10 @@
     return study;
   };
 
-  async function startStudy() {
+  // Open the study form with this setup filled in: nothing starts until it is confirmed there.
+  function startStudy() {
     if (!checkSetup(true)) return;
-    const name = `dashboard-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "")}`;
-    try {
-      await TB.api("/api/studies", { body: TB.studyFromSetup(setup, name, Math.max(setup.scenarios, 1)) });
-      window.location.href = "/studies";
-    } catch (err) {
-      TB.showError($("form-error"), `The study was not started: ${err.message}`);
-    }
+    window.location.href = `/studies?${TB.encodeSetup(setup, presets)}#start`;
   }
 
   async function share() {

@@ -3,15 +3,33 @@
 
 (function charts(TB) {
   const { el, svg, fmt } = TB;
-  // Tableau 10: distinguishable, and readable on white
-  const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
-    "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+  // Tableau 10 without its red and pink: red is China's on the map, never a coalition's
+  const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
+    "#9c755f", "#bab0ac"];
+  TB.PALETTE = PALETTE;
+  TB.RIVAL_COLOUR = "#e15759";
   TB.colour = (i) => PALETTE[i % PALETTE.length];
   TB.dash = (i) => (i < PALETTE.length ? "" : i < 2 * PALETTE.length ? "5 3" : "2 2");
 
+  // Width of ``text`` in pixels at the charts' font (11 px of the page's font family).
+  let measure = null;
+  TB.textWidth = function textWidth(text, size = 11) {
+    if (!measure) measure = document.createElement("canvas").getContext("2d");
+    measure.font = `${size}px ${getComputedStyle(document.body).fontFamily}`;
+    return measure.measureText(text).width;
+  };
+
+  // ``text`` cut from the right, with an ellipsis, to fit ``width`` pixels.
+  TB.fitText = function fitText(text, width, size = 11) {
+    if (TB.textWidth(text, size) <= width) return text;
+    let n = text.length;
+    while (n > 1 && TB.textWidth(`${text.slice(0, n - 1)}…`, size) > width) n -= 1;
+    return `${text.slice(0, n - 1)}…`;
+  };
+
   // Rules copied into every exported SVG, so a downloaded chart looks like the page's.
   const SVG_STYLE = `text{font:11px system-ui,sans-serif;fill:#222}.tick{fill:#666;font-size:10px}
-.grid{stroke:#e3e3e3}.zero{stroke:#888}.bar{fill:#4e79a7}.bar.worse{fill:#e15759}
+.grid{stroke:#e3e3e3}.zero{stroke:#888}.bar.worse{fill-opacity:.4;stroke:#a12622;stroke-dasharray:3 2}.value.worse{fill:#a12622}
 .whisker{stroke:#222;stroke-width:1.2}.value{font-weight:600}.axis{stroke:#999}`;
 
   function niceTicks(lo, hi, count = 3) {
@@ -27,13 +45,20 @@
   }
   TB.niceTicks = niceTicks;
 
+  // Tick labels with as many decimals as the ticks need to be shown exactly (0.025 and
+  // 0.075 keep three; 0.05 then reads 0.050), the same for every tick of an axis.
   function tickFormatter(ticks, unit) {
-    const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
     const percent = unit === "share" || unit === "0/1";
     const scale = percent ? 100 : 1;
-    const digits = Math.max(0, -Math.floor(Math.log10(step * scale) + 1e-9));
-    return (t) => (t * scale).toFixed(Math.min(digits, 4)) + (percent ? "%" : "");
+    const exact = (d) => ticks.every((t) => {
+      const v = t * scale;
+      return Math.abs(Number(v.toFixed(d)) - v) <= 1e-9 * Math.max(1, Math.abs(v));
+    });
+    let digits = 0;
+    while (digits < 6 && !exact(digits)) digits += 1;
+    return (t) => (t * scale).toFixed(digits) + (percent ? "%" : "");
   }
+  TB.tickLabels = (ticks, unit) => ticks.map(tickFormatter(ticks, unit));
 
   // A figure: title, note, the SVG, and buttons to download it as SVG, PNG and CSV.
   TB.figure = function figure({ title, note, node, rows, name, wide }) {
@@ -95,11 +120,11 @@
   };
 
   // -- bars: median and p10-p90 per coalition ---------------------------------------------
-  TB.barChart = function barChart({ title, note, unit, direction, name }, rows) {
+  TB.barChart = function barChart({ title, note, unit, direction, name, labelShare = 0.3 }, rows) {
     const values = rows.flatMap((r) => [r.median, r.p10, r.p90]).filter((v) => v !== null && v !== undefined);
     const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values));
     const lo = ticks[0], hi = ticks[ticks.length - 1];
-    const width = TB.chartWidth(), labelW = Math.round(width * 0.3), valueW = 50, rowH = 22, top = 6, axisH = 18;
+    const width = TB.chartWidth(), labelW = Math.round(width * labelShare), valueW = 50, rowH = 22, top = 6, axisH = 18;
     const plotW = width - labelW - valueW - 8;
     const height = top + Math.max(1, rows.length) * rowH + axisH;
     const x = (v) => labelW + ((v - lo) / (hi - lo)) * plotW;
@@ -113,16 +138,15 @@
     const show = TB.formatter(unit);
     rows.forEach((r, i) => {
       const y = top + i * rowH, mid = y + rowH / 2;
-      const room = Math.floor(labelW / 6.5);
-      const label = r.label.length > room ? `${r.label.slice(0, room - 1)}…` : r.label;
-      const text = svg("text", { x: labelW - 6, y: mid + 4, "text-anchor": "end" }, label);
+      const label = TB.fitText(r.label, labelW - 8);
+      const text = svg("text", { x: labelW - 6, y: mid + 4, "text-anchor": "end", class: "label" }, label);
       text.append(svg("title", {}, r.label));
       root.append(text);
       if (r.median === null || r.median === undefined) return;
       const x0 = x(Math.min(0, r.median)), x1 = x(Math.max(0, r.median));
       const worse = direction !== 0 && Math.sign(r.median) === -direction && unit === "log ratio";
       const bar = svg("rect", { x: x0, y: y + 5, width: Math.max(1, x1 - x0), height: rowH - 10,
-        class: worse ? "bar worse" : "bar" });
+        class: worse ? "bar worse" : "bar", fill: r.colour || TB.colour(i) });
       root.append(bar);
       if (r.p10 !== null && r.p10 !== undefined && r.p90 !== null && r.p90 !== undefined) {
         root.append(svg("line", { x1: x(r.p10), x2: x(r.p90), y1: mid, y2: mid, class: "whisker" }));
@@ -133,7 +157,7 @@
       } else {
         bar.append(svg("title", {}, `${r.label}: ${show(r.median)}`));
       }
-      root.append(svg("text", { x: width - 2, y: mid + 4, "text-anchor": "end", class: "value" }, show(r.median)));
+      root.append(svg("text", { x: width - 2, y: mid + 4, "text-anchor": "end", class: worse ? "value worse" : "value" }, show(r.median)));
     });
     const csvRows = [["coalition", "median", "p10", "p90"], ...rows.map((r) => [r.label, r.median, r.p10, r.p90])];
     return TB.figure({ title, note, node: root, rows: csvRows, name });
@@ -240,6 +264,9 @@
         el("th", { scope: "row" }, key, el("span", { class: "unit", text: `${info.description} (${info.unit})` })),
         ...result.policies.map((p) => {
           const s = (result.outcomes[p.name] || {})[key];
+          if (info.unit === "0/1" && s && s.share_positive !== null && s.share_positive !== undefined) {
+            return el("td", {}, fmt.pct(0)(s.share_positive), el("span", { class: "range", text: "of futures" }));
+          }
           if (!s || s.median === null) return el("td", { text: "–" });
           return el("td", {}, show(s.median), el("span", { class: "range", text: `[${show(s.p10)}, ${show(s.p90)}]` }));
         })));

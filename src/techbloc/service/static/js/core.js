@@ -89,6 +89,9 @@ TB.fmt = {
   },
 };
 
+// "1 member", "2 members" (``many`` for irregular plurals).
+TB.plural = (n, one, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+
 // Formatter for an outcome from its registry unit.
 TB.formatter = function formatter(unit) {
   if (unit === "share" || unit === "0/1") return TB.fmt.pct(0);
@@ -166,6 +169,18 @@ TB.requestFromSetup = function requestFromSetup(setup, presets) {
   return { body, labels, order: [...presetNames, ...custom] };
 };
 
+// Give every coalition a palette slot of its own, kept while it exists (first free slot).
+TB.assignColours = function assignColours(coalitions) {
+  const used = new Set(coalitions.map((c) => c.colour).filter((k) => k !== undefined));
+  for (const c of coalitions) {
+    if (c.colour !== undefined) continue;
+    let k = 0;
+    while (used.has(k) && k < 1000) k += 1;
+    c.colour = k; used.add(k);
+  }
+};
+TB.coalitionColour = (c) => TB.colour(c.colour ?? 0);
+
 TB.coalitionLabel = function coalitionLabel(c) {
   if (c.name) return c.name;
   const rest = c.members.filter((m) => m !== TB.ANCHOR);
@@ -181,6 +196,10 @@ TB.encodeSetup = function encodeSetup(setup, presets) {
     const preset = c.preset && byName[c.preset];
     q.append("c", preset && TB.sameMembers(preset.members, c.members) ? c.preset : c.members.join("."));
   }
+  // names given or kept (a preset's name after its members changed), one per coalition
+  const named = (c) => c.name && !(c.preset && c.name === c.preset && byName[c.preset]
+    && TB.sameMembers(byName[c.preset].members, c.members));
+  if (setup.coalitions.some(named)) for (const c of setup.coalitions) q.append("cn", named(c) ? c.name : "");
   if (setup.pool_share !== null) q.set("pool", setup.pool_share);
   if (setup.stringency !== null) q.set("str", setup.stringency);
   for (const [d, v] of Object.entries(setup.stringencyByDomain)) q.set(`str.${d}`, v);
@@ -208,6 +227,7 @@ TB.decodeSetup = function decodeSetup(search, presets) {
     else setup.coalitions.push({ members: codes(text) });
   }
   for (const text of q.getAll("coalition")) setup.coalitions.push({ members: codes(text) });
+  q.getAll("cn").forEach((name, i) => { if (name && setup.coalitions[i]) setup.coalitions[i].name = name; });
   const num = (key) => (q.has(key) && q.get(key) !== "" && Number.isFinite(Number(q.get(key)))
     ? Number(q.get(key)) : null);
   setup.pool_share = num("pool");

@@ -53,7 +53,7 @@
       el("tbody", {}, ...detail.indicators.map((i) => el("tr", {}, el("td", {}, el("code", { text: i.indicator })),
         el("td", { text: fmt.auto(i.value) }), el("td", { class: "small", text: i.unit }), el("td", { text: i.year ?? "–" }),
         el("td", { class: "small" }, i.source, i.note ? el("span", { class: "muted", text: ` · ${i.note}` }) : null)))));
-    return el("div", {}, el("div", { class: "chart-head" }, el("p", { class: "note", text: `${detail.indicators.length} cited indicators.` }),
+    return el("div", {}, el("div", { class: "chart-head" }, el("p", { class: "note", text: `${TB.plural(detail.indicators.length, "cited indicator")}.` }),
       el("div", { class: "downloads" }, el("button", { type: "button", class: "link", text: "CSV",
         onclick: () => TB.download(`${detail.iso3}-indicators.csv`, TB.csv(rows)) }))),
     el("div", { class: "table-scroll" }, table));
@@ -89,6 +89,6 @@
         el("details", {}, el("summary", { text: "Every other model input (R&D, GDP, growth, threat components, …)" }),
           el("div", { class: "table-scroll" }, inputsTable(detail, Object.keys(detail.model_inputs).filter((k) => !KEY_INPUTS.includes(k)))))),
       el("section", { class: "result-block" }, el("h3", { text: "Every indicator" }),
-        el("details", {}, el("summary", { text: `${detail.indicators.length} cited indicators with value, unit, year and source` }), indicators(detail))));
+        el("details", {}, el("summary", { text: `${TB.plural(detail.indicators.length, "cited indicator")} with value, unit, year and source` }), indicators(detail))));
   };
 })(window.TB);

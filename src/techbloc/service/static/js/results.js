@@ -4,9 +4,8 @@
 (function results(TB) {
   const { el, fmt } = TB;
 
-  // Headline outcomes: the registry names them; these are the page's short titles.
-  // Titles of the headline outcomes; their order comes from the service (the outputs
-  // registry's HEADLINE), this order is only the fallback for results without it.
+  // Short titles of some outcomes; the headline list and its order come from the server
+  // (the registry), and an outcome without a title here is titled by its description.
   const TITLES = {
     china_capability_vs_status_quo: "China's capability vs status quo",
     power_ratio_china_us_vs_status_quo: "China/US power vs status quo",
@@ -16,32 +15,46 @@
     achieved_stringency: "Achieved stringency",
     cohesion: "Cohesion",
     alliance_rd_share: "Alliance R&D share",
-    external_stability: "Acceptance of outsiders",
+    external_stability: "Externally stable",
   };
-  const HEADLINE = Object.keys(TITLES);
-  // Which way is better for the alliance (the outputs registry's direction), for results
-  // that do not carry it (a study's).
-  const DIRECTIONS = { china_capability_vs_status_quo: -1, power_ratio_china_us_vs_status_quo: -1,
-    capability_gap_vs_status_quo: 1, china_knowledge_vs_status_quo: -1, leakage_to_china: -1,
-    achieved_stringency: 1, cohesion: 1, alliance_rd_share: 1, external_stability: 1 };
+  const title = (result, key) => TITLES[key] || ((result.metrics[key] || {}).description || key).replace(/^./, (c) => c.toUpperCase());
+  const headlineKeys = (result) => (result.headline || []).filter((k) => result.metrics[k]);
+  let colours = null;
+  const colourOf = (i) => (colours && colours[i]) || TB.colour(i);
 
+  // One bar per coalition: the median with its 10th-90th percentiles, or for a 0/1 flag the
+  // share of futures in which it holds (its median would read 0% or 100%).
   function rowsFor(result, labels, key) {
+    const flag = (result.metrics[key] || {}).unit === "0/1";
     return result.policies.map((p, i) => {
       const s = (result.outcomes[p.name] || {})[key] || {};
-      return { label: labels[i], median: s.median ?? null, p10: s.p10 ?? null, p90: s.p90 ?? null };
+      if (flag) return { label: labels[i], colour: colourOf(i), median: s.share_positive ?? null, p10: null, p90: null };
+      return { label: labels[i], colour: colourOf(i), median: s.median ?? null, p10: s.p10 ?? null, p90: s.p90 ?? null };
     });
   }
 
+  // What a chart of ``key`` shows, in words: a 0/1 flag is a share of futures, said positively.
+  function describe(info) {
+    if (info.unit === "0/1") return `Share of futures in which ${info.description.replace(/^1 if /, "")}`;
+    return `${info.description} (${info.unit})`;
+  }
+
   function headline(result, labels) {
-    const keys = (result.headline || HEADLINE).filter((k) => result.metrics[k]);
+    const keys = headlineKeys(result);
     const figures = keys.map((key) => {
       const info = result.metrics[key];
-      let note = `${info.description} (${info.unit}). Bar: median; whiskers: 10th–90th percentile.`;
-      if (key === "external_stability") note = `${info.description}: share of futures. ${note.split(". ").slice(1).join(". ")}`;
-      return TB.barChart({ title: TITLES[key] || key, note, unit: info.unit,
-        direction: (result.directions || DIRECTIONS)[key] ?? 0, name: TB.slug(key) }, rowsFor(result, labels, key));
+      const direction = (result.directions || {})[key] ?? 0;
+      const worse = direction !== 0 && info.unit === "log ratio"
+        ? " Pale dashed bar: worse for the alliance than the status quo." : "";
+      const rows = rowsFor(result, labels, key);
+      let how = info.unit === "0/1" ? "" : " Bar: median; whiskers: 10th–90th percentile.";
+      if (info.unit === "0/1" && rows.length && rows.every((r) => r.median === 0)) {
+        how = ` It holds in none of these ${TB.plural(result.scenarios || result.n_scenarios || 0, "future")} for any coalition${key === "external_stability" ? `: in each, some outsider would gain by joining and be let in${result.stability && Object.keys(result.stability).length ? " (see Stability, who would join)" : ""}` : ""}.`;
+      }
+      const note = `${describe(info)}.${how}${worse}`;
+      return TB.barChart({ title: title(result, key), note, unit: info.unit, direction, name: TB.slug(key) }, rows);
     });
-    const backfire = result.policies.map((p, i) => ({ label: labels[i], median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
+    const backfire = result.policies.map((p, i) => ({ label: labels[i], colour: colourOf(i), median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
     figures.splice(1, 0, TB.barChart({ title: "Futures where China ends stronger",
       note: "Share of futures in which China ends with more realized capability than under the status quo (US-only controls, no pool).",
       unit: "share", direction: 0, name: "backfire-share" }, backfire));
@@ -50,19 +63,19 @@
   }
 
   function fans(result, labels) {
-    const keys = (result.headline || HEADLINE).filter((k) => result.policies.some((p) => ((result.trajectories || {})[p.name] || {})[k]));
+    const keys = (result.headline || []).filter((k) => result.policies.some((p) => ((result.trajectories || {})[p.name] || {})[k]));
     if (!keys.length) return null;
     const shown = new Set(result.policies.slice(0, 4).map((p) => p.name));
     const box = el("div", { class: "charts" });
     const draw = () => {
       const series = [];
       result.policies.forEach((p, i) => {
-        if (shown.has(p.name)) series.push({ name: p.name, label: labels[i], colour: TB.colour(i), dash: TB.dash(i), fan: null });
+        if (shown.has(p.name)) series.push({ name: p.name, label: labels[i], colour: colourOf(i), dash: TB.dash(i), fan: null });
       });
       box.replaceChildren(...keys.map((key) => {
         const info = result.metrics[key] || { description: key, unit: "" };
         const s = series.map((x) => ({ ...x, fan: result.trajectories[x.name][key] })).filter((x) => x.fan);
-        return TB.fanChart({ title: TITLES[key] || key, unit: info.unit, name: `fan-${TB.slug(key)}`,
+        return TB.fanChart({ title: title(result, key), unit: info.unit, name: `fan-${TB.slug(key)}`,
           note: `${info.description}. Line: median; band: 25th–75th percentile${s.length === 1 ? " (light: 10th–90th)" : " (show one coalition for the 10th–90th band)"}.` }, s);
       }));
     };
@@ -72,7 +85,7 @@
         const box2 = el("input", { type: "checkbox" });
         box2.checked = shown.has(p.name);
         box2.addEventListener("change", () => { if (box2.checked) shown.add(p.name); else shown.delete(p.name); draw(); });
-        return el("label", { class: "chip-toggle" }, box2, el("span", { class: "swatch", style: `background:${TB.colour(i)}` }), labels[i]);
+        return el("label", { class: "chip-toggle" }, box2, el("span", { class: "swatch", style: `background:${colourOf(i)}` }), labels[i]);
       }));
     draw();
     return el("section", { class: "result-block" }, el("h2", { text: "Over time" }), toggles, box);
@@ -145,10 +158,19 @@
   }
 
   // Render a result (RunResult or StudyResults shaped like it) into ``box``.
-  TB.renderResults = function renderResults(box, result, labels) {
+  // ``options.colours``: each coalition's colour (as in the builder); ``options.importance``:
+  // (policy, outcome) -> URL of its parameter importance; ``options.futures``: the
+  // per-future table (default ``result.futures``).
+  TB.renderResults = function renderResults(box, result, labels, options = {}) {
     TB.chartBox = box;
+    colours = options.colours || null;
     labels = result.policies.map((p, i) => labels[i] || p.name);
-    box.replaceChildren(...[headline(result, labels), fans(result, labels), domains(result, labels),
-      stability(result, labels), everything(result, labels)].filter(Boolean));
+    const futures = options.futures || result.futures;
+    box.replaceChildren(...[headline(result, labels),
+      options.importance ? TB.importanceBlock(result, labels, options.importance) : null,
+      fans(result, labels), domains(result, labels), stability(result, labels),
+      futures ? TB.futuresBlock(result, labels, futures) : null,
+      everything(result, labels)].filter(Boolean));
   };
+  TB.outcomeTitle = title;
 })(window.TB);

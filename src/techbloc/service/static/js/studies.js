@@ -20,7 +20,7 @@
     }
     if (job.status === "done") {
       out.push(el("a", { href: `/studies/${job.id}`, text: "Results", class: "button-link", "data-action": "results" }));
-      out.push(el("a", { href: job.report_url, text: "Report", class: "button-link", target: "_blank", rel: "noopener", "data-action": "report" }));
+      out.push(TB.reportLink(job.report_url, "Report", { class: "button-link", "data-action": "report" }));
     }
     if (!["queued", "running"].includes(job.status)) {
       out.push(el("button", { type: "button", class: "link", text: "Delete", "data-action": "delete",
@@ -43,7 +43,7 @@
       el("td", {}, el("b", { text: job.name }), el("div", { class: "muted small", text: job.id })),
       el("td", { "data-label": "status" }, el("span", { class: `status ${job.status}`, text: job.status }),
         job.error ? el("div", { class: "small bad", text: TB.webMessage(job.error) }) : null),
-      el("td", { "data-label": "progress" }, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total ?? "?"} futures` }),
+      el("td", { "data-label": "progress" }, bar, el("div", { class: "small", text: `chunks ${chunks} · ${job.scenarios_total === null || job.scenarios_total === undefined ? "? futures" : TB.plural(job.scenarios_total, "future")}` }),
         el("div", { class: "small muted", text: live })),
       el("td", { "data-label": "submitted", class: "small", text: job.submitted.replace("T", " ").replace("+00:00", " UTC") }),
       actions(job));
@@ -75,7 +75,7 @@
     try {
       const answer = await TB.api(`/api/studies/yaml${check ? "?check=true" : ""}`, { text });
       if (check) {
-        message(`Valid: “${answer.name}”, ${answer.policies.length} policies (${answer.policies.join(", ")}), ${answer.scenarios} futures, ${answer.years[0]}–${answer.years[1]}; work ${answer.work.toLocaleString("en")}.`, false);
+        message(`Valid: “${answer.name}”, ${TB.plural(answer.policies.length, "policy", "policies")} (${answer.policies.join(", ")}), ${TB.plural(answer.scenarios, "future")}, ${answer.years[0]}–${answer.years[1]}; work ${answer.work.toLocaleString("en")}.`, false);
       } else {
         message(`Started “${answer.name}” (${answer.id}).`, false);
         refresh();
@@ -85,11 +85,53 @@
     }
   }
 
+  // A link to a study's HTML report. The server writes the report on the first request
+  // (tens of seconds): the click opens a tab saying so, shows the time spent beside the
+  // link, and sends the tab to the report once it is written.
+  TB.reportLink = function reportLink(url, text, attrs = {}) {
+    const status = el("span", { class: "small muted report-status", role: "status" });
+    let ready = false;
+    const link = el("a", { href: url, text, target: "_blank", rel: "noopener", ...attrs });
+    link.addEventListener("click", async (event) => {
+      if (ready) return; // written: the link opens it directly
+      event.preventDefault();
+      if (link.dataset.building) return;
+      link.dataset.building = "1";
+      const tab = window.open("", "_blank");
+      if (tab) {
+        tab.document.title = "Building the report…";
+        tab.document.body.append(Object.assign(tab.document.createElement("p"), {
+          textContent: "Building the study's report: the first time takes up to a minute. This tab shows it when it is ready." }));
+      }
+      const began = Date.now();
+      const tick = () => { status.textContent = `Building the report… ${fmt.seconds((Date.now() - began) / 1000)}`; };
+      tick();
+      const timer = setInterval(tick, 1000);
+      try {
+        const response = await TB.api(url, { raw: true });
+        if (!response.ok) throw new Error((await response.json().catch(() => ({}))).detail || response.statusText);
+        await response.text();
+        ready = true;
+        status.textContent = "Report ready.";
+        if (tab) tab.location.href = url; else status.replaceChildren("Report ready: ", el("a", { href: url, target: "_blank", rel: "noopener", text: "open it" }), ".");
+      } catch (err) {
+        if (tab) tab.close();
+        status.textContent = `The report could not be built: ${TB.webMessage(err.message)}`;
+      } finally {
+        clearInterval(timer);
+        delete link.dataset.building;
+      }
+    });
+    return el("span", {}, link, status);
+  };
+
   TB.initStudies = async function initStudies() {
     const [registry, presets] = await Promise.all([TB.api("/api/parameters"), TB.api("/api/presets")]);
     TB.registry = registry; TB.presets = presets;
-    let saved = null;
-    try { saved = localStorage.getItem("techbloc.setup"); } catch (err) { saved = null; }
+    // from the builder's "Start as a study": its setup is in the address
+    const fromBuilder = TB.decodeSetup(window.location.search, presets);
+    let saved = fromBuilder ? window.location.search.slice(1) : null;
+    if (!saved) { try { saved = localStorage.getItem("techbloc.setup"); } catch (err) { saved = null; } }
     let setup = (saved && TB.decodeSetup(saved, presets)) || null;
     if (!setup || !setup.coalitions.length) {
       // nothing built yet: the builder's default comparison
@@ -101,10 +143,17 @@
       saved = TB.encodeSetup(setup, presets);
     }
     if (setup.coalitions.length) {
-      const { labels } = TB.requestFromSetup(setup, presets);
-      $("setup-summary").replaceChildren(`${labels.length} coalitions: ${labels.join(", ")}; ${setup.start_year}–${setup.end_year}, seed ${setup.seed}. `,
+      const labels = setup.coalitions.map((c) => TB.coalitionLabel(c));
+      $("setup-summary").replaceChildren(`${TB.plural(labels.length, "coalition")}: ${labels.join(", ")}; ${setup.start_year}–${setup.end_year}, seed ${setup.seed}. `,
         el("a", { href: `/?${saved}`, text: "edit in the builder" }));
-      $("study-scenarios").value = Math.max(setup.scenarios, 1000);
+      $("study-scenarios").value = fromBuilder ? setup.scenarios : Math.max(setup.scenarios, 1000);
+      if (fromBuilder) {
+        $("study-name").value = `dashboard-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "")}`;
+        const note = $("study-from-note");
+        note.hidden = false;
+        note.textContent = "Filled in from the builder: check the name and the number of futures, then press Start study. Nothing runs until then.";
+        $("study-from-setup").focus();
+      }
     } else {
       $("setup-summary").replaceChildren("No setup yet: ", el("a", { href: "/", text: "build one" }), ".");
       $("study-from-setup").disabled = true;
@@ -135,16 +184,19 @@
     try {
       const job = await TB.api(`/api/jobs/${encodeURIComponent(id)}`);
       $("study-title").textContent = `Study “${job.name}”`;
-      $("study-meta").replaceChildren(`${job.id} · ${job.status} · ${job.scenarios_total} futures · `,
-        el("a", { href: job.report_url, target: "_blank", rel: "noopener", text: "open the HTML report", id: "study-report" }));
+      $("study-meta").replaceChildren(`${job.id} · ${job.status} · ${TB.plural(job.scenarios_total ?? 0, "future")} · `,
+        TB.reportLink(job.report_url, "open the HTML report", { id: "study-report" }));
       if (job.status !== "done") {
         TB.showError($("study-error"), `This study is ${job.status}${job.error ? `: ${job.error}` : ""}; its results appear when it is done.`);
         return;
       }
-      const result = await TB.api(job.results_url);
+      const base = `/api/studies/${encodeURIComponent(job.id)}`;
+      const [result, futures, registry] = await Promise.all([TB.api(job.results_url), TB.api(`${base}/futures`), TB.api("/api/parameters")]);
+      TB.registry = registry;
       const names = result.policies;
       result.policies = names.map((name) => ({ name }));
-      TB.renderResults($("study-results"), result, names);
+      TB.renderResults($("study-results"), result, names, { futures,
+        importance: (policy, outcome) => `${base}/importance?${new URLSearchParams({ policy, outcome })}` });
     } catch (err) {
       TB.showError($("study-error"), err.message);
     }

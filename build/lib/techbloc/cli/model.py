@@ -1,0 +1,336 @@
+"""CLI commands for the model: ``techbloc params / outcomes / evaluate / run``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techbloc.cli.studies import ExecutorChoice
+from techbloc.errors import InputError
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+
+__all__ = ["register"]
+
+#: Outcomes shown in the `run` comparison table (name, column label); each is formatted
+#: in its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header; the note
+#: under the table says what each label means.
+COMPARISON = (
+    ("china_knowledge_vs_status_quo", "China vs SQ"),
+    ("leakage_to_china", "leak→China"),
+    ("achieved_stringency", "stringency"),
+    ("cohesion", "cohesion"),
+    ("alliance_rd_share", "R&D share"),
+)
+
+
+def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str, float]:
+    """Parse ``name=value`` pairs and check them against the parameter registry."""
+    from techbloc.params import validate_values
+
+    values: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{where} {item!r}: expected NAME=VALUE, e.g. denial=0.3")
+        values[name.strip()] = value.strip()
+    return validate_values(values, where=where)
+
+
+def params(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """List every model parameter: default, range, unit, mechanism and source."""
+    from techbloc.params import parameter_table
+
+    table = parameter_table()
+    if as_json:
+        typer.echo(table.reset_index().to_json(orient="records", indent=2))
+        return
+    if markdown:
+        from techbloc.params import parameters_markdown
+
+        typer.echo(parameters_markdown(), nl=False)
+        return
+    from rich.table import Table
+
+    out = Table(title="techbloc parameters (MODEL.md §6)")
+    for column in ("name", "default", "range", "unit", "E", "source"):
+        out.add_column(column, overflow="fold")
+    for name, row in table.iterrows():
+        out.add_row(
+            name,
+            f"{row['default']:g}",
+            f"{row['low']:g} – {row['high']:g}"
+            + (" (log)" if row["distribution"] == "loguniform" else ""),
+            row["unit"],
+            row["mechanism"],
+            row["source"],
+        )
+    from techbloc.cli.formatting import print_table
+
+    print_table(out)
+
+
+def outcomes(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every output, not only the scalar outcomes.")
+    ] = False,
+) -> None:
+    """List the model's outcomes: unit, direction (better when higher or lower), bounds."""
+    from techbloc.model.outputs import OUTPUTS
+
+    shown = [o for o in OUTPUTS if every or o.kind == "scalar"]
+    if as_json:
+        records = [
+            {
+                "name": o.name,
+                "description": o.description,
+                "unit": o.unit,
+                "kind": o.kind,
+                "direction": o.direction.short,
+                "bounds": None if o.bounds is None else [_bound(b) for b in o.bounds],
+                "data": o.data,
+            }
+            for o in shown
+        ]
+        typer.echo(json.dumps(records, indent=2))
+        return
+    from rich.table import Table
+
+    from techbloc.cli.formatting import print_table
+
+    out = Table(title="techbloc outcomes (metric strings: NAME takes this direction)")
+    for column in ("name", "unit", "better", "bounds", "description"):
+        out.add_column(column, overflow="fold", no_wrap=column in ("name", "bounds"))
+    for o in shown:
+        out.add_row(
+            o.name + (f" [{o.kind}]" if o.kind != "scalar" else ""),
+            o.unit,
+            "(data)"
+            if o.data
+            else {"max": "higher", "min": "lower", "info": "–"}[o.direction.short],
+            _bounds_text(o.bounds),
+            o.description,
+        )
+    print_table(out)
+
+
+def _bounds_text(bounds: tuple[float, float] | None) -> str:
+    if bounds is None:
+        return ""
+    low, high = bounds
+    return f"≥ {low:g}" if high == float("inf") else f"{low:g} – {high:g}"
+
+
+def _bound(value: float) -> float | None:
+    """A bound for JSON: None for an open (infinite) end."""
+    return None if abs(value) == float("inf") else value
+
+
+def evaluate(
+    coalition: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--coalition", "-c", help="Members as ISO3 codes, e.g. USA,JPN,KOR (repeatable)."
+        ),
+    ] = None,
+    preset: Annotated[
+        list[str] | None,
+        typer.Option("--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable)."),
+    ] = None,
+    scenarios: Annotated[int, typer.Option(help="Futures to sample (Latin hypercube).")] = 200,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed.")] = 0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fix a parameter, NAME=VALUE (repeatable).")
+    ] = None,
+    pool_share: Annotated[float | None, typer.Option(help="Pool share φ (lever).")] = None,
+    stringency: Annotated[
+        float | None, typer.Option(help="Export-control stringency in every domain (lever).")
+    ] = None,
+    start: Annotated[int, typer.Option(help="First year.")] = DEFAULT_START_YEAR,
+    end: Annotated[int, typer.Option(help="Last year.")] = DEFAULT_END_YEAR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
+    from techbloc.coalitions import Coalition
+    from techbloc.evaluation import evaluate_coalitions
+
+    if not 1 <= scenarios <= 1_000_000:
+        raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
+    coalitions = [Coalition.from_preset(name) for name in preset or []]
+    coalitions += [Coalition.parse(text) for text in coalition or []]
+    fixed = parse_assignments(set_)
+    policies, outcomes = evaluate_coalitions(
+        coalitions or [Coalition.from_preset("forging_core")],
+        scenarios=scenarios,
+        seed=seed,
+        fixed=fixed,
+        pool_share=pool_share,
+        stringency=stringency,
+        start_year=start,
+        end_year=end,
+    )
+    from techbloc.analysis.summary import study_summary, summary_json
+
+    table = study_summary(outcomes)
+    if as_json:
+        result = {
+            "scenarios": scenarios,
+            "seed": seed,
+            "years": [start, end],
+            "fixed": fixed,
+            "policies": {p.label: p.to_dict() for p in policies},
+            "outcomes": summary_json(table),
+        }
+        typer.echo(json.dumps(result, indent=2))
+        return
+    from techbloc.cli.formatting import outcome_table, plural, print_table
+
+    rows = [
+        (
+            str(metric),
+            {str(r["policy"]): (r["p50"], r["p10"], r["p90"]) for r in group.to_dict("records")},
+        )
+        for metric, group in table.groupby("metric", sort=False)
+    ]
+    title = (
+        f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) (shares in %)"
+    )
+    print_table(outcome_table(title, [p.label for p in policies], rows))
+
+
+def comparison_table(store_dir: Path, order: list[str]):
+    """Median of the headline outcomes per policy in a finished store, in ``order``.
+
+    Also ``stronger_share``, the share of futures in which China ends stronger than under
+    the status quo, and ``external_stability``, the share of futures in which no outsider
+    would both gain by joining and be accepted.
+    """
+    from techbloc.analysis.summary import study_summary, summary_table
+    from techbloc.experiments.store import ResultsStore
+
+    names = [*(name for name, _ in COMPARISON), "external_stability"]
+    with ResultsStore.open(store_dir) as store:
+        summary = study_summary(store.outcomes(), order, names=names, share_positive=names)
+    stats = summary_table(summary)
+    medians = stats.xs("p50", axis=1, level=1)
+    medians["stronger_share"] = stats[("china_knowledge_vs_status_quo", "share_positive")]
+    medians["external_stability"] = stats[("external_stability", "share_positive")]
+    return medians
+
+
+def _older_version(store_dir: Path) -> str | None:
+    """The techbloc version that wrote ``store_dir``, if it is not this one."""
+    import techbloc
+    from techbloc.errors import Error
+    from techbloc.experiments.store import ResultsStore
+
+    if not store_dir.is_dir():
+        return None
+    try:
+        with ResultsStore.open(store_dir) as store:
+            version = str(store.manifest["version"])
+    except (Error, KeyError):
+        return None
+    return None if version == techbloc.__version__ else version
+
+
+def run(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
+    scenarios: Annotated[
+        int | None, typer.Option(help="Futures to sample (default: the default study's 1,000).")
+    ] = None,
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+    ] = ExecutorChoice.local,
+    fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
+) -> None:
+    """Run the default study on the bundled data, print the comparison, write the report."""
+    from importlib.resources import files
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from techbloc.cli.formatting import (
+        add_column,
+        format_number,
+        header,
+        outcome_unit,
+        plural,
+        print_table,
+    )
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    console = Console()
+    study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
+    if scenarios is not None:
+        study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
+    store_dir = out / "default"
+    older = None if fresh else _older_version(store_dir)
+    if older is not None:  # the default study is the tool's own: a new release re-runs it
+        console.print(
+            f"{store_dir} holds results of techbloc {older}; running the default study again "
+            "with this version's model",
+            highlight=False,
+        )
+    summary = run_study(
+        study,
+        store_dir,
+        executor=executor.value,
+        fresh=fresh or older is not None,
+        progress=True,
+        echo=lambda m: console.print(m, highlight=False),
+    )
+    if summary.status != "already complete":  # run_study has said so otherwise
+        console.print(
+            f"{store_dir}: {summary.status}; {plural(summary.n_scenarios, 'future')} × "
+            f"{plural(summary.n_policies, 'coalition')} in {summary.seconds:.1f} s",
+            highlight=False,
+        )
+    medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
+    # seven columns and more: without the outer edge the table fits 100 columns
+    table = Table(
+        title="Coalitions and policy variants across futures (medians, 2050; shares of futures)",
+        show_edge=False,
+    )
+    add_column(table, "coalition", no_wrap=True)
+    for name, label in COMPARISON:
+        add_column(table, header(label, outcome_unit(name)), numeric=True)
+    add_column(table, "China stronger (%)", numeric=True)
+    add_column(table, "ext. stable (%)", numeric=True)
+    for policy, row in medians.iterrows():
+        table.add_row(
+            policy,
+            *[format_number(row[name], outcome_unit(name)) for name, _ in COMPARISON],
+            format_number(row["stronger_share"], "share"),
+            format_number(row["external_stability"], "share"),
+        )
+    print_table(table, console)
+    console.print(
+        "China vs SQ: ln(China's knowledge under the coalition / under the status quo of "
+        "US-only controls, same future); leak→China: knowledge China absorbs through leakage "
+        "from every country and the shared pool (PPP $bn a year); stringency: achieved "
+        "export-control stringency (0-1); cohesion: members with a non-negative margin; R&D "
+        "share: coalition share of world R&D; China stronger: share of futures with China vs "
+        "SQ > 0; ext. stable: share of futures in which no outsider would both gain by joining "
+        "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1).",
+        highlight=False,
+    )
+    from techbloc.report import write_report
+
+    path = write_report(store_dir, out / "report.html")
+    console.print(f"report: [bold]{path.resolve()}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the model commands to ``app``."""
+    app.command("params")(params)
+    app.command("outcomes")(outcomes)
+    app.command("evaluate")(evaluate)
+    app.command("run")(run)

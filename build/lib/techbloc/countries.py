@@ -1,0 +1,121 @@
+"""The candidate countries: their ISO3 codes and names, and validation of codes.
+
+Read from the bundled ``countries.csv`` and ``memberships.csv`` with the standard library
+only (no pandas), so checking a code is fast. :func:`check_codes` is the one place that
+turns user text into candidate codes, with suggestions when a code is unknown.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from techbloc.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from techbloc.world import World
+
+__all__ = ["ANCHOR", "RIVAL", "ROW", "candidates", "check_codes", "group_members"]
+
+#: The coalition's anchor, always a member.
+ANCHOR = "USA"
+#: The reference rival, never a member.
+RIVAL = "CHN"
+#: The rest of the world: a row of the World, not a country.
+ROW = "ROW"
+
+
+def _data_file(name: str) -> Path:
+    return Path(str(resources.files("techbloc") / "data" / name))
+
+
+@functools.lru_cache(maxsize=1)
+def _candidates() -> dict[str, str]:
+    with _data_file("countries.csv").open(newline="", encoding="utf-8") as fh:
+        return {row["iso3"]: row["name"] for row in csv.DictReader(fh)}
+
+
+def candidates() -> dict[str, str]:
+    """Candidate ISO3 -> name, in ``countries.csv`` order (``ROW`` not included).
+
+    Examples
+    --------
+    >>> list(candidates())[0], candidates()["KOR"]
+    ('USA', 'South Korea')
+    """
+    return dict(_candidates())
+
+
+@functools.lru_cache(maxsize=1)
+def _group_members() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    cand = _candidates()
+    with _data_file("memberships.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["iso3"] in cand:
+                out.setdefault(row["group"], []).append(row["iso3"])
+    return {g: tuple(v) for g, v in out.items()}
+
+
+def group_members() -> dict[str, tuple[str, ...]]:
+    """Group (``NATO``, ``EU``, ... as in ``memberships.csv``) -> its candidate members."""
+    return dict(_group_members())
+
+
+def _suggest(code: str) -> str:
+    countries = _candidates()
+    hits = difflib.get_close_matches(code, list(countries), n=3, cutoff=0.5)
+    by_name = {name.upper(): iso for iso, name in countries.items()}
+    hits += [by_name[n] for n in difflib.get_close_matches(code, list(by_name), n=3, cutoff=0.6)]
+    hits += [iso for iso, name in countries.items() if len(code) > 3 and code in name.upper()]
+    hits = list(dict.fromkeys(hits))[:4]
+    if not hits:
+        return "run `techbloc data countries` for the list"
+    return "did you mean " + ", ".join(f"{h} ({countries[h]})" for h in hits) + "?"
+
+
+def check_codes(
+    codes: Iterable[str], world: World | None = None, allow_row: bool = False
+) -> tuple[str, ...]:
+    """Validate ISO3 codes against the candidate countries.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Codes, any case, surrounding spaces ignored.
+    world : World, optional
+        Unused except for ``ROW`` handling (the candidate list is fixed by the bundle).
+    allow_row : bool
+        Accept ``"ROW"`` (rest of world).
+
+    Returns
+    -------
+    tuple of str
+        Upper-case codes, in the given order.
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        Naming the unknown code and suggesting close matches.
+
+    Examples
+    --------
+    >>> check_codes(["usa", " kor "])
+    ('USA', 'KOR')
+    """
+    countries = _candidates()
+    out = []
+    for raw in codes:
+        code = str(raw).strip().upper()
+        if code in countries or (allow_row and code == ROW):
+            out.append(code)
+            continue
+        if code == ROW:
+            raise InputError("'ROW' (rest of world) is not a country and cannot be used here")
+        raise InputError(f"unknown country code {raw!r}: {_suggest(code)}")
+    return tuple(out)

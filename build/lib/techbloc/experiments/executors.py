@@ -1,0 +1,267 @@
+"""Executors: where chunks are evaluated, behind one interface.
+
+Every executor is a context manager with one method, :meth:`Executor.imap_unordered`, which
+applies a picklable callable to items and yields results as they finish. The callable (the
+chunk evaluator, holding the world and policies) is shipped to each worker once; items (the
+chunks' parameter tables) are small. At most ``2 × workers`` items are in flight, so memory is
+bounded by the chunk size, not by the study size.
+
+- :class:`InProcessExecutor`: in this process, one chunk at a time (debugging, tests).
+- :class:`ProcessExecutor`: local worker processes (:mod:`concurrent.futures`).
+- :class:`DaskExecutor`: a Dask distributed cluster, given by its scheduler address, or a
+  :class:`dask.distributed.LocalCluster` started for the run.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, TypeVar
+
+from techbloc.errors import InputError
+
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "ExecutorKind",
+    "InProcessExecutor",
+    "ProcessExecutor",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ExecutorKind = Literal["local", "processes", "dask"]
+
+
+def _default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor(ABC):
+    """Evaluates items with a function, in parallel where it can.
+
+    Use as a context manager: resources (processes, cluster connections) live between
+    ``__enter__`` and ``__exit__``.
+    """
+
+    #: Number of parallel workers.
+    workers: int = 1
+    #: Short description for messages.
+    description: str = "executor"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    @abstractmethod
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(item)`` for every item, in completion order."""
+
+
+class InProcessExecutor(Executor):
+    """Evaluate in the calling process, one item at a time."""
+
+    description = "in-process"
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        for item in items:
+            yield fn(item)
+
+
+# A worker process's function, installed once by the pool's initializer.
+_INSTALLED: dict[str, Any] = {}
+
+
+def _install(fn: Callable[[Any], Any]) -> None:
+    # one core per worker process: keep the model's compiled kernels from spawning a thread
+    # per CPU in every worker (read when numba is first imported, on the first chunk)
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    _INSTALLED["fn"] = fn
+
+
+def _call_installed(item: Any) -> Any:
+    return _INSTALLED["fn"](item)
+
+
+class ProcessExecutor(Executor):
+    """Evaluate in local worker processes (:class:`concurrent.futures.ProcessPoolExecutor`).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of processes (default: the CPUs this process may use).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = int(workers or _default_workers())
+        if self.workers < 1:
+            raise InputError(f"workers must be at least 1, got {workers}")
+        self.description = f"{self.workers} local processes"
+        self._pools: list[Any] = []
+
+    def __exit__(self, *exc: object) -> None:
+        for pool in self._pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pools.clear()
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_install,
+            initargs=(fn,),
+        )
+        self._pools.append(pool)
+        pending: set[Any] = set()
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                pending.add(pool.submit(_call_installed, item))
+                if len(pending) >= 2 * self.workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._pools.remove(pool)
+
+
+def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
+    return fn(item)
+
+
+class DaskExecutor(Executor):
+    """Evaluate on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"``. Without it a
+        :class:`~dask.distributed.LocalCluster` is started for the run and closed after it.
+    workers : int, optional
+        Workers of the local cluster (ignored with ``scheduler``; default: the CPUs).
+    processes : bool
+        Whether the local cluster's workers are processes (True) or threads (False).
+    """
+
+    def __init__(
+        self, scheduler: str | None = None, workers: int | None = None, processes: bool = True
+    ) -> None:
+        self.scheduler = scheduler
+        self.processes = processes
+        self.workers = int(workers or _default_workers())
+        if self.workers < 1:
+            raise InputError(f"workers must be at least 1, got {workers}")
+        self._client: Any = None
+        self._cluster: Any = None
+        self.description = (
+            f"Dask scheduler {scheduler}"
+            if scheduler
+            else f"Dask LocalCluster, {self.workers} {'processes' if processes else 'threads'}"
+        )
+
+    def __enter__(self) -> DaskExecutor:
+        from dask.distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                self._client = Client(self.scheduler, timeout="20s")
+            except OSError as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler at {self.scheduler}: {exc}"
+                ) from None
+            n = len(self._client.scheduler_info().get("workers", {}))
+            self.workers = max(1, n)
+        else:
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            self._client = Client(self._cluster)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        from dask.distributed import as_completed
+
+        if self._client is None:
+            raise RuntimeError("use DaskExecutor as a context manager")
+        client = self._client
+        [fn_future] = client.scatter([fn], broadcast=True, hash=False)
+        iterator = iter(items)
+        limit = 2 * self.workers
+        queue = as_completed()
+        in_flight = 0
+        for item in iterator:
+            queue.add(client.submit(_apply, fn_future, item, pure=False))
+            in_flight += 1
+            if in_flight >= limit:
+                break
+        for future in queue:
+            result = future.result()
+            future.release()
+            in_flight -= 1
+            for item in iterator:
+                queue.add(client.submit(_apply, fn_future, item, pure=False))
+                in_flight += 1
+                break
+            yield result
+
+
+def make_executor(
+    kind: ExecutorKind = "local",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Executor:
+    """Build an executor by name.
+
+    Parameters
+    ----------
+    kind : {"local", "processes", "dask"}
+        ``local`` = in this process; ``processes`` = local worker processes; ``dask`` = a
+        Dask cluster (``scheduler`` address, or a LocalCluster of ``workers`` processes).
+    workers : int, optional
+    scheduler : str, optional
+        Only with ``dask`` (given alone, it implies ``dask``).
+    """
+    if scheduler and kind == "local":
+        kind = "dask"
+    if scheduler and kind != "dask":
+        raise InputError("--scheduler needs --executor dask")
+    if kind == "local":
+        return InProcessExecutor()
+    if kind == "processes":
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        return DaskExecutor(scheduler=scheduler, workers=workers)
+    raise InputError(f"unknown executor {kind!r}; use local, processes or dask")

@@ -1,0 +1,993 @@
+"""The results store: an embedded DuckDB database plus Parquet files, resumable.
+
+Layout of a store directory::
+
+    results.duckdb          manifest, chunks done, scenarios, outcomes
+    arrays/<dims>/<chunk>.parquet
+                            trajectories and other per-scenario arrays, one file per chunk
+                            and dims group (e.g. ``scenario-policy-year-domain``)
+
+Tables
+------
+``scenarios``
+    One row per scenario: ``scenario`` (global id), the parameter values of the design, and
+    the model's scenario descriptors (variables with dims ``("scenario",)``).
+``outcomes``
+    One row per scenario × policy: ``scenario``, ``policy`` and every scalar outcome
+    (variables with dims ``("scenario", "policy")``).
+``chunks``
+    The scenario ranges ``[start, stop)`` finished, with their Parquet files.
+``manifest``
+    Study hash and definition, package version, root seed, sizes, output schema.
+
+A chunk is written atomically: its Parquet files first (each via a temporary file and a
+rename), then its rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any
+point leaves either the whole chunk or none of it; Parquet files of unfinished chunks are
+never read and are removed when the store is reopened for writing.
+
+Integrity
+---------
+At commit, each chunk records its row counts and a content hash of its ``scenarios`` and
+``outcomes`` rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its
+Parquet files. :meth:`ResultsStore.problems` checks all of them, plus rows that belong to no
+chunk and overlapping chunks; :meth:`ResultsStore.open` (``results``, ``export``, the report,
+the service) and resuming refuse a damaged store with the list of problems and how to recover
+(``techbloc verify DIR --repair`` drops the damaged chunks so a resume re-runs only them, or
+``--fresh``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from techbloc.errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from techbloc.experiments.study import Study
+
+__all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
+
+DB_NAME = "results.duckdb"
+ARRAYS_DIR = "arrays"
+#: DuckDB buffer pool of the writing connection.
+WRITER_MEMORY_LIMIT = "256MB"
+#: Integrity columns of the ``chunks`` table (added to stores written before them).
+_CHECK_COLUMNS = {
+    "scenario_rows": "BIGINT",
+    "outcome_rows": "BIGINT",
+    "scenarios_hash": "VARCHAR",
+    "outcomes_hash": "VARCHAR",
+    "checksums": "VARCHAR",
+}
+_MANIFEST_KEYS = ("study_hash", "study", "version", "seed", "n_scenarios", "policies")
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """One thing wrong with a results store.
+
+    Attributes
+    ----------
+    message : str
+        What is wrong, naming the chunk, table or file.
+    chunk : tuple of int, optional
+        The damaged chunk ``(start, stop)``; dropping it and re-running it repairs the store.
+    repairable : bool
+        Whether :meth:`ResultsStore.repair` can fix it (else only ``--fresh`` can).
+    """
+
+    message: str
+    chunk: tuple[int, int] | None = None
+    repairable: bool = True
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _damaged_message(directory: Path, problems: Sequence[StoreProblem]) -> str:
+    listed = "\n".join(f"  - {p}" for p in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    if all(p.repairable for p in problems):
+        hint = (
+            f"run `techbloc verify {directory} --repair` to drop the damaged chunks, then "
+            "run the study again to re-run only them; or start again with --fresh"
+        )
+    else:
+        hint = "start again with --fresh (or remove the directory)"
+    return (
+        f"{directory}: the results store is damaged ({len(problems)} problem"
+        f"{'s' if len(problems) != 1 else ''}):\n{listed}{more}\nto recover: {hint}"
+    )
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of scenarios produced, ready to be stored.
+
+    Attributes
+    ----------
+    start, stop : int
+        The chunk's scenario ids, ``[start, stop)``.
+    scenarios : pandas.DataFrame
+        Column ``scenario``, the parameter values and the scenario descriptors.
+    outcomes : pandas.DataFrame
+        Columns ``scenario``, ``policy`` and the scalar outcomes.
+    arrays : dict of str to pyarrow.Table
+        Long tables of non-scalar outputs, keyed by their dims joined with ``-``.
+    array_variables : dict of str to list of str
+        Variable name to its dims, for every variable in ``arrays``.
+    seconds : float
+        Time the model took for this chunk.
+    """
+
+    start: int
+    stop: int
+    scenarios: pd.DataFrame
+    outcomes: pd.DataFrame
+    arrays: dict[str, pa.Table] = field(default_factory=dict)
+    array_variables: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _package_version() -> str:
+    import techbloc
+
+    return techbloc.__version__
+
+
+def _connect(path: Path, read_only: bool):
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower() and "conflicting" in text.lower():
+            raise StoreError(
+                f"{path}: another run is using this results store; wait for it to finish "
+                "or choose another output directory"
+            ) from None
+        if not read_only and (
+            "read-only" in text.lower()
+            or "permission" in text.lower()
+            or (path.exists() and not os.access(path, os.W_OK))
+            or not os.access(path.parent, os.W_OK)
+        ):
+            raise StoreError(
+                f"{path}: the results store is read-only (no write permission); copy it "
+                "somewhere writable, or choose another output directory"
+            ) from None
+        raise StoreError(f"{path}: cannot open the results database: {exc}") from None
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"{path}: not a readable results database ({str(exc).splitlines()[0]}); the "
+            "store is damaged: start again with --fresh"
+        ) from None
+
+
+class ResultsStore:
+    """A study's results on disk.
+
+    Use :meth:`open` to read a store and :meth:`create` to write one (the runner does the
+    latter). Both return an object usable as a context manager.
+    """
+
+    def __init__(self, directory: Path, connection: Any, writable: bool) -> None:
+        self.directory = directory
+        self._con = connection
+        self._writable = writable
+
+    # -- display -------------------------------------------------------------------------
+
+    def _describe(self) -> tuple[str, list[tuple[str, str]]]:
+        from techbloc.display import shorten
+
+        heading = f"ResultsStore {self.directory}"
+        if self._con is None:
+            return heading, [("state", "closed (open it again with ResultsStore.open)")]
+        m = self.manifest
+        state = "complete" if m["complete"] else "incomplete (resume with techbloc explore)"
+        study = self._manifest_value("study") or {}
+        facts = [
+            ("study", f"{study.get('name', '?')} (hash {str(m.get('study_hash', ''))[:12]})"),
+            ("scenarios", f"{m['scenarios_done']:,} of {m['n_scenarios']:,} done: {state}"),
+            ("policies", shorten(list(m.get("policies", [])))),
+            ("seed", str(m.get("seed"))),
+            ("techbloc", str(m.get("version"))),
+            ("mode", "writable" if self._writable else "read-only"),
+        ]
+        return heading, facts
+
+    def __repr__(self) -> str:
+        from techbloc.display import text_repr
+
+        return text_repr(*self._describe())
+
+    def _repr_html_(self) -> str:
+        from techbloc.display import html_repr
+
+        return html_repr(*self._describe())
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: str | Path, *, check: bool = True) -> ResultsStore:
+        """Open an existing store read-only.
+
+        Parameters
+        ----------
+        directory : path
+        check : bool
+            Check the store's integrity first (:meth:`problems`) and refuse a damaged one.
+
+        Raises
+        ------
+        StoreError
+            If ``directory`` holds no store, it cannot be read, or it is damaged (the message
+            lists every problem and how to recover).
+        """
+        directory = Path(directory)
+        path = directory / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"{directory}: no results store here (missing {DB_NAME})")
+        store = cls(directory, _connect(path, read_only=True), writable=False)
+        try:
+            if not store._has_table("manifest"):
+                raise StoreError(
+                    f"{path}: not a techbloc results store (no manifest); start again with --fresh"
+                )
+            if check:
+                store.check()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open_for_repair(cls, directory: str | Path) -> ResultsStore:
+        """Open an existing store for writing without checking it (for :meth:`repair`)."""
+        directory = Path(directory)
+        path = directory / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"{directory}: no results store here (missing {DB_NAME})")
+        store = cls(directory, _connect(path, read_only=False), writable=True)
+        if not store._has_table("manifest"):
+            store.close()
+            raise StoreError(
+                f"{path}: not a techbloc results store (no manifest); start again with --fresh"
+            )
+        store._add_check_columns()
+        return store
+
+    @classmethod
+    def exists(cls, directory: str | Path) -> bool:
+        """Whether ``directory`` holds a store."""
+        return (Path(directory) / DB_NAME).is_file()
+
+    @classmethod
+    def create(cls, directory: str | Path, study: Study, *, fresh: bool = False) -> ResultsStore:
+        """Open ``directory`` for writing ``study``'s results, creating the store if needed.
+
+        An existing store is reused (resumed) when it holds the same study (same hash) made by
+        the same package version.
+
+        Parameters
+        ----------
+        directory : path
+        study : Study
+        fresh : bool
+            Delete an existing store in ``directory`` first.
+
+        Raises
+        ------
+        StoreError
+            If the directory holds a different study or a store from another version, and
+            ``fresh`` is false.
+        """
+        directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise StoreError(
+                f"{directory}: exists and is not a directory; choose another "
+                "output directory (--out)"
+            )
+        if fresh:
+            cls.delete(directory)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{directory}: cannot create the results directory "
+                f"({exc.strerror or exc}); choose another output directory "
+                "(--out)"
+            ) from None
+        path = directory / DB_NAME
+        existed = path.is_file()
+        store = cls(directory, _connect(path, read_only=False), writable=True)
+        # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded by
+        # the chunks in flight rather than by the study's size
+        store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+        try:
+            if existed and store._has_table("manifest"):
+                store._add_check_columns()
+                store._check_same(study)
+                store.check()
+                store._remove_orphans()
+            elif existed and store._has_table("chunks"):
+                raise StoreError(
+                    f"{path}: the store's manifest is missing; the store is "
+                    "damaged: start again with --fresh"
+                )
+            else:
+                store._initialise(study)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @staticmethod
+    def delete(directory: str | Path) -> None:
+        """Remove a store's files from ``directory`` (nothing else in it)."""
+        directory = Path(directory)
+        for name in (DB_NAME, DB_NAME + ".wal"):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+        shutil.rmtree(directory / ARRAYS_DIR, ignore_errors=True)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _initialise(self, study: Study) -> None:
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        con.execute("CREATE TABLE manifest (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        extra = "".join(f", {name} {kind}" for name, kind in _CHECK_COLUMNS.items())
+        con.execute(
+            "CREATE TABLE chunks (start BIGINT, stop BIGINT, files VARCHAR, "
+            f"seconds DOUBLE, finished TIMESTAMP{extra})"
+        )
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        entries = {
+            "study_hash": study.fingerprint(),
+            "study": study.to_dict(),
+            "version": _package_version(),
+            "seed": study.seed,
+            "n_scenarios": study.n_scenarios,
+            "policies": [p.label for p in study.policies],
+            "created": now,
+            "outputs": None,
+        }
+        for key, value in entries.items():
+            con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value)])
+        con.execute("COMMIT")
+
+    def _check_same(self, study: Study) -> None:
+        manifest = self.manifest
+        if manifest["study_hash"] != study.fingerprint():
+            raise StoreError(
+                f"{self.directory} holds results of a different study (hash "
+                f"{manifest['study_hash'][:12]}, this study {study.fingerprint()[:12]}); "
+                "use --fresh (fresh=True) to replace them, or choose another output directory"
+            )
+        if manifest["version"] != _package_version():
+            raise StoreError(
+                f"{self.directory} was written by techbloc {manifest['version']}, this is "
+                f"{_package_version()}; use --fresh (fresh=True) to start again"
+            )
+
+    def _add_check_columns(self) -> None:
+        """Give a store written before integrity checks its (empty) check columns."""
+        if not self._has_table("chunks"):
+            return
+        present = {
+            row[0]
+            for row in self._con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
+            ).fetchall()
+        }
+        for name, kind in _CHECK_COLUMNS.items():
+            if name not in present:
+                self._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
+
+    def _remove_orphans(self) -> None:
+        """Delete Parquet files of chunks that never committed (a killed run)."""
+        root = self.directory / ARRAYS_DIR
+        if not root.is_dir():
+            return
+        kept = {self.directory / f for f in self._registered_files()}
+        for file in root.rglob("*"):
+            if file.is_file() and file not in kept:
+                file.unlink()
+
+    def _registered_files(self) -> list[str]:
+        rows = self._con.execute("SELECT files FROM chunks").fetchall()
+        return [f for (files,) in rows for f in json.loads(files)]
+
+    def done_ranges(self) -> list[tuple[int, int]]:
+        """The finished scenario ranges ``[start, stop)``, sorted."""
+        rows = self._con.execute("SELECT start, stop FROM chunks ORDER BY start").fetchall()
+        return [(int(a), int(b)) for a, b in rows]
+
+    def write_chunk(self, result: ChunkResult) -> None:
+        """Store one chunk atomically (Parquet files, then rows + 'done' in one transaction).
+
+        Raises
+        ------
+        StoreError
+            If the store is read-only or the chunk overlaps one already stored.
+        """
+        import duckdb
+
+        if not self._writable:
+            raise StoreError(f"{self.directory}: the store is open read-only")
+        try:
+            self._write_chunk(result)
+        except (OSError, duckdb.Error) as exc:  # disk full, permissions, I/O errors
+            reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            raise StoreError(
+                f"{self.directory}: cannot write chunk [{result.start}, {result.stop}): "
+                f"{reason}; the chunks stored before are kept: free space (or fix the "
+                "cause) and run the study again to resume"
+            ) from None
+
+    def _write_chunk(self, result: ChunkResult) -> None:
+        for a, b in self.done_ranges():
+            if result.start < b and a < result.stop:
+                raise StoreError(
+                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
+                )
+        checksums = dict(
+            self._write_parquet(group, table, result.start, result.stop)
+            for group, table in sorted(result.arrays.items())
+        )
+        files = list(checksums)
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert("scenarios", result.scenarios)
+            self._insert("outcomes", result.outcomes)
+            counted = {
+                table: self._range_digest(table, result.start, result.stop)
+                for table in ("scenarios", "outcomes")
+            }
+            if self._manifest_value("outputs") is None:
+                outputs = {
+                    "inputs_and_descriptors": [
+                        c for c in result.scenarios.columns if c != "scenario"
+                    ],
+                    "scalars": [
+                        c for c in result.outcomes.columns if c not in ("scenario", "policy")
+                    ],
+                    "arrays": result.array_variables,
+                }
+                con.execute(
+                    "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
+                )
+            con.execute(
+                "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
+                "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
+                "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
+                [
+                    result.start,
+                    result.stop,
+                    json.dumps(files),
+                    float(result.seconds),
+                    counted["scenarios"][0],
+                    counted["outcomes"][0],
+                    counted["scenarios"][1],
+                    counted["outcomes"][1],
+                    json.dumps(checksums),
+                ],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            raise
+
+    def _insert(self, table: str, frame: pd.DataFrame) -> None:
+        con = self._con
+        con.register("_chunk_frame", frame)
+        try:
+            if not self._has_table(table):
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _chunk_frame")
+            else:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _chunk_frame")
+        finally:
+            con.unregister("_chunk_frame")
+
+    def _write_parquet(
+        self, group: str, table: pa.Table, start: int, stop: int
+    ) -> tuple[str, dict[str, Any]]:
+        """Write one Parquet file atomically; its path and checksum (bytes, sha256, rows)."""
+        import pyarrow.parquet as pq
+
+        folder = self.directory / ARRAYS_DIR / group
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
+        temp = folder / f".{final.name}.{os.getpid()}.tmp"
+        try:
+            pq.write_table(table, temp, compression="zstd")
+            with temp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            checksum = {
+                "bytes": temp.stat().st_size,
+                "sha256": _file_digest(temp),
+                "rows": int(table.num_rows),
+            }
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+        return str(final.relative_to(self.directory)), checksum
+
+    def _range_digest(self, table: str, start: int, stop: int) -> tuple[int, str]:
+        """Rows of ``table`` with scenario ids in ``[start, stop)`` and their summed hash."""
+        row = self._con.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t "
+            "WHERE scenario >= ? AND scenario < ?",
+            [start, stop],
+        ).fetchone()
+        return int(row[0]), str(row[1])
+
+    # -- integrity -----------------------------------------------------------------------
+
+    def problems(self) -> list[StoreProblem]:
+        """Everything wrong with the store (empty when it is intact).
+
+        Checks the manifest, that chunks do not overlap and lie within the study, each
+        chunk's row counts (against its size and the number of policies) and content
+        hashes of ``scenarios`` and ``outcomes`` (against those recorded at commit), rows that
+        belong to no chunk, and each Parquet file (present, same size and SHA-256).
+        """
+        import duckdb
+
+        try:
+            return self._problems()
+        except duckdb.Error as exc:
+            return [
+                StoreProblem(
+                    f"{self.directory / DB_NAME}: cannot be read ({str(exc).splitlines()[0]})",
+                    repairable=False,
+                )
+            ]
+
+    def _problems(self) -> list[StoreProblem]:
+        out: list[StoreProblem] = []
+        try:
+            manifest = self.manifest
+        except StoreError as exc:
+            return [StoreProblem(str(exc), repairable=False)]
+        missing = [k for k in _MANIFEST_KEYS if k not in manifest]
+        if missing:
+            return [StoreProblem(f"manifest: missing {', '.join(missing)}", repairable=False)]
+        if not self._has_table("chunks"):
+            return [StoreProblem("the chunks table is missing", repairable=False)]
+        n_policies = len(manifest["policies"])
+        n_scenarios = int(manifest["n_scenarios"])
+        present = {
+            row[0]
+            for row in self._con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
+            ).fetchall()
+        }
+        columns = ["start", "stop", "files", *(c for c in _CHECK_COLUMNS if c in present)]
+        rows = self._con.execute(
+            f"SELECT {', '.join(columns)} FROM chunks ORDER BY start, stop"
+        ).fetchall()
+        chunks = [dict(zip(columns, row, strict=True)) for row in rows]
+        previous: tuple[int, int] | None = None
+        for c in chunks:
+            a, b = int(c["start"]), int(c["stop"])
+            if not 0 <= a < b <= n_scenarios:
+                out.append(
+                    StoreProblem(
+                        f"chunk [{a}, {b}): outside the study's {n_scenarios} scenarios", (a, b)
+                    )
+                )
+            if previous is not None and a < previous[1]:
+                out.append(
+                    StoreProblem(
+                        f"chunk [{a}, {b}) overlaps chunk [{previous[0]}, "
+                        f"{previous[1]}) (a chunk is recorded twice)",
+                        (a, b),
+                    )
+                )
+            previous = (a, b)
+        for table, per_scenario, hash_key in (
+            ("scenarios", 1, "scenarios_hash"),
+            ("outcomes", n_policies, "outcomes_hash"),
+        ):
+            if not self._has_table(table):
+                if chunks:
+                    out.append(StoreProblem(f"the {table} table is missing", repairable=False))
+                continue
+            digests = {
+                (int(a), int(b)): (int(n), str(h))
+                for a, b, n, h in self._con.execute(
+                    f"SELECT c.start, c.stop, count(t.scenario), "
+                    f"coalesce(sum(hash(t)::HUGEINT) FILTER (WHERE t.scenario IS NOT NULL), "
+                    f"0)::VARCHAR FROM chunks c LEFT JOIN {table} t "
+                    "ON t.scenario >= c.start AND t.scenario < c.stop GROUP BY c.start, c.stop"
+                ).fetchall()
+            }
+            label = table[:-1]
+            for c in chunks:
+                a, b = int(c["start"]), int(c["stop"])
+                n, digest = digests.get((a, b), (0, "0"))
+                expected = (b - a) * per_scenario
+                if n != expected:
+                    how = "rows missing" if n < expected else "rows doubled or added"
+                    out.append(
+                        StoreProblem(
+                            f"chunk [{a}, {b}): {n:,} {label} rows, expected {expected:,} ({how})",
+                            (a, b),
+                        )
+                    )
+                elif c.get(hash_key) is not None and c[hash_key] != digest:
+                    out.append(
+                        StoreProblem(
+                            f"chunk [{a}, {b}): {label} values differ from "
+                            "those stored at commit (altered)",
+                            (a, b),
+                        )
+                    )
+            (stray,) = self._con.execute(
+                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks c "
+                "WHERE t.scenario >= c.start AND t.scenario < c.stop)"
+            ).fetchone()
+            if stray:
+                out.append(
+                    StoreProblem(
+                        f"{table}: {int(stray):,} rows belong to no finished chunk (a chunks entry "
+                        "was deleted, or rows were added)"
+                    )
+                )
+        for c in chunks:
+            a, b = int(c["start"]), int(c["stop"])
+            try:
+                files = json.loads(c["files"])
+                sums = json.loads(c.get("checksums") or "null") or {}
+            except (TypeError, ValueError):
+                out.append(
+                    StoreProblem(f"chunk [{a}, {b}): its file list is not valid JSON", (a, b))
+                )
+                continue
+            for name in files:
+                out.extend(self._file_problems(name, sums.get(name), (a, b)))
+        return out
+
+    def _file_problems(
+        self, name: str, expected: dict[str, Any] | None, chunk: tuple[int, int]
+    ) -> list[StoreProblem]:
+        path = self.directory / name
+        where = f"chunk [{chunk[0]}, {chunk[1]}): {name}"
+        if not path.is_file():
+            return [StoreProblem(f"{where}: missing", chunk)]
+        if expected is None:  # written before checksums: at least it must be readable
+            import pyarrow.parquet as pq
+
+            try:
+                pq.read_metadata(path)
+            except Exception as exc:  # pyarrow raises several kinds for a damaged file
+                return [StoreProblem(f"{where}: not readable Parquet ({exc})", chunk)]
+            return []
+        size = path.stat().st_size
+        if size != expected["bytes"]:
+            how = "truncated" if size < expected["bytes"] else "grown"
+            return [
+                StoreProblem(
+                    f"{where}: {size:,} bytes, {expected['bytes']:,} at commit ({how})", chunk
+                )
+            ]
+        if _file_digest(path) != expected["sha256"]:
+            return [StoreProblem(f"{where}: contents differ from those at commit (altered)", chunk)]
+        return []
+
+    def check(self) -> None:
+        """Raise :class:`StoreError` listing every problem if the store is damaged."""
+        problems = self.problems()
+        if problems:
+            raise StoreError(_damaged_message(self.directory, problems))
+
+    def repair(self) -> list[tuple[int, int]]:
+        """Drop the damaged chunks (rows, files, entries) so that a resume re-runs them.
+
+        Also deletes rows that belong to no chunk. Returns the chunks dropped.
+
+        Raises
+        ------
+        StoreError
+            If the store is read-only, or a problem cannot be repaired (manifest, tables).
+        """
+        if not self._writable:
+            raise StoreError(f"{self.directory}: the store is open read-only")
+        problems = self.problems()
+        fatal = [p for p in problems if not p.repairable]
+        if fatal:
+            raise StoreError(_damaged_message(self.directory, fatal))
+        damaged = sorted({p.chunk for p in problems if p.chunk is not None})
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for a, b in damaged:
+                con.execute("DELETE FROM chunks WHERE start = ? AND stop = ?", [a, b])
+            for table in ("scenarios", "outcomes"):
+                if self._has_table(table):
+                    con.execute(
+                        f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks "
+                        "c WHERE t.scenario >= c.start AND t.scenario < c.stop)"
+                    )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+        self._remove_orphans()
+        return damaged
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _has_table(self, name: str) -> bool:
+        row = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _manifest_value(self, key: str) -> Any:
+        row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
+        return None if row is None else self._decode(key, row[0])
+
+    def _decode(self, key: str, value: Any) -> Any:
+        try:
+            return json.loads(value)
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"{self.directory / DB_NAME}: manifest entry '{key}' is not valid JSON; the "
+                "store is damaged: start again with --fresh"
+            ) from None
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Study hash, version, seed, sizes, policies, outputs and progress.
+
+        Keys include ``study_hash``, ``version``, ``seed``, ``n_scenarios``, ``policies``,
+        ``chunks_done``, ``scenarios_done`` and ``complete``.
+        """
+        rows = self._con.execute("SELECT key, value FROM manifest").fetchall()
+        out = {k: self._decode(k, v) for k, v in rows}
+        done = self.done_ranges()
+        out["chunks_done"] = len(done)
+        out["scenarios_done"] = sum(b - a for a, b in done)
+        out["complete"] = out["scenarios_done"] == out.get("n_scenarios")
+        return out
+
+    @property
+    def study(self) -> Study:
+        """The study whose results these are."""
+        from techbloc.experiments.study import Study
+
+        return Study.from_dict(self._manifest_value("study"), source=str(self.directory))
+
+    @property
+    def policies(self) -> list[str]:
+        """Policy labels in study order."""
+        return list(self._manifest_value("policies"))
+
+    def scenarios(self) -> pd.DataFrame:
+        """Scenario inputs and descriptors, index ``scenario`` (sorted)."""
+        if not self._has_table("scenarios"):
+            import pandas as pd
+
+            return pd.DataFrame(index=pd.Index([], name="scenario", dtype="int64"))
+        frame = self._con.execute("SELECT * FROM scenarios ORDER BY scenario").df()
+        return frame.set_index("scenario")
+
+    def outcomes(self) -> pd.DataFrame:
+        """Scalar outcomes: columns ``scenario``, ``policy`` and one per outcome.
+
+        Rows are sorted by scenario, then by the study's policy order.
+        """
+        if not self._has_table("outcomes"):
+            import pandas as pd
+
+            return pd.DataFrame(columns=["scenario", "policy"])
+        frame = self._con.execute(
+            "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
+            [self.policies],
+        ).df()
+        return frame.reset_index(drop=True)
+
+    def array_variables(self) -> dict[str, list[str]]:
+        """Name and dims of every stored trajectory or other per-scenario array."""
+        outputs = self._manifest_value("outputs") or {}
+        return dict(outputs.get("arrays", {}))
+
+    def _group_files(self, group: str) -> list[str]:
+        prefix = f"{ARRAYS_DIR}/{group}/"
+        return sorted(
+            str(self.directory / f)
+            for f in self._registered_files()
+            if f.replace(os.sep, "/").startswith(prefix)
+        )
+
+    def trajectories(
+        self,
+        variables: str | Sequence[str] | None = None,
+        *,
+        scenarios: Iterable[int] | None = None,
+        policies: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Read stored arrays (trajectories and other per-scenario arrays) as a long table.
+
+        Parameters
+        ----------
+        variables : str or list of str, optional
+            Variables to read; they must share the same dims. Default: every variable of the
+            first dims group that has a ``year`` dim.
+        scenarios : iterable of int, optional
+            Only these scenario ids.
+        policies : iterable of str, optional
+            Only these policies.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per dim (``scenario``, ``policy``, ``year``, ...) and one per variable,
+            sorted by the dims.
+
+        Raises
+        ------
+        StoreError
+            For unknown variables, variables with different dims, or a study run without
+            ``outputs.trajectories``.
+        """
+        import pandas as pd
+
+        known = self.array_variables()
+        if isinstance(variables, str):
+            variables = [variables]
+        if variables is None:
+            with_year = [n for n, d in known.items() if "year" in d]
+            if not with_year:
+                raise StoreError(
+                    f"{self.directory}: no trajectories stored (the study's "
+                    "outputs.trajectories was false)"
+                )
+            dims = known[with_year[0]]
+            variables = [n for n in with_year if known[n] == dims]
+        unknown = [v for v in variables if v not in known]
+        if unknown:
+            raise StoreError(
+                f"{self.directory}: no stored array named {', '.join(unknown)}; stored: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+        groups = {"-".join(known[v]) for v in variables}
+        if len(groups) > 1:
+            raise StoreError(
+                f"variables {', '.join(variables)} have different dims; read them "
+                "one dims group at a time"
+            )
+        group = groups.pop()
+        dims = group.split("-")
+        files = self._group_files(group)
+        if not files:
+            return pd.DataFrame(columns=[*dims, *variables])
+        where: list[str] = []
+        params: list[Any] = [files]
+        if scenarios is not None:
+            where.append("list_contains(?, scenario)")
+            params.append([int(s) for s in scenarios])
+        if policies is not None and "policy" in dims:
+            where.append("list_contains(?, policy)")
+            params.append([str(p) for p in policies])
+        order = ", ".join("list_position(?, policy)" if d == "policy" else d for d in dims)
+        if "policy" in dims:
+            params.append(self.policies)
+        cols = ", ".join([*dims, *(f'"{v}"' for v in variables)])
+        sql = f"SELECT {cols} FROM read_parquet(?)"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {order}"
+        return self._con.execute(sql, params).df()
+
+    # -- export --------------------------------------------------------------------------
+
+    def export(self, to: str | Path, format: Literal["parquet", "csv"] = "parquet") -> list[Path]:
+        """Write the results as Parquet or CSV files in directory ``to``.
+
+        Writes ``scenarios``, ``outcomes``, one file per stored dims group
+        (``arrays-<dims>``), plus ``manifest.json`` and ``study.yaml``.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        if format not in ("parquet", "csv"):
+            raise StoreError(f"unknown export format {format!r}; use parquet or csv")
+        to = Path(to)
+        to.mkdir(parents=True, exist_ok=True)
+        options = "(FORMAT PARQUET, COMPRESSION ZSTD)" if format == "parquet" else "(HEADER)"
+        written = []
+
+        def copy(query: str, name: str, params: list[Any] | None = None) -> None:
+            target = to / f"{name}.{format}"
+            temp = to / f".{name}.{format}.tmp"
+            self._con.execute(f"COPY ({query}) TO '{_sql_path(temp)}' {options}", params or [])
+            os.replace(temp, target)
+            written.append(target)
+
+        if self._has_table("scenarios"):
+            copy("SELECT * FROM scenarios ORDER BY scenario", "scenarios")
+        if self._has_table("outcomes"):
+            copy(
+                "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
+                "outcomes",
+                [self.policies],
+            )
+        for group in sorted({"-".join(d) for d in self.array_variables().values()}):
+            files = self._group_files(group)
+            if files:
+                order = ", ".join(
+                    "list_position(?, policy)" if d == "policy" else d for d in group.split("-")
+                )
+                params: list[Any] = [files] + ([self.policies] if "policy" in group else [])
+                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}", params)
+        manifest = to / "manifest.json"
+        manifest.write_text(json.dumps(self.manifest, indent=2, default=str))
+        written.append(manifest)
+        study = to / "study.yaml"
+        study.write_text(self.study.to_yaml())
+        written.append(study)
+        return written
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def verify_store(directory: str | Path) -> list[StoreProblem]:
+    """Every problem of the results store in ``directory`` (empty when it is intact).
+
+    Unlike :meth:`ResultsStore.open`, never raises for a damaged store: a missing or
+    unreadable database is reported as a problem too.
+    """
+    directory = Path(directory)
+    try:
+        with ResultsStore.open(directory, check=False) as store:
+            return store.problems()
+    except StoreError as exc:
+        return [StoreProblem(str(exc), repairable=False)]

@@ -1,0 +1,157 @@
+"""E4-E5: export controls, China's access to foreign technology, and leakage.
+
+Achieved stringency is capped by the least willing member (consensus, as in CoCom).
+Access and pool leakage are power means with the weakest-link exponent ``r``: with a
+large ``r`` the most open holder (or the leakiest member) dominates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "access",
+    "achieved_stringency",
+    "control_binding",
+    "control_coverage",
+    "exposure",
+    "national_leak_rate",
+    "pool_leak_rate",
+    "stock_exposure",
+]
+
+
+def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """``s*_k = s_target,k · min_{i∈C} will_i``.
+
+    Parameters
+    ----------
+    target : ndarray, shape (P, D) or (S, P, D)
+    will : ndarray, shape (S, P, N)
+    members : ndarray of bool, shape (S, P, N)
+
+    Returns
+    -------
+    ndarray, shape (S, P, D)
+    """
+    least = np.where(members, will, np.inf).min(axis=-1)
+    least = np.where(np.isfinite(least), least, 0.0)
+    return target * least[..., None]
+
+
+def control_coverage(
+    stringency: np.ndarray, protection: np.ndarray, members: np.ndarray, reach: np.ndarray
+) -> np.ndarray:
+    """How far each holder's technology is closed to China, ``c[j,k]``.
+
+    ``c[j,k] = s*_k p_j (m_j + (1 - m_j) extraterritorial_reach)``.
+
+    Parameters
+    ----------
+    stringency : ndarray, shape (S, P, D)
+    protection : ndarray, shape (S, P, N)
+    members : ndarray of bool, shape (S, P, N)
+    reach : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S, P, D, N)
+    """
+    return stringency[..., None] * control_binding(protection, members, reach)[:, :, None, :]
+
+
+def control_binding(protection: np.ndarray, members: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """``p_j (m_j + (1 - m_j) extraterritorial_reach)``: coverage per unit of stringency.
+
+    Parameters
+    ----------
+    protection : ndarray, shape (S, P, N)
+    members : ndarray of bool, shape (S, P, N)
+    reach : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+    """
+    return np.where(members, 1.0, reach[:, None, None]) * protection
+
+
+def access(
+    coverage: np.ndarray,
+    knowledge: np.ndarray,
+    holders: np.ndarray,
+    concentration: np.ndarray,
+    exponent: np.ndarray,
+) -> np.ndarray:
+    """China's access to foreign technology per domain, ``A_k`` in [0, 1].
+
+    ``A_k = (Σ_j ω_jk (1 - c[j,k])^r)^(1/r)``, ``ω ∝ K^η`` over holders ``j``.
+
+    Parameters
+    ----------
+    coverage : ndarray, shape (S, P, D, N)
+    knowledge : ndarray, shape (S, P, D, N)
+    holders : ndarray of bool, shape (N,)
+        Countries whose technology China could reach (everyone but China; ROW is not
+        modelled as a holder).
+    concentration : ndarray, shape (S,)
+        η.
+    exponent : ndarray, shape (S,)
+        r.
+    """
+    eta = concentration[:, None, None, None]
+    r = exponent[:, None, None, None]
+    weight = np.where(holders, np.power(np.maximum(knowledge, 0.0), eta), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    weight = weight / np.where(total > 0, total, 1.0)
+    openness = np.power(np.clip(1.0 - coverage, 0.0, 1.0), r)
+    mean = (weight * openness).sum(axis=-1)
+    return np.power(mean, 1.0 / exponent[:, None, None])
+
+
+def national_leak_rate(base_rate: np.ndarray, protection: np.ndarray) -> np.ndarray:
+    """``l_j = base_leak_rate (1 - p_j)``, shape (S, P, N)."""
+    return base_rate[:, None, None] * (1.0 - protection)
+
+
+def pool_leak_rate(leak: np.ndarray, contribution: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """Leak rate of the joint pool, ``l_C = (Σ_{j∈C} w_j l_j^r)^(1/r)``.
+
+    Parameters
+    ----------
+    leak : ndarray, shape (S, P, N)
+    contribution : ndarray, shape (S, P, N)
+        Each member's contribution (summed over domains); weights ``w_j`` are shares of it.
+    exponent : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S, P)
+        0 where nothing is pooled.
+    """
+    total = contribution.sum(axis=-1)
+    weight = contribution / np.where(total > 0, total, 1.0)[..., None]
+    r = exponent[:, None]
+    mean = (weight * np.power(leak, r[..., None])).sum(axis=-1)
+    return np.where(total > 0, np.power(mean, 1.0 / r), 0.0)
+
+
+def stock_exposure(leak: np.ndarray, knowledge: np.ndarray, holders: np.ndarray) -> np.ndarray:
+    """E5, stock term: ``Σ_j l_j K[j,k]`` over holders ``j``, shape (S, P, D)."""
+    return (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(axis=-1)
+
+
+def exposure(
+    stock: np.ndarray,
+    stock_leak_share: np.ndarray,
+    pool_leak: np.ndarray,
+    theta: np.ndarray,
+    pool: np.ndarray,
+) -> np.ndarray:
+    """E5: knowledge exposed to China each year, ``Λ_k``, shape (S, P, D).
+
+    ``Λ_k = stock_leak_share Σ_j l_j K[j,k] + l_C θ P_k``: stolen know-how is a share of
+    the *stock* (``stock``, from :func:`stock_exposure`), plus the pool's output leaking
+    through its weakest members.
+    """
+    return stock_leak_share[:, None, None] * stock + (pool_leak * theta[:, None])[..., None] * pool

@@ -1,0 +1,167 @@
+"""The labelled front door of the model: :func:`simulate` returns an :class:`xarray.Dataset`.
+
+It reads a :class:`~techbloc.world.World`, a table of scenarios and a list of
+:class:`~techbloc.policies.Policy` objects, runs the batch engine
+(:func:`~techbloc.model.engine.run_model`) once and labels its arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from techbloc.errors import InputError
+from techbloc.model.engine import DEFAULT_END_YEAR, DEFAULT_START_YEAR, PolicyBatch, run_model
+from techbloc.model.inputs import prepare_inputs
+from techbloc.model.outputs import DEPRECATED_ALIASES, output
+from techbloc.model.scenarios import scenario_arrays
+from techbloc.params import DOMAINS
+from techbloc.policies import Policy
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from techbloc.world import World
+
+__all__ = ["simulate", "to_dataset"]
+
+
+def simulate(
+    world: World,
+    scenarios: pd.DataFrame,
+    policies: Sequence[Policy],
+    *,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
+    seed: int = 0,
+    trajectories: bool = True,
+    check_ranges: bool = True,
+) -> xr.Dataset:
+    """Run a batch of scenarios × policies on ``world`` in one vectorized call.
+
+    Parameters
+    ----------
+    world : World
+        Countries and their inputs (:func:`techbloc.world.load_world`).
+    scenarios : DataFrame
+        One row per scenario; the index holds global integer scenario ids, the columns
+        any registered parameters. Missing columns take their defaults, so a bare index
+        (``pd.DataFrame(index=range(200))``) runs 200 copies of the default parameters
+        that differ only in their seeded random draws (US elections, exits); to draw
+        futures over the parameters' ranges, use ``techbloc.sample_futures(n, seed=...)``.
+    policies : sequence of Policy
+    start_year, end_year : int
+        First and last simulated year (inclusive).
+    seed : int
+        Root seed; scenario ``i`` draws from ``SeedSequence([seed, i])``.
+    trajectories : bool
+        Also return yearly values (dimension ``year``).
+    check_ranges : bool
+        Reject parameter values outside their registered ranges.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``scenario``, ``policy``, ``year``, ``domain``, ``country``.
+        End-of-horizon scalar outcomes have dims exactly ``(scenario, policy)``;
+        scenario descriptors ``(scenario,)``; trajectories carry ``year``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from techbloc import load_world, Coalition, Policy, simulate
+    >>> world = load_world()
+    >>> policy = Policy(Coalition.from_preset("forging_core"))
+    >>> ds = simulate(world, pd.DataFrame(index=range(4)), [policy], end_year=2030)
+    >>> float(ds.alliance_rd_share.sel(policy=policy.label).median()) > 0.3
+    True
+    """
+
+    if end_year < start_year:
+        raise InputError(f"end_year {end_year} is before start_year {start_year}")
+    if not policies:
+        raise InputError("at least one policy is needed")
+    names = [p.label for p in policies]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"policy names must be unique; repeated: {', '.join(duplicated)}")
+    inputs = prepare_inputs(world)
+    years = np.arange(start_year, end_year + 1)
+    batch = PolicyBatch.from_policies(world, policies, inputs, start_year)
+    arrays = scenario_arrays(
+        scenarios, seed=seed, n_years=len(years), n_countries=inputs.n, check_ranges=check_ranges
+    )
+    result = run_model(inputs, arrays, batch, years, trajectories=trajectories)
+    return to_dataset(result, arrays.ids, batch.names, years, inputs.codes, seed=seed)
+
+
+def to_dataset(
+    result: dict[str, np.ndarray],
+    scenario_ids: np.ndarray,
+    policy_names: Sequence[str],
+    years: np.ndarray,
+    codes: Sequence[str],
+    *,
+    seed: int | None = None,
+    study_hash: str | None = None,
+) -> xr.Dataset:
+    """Label the arrays of :func:`~techbloc.model.engine.run_model` as an :class:`xarray.Dataset`.
+
+    Every variable carries ``units`` and ``description`` from
+    :data:`~techbloc.model.outputs.OUTPUTS`; ``ds.attrs`` holds the root seed, the techbloc
+    version, the study hash (when run from a study) and the first and last year.
+    """
+    import xarray as xr
+
+    from techbloc import __version__
+
+    domains = [d.name for d in DOMAINS]
+    data: dict[str, tuple] = {}
+    for name, value in result.items():
+        if name.startswith("traj_"):
+            base = name[len("traj_") :]
+            if value.ndim == 2:  # (S, T) scenario trajectories
+                data[base] = (("scenario", "year"), value)
+                continue
+            dims = ("scenario", "policy", "year", "domain")[: value.ndim]
+            data[f"{base}_trajectory"] = (dims, value)
+        elif value.ndim == 1:
+            data[name] = (("scenario",), value)
+        elif value.ndim == 2:
+            data[name] = (("scenario", "policy"), value)
+        elif name.endswith("_by_domain"):
+            data[name] = (("scenario", "policy", "domain"), value)
+        else:
+            data[name] = (("scenario", "policy", "country"), value)
+    ds = xr.Dataset(
+        data,
+        coords={
+            "scenario": np.asarray(scenario_ids),
+            "policy": list(policy_names),
+            "year": years,
+            "domain": domains,
+            "country": list(codes),
+        },
+    )
+    for name in map(str, list(ds.data_vars)):
+        base = name.removesuffix("_trajectory")
+        meta = output(base)
+        yearly = " (each year)" if name != base else ""
+        ds[name].attrs.update(units=meta.unit, description=meta.description + yearly)
+    for alias, target in DEPRECATED_ALIASES.items():
+        if target in ds:
+            ds[alias] = ds[target]
+            ds[alias].attrs["description"] = (
+                f"Deprecated alias of {target}; " + ds[target].attrs["description"]
+            )
+    ds.attrs.update(
+        techbloc_version=__version__,
+        seed=-1 if seed is None else int(seed),
+        study_hash=study_hash or "",
+        start_year=int(years[0]),
+        end_year=int(years[-1]),
+    )
+    return ds

@@ -1,0 +1,316 @@
+"""One year's work over every domain and country: the engine's ``[S, P, D, N]`` passes.
+
+:func:`domain_flows` gathers what :func:`~techbloc.model.engine.run_model` computes over
+whole ``[S, P, D, N]`` arrays each year: China's access (E4), the joint pool (E2),
+diffusion (E3), the stock term of leakage (E5), the frontier and the leading holder, the
+per-country sums over domains the payoffs and outputs need, and the next year's knowledge
+and know-how (E1, E9). Everything smaller (per country or per domain) stays in
+``run_model``.
+
+:func:`domain_flows_reference` is the numpy reference, written with the mechanism
+functions of :mod:`~techbloc.model.knowledge` and :mod:`~techbloc.model.controls`; the
+compiled kernel of :mod:`~techbloc.model.kernels` computes the same in one pass over
+memory per scenario and policy (tests compare both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from techbloc.model import kernels
+from techbloc.model.controls import access, stock_exposure
+from techbloc.model.knowledge import (
+    diffusion_inflow,
+    diffusion_scale,
+    know_how_step,
+    pool_flows,
+)
+
+__all__ = ["DomainFlows", "FlowInputs", "FlowWorkspace", "domain_flows", "domain_flows_reference"]
+
+
+@dataclass(frozen=True)
+class FlowInputs:
+    """One year's inputs to :func:`domain_flows`.
+
+    Attributes
+    ----------
+    knowledge, know_how : ndarray, shape (S, P, D, N)
+        K and I at the start of the year.
+    national_rd : ndarray, shape (S, P, N)
+        Each country's R&D this year, PPP $bn/yr.
+    mix : ndarray, shape (S, D, N)
+        Domain mix of each country's R&D.
+    members : ndarray of bool, shape (S, P, N)
+    share : ndarray, shape (S, P, N)
+        Share of R&D paid into the pool (:func:`~techbloc.model.knowledge.pool_shares`).
+    boost : ndarray, shape (S, P)
+        The pool's synergy factor (:func:`~techbloc.model.knowledge.pool_boost`).
+    stringency : ndarray, shape (S, P, D)
+        Achieved stringency.
+    binding : ndarray, shape (S, P, N)
+        Coverage per unit of stringency (:func:`~techbloc.model.controls.control_binding`).
+    holders : ndarray of bool, shape (N,)
+    concentration, exponent : ndarray, shape (S,)
+        η and r of :func:`~techbloc.model.controls.access`.
+    leak : ndarray, shape (S, P, N)
+        National leak rates.
+    theta, absorptive_multiple : ndarray, shape (S,)
+    output : ndarray, shape (N,)
+        GDP this year (knowledge intensity is ``K / output``).
+    size : ndarray, shape (N,)
+        Diffusion weights (0 for China).
+    rate, allied : ndarray, shape (S,)
+        ``diffusion`` and ``allied_diffusion``.
+    depreciation, complexity : ndarray, shape (S, D)
+    learning_rate : ndarray, shape (S,)
+    experience : ndarray, shape (N,)
+    military_weight : ndarray, shape (D,)
+    """
+
+    knowledge: np.ndarray
+    know_how: np.ndarray
+    national_rd: np.ndarray
+    mix: np.ndarray
+    members: np.ndarray
+    share: np.ndarray
+    boost: np.ndarray
+    stringency: np.ndarray
+    binding: np.ndarray
+    holders: np.ndarray
+    concentration: np.ndarray
+    exponent: np.ndarray
+    leak: np.ndarray
+    theta: np.ndarray
+    absorptive_multiple: np.ndarray
+    output: np.ndarray
+    size: np.ndarray
+    rate: np.ndarray
+    allied: np.ndarray
+    depreciation: np.ndarray
+    complexity: np.ndarray
+    learning_rate: np.ndarray
+    experience: np.ndarray
+    military_weight: np.ndarray
+
+
+@dataclass(frozen=True)
+class DomainFlows:
+    """What :func:`domain_flows` returns.
+
+    Attributes
+    ----------
+    access, frontier, leader, stock_exposure, pool, member_exposure : ndarray, shape (S, P, D)
+        China's access ``A_k``; knowledge outside China; the largest holder's stock;
+        ``Σ_j l_j K[j,k]`` over holders; the pool ``P_k``; ``Σ_j l_j K[j,k]`` over the
+        holders that are coalition members.
+    contribution, gain, allied_bonus, rd : ndarray, shape (S, P, N)
+        Pool contributions, pool gains, allied-diffusion bonus and R&D, summed over domains.
+    country_knowledge, military : ndarray, shape (S, P, N) or None
+        ``Σ_k K`` and ``Σ_k v_k min(K, I)`` (None unless ``outputs``).
+    knowledge, know_how : ndarray, shape (S, P, D, N) or None
+        Next year's K (E1; China's column is replaced by E7) and I (E9, with each
+        country's ``experience``), None unless ``update``.
+    """
+
+    access: np.ndarray
+    frontier: np.ndarray
+    leader: np.ndarray
+    stock_exposure: np.ndarray
+    pool: np.ndarray
+    member_exposure: np.ndarray
+    contribution: np.ndarray
+    gain: np.ndarray
+    allied_bonus: np.ndarray
+    rd: np.ndarray
+    country_knowledge: np.ndarray | None
+    military: np.ndarray | None
+    knowledge: np.ndarray | None
+    know_how: np.ndarray | None
+
+
+class FlowWorkspace:
+    """Buffers the compiled kernel reuses from year to year within one run.
+
+    Holds the sort order of knowledge intensity per ``(s, p, d)`` row (diffusion sorts
+    warm-started from last year's order, which changes little) and spare arrays for the
+    next year's state.
+    """
+
+    def __init__(self, shape: tuple[int, int, int, int]) -> None:
+        self.order = np.empty(shape, dtype=np.int64)
+        self.order[...] = np.arange(shape[-1])
+        self.spare_knowledge = np.empty(shape)
+        self.spare_know_how = np.empty(shape)
+        self.weight = np.empty(shape)
+
+    def recycle(self, knowledge: np.ndarray, know_how: np.ndarray) -> None:
+        """Take back last year's state arrays to write the next year's into."""
+        self.spare_knowledge, self.spare_know_how = knowledge, know_how
+
+
+def domain_flows(
+    x: FlowInputs,
+    china: int,
+    *,
+    update: bool,
+    outputs: bool,
+    workspace: FlowWorkspace | None = None,
+    use_compiled: bool = True,
+) -> DomainFlows:
+    """One year's ``[S, P, D, N]`` work, compiled when numba is available.
+
+    Parameters
+    ----------
+    x : FlowInputs
+    china : int
+        Position of China (excluded from the frontier).
+    update : bool
+        Also compute next year's knowledge and know-how.
+    outputs : bool
+        Also compute ``country_knowledge`` and ``military``.
+    workspace : FlowWorkspace, optional
+        Buffers kept across years (the compiled kernel only). The returned state arrays
+        are the workspace's spares: hand last year's back with
+        :meth:`FlowWorkspace.recycle`.
+    use_compiled : bool
+        Use the numba kernel when available (False: :func:`domain_flows_reference`).
+
+    Returns
+    -------
+    DomainFlows
+    """
+    kernel = kernels.get("flows") if use_compiled else None
+    if kernel is not None:
+        if workspace is None:
+            workspace = FlowWorkspace(x.knowledge.shape)
+        return _compiled(kernel, x, china, update, outputs, workspace)
+    return domain_flows_reference(x, china, update=update, outputs=outputs)
+
+
+def domain_flows_reference(
+    x: FlowInputs, china: int, *, update: bool, outputs: bool
+) -> DomainFlows:
+    """Numpy reference for :func:`domain_flows` (the engine's path without numba)."""
+    knowledge = x.knowledge
+    rd = x.national_rd[:, :, None, :] * x.mix[:, None]
+    coverage = x.stringency[..., None] * x.binding[:, :, None, :]
+    access_ = access(coverage, knowledge, x.holders, x.concentration, x.exponent)
+    contribution, own_rd, pool, gain = pool_flows(
+        rd, x.members, x.share, x.boost, x.theta, x.absorptive_multiple
+    )
+    inflow, allied_bonus = diffusion_inflow(
+        knowledge / x.output, x.size, x.members, x.rate, x.allied
+    )
+    country_knowledge = military = new_knowledge = new_know_how = None
+    if outputs:
+        country_knowledge = knowledge.sum(axis=2)
+        military = np.einsum("spdn,d->spn", np.minimum(knowledge, x.know_how), x.military_weight)
+    if update:
+        new_knowledge = (
+            (1.0 - x.depreciation[:, None, :, None]) * knowledge
+            + x.theta[:, None, None, None] * own_rd
+            + gain
+            + inflow
+        )
+        new_know_how = know_how_step(
+            x.know_how,
+            knowledge,
+            x.learning_rate[:, None, None, None],
+            x.complexity[:, None, :, None],
+            x.experience,
+        )
+    return DomainFlows(
+        access=access_,
+        frontier=knowledge.sum(axis=-1) - knowledge[..., china],
+        leader=np.where(x.holders, knowledge, 0.0).max(axis=-1),
+        stock_exposure=stock_exposure(x.leak, knowledge, x.holders),
+        member_exposure=stock_exposure(x.leak * x.members, knowledge, x.holders),
+        pool=pool,
+        contribution=contribution.sum(axis=2),
+        gain=gain.sum(axis=2),
+        allied_bonus=allied_bonus.sum(axis=2),
+        rd=rd.sum(axis=2),
+        country_knowledge=country_knowledge,
+        military=military,
+        knowledge=new_knowledge,
+        know_how=new_know_how,
+    )
+
+
+def _compiled(
+    kernel, x: FlowInputs, china: int, update: bool, outputs: bool, workspace: FlowWorkspace
+) -> DomainFlows:
+    S, P, D, N = x.knowledge.shape
+    c = kernels.contiguous
+    by_domain = [np.empty((S, P, D)) for _ in range(6)]
+    by_country = [np.empty((S, P, N)) for _ in range(6)]
+    access_, frontier, leader, exposure, pool, member_exposure = by_domain
+    contribution, gain, bonus, rd, country_k, military = by_country
+    new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
+    kernel(
+        kernels.FlowArrays(
+            knowledge=c(x.knowledge),
+            know_how=c(x.know_how),
+            national_rd=c(x.national_rd),
+            mix=c(x.mix),
+            members=c(x.members, np.bool_),
+            share=c(x.share),
+            boost=c(x.boost),
+            stringency=c(x.stringency),
+            binding=c(x.binding),
+            holders=c(x.holders, np.bool_),
+            weight_k=workspace.weight,
+            r=c(x.exponent),
+            leak=c(x.leak),
+            theta=c(x.theta),
+            absorptive=c(x.absorptive_multiple),
+            output=c(x.output),
+            size=c(x.size),
+            scale=c(diffusion_scale(x.size)),
+            rate=c(x.rate),
+            allied=c(x.allied),
+            retention=c(1.0 - x.depreciation),
+            learning_rate=c(x.learning_rate),
+            complexity=c(x.complexity),
+            experience=c(x.experience),
+            military_weight=c(x.military_weight),
+            china=china,
+            update=update,
+            outputs=outputs,
+            order=workspace.order,
+            access=access_,
+            frontier=frontier,
+            leader=leader,
+            exposure=exposure,
+            pool=pool,
+            member_exposure=member_exposure,
+            contribution_sum=contribution,
+            gain_sum=gain,
+            bonus_sum=bonus,
+            rd_sum=rd,
+            country_k=country_k,
+            military=military,
+            new_k=new_k,
+            new_i=new_i,
+        ),
+        c(x.concentration),
+    )
+    return DomainFlows(
+        access=access_,
+        frontier=frontier,
+        leader=leader,
+        stock_exposure=exposure,
+        pool=pool,
+        member_exposure=member_exposure,
+        contribution=contribution,
+        gain=gain,
+        allied_bonus=bonus,
+        rd=rd,
+        country_knowledge=country_k if outputs else None,
+        military=military if outputs else None,
+        knowledge=new_k if update else None,
+        know_how=new_i if update else None,
+    )

@@ -1,0 +1,319 @@
+"""E10 and E12: partners' protection (capability × will) and the value of membership.
+
+A partner protects shared technology only if it can (capability, raised by US-funded
+capacity building) *and* wants to (will, a logistic function of alignment, defence ties,
+threat, dependence on China, hedging motives, US credibility and its own margin from
+membership). The margin is a closed-form, one-year, dimensionless payoff (E12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from techbloc.model import kernels
+
+__all__ = [
+    "capability_step",
+    "hedging_values",
+    "joining_gain",
+    "margins_from_flows",
+    "membership_margin",
+    "positioned",
+    "will",
+    "will_logit_base",
+]
+
+
+def positioned(
+    default: np.ndarray, low: np.ndarray, high: np.ndarray, position: np.ndarray
+) -> np.ndarray:
+    """Place cited judgement values within their ranges.
+
+    ``position`` -1 puts every value at its low end, 0 at its default, +1 at its high end
+    (piecewise linear in between).
+
+    Parameters
+    ----------
+    default, low, high : ndarray, shape (...)
+    position : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S, ...)
+    """
+    pos = position.reshape((-1,) + (1,) * default.ndim)
+    return np.where(pos >= 0, default + pos * (high - default), default + pos * (default - low))
+
+
+def hedging_values(inputs, position: np.ndarray) -> np.ndarray:
+    """Each country's hedging motive in each scenario, shape (S, N)."""
+    return positioned(inputs.hedging, inputs.hedging_low, inputs.hedging_high, position)
+
+
+def will_logit_base(inputs, values, hedging: np.ndarray) -> np.ndarray:
+    """The time-invariant part of the will logit, shape (S, N).
+
+    ``a0 + a_align alignment + a_pact pact + a_threat threat - a_dep dependence - a_hedge hedge``.
+    """
+
+    def w(name: str) -> np.ndarray:
+        return values[name][:, None]
+
+    return (
+        w("will_intercept")
+        + w("will_alignment") * inputs.alignment
+        + w("will_pact") * inputs.defence_pact
+        + w("will_threat") * inputs.threat
+        - w("will_dependence") * inputs.dependence
+        - w("will_hedging") * hedging
+    )
+
+
+def will(
+    base: np.ndarray,
+    credibility_weight: np.ndarray,
+    credibility: np.ndarray,
+    value_weight: np.ndarray,
+    margin: np.ndarray,
+    usa: int,
+) -> np.ndarray:
+    """E10: willingness to protect, in (0, 1); the USA's own will is 1.
+
+    ``will = logistic(base + a_cred Cred + a_value tanh(margin))``: the margin bonus is
+    bounded (MODEL.md §9.4), so membership alone adds at most ``a_value`` to the logit.
+
+    Parameters
+    ----------
+    base : ndarray, shape (S, N)
+    credibility_weight, credibility, value_weight : ndarray, shape (S,)
+    margin : ndarray, shape (S, P, N)
+        Last year's membership margin (0 for non-members).
+    usa : int
+    """
+    logit = (base + credibility_weight[:, None] * credibility[:, None])[:, None, :] + (
+        value_weight[:, None, None] * np.tanh(margin)
+    )
+    result = 1.0 / (1.0 + np.exp(-logit))
+    result[:, :, usa] = 1.0
+    return result
+
+
+def capability_step(capability: np.ndarray, gain: np.ndarray, building: np.ndarray):
+    """E10: ``cap' = cap + capacity_gain · CB · (1 - cap)``; building moves only capability."""
+    return capability + gain[:, None, None] * building * (1.0 - capability)
+
+
+def _mean_stringency(target_mean: np.ndarray, least_will: np.ndarray) -> np.ndarray:
+    return target_mean * least_will
+
+
+def _value_change(
+    knowledge_gain: np.ndarray,
+    trade: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+) -> np.ndarray:
+    """``b ΔK - Δtrade cost - friction_scale Σ f + security_value Cred threat``, (S, P, N)."""
+    return (
+        values["payoff_scale"][:, None, None] * knowledge_gain
+        - trade
+        - values["friction_scale"][:, None, None] * friction_sum
+        + values["security_value"][:, None, None] * credibility[:, None, None] * threat
+    )
+
+
+def membership_margin(
+    knowledge_gain: np.ndarray,
+    target_mean: np.ndarray,
+    will_: np.ndarray,
+    members: np.ndarray,
+    reach: np.ndarray,
+    dependence: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+) -> np.ndarray:
+    """E12: each member's margin ``V_i(C) - V_i(C∖{i})``.
+
+    ``V_i = b ΔK_i - trade_cost mean_k(s*_k) dep_i - friction_scale Σ_{j∈C} f_ij
+    + m_i security_value Cred threat_i``; outside the coalition a country keeps no pool
+    gain, meets the coalition's controls only through extraterritorial reach, bears no
+    negotiating frictions and has no security bonus.
+
+    Parameters
+    ----------
+    knowledge_gain : ndarray, shape (S, P, N)
+        ΔK_i: net pool gain plus allied-diffusion bonus, relative to own R&D.
+    target_mean : ndarray, shape (P,) or (S, P)
+        Mean over domains of the policy's target stringency.
+    will_ : ndarray, shape (S, P, N)
+    members : ndarray of bool, shape (S, P, N)
+    reach : ndarray, shape (S,)
+    dependence, threat : ndarray, shape (N,)
+    friction_sum : ndarray, shape (S, P, N)
+        ``Σ_{j∈C, j≠i} f_ij``.
+    credibility : ndarray, shape (S,)
+    values : mapping
+        Scenario parameter arrays.
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+        Margins for members; NaN for non-members.
+    """
+    masked = np.where(members, will_, np.inf)
+    # least will with and without each member (second-smallest where i is the smallest)
+    two = np.partition(masked, 1, axis=-1)[..., :2] if masked.shape[-1] > 1 else masked
+    least = two[..., 0]
+    second = two[..., 1] if two.shape[-1] > 1 else np.full_like(least, np.inf)
+    without = np.where(masked <= least[..., None], second[..., None], least[..., None])
+    without = np.where(np.isfinite(without), without, 0.0)
+    least = np.where(np.isfinite(least), least, 0.0)
+    s_with = _mean_stringency(target_mean, least)[..., None]
+    s_without = _mean_stringency(target_mean[..., None], without)
+    trade = (
+        values["trade_cost"][:, None, None]
+        * dependence
+        * (s_with - reach[:, None, None] * s_without)
+    )
+    margin = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
+    return np.where(members, margin, np.nan)
+
+
+def margins_from_flows(
+    gain: np.ndarray,
+    contribution: np.ndarray,
+    allied_bonus: np.ndarray,
+    rd: np.ndarray,
+    theta: np.ndarray,
+    target_mean: np.ndarray,
+    will_: np.ndarray,
+    members: np.ndarray,
+    reach: np.ndarray,
+    dependence: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+    *,
+    use_compiled: bool = True,
+) -> np.ndarray:
+    """E12 margins from each country's pool and diffusion flows this year.
+
+    ``ΔK_i = (gain_i - θ contribution_i + allied_bonus_i) / (θ R_i)``, then
+    :func:`membership_margin` (compiled in one pass when numba is available).
+
+    Parameters
+    ----------
+    gain, contribution, allied_bonus, rd : ndarray, shape (S, P, N)
+        Pool gain, pool contribution, allied-diffusion bonus and R&D, summed over domains.
+    theta : ndarray, shape (S,)
+    target_mean : ndarray, shape (P,) or (S, P)
+    use_compiled : bool
+        Use the numba kernel when available (False: the numpy reference).
+    Other parameters as in :func:`membership_margin`.
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+        Margins for members; NaN for non-members.
+    """
+    kernel = kernels.get("margins") if use_compiled else None
+    if kernel is not None:
+        S, P, _ = will_.shape
+
+        c = kernels.contiguous
+
+        return kernel(
+            kernels.MarginArrays(
+                gain=c(gain),
+                contribution=c(contribution),
+                bonus=c(allied_bonus),
+                rd=c(rd),
+                theta=c(theta),
+                target_mean=c(np.broadcast_to(target_mean, (S, P))),
+                will=c(will_),
+                members=c(members, np.bool_),
+                reach=c(reach),
+                dependence=c(dependence),
+                friction_sum=c(friction_sum),
+                threat=c(threat),
+                credibility=c(credibility),
+                payoff_scale=c(values["payoff_scale"]),
+                trade_cost=c(values["trade_cost"]),
+                friction_scale=c(values["friction_scale"]),
+                security_value=c(values["security_value"]),
+            )
+        )
+    th = theta[:, None, None]
+    knowledge_gain = (gain - th * contribution + allied_bonus) / (th * np.maximum(rd, 1e-12))
+    return membership_margin(
+        knowledge_gain,
+        target_mean,
+        will_,
+        members,
+        reach,
+        dependence,
+        friction_sum,
+        threat,
+        credibility,
+        values,
+    )
+
+
+def joining_gain(
+    rd: np.ndarray,
+    contribution: np.ndarray,
+    members: np.ndarray,
+    joining_share: np.ndarray,
+    target_mean: np.ndarray,
+    will_: np.ndarray,
+    reach: np.ndarray,
+    dependence: np.ndarray,
+    friction_sum: np.ndarray,
+    threat: np.ndarray,
+    credibility: np.ndarray,
+    values,
+) -> np.ndarray:
+    """E12 (external stability): what each outsider would gain by joining, ``V_i(C∪{i}) - V_i(C)``.
+
+    The pool gain uses the pool enlarged by the outsider's contribution; the
+    allied-diffusion bonus of joining is left out (a stated approximation).
+
+    Parameters
+    ----------
+    rd, contribution : ndarray, shape (S, P, D, N)
+    joining_share : ndarray, shape (S, P, N)
+        Share of its R&D each outsider would pay in.
+    Other parameters as in :func:`membership_margin`.
+
+    Returns
+    -------
+    ndarray, shape (S, P, N)
+        Gains for outsiders; NaN for members.
+    """
+    synergy = values["synergy"][:, None, None]
+    n = members.sum(axis=-1)[..., None]
+    own_contribution = rd * joining_share[:, :, None, :]
+    enlarged = (contribution.sum(axis=-1)[..., None] + own_contribution) * (
+        1.0 + synergy[..., None] * n[..., None] / (n[..., None] + 1.0)
+    )
+    cap = values["absorptive_multiple"][:, None, None, None] * (rd - own_contribution)
+    total_rd = np.maximum(rd.sum(axis=2), 1e-12)
+    knowledge_gain = (np.minimum(enlarged, cap) - own_contribution).sum(axis=2) / total_rd
+    least = np.where(members, will_, np.inf).min(axis=-1)
+    least = np.where(np.isfinite(least), least, 0.0)[..., None]
+    joined = np.minimum(least, will_)
+    trade = (
+        values["trade_cost"][:, None, None]
+        * dependence
+        * (
+            _mean_stringency(target_mean[..., None], joined)
+            - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
+        )
+    )
+    gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)
+    return np.where(members, np.nan, gain)

@@ -1,0 +1,46 @@
+"""E13: from knowledge to output and power.
+
+TFP is measured relative to the world mean, so a common decline in research productivity
+cancels: ``ln A_i = β_d ln(K_i/K̄) + β_f ln(F_i/F̄) - (same at start)``. Economic power is
+``Y²/Pop`` (Beckley 2018); military-technology capability is ``Σ_k v_k M_k``; composite
+power is the geometric mean of the two, each relative to the US at the start year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["economic_power", "log_tfp_terms"]
+
+
+def log_tfp_terms(
+    knowledge: np.ndarray, frontier: np.ndarray, access: np.ndarray, china: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ln(K_i/K̄)`` and ``ln(F_i/F̄)`` for every country.
+
+    Parameters
+    ----------
+    knowledge : ndarray, shape (S, P, D, N)
+    frontier : ndarray, shape (S, P, D)
+        Knowledge outside China per domain.
+    access : ndarray, shape (S, P, D)
+        China's access (China reaches foreign knowledge only through it).
+    china : int
+
+    Returns
+    -------
+    domestic, foreign : ndarray, shape (S, P, N)
+    """
+    total = knowledge.sum(axis=2)
+    foreign = total.sum(axis=-1, keepdims=True) - total - total[..., [china]]
+    foreign[..., china] = (access * frontier).sum(axis=-1)
+    total = np.maximum(total, 1e-12)
+    foreign = np.maximum(foreign, 1e-12)
+    domestic = np.log(total) - np.log(total.mean(axis=-1, keepdims=True))
+    reachable = np.log(foreign) - np.log(foreign.mean(axis=-1, keepdims=True))
+    return domestic, reachable
+
+
+def economic_power(output: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Economic power ``Y²/Pop`` (Beckley 2018), NaN where the population is unknown."""
+    return output**2 / population

@@ -1,0 +1,54 @@
+"""Number formatting shared by the report's tables and sentences."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["better", "format_value", "percent"]
+
+
+def better(name: str) -> str:
+    """``"more is better"`` or ``"less is better"`` for a registered outcome, else ``""``.
+
+    Examples
+    --------
+    >>> better("cohesion"), better("leakage_to_china"), better("members_remaining")
+    ('more is better', 'less is better', '')
+    """
+    from techbloc.model.outputs import Direction, find_output
+
+    meta = find_output(name)
+    if meta is None or meta.direction is Direction.INFO:
+        return ""
+    return "more is better" if meta.direction is Direction.MAXIMIZE else "less is better"
+
+
+def format_value(value: float | None) -> str:
+    """Three significant digits, no exponent, thousands separators above 1,000.
+
+    Parameters
+    ----------
+    value : float or None
+
+    Returns
+    -------
+    str
+        ``"–"`` for a missing value; ``"0.512"``, ``"0.00123"``, ``"5.3"``, ``"12,345"``.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    value = float(value)
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def percent(value: float) -> str:
+    """A share as a whole percentage (``"42%"``); ``"–"`` when not finite."""
+    return "–" if not math.isfinite(value) else f"{100 * value:.0f}%"
