@@ -431,6 +431,7 @@ class Builder:
             "not in NCSES SRD-1 (OECD members + 7 others only) or NA there",
         )
         self.srd1_levels(srd1)
+        self.gerd_history(srd1)
 
     def srd1_levels(self, srd1: pd.DataFrame) -> None:
         """SRD-1 column ``2021a``: GERD and GDP in current PPP $ bn, with the real year.
@@ -496,6 +497,47 @@ class Builder:
             SRC["srd1"],
             "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
         )
+
+    def gerd_history(self, srd1: pd.DataFrame) -> None:
+        """``gerd_history.csv``: SRD-1 GERD and GDP (current PPP $ bn) by year, 2000-2021.
+
+        One row per candidate in SRD-1 and year column (``2000``, ``2010``, ``2021a``; the
+        ``2021a`` year is the one in the country label when not 2021). The historical mode
+        of the model (start years from 2010) reads these observed points.
+        """
+        rows = []
+        for column in ("2000", "2010", "2021a"):
+            pick = {}
+            for level in ("GERD", "GDP"):
+                sel = srd1[
+                    srd1["_b_gerd_b_level_1"].eq(level)
+                    & srd1["_b_gerd_b_level_2"].eq("Current PPP dollars")
+                    & srd1["_b_gerd_b_level_3"].eq(column)
+                ]
+                pick[level] = dict(zip(sel["time_period"], sel["value"].map(_num), strict=True))
+            for label, gerd in pick["GERD"].items():
+                m = re.match(
+                    r"^(?P<name>[^(]+?)\s*(?:\((?P<year>\d{4})\))?$", label.split("->")[-1].strip()
+                )
+                assert m is not None, label
+                iso3 = NCSES_NAMES.get(m["name"].strip())
+                gdp = pick["GDP"].get(label, math.nan)
+                if iso3 is None or iso3 not in self.codes or math.isnan(gerd) or math.isnan(gdp):
+                    continue
+                year = int(m["year"]) if column == "2021a" and m["year"] else int(column[:4])
+                note = f"SRD-1 column '{column}'" + (
+                    f"; label '{label}' gives {year}" if column == "2021a" and year != 2021 else ""
+                )
+                rows.append((iso3, year, gerd, gdp, SRC["srd1"], note))
+        table = pd.DataFrame(
+            rows,
+            columns=["iso3", "year", "gerd_ppp_usd_bn", "gdp_ppp_usd_bn", "source", "note"],
+        )
+        order = {code: i for i, code in enumerate(self.codes)}
+        table = table.sort_values(
+            ["iso3", "year"], key=lambda c: c.map(order) if c.name == "iso3" else c
+        )
+        table.to_csv(self.out / "gerd_history.csv", index=False, float_format="%.10g")
 
     def unga(self) -> None:
         ip = self.read("unga/ideal_points_bsv_july2025.csv").dropna(subset=["idealpointfp"])
@@ -919,6 +961,10 @@ for model inputs are done in code (`techbloc.derivation`) and listed in `docs/da
 | `china_disputes.csv`, `pew_views_of_china.csv`, `pew_views_of_us.csv`, `aspi_coercion_counts.csv` | threat from China and views of the US: dispute and coercion episodes since 2010, Pew % unfavourable / favourable of China, Pew confidence in the US president, ASPI coercion counts; every row names the original publisher and the page read | copied unchanged from `expert/` (hand-entered from public reports and news pages) | facts and survey figures quoted from the publishers (Pew Research Center; ASPI; news reports); no licence stated, cite the publisher named in each row |
 | `defence_pairs.csv` | undirected ATOP v5.1 defence pledges in 2018 between candidates | `alliances/atop_alliance_dyad_year_1990_2018.csv` (peacesciencer, GPL-2 package; ATOP data) | ATOP terms |
 | `presets.yaml` | coalition presets with source and certainty note | MODEL.md section 3 and `memberships.csv` | - |
+| `gerd_history.csv` | GERD and GDP (current PPP $ bn) of the candidates in SRD-1, columns `2000`, `2010`, `2021a` (year from the country label when not 2021), for the model's historical mode | NCSES SEI table SRD-1 (built here) | public domain |
+| `china_semiconductor_self_sufficiency.csv` | China's IC self-sufficiency 10.2% (2010) and 15.9% (2020), IC Insights, **as quoted in the design specification** (MODEL.md 4.0 and 8.3), not re-read from IC Insights | hand-entered (not built here) | figures quoted from the publisher |
+| `us_export_controls_history.csv` | dated US export-control rules towards China (Entity List 16 May 2019; foreign direct product rule 15 May and 17 August 2020; advanced computing and semiconductor rules 7 October 2022, 87 FR 62186) with the status-quo stringency step each starts; each row names the page read; **the stringency values are assumptions** with low-high ranges | hand-entered (not built here) | dates and rule names are facts |
+| `long_run_growth.csv` | published long-run GDP growth projections (OECD 2012 "Looking to 2060", OECD 2018 "The Long View", EIU China long-term outlook July 2022), quoted with the page read; source of the parameter `long_run_gdp_growth` | hand-entered (not built here) | quotations |
 | `noncommercial/` | ETO semiconductor supply-chain shares by country | ETO (CSET) | **CC BY-NC 4.0**, see `noncommercial/LICENCE.md` |
 
 ## Indicators (`indicators.csv`)

@@ -276,13 +276,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "stock_leak_share",
-        3.2,
         1.6,
-        6.4,
+        0.8,
+        3.2,
         "x leak rate x stock",
         "E5",
         "calibrated so that switching leakage off lowers China's knowledge after 20 years by "
-        "~13% at defaults (MODEL.md §8.1; Glitz & Meyersson 2020: 13.3%); range x0.5-x2",
+        "~13% at defaults (MODEL.md §8.1; Glitz & Meyersson 2020: 13.3%); range x0.5-x2; "
+        "v4 baseline: 1.6 gives 13.1% (3.2 gave 22%)",
         "Knowledge exposed each year per unit of national leak rate and of the stock",
     ),
     _p(
@@ -645,13 +646,20 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "friction_scale",
-        1.0,
-        0.5,
-        2.0,
-        "x",
+        0.05,
+        0.02,
+        0.1,
+        "own R&D/yr per unit friction",
         "E12",
-        _ASSUME + "cost of negotiating with rivals inside the coalition",
-        "Weight of pairwise frictions in a member's payoff",
+        _ASSUME + "calibrated (v4, docs/model.md 'Version 4'): the payoff cost of a friction "
+        "of 1 (expert/frictions.csv rates pairs 0-1; Cyprus-Turkey 0.9) as a share of the "
+        "member's own knowledge production in a year, the unit of the pool term (at most "
+        "~0.45) and of the relative-gains term. v3's 1 charged 0.2-0.9 of own R&D a year "
+        "for one friction, so Korea, Japan, France and Turkey left real alliances; 0.05 is "
+        "the largest round value at which NATO, the EU, Five Eyes and the Wassenaar states "
+        "run with no pool (2024-2038, exits on) lose no member in most futures (64-89%); "
+        "0.02-0.1 is swept",
+        "Payoff cost of pairwise frictions in a member's payoff",
     ),
     _p(
         "rel_gains",
@@ -735,9 +743,36 @@ PARAMETERS: tuple[Parameter, ...] = (
         "years",
         "E1",
         _ASSUME + "each country's R&D intensity first follows its observed 2010-21 trend "
-        "(GERD growth over GDP growth, NCSES SRD-1 and Growth Lab), which fades with this "
-        "e-folding time towards a constant long-run intensity (MODEL.md §9.7)",
+        "(SRD-1 GERD/GDP 2010 to the data year; GERD growth over GDP growth where SRD-1 has "
+        "no 2010 point), which fades with this e-folding time from the data year towards a "
+        "constant long-run intensity, capped at the highest observed intensity (MODEL.md §9.7)",
         "E-folding time of the observed R&D-intensity trends",
+    ),
+    _p(
+        "long_run_gdp_growth",
+        0.02,
+        0.015,
+        0.03,
+        "1/yr",
+        "E13",
+        "published long-run projections (data/long_run_growth.csv): OECD 2012 'Looking to "
+        "2060' (OECD trend growth 1.75-2.25%/yr; non-OECD about 2.5%/yr by the 2050s), OECD "
+        "2018 'The Long View' (world trend growth 2% in 2060), EIU July 2022 (China 2.0%/yr "
+        "2031-50); the range spans them, widened by half a point below as an assumption",
+        "Long-run GDP growth that projected growth above it converges to",
+    ),
+    _p(
+        "gdp_convergence_years",
+        8.0,
+        4.0,
+        15.0,
+        "years",
+        "E13",
+        _ASSUME + "e-folding time of the convergence of Growth Lab's 10-year projected growth "
+        "to long_run_gdp_growth, from each country's data year; at 8 years China's growth "
+        "averages about 3.4%/yr in 2022-30 and 2.3%/yr in 2031-50 (EIU July 2022: 4.0 and "
+        "2.0)",
+        "E-folding time of GDP growth's convergence to the long-run rate",
     ),
     _p(
         "semis_share_of_world_rd",

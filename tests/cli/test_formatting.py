@@ -18,7 +18,7 @@ from techbloc.cli.formatting import (
     outcome_unit,
     plural,
 )
-from techbloc.cli.model import COMPARISON
+from techbloc.cli.model import comparison_columns
 from techbloc.model import SCALARS
 
 runner = CliRunner()
@@ -107,7 +107,7 @@ def test_run_fits_100_columns_and_says_complete_once(tmp_path, wide100):
     assert first.exit_code == 0, first.output
     assert "…" not in first.output  # the "China/coalition" header was cut at 100 columns
     flat = " ".join(first.output.split())
-    for name, _ in COMPARISON:  # every column's unit in its header
+    for name, _ in comparison_columns():  # every column's unit in its header
         unit = display_unit(outcome_unit(name))
         if unit and unit != "dimensionless":
             for word in f"({unit})".split():  # a header may wrap inside its unit
@@ -177,12 +177,12 @@ def test_tables_are_never_cropped_on_a_narrow_terminal_or_a_pipe(tmp_path, monke
     res = runner.invoke(app, ["run", "--out", str(tmp_path), "--scenarios", "4"])
     assert res.exit_code == 0, res.output
     flat = " ".join(res.output.split())
-    for label in ("coalition", "stronger", "stable", *(label for _, label in COMPARISON)):
+    for label in ("coalition", "stronger", "stable", *(label for _, label in comparison_columns())):
         assert label.split()[0] in flat, label
     assert "…" not in res.output
     rows = [line for line in res.output.splitlines() if line.startswith(" forging_core ")]
     assert rows, res.output
     for row in rows:  # every cell, the last (ext. stable) a number: no column lost
         cells = [c.strip() for c in row.split("│")]
-        assert len(cells) == len(COMPARISON) + 3, row
+        assert len(cells) == len(comparison_columns()) + 3, row
         assert re.fullmatch(r"\d+(\.\d+)?", cells[-1]), row

@@ -46,6 +46,11 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
     size[4] = 0.0  # China
     holders = np.ones(N, dtype=bool)
     holders[4] = False
+    us = np.maximum(stringency, 0.5)  # the US's own level (v4)
+    us[:, 1] = stringency[:, 1]  # a policy where its floor never binds
+    us[1, 0, 1] = 0.8  # differs across domains of equal members' level
+    shared = rng.random((S, P, D)) * 5  # the coalition's shared stock
+    shared[:, 1] = 0.0
     return FlowInputs(
         knowledge=knowledge,
         know_how=knowledge * rng.random((S, P, D, N)),
@@ -54,14 +59,17 @@ def _inputs(rng, S=5, P=3, D=4, N=11, knowledge=None):
         members=members,
         share=members * rng.random((S, P, N)) * 0.2,
         boost=1 + rng.random((S, P)),
-        stringency=stringency,
+        member_level=stringency,
+        us_level=us,
         binding=rng.random((S, P, N)) * 1.2,
+        us_binding=rng.random((S, P, N)) * 0.5,
         holders=holders,
         concentration=rng.random(S) * 2,
         exponent=1 + rng.random(S) * 4,
         leak=rng.random((S, P, N)) * 0.1,
         theta=0.5 + rng.random(S),
         absorptive_multiple=rng.random(S) * 2,
+        shared=shared,
         output=output,
         size=size,
         rate=rng.random(S) * 0.1,
@@ -185,6 +193,7 @@ def test_compiled_margins_match_numpy_reference():
         rng.random((S, P, N)) * 5,
         0.5 + rng.random(S),
         rng.random(P),
+        rng.random((S, P)) * 0.5,  # the US's own level, mean over domains
         will_,
         members,
         rng.random(S),
@@ -201,7 +210,7 @@ def test_compiled_margins_match_numpy_reference():
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
 
 
-def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
+def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4, usa=0):
     members = rng.random((S, P, N)) < 0.5
     members[:, 0] = True  # everyone a member
     members[:, 1] = False  # nobody
@@ -213,6 +222,8 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
     holders = np.ones(N, dtype=bool)
     holders[china] = False
     share = members * rng.random((S, P, N)) * 0.2
+    floor = rng.random(D) * 0.6
+    floor[1] = floor[0]  # equal in two domains (openness reused where s* is equal too)
     return (
         members,
         will_,
@@ -230,14 +241,13 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4):
         rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1),
         share,
         ~members * rng.random((S, P, N)) * 0.1,
-        rng.random(S) * 0.5,
-        0.2 + rng.random(S),
-        0.5 + rng.random(S),
         rng.random((S, P, D)) * 3,
         1 + rng.random(S) * 3,
         rng.random((S, P, D)),
         rng.random((S, P, D)),
+        floor,
         china,
+        usa,
     )
 
 

@@ -120,6 +120,8 @@ def test_access_by_hand():
         np.array([[[1.0, 0.8, 0.0]]]),
         np.array([[[True, False, False]]]),
         np.array([0.5]),
+        0,  # the USA, whose own level (the floor) is below the common one here
+        np.array([0.0]),
     )
     np.testing.assert_allclose(coverage[0, 0, 0], [0.5, 0.2, 0.0])
     knowledge = np.array([[[[2.0, 1.0, 1.0]]]])

@@ -7,6 +7,7 @@ from .characteristic import model_outcomes
 from .discovery import case_of_interest, discover
 from .outcomes import evaluate_condition, outcome_table, select_policy
 from .prim_discovery import PrimResampling, PrimResult, prim
+from .ranking import Lead, leader
 from .robustness import (
     Metric,
     Threshold,
@@ -37,6 +38,7 @@ from .stability import StabilityResult, coalition_stability, stability
 __all__ = [
     "Box",
     "CartResult",
+    "Lead",
     "Metric",
     "Objective",
     "PrimResampling",
@@ -50,6 +52,7 @@ __all__ = [
     "discover",
     "evaluate_condition",
     "given_data_indices",
+    "leader",
     "minimax",
     "model_evaluator",
     "model_game",

@@ -63,7 +63,9 @@ def study_summary(
     Returns
     -------
     pandas.DataFrame
-        One row per (outcome, policy), in registry order for registered outcomes: columns
+        One row per (outcome, policy): the headline outcomes first
+        (:data:`techbloc.model.outputs.HEADLINE`), then the other registered outcomes in
+        registry order, then unregistered columns (or in ``names``' order): columns
         ``metric``, ``policy``, ``p10``, ``p50``, ``p90``, ``share_positive`` (NaN where
         it does not apply), ``n_missing`` (futures without a value), ``description``,
         ``unit`` and ``direction`` (``max``, ``min`` or ``info``, from the outputs
@@ -72,10 +74,10 @@ def study_summary(
         are left out: they repeat their outcome.
     """
     from techbloc.analysis.outcomes import outcome_table
-    from techbloc.model.outputs import DEPRECATED_ALIASES, SCALARS, Output
+    from techbloc.model.outputs import DEPRECATED_ALIASES, SCALARS, Output, headline_first
 
     table = outcome_table(outcomes).reset_index()
-    known = [n for n in SCALARS if n in table.columns]
+    known = headline_first(n for n in SCALARS if n in table.columns)
     extra = [
         n
         for n in table.columns

@@ -10,20 +10,31 @@ import typer
 
 from techbloc.cli.studies import ExecutorChoice
 from techbloc.errors import InputError
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 __all__ = ["register"]
 
-#: Outcomes shown in the `run` comparison table (name, column label); each is formatted
-#: in its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header; the note
-#: under the table says what each label means.
-COMPARISON = (
-    ("china_knowledge_vs_status_quo", "China vs SQ"),
-    ("leakage_to_china", "leak→China"),
-    ("achieved_stringency", "stringency"),
-    ("cohesion", "cohesion"),
-    ("alliance_rd_share", "R&D share"),
-)
+#: Column labels of the `run` comparison table; its columns and their order are the
+#: outputs registry's headline (:data:`techbloc.model.outputs.HEADLINE`), each formatted in
+#: its unit (:mod:`techbloc.cli.formatting`), the unit shown in the header; the note under
+#: the table says what each label means.
+LABELS = {
+    "china_capability_vs_status_quo": "China cap. vs SQ",
+    "power_ratio_china_us_vs_status_quo": "power vs SQ",
+    "capability_gap_vs_status_quo": "lead vs SQ",
+    "china_knowledge_vs_status_quo": "China know. vs SQ",
+    "leakage_to_china": "leak→China",
+    "achieved_stringency": "stringency",
+    "cohesion": "cohesion",
+    "alliance_rd_share": "R&D share",
+}
+
+
+def comparison_columns() -> list[tuple[str, str]]:
+    """(name, label) of the comparison table's columns, in headline order."""
+    from techbloc.model.outputs import HEADLINE
+
+    return [(name, LABELS[name]) for name in HEADLINE if name in LABELS]
 
 
 def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str, float]:
@@ -127,6 +138,29 @@ def _bounds_text(bounds: tuple[float, float] | None) -> str:
     return f"≥ {low:g}" if high == float("inf") else f"{low:g} – {high:g}"
 
 
+def _leads(outcomes, labels: list[str], seed: int) -> dict[str, dict]:
+    """Per headline outcome: the leading coalition, the runner-up and how often the lead
+    holds in a bootstrap over futures; ``best`` is null unless it holds (95% of draws)."""
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from techbloc.analysis.ranking import leader
+    from techbloc.model.outputs import HEADLINE, output
+
+    if len(labels) < 2:
+        return {}
+    leads = {}
+    for name in HEADLINE:
+        if output(name).direction.short == "info" or name not in outcomes.columns:
+            continue
+        if not np.isfinite(outcomes[name].to_numpy(float)).all():
+            continue
+        lead = leader(outcomes, name, labels, seed=seed)
+        leads[name] = {**asdict(lead), "best": lead.best}
+    return leads
+
+
 def _bound(value: float) -> float | None:
     """A bound for JSON: None for an open (infinite) end."""
     return None if abs(value) == float("inf") else value
@@ -162,6 +196,7 @@ def evaluate(
 
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
+    check_years(start, end)
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)
@@ -194,6 +229,7 @@ def evaluate(
             "fixed": fixed,
             "policies": {p.label: p.to_dict() for p in policies},
             "outcomes": summary_json(table),
+            "leads": _leads(outcomes, [p.label for p in policies], seed),
         }
         typer.echo(json.dumps(result, indent=2))
         return
@@ -215,19 +251,19 @@ def evaluate(
 def comparison_table(store_dir: Path, order: list[str]):
     """Median of the headline outcomes per policy in a finished store, in ``order``.
 
-    Also ``stronger_share``, the share of futures in which China ends stronger than under
-    the status quo, and ``external_stability``, the share of futures in which no outsider
-    would both gain by joining and be accepted.
+    Also ``stronger_share``, the share of futures in which China ends with more realized
+    capability than under the status quo, and ``external_stability``, the share of futures
+    in which no outsider would both gain by joining and be accepted.
     """
     from techbloc.analysis.summary import study_summary, summary_table
     from techbloc.experiments.store import ResultsStore
 
-    names = [*(name for name, _ in COMPARISON), "external_stability"]
+    names = [*(name for name, _ in comparison_columns()), "external_stability"]
     with ResultsStore.open(store_dir) as store:
         summary = study_summary(store.outcomes(), order, names=names, share_positive=names)
     stats = summary_table(summary)
     medians = stats.xs("p50", axis=1, level=1)
-    medians["stronger_share"] = stats[("china_knowledge_vs_status_quo", "share_positive")]
+    medians["stronger_share"] = stats[("china_capability_vs_status_quo", "share_positive")]
     medians["external_stability"] = stats[("external_stability", "share_positive")]
     return medians
 
@@ -311,26 +347,33 @@ def run(
         show_edge=False,
     )
     add_column(table, "coalition", no_wrap=True)
-    for name, label in COMPARISON:
+    comparison = comparison_columns()
+    for name, label in comparison:
         add_column(table, header(label, outcome_unit(name)), numeric=True)
     add_column(table, "China stronger (%)", numeric=True)
     add_column(table, "ext. stable (%)", numeric=True)
     for policy, row in medians.iterrows():
         table.add_row(
             policy,
-            *[format_number(row[name], outcome_unit(name)) for name, _ in COMPARISON],
+            *[format_number(row[name], outcome_unit(name)) for name, _ in comparison],
             format_number(row["stronger_share"], "share"),
             format_number(row["external_stability"], "share"),
         )
     print_table(table, console)
     console.print(
-        "China vs SQ: ln(China's knowledge under the coalition / under the status quo of "
-        "US-only controls, same future); leak→China: knowledge China absorbs through leakage "
-        "from every country and the shared pool (PPP $bn a year); stringency: achieved "
-        "export-control stringency (0-1); cohesion: members with a non-negative margin; R&D "
-        "share: coalition share of world R&D; China stronger: share of futures with China vs "
-        "SQ > 0; ext. stable: share of futures in which no outsider would both gain by joining "
-        "and be accepted. Exits are on (exit_probability sampled 0-0.5, default 0.1).",
+        "China cap. vs SQ: ln(China's realized capability under the coalition / under the "
+        "status quo of US-only controls, same future); power vs SQ: the same for China/US "
+        "composite power; lead vs SQ: change in ln(coalition capability / China's) against "
+        "the status quo (> 0: the lead widened); China know. vs SQ: the same ratio for "
+        "China's knowledge (what leaks and is imitated, not what China can build); "
+        "leak→China: knowledge China absorbs through leakage from every country and the "
+        "shared pool (PPP $bn a year); stringency: achieved (common) export-control "
+        "stringency (0-1); cohesion: members with a non-negative margin; R&D share: "
+        "coalition share of world R&D; China stronger: share of futures with China's "
+        "capability vs SQ > 0; ext. stable: share of futures in which no outsider would both "
+        "gain by joining and be accepted. Exits are on (exit_probability sampled 0-0.5, "
+        "default 0.1). No row is a 'best' coalition: see the report for which leads hold "
+        "across futures.",
         highlight=False,
     )
     from techbloc.cli.report import print_pdf

@@ -1,8 +1,12 @@
 """E4-E5: export controls, China's access to foreign technology, and leakage.
 
-Achieved stringency is capped by the least willing member (consensus, as in CoCom).
-Access and pool leakage are power means with the weakest-link exponent ``r``: with a
-large ``r`` the most open holder (or the leakiest member) dominates.
+Achieved stringency is capped by the least willing member (consensus, as in CoCom), but
+the US keeps its unilateral controls (v4): US-held technology is controlled at least at
+the US's own level (the status quo's stringency that year), and every other holder, member
+or not, at least at that level times the extraterritorial reach; the coalition can raise
+them, not lower them. Access and pool leakage
+are power means with the weakest-link exponent ``r``: with a large ``r`` the most open
+holder (or the leakiest member) dominates.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ __all__ = [
     "control_binding",
     "control_coverage",
     "exposure",
+    "member_level",
     "national_leak_rate",
     "pool_leak_rate",
     "stock_exposure",
+    "us_level",
 ]
 
 
@@ -39,12 +45,49 @@ def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarra
     return target * least[..., None]
 
 
+def us_level(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Stringency on US-held technology, ``u_k = max(s*_k, floor_k)`` (v4).
+
+    Parameters
+    ----------
+    stringency : ndarray, shape (S, P, D)
+        Achieved (common) stringency ``s*``.
+    floor : ndarray, shape (D,) or broadcastable
+        The US's unilateral stringency (the status quo's that year).
+    """
+    return np.maximum(stringency, floor)
+
+
+def member_level(stringency: np.ndarray, floor: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Stringency on a (non-US) member's technology, ``max(s*_k, reach · u_k)`` (v4).
+
+    A member applies the common level, but US extraterritorial rules reach its technology
+    as they reach an outsider's: joining cannot lower its coverage below that.
+
+    Parameters
+    ----------
+    stringency : ndarray, shape (S, P, D)
+    floor : ndarray, shape (D,)
+    reach : ndarray, shape (S,)
+    """
+    return np.maximum(stringency, reach[:, None, None] * us_level(stringency, floor))
+
+
 def control_coverage(
-    stringency: np.ndarray, protection: np.ndarray, members: np.ndarray, reach: np.ndarray
+    stringency: np.ndarray,
+    protection: np.ndarray,
+    members: np.ndarray,
+    reach: np.ndarray,
+    usa: int,
+    floor: np.ndarray,
 ) -> np.ndarray:
     """How far each holder's technology is closed to China, ``c[j,k]``.
 
-    ``c[j,k] = s*_k p_j (m_j + (1 - m_j) extraterritorial_reach)``.
+    ``c[j,k] = p_j ×`` the US's level ``u_k = max(s*_k, floor_k)`` for the USA,
+    ``reach · u_k`` for an outsider and ``max(s*_k, reach · u_k)`` for a member (v4: the US
+    keeps its unilateral controls and their extraterritorial reach). Written as
+    ``a_k b_j + u_k v_j`` with ``a`` from :func:`member_level`, ``u`` from
+    :func:`us_level` and ``(b, v)`` from :func:`control_binding`.
 
     Parameters
     ----------
@@ -52,28 +95,45 @@ def control_coverage(
     protection : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
+    usa : int
+    floor : ndarray, shape (D,)
 
     Returns
     -------
     ndarray, shape (S, P, D, N)
     """
-    return stringency[..., None] * control_binding(protection, members, reach)[:, :, None, :]
+    binding, us_binding = control_binding(protection, members, reach, usa)
+    return (
+        member_level(stringency, floor, reach)[..., None] * binding[:, :, None, :]
+        + us_level(stringency, floor)[..., None] * us_binding[:, :, None, :]
+    )
 
 
-def control_binding(protection: np.ndarray, members: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """``p_j (m_j + (1 - m_j) extraterritorial_reach)``: coverage per unit of stringency.
+def control_binding(
+    protection: np.ndarray, members: np.ndarray, reach: np.ndarray, usa: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage per unit of the members' level and per unit of the US's level.
 
     Parameters
     ----------
     protection : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
+    usa : int
 
     Returns
     -------
-    ndarray, shape (S, P, N)
+    binding : ndarray, shape (S, P, N)
+        ``b_j = p_j m_j [j ≠ USA]``: members other than the USA.
+    us_binding : ndarray, shape (S, P, N)
+        ``v_j = p_j ([j = USA] + (1 - m_j) extraterritorial_reach)``: the holders whose
+        coverage follows the US's own level (the USA and, through reach, outsiders).
     """
-    return np.where(members, 1.0, reach[:, None, None]) * protection
+    is_us = np.arange(protection.shape[-1]) == usa
+    binding = (members & ~is_us) * protection
+    outside = np.where(members, 0.0, reach[:, None, None])
+    us_binding = (outside + is_us) * protection
+    return binding, us_binding
 
 
 def access(
@@ -152,6 +212,7 @@ def exposure(
 
     ``Λ_k = stock_leak_share Σ_j l_j K[j,k] + l_C θ P_k``: stolen know-how is a share of
     the *stock* (``stock``, from :func:`stock_exposure`), plus the pool's output leaking
-    through its weakest members.
+    through its weakest members. (The engine exposes the shared stock instead of this
+    year's pool output, v3 §9.3; this function is kept for the one-year form.)
     """
     return stock_leak_share[:, None, None] * stock + (pool_leak * theta[:, None])[..., None] * pool

@@ -1,13 +1,14 @@
 """The batch engine: a state, a pure year step and an observer, over ``[S, P, D, N]`` arrays.
 
 :func:`run_model` runs a whole batch of scenarios × policies: it builds the run's fixed
-:class:`Context` (paths, parameters, the start-year status quo), the initial
+:class:`Context` (the baseline paths of :mod:`~techbloc.model.baseline`, parameters, the
+observed history of :mod:`~techbloc.model.history` and the start-year status quo), the initial
 :class:`EngineState`, and then, for each year, computes the year's flows
 (:func:`year_flows`), lets the recorder observe them (:func:`observe`) and advances the
 state (:func:`advance`). The only Python loop is over years.
 
-Every batch also runs the **status-quo policy** (US-only controls at the default
-stringency, no pool, no capacity building) as one extra policy, with common random
+Every batch also runs the **status-quo policy** (US-only controls at each year's
+status-quo stringency, no pool, no capacity building) as one extra policy, with common random
 numbers, so that each policy's effect on China is measured against it in the same future
 (MODEL.md §9.5); and every China (the main run, the status quo and the twin without
 exclusion behind ``backlash_exclusion``) advances through one function,
@@ -24,34 +25,48 @@ import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.model import china as china_model
+from techbloc.model.baseline import baseline, rd_ceiling
 from techbloc.model.china import ChinaState, china_step
 from techbloc.model.controls import (
     access,
     achieved_stringency,
     control_binding,
     control_coverage,
+    member_level,
     national_leak_rate,
     pool_leak_rate,
+    us_level,
 )
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
+from techbloc.model.history import (
+    STATUS_QUO_STRINGENCY,
+    self_sufficiency_start,
+    status_quo_stringency_path,
+)
 from techbloc.model.inputs import ModelInputs
-from techbloc.model.knowledge import initial_stocks, pool_boost, pool_shares
+from techbloc.model.knowledge import (
+    initial_stocks,
+    pool_boost,
+    pool_shares,
+    usable_knowledge,
+)
 from techbloc.model.outputs import Recorder
 from techbloc.model.partners import (
     capability_step,
     hedging_values,
     joining_gain,
     margins_from_flows,
+    member_cost_level,
     positioned,
     will,
     will_logit_base,
 )
 from techbloc.model.power import economic_power, log_tfp_terms
-from techbloc.model.regime import credibility_paths, regime_paths
+from techbloc.model.regime import credibility_paths, regime_paths, start_credibility
 from techbloc.model.relative_gains import growth_changes, growth_slopes, veto
 from techbloc.model.scenarios import ScenarioArrays
-from techbloc.params import DOMAINS, LEVERS
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.params import DOMAINS
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 if TYPE_CHECKING:
     from techbloc.policies import Policy
@@ -67,10 +82,8 @@ __all__ = [
     "run_model",
 ]
 
-STATUS_QUO_STRINGENCY = next(
-    lever.default for lever in LEVERS if lever.name == "control_stringency"
-)
 _DOMAIN_SCALARS = ("gap_capability", "china_self_sufficiency")
+_STATUS_QUO = "__status_quo__"
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class PolicyBatch:
         alone = np.zeros((1, n), dtype=bool)
         alone[0, usa] = True
         return PolicyBatch(
-            names=[*self.names, "__status_quo__"],
+            names=[*self.names, _STATUS_QUO],
             members=np.concatenate([self.members, alone]),
             pool_share=np.append(self.pool_share, 0.0),
             stringency=np.concatenate(
@@ -171,8 +184,9 @@ class Context:
     complexity: np.ndarray  # (S, D)
     ss_drift: np.ndarray  # (S, D)
     mix: np.ndarray  # (S, D, N)
-    intensity: np.ndarray  # (S, T, N) R&D / GDP on the trend path
-    output: np.ndarray  # (T, N) GDP path
+    intensity: np.ndarray  # (S, T, N) R&D per unit of the central GDP path (baseline.py)
+    output: np.ndarray  # (T, N) central GDP path
+    gdp_ratio: np.ndarray  # (S, T, N) each scenario's GDP over the central path
     sources: np.ndarray  # (T, N) diffusion weights (China 0)
     row_rd: np.ndarray  # (T,)
     theta: np.ndarray  # (S, T)
@@ -188,6 +202,17 @@ class Context:
     start_knowledge: np.ndarray  # (S, D, N)
     exclusion0: np.ndarray  # (S, 1, D)
     relative0: np.ndarray  # (S, 1, D)
+    status_quo_stringency: np.ndarray  # (T,) the US's status-quo controls by year
+    follows_status_quo: np.ndarray  # (P,) bool: the status-quo reference policy
+    self_sufficiency0: np.ndarray  # (D,) China's self-sufficiency at the start year
+    rd_ceiling: float  # highest R&D / GDP of any country (baseline.rd_ceiling)
+
+    def china_intensity(self, t: int, extra: np.ndarray) -> np.ndarray:
+        """China's R&D per unit of central GDP with its E8 response ``extra`` (S, P), capped
+        so that its R&D intensity stays at or below :attr:`rd_ceiling`."""
+        c = self.inputs.china
+        cap = self.rd_ceiling * self.gdp_ratio[:, t, c]
+        return np.minimum(self.intensity[:, t, c][:, None] + extra, cap[:, None])
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -216,19 +241,12 @@ class Context:
         ss_drift = v["ss_drift"][:, None] * np.array([d.ss_drift_factor for d in DOMAINS])[None, :]
         mix = inputs.domain_mix(v["semis_share_of_world_rd"])
 
-        # baseline (MODEL.md §9.7): roll each country from its data year to the start year
-        # at its observed GERD and GDP growth; intensities then follow the observed trend,
-        # fading with e-folding time rd_trend_years towards a constant long-run intensity
-        lag = years[0] - inputs.rd_year
-        start_rd = inputs.rd * (1.0 + inputs.rd_growth) ** lag
-        start_gdp = inputs.gdp * (1.0 + inputs.gdp_growth) ** lag
-        trend = np.log1p(inputs.rd_growth) - np.log1p(inputs.gdp_growth)
-        tau = v["rd_trend_years"][:, None, None]
-        faded = tau * (1.0 - np.exp(-t_index[None, :, None] / tau))  # (S, T, 1)
-        intensity = (start_rd / start_gdp)[None, None, :] * np.exp(trend[None, None, :] * faded)
-        output = start_gdp[None, :] * (1.0 + inputs.gdp_growth[None, :]) ** t_index[:, None]
-        row_start = inputs.row_rd * (1.0 + inputs.row_growth) ** (years[0] - inputs.row_rd_year)
-        row_rd = row_start * (1.0 + inputs.row_growth) ** t_index
+        # baseline (MODEL.md §9.7, baseline.py): observed GDP and R&D up to each country's
+        # data year, then converging GDP growth and fading R&D-intensity trends
+        check_years(int(years[0]), int(years[-1]))
+        paths = baseline(inputs, v, years)
+        intensity, output, row_rd = paths.intensity, paths.output, paths.row_rd
+        start_rd = paths.rd[:, 0]  # (S, N)
         theta = (1.0 - v["productivity_decline"][:, None]) ** t_index[None, :]
 
         engaged = regime_paths(
@@ -239,7 +257,12 @@ class Context:
         )
         institutional, credibility = credibility_paths(
             engaged,
-            v["initial_institutional_credibility"],
+            start_credibility(
+                int(years[0]),
+                v["initial_institutional_credibility"],
+                v["cred_decay"],
+                v["cred_recovery_fraction"],
+            ),
             v["cred_decay"],
             v["cred_recovery_fraction"],
             v["w_inst"],
@@ -251,7 +274,8 @@ class Context:
         us_only[u] = True
         sources = output.copy()
         sources[:, c] = 0.0
-        k0 = initial_stocks(start_rd[None, None, :] * mix, depreciation, inputs.rd_growth)
+        k0 = initial_stocks(start_rd[:, None, :] * mix, depreciation, paths.start_growth)
+        sq_path = status_quo_stringency_path(years)
 
         # the status quo at the start year: US-only controls at the default stringency
         will0 = will(
@@ -264,11 +288,14 @@ class Context:
         )
         alone = np.broadcast_to(us_only, (S, 1, N))
         protection0 = inputs.capability[None, None, :] * will0 * _effort(v, credibility[:, 0], u, N)
+        status_quo = np.full((1, len(DOMAINS)), sq_path[0])
         cover = control_coverage(
-            achieved_stringency(np.full((1, len(DOMAINS)), STATUS_QUO_STRINGENCY), will0, alone),
+            achieved_stringency(status_quo, will0, alone),
             protection0,
             alone,
             v["extraterritorial_reach"],
+            u,
+            status_quo[0],
         )
         exclusion0 = 1.0 - access(
             cover, k0[:, None], holders, v["holder_concentration"], v["weakest_link_exponent"]
@@ -285,6 +312,7 @@ class Context:
             mix=mix,
             intensity=intensity,
             output=output,
+            gdp_ratio=paths.gdp / output[None],
             sources=sources,
             row_rd=row_rd,
             theta=theta,
@@ -302,6 +330,10 @@ class Context:
             start_knowledge=k0,
             exclusion0=exclusion0,
             relative0=(k0[..., c] / frontier0)[:, None, :],
+            status_quo_stringency=sq_path,
+            follows_status_quo=np.array([name == _STATUS_QUO for name in policies.names]),
+            self_sufficiency0=self_sufficiency_start(int(years[0])),
+            rd_ceiling=rd_ceiling(inputs),
         )
 
 
@@ -347,7 +379,7 @@ class EngineState:
         knowledge = np.repeat(ctx.start_knowledge[:, None], P, axis=1)
         know_how = knowledge.copy()
         know_how[..., c] *= ctx.values["china_know_how_ratio"][:, None, None]
-        ss0 = np.broadcast_to(np.array([d.self_sufficiency0 for d in DOMAINS]), (S, P, D))
+        ss0 = np.broadcast_to(ctx.self_sufficiency0, (S, P, D))
         china = ChinaState(
             knowledge=knowledge[..., c].copy(),
             know_how=know_how[..., c].copy(),
@@ -383,6 +415,7 @@ class Year:
     t: int
     members: np.ndarray
     target: np.ndarray
+    floor: np.ndarray
     national_rd: np.ndarray
     will: np.ndarray
     protection: np.ndarray
@@ -435,14 +468,17 @@ def year_flows(
     active = t >= pol.start_offset
     m = np.where(active[None, :, None], state.members, ctx.us_only)
     pool_share = np.where(active, pol.pool_share, 0.0)
-    target = np.where(active[:, None], pol.stringency, STATUS_QUO_STRINGENCY)
+    # the status quo's stringency this year: the target before a policy starts, and the
+    # US's own level, which it keeps whatever the coalition agrees (v4)
+    status_quo = np.full(len(DOMAINS), ctx.status_quo_stringency[t])
+    target = np.where((active & ~ctx.follows_status_quo)[:, None], pol.stringency, status_quo)
     building = np.where(active[:, None], pol.capacity_building, 0.0)
     th = ctx.theta[:, t]
     output = ctx.output[t]
     cred = ctx.credibility[:, t]
 
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
-    national_rd[..., c] = (ctx.intensity[:, t, c][:, None] + state.china.rd_extra) * output[c]
+    national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
     will_ = will(
         ctx.logit_base,
         v["will_credibility"],
@@ -454,6 +490,7 @@ def year_flows(
     effort = _effort(v, cred, u, N)
     protection = state.capability * will_ * effort
     stringency = achieved_stringency(target, will_, m)
+    binding, us_binding = control_binding(protection, m, v["extraterritorial_reach"], u)
     us_factor = np.where(ctx.engaged[:, t], 1.0, v["us_pool_commitment_transactional"])
     share = pool_shares(m, pool_share, us_factor, u) * effort
     leak = national_leak_rate(v["base_leak_rate"], protection)
@@ -468,14 +505,17 @@ def year_flows(
             members=m,
             share=share,
             boost=pool_boost(m, v["synergy"]),
-            stringency=stringency,
-            binding=control_binding(protection, m, reach),
+            member_level=member_level(stringency, status_quo, v["extraterritorial_reach"]),
+            us_level=us_level(stringency, status_quo),
+            binding=binding,
+            us_binding=us_binding,
             holders=ctx.holders,
             concentration=v["holder_concentration"],
             exponent=r,
             leak=leak,
             theta=th,
             absorptive_multiple=v["absorptive_multiple"],
+            shared=state.shared,
             output=output,
             size=ctx.sources[t],
             rate=v["diffusion"],
@@ -518,6 +558,7 @@ def year_flows(
         flows.rd,
         th,
         target_mean,
+        status_quo.mean(),
         will_,
         m,
         reach,
@@ -540,6 +581,7 @@ def year_flows(
             will_,
             target,
             stringency,
+            status_quo,
             protection,
             leak,
             share,
@@ -557,6 +599,7 @@ def year_flows(
         t=t,
         members=m,
         target=target,
+        floor=status_quo,
         national_rd=national_rd,
         will=will_,
         protection=protection,
@@ -585,6 +628,7 @@ def _toggle_effects(
     will_: np.ndarray,
     target: np.ndarray,
     stringency: np.ndarray,
+    floor: np.ndarray,
     protection: np.ndarray,
     leak: np.ndarray,
     share: np.ndarray,
@@ -644,14 +688,13 @@ def _toggle_effects(
         ctx.mix,
         share,
         joining_share,
-        v["synergy"],
-        v["absorptive_multiple"],
-        th,
         state.shared,
         v["stock_leak_share"],
         per_access,
         per_exposure,
+        floor,
         c,
+        ctx.inputs.usa,
         outsiders=outsiders,
         powered=None if workspace is None else workspace.weight,
     )
@@ -667,11 +710,13 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
     n_members = m.sum(axis=-1)
     alliance_rd = (national_rd * m).sum(axis=-1)
     china_k, china_i = state.china.knowledge, state.china.know_how
-    realized_u = np.minimum(state.knowledge[..., u], state.know_how[..., u])
     realized_c = np.minimum(china_k, china_i)
     country_k = flows.country_knowledge
     assert country_k is not None and flows.military is not None  # computed when observed
     frontier = flows.frontier
+    usable = usable_knowledge(state.knowledge, state.shared, m, v["absorptive_multiple"])
+    shared_total = state.shared.sum(axis=-1)
+    realized_u = np.minimum(usable[..., u], state.know_how[..., u])
     gap_k = np.log(frontier / np.maximum(china_k, 1e-12))
     gap_m = np.log(realized_u / np.maximum(realized_c, 1e-12))
     margin = year.margin
@@ -690,7 +735,9 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "alliance_rd_share": alliance_rd / world_rd,
         "china_rd_share": national_rd[..., c] / world_rd,
         "rd_ratio_china_us": national_rd[..., c] / national_rd[..., u],
-        "alliance_knowledge_share": (country_k * m).sum(-1) / country_k.sum(-1),
+        # the shared stock counted once, as the coalition's (v4)
+        "alliance_knowledge_share": ((country_k * m).sum(-1) + shared_total)
+        / (country_k.sum(-1) + shared_total),
         "gap_knowledge_by_domain": gap_k,
         "gap_capability_by_domain": gap_m,
         "gap_knowledge": gap_k.mean(axis=-1),
@@ -712,6 +759,7 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "china_self_sufficiency_by_domain": state.china.self_sufficiency,
         "china_self_sufficiency": state.china.self_sufficiency.mean(axis=-1),
         "china_knowledge": china_total,
+        "china_knowledge_share": country_k[..., c] / country_k.sum(axis=-1),
         "china_capability": capability_c,
         "china_knowledge_without_exclusion": state.twin.knowledge.sum(axis=-1),
         "backlash_exclusion": np.log(china_total / state.twin.knowledge.sum(axis=-1)),
@@ -721,20 +769,21 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "members_remaining": n_members.astype(float),
     }
     # realized capability of the coalition's members, under the policy and the status quo
-    country_m = flows.military  # Σ_k v_k min(K, I), per country
-    realized = np.minimum(state.knowledge, state.know_how).sum(axis=2)
+    # (v4: members realize what they can use of the shared stock, not a national copy)
+    country_m = flows.military  # Σ_k v_k min(U, I), per country
+    realized = np.minimum(usable, state.know_how).sum(axis=2)
     coalition_m = (realized * m).sum(axis=-1)
     coalition_sq = (realized[:, -1:] * m).sum(axis=-1)
     out["capability_gap_vs_status_quo"] = np.log(coalition_m / capability_c) - np.log(
         coalition_sq / capability_c[:, -1:]
     )
-    domestic, foreign = log_tfp_terms(state.knowledge, frontier, flows.access, c)
+    domestic, foreign = log_tfp_terms(state.knowledge, frontier, flows.access, c, usable)
     domestic0, foreign0 = cumulative["tfp0"]
     tfp = np.exp(
         v["beta_domestic"][:, None, None] * (domestic - domestic0)
         + v["beta_foreign"][:, None, None] * (foreign - foreign0)
     )
-    gdp = ctx.output[t] * tfp
+    gdp = (ctx.output[t] * ctx.gdp_ratio[:, t])[:, None, :] * tfp
     population = inputs.population
     known = np.isfinite(population)
     economic = economic_power(gdp, population)
@@ -769,7 +818,7 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         relative0=ctx.relative0,
         exclusion0=ctx.exclusion0,
         ss_drift=ctx.ss_drift[:, None, :],
-        rd_initial=float(ctx.intensity[0, 0, c]),
+        rd_initial=ctx.intensity[:, 0, c][:, None],  # (S, 1): each future's start intensity
         values=v,
     )
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
@@ -789,9 +838,9 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         v["absorption_exponent"],
         v["catch_up_rate"],
     )
-    twin_rd = ((ctx.intensity[:, t, c][:, None] + state.twin.rd_extra) * ctx.output[t, c])[
-        ..., None
-    ] * ctx.mix[:, None, :, c]
+    twin_rd = (ctx.china_intensity(t, state.twin.rd_extra) * ctx.output[t, c])[..., None] * ctx.mix[
+        :, None, :, c
+    ]
     twin = china_step(
         state.twin,
         rd=twin_rd,
@@ -858,6 +907,7 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
             m,
             toggles["joining_share"],
             target_mean,
+            year.floor.mean(),
             year.will,
             v["extraterritorial_reach"],
             inputs.dependence,
@@ -870,6 +920,14 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
     )
     least = np.where(m, year.will, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
+    # the fall in the level members' trade meets if j joins (v4: floored by the reach of
+    # the US's own controls, partners.member_cost_level)
+    tm = np.broadcast_to(target_mean, m.shape[:2])[..., None]
+    reach = v["extraterritorial_reach"][:, None, None]
+    floor_mean = year.floor.mean()
+    level_drop = member_cost_level(tm * least, floor_mean, reach) - member_cost_level(
+        tm * np.minimum(least, year.will), floor_mean, reach
+    )
     accepted = veto(
         m,
         paid.sum(axis=-1),
@@ -877,10 +935,8 @@ def _outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, 
         v["absorptive_multiple"][:, None, None, None] * (rd - paid),
         year.flows.rd,
         v["synergy"],
-        v["trade_cost"][:, None, None]
-        * inputs.dependence
-        * np.broadcast_to(target_mean, m.shape[:2])[..., None],
-        least - np.minimum(least, year.will),
+        np.broadcast_to(v["trade_cost"][:, None, None] * inputs.dependence, m.shape),
+        level_drop,
         ctx.friction,
         v["friction_scale"],
         concern,
@@ -1005,8 +1061,11 @@ def _accumulate(state: EngineState, year: Year, ctx: Context) -> None:
     flows = year.flows
     cumulative = state.cumulative
     if year.t == 0:  # TFP is measured against the start year (E13)
+        usable = usable_knowledge(
+            state.knowledge, state.shared, year.members, ctx.values["absorptive_multiple"]
+        )
         cumulative["tfp0"] = log_tfp_terms(
-            state.knowledge, flows.frontier, flows.access, ctx.inputs.china
+            state.knowledge, flows.frontier, flows.access, ctx.inputs.china, usable
         )
     absorbed = year.absorbed
     share = np.where(

@@ -29,6 +29,7 @@ from techbloc.model.knowledge import (
     diffusion_scale,
     know_how_step,
     pool_flows,
+    usable_knowledge,
 )
 
 __all__ = ["DomainFlows", "FlowInputs", "FlowWorkspace", "domain_flows", "domain_flows_reference"]
@@ -51,16 +52,21 @@ class FlowInputs:
         Share of R&D paid into the pool (:func:`~techbloc.model.knowledge.pool_shares`).
     boost : ndarray, shape (S, P)
         The pool's synergy factor (:func:`~techbloc.model.knowledge.pool_boost`).
-    stringency : ndarray, shape (S, P, D)
-        Achieved stringency.
-    binding : ndarray, shape (S, P, N)
-        Coverage per unit of stringency (:func:`~techbloc.model.controls.control_binding`).
+    member_level, us_level : ndarray, shape (S, P, D)
+        Stringency on members' and on US-held technology
+        (:func:`~techbloc.model.controls.member_level`,
+        :func:`~techbloc.model.controls.us_level`).
+    binding, us_binding : ndarray, shape (S, P, N)
+        Coverage per unit of each level
+        (:func:`~techbloc.model.controls.control_binding`).
     holders : ndarray of bool, shape (N,)
     concentration, exponent : ndarray, shape (S,)
         η and r of :func:`~techbloc.model.controls.access`.
     leak : ndarray, shape (S, P, N)
         National leak rates.
     theta, absorptive_multiple : ndarray, shape (S,)
+    shared : ndarray, shape (S, P, D)
+        The coalition's shared stock ``S_C`` at the start of the year.
     output : ndarray, shape (N,)
         GDP this year (knowledge intensity is ``K / output``).
     size : ndarray, shape (N,)
@@ -80,14 +86,17 @@ class FlowInputs:
     members: np.ndarray
     share: np.ndarray
     boost: np.ndarray
-    stringency: np.ndarray
+    member_level: np.ndarray
+    us_level: np.ndarray
     binding: np.ndarray
+    us_binding: np.ndarray
     holders: np.ndarray
     concentration: np.ndarray
     exponent: np.ndarray
     leak: np.ndarray
     theta: np.ndarray
     absorptive_multiple: np.ndarray
+    shared: np.ndarray
     output: np.ndarray
     size: np.ndarray
     rate: np.ndarray
@@ -106,16 +115,19 @@ class DomainFlows:
     Attributes
     ----------
     access, frontier, leader, stock_exposure, pool, member_exposure : ndarray, shape (S, P, D)
-        China's access ``A_k``; knowledge outside China; the largest holder's stock;
-        ``Σ_j l_j K[j,k]`` over holders; the pool ``P_k``; ``Σ_j l_j K[j,k]`` over the
-        holders that are coalition members.
+        China's access ``A_k``; knowledge outside China (national stocks and the shared
+        stock, each once); the largest holder's usable knowledge; ``Σ_j l_j K[j,k]`` over
+        holders; the pool ``P_k``; ``Σ_j l_j K[j,k]`` over the holders that are coalition
+        members.
     contribution, gain, allied_bonus, rd : ndarray, shape (S, P, N)
         Pool contributions, pool gains, allied-diffusion bonus and R&D, summed over domains.
     country_knowledge, military : ndarray, shape (S, P, N) or None
-        ``Σ_k K`` and ``Σ_k v_k min(K, I)`` (None unless ``outputs``).
+        ``Σ_k K`` (national) and ``Σ_k v_k min(U, I)`` with ``U`` the usable knowledge
+        (:func:`~techbloc.model.knowledge.usable_knowledge`) (None unless ``outputs``).
     knowledge, know_how : ndarray, shape (S, P, D, N) or None
-        Next year's K (E1; China's column is replaced by E7) and I (E9, with each
-        country's ``experience``), None unless ``update``.
+        Next year's K (E1: own R&D net of pool contributions, and diffusion; China's
+        column is replaced by E7) and I (E9, learning towards ``U`` with each country's
+        ``experience``), None unless ``update``.
     """
 
     access: np.ndarray
@@ -160,7 +172,10 @@ def domain_flows_reference(
     """Numpy reference for :func:`domain_flows` (the engine's path without numba)."""
     knowledge = x.knowledge
     rd = x.national_rd[:, :, None, :] * x.mix[:, None]
-    coverage = x.stringency[..., None] * x.binding[:, :, None, :]
+    coverage = (
+        x.member_level[..., None] * x.binding[:, :, None, :]
+        + x.us_level[..., None] * x.us_binding[:, :, None, :]
+    )
     access_ = access(coverage, knowledge, x.holders, x.concentration, x.exponent)
     contribution, own_rd, pool, gain = pool_flows(
         rd, x.members, x.share, x.boost, x.theta, x.absorptive_multiple
@@ -168,28 +183,30 @@ def domain_flows_reference(
     inflow, allied_bonus = diffusion_inflow(
         knowledge / x.output, x.size, x.members, x.rate, x.allied
     )
+    usable = usable_knowledge(knowledge, x.shared, x.members, x.absorptive_multiple)
     country_knowledge = military = new_knowledge = new_know_how = None
     if outputs:
         country_knowledge = knowledge.sum(axis=2)
-        military = np.einsum("spdn,d->spn", np.minimum(knowledge, x.know_how), x.military_weight)
+        military = np.einsum("spdn,d->spn", np.minimum(usable, x.know_how), x.military_weight)
     if update:
+        # v4: pool output accumulates once, in the shared stock (engine.advance); a
+        # member's pool gain is not added to its national stock
         new_knowledge = (
             (1.0 - x.depreciation[:, None, :, None]) * knowledge
             + x.theta[:, None, None, None] * own_rd
-            + gain
             + inflow
         )
         new_know_how = know_how_step(
             x.know_how,
-            knowledge,
+            usable,
             x.learning_rate[:, None, None, None],
             x.complexity[:, None, :, None],
             x.experience,
         )
     return DomainFlows(
         access=access_,
-        frontier=knowledge.sum(axis=-1) - knowledge[..., china],
-        leader=np.where(x.holders, knowledge, 0.0).max(axis=-1),
+        frontier=knowledge.sum(axis=-1) - knowledge[..., china] + x.shared,
+        leader=np.where(x.holders, usable, 0.0).max(axis=-1),
         stock_exposure=stock_exposure(x.leak, knowledge, x.holders),
         member_exposure=stock_exposure(x.leak * x.members, knowledge, x.holders),
         pool=pool,
@@ -224,14 +241,17 @@ def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
             members=c(x.members, np.bool_),
             share=c(x.share),
             boost=c(x.boost),
-            stringency=c(x.stringency),
+            member_level=c(x.member_level),
+            us_level=c(x.us_level),
             binding=c(x.binding),
+            us_binding=c(x.us_binding),
             holders=c(x.holders, np.bool_),
             weight_k=workspace.weight,
             r=c(x.exponent),
             leak=c(x.leak),
             theta=c(x.theta),
             absorptive=c(x.absorptive_multiple),
+            shared=c(x.shared),
             output=c(x.output),
             size=c(x.size),
             scale=c(diffusion_scale(x.size)),

@@ -27,8 +27,9 @@ class FlowArrays(NamedTuple):
     """Arguments of the flows kernel (:func:`techbloc.model.flows.domain_flows`).
 
     Inputs: ``knowledge``, ``know_how`` (S, P, D, N); ``national_rd``, ``share``,
-    ``binding``, ``leak`` (S, P, N); ``mix`` (S, D, N); ``members`` bool (S, P, N);
-    ``boost`` (S, P); ``stringency`` (S, P, D); ``holders`` bool (N,); ``weight_k`` a
+    ``binding``, ``us_binding``, ``leak`` (S, P, N); ``mix`` (S, D, N); ``members`` bool
+    (S, P, N); ``boost`` (S, P); ``member_level``, ``us_level``, ``shared`` (S, P, D);
+    ``holders`` bool (N,); ``weight_k`` a
     (S, P, D, N) buffer that the dispatcher fills with ``max(K, 0)^η``; per scenario (S,):
     ``r``, ``theta``, ``absorptive``, ``rate``, ``allied``, ``learning_rate``;
     ``retention`` and ``complexity`` (S, D); ``output``, ``size``, ``scale``, ``experience``
@@ -46,14 +47,17 @@ class FlowArrays(NamedTuple):
     members: np.ndarray
     share: np.ndarray
     boost: np.ndarray
-    stringency: np.ndarray
+    member_level: np.ndarray
+    us_level: np.ndarray
     binding: np.ndarray
+    us_binding: np.ndarray
     holders: np.ndarray
     weight_k: np.ndarray
     r: np.ndarray
     leak: np.ndarray
     theta: np.ndarray
     absorptive: np.ndarray
+    shared: np.ndarray
     output: np.ndarray
     size: np.ndarray
     scale: np.ndarray
@@ -88,7 +92,8 @@ class MarginArrays(NamedTuple):
     """Arguments of the E12 margins kernel (:func:`techbloc.model.partners.margins_from_flows`).
 
     ``gain``, ``contribution``, ``bonus``, ``rd``, ``will``, ``friction_sum`` (S, P, N);
-    ``members`` bool (S, P, N); ``target_mean`` (S, P); ``dependence``, ``threat`` (N,);
+    ``members`` bool (S, P, N); ``target_mean``, ``floor_mean`` (S, P); ``dependence``,
+    ``threat`` (N,);
     per scenario (S,): ``theta``, ``reach``, ``credibility``, ``payoff_scale``,
     ``trade_cost``, ``friction_scale``, ``security_value``. Returns the margins (S, P, N).
     """
@@ -99,6 +104,7 @@ class MarginArrays(NamedTuple):
     rd: np.ndarray
     theta: np.ndarray
     target_mean: np.ndarray
+    floor_mean: np.ndarray
     will: np.ndarray
     members: np.ndarray
     reach: np.ndarray
@@ -118,17 +124,18 @@ class ToggleArrays(NamedTuple):
 
     ``members`` bool, ``will``, ``protection``, ``leak``, ``contribution``,
     ``national_rd``, ``share``, ``joining_share`` (S, P, N); ``target``, ``stringency``,
-    ``shared``, ``per_access``, ``per_exposure`` (S, P, D); ``weight_k`` ``max(K, 0)^η``
-    (S, P, D, N); ``holders`` bool (N,); ``mix`` (S, D, N); per scenario (S,): ``reach``,
-    ``r``, ``synergy``, ``multiple`` (absorptive multiple), ``theta``, ``sls`` (stock leak
-    share); ``china``; ``outsiders`` (also toggle outsiders). Returns China's growth change
-    per toggled country (S, P, N).
+    ``shared``, ``per_access``, ``per_exposure`` (S, P, D); ``floor`` (D,), the US's own
+    level; ``weight_k`` ``max(K, 0)^η`` (S, P, D, N); ``holders`` bool (N,); ``mix``
+    (S, D, N); per scenario (S,): ``reach``, ``r``, ``sls`` (stock leak share); ``china``,
+    ``usa``; ``outsiders`` (also toggle outsiders). Returns China's growth change per
+    toggled country (S, P, N).
     """
 
     members: np.ndarray
     will: np.ndarray
     target: np.ndarray
     stringency: np.ndarray
+    floor: np.ndarray
     protection: np.ndarray
     reach: np.ndarray
     weight_k: np.ndarray
@@ -140,14 +147,12 @@ class ToggleArrays(NamedTuple):
     mix: np.ndarray
     share: np.ndarray
     joining_share: np.ndarray
-    synergy: np.ndarray
-    multiple: np.ndarray
-    theta: np.ndarray
     shared: np.ndarray
     sls: np.ndarray
     per_access: np.ndarray
     per_exposure: np.ndarray
     china: int
+    usa: int
     outsiders: bool
 
 

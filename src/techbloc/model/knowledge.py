@@ -17,6 +17,7 @@ __all__ = [
     "pool_boost",
     "pool_flows",
     "pool_shares",
+    "usable_knowledge",
 ]
 
 
@@ -31,8 +32,9 @@ def initial_stocks(
         Start-year R&D by domain, PPP $bn/yr.
     depreciation : ndarray, shape (S, D)
         δ_k, 1/yr.
-    rd_growth : ndarray, shape (N,)
-        GERD growth 2010-21, 1/yr.
+    rd_growth : ndarray, shape (N,) or (S, N)
+        R&D growth the stock is consistent with, 1/yr (the run's own path, see
+        :mod:`techbloc.model.baseline`).
 
     Returns
     -------
@@ -40,7 +42,8 @@ def initial_stocks(
         Knowledge stocks (PPP $bn). The denominator is floored at 0.05/yr so that a
         country with shrinking GERD does not get an implausibly large stock.
     """
-    denominator = np.maximum(depreciation[:, :, None] + rd_growth[None, None, :], 0.05)
+    growth = np.asarray(rd_growth)[..., None, :]
+    denominator = np.maximum(depreciation[:, :, None] + growth, 0.05)
     return rd_by_domain / denominator
 
 
@@ -76,7 +79,10 @@ def pool_flows(
     pool : ndarray, shape (S, P, D)
         ``P_k = Σ_j contrib[j,k] (1 + synergy (n_C - 1) / n_C)``.
     gain : ndarray, shape (S, P, D, N)
-        Knowledge each member draws from the pool, ``θ min(P_k, multiple · R_own)``.
+        Knowledge each member can use from this year's pool output,
+        ``θ min(P_k, multiple · R_own)``: the non-rival benefit that enters its payoff
+        (E12). Since v4 it is *not* added to the member's national stock: the pool's
+        output accumulates once, in the shared stock ``S_C`` (:func:`usable_knowledge`).
     """
     contribution = rd * share[:, :, None, :]
     own_rd = rd - contribution
@@ -84,6 +90,37 @@ def pool_flows(
     cap = absorptive_multiple[:, None, None, None] * own_rd
     gain = np.minimum(pool[..., None], cap) * (theta[:, None, None, None] * members[:, :, None, :])
     return contribution, own_rd, pool, gain
+
+
+def usable_knowledge(
+    knowledge: np.ndarray, shared: np.ndarray, members: np.ndarray, multiple: np.ndarray
+) -> np.ndarray:
+    """Knowledge a country can use: its national stock plus what it can draw from ``S_C``.
+
+    ``U_i,k = K_i,k + m_i min(S_C,k, multiple · K_i,k)`` (v4). The pool's output is
+    counted once, in the coalition's shared stock ``S_C`` (MODEL.md §9.3); every member
+    uses it (knowledge is non-rival) up to ``absorptive_multiple`` times its own stock in
+    the domain, the stock form of E2's cap on the yearly pool gain. Usable knowledge is
+    what a member's know-how learns towards (E9), its realized capability
+    ``min(U, I)`` and the domestic term of its TFP (E13); national stocks alone leak
+    (E5), weight China's access (E4) and diffuse (E3). A member that leaves keeps its
+    national stock and the know-how it built, and loses the shared stock: its know-how
+    then converges to its national stock at its learning rate.
+
+    Parameters
+    ----------
+    knowledge : ndarray, shape (S, P, D, N)
+    shared : ndarray, shape (S, P, D)
+    members : ndarray of bool, shape (S, P, N)
+    multiple : ndarray, shape (S,)
+        ``absorptive_multiple``.
+
+    Returns
+    -------
+    ndarray, shape (S, P, D, N)
+    """
+    drawn = np.minimum(shared[..., None], multiple[:, None, None, None] * knowledge)
+    return knowledge + members[:, :, None, :] * np.maximum(drawn, 0.0)
 
 
 def pool_shares(

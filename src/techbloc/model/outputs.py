@@ -27,6 +27,7 @@ from techbloc.errors import InputError
 
 __all__ = [
     "DEPRECATED_ALIASES",
+    "HEADLINE",
     "OUTPUTS",
     "SCALARS",
     "Direction",
@@ -34,6 +35,7 @@ __all__ = [
     "Recorder",
     "UnknownOutputError",
     "find_output",
+    "headline_first",
     "output",
     "suggest",
     "unit_bounds",
@@ -233,6 +235,12 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     _o("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=MIN),
     _o(
+        "china_knowledge_share",
+        "China's share of the modelled countries' knowledge stocks, all domains",
+        "share",
+        direction=MIN,
+    ),
+    _o(
         "china_capability",
         "China's realized capability min(K, I), all domains",
         "PPP $bn",
@@ -382,6 +390,38 @@ DEPRECATED_ALIASES: dict[str, str] = {
 #: End-of-horizon scalar outputs (one value per scenario and policy), name -> Output,
 #: in reporting order (read-only).
 SCALARS: Mapping[str, Output] = MappingProxyType({o.name: o for o in OUTPUTS if o.kind == "scalar"})
+
+
+#: The headline outcomes, in the order every front end shows them (v4, issue 18 item 6):
+#: what a policy does to China's realized capability and to China/US power against the
+#: status quo, and to the coalition's lead, first; China's knowledge against the status quo
+#: (what leaks and is imitated, not what China can build) second; then leakage, the
+#: coalition's controls and its cohesion, R&D share and external stability. The CLI's
+#: comparison tables, ``evaluate --json``, the service's summary and the report read it.
+HEADLINE: tuple[str, ...] = (
+    "china_capability_vs_status_quo",
+    "power_ratio_china_us_vs_status_quo",
+    "capability_gap_vs_status_quo",
+    "china_knowledge_vs_status_quo",
+    "leakage_to_china",
+    "achieved_stringency",
+    "cohesion",
+    "alliance_rd_share",
+    "external_stability",
+)
+
+
+def headline_first(names: Iterable[str]) -> list[str]:
+    """``names`` with the :data:`HEADLINE` outcomes among them first, in headline order.
+
+    Examples
+    --------
+    >>> headline_first(["cohesion", "exclusion", "china_capability_vs_status_quo"])
+    ['china_capability_vs_status_quo', 'cohesion', 'exclusion']
+    """
+    names = list(dict.fromkeys(names))
+    first = [n for n in HEADLINE if n in names]
+    return first + [n for n in names if n not in HEADLINE]
 
 
 class UnknownOutputError(InputError):

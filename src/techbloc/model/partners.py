@@ -20,6 +20,7 @@ __all__ = [
     "hedging_values",
     "joining_gain",
     "margins_from_flows",
+    "member_cost_level",
     "membership_margin",
     "positioned",
     "will",
@@ -110,6 +111,22 @@ def _mean_stringency(target_mean: np.ndarray, least_will: np.ndarray) -> np.ndar
     return target_mean * least_will
 
 
+def member_cost_level(common: np.ndarray, floor_mean, reach: np.ndarray) -> np.ndarray:
+    """The stringency a member's trade meets: ``max(s*, reach · max(s*, floor))`` (v4), as in
+    :func:`~techbloc.model.controls.member_level`, on means over domains.
+
+    Parameters
+    ----------
+    common : ndarray
+        The coalition's common level ``s*`` (mean over domains).
+    floor_mean : float or ndarray
+        The US's own level (mean over domains), broadcastable to ``common``.
+    reach : ndarray
+        ``extraterritorial_reach``, broadcastable to ``common``.
+    """
+    return np.maximum(common, reach * np.maximum(common, floor_mean))
+
+
 def _value_change(
     knowledge_gain: np.ndarray,
     trade: np.ndarray,
@@ -130,6 +147,7 @@ def _value_change(
 def membership_margin(
     knowledge_gain: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     members: np.ndarray,
     reach: np.ndarray,
@@ -142,9 +160,12 @@ def membership_margin(
     """E12: each member's margin ``V_i(C) - V_i(C∖{i})``.
 
     ``V_i = b ΔK_i - trade_cost mean_k(s*_k) dep_i - friction_scale Σ_{j∈C} f_ij
-    + m_i security_value Cred threat_i``; outside the coalition a country keeps no pool
-    gain, meets the coalition's controls only through extraterritorial reach, bears no
-    negotiating frictions and has no security bonus.
+    + m_i security_value Cred threat_i``, every term in units of the country's own
+    knowledge production in a year (``ΔK_i`` is a flow per ``θ R_i``; ``friction_scale``
+    is the payoff cost of a friction of 1 in those units, v4); outside the coalition a
+    country keeps no pool gain, meets controls only through extraterritorial reach, at
+    the higher of the coalition's level and the US's own (v4: the US keeps its unilateral
+    controls), bears no negotiating frictions and has no security bonus.
 
     Parameters
     ----------
@@ -152,6 +173,8 @@ def membership_margin(
         ΔK_i: net pool gain plus allied-diffusion bonus, relative to own R&D.
     target_mean : ndarray, shape (P,) or (S, P)
         Mean over domains of the policy's target stringency.
+    floor_mean : float or ndarray broadcastable to (S, P)
+        Mean over domains of the US's own level (the status quo's stringency).
     will_ : ndarray, shape (S, P, N)
     members : ndarray of bool, shape (S, P, N)
     reach : ndarray, shape (S,)
@@ -175,8 +198,11 @@ def membership_margin(
     without = np.where(masked <= least[..., None], second[..., None], least[..., None])
     without = np.where(np.isfinite(without), without, 0.0)
     least = np.where(np.isfinite(least), least, 0.0)
-    s_with = _mean_stringency(target_mean, least)[..., None]
-    s_without = _mean_stringency(target_mean[..., None], without)
+    floor_mean = np.asarray(floor_mean)[..., None]
+    s_with = member_cost_level(
+        _mean_stringency(target_mean, least)[..., None], floor_mean, reach[:, None, None]
+    )
+    s_without = np.maximum(_mean_stringency(target_mean[..., None], without), floor_mean)
     trade = (
         values["trade_cost"][:, None, None]
         * dependence
@@ -198,6 +224,7 @@ def _compiled_margins(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.
             rd=c(a.rd),
             theta=c(a.theta),
             target_mean=c(np.broadcast_to(a.target_mean, (S, P))),
+            floor_mean=c(np.broadcast_to(a.floor_mean, (S, P))),
             will=c(a.will_),
             members=c(a.members, np.bool_),
             reach=c(a.reach),
@@ -221,6 +248,7 @@ def margins_from_flows(
     rd: np.ndarray,
     theta: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     members: np.ndarray,
     reach: np.ndarray,
@@ -253,6 +281,7 @@ def margins_from_flows(
     return membership_margin(
         knowledge_gain,
         target_mean,
+        floor_mean,
         will_,
         members,
         reach,
@@ -270,6 +299,7 @@ def joining_gain(
     members: np.ndarray,
     joining_share: np.ndarray,
     target_mean: np.ndarray,
+    floor_mean: np.ndarray,
     will_: np.ndarray,
     reach: np.ndarray,
     dependence: np.ndarray,
@@ -307,12 +337,16 @@ def joining_gain(
     least = np.where(members, will_, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
     joined = np.minimum(least, will_)
+    floor_mean = np.asarray(floor_mean)[..., None]
     trade = (
         values["trade_cost"][:, None, None]
         * dependence
         * (
-            _mean_stringency(target_mean[..., None], joined)
-            - reach[:, None, None] * _mean_stringency(target_mean[..., None], least)
+            member_cost_level(
+                _mean_stringency(target_mean[..., None], joined), floor_mean, reach[:, None, None]
+            )
+            - reach[:, None, None]
+            * np.maximum(_mean_stringency(target_mean[..., None], least), floor_mean)
         )
     )
     gain = _value_change(knowledge_gain, trade, friction_sum, threat, credibility, values)

@@ -14,18 +14,26 @@ __all__ = ["economic_power", "log_tfp_terms"]
 
 
 def log_tfp_terms(
-    knowledge: np.ndarray, frontier: np.ndarray, access: np.ndarray, china: int
+    knowledge: np.ndarray,
+    frontier: np.ndarray,
+    access: np.ndarray,
+    china: int,
+    usable: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``ln(K_i/K̄)`` and ``ln(F_i/F̄)`` for every country.
+    """``ln(U_i/Ū)`` and ``ln(F_i/F̄)`` for every country.
 
     Parameters
     ----------
     knowledge : ndarray, shape (S, P, D, N)
+        National stocks ``K`` (the foreign term of others sums them).
     frontier : ndarray, shape (S, P, D)
         Knowledge outside China per domain.
     access : ndarray, shape (S, P, D)
         China's access (China reaches foreign knowledge only through it).
     china : int
+    usable : ndarray, shape (S, P, D, N), optional
+        Usable knowledge ``U`` of the domestic term (v4: members draw on the shared stock,
+        :func:`~techbloc.model.knowledge.usable_knowledge`); ``knowledge`` if not given.
 
     Returns
     -------
@@ -34,6 +42,8 @@ def log_tfp_terms(
     total = knowledge.sum(axis=2)
     foreign = total.sum(axis=-1, keepdims=True) - total - total[..., [china]]
     foreign[..., china] = (access * frontier).sum(axis=-1)
+    if usable is not None:
+        total = usable.sum(axis=2)
     total = np.maximum(total, 1e-12)
     foreign = np.maximum(foreign, 1e-12)
     domestic = np.log(total) - np.log(total.mean(axis=-1, keepdims=True))

@@ -11,14 +11,18 @@ decision ``G_c(C∪{j}) - G_c(C)`` for every outsider ``j``. Both are computed h
 form from the year's state, without counterfactual runs, by toggling one country's
 membership at a time:
 
-- **China's access** ``A_k = M_k^(1/r)``, ``M_k = Σ_h ω_hk (1 - s*_k q_h)^r``: the toggled
-  country's own coverage ``q`` switches between ``p`` (member) and ``p · reach``
-  (outsider); where the toggle also moves achieved stringency (the country was, or would
-  become, the least willing member) ``M`` is recomputed at the new stringency, so the
-  access a low-will newcomer opens is exact, not first order.
+- **China's access** ``A_k = M_k^(1/r)``, ``M_k = Σ_h ω_hk (1 - s*_k b_h - e_k u_h)^r``
+  (``e_k = max(0, floor_k - s*_k)``: the US keeps its own level for its technology and its
+  extraterritorial reach, v4): the toggled country's coverage switches between that of a
+  member (``s*_k p``) and of an outsider (``max(s*_k, floor_k) p · reach``); the USA's own
+  coverage does not move (its controls are its own). Where the toggle also moves achieved
+  stringency (the country was, or would become, the least willing member) ``M`` is
+  recomputed at the new stringency, so the access a low-will newcomer opens is exact, not
+  first order.
 - **Leakage** ``Λ_k``: the pool's weakest-link leak rate with and without the country's
-  contribution, applied to the shared stock ``S_C,k`` (§9.3), and the country's pool gain,
-  which enters its own (leaky) stock.
+  contribution, applied to the shared stock ``S_C,k`` (§9.3). (v3 also counted the
+  country's pool gain entering its own leaky stock; since v4 pool gains are not copied
+  into national stocks.)
 - ``ΔG = Σ_k (∂G/∂A_k ΔA_k + ∂G/∂Λ_k ΔΛ_k)``: the slopes of China's own production
   (``θ R_c (1 - denial X (1 - SS)) (1 + indigenization Z)``, ``X = 1 - A``) and of its
   imitation ``min(gap, χ (catch_up A gap + Λ))`` (zero where the gap caps imitation).
@@ -93,6 +97,7 @@ def membership_toggle(
     will: np.ndarray,
     target: np.ndarray,
     stringency: np.ndarray,
+    floor: np.ndarray,
     protection: np.ndarray,
     reach: np.ndarray,
     weight: np.ndarray,
@@ -102,10 +107,9 @@ def membership_toggle(
     joining_contribution: np.ndarray,
     shared: np.ndarray,
     stock_leak_share: np.ndarray,
-    gain: np.ndarray,
-    joining_gain: np.ndarray,
     per_access: np.ndarray,
     per_exposure: np.ndarray,
+    usa: int,
     *,
     outsiders: bool = True,
 ) -> np.ndarray:
@@ -120,6 +124,8 @@ def membership_toggle(
         Target stringency per domain.
     stringency : ndarray, shape (S, P, D)
         Achieved stringency ``s*``.
+    floor : ndarray, shape (D,)
+        The US's own level (the status quo's stringency this year).
     reach, exponent, stock_leak_share : ndarray, shape (S,)
         ``extraterritorial_reach``, ``r`` and ``stock_leak_share``.
     weight : ndarray, shape (S, P, D, N)
@@ -128,10 +134,9 @@ def membership_toggle(
         Members' pool contributions; what each outsider would pay in (summed over domains).
     shared : ndarray, shape (S, P, D)
         The coalition's shared stock.
-    gain, joining_gain : ndarray, shape (S, P, D, N)
-        Members' pool gains this year; what each outsider would draw if it joined.
     per_access, per_exposure : ndarray, shape (S, P, D)
         From :func:`growth_slopes`.
+    usa : int
     outsiders : bool
         Also compute outsiders' joining changes (False: they get 0).
 
@@ -142,11 +147,26 @@ def membership_toggle(
     """
     r = exponent[:, None, None, None]
     reach3 = reach[:, None, None]
-    binding = protection * np.where(members, 1.0, reach3)
-    toggled = protection * np.where(members, reach3, 1.0)
+    is_us = np.arange(members.shape[-1]) == usa
+    # coverage per unit of the members' level a and of the US's level u (v4,
+    # controls.control_binding); the toggled country's as an outsider (a member) or a
+    # member (an outsider); the USA's own coverage does not move
+    binding = protection * (members & ~is_us)
+    us_binding = protection * (np.where(members, 0.0, reach3) + is_us)
+    toggled = np.where(is_us, binding, protection * np.where(members, 0.0, 1.0))
+    us_toggled = np.where(is_us, us_binding, protection * np.where(members, reach3, 0.0))
     s = stringency[..., None]
-    open_now = np.power(np.clip(1.0 - s * binding[:, :, None, :], 0.0, 1.0), r)
-    open_toggled = np.power(np.clip(1.0 - s * toggled[:, :, None, :], 0.0, 1.0), r)
+
+    def levels(strict):  # (members' level, US's level), each (S, P, D, 1)
+        us = np.maximum(strict, floor)
+        return np.maximum(strict, reach3 * us)[..., None], us[..., None]
+
+    def openness(a, u, b, ub):
+        return np.power(np.clip(1.0 - a * b[:, :, None, :] - u * ub[:, :, None, :], 0.0, 1.0), r)
+
+    a_now, u_now = levels(stringency)
+    open_now = openness(a_now, u_now, binding, us_binding)
+    open_toggled = openness(a_now, u_now, toggled, us_toggled)
     total = (weight * open_now).sum(axis=-1)  # M_k = A_k^r
 
     least, second = _least_two(members, will)
@@ -168,10 +188,11 @@ def membership_toggle(
     for j in np.flatnonzero((change != 0).any(axis=(0, 1))):
         moves = change[..., j] != 0  # (S, P)
         s_new = s[..., 0] + d_stringency[..., j]  # (S, P, D)
-        q = np.where(
-            np.arange(binding.shape[-1]) == j, toggled[:, :, None, :], binding[:, :, None, :]
-        )  # (S, P, 1, N)
-        exact = (weight * np.power(np.clip(1.0 - s_new[..., None] * q, 0.0, 1.0), r)).sum(-1)
+        this = np.arange(binding.shape[-1]) == j
+        q = np.where(this, toggled, binding)  # (S, P, N)
+        uq = np.where(this, us_toggled, us_binding)
+        a_new, u_new = levels(s_new)
+        exact = (weight * openness(a_new, u_new, q, uq)).sum(-1)
         moved[..., j] = np.where(moves[..., None], exact, moved[..., j])
     moved = np.maximum(moved, 0.0)
     access_change = np.power(moved, 1.0 / r) - np.power(total, 1.0 / r[..., 0])[..., None]
@@ -186,10 +207,8 @@ def membership_toggle(
     mean_t = np.maximum(mean[..., None] + delta_w * powered, 0.0)
     positive = paid_t > 1e-12
     rate_t = np.where(positive, np.power(mean_t / np.where(positive, paid_t, 1.0), 1.0 / r3), 0.0)
-    own_gain = np.where(members[:, :, None, :], -gain, joining_gain)
     exposure_change = stock_leak_share[:, None, None, None] * (
         (rate_t - rate[..., None])[:, :, None, :] * shared[..., None]
-        + leak[:, :, None, :] * own_gain
     )
     result = (
         per_access[..., None] * access_change + per_exposure[..., None] * exposure_change
@@ -210,6 +229,7 @@ def _compiled_growth_changes(run: Callable[..., np.ndarray], a: SimpleNamespace)
             will=c(a.will),
             target=c(target),
             stringency=c(a.stringency),
+            floor=c(np.broadcast_to(a.floor, a.stringency.shape[-1:])),
             protection=c(a.protection),
             reach=c(a.reach),
             weight_k=c(powered),
@@ -221,14 +241,12 @@ def _compiled_growth_changes(run: Callable[..., np.ndarray], a: SimpleNamespace)
             mix=c(a.mix),
             share=c(a.share),
             joining_share=c(a.joining_share),
-            synergy=c(a.synergy),
-            multiple=c(a.absorptive_multiple),
-            theta=c(a.theta),
             shared=c(a.shared),
             sls=c(a.stock_leak_share),
             per_access=c(a.per_access),
             per_exposure=c(a.per_exposure),
             china=a.china,
+            usa=a.usa,
             outsiders=a.outsiders,
         )
     )
@@ -252,32 +270,33 @@ def growth_changes(
     mix: np.ndarray,
     share: np.ndarray,
     joining_share: np.ndarray,
-    synergy: np.ndarray,
-    absorptive_multiple: np.ndarray,
-    theta: np.ndarray,
     shared: np.ndarray,
     stock_leak_share: np.ndarray,
     per_access: np.ndarray,
     per_exposure: np.ndarray,
+    floor: np.ndarray,
     china: int,
+    usa: int,
     *,
     outsiders: bool = True,
     powered: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`membership_toggle` from the year's raw arrays, compiled when numba is available.
 
-    Builds the holder weights ``ω ∝ K^η``, members' pool gains and outsiders' would-be
-    gains (E2), then toggles each country (China's entry is 0).
+    Builds the holder weights ``ω ∝ K^η`` and what each outsider would pay into the pool
+    (E2), then toggles each country (China's entry is 0).
 
     Parameters
     ----------
     knowledge : ndarray, shape (S, P, D, N)
     holders : ndarray of bool, shape (N,)
-    concentration, synergy, absorptive_multiple, theta : ndarray, shape (S,)
+    concentration : ndarray, shape (S,)
     national_rd, share, joining_share : ndarray, shape (S, P, N)
         R&D this year; share of it paid into the pool; share each outsider would pay.
     mix : ndarray, shape (S, D, N)
-    china : int
+    floor : ndarray, shape (D,)
+        The US's own level (:func:`membership_toggle`).
+    china, usa : int
     outsiders : bool
         Also compute outsiders' joining changes (False: members only, outsiders get 0; the
         engine needs outsiders only in the final year).
@@ -291,28 +310,8 @@ def growth_changes(
     ndarray, shape (S, P, N)
     """
     target = np.broadcast_to(target, stringency.shape)
-    th = theta[:, None, None, None]
-    multiple = absorptive_multiple[:, None, None, None]
     rd = national_rd[:, :, None, :] * mix[:, None]
-    paid = rd * share[:, :, None, :]
-    pool_paid = paid.sum(axis=-1)
-    n = members.sum(axis=-1).astype(float)[..., None]
-    boost = 1.0 + synergy[:, None, None] * (n - 1.0) / np.maximum(n, 1.0)
-    gain = np.where(
-        members[:, :, None, :],
-        np.minimum((pool_paid * boost)[..., None], multiple * (rd - paid)) * th,
-        0.0,
-    )
     joining_paid = rd * joining_share[:, :, None, :]
-    boost_join = (1.0 + synergy[:, None, None] * n / (n + 1.0))[..., None]
-    joined = np.where(
-        members[:, :, None, :],
-        0.0,
-        np.minimum(
-            (pool_paid[..., None] + joining_paid) * boost_join, multiple * (rd - joining_paid)
-        )
-        * th,
-    )
     weight = np.where(
         holders, np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None]), 0.0
     )
@@ -323,6 +322,7 @@ def growth_changes(
         will,
         target,
         stringency,
+        floor,
         protection,
         reach,
         weight,
@@ -332,10 +332,9 @@ def growth_changes(
         joining_paid.sum(axis=2),
         shared,
         stock_leak_share,
-        gain,
-        joined,
         per_access,
         per_exposure,
+        usa,
         outsiders=outsiders,
     )
     change[..., china] = 0.0
@@ -404,10 +403,12 @@ def veto(
         R&D summed over domains.
     synergy, friction_scale, payoff_scale, tolerance : ndarray, shape (S,)
     trade_weight : ndarray, shape (S, P, N)
-        ``trade_cost · dependence_i · mean target stringency``: an incumbent's trade relief
-        per unit fall of the least will.
+        ``trade_cost · dependence_i``: an incumbent's trade relief per unit fall of the
+        stringency its trade meets.
     stringency_drop : ndarray, shape (S, P, N)
-        How far outsider ``j`` would lower the least will, ``least - min(least, will_j)``.
+        How far outsider ``j`` would lower that stringency (v4: the members' level
+        ``max(s*, reach · max(s*, floor))`` on means over domains, with the least will
+        before and after ``j`` joins).
     friction : ndarray, shape (S, N, N)
         Positioned pairwise frictions.
     concern : ndarray, shape (S, N)

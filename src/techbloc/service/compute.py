@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from techbloc.errors import InputError
+from techbloc.model.outputs import HEADLINE as _HEADLINE
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
     STUDY_BUDGET,
@@ -49,14 +50,9 @@ __all__ = [
 
 #: Most coalitions one evaluation may compare.
 MAX_COALITIONS = 20
-#: Headline outcomes of the dashboard, in display order (units and meanings: the registry).
-HEADLINE = (
-    "china_knowledge_vs_status_quo",
-    "leakage_to_china",
-    "achieved_stringency",
-    "cohesion",
-    "external_stability",
-)
+#: Headline outcomes of the dashboard, in display order: the outputs registry's one
+#: headline order (units and meanings: the registry).
+HEADLINE = _HEADLINE
 #: Per-domain outcomes summarised at the final year.
 DOMAIN_OUTPUTS = ("gap_capability_by_domain", "gap_knowledge_by_domain")
 _FAN = (10, 25, 50, 75, 90)
@@ -91,7 +87,8 @@ def summarise(
     stats : dict
         policy -> outcome -> statistics.
     backfire : dict
-        policy -> share of futures in which China ends stronger than under the status quo.
+        policy -> share of futures in which China ends stronger than under the status quo
+        (its realized capability, the first headline outcome).
     """
     from techbloc.analysis.summary import study_summary, summary_json
     from techbloc.model.outputs import SCALARS
@@ -118,10 +115,8 @@ def summarise(
                 share_positive=entry.get("share_positive"),
                 n_missing=entry["n_missing"],
             )
-    backfire: dict[str, float | None] = {
-        policy: summary.get(policy, {})
-        .get("china_knowledge_vs_status_quo", {})
-        .get("share_positive")
+    backfire: dict[str, float | None] = {  # China stronger: its capability, the headline
+        policy: summary.get(policy, {}).get(HEADLINE[0], {}).get("share_positive")
         for policy in result
     }
     return metrics, result, backfire

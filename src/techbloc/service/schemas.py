@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, EARLIEST_START_YEAR
 
 __all__ = [
     "EVALUATE_BUDGET",
@@ -277,7 +277,10 @@ class EvaluateRequest(_Model):
         "exit_probability), on top of every parameter sampled by default and not in set.",
     )
     start_year: JsonInt = Field(
-        default=DEFAULT_START_YEAR, ge=1990, le=2100, description="First year."
+        default=DEFAULT_START_YEAR,
+        ge=EARLIEST_START_YEAR,
+        le=2100,
+        description="First year (from 2010: the model starts from observed history).",
     )
     end_year: JsonInt = Field(
         default=DEFAULT_END_YEAR, ge=1991, le=2200, description="Last year (after start_year)."
@@ -331,7 +334,7 @@ class EvaluateResponse(_Model):
     outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
-        "status quo (china_knowledge_vs_status_quo > 0)"
+        "status quo (china_capability_vs_status_quo > 0: its realized capability)"
     )
     seconds: float
 
@@ -507,7 +510,7 @@ class StudyResults(_Model):
     outcomes: dict[str, dict[str, Stat]] = Field(description="policy -> outcome -> median/p10/p90")
     backfire_share: dict[str, float | None] = Field(
         description="policy -> share of futures in which China ends stronger than under the "
-        "status quo (china_knowledge_vs_status_quo > 0)"
+        "status quo (china_capability_vs_status_quo > 0: its realized capability)"
     )
     headline: list[str] = Field(description="Headline outcomes, in display order")
     directions: dict[str, int] = Field(description="Outcome -> +1 more is better, -1 less, 0")

@@ -41,14 +41,17 @@ def flows(  # pragma: no cover - compiled
     members,
     share,
     boost,
-    stringency,
+    member_level,
+    us_level,
     binding,
+    us_binding,
     holders,
     weight_k,
     r,
     leak,
     theta,
     absorptive,
+    shared,
     output,
     size,
     scale,
@@ -102,16 +105,22 @@ def flows(  # pragma: no cover - compiled
                     military[s, p, j] = 0.0
             have_openness = False
             last_stringency = 0.0
+            last_excess = 0.0
+            ab = absorptive[s]
             for d in range(d_len):
-                # E4 openness (1 - c)^r, c = s*_k binding_j: reused across equal s*_k
-                strict = stringency[s, p, d]
-                if not have_openness or strict != last_stringency:
+                # E4 openness (1 - c)^r, c = a_k binding_j + u_k us_binding_j (members' and
+                # the US's levels, v4): reused across domains with equal levels
+                strict = member_level[s, p, d]
+                ex = us_level[s, p, d]
+                if not have_openness or strict != last_stringency or ex != last_excess:
                     for j in range(n):
-                        o = 1.0 - strict * binding[s, p, j]
+                        o = 1.0 - (strict * binding[s, p, j] + ex * us_binding[s, p, j])
                         o = min(max(o, 0.0), 1.0)
                         openness[j] = power(o, r[s])
                     have_openness = True
                     last_stringency = strict
+                    last_excess = ex
+                sh = shared[s, p, d]
                 # pass 1: access weights, frontier, leader, stock exposure, pool
                 total_w = 0.0
                 k_sum = 0.0
@@ -124,7 +133,7 @@ def flows(  # pragma: no cover - compiled
                     k_sum += k
                     if holders[j]:
                         w = weight_k[s, p, d, j]
-                        held = k
+                        held = k + memf[j] * max(min(sh, ab * k), 0.0)  # usable knowledge
                         exposed += k * leak[s, p, j]
                         member_exposed += k * leak[s, p, j] * memf[j]
                     else:
@@ -142,7 +151,7 @@ def flows(  # pragma: no cover - compiled
                 for j in range(n):
                     mean += weight[j] * openness[j]
                 access[s, p, d] = power(mean / total_w, inverse_r)
-                frontier[s, p, d] = k_sum - knowledge[s, p, d, china]
+                frontier[s, p, d] = k_sum - knowledge[s, p, d, china] + sh
                 leader[s, p, d] = lead
                 exposure[s, p, d] = exposed
                 member_exposure[s, p, d] = member_exposed
@@ -187,7 +196,6 @@ def flows(  # pragma: no cover - compiled
                 rs = rate[s]
                 al = allied[s]
                 th = theta[s]
-                ab = absorptive[s]
                 ret = retention[s, d]
                 mwd = military_weight[d]
                 for j in range(n):
@@ -204,13 +212,15 @@ def flows(  # pragma: no cover - compiled
                     bonus_sum[s, p, j] += bonus
                     rd_sum[s, p, j] += rd
                     k = knowledge[s, p, d, j]
+                    usable = k + member * max(min(sh, ab * k), 0.0)
                     i_ = know_how[s, p, d, j]
                     if outputs:
                         country_k[s, p, j] += k
-                        military[s, p, j] += min(k, i_) * mwd
+                        military[s, p, j] += min(usable, i_) * mwd
                     if update:
-                        new_k[s, p, d, j] = ret * k + th * own + gain + inflow
-                        new_i[s, p, d, j] = i_ + learning * experience[j] * (k - i_)
+                        # v4: the pool gain is not copied into the national stock
+                        new_k[s, p, d, j] = ret * k + th * own + inflow
+                        new_i[s, p, d, j] = i_ + learning * experience[j] * (usable - i_)
 
 
 def run(arrays: FlowArrays, concentration: np.ndarray) -> None:

@@ -18,6 +18,7 @@ def margins(  # pragma: no cover - compiled
     rd,
     theta,
     target_mean,
+    floor_mean,
     will,
     members,
     reach,
@@ -48,7 +49,10 @@ def margins(  # pragma: no cover - compiled
                     elif x < second:
                         second = x
             tm = target_mean[s, p]
-            s_with = tm * (least if np.isfinite(least) else 0.0)
+            fm = floor_mean[s, p]
+            common = tm * (least if np.isfinite(least) else 0.0)
+            # a member's trade meets max(s*, reach max(s*, floor)) (v4)
+            s_with = max(common, reach[s] * max(common, fm))
             for j in range(n):
                 if not members[s, p, j]:
                     out[s, p, j] = np.nan
@@ -59,7 +63,9 @@ def margins(  # pragma: no cover - compiled
                 knowledge_gain = (gain[s, p, j] - th * contribution[s, p, j] + bonus[s, p, j]) / (
                     th * max(rd[s, p, j], 1e-12)
                 )
-                trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * (tm * without))
+                # outside, the US's own level still reaches the country (v4)
+                outside = max(tm * without, fm)
+                trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * outside)
                 out[s, p, j] = (
                     payoff_scale[s] * knowledge_gain
                     - trade

@@ -24,6 +24,7 @@ def toggle(  # pragma: no cover - compiled
     will,
     target,
     stringency,
+    floor,
     protection,
     reach,
     weight_k,
@@ -35,20 +36,20 @@ def toggle(  # pragma: no cover - compiled
     mix,
     share,
     joining_share,
-    synergy,
-    multiple,
-    theta,
     shared,
     sls,
     per_access,
     per_exposure,
     china,
+    usa,
     outsiders,
     out,
 ):
     _, p_len, d_len, n = weight_k.shape
     binding = np.empty(n)
+    us_binding = np.empty(n)
     toggled = np.empty(n)
+    us_toggled = np.empty(n)
     weight = np.empty((n, d_len))  # holder weights, a row per country
     moved = np.empty(d_len)
     open_now = np.empty((d_len, n))
@@ -56,7 +57,6 @@ def toggle(  # pragma: no cover - compiled
     open_new = np.empty(n)
     totals = np.empty(d_len)
     access_now = np.empty(d_len)
-    pool_paid = np.empty(d_len)
     powered = np.empty(n)
     new_least = np.empty(n)
     would_total = np.empty(n)
@@ -64,8 +64,7 @@ def toggle(  # pragma: no cover - compiled
     for s in range(first, stop):
         rs = r[s]
         inv = 1.0 / rs
-        th = theta[s]
-        mult = multiple[s]
+        rch = reach[s]
         for p in range(p_len):
             least = np.inf
             second = np.inf
@@ -83,8 +82,17 @@ def toggle(  # pragma: no cover - compiled
                     elif x < second:
                         second = x
                 pr = protection[s, p, j]
-                binding[j] = pr * (1.0 if mem else reach[s])
-                toggled[j] = pr * (reach[s] if mem else 1.0)
+                # coverage per unit of the members' level a and of the US's level u (v4);
+                # the toggled country's as an outsider (member) or a member (outsider);
+                # the USA's own coverage does not move
+                binding[j] = pr * (1.0 if mem and j != usa else 0.0)
+                us_binding[j] = pr * ((0.0 if mem else rch) + (1.0 if j == usa else 0.0))
+                if j == usa:
+                    toggled[j] = binding[j]
+                    us_toggled[j] = us_binding[j]
+                else:
+                    toggled[j] = pr * (0.0 if mem else 1.0)
+                    us_toggled[j] = pr * (rch if mem else 0.0)
                 # only members (and, when asked, outsiders) are toggled
                 counted = mem or outsiders
                 powered[j] = (
@@ -122,31 +130,37 @@ def toggle(  # pragma: no cover - compiled
                 mean_t = max(mean_t, 0.0)
                 rate_t = power(mean_t / paid_t, inv) if paid_t > 1e-12 else 0.0
                 rate_change[j] = rate_t - rate
-            boost = 1.0 + synergy[s] * (count - 1.0) / max(count, 1.0)
-            boost_join = 1.0 + synergy[s] * count / (count + 1.0)
             # per domain: normalised holder weights, M_k = A_k^r, openness now and toggled
             for d in range(d_len):
                 strict = stringency[s, p, d]
-                if d > 0 and strict == stringency[s, p, d - 1]:  # reused across equal s*_k
+                ex = max(strict, floor[d])  # the US's level
+                level = max(strict, rch * ex)  # members' level
+                if (
+                    d > 0 and strict == stringency[s, p, d - 1] and floor[d] == floor[d - 1]
+                ):  # reused across equal s*_k and floor_k
                     for j in range(n):
                         open_now[d, j] = open_now[d - 1, j]
                         open_toggled[d, j] = open_toggled[d - 1, j]
                 else:
                     for j in range(n):
-                        b = min(max(1.0 - strict * binding[j], 0.0), 1.0)
+                        b = min(max(1.0 - level * binding[j] - ex * us_binding[j], 0.0), 1.0)
                         open_now[d, j] = power(b, rs)
                         open_toggled[d, j] = (
-                            power(min(max(1.0 - strict * toggled[j], 0.0), 1.0), rs)
+                            power(
+                                min(
+                                    max(1.0 - level * toggled[j] - ex * us_toggled[j], 0.0),
+                                    1.0,
+                                ),
+                                rs,
+                            )
                             if outsiders or members[s, p, j]
                             else 0.0
                         )
                 total_w = 0.0
-                paid_d = 0.0
                 for j in range(n):
                     w = weight_k[s, p, d, j] if holders[j] else 0.0
                     weight[j, d] = w
                     total_w += w
-                    paid_d += national_rd[s, p, j] * mix[s, d, j] * share[s, p, j]
                 if not total_w > 0:
                     total_w = 1.0
                 total = 0.0
@@ -155,7 +169,6 @@ def toggle(  # pragma: no cover - compiled
                     total += weight[j, d] * open_now[d, j]
                 totals[d] = total
                 access_now[d] = power(total, inv)
-                pool_paid[d] = paid_d
             # per toggled country: its change summed over domains
             for j in range(n):
                 if j == china or not (outsiders or members[s, p, j]):
@@ -163,17 +176,23 @@ def toggle(  # pragma: no cover - compiled
                     continue
                 if new_least[j] != 0.0:  # stringency moves: M at the new s*, exactly
                     d0 = 0
-                    while d0 < d_len:  # a run of domains with equal s* shares openness
+                    while d0 < d_len:  # a run of domains with equal s*, floor shares openness
                         s_new = stringency[s, p, d0] + target[s, p, d0] * new_least[j]
+                        f0 = floor[d0]
+                        e_new = max(s_new, f0)  # the US's level
+                        a_new = max(s_new, rch * e_new)  # members' level
                         d1 = d0 + 1
                         while (
                             d1 < d_len
                             and stringency[s, p, d1] + target[s, p, d1] * new_least[j] == s_new
+                            and floor[d1] == f0
                         ):
                             d1 += 1
                         for h in range(n):
-                            open_new[h] = power(min(max(1.0 - s_new * binding[h], 0.0), 1.0), rs)
-                        open_new[j] = power(min(max(1.0 - s_new * toggled[j], 0.0), 1.0), rs)
+                            o = 1.0 - a_new * binding[h] - e_new * us_binding[h]
+                            open_new[h] = power(min(max(o, 0.0), 1.0), rs)
+                        o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
+                        open_new[j] = power(min(max(o, 0.0), 1.0), rs)
                         for d in range(d0, d1):
                             moved[d] = 0.0
                         for h in range(n):  # one sum per domain, each in country order
@@ -187,18 +206,9 @@ def toggle(  # pragma: no cover - compiled
                 acc = 0.0
                 for d in range(d_len):
                     d_access = power(max(moved[d], 0.0), inv) - access_now[d]
-                    rd = national_rd[s, p, j] * mix[s, d, j]
-                    if members[s, p, j]:
-                        own_paid = rd * share[s, p, j]
-                        own_gain = -min(pool_paid[d] * boost, mult * (rd - own_paid)) * th
-                    else:
-                        would = rd * joining_share[s, p, j]
-                        own_gain = (
-                            min((pool_paid[d] + would) * boost_join, mult * (rd - would)) * th
-                        )
-                    d_exposed = sls[s] * (
-                        rate_change[j] * shared[s, p, d] + leak[s, p, j] * own_gain
-                    )
+                    # v4: pool gains are not copied into national stocks, so only the
+                    # shared stock's leak rate moves with the toggle
+                    d_exposed = sls[s] * (rate_change[j] * shared[s, p, d])
                     acc += per_access[s, p, d] * d_access + per_exposure[s, p, d] * d_exposed
                 out[s, p, j] = acc
 

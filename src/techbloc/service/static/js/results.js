@@ -7,10 +7,14 @@
   // Short titles of some outcomes; the headline list and its order come from the server
   // (the registry), and an outcome without a title here is titled by its description.
   const TITLES = {
-    china_knowledge_vs_status_quo: "China vs status quo",
+    china_capability_vs_status_quo: "China's capability vs status quo",
+    power_ratio_china_us_vs_status_quo: "China/US power vs status quo",
+    capability_gap_vs_status_quo: "Coalition's lead vs status quo",
+    china_knowledge_vs_status_quo: "China's knowledge vs status quo",
     leakage_to_china: "Leakage to China",
     achieved_stringency: "Achieved stringency",
     cohesion: "Cohesion",
+    alliance_rd_share: "Alliance R&D share",
     external_stability: "Externally stable",
   };
   const title = (result, key) => TITLES[key] || ((result.metrics[key] || {}).description || key).replace(/^./, (c) => c.toUpperCase());
@@ -52,7 +56,7 @@
     });
     const backfire = result.policies.map((p, i) => ({ label: labels[i], colour: colourOf(i), median: result.backfire_share[p.name] ?? null, p10: null, p90: null }));
     figures.splice(1, 0, TB.barChart({ title: "Futures where China ends stronger",
-      note: "Share of futures in which China ends with more knowledge than under the status quo (US-only controls, no pool).",
+      note: "Share of futures in which China ends with more realized capability than under the status quo (US-only controls, no pool).",
       unit: "share", direction: 0, name: "backfire-share" }, backfire));
     return el("section", { class: "result-block" }, el("h2", { text: "Headline outcomes (final year)" }),
       el("div", { class: "charts" }, ...figures));
