@@ -69,7 +69,7 @@ def _estimate(value, low, high):
 
 def _findings(resolved: bool) -> dict:
     low = 0.001 if resolved else -0.001
-    lead = Lead("a_one", "b_two", _estimate(0.002, low, 0.004), 0.9, {})
+    lead = Lead("a_one", "b_two", _estimate(0.002, low, 0.004), 0.9, {}, 0.9)
     return {
         "headline": "china_capability_vs_status_quo",
         "end_year": 2050,

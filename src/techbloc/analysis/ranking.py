@@ -5,7 +5,10 @@ an outcome, :func:`leader` checks that its lead over the runner-up survives resa
 futures: the futures (scenarios) are drawn with replacement, the same draw for every
 policy (they met the same futures), the median recomputed, and the share of draws in
 which the leader still beats the runner-up counted. The lead *holds* when that share
-reaches ``confidence`` (0.95 by default); otherwise no policy may be named best.
+reaches ``confidence`` (0.95 by default); otherwise no policy may be named best. The
+bootstrap is :func:`techbloc.analysis.uncertainty.lead`, the one the report quotes: a lead
+holds exactly when the report's interval of the margin at level ``2 confidence - 1``
+excludes zero.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from techbloc.analysis.uncertainty import lead
 from techbloc.errors import InputError
 
 __all__ = ["Lead", "leader"]
@@ -141,27 +145,23 @@ def leader(
     values = wide[names].to_numpy(float)
     if not np.isfinite(values).all():
         raise InputError(f"{metric}: some futures have no value; a lead needs every future")
-    sign = 1.0 if direction == "max" else -1.0
-    medians = sign * np.median(values, axis=0)
-    first, second = np.argsort(-medians, kind="stable")[:2]
-    rng = np.random.default_rng(seed)
-    n = values.shape[0]
-    pair = values[:, [first, second]]
-    holding = 0
-    for start in range(0, n_draws, 100):  # bounded memory: 100 draws at a time
-        draws = rng.integers(0, n, size=(min(100, n_draws - start), n))
-        resampled = sign * np.median(pair[draws], axis=1)  # (draws, 2)
-        holding += int((resampled[:, 0] > resampled[:, 1]).sum())
-    share = holding / n_draws
+    result = lead(
+        wide[names],
+        "median",
+        lower_is_better=direction == "min",
+        n_resamples=n_draws,
+        level=2 * confidence - 1,
+        seed=seed,
+    )
     return Lead(
         metric=metric,
         direction=direction,
-        leader=str(names[first]),
-        runner_up=str(names[second]),
-        lead=float(medians[first] - medians[second]),
-        share_holding=float(share),
-        holds=bool(share >= confidence),
-        n_futures=int(n),
+        leader=result.best,
+        runner_up=result.runner_up,
+        lead=result.margin.value,
+        share_holding=result.ahead,
+        holds=bool(result.ahead >= confidence),
+        n_futures=int(values.shape[0]),
         n_draws=int(n_draws),
         confidence=float(confidence),
     )

@@ -94,6 +94,10 @@ class Lead:
         Share of resamples in which ``best`` is still the best option.
     values : dict
         The statistic of every option over all futures.
+    ahead : float
+        Share of resamples in which ``best`` is still better than ``runner_up`` (the
+        one-sided reading of ``margin``: ``margin``'s interval at level ``2 c - 1``
+        excludes 0 when ``ahead`` reaches ``c``).
     """
 
     best: str
@@ -101,6 +105,7 @@ class Lead:
     margin: Estimate
     holds: float
     values: dict[str, float]
+    ahead: float
 
     @property
     def resolved(self) -> bool:
@@ -243,6 +248,7 @@ def lead(
         margin,
         holds,
         {o: float(sign * f) for o, f in zip(options, full, strict=True)},
+        float(np.mean(margins > 0)),
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from techbloc.analysis.uncertainty import Estimate, Lead, bootstrap, difference, lead
+from techbloc.model.outputs import HEADLINE
 from techbloc.report.questions import per_future
 
 if TYPE_CHECKING:
@@ -29,13 +30,11 @@ if TYPE_CHECKING:
 
 __all__ = ["HEADLINE_ORDER", "findings", "headline_outcome", "quoted"]
 
-#: The report leads with the first of these the store holds: China's capability and power
-#: against the status quo, then the allies' capability lead, absolute knowledge last.
-HEADLINE_ORDER: tuple[str, ...] = (
-    "china_capability_vs_status_quo",
-    "power_ratio_china_us_vs_status_quo",
-    "capability_gap_vs_status_quo",
-    "china_knowledge_vs_status_quo",
+#: The report leads with the first of these the store holds: the four comparisons with the
+#: status quo at the head of the outputs registry's one headline order (China's capability
+#: and power, the allies' capability lead, absolute knowledge last).
+HEADLINE_ORDER: tuple[str, ...] = tuple(
+    name for name in HEADLINE if name.endswith("_vs_status_quo")
 )
 _POWER = "power_ratio_china_us_vs_status_quo"
 
