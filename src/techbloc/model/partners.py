@@ -16,6 +16,7 @@ import numpy as np
 from techbloc.model import kernels
 
 __all__ = [
+    "WILL_TERMS",
     "capability_step",
     "hedging_values",
     "joining_gain",
@@ -25,6 +26,7 @@ __all__ = [
     "positioned",
     "will",
     "will_logit_base",
+    "will_terms",
 ]
 
 
@@ -417,6 +419,3 @@ def will_terms(
         name: sign * values[parameter][:, None] * features[name]
         for name, (parameter, sign) in WILL_TERMS.items()
     }
-
-
-__all__ += ["WILL_TERMS", "will_terms"]
