@@ -15,8 +15,9 @@ within three standard deviations).
 
 Waves (Williamson et al. 2013; Andrianakis et al. 2015): wave 1 is a Latin hypercube over
 the prior (the registry's ranges); each later wave is a Latin hypercube in the bounding box
-of the previous wave's non-implausible futures (on the unit cube, widened by ``margin`` of
-each range on each side, clipped to the prior), evaluated and filtered again. The waves stop
+of the previous wave's non-implausible futures (on the unit cube; each side widened by the
+sample range over ``k − 1`` for ``k`` kept futures, the unbiased estimate of a uniform's
+support, plus ``margin`` of the prior range; clipped to the previous box), evaluated and filtered again. The waves stop
 when no parameter's non-implausible range shrinks by more than ``tolerance`` of its prior
 range, or after ``max_waves``. Why a box and not a kernel around the kept points: in ~50
 dimensions with a few hundred kept points a kernel's bandwidth is either so small that it
@@ -108,13 +109,28 @@ class HistoryMatch:
     stopped: str
     provenance: dict = field(default_factory=dict)
 
+    def final_waves(self) -> list[Wave]:
+        """The waves that sampled the last box (one, unless too few futures were kept)."""
+        last = self.waves[-1]
+        return [
+            w
+            for w in self.waves
+            if np.array_equal(w.lower, last.lower) and np.array_equal(w.upper, last.upper)
+        ]
+
     @property
     def futures(self) -> pd.DataFrame:
-        """The non-implausible futures of the last wave (index 0..n-1)."""
-        last = self.waves[-1]
-        kept = last.futures[last.kept.to_numpy()].reset_index(drop=True)
+        """The non-implausible futures sampled in the last box (index 0..n-1)."""
+        kept = pd.concat([w.futures[w.kept.to_numpy()] for w in self.final_waves()])
+        kept = kept.reset_index(drop=True)
         kept.index.name = "scenario"
         return kept
+
+    @property
+    def predictions(self) -> pd.DataFrame:
+        """The model values of :attr:`futures` (same order)."""
+        kept = pd.concat([w.predictions[w.kept.to_numpy()] for w in self.final_waves()])
+        return kept.reset_index(drop=True)
 
     def wave_table(self) -> pd.DataFrame:
         """Per wave: candidates, kept, share ruled out, sampled box volume and the estimated
@@ -177,6 +193,7 @@ def history_match(
     seed: int = 0,
     margin: float = 0.05,
     tolerance: float = 0.01,
+    min_kept: int = 20,
     echo=None,
 ) -> HistoryMatch:
     """Run waves of history matching.
@@ -203,6 +220,9 @@ def history_match(
         Widening of each wave's box, as a share of the prior range on each side.
     tolerance : float
         The waves stop when no range shrinks by more than this share of the prior range.
+    min_kept : int
+        Fewest non-implausible futures that may bound the next box; with fewer, the next
+        wave samples the same box again and the kept futures are pooled.
 
     Returns
     -------
@@ -217,6 +237,7 @@ def history_match(
     d = len(names)
     lower, upper = np.zeros(d), np.ones(d)
     waves: list[Wave] = []
+    pool: list[pd.DataFrame] = []  # non-implausible futures sampled in the current box
     stopped = f"reached {max_waves} waves"
     for number in range(1, max_waves + 1):
         futures = _draw(names, lower, upper, n, seed, number)
@@ -224,22 +245,29 @@ def history_match(
         scores = implausibility(predictions, matching)
         kept = non_implausible(scores, cutoff, rule)
         waves.append(Wave(number, lower, upper, futures, predictions, scores, kept))
+        pool.append(futures[kept.to_numpy()])
         if echo is not None:
             echo(
                 f"wave {number}: {int(kept.sum()):,} of {n:,} futures non-implausible "
                 f"({1 - kept.mean():.0%} ruled out)"
             )
-        if kept.sum() < 2:
-            stopped = f"wave {number} kept fewer than 2 futures"
-            break
-        unit = _unit(futures[kept.to_numpy()], names)
-        new_lower = np.clip(unit.min(axis=0) - margin, lower, upper)
-        new_upper = np.clip(unit.max(axis=0) + margin, lower, upper)
+        region = pd.concat(pool)
+        if len(region) < min_kept:
+            continue  # too few to bound the region: sample the same box again
+        unit = _unit(region, names)
+        low, high = unit.min(axis=0), unit.max(axis=0)
+        # the minimum-variance unbiased estimate of a uniform's support from k points
+        # widens the sample range by (max - min) / (k - 1) on each side, so that the box
+        # does not shrink in parameters the record does not constrain
+        spread = (high - low) / (len(unit) - 1)
+        new_lower = np.clip(low - spread - margin, lower, upper)
+        new_upper = np.clip(high + spread + margin, lower, upper)
         shrink = np.max((new_lower - lower) + (upper - new_upper))
-        if number > 1 and shrink <= tolerance:
+        if shrink <= tolerance:
             stopped = f"ranges stopped shrinking after wave {number} (largest change {shrink:.3f})"
             break
         lower, upper = new_lower, new_upper
+        pool = []
     return HistoryMatch(names, waves, cutoff, rule, seed, stopped)
 
 

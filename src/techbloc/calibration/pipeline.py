@@ -166,10 +166,8 @@ def calibrate(
     match = history_match(
         evaluate, table, n=n, max_waves=max_waves, cutoff=cutoff, rule=rule, seed=seed, echo=echo
     )
-    last = match.waves[-1]
-    kept = last.kept.to_numpy()
     futures = match.futures.iloc[:size]
-    calibrated_predictions = last.predictions[kept].iloc[:size]
+    calibrated_predictions = match.predictions.iloc[:size]
     fit = fit_table(table, match.waves[0].predictions, calibrated_predictions)
     provenance = {
         "targets": targets_digest(targets_path),
@@ -183,7 +181,7 @@ def calibrate(
         "stopped": match.stopped,
         "waves": match.wave_table().reset_index().to_dict(orient="records"),
         "set_size": len(futures),
-        "non_implausible_in_last_wave": int(kept.sum()),
+        "non_implausible_in_last_box": len(match.futures),
         "parameters": match.names,
         "years": [2010, 2023],
         "techbloc_version": __version__,
