@@ -361,7 +361,7 @@ def credibility_rows(source: Path) -> list[dict]:
     for year in (2017, 2018, 2020):
         add(
             f"credibility_fall_{year}",
-            f"Favourable view of the US, {year} / 2016 (US allies)",
+            "Favourable view of the US relative to 2016 (US allies)",
             "US allies with a 2016 value",
             PEW_ALLIES,
             year,
