@@ -194,6 +194,7 @@ def history_match(
     margin: float = 0.05,
     tolerance: float = 0.01,
     min_kept: int = 20,
+    size: int = 0,
     echo=None,
 ) -> HistoryMatch:
     """Run waves of history matching.
@@ -223,6 +224,9 @@ def history_match(
     min_kept : int
         Fewest non-implausible futures that may bound the next box; with fewer, the next
         wave samples the same box again and the kept futures are pooled.
+    size : int
+        Non-implausible futures wanted: once the ranges stop shrinking, further waves sample
+        the same box (pooling what they keep) until it holds this many, or ``max_waves``.
 
     Returns
     -------
@@ -264,8 +268,13 @@ def history_match(
         new_upper = np.clip(high + spread + margin, lower, upper)
         shrink = np.max((new_lower - lower) + (upper - new_upper))
         if shrink <= tolerance:
-            stopped = f"ranges stopped shrinking after wave {number} (largest change {shrink:.3f})"
-            break
+            if len(region) >= size:
+                stopped = (
+                    f"ranges stopped shrinking after wave {number} (largest change "
+                    f"{shrink:.3f}) with {len(region):,} non-implausible futures in the box"
+                )
+                break
+            continue  # the same box again, until it holds `size` non-implausible futures
         lower, upper = new_lower, new_upper
         pool = []
     return HistoryMatch(names, waves, cutoff, rule, seed, stopped)

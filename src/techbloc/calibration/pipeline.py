@@ -164,7 +164,15 @@ def calibrate(
         progress=progress,
     )
     match = history_match(
-        evaluate, table, n=n, max_waves=max_waves, cutoff=cutoff, rule=rule, seed=seed, echo=echo
+        evaluate,
+        table,
+        n=n,
+        max_waves=max_waves,
+        cutoff=cutoff,
+        rule=rule,
+        seed=seed,
+        size=size,
+        echo=echo,
     )
     futures = match.futures.iloc[:size]
     calibrated_predictions = match.predictions.iloc[:size]
