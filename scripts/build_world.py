@@ -431,6 +431,7 @@ class Builder:
             "not in NCSES SRD-1 (OECD members + 7 others only) or NA there",
         )
         self.srd1_levels(srd1)
+        self.gerd_history(srd1)
 
     def srd1_levels(self, srd1: pd.DataFrame) -> None:
         """SRD-1 column ``2021a``: GERD and GDP in current PPP $ bn, with the real year.
@@ -496,6 +497,47 @@ class Builder:
             SRC["srd1"],
             "not in NCSES SRD-1 (OECD members, EU-27 aggregate and 7 others only) or NA there",
         )
+
+    def gerd_history(self, srd1: pd.DataFrame) -> None:
+        """``gerd_history.csv``: SRD-1 GERD and GDP (current PPP $ bn) by year, 2000-2021.
+
+        One row per candidate in SRD-1 and year column (``2000``, ``2010``, ``2021a``; the
+        ``2021a`` year is the one in the country label when not 2021). The historical mode
+        of the model (start years from 2010) reads these observed points.
+        """
+        rows = []
+        for column in ("2000", "2010", "2021a"):
+            pick = {}
+            for level in ("GERD", "GDP"):
+                sel = srd1[
+                    srd1["_b_gerd_b_level_1"].eq(level)
+                    & srd1["_b_gerd_b_level_2"].eq("Current PPP dollars")
+                    & srd1["_b_gerd_b_level_3"].eq(column)
+                ]
+                pick[level] = dict(zip(sel["time_period"], sel["value"].map(_num), strict=True))
+            for label, gerd in pick["GERD"].items():
+                m = re.match(
+                    r"^(?P<name>[^(]+?)\s*(?:\((?P<year>\d{4})\))?$", label.split("->")[-1].strip()
+                )
+                assert m is not None, label
+                iso3 = NCSES_NAMES.get(m["name"].strip())
+                gdp = pick["GDP"].get(label, math.nan)
+                if iso3 is None or iso3 not in self.codes or math.isnan(gerd) or math.isnan(gdp):
+                    continue
+                year = int(m["year"]) if column == "2021a" and m["year"] else int(column[:4])
+                note = f"SRD-1 column '{column}'" + (
+                    f"; label '{label}' gives {year}" if column == "2021a" and year != 2021 else ""
+                )
+                rows.append((iso3, year, gerd, gdp, SRC["srd1"], note))
+        table = pd.DataFrame(
+            rows,
+            columns=["iso3", "year", "gerd_ppp_usd_bn", "gdp_ppp_usd_bn", "source", "note"],
+        )
+        order = {code: i for i, code in enumerate(self.codes)}
+        table = table.sort_values(
+            ["iso3", "year"], key=lambda c: c.map(order) if c.name == "iso3" else c
+        )
+        table.to_csv(self.out / "gerd_history.csv", index=False, float_format="%.10g")
 
     def unga(self) -> None:
         ip = self.read("unga/ideal_points_bsv_july2025.csv").dropna(subset=["idealpointfp"])

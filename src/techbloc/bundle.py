@@ -2,7 +2,9 @@
 
 :func:`read_bundle` returns the tables :class:`techbloc.world.World` is built from
 (``countries``, ``indicators``, ``memberships``, ``frictions``, ``hedging``,
-``defence_pairs`` and ``eto``). The ETO semiconductor segment shares (CC BY-NC 4.0, in
+``defence_pairs``, ``gerd_history`` and ``eto``), and the observed history the model's
+historical mode reads (``china_semiconductor_self_sufficiency``,
+``us_export_controls_history``). The ETO semiconductor segment shares (CC BY-NC 4.0, in
 ``data/noncommercial/``) are added to ``indicators`` at load time, one row per candidate
 and segment (:data:`techbloc.schema.SEMIS_SEGMENTS`).
 """
@@ -49,6 +51,11 @@ def _read() -> dict[str, pd.DataFrame]:
             "frictions": pd.read_csv(root / "frictions.csv"),
             "hedging": pd.read_csv(root / "hedging.csv"),
             "defence_pairs": pd.read_csv(root / "defence_pairs.csv"),
+            "gerd_history": pd.read_csv(root / "gerd_history.csv"),
+            "china_semiconductor_self_sufficiency": pd.read_csv(
+                root / "china_semiconductor_self_sufficiency.csv"
+            ),
+            "us_export_controls_history": pd.read_csv(root / "us_export_controls_history.csv"),
         }
     except FileNotFoundError as exc:
         raise DataError(f"bundled data file missing: {exc.filename}; reinstall techbloc") from None

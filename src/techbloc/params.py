@@ -735,9 +735,36 @@ PARAMETERS: tuple[Parameter, ...] = (
         "years",
         "E1",
         _ASSUME + "each country's R&D intensity first follows its observed 2010-21 trend "
-        "(GERD growth over GDP growth, NCSES SRD-1 and Growth Lab), which fades with this "
-        "e-folding time towards a constant long-run intensity (MODEL.md §9.7)",
+        "(SRD-1 GERD/GDP 2010 to the data year; GERD growth over GDP growth where SRD-1 has "
+        "no 2010 point), which fades with this e-folding time from the data year towards a "
+        "constant long-run intensity, capped at the highest observed intensity (MODEL.md §9.7)",
         "E-folding time of the observed R&D-intensity trends",
+    ),
+    _p(
+        "long_run_gdp_growth",
+        0.02,
+        0.015,
+        0.03,
+        "1/yr",
+        "E13",
+        "published long-run projections (data/long_run_growth.csv): OECD 2012 'Looking to "
+        "2060' (OECD trend growth 1.75-2.25%/yr; non-OECD about 2.5%/yr by the 2050s), OECD "
+        "2018 'The Long View' (world trend growth 2% in 2060), EIU July 2022 (China 2.0%/yr "
+        "2031-50); the range spans them, widened by half a point below as an assumption",
+        "Long-run GDP growth that projected growth above it converges to",
+    ),
+    _p(
+        "gdp_convergence_years",
+        8.0,
+        4.0,
+        15.0,
+        "years",
+        "E13",
+        _ASSUME + "e-folding time of the convergence of Growth Lab's 10-year projected growth "
+        "to long_run_gdp_growth, from each country's data year; at 8 years China's growth "
+        "averages about 3.4%/yr in 2022-30 and 2.4%/yr in 2031-50 (EIU July 2022: 4.0 and "
+        "2.0)",
+        "E-folding time of GDP growth's convergence to the long-run rate",
     ),
     _p(
         "semis_share_of_world_rd",

@@ -217,6 +217,14 @@ class World:
         """``iso3, input, method`` for every model input filled or flagged by a rule."""
         return self._fill.copy()
 
+    def gerd_history(self) -> pd.DataFrame:
+        """Observed GERD and GDP by year: ``iso3, year, gerd_ppp_usd_bn, gdp_ppp_usd_bn, source,
+        note`` (NCSES SRD-1, current PPP $ bn, 2000, 2010 and 2021 or latest; empty when the
+        World was built without it)."""
+        columns = ["iso3", "year", "gerd_ppp_usd_bn", "gdp_ppp_usd_bn", "source", "note"]
+        table = self._parts.get("gerd_history")
+        return pd.DataFrame(columns=columns) if table is None else table.copy()
+
     # -- pair relations ------------------------------------------------------------------
     def frictions(self) -> pd.DataFrame:
         """``iso3_a, iso3_b, default, low, high, event_year, reason, source`` (judgements)."""

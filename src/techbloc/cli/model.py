@@ -11,7 +11,7 @@ import typer
 
 from techbloc.cli.studies import ExecutorChoice
 from techbloc.errors import InputError
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 __all__ = ["register"]
 
@@ -163,6 +163,7 @@ def evaluate(
 
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
+    check_years(start, end)
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)

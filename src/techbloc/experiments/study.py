@@ -55,7 +55,7 @@ from pydantic.json_schema import SkipJsonSchema
 from techbloc.errors import InputError
 from techbloc.experiments.design import MAX_SCENARIOS, design_size, sample_design
 from techbloc.params import DOMAINS, LEVERS, get_parameter, parameter_names
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, EARLIEST_START_YEAR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,7 +231,7 @@ class DesignSpec(_Spec):
 class YearsSpec(_Spec):
     """Simulated years, inclusive."""
 
-    start: int = Field(default=DEFAULT_START_YEAR, ge=1990, le=2100)
+    start: int = Field(default=DEFAULT_START_YEAR, ge=EARLIEST_START_YEAR, le=2100)
     end: int = Field(default=DEFAULT_END_YEAR, ge=1990, le=2200)
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ from techbloc.model.outputs import DEPRECATED_ALIASES, output
 from techbloc.model.scenarios import scenario_arrays
 from techbloc.params import DOMAINS
 from techbloc.policies import Policy
+from techbloc.years import check_years
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -54,7 +55,12 @@ def simulate(
         futures over the parameters' ranges, use ``techbloc.sample_futures(n, seed=...)``.
     policies : sequence of Policy
     start_year, end_year : int
-        First and last simulated year (inclusive).
+        First and last simulated year (inclusive). Any start year from 2010
+        (:data:`techbloc.years.EARLIEST_START_YEAR`) runs on observed history: GERD and GDP
+        observed up to each country's data year (NCSES SRD-1), the US administrations as
+        they were, the status-quo export controls by year, China's semiconductor
+        self-sufficiency of that year (:mod:`techbloc.model.history`). An earlier start year
+        raises :class:`~techbloc.errors.InputError`.
     seed : int
         Root seed; scenario ``i`` draws from ``SeedSequence([seed, i])``.
     trajectories : bool
@@ -69,6 +75,35 @@ def simulate(
         End-of-horizon scalar outcomes have dims exactly ``(scenario, policy)``;
         scenario descriptors ``(scenario,)``; trajectories carry ``year``.
 
+    Notes
+    -----
+    **Hindcast.** Run from 2010 to the last observed year and compare the trajectories
+    with what happened; give the groups that existed as coalitions with no pool (pool
+    share 0) so that exits can be counted::
+
+        from techbloc import Coalition, Policy, load_world, sample_futures, simulate
+        from techbloc.bundle import read_bundle
+        from techbloc.countries import candidates
+
+        table = read_bundle()["memberships"]  # group, iso3, joined_year
+        def members(group, year=2010):  # candidates in the group that year (Wassenaar:
+            # no accession years recorded, every participating state counted)
+            rows = table[(table.group == group) & ~(table.joined_year > year)]  # NaN: unknown
+            codes = [c for c in rows.iso3 if c in candidates()]
+            return Coalition(tuple(codes), name=group)  # the USA is always a member
+        groups = [Policy(members(g), pool_share=0.0)
+                  for g in ("NATO", "EU", "FIVE_EYES", "WASSENAAR")]
+        ds = simulate(load_world(), sample_futures(500, seed=1), groups,
+                      start_year=2010, end_year=2023)
+
+    By year (dimension ``year``): ``china_knowledge_share_trajectory`` (China's share of
+    the modelled countries' knowledge stocks), ``china_rd_share_trajectory`` (China's
+    share of world GERD), ``rd_ratio_china_us_trajectory``,
+    ``china_self_sufficiency_by_domain_trajectory`` (semiconductors first),
+    ``credibility`` and ``institutional_credibility`` (per scenario), ``engaged``, and
+    ``members_remaining_trajectory`` (members left in each group after exits; the
+    start-year count minus it is the number lost).
+
     Examples
     --------
     >>> import pandas as pd
@@ -80,8 +115,7 @@ def simulate(
     True
     """
 
-    if end_year < start_year:
-        raise InputError(f"end_year {end_year} is before start_year {start_year}")
+    check_years(start_year, end_year)
     if not policies:
         raise InputError("at least one policy is needed")
     names = [p.label for p in policies]

@@ -24,6 +24,7 @@ import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.model import china as china_model
+from techbloc.model.baseline import baseline
 from techbloc.model.china import ChinaState, china_step
 from techbloc.model.controls import (
     access,
@@ -34,6 +35,11 @@ from techbloc.model.controls import (
     pool_leak_rate,
 )
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
+from techbloc.model.history import (
+    STATUS_QUO_STRINGENCY,
+    self_sufficiency_start,
+    status_quo_stringency_path,
+)
 from techbloc.model.inputs import ModelInputs
 from techbloc.model.knowledge import initial_stocks, pool_boost, pool_shares
 from techbloc.model.outputs import Recorder
@@ -47,11 +53,11 @@ from techbloc.model.partners import (
     will_logit_base,
 )
 from techbloc.model.power import economic_power, log_tfp_terms
-from techbloc.model.regime import credibility_paths, regime_paths
+from techbloc.model.regime import credibility_paths, regime_paths, start_credibility
 from techbloc.model.relative_gains import growth_changes, growth_slopes, veto
 from techbloc.model.scenarios import ScenarioArrays
-from techbloc.params import DOMAINS, LEVERS
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.params import DOMAINS
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 if TYPE_CHECKING:
     from techbloc.policies import Policy
@@ -67,10 +73,8 @@ __all__ = [
     "run_model",
 ]
 
-STATUS_QUO_STRINGENCY = next(
-    lever.default for lever in LEVERS if lever.name == "control_stringency"
-)
 _DOMAIN_SCALARS = ("gap_capability", "china_self_sufficiency")
+_STATUS_QUO = "__status_quo__"
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class PolicyBatch:
         alone = np.zeros((1, n), dtype=bool)
         alone[0, usa] = True
         return PolicyBatch(
-            names=[*self.names, "__status_quo__"],
+            names=[*self.names, _STATUS_QUO],
             members=np.concatenate([self.members, alone]),
             pool_share=np.append(self.pool_share, 0.0),
             stringency=np.concatenate(
@@ -171,8 +175,9 @@ class Context:
     complexity: np.ndarray  # (S, D)
     ss_drift: np.ndarray  # (S, D)
     mix: np.ndarray  # (S, D, N)
-    intensity: np.ndarray  # (S, T, N) R&D / GDP on the trend path
-    output: np.ndarray  # (T, N) GDP path
+    intensity: np.ndarray  # (S, T, N) R&D per unit of the central GDP path (baseline.py)
+    output: np.ndarray  # (T, N) central GDP path
+    gdp_ratio: np.ndarray  # (S, T, N) each scenario's GDP over the central path
     sources: np.ndarray  # (T, N) diffusion weights (China 0)
     row_rd: np.ndarray  # (T,)
     theta: np.ndarray  # (S, T)
@@ -188,6 +193,9 @@ class Context:
     start_knowledge: np.ndarray  # (S, D, N)
     exclusion0: np.ndarray  # (S, 1, D)
     relative0: np.ndarray  # (S, 1, D)
+    status_quo_stringency: np.ndarray  # (T,) the US's status-quo controls by year
+    follows_status_quo: np.ndarray  # (P,) bool: the status-quo reference policy
+    self_sufficiency0: np.ndarray  # (D,) China's self-sufficiency at the start year
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -216,19 +224,12 @@ class Context:
         ss_drift = v["ss_drift"][:, None] * np.array([d.ss_drift_factor for d in DOMAINS])[None, :]
         mix = inputs.domain_mix(v["semis_share_of_world_rd"])
 
-        # baseline (MODEL.md §9.7): roll each country from its data year to the start year
-        # at its observed GERD and GDP growth; intensities then follow the observed trend,
-        # fading with e-folding time rd_trend_years towards a constant long-run intensity
-        lag = years[0] - inputs.rd_year
-        start_rd = inputs.rd * (1.0 + inputs.rd_growth) ** lag
-        start_gdp = inputs.gdp * (1.0 + inputs.gdp_growth) ** lag
-        trend = np.log1p(inputs.rd_growth) - np.log1p(inputs.gdp_growth)
-        tau = v["rd_trend_years"][:, None, None]
-        faded = tau * (1.0 - np.exp(-t_index[None, :, None] / tau))  # (S, T, 1)
-        intensity = (start_rd / start_gdp)[None, None, :] * np.exp(trend[None, None, :] * faded)
-        output = start_gdp[None, :] * (1.0 + inputs.gdp_growth[None, :]) ** t_index[:, None]
-        row_start = inputs.row_rd * (1.0 + inputs.row_growth) ** (years[0] - inputs.row_rd_year)
-        row_rd = row_start * (1.0 + inputs.row_growth) ** t_index
+        # baseline (MODEL.md §9.7, baseline.py): observed GDP and R&D up to each country's
+        # data year, then converging GDP growth and fading R&D-intensity trends
+        check_years(int(years[0]), int(years[-1]))
+        paths = baseline(inputs, v, years)
+        intensity, output, row_rd = paths.intensity, paths.output, paths.row_rd
+        start_rd = paths.rd[:, 0]  # (S, N)
         theta = (1.0 - v["productivity_decline"][:, None]) ** t_index[None, :]
 
         engaged = regime_paths(
@@ -239,7 +240,12 @@ class Context:
         )
         institutional, credibility = credibility_paths(
             engaged,
-            v["initial_institutional_credibility"],
+            start_credibility(
+                int(years[0]),
+                v["initial_institutional_credibility"],
+                v["cred_decay"],
+                v["cred_recovery_fraction"],
+            ),
             v["cred_decay"],
             v["cred_recovery_fraction"],
             v["w_inst"],
@@ -251,7 +257,8 @@ class Context:
         us_only[u] = True
         sources = output.copy()
         sources[:, c] = 0.0
-        k0 = initial_stocks(start_rd[None, None, :] * mix, depreciation, inputs.rd_growth)
+        k0 = initial_stocks(start_rd[:, None, :] * mix, depreciation, paths.start_growth)
+        sq_path = status_quo_stringency_path(years)
 
         # the status quo at the start year: US-only controls at the default stringency
         will0 = will(
@@ -265,7 +272,7 @@ class Context:
         alone = np.broadcast_to(us_only, (S, 1, N))
         protection0 = inputs.capability[None, None, :] * will0 * _effort(v, credibility[:, 0], u, N)
         cover = control_coverage(
-            achieved_stringency(np.full((1, len(DOMAINS)), STATUS_QUO_STRINGENCY), will0, alone),
+            achieved_stringency(np.full((1, len(DOMAINS)), sq_path[0]), will0, alone),
             protection0,
             alone,
             v["extraterritorial_reach"],
@@ -285,6 +292,7 @@ class Context:
             mix=mix,
             intensity=intensity,
             output=output,
+            gdp_ratio=paths.gdp / output[None],
             sources=sources,
             row_rd=row_rd,
             theta=theta,
@@ -302,6 +310,9 @@ class Context:
             start_knowledge=k0,
             exclusion0=exclusion0,
             relative0=(k0[..., c] / frontier0)[:, None, :],
+            status_quo_stringency=sq_path,
+            follows_status_quo=np.array([name == _STATUS_QUO for name in policies.names]),
+            self_sufficiency0=self_sufficiency_start(int(years[0])),
         )
 
 
@@ -347,7 +358,7 @@ class EngineState:
         knowledge = np.repeat(ctx.start_knowledge[:, None], P, axis=1)
         know_how = knowledge.copy()
         know_how[..., c] *= ctx.values["china_know_how_ratio"][:, None, None]
-        ss0 = np.broadcast_to(np.array([d.self_sufficiency0 for d in DOMAINS]), (S, P, D))
+        ss0 = np.broadcast_to(ctx.self_sufficiency0, (S, P, D))
         china = ChinaState(
             knowledge=knowledge[..., c].copy(),
             know_how=know_how[..., c].copy(),
@@ -435,7 +446,9 @@ def year_flows(
     active = t >= pol.start_offset
     m = np.where(active[None, :, None], state.members, ctx.us_only)
     pool_share = np.where(active, pol.pool_share, 0.0)
-    target = np.where(active[:, None], pol.stringency, STATUS_QUO_STRINGENCY)
+    target = np.where(
+        (active & ~ctx.follows_status_quo)[:, None], pol.stringency, ctx.status_quo_stringency[t]
+    )
     building = np.where(active[:, None], pol.capacity_building, 0.0)
     th = ctx.theta[:, t]
     output = ctx.output[t]
@@ -712,6 +725,7 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "china_self_sufficiency_by_domain": state.china.self_sufficiency,
         "china_self_sufficiency": state.china.self_sufficiency.mean(axis=-1),
         "china_knowledge": china_total,
+        "china_knowledge_share": country_k[..., c] / country_k.sum(axis=-1),
         "china_capability": capability_c,
         "china_knowledge_without_exclusion": state.twin.knowledge.sum(axis=-1),
         "backlash_exclusion": np.log(china_total / state.twin.knowledge.sum(axis=-1)),
@@ -735,7 +749,7 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         v["beta_domestic"][:, None, None] * (domestic - domestic0)
         + v["beta_foreign"][:, None, None] * (foreign - foreign0)
     )
-    gdp = ctx.output[t] * tfp
+    gdp = (ctx.output[t] * ctx.gdp_ratio[:, t])[:, None, :] * tfp
     population = inputs.population
     known = np.isfinite(population)
     economic = economic_power(gdp, population)
@@ -770,7 +784,7 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         relative0=ctx.relative0,
         exclusion0=ctx.exclusion0,
         ss_drift=ctx.ss_drift[:, None, :],
-        rd_initial=float(ctx.intensity[0, 0, c]),
+        rd_initial=ctx.intensity[:, 0, c][:, None],  # (S, 1): each future's start intensity
         values=v,
     )
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]

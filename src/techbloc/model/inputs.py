@@ -6,7 +6,7 @@ vectorized model reads. It runs once per batch, outside the hot path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,7 +68,13 @@ class ModelInputs:
         Rest of world R&D and GDP (PPP $bn) in ``row_rd_year``.
     row_rd_year : float
     row_growth : float
-        GDP-weighted mean projected growth of the modelled countries, applied to ROW.
+        GDP-weighted mean projected growth of the modelled countries.
+    history_years : ndarray, shape (H,)
+        Years of the observed GERD and GDP points before the data year (NCSES SRD-1).
+    history_rd, history_gdp : ndarray, shape (H, N)
+        Observed GERD and GDP (current PPP $ bn) in those years; NaN where absent and in
+        years at or after a country's ``rd_year`` (the data year's values are ``rd``,
+        ``gdp``).
     china, usa : int
         Positions of CHN and USA.
     """
@@ -98,6 +104,9 @@ class ModelInputs:
     row_growth: float
     china: int
     usa: int
+    history_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    history_rd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    history_gdp: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n(self) -> int:
@@ -190,6 +199,21 @@ def prepare_inputs(world: World) -> ModelInputs:
 
     gdp = col["gdp"]
     growth = col["gdp_growth"]
+    history = world.gerd_history()
+    history = history[history["iso3"].isin(index)]
+    history_years = np.array(sorted(set(history["year"].astype(int))), dtype=float)
+    history_rd = np.full((len(history_years), n), np.nan)
+    history_gdp = np.full((len(history_years), n), np.nan)
+    for code, year, rd, output in zip(
+        history["iso3"],
+        history["year"],
+        history["gerd_ppp_usd_bn"],
+        history["gdp_ppp_usd_bn"],
+        strict=True,
+    ):
+        i, h = index[code], int(np.searchsorted(history_years, year))
+        if year < col["rd_year"][i]:  # the data year's point is rd, gdp (overrides apply)
+            history_rd[h, i], history_gdp[h, i] = rd, output
     return ModelInputs(
         codes=codes,
         rd=col["rd"],
@@ -216,4 +240,7 @@ def prepare_inputs(world: World) -> ModelInputs:
         row_growth=float(np.sum(gdp * growth) / np.sum(gdp)),
         china=index["CHN"],
         usa=index["USA"],
+        history_years=history_years,
+        history_rd=history_rd,
+        history_gdp=history_gdp,
     )

@@ -31,8 +31,9 @@ def initial_stocks(
         Start-year R&D by domain, PPP $bn/yr.
     depreciation : ndarray, shape (S, D)
         δ_k, 1/yr.
-    rd_growth : ndarray, shape (N,)
-        GERD growth 2010-21, 1/yr.
+    rd_growth : ndarray, shape (N,) or (S, N)
+        R&D growth the stock is consistent with, 1/yr (the run's own path, see
+        :mod:`techbloc.model.baseline`).
 
     Returns
     -------
@@ -40,7 +41,8 @@ def initial_stocks(
         Knowledge stocks (PPP $bn). The denominator is floored at 0.05/yr so that a
         country with shrinking GERD does not get an implausibly large stock.
     """
-    denominator = np.maximum(depreciation[:, :, None] + rd_growth[None, None, :], 0.05)
+    growth = np.asarray(rd_growth)[..., None, :]
+    denominator = np.maximum(depreciation[:, :, None] + growth, 0.05)
     return rd_by_domain / denominator
 
 

@@ -241,6 +241,12 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     _o("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=MIN),
     _o(
+        "china_knowledge_share",
+        "China's share of the modelled countries' knowledge stocks, all domains",
+        "share",
+        direction=MIN,
+    ),
+    _o(
         "china_capability",
         "China's realized capability min(K, I), all domains",
         "PPP $bn",

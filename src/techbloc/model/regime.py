@@ -1,9 +1,12 @@
 """E11: US regime paths and the credibility of US commitments.
 
-US administrations alternate between *engaged* (E) and *transactional* (T). The 2024
-election is history: a transactional administration governs 2025-2028. From the 2028
-election on, each election switches E→T with ``p_engaged_to_transactional`` and T→E with
-``p_transactional_to_engaged``. Institutional credibility ``Cinst`` falls by ``cred_decay``
+US administrations alternate between *engaged* (E) and *transactional* (T). The observed
+history is data: engaged 2009-2016 (Obama), transactional 2017-2020 (Trump), engaged
+2021-2024 (Biden), and, after the 2024 election, transactional 2025-2028 (Trump). From the
+first election after that (:data:`FIRST_RANDOM_ELECTION`) on, each election switches E→T with
+``p_engaged_to_transactional`` and T→E with ``p_transactional_to_engaged``, so a run that
+starts in any year from 2010 follows the history as it happened and switches at random only
+after the last observed election. Institutional credibility ``Cinst`` falls by ``cred_decay``
 per transactional term and recovers by ``cred_recovery_fraction * cred_decay * (1 - Cinst)``
 per engaged term; both are applied year by year at the per-term compound rate.
 """
@@ -12,12 +15,31 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FIRST_RANDOM_ELECTION", "credibility_paths", "regime_paths"]
+__all__ = [
+    "FIRST_RANDOM_ELECTION",
+    "LAST_OBSERVED_ELECTION",
+    "OBSERVED_TERMS",
+    "credibility_paths",
+    "observed_engaged",
+    "regime_paths",
+    "start_credibility",
+]
 
+#: Observed US administrations: first year of each four-year term -> engaged?
+OBSERVED_TERMS: dict[int, bool] = {2009: True, 2013: True, 2017: False, 2021: True, 2025: False}
+#: The last election whose outcome is observed (it chose the last observed term).
+LAST_OBSERVED_ELECTION = max(OBSERVED_TERMS) - 1
 #: Year of the first election whose outcome is random.
-FIRST_RANDOM_ELECTION = 2028
-_HISTORY = {2024: True}  # engaged administration in office in 2024
-_TRANSACTIONAL_TERM = range(2025, 2029)
+FIRST_RANDOM_ELECTION = LAST_OBSERVED_ELECTION + 4
+_FIRST_OBSERVED = min(OBSERVED_TERMS)
+_LAST_OBSERVED = max(OBSERVED_TERMS) + 3
+
+
+def observed_engaged(year: int) -> bool | None:
+    """Whether the administration in office in ``year`` was engaged (None if not observed)."""
+    if not _FIRST_OBSERVED <= year <= _LAST_OBSERVED:
+        return None
+    return OBSERVED_TERMS[year - (year - _FIRST_OBSERVED) % 4]
 
 
 def regime_paths(
@@ -33,7 +55,8 @@ def regime_paths(
     years : ndarray of int, shape (T,)
         Calendar years simulated.
     election_draws : ndarray, shape (S, n_elections)
-        Uniform draws, one per election from 2028 on.
+        Uniform draws, one per election from :data:`FIRST_RANDOM_ELECTION` on (the first
+        decides the term starting the year after it, whatever the start year).
     p_engaged_to_transactional, p_transactional_to_engaged : ndarray, shape (S,)
         Switching probabilities per election.
 
@@ -44,14 +67,12 @@ def regime_paths(
     """
     s = election_draws.shape[0]
     engaged = np.empty((s, len(years)), dtype=bool)
-    state = np.zeros(s, dtype=bool)  # transactional after the 2024 election
+    state = np.full(s, bool(OBSERVED_TERMS[max(OBSERVED_TERMS)]))  # the last observed term
     election = 0
     for t, year in enumerate(years):
-        if year in _HISTORY:
-            engaged[:, t] = _HISTORY[year]
-            continue
-        if year in _TRANSACTIONAL_TERM:
-            engaged[:, t] = False
+        observed = observed_engaged(int(year))
+        if observed is not None:
+            engaged[:, t] = observed
             continue
         # a new term starts the year after each election (2029, 2033, ...)
         if (year - FIRST_RANDOM_ELECTION - 1) % 4 == 0 and election < election_draws.shape[1]:
@@ -61,6 +82,56 @@ def regime_paths(
             election += 1
         engaged[:, t] = state
     return engaged
+
+
+def start_credibility(
+    start_year: int,
+    anchor: np.ndarray,
+    decay: np.ndarray,
+    recovery_fraction: np.ndarray,
+) -> np.ndarray:
+    """Institutional credibility at ``start_year``, consistent with the observed regime history.
+
+    ``initial_institutional_credibility`` is ``Cinst`` in the year of the last observed
+    election (:data:`LAST_OBSERVED_ELECTION`; the value the default start year is given).
+    An earlier start year gets the value that the E11 dynamics, run forward through the
+    observed administrations, turn into that anchor: each year back is one yearly step
+    inverted (engaged: ``C = (C' - r) / (1 - r)``; transactional: ``C = C' / (1 - d)``),
+    clipped to [0, 1]. Where the clip binds, a run from that start year reaches a lower
+    ``Cinst`` in the anchor year than the anchor (the parameters imply more credibility was
+    lost in 2017-2020 than an engaged term can restore). Start years after the anchor are
+    run forward from it along the observed (or, beyond it, the last observed) regime.
+
+    Parameters
+    ----------
+    start_year : int
+    anchor, decay, recovery_fraction : ndarray, shape (S,)
+
+    Returns
+    -------
+    ndarray, shape (S,)
+    """
+    yearly_decay = 1.0 - (1.0 - decay) ** 0.25
+    yearly_recovery = 1.0 - (1.0 - decay * recovery_fraction) ** 0.25
+    level = anchor.astype(float).copy()
+    year = LAST_OBSERVED_ELECTION
+    while year > start_year:  # invert the step from year - 1 to year
+        year -= 1
+        engaged = observed_engaged(year)
+        if engaged is None or engaged:
+            level = (level - yearly_recovery) / (1.0 - yearly_recovery)
+        else:
+            level = level / (1.0 - yearly_decay)
+        level = np.clip(level, 0.0, 1.0)
+    while year < start_year:
+        engaged = observed_engaged(year)
+        if engaged is None:
+            engaged = OBSERVED_TERMS[max(OBSERVED_TERMS)]
+        level = np.where(
+            engaged, level + yearly_recovery * (1.0 - level), level * (1.0 - yearly_decay)
+        )
+        year += 1
+    return level
 
 
 def credibility_paths(

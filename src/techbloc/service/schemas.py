@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, EARLIEST_START_YEAR
 
 __all__ = [
     "EVALUATE_BUDGET",
@@ -272,7 +272,10 @@ class EvaluateRequest(_Model):
         "exit_probability), on top of every parameter sampled by default and not in set.",
     )
     start_year: JsonInt = Field(
-        default=DEFAULT_START_YEAR, ge=1990, le=2100, description="First year."
+        default=DEFAULT_START_YEAR,
+        ge=EARLIEST_START_YEAR,
+        le=2100,
+        description="First year (from 2010: the model starts from observed history).",
     )
     end_year: JsonInt = Field(
         default=DEFAULT_END_YEAR, ge=1991, le=2200, description="Last year (after start_year)."
