@@ -46,15 +46,26 @@ Evaluate = Callable[[pd.DataFrame, int], pd.DataFrame]
 
 
 def history_policy_specs(targets: pd.DataFrame) -> list[dict]:
-    """The policies the targets read, as study policy mappings (``status_quo`` first)."""
-    from techbloc.model.engine import STATUS_QUO_STRINGENCY
+    """The policies the targets read, as study policy mappings (``status_quo`` first).
 
+    ``status_quo`` is the USA alone with no pool, starting in the last year at today's
+    status-quo stringency: before its start the engine applies the status quo of each year
+    (``techbloc.model.history.status_quo_stringency_path``: the Entity List, the foreign
+    direct product rule and the October 2022 rules), so the whole run follows the controls
+    the record was made under. A ``group:<NAME>`` policy is the group's members from 2010
+    with no pool, at the status quo's 2010 stringency (the level before 2019's rules, in
+    force for most of 2010–2023): a policy has one stringency, not a path.
+    """
+    from techbloc.model.history import STATUS_QUO_STRINGENCY, status_quo_stringency_path
+
+    start_level = float(status_quo_stringency_path(np.array([HISTORY_START]))[0])
     specs = [
         dict(
             name="status_quo",
             members=["USA"],
             pool_share=0.0,
             control_stringency=STATUS_QUO_STRINGENCY,
+            start_year=HISTORY_END,
         )
     ]
     seen = {"status_quo"}
@@ -67,7 +78,7 @@ def history_policy_specs(targets: pd.DataFrame) -> list[dict]:
                 name=policy,
                 members=[m for m in members.split(";") if m],
                 pool_share=0.0,
-                control_stringency=STATUS_QUO_STRINGENCY,
+                control_stringency=start_level,
             )
         )
     return specs

@@ -89,14 +89,14 @@ def hindcast(
     console = Console()
     for label, table in tables.items():
         view = Table(title=f"2010–2023 hindcast, {label} ({scenarios} futures)")
-        for column in ("target", "observed", "median", "10–90%", "in band", "I(median)", "I<3"):
+        for column in ("target", "obs", "median", "p10–p90", "in", "I", "I<3"):
             if column == "target":
                 view.add_column(column, no_wrap=True)
             else:
                 view.add_column(column, justify="right")
         for name, row in table.iterrows():
             view.add_row(
-                f"{name}{' (hold-out)' if row['holdout'] else ''}",
+                f"{name}{'*' if row['holdout'] else ''}",
                 f"{row['observed']:.3g}",
                 f"{row['median']:.3g}",
                 f"{row['p10']:.3g}–{row['p90']:.3g}",
@@ -105,6 +105,10 @@ def hindcast(
                 f"{row['share_below_3']:.0%}",
             )
         console.print(view)
+    console.print(
+        "* hold-out (kept out of the matching); in: observation inside the 10–90% band; "
+        "I: implausibility of the median; I<3: share of futures with implausibility below 3"
+    )
     for path in figures:
         console.print(f"figure: {path}")
 
