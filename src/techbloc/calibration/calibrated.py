@@ -30,6 +30,7 @@ __all__ = [
     "BUNDLED_SET",
     "CalibratedSet",
     "calibrated_set_path",
+    "covered",
     "fit_table",
     "load_calibrated",
     "sample_calibrated",
@@ -101,6 +102,17 @@ def sample_calibrated(name_or_path: str | Path, n: int | None = None) -> pd.Data
     return futures
 
 
+def covered(observed: float, p10: float, p90: float, rtol: float = 1e-3) -> bool:
+    """Whether an observation lies inside the model's 10–90% band.
+
+    The band is widened by ``rtol`` of the observation's size, so that an output the model
+    reads from data (a band of zero width, e.g. GERD in a data year) covers its own
+    observation despite rounding.
+    """
+    slack = rtol * max(abs(observed), 1e-12)
+    return bool(p10 - slack <= observed <= p90 + slack)
+
+
 def fit_table(
     targets: pd.DataFrame, prior: pd.DataFrame, calibrated: pd.DataFrame
 ) -> pd.DataFrame:
@@ -131,7 +143,7 @@ def fit_table(
             record[f"{label}_p10"] = p10
             record[f"{label}_median"] = p50
             record[f"{label}_p90"] = p90
-            record[f"{label}_covered"] = bool(p10 <= row["observed"] <= p90)
+            record[f"{label}_covered"] = covered(row["observed"], p10, p90)
             record[f"{label}_implausibility"] = float(
                 implausibility(values[[name]].median().to_frame().T, targets.loc[[name]]).iloc[0, 0]
             )

@@ -84,6 +84,9 @@ def fig_series(
     }[str(first["transform"])]
     ax.set_ylabel(unit)
     ax.set_xlabel("year")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7, frameon=False)
     ax.grid(alpha=0.3)
     return fig

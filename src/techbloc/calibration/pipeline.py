@@ -9,6 +9,7 @@ import pandas as pd
 
 from techbloc.calibration.calibrated import (
     CalibratedSet,
+    covered,
     fit_table,
     load_calibrated,
     targets_digest,
@@ -61,9 +62,10 @@ class Hindcast:
                 "p90": q.loc[0.9],
             }
         )
-        table["covered"] = (table["p10"] <= table["observed"]) & (
-            table["observed"] <= table["p90"]
-        )
+        table["covered"] = [
+            covered(z, lo, hi)
+            for z, lo, hi in zip(table["observed"], table["p10"], table["p90"], strict=True)
+        ]
         median = self.predictions.median().to_frame().T
         table["implausibility"] = implausibility(median, self.targets).iloc[0]
         table["share_below_3"] = (scores < 3).mean()
