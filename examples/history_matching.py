@@ -48,9 +48,7 @@ def main(scenarios: int = 200) -> None:
         targets.reset_index().to_csv(path, index=False)
         targets = load_targets(path)
 
-    match = history_match(
-        evaluate, targets, n=max(scenarios, 40), max_waves=2, seed=3, min_kept=10
-    )
+    match = history_match(evaluate, targets, n=max(scenarios, 40), max_waves=2, seed=3, min_kept=10)
     print(match.wave_table().to_string(float_format=lambda x: f"{x:.3f}"))
     table = constraint_table(match)
     print("parameters the synthetic record constrains most:")

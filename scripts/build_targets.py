@@ -161,7 +161,9 @@ def _ncses_names() -> dict[str, str]:
     """NCSES country name → ISO3, as ``scripts/build_world.py`` maps them."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("build_world", ROOT / "scripts" / "build_world.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_world", ROOT / "scripts" / "build_world.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -343,8 +345,7 @@ def credibility_rows(source: Path) -> list[dict]:
                     "spread of the ratio across "
                     + ", ".join(f"{c} {r:.2f}" for c, r in zip(have, ratios, strict=True))
                     + " (the model has one credibility for all partners) and assumption "
-                    "pew_mapping_sd"
-                    + note
+                    "pew_mapping_sd" + note
                 ),
                 output="credibility",
                 policy="",

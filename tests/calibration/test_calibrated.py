@@ -59,16 +59,18 @@ def test_a_study_draws_from_a_calibrated_set(tmp_path):
 
 def test_bad_calibrated_designs_are_refused(tmp_path):
     base = {"policies": [{"preset": "forging_core"}]}
-    with pytest.raises(InputError, match="design.set"):
+    with pytest.raises(InputError, match=r"design\.set"):
         Study.from_dict({**base, "design": {"method": "calibrated", "set": str(tmp_path)}})
     with pytest.raises(InputError, match="needed with, and only with"):
         Study.from_dict({**base, "design": {"method": "calibrated"}})
     with pytest.raises(InputError, match="calibrated set has"):
-        Study.from_dict({**base, "design": {"method": "calibrated", "set": "history"},
-                         "scenarios": 10**6})
+        Study.from_dict(
+            {**base, "design": {"method": "calibrated", "set": "history"}, "scenarios": 10**6}
+        )
     with pytest.raises(InputError, match="remove 'vary'"):
-        Study.from_dict({**base, "design": {"method": "calibrated", "set": "history"},
-                         "vary": ["denial"]})
+        Study.from_dict(
+            {**base, "design": {"method": "calibrated", "set": "history"}, "vary": ["denial"]}
+        )
 
 
 def test_sample_futures_from_the_calibrated_set():

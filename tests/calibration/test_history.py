@@ -32,8 +32,9 @@ def test_resume_gives_what_one_run_gives(tmp_path, targets, futures):
     whole = StudyHistory(tmp_path / "a", targets, seed=2, chunk_size=8)(futures, 1)
     partial = StudyHistory(tmp_path / "b", targets, seed=2, chunk_size=8)
     study = partial.study(futures, 1)
-    summary = run_study(study, tmp_path / "b" / "wave-1" / "store", chunk_size=8, max_chunks=1,
-                        echo=lambda _: None)
+    summary = run_study(
+        study, tmp_path / "b" / "wave-1" / "store", chunk_size=8, max_chunks=1, echo=lambda _: None
+    )
     assert summary.scenarios_run < len(futures)  # interrupted after one chunk
     resumed = partial(futures, 1)
     pd.testing.assert_frame_equal(whole, resumed)

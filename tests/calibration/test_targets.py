@@ -60,8 +60,14 @@ def test_rebuilding_the_targets_gives_the_bundled_table(tmp_path):
     if not source.is_dir():
         pytest.skip("the shared data bundle is not next to the repository")
     subprocess.run(
-        [sys.executable, str(root / "scripts" / "build_targets.py"), "--source", str(source),
-         "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(root / "scripts" / "build_targets.py"),
+            "--source",
+            str(source),
+            "--out",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
     )
@@ -127,9 +133,17 @@ BAD = [
 @pytest.mark.parametrize("column, value, message", BAD)
 def test_a_bad_value_names_the_line_and_column(column, value, message):
     row = dict.fromkeys(COLUMNS, "")
-    row.update(target="a", year="2015", observed="1", obs_sd="0.1", disc_sd="0.1",
-               output="rd_ratio_china_us", policy="status_quo", transform="level",
-               holdout="false")
+    row.update(
+        target="a",
+        year="2015",
+        observed="1",
+        obs_sd="0.1",
+        disc_sd="0.1",
+        output="rd_ratio_china_us",
+        policy="status_quo",
+        transform="level",
+        holdout="false",
+    )
     row[column] = value
     raw = pd.DataFrame([row], columns=list(COLUMNS))
     with pytest.raises(InputError, match=message) as info:
@@ -139,9 +153,17 @@ def test_a_bad_value_names_the_line_and_column(column, value, message):
 
 def test_zero_variance_and_duplicates_are_refused():
     row = dict.fromkeys(COLUMNS, "")
-    row.update(target="a", year="2015", observed="1", obs_sd="0", disc_sd="0",
-               output="rd_ratio_china_us", policy="status_quo", transform="level",
-               holdout="false")
+    row.update(
+        target="a",
+        year="2015",
+        observed="1",
+        obs_sd="0",
+        disc_sd="0",
+        output="rd_ratio_china_us",
+        policy="status_quo",
+        transform="level",
+        holdout="false",
+    )
     with pytest.raises(InputError, match="infinite"):
         validate_targets(pd.DataFrame([row], columns=list(COLUMNS)))
     row.update(disc_sd="1")
@@ -156,7 +178,8 @@ def test_transformations_read_the_right_years():
     values = np.exp(0.1 * (years - 2010))[None, None, :] * np.array([1.0, 2.0])[:, None, None]
     data = {
         "rd_ratio_china_us_trajectory": xr.DataArray(
-            values, dims=("scenario", "policy", "year"),
+            values,
+            dims=("scenario", "policy", "year"),
             coords={"scenario": [0, 1], "policy": ["status_quo"], "year": years},
         ),
         "members_remaining_trajectory": xr.DataArray(
@@ -167,16 +190,49 @@ def test_transformations_read_the_right_years():
     }
     base = dict.fromkeys(COLUMNS, "")
     base.update(obs_sd="0.1", disc_sd="0.1", observed="0", holdout="false")
-    table = validate_targets(pd.DataFrame([
-        dict(base, target="lvl", year="2012", output="rd_ratio_china_us", policy="status_quo",
-             transform="level"),
-        dict(base, target="lr", year="2020", output="rd_ratio_china_us", policy="status_quo",
-             transform="log_ratio", base_year="2010"),
-        dict(base, target="r", year="2020", output="rd_ratio_china_us", policy="status_quo",
-             transform="ratio", base_year="2015"),
-        dict(base, target="loss", year="2019", output="members_remaining", policy="group:NATO",
-             transform="loss", base_year="2010", members="USA;CAN"),
-    ], columns=list(COLUMNS)))
+    table = validate_targets(
+        pd.DataFrame(
+            [
+                dict(
+                    base,
+                    target="lvl",
+                    year="2012",
+                    output="rd_ratio_china_us",
+                    policy="status_quo",
+                    transform="level",
+                ),
+                dict(
+                    base,
+                    target="lr",
+                    year="2020",
+                    output="rd_ratio_china_us",
+                    policy="status_quo",
+                    transform="log_ratio",
+                    base_year="2010",
+                ),
+                dict(
+                    base,
+                    target="r",
+                    year="2020",
+                    output="rd_ratio_china_us",
+                    policy="status_quo",
+                    transform="ratio",
+                    base_year="2015",
+                ),
+                dict(
+                    base,
+                    target="loss",
+                    year="2019",
+                    output="members_remaining",
+                    policy="group:NATO",
+                    transform="loss",
+                    base_year="2010",
+                    members="USA;CAN",
+                ),
+            ],
+            columns=list(COLUMNS),
+        )
+    )
     out = target_values(data, table)
     np.testing.assert_allclose(out["lvl"], [np.exp(0.2), 2 * np.exp(0.2)])
     np.testing.assert_allclose(out["lr"], [1.0, 1.0])

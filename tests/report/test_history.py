@@ -25,8 +25,9 @@ def stores(tmp_path_factory):
 
 
 def test_the_section_compares_fit_constraints_and_answers(stores):
-    html = insert_history_section("<main><section id=\"parameters\"></section></main>",
-                                  stores / "default")
+    html = insert_history_section(
+        '<main><section id="parameters"></section></main>', stores / "default"
+    )
     assert html.index('id="history"') < html.index('id="parameters"')
     assert "How well does the model fit 2010–2023?" in html
     assert "(hold-out)" in html and "exit_probability" in html

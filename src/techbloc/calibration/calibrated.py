@@ -113,9 +113,7 @@ def covered(observed: float, p10: float, p90: float, rtol: float = 1e-3) -> bool
     return bool(p10 - slack <= observed <= p90 + slack)
 
 
-def fit_table(
-    targets: pd.DataFrame, prior: pd.DataFrame, calibrated: pd.DataFrame
-) -> pd.DataFrame:
+def fit_table(targets: pd.DataFrame, prior: pd.DataFrame, calibrated: pd.DataFrame) -> pd.DataFrame:
     """Observed value against the model's band under two sets of futures, per target.
 
     Parameters
@@ -144,9 +142,9 @@ def fit_table(
             record[f"{label}_median"] = p50
             record[f"{label}_p90"] = p90
             record[f"{label}_covered"] = covered(row["observed"], p10, p90)
-            record[f"{label}_implausibility"] = float(
-                implausibility(values[[name]].median().to_frame().T, targets.loc[[name]]).iloc[0, 0]
-            )
+            median = values[[name]].median().to_frame().T
+            score = implausibility(median, targets.loc[[name]]).to_numpy()[0, 0]
+            record[f"{label}_implausibility"] = float(score)
         rows.append(record)
     return pd.DataFrame(rows).set_index("target")
 

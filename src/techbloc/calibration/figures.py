@@ -59,14 +59,14 @@ def fig_series(
                 capsize=4,
                 label=f"model, {label} (10–90%)",
             )
-    total = np.sqrt(ordered["obs_sd"] ** 2 + ordered["disc_sd"] ** 2)
+    total = np.sqrt(ordered["obs_sd"].to_numpy() ** 2 + ordered["disc_sd"].to_numpy() ** 2)
     for held, marker, name in ((False, "o", "matched"), (True, "D", "hold-out")):
         rows = ordered["holdout"].to_numpy() == held
         if rows.any():
             ax.errorbar(
                 years[rows],
                 ordered["observed"].to_numpy()[rows],
-                yerr=2 * total.to_numpy()[rows],
+                yerr=2 * total[rows],
                 fmt=marker,
                 color="black",
                 mfc="white" if held else "black",

@@ -17,9 +17,10 @@ Waves (Williamson et al. 2013; Andrianakis et al. 2015): wave 1 is a Latin hyper
 the prior (the registry's ranges); each later wave is a Latin hypercube in the bounding box
 of the previous wave's non-implausible futures (on the unit cube; each side widened by the
 sample range over ``k − 1`` for ``k`` kept futures, the unbiased estimate of a uniform's
-support, plus ``margin`` of the prior range; clipped to the previous box), evaluated and filtered again. The waves stop
-when no parameter's non-implausible range shrinks by more than ``tolerance`` of its prior
-range, or after ``max_waves``. Why a box and not a kernel around the kept points: in ~50
+support, plus ``margin`` of the prior range; clipped to the previous box), evaluated and
+filtered again. The waves stop when no parameter's non-implausible range shrinks by more
+than ``tolerance`` of its prior range and the box holds ``size`` non-implausible futures,
+or after ``max_waves``. Why a box and not a kernel around the kept points: in ~50
 dimensions with a few hundred kept points a kernel's bandwidth is either so small that it
 clusters around the points or so large that it is the box; the box is what ``hmer`` reports
 as the non-implausible ranges, needs no bandwidth, and the implausibility test (rejection)

@@ -158,7 +158,7 @@ def _number(text: str) -> float:
 
 
 def validate_targets(raw: pd.DataFrame, where: str = "targets") -> pd.DataFrame:
-    """Check a targets table given as text columns and return it typed (see :func:`load_targets`)."""
+    """Check a targets table given as text columns; return it typed (as :func:`load_targets`)."""
     from techbloc.model.outputs import OUTPUTS
     from techbloc.params import DOMAINS
 
@@ -170,9 +170,12 @@ def validate_targets(raw: pd.DataFrame, where: str = "targets") -> pd.DataFrame:
     problems: list[str] = []
     rows = []
     seen: dict[str, int] = {}
-    for i, row in enumerate(raw[list(COLUMNS)].astype(str).itertuples(index=False)):
+    records = [
+        {str(k): str(v) for k, v in record.items()}
+        for record in raw[list(COLUMNS)].astype(str).to_dict(orient="records")
+    ]
+    for i, r in enumerate(records):
         line = i + 2  # the header is line 1
-        r = row._asdict()
 
         def bad(column: str, reason: str, line: int = line) -> None:
             problems.append(f"{where}:{line}: {column}: {reason}")
@@ -250,7 +253,9 @@ def validate_targets(raw: pd.DataFrame, where: str = "targets") -> pd.DataFrame:
             bad("disc_sd", "obs_sd and disc_sd are both 0: the implausibility would be infinite")
         rows.append(parsed)
     if problems:
-        raise InputError(f"{len(problems)} problem(s) in the targets table:\n" + "\n".join(problems))
+        raise InputError(
+            f"{len(problems)} problem(s) in the targets table:\n" + "\n".join(problems)
+        )
     if not rows:
         raise InputError(f"{where}: the targets table has no rows")
     table = pd.DataFrame(rows, columns=list(COLUMNS)).set_index("target")

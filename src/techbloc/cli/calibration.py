@@ -158,7 +158,7 @@ def calibrate(
         max_waves=waves,
         size=size,
         cutoff=cutoff,
-        rule=rule.value,  # type: ignore[arg-type]
+        rule="second" if rule is RuleChoice.second else "max",
         seed=seed,
         executor=_EXECUTOR_KINDS[kind],
         workers=workers,

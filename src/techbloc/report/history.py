@@ -103,8 +103,7 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
         out.append(
             Answer(
                 "(c) Does technology become power?",
-                "futures in which forging_core leaves China's capability >1% above the "
-                "status quo",
+                "futures in which forging_core leaves China's capability >1% above the status quo",
                 "share",
                 float((gain > 0.01).mean()),
             )
