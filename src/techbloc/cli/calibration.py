@@ -86,14 +86,13 @@ def hindcast(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
+    from techbloc.cli.formatting import add_column, print_table
+
     console = Console()
     for label, table in tables.items():
         view = Table(title=f"2010–2023 hindcast, {label} ({scenarios} futures)")
-        for column in ("target", "obs", "median", "p10–p90", "in", "I", "I<3"):
-            if column == "target":
-                view.add_column(column, no_wrap=True)
-            else:
-                view.add_column(column, justify="right")
+        for column in ("target", "observed", "median", "p10–p90", "in band", "I", "I<3"):
+            add_column(view, column, numeric=column != "target", no_wrap=column == "target")
         for name, row in table.iterrows():
             view.add_row(
                 f"{name}{'*' if row['holdout'] else ''}",
@@ -104,9 +103,9 @@ def hindcast(
                 f"{row['implausibility']:.2f}",
                 f"{row['share_below_3']:.0%}",
             )
-        console.print(view)
+        print_table(view, console)
     console.print(
-        "* hold-out (kept out of the matching); in: observation inside the 10–90% band; "
+        "* hold-out (kept out of the matching); in band: observation inside the 10–90% band; "
         "I: implausibility of the median; I<3: share of futures with implausibility below 3"
     )
     for path in figures:
