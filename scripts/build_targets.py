@@ -276,17 +276,23 @@ def gerd_rows(source: Path) -> list[dict]:
     return rows
 
 
+#: China's semiconductor self-sufficiency, bundled in the package by model v4's historical
+#: mode (IC Insights as quoted in MODEL.md §4.0/§8.3; its provenance is in that file).
+SELF_SUFFICIENCY = ROOT / "src" / "techbloc" / "data" / "china_semiconductor_self_sufficiency.csv"
+
+
 def self_sufficiency_rows() -> list[dict]:
-    """China's semiconductor self-sufficiency, IC Insights 2010 and 2020 (MODEL.md §8.3)."""
+    """China's semiconductor self-sufficiency, IC Insights 2010 and 2020."""
+    table = pd.read_csv(SELF_SUFFICIENCY)
     rows = []
-    for year, value in ((2010, 0.102), (2020, 0.159)):
+    for year, value in zip(table["year"], table["self_sufficiency"], strict=True):
         rows.append(
             dict(
                 target=f"semis_self_sufficiency_{year}",
                 series="China's semiconductor self-sufficiency",
                 group="CHN",
-                year=year,
-                observed=value,
+                year=int(year),
+                observed=float(value),
                 obs_sd=_a("ss_obs_sd"),
                 obs_rule="assumption ss_obs_sd",
                 disc_sd=_a("ss_disc_sd"),
@@ -297,10 +303,10 @@ def self_sufficiency_rows() -> list[dict]:
                 transform="level",
                 base_year="",
                 members="",
-                holdout=year >= HOLDOUT_FROM,
+                holdout=int(year) >= HOLDOUT_FROM,
                 source=(
-                    "IC Insights 2010-2020 as quoted in the model specification (MODEL.md "
-                    "§8.3): 10.2% in 2010, 15.9% in 2020; not a bundled file"
+                    "IC Insights (China-located IC production / China IC market), as quoted "
+                    "in MODEL.md §8.3; techbloc/data/china_semiconductor_self_sufficiency.csv"
                 ),
             )
         )
@@ -495,10 +501,13 @@ def provenance(source: Path) -> str:
     for name in INPUTS:
         digest = hashlib.sha256((source / name).read_bytes()).hexdigest()
         lines.append(f"| `{name}` | `{digest}` |")
+    digest = hashlib.sha256(SELF_SUFFICIENCY.read_bytes()).hexdigest()
+    lines.append(f"| `techbloc/data/{SELF_SUFFICIENCY.name}` (package) | `{digest}` |")
     lines += [
         "",
         "China's semiconductor self-sufficiency (IC Insights: 10.2% in 2010, 15.9% in 2020) is "
-        "quoted from the model specification (MODEL.md §8.3), not read from a bundled file.",
+        "read from the package's `china_semiconductor_self_sufficiency.csv`, whose figures are "
+        "quoted from the model specification (MODEL.md §8.3), not re-read from IC Insights.",
         "",
         "## Named assumptions",
         "",
