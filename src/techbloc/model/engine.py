@@ -767,6 +767,7 @@ def observe(state: EngineState, year: Year, ctx: Context, cumulative) -> dict[st
         "china_capability_vs_status_quo": np.log(capability_c / capability_c[:, -1:]),
         "control_cost": (cost * m).sum(axis=-1) / n_members,
         "members_remaining": n_members.astype(float),
+        "china_knowledge_production_share": cumulative["china_production_share"].copy(),
     }
     # realized capability of the coalition's members, under the policy and the status quo
     # (v4: members realize what they can use of the shared stock, not a national copy)
@@ -1076,7 +1077,7 @@ def _accumulate(state: EngineState, year: Year, ctx: Context) -> None:
     cumulative["leakage"] += absorbed.sum(axis=-1)
     v, c = ctx.values, ctx.inputs.china
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
-    cumulative["china_own"] += china_model.own_production(
+    china_own = china_model.own_production(
         china_rd,
         ctx.theta[:, year.t],
         v["denial"],
@@ -1085,6 +1086,12 @@ def _accumulate(state: EngineState, year: Year, ctx: Context) -> None:
         state.china.capacity,
         state.china.self_sufficiency,
     ).sum(axis=-1)
+    cumulative["china_own"] += china_own
+    # this year's knowledge production from R&D (issue 19): China's own production against
+    # every other modelled country's own R&D plus the pool's output, counted once
+    others = np.delete(flows.rd - flows.contribution, ctx.inputs.china, axis=-1).sum(axis=-1)
+    produced = ctx.theta[:, year.t, None] * (others + flows.pool.sum(axis=-1))
+    cumulative["china_production_share"] = china_own / (china_own + produced)
     cumulative["china_imitation"] += (year.imitated - absorbed).sum(axis=-1)
     cumulative["leakage_coalition"] += (absorbed * np.clip(share, 0.0, 1.0)).sum(axis=-1)
     m = year.members

@@ -156,6 +156,14 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     _o("china_rd_share", "China's share of world R&D flow", "share", direction=MIN),
     _o("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=MIN),
+    _o(
+        "china_knowledge_production_share",
+        "China's share of the modelled countries' knowledge production from R&D this year "
+        "(its own production after denial and indigenization; others' own R&D and the "
+        "pool's output, counted once)",
+        "share",
+        direction=MIN,
+    ),
     _o("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=MAX),
     _o("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=MAX),
     _o(
