@@ -11,20 +11,26 @@ A set is a directory (or the name of one shipped in the package) holding
   implausibility of the median.
 
 The set shipped with techbloc is ``history`` (``techbloc/data/calibration/history``),
-rebuilt by ``scripts/build_calibration.py``.
+rebuilt by ``scripts/build_calibration.py``. Reading a set is
+:mod:`techbloc.experiments.calibrated_sets` (the designs draw from it); its names are
+importable from here too. This module writes sets and their fit tables.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from techbloc.errors import InputError
+from techbloc.experiments.calibrated_sets import (
+    BUNDLED_SET,
+    CalibratedSet,
+    calibrated_set_path,
+    load_calibrated,
+    sample_calibrated,
+)
 
 __all__ = [
     "BUNDLED_SET",
@@ -36,70 +42,6 @@ __all__ = [
     "sample_calibrated",
     "write_calibrated",
 ]
-
-#: Name of the calibrated set shipped with techbloc.
-BUNDLED_SET = "history"
-
-
-@dataclass(frozen=True)
-class CalibratedSet:
-    """A calibrated futures set: the futures, their provenance and the fit tables."""
-
-    path: Path
-    futures: pd.DataFrame
-    provenance: dict
-    constraints: pd.DataFrame
-    fit: pd.DataFrame
-
-
-def calibrated_set_path(name_or_path: str | Path) -> Path:
-    """Directory of a calibrated set given by name (``history``) or path."""
-    text = str(name_or_path)
-    if text == BUNDLED_SET:
-        return Path(str(resources.files("techbloc") / "data" / "calibration" / BUNDLED_SET))
-    return Path(text)
-
-
-def load_calibrated(name_or_path: str | Path = BUNDLED_SET) -> CalibratedSet:
-    """Read a calibrated set (checking its futures against the parameter registry)."""
-    from techbloc.params import validate_values
-
-    path = calibrated_set_path(name_or_path)
-    futures_file = path / "futures.csv"
-    if not futures_file.is_file():
-        raise InputError(
-            f"{path}: not a calibrated set (no futures.csv); run `techbloc calibrate --out DIR` "
-            f"or use the bundled set '{BUNDLED_SET}'"
-        )
-    futures = pd.read_csv(futures_file, index_col="scenario")
-    if futures.empty:
-        raise InputError(f"{futures_file}: the calibrated set has no futures")
-    for column in futures.columns:
-        validate_values(
-            {column: float(futures[column].min())}, where=f"{futures_file}: column {column}"
-        )
-        validate_values(
-            {column: float(futures[column].max())}, where=f"{futures_file}: column {column}"
-        )
-    provenance = json.loads((path / "provenance.json").read_text())
-    constraints = pd.read_csv(path / "constraints.csv", index_col="parameter")
-    fit = pd.read_csv(path / "fit.csv", index_col="target")
-    return CalibratedSet(path, futures, provenance, constraints, fit)
-
-
-def sample_calibrated(name_or_path: str | Path, n: int | None = None) -> pd.DataFrame:
-    """The first ``n`` futures of a calibrated set (all of them by default), index 0..n-1."""
-    futures = load_calibrated(name_or_path).futures
-    if n is not None:
-        if n > len(futures):
-            raise InputError(
-                f"the calibrated set {name_or_path} has {len(futures):,} futures; "
-                f"{n:,} were asked for"
-            )
-        futures = futures.iloc[:n]
-    futures = futures.reset_index(drop=True)
-    futures.index.name = "scenario"
-    return futures
 
 
 def covered(observed: float, p10: float, p90: float, rtol: float = 1e-3) -> bool:

@@ -232,7 +232,7 @@ def sample_design(
     """
     names = list(names)
     if method == "calibrated":
-        from techbloc.calibration.calibrated import BUNDLED_SET, sample_calibrated
+        from techbloc.experiments.calibrated_sets import BUNDLED_SET, sample_calibrated
 
         frame = sample_calibrated(calibrated_set or BUNDLED_SET, n)
         for name, value in (fixed or {}).items():

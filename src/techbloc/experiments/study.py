@@ -210,7 +210,7 @@ class DesignSpec(_Spec):
     @field_validator("calibrated_set")
     @classmethod
     def _set_path(cls, value: str | None, info: ValidationInfo) -> str | None:
-        from techbloc.calibration.calibrated import BUNDLED_SET
+        from techbloc.experiments.calibrated_sets import BUNDLED_SET
 
         if value is None or value == BUNDLED_SET:
             return value
@@ -410,7 +410,7 @@ class Study(_Spec):
         method = self.design.method
         if method == "calibrated":
             try:
-                from techbloc.calibration.calibrated import load_calibrated
+                from techbloc.experiments.calibrated_sets import load_calibrated
 
                 size = len(load_calibrated(str(self.design.calibrated_set)).futures)
             except InputError as exc:
@@ -570,7 +570,7 @@ class Study(_Spec):
             columns = pd.read_csv(self.design.table, nrows=0).columns
             return [c for c in columns if c != "scenario" and c not in self.fixed]
         if self.design.method == "calibrated" and self.design.calibrated_set is not None:
-            from techbloc.calibration.calibrated import load_calibrated
+            from techbloc.experiments.calibrated_sets import load_calibrated
 
             futures = load_calibrated(self.design.calibrated_set).futures
             return [c for c in futures.columns if c not in self.fixed]
@@ -684,7 +684,7 @@ class Study(_Spec):
             *([self.design.table] if self.design.table else []),
         ]
         if self.design.calibrated_set is not None:
-            from techbloc.calibration.calibrated import calibrated_set_path
+            from techbloc.experiments.calibrated_sets import calibrated_set_path
 
             files.append(str(calibrated_set_path(self.design.calibrated_set) / "futures.csv"))
         contents = {}
