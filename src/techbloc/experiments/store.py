@@ -39,9 +39,10 @@ the service) and resuming refuse a damaged store with the list of problems and h
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import errno
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.errors import StoreError
+from techbloc.experiments.integrity import (
+    StoreProblem,
+    chunk_records,
+    damaged_message,
+    file_digest,
+    find_problems,
+    manifest_entries,
+    reseal,
+    seal_problems,
+)
+from techbloc.experiments.integrity import repair as repair_store
+from techbloc.experiments.seal import SEAL_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,53 +84,8 @@ _CHECK_COLUMNS = {
     "outcomes_hash": "VARCHAR",
     "checksums": "VARCHAR",
 }
-_MANIFEST_KEYS = ("study_hash", "study", "version", "seed", "n_scenarios", "policies")
-
-
-@dataclass(frozen=True)
-class StoreProblem:
-    """One thing wrong with a results store.
-
-    Attributes
-    ----------
-    message : str
-        What is wrong, naming the chunk, table or file.
-    chunk : tuple of int, optional
-        The damaged chunk ``(start, stop)``; dropping it and re-running it repairs the store.
-    repairable : bool
-        Whether :meth:`ResultsStore.repair` can fix it (else only ``--fresh`` can).
-    """
-
-    message: str
-    chunk: tuple[int, int] | None = None
-    repairable: bool = True
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _damaged_message(directory: Path, problems: Sequence[StoreProblem]) -> str:
-    listed = "\n".join(f"  - {p}" for p in problems[:20])
-    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-    if all(p.repairable for p in problems):
-        hint = (
-            f"run `techbloc verify {directory} --repair` to drop the damaged chunks, then "
-            "run the study again to re-run only them; or start again with --fresh"
-        )
-    else:
-        hint = "start again with --fresh (or remove the directory)"
-    return (
-        f"{directory}: the results store is damaged ({len(problems)} problem"
-        f"{'s' if len(problems) != 1 else ''}):\n{listed}{more}\nto recover: {hint}"
-    )
+#: Names of the files a store writes under ``arrays/`` (others there are never deleted).
+_CHUNK_FILE = re.compile(r"^\.?chunk-\d{12}-\d{12}\.parquet(\.\d+\.tmp)?$")
 
 
 @dataclass
@@ -389,6 +357,8 @@ class ResultsStore:
         }
         for key, value in entries.items():
             con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value)])
+        con.execute("INSERT INTO manifest VALUES (?, NULL)", [SEAL_KEY])
+        reseal(self)
         con.execute("COMMIT")
 
     def _check_same(self, study: Study) -> None:
@@ -420,14 +390,24 @@ class ResultsStore:
                 self._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
 
     def _remove_orphans(self) -> None:
-        """Delete Parquet files of chunks that never committed (a killed run)."""
+        """Delete Parquet files of chunks that never committed (a killed run).
+
+        Called only once the store verified, so the chunk records naming the files kept are
+        those sealed at commit; only files named like a chunk's are deleted.
+        """
         root = self.directory / ARRAYS_DIR
         if not root.is_dir():
             return
         kept = {self.directory / f for f in self._registered_files()}
         for file in root.rglob("*"):
-            if file.is_file() and file not in kept:
+            if file.is_file() and file not in kept and _CHUNK_FILE.match(file.name):
                 file.unlink()
+
+    def _check_seal(self) -> None:
+        """Refuse to extend a store whose metadata changed since it was last sealed."""
+        problems = seal_problems(manifest_entries(self), chunk_records(self))
+        if problems:
+            raise StoreError(damaged_message(self.directory, problems))
 
     def _registered_files(self) -> list[str]:
         rows = self._con.execute("SELECT files FROM chunks").fetchall()
@@ -454,10 +434,14 @@ class ResultsStore:
             self._write_chunk(result)
         except (OSError, duckdb.Error) as exc:  # disk full, permissions, I/O errors
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or (
+                "no space left" in str(exc).lower()
+            )
+            fix = "free space" if full else "fix the cause"
             raise StoreError(
                 f"{self.directory}: cannot write chunk [{result.start}, {result.stop}): "
-                f"{reason}; the chunks stored before are kept: free space (or fix the "
-                "cause) and run the study again to resume"
+                f"{reason}; the chunks stored before are kept: {fix} and run the study "
+                "again to resume"
             ) from None
 
     def _write_chunk(self, result: ChunkResult) -> None:
@@ -474,6 +458,7 @@ class ResultsStore:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
+            self._check_seal()
             self._insert("scenarios", result.scenarios)
             self._insert("outcomes", result.outcomes)
             counted = {
@@ -509,6 +494,7 @@ class ResultsStore:
                     json.dumps(checksums),
                 ],
             )
+            reseal(self)
             con.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(Exception):
@@ -542,7 +528,7 @@ class ResultsStore:
                 os.fsync(handle.fileno())
             checksum = {
                 "bytes": temp.stat().st_size,
-                "sha256": _file_digest(temp),
+                "sha256": file_digest(temp),
                 "rows": int(table.num_rows),
             }
             os.replace(temp, final)
@@ -563,200 +549,30 @@ class ResultsStore:
 
     # -- integrity -----------------------------------------------------------------------
 
-    def problems(self) -> list[StoreProblem]:
+    def problems(self, *, full: bool = True) -> list[StoreProblem]:
         """Everything wrong with the store (empty when it is intact).
 
-        Checks the manifest, that chunks do not overlap and lie within the study, each
-        chunk's row counts (against its size and the number of policies) and content
-        hashes of ``scenarios`` and ``outcomes`` (against those recorded at commit), rows that
-        belong to no chunk, and each Parquet file (present, same size and SHA-256).
+        Checks the seal (the root hash over the manifest and every chunk record, and its
+        signature when a key is set), NULL checksums, the tables' columns, that chunks do not
+        overlap and lie within the study, each chunk's row counts (against its size and the
+        number of policies) and row hashes of ``scenarios`` and ``outcomes`` (against those
+        recorded at commit), rows that belong to no chunk, and each Parquet file (present,
+        same size and, when ``full``, same SHA-256).
         """
-        import duckdb
+        return find_problems(self, full=full)
 
-        try:
-            return self._problems()
-        except duckdb.Error as exc:
-            return [
-                StoreProblem(
-                    f"{self.directory / DB_NAME}: cannot be read ({str(exc).splitlines()[0]})",
-                    repairable=False,
-                )
-            ]
-
-    def _problems(self) -> list[StoreProblem]:
-        out: list[StoreProblem] = []
-        try:
-            manifest = self.manifest
-        except StoreError as exc:
-            return [StoreProblem(str(exc), repairable=False)]
-        missing = [k for k in _MANIFEST_KEYS if k not in manifest]
-        if missing:
-            return [StoreProblem(f"manifest: missing {', '.join(missing)}", repairable=False)]
-        if not self._has_table("chunks"):
-            return [StoreProblem("the chunks table is missing", repairable=False)]
-        n_policies = len(manifest["policies"])
-        n_scenarios = int(manifest["n_scenarios"])
-        present = {
-            row[0]
-            for row in self._con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
-            ).fetchall()
-        }
-        columns = ["start", "stop", "files", *(c for c in _CHECK_COLUMNS if c in present)]
-        rows = self._con.execute(
-            f"SELECT {', '.join(columns)} FROM chunks ORDER BY start, stop"
-        ).fetchall()
-        chunks = [dict(zip(columns, row, strict=True)) for row in rows]
-        previous: tuple[int, int] | None = None
-        for c in chunks:
-            a, b = int(c["start"]), int(c["stop"])
-            if not 0 <= a < b <= n_scenarios:
-                out.append(
-                    StoreProblem(
-                        f"chunk [{a}, {b}): outside the study's {n_scenarios} scenarios", (a, b)
-                    )
-                )
-            if previous is not None and a < previous[1]:
-                out.append(
-                    StoreProblem(
-                        f"chunk [{a}, {b}) overlaps chunk [{previous[0]}, "
-                        f"{previous[1]}) (a chunk is recorded twice)",
-                        (a, b),
-                    )
-                )
-            previous = (a, b)
-        for table, per_scenario, hash_key in (
-            ("scenarios", 1, "scenarios_hash"),
-            ("outcomes", n_policies, "outcomes_hash"),
-        ):
-            if not self._has_table(table):
-                if chunks:
-                    out.append(StoreProblem(f"the {table} table is missing", repairable=False))
-                continue
-            digests = {
-                (int(a), int(b)): (int(n), str(h))
-                for a, b, n, h in self._con.execute(
-                    f"SELECT c.start, c.stop, count(t.scenario), "
-                    f"coalesce(sum(hash(t)::HUGEINT) FILTER (WHERE t.scenario IS NOT NULL), "
-                    f"0)::VARCHAR FROM chunks c LEFT JOIN {table} t "
-                    "ON t.scenario >= c.start AND t.scenario < c.stop GROUP BY c.start, c.stop"
-                ).fetchall()
-            }
-            label = table[:-1]
-            for c in chunks:
-                a, b = int(c["start"]), int(c["stop"])
-                n, digest = digests.get((a, b), (0, "0"))
-                expected = (b - a) * per_scenario
-                if n != expected:
-                    how = "rows missing" if n < expected else "rows doubled or added"
-                    out.append(
-                        StoreProblem(
-                            f"chunk [{a}, {b}): {n:,} {label} rows, expected {expected:,} ({how})",
-                            (a, b),
-                        )
-                    )
-                elif c.get(hash_key) is not None and c[hash_key] != digest:
-                    out.append(
-                        StoreProblem(
-                            f"chunk [{a}, {b}): {label} values differ from "
-                            "those stored at commit (altered)",
-                            (a, b),
-                        )
-                    )
-            (stray,) = self._con.execute(
-                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks c "
-                "WHERE t.scenario >= c.start AND t.scenario < c.stop)"
-            ).fetchone()
-            if stray:
-                out.append(
-                    StoreProblem(
-                        f"{table}: {int(stray):,} rows belong to no finished chunk (a chunks entry "
-                        "was deleted, or rows were added)"
-                    )
-                )
-        for c in chunks:
-            a, b = int(c["start"]), int(c["stop"])
-            try:
-                files = json.loads(c["files"])
-                sums = json.loads(c.get("checksums") or "null") or {}
-            except (TypeError, ValueError):
-                out.append(
-                    StoreProblem(f"chunk [{a}, {b}): its file list is not valid JSON", (a, b))
-                )
-                continue
-            for name in files:
-                out.extend(self._file_problems(name, sums.get(name), (a, b)))
-        return out
-
-    def _file_problems(
-        self, name: str, expected: dict[str, Any] | None, chunk: tuple[int, int]
-    ) -> list[StoreProblem]:
-        path = self.directory / name
-        where = f"chunk [{chunk[0]}, {chunk[1]}): {name}"
-        if not path.is_file():
-            return [StoreProblem(f"{where}: missing", chunk)]
-        if expected is None:  # written before checksums: at least it must be readable
-            import pyarrow.parquet as pq
-
-            try:
-                pq.read_metadata(path)
-            except Exception as exc:  # pyarrow raises several kinds for a damaged file
-                return [StoreProblem(f"{where}: not readable Parquet ({exc})", chunk)]
-            return []
-        size = path.stat().st_size
-        if size != expected["bytes"]:
-            how = "truncated" if size < expected["bytes"] else "grown"
-            return [
-                StoreProblem(
-                    f"{where}: {size:,} bytes, {expected['bytes']:,} at commit ({how})", chunk
-                )
-            ]
-        if _file_digest(path) != expected["sha256"]:
-            return [StoreProblem(f"{where}: contents differ from those at commit (altered)", chunk)]
-        return []
-
-    def check(self) -> None:
+    def check(self, *, full: bool = True) -> None:
         """Raise :class:`StoreError` listing every problem if the store is damaged."""
-        problems = self.problems()
+        problems = self.problems(full=full)
         if problems:
-            raise StoreError(_damaged_message(self.directory, problems))
+            raise StoreError(damaged_message(self.directory, problems))
 
     def repair(self) -> list[tuple[int, int]]:
-        """Drop the damaged chunks (rows, files, entries) so that a resume re-runs them.
+        """Drop the damaged chunks (rows, files, records) so that a resume re-runs them.
 
-        Also deletes rows that belong to no chunk. Returns the chunks dropped.
-
-        Raises
-        ------
-        StoreError
-            If the store is read-only, or a problem cannot be repaired (manifest, tables).
+        See :func:`techbloc.experiments.integrity.repair`.
         """
-        if not self._writable:
-            raise StoreError(f"{self.directory}: the store is open read-only")
-        problems = self.problems()
-        fatal = [p for p in problems if not p.repairable]
-        if fatal:
-            raise StoreError(_damaged_message(self.directory, fatal))
-        damaged = sorted({p.chunk for p in problems if p.chunk is not None})
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for a, b in damaged:
-                con.execute("DELETE FROM chunks WHERE start = ? AND stop = ?", [a, b])
-            for table in ("scenarios", "outcomes"):
-                if self._has_table(table):
-                    con.execute(
-                        f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks "
-                        "c WHERE t.scenario >= c.start AND t.scenario < c.stop)"
-                    )
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
-            raise
-        con.execute("CHECKPOINT")
-        self._remove_orphans()
-        return damaged
+        return repair_store(self)
 
     # -- reading -------------------------------------------------------------------------
 
