@@ -275,27 +275,28 @@ def test_manifest_edits_are_not_repaired_and_say_fresh(store, kind) -> None:
     text = str(result.exception) + result.output
     assert "altered since written" in text and "--fresh" in text
     with pytest.raises(StoreError, match="--fresh"):
-        run_study(Study.from_dict({**SMALL, "outputs": {"trajectories": True}}), store, chunk_size=4)
+        run_study(
+            Study.from_dict({**SMALL, "outputs": {"trajectories": True}}), store, chunk_size=4
+        )
     assert verify_store(store)  # still reported: nothing was "repaired" into a wrong store
 
 
 def _reseal_without_key(d: Path) -> None:
     """A forger who edits a value and recomputes every hash (row hash, leaf, root)."""
     from techbloc.experiments import integrity
+    from techbloc.experiments.chunks import range_digest
 
     with ResultsStore.open_for_repair(d) as opened:
         con = opened._con
         con.execute("UPDATE outcomes SET alliance_rd_share = 0.5 WHERE scenario = 0")
-        n, digest = opened._range_digest("outcomes", 0, 4)
+        _n, digest = range_digest(opened._con, "outcomes", 0, 4)
         con.execute("UPDATE chunks SET outcomes_hash = ? WHERE start = 0", [digest])
         old = json.loads(integrity.manifest_entries(opened)["integrity"] or "{}")
         integrity.reseal(opened)
         if "signature" in old:  # keeps the old signature: the forger cannot make a new one
             new = {**json.loads(integrity.manifest_entries(opened)["integrity"] or "{}")}
             new["signature"] = old["signature"]
-            con.execute(
-                "UPDATE manifest SET value = ? WHERE key = 'integrity'", [json.dumps(new)]
-            )
+            con.execute("UPDATE manifest SET value = ? WHERE key = 'integrity'", [json.dumps(new)])
 
 
 def test_tampering_that_recomputes_every_hash_needs_a_key(tmp_path, monkeypatch) -> None:

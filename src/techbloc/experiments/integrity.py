@@ -183,9 +183,11 @@ def seal_problems(
                 )
             )
     for name in sorted(sealed_chunks.keys() - recorded, key=lambda n: int(n.split("-")[0])):
-        a, b = name.split("-")
+        first, last = name.split("-")
         out.append(
-            StoreProblem(f"chunk [{a}, {b}): sealed at commit but its record is missing (deleted)")
+            StoreProblem(
+                f"chunk [{first}, {last}): sealed at commit but its record is missing (deleted)"
+            )
         )
     return out
 

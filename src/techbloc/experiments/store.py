@@ -27,13 +27,14 @@ never read and are removed when the store is reopened for writing.
 
 Integrity
 ---------
-At commit, each chunk records its row counts and a content hash of its ``scenarios`` and
-``outcomes`` rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its
-Parquet files. :meth:`ResultsStore.problems` checks all of them, plus rows that belong to no
-chunk and overlapping chunks; :meth:`ResultsStore.open` (``results``, ``export``, the report,
-the service) and resuming refuse a damaged store with the list of problems and how to recover
-(``techbloc verify DIR --repair`` drops the damaged chunks so a resume re-runs only them, or
-``--fresh``).
+At commit, each chunk records its row counts, a hash of its ``scenarios`` and ``outcomes``
+rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its Parquet files; in the
+same transaction the *seal* (:mod:`techbloc.experiments.seal`), a root hash over every
+manifest entry and every chunk record, is rewritten. :meth:`ResultsStore.problems`
+(:mod:`techbloc.experiments.integrity`) checks all of them; :meth:`ResultsStore.open`
+(``results``, ``export``, the report, the service) and resuming refuse a damaged store with
+the list of problems and how to recover (``techbloc verify DIR --repair`` drops the damaged
+chunks so a resume re-runs only them; a damaged manifest needs ``--fresh``).
 """
 
 from __future__ import annotations
@@ -42,20 +43,23 @@ import contextlib
 import errno
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.errors import StoreError
+from techbloc.experiments.chunks import (
+    ARRAYS_DIR,
+    CHUNK_FILE,
+    ChunkResult,
+    commit_chunk,
+)
 from techbloc.experiments.integrity import (
     StoreProblem,
     chunk_records,
     damaged_message,
-    file_digest,
     find_problems,
     manifest_entries,
     reseal,
@@ -66,14 +70,12 @@ from techbloc.experiments.seal import SEAL_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
     from techbloc.experiments.study import Study
 
 __all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
 
 DB_NAME = "results.duckdb"
-ARRAYS_DIR = "arrays"
 #: DuckDB buffer pool of the writing connection.
 WRITER_MEMORY_LIMIT = "256MB"
 #: Integrity columns of the ``chunks`` table (added to stores written before them).
@@ -84,37 +86,6 @@ _CHECK_COLUMNS = {
     "outcomes_hash": "VARCHAR",
     "checksums": "VARCHAR",
 }
-#: Names of the files a store writes under ``arrays/`` (others there are never deleted).
-_CHUNK_FILE = re.compile(r"^\.?chunk-\d{12}-\d{12}\.parquet(\.\d+\.tmp)?$")
-
-
-@dataclass
-class ChunkResult:
-    """What one chunk of scenarios produced, ready to be stored.
-
-    Attributes
-    ----------
-    start, stop : int
-        The chunk's scenario ids, ``[start, stop)``.
-    scenarios : pandas.DataFrame
-        Column ``scenario``, the parameter values and the scenario descriptors.
-    outcomes : pandas.DataFrame
-        Columns ``scenario``, ``policy`` and the scalar outcomes.
-    arrays : dict of str to pyarrow.Table
-        Long tables of non-scalar outputs, keyed by their dims joined with ``-``.
-    array_variables : dict of str to list of str
-        Variable name to its dims, for every variable in ``arrays``.
-    seconds : float
-        Time the model took for this chunk.
-    """
-
-    start: int
-    stop: int
-    scenarios: pd.DataFrame
-    outcomes: pd.DataFrame
-    arrays: dict[str, pa.Table] = field(default_factory=dict)
-    array_variables: dict[str, list[str]] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def _package_version() -> str:
@@ -400,7 +371,7 @@ class ResultsStore:
             return
         kept = {self.directory / f for f in self._registered_files()}
         for file in root.rglob("*"):
-            if file.is_file() and file not in kept and _CHUNK_FILE.match(file.name):
+            if file.is_file() and file not in kept and CHUNK_FILE.match(file.name):
                 file.unlink()
 
     def _check_seal(self) -> None:
@@ -431,7 +402,7 @@ class ResultsStore:
         if not self._writable:
             raise StoreError(f"{self.directory}: the store is open read-only")
         try:
-            self._write_chunk(result)
+            commit_chunk(self, result)
         except (OSError, duckdb.Error) as exc:  # disk full, permissions, I/O errors
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
             full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or (
@@ -443,109 +414,6 @@ class ResultsStore:
                 f"{reason}; the chunks stored before are kept: {fix} and run the study "
                 "again to resume"
             ) from None
-
-    def _write_chunk(self, result: ChunkResult) -> None:
-        for a, b in self.done_ranges():
-            if result.start < b and a < result.stop:
-                raise StoreError(
-                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
-                )
-        checksums = dict(
-            self._write_parquet(group, table, result.start, result.stop)
-            for group, table in sorted(result.arrays.items())
-        )
-        files = list(checksums)
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            self._check_seal()
-            self._insert("scenarios", result.scenarios)
-            self._insert("outcomes", result.outcomes)
-            counted = {
-                table: self._range_digest(table, result.start, result.stop)
-                for table in ("scenarios", "outcomes")
-            }
-            if self._manifest_value("outputs") is None:
-                outputs = {
-                    "inputs_and_descriptors": [
-                        c for c in result.scenarios.columns if c != "scenario"
-                    ],
-                    "scalars": [
-                        c for c in result.outcomes.columns if c not in ("scenario", "policy")
-                    ],
-                    "arrays": result.array_variables,
-                }
-                con.execute(
-                    "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
-                )
-            con.execute(
-                "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
-                "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
-                "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
-                [
-                    result.start,
-                    result.stop,
-                    json.dumps(files),
-                    float(result.seconds),
-                    counted["scenarios"][0],
-                    counted["outcomes"][0],
-                    counted["scenarios"][1],
-                    counted["outcomes"][1],
-                    json.dumps(checksums),
-                ],
-            )
-            reseal(self)
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
-            raise
-
-    def _insert(self, table: str, frame: pd.DataFrame) -> None:
-        con = self._con
-        con.register("_chunk_frame", frame)
-        try:
-            if not self._has_table(table):
-                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _chunk_frame")
-            else:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _chunk_frame")
-        finally:
-            con.unregister("_chunk_frame")
-
-    def _write_parquet(
-        self, group: str, table: pa.Table, start: int, stop: int
-    ) -> tuple[str, dict[str, Any]]:
-        """Write one Parquet file atomically; its path and checksum (bytes, sha256, rows)."""
-        import pyarrow.parquet as pq
-
-        folder = self.directory / ARRAYS_DIR / group
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
-        temp = folder / f".{final.name}.{os.getpid()}.tmp"
-        try:
-            pq.write_table(table, temp, compression="zstd")
-            with temp.open("rb+") as handle:
-                os.fsync(handle.fileno())
-            checksum = {
-                "bytes": temp.stat().st_size,
-                "sha256": file_digest(temp),
-                "rows": int(table.num_rows),
-            }
-            os.replace(temp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
-        return str(final.relative_to(self.directory)), checksum
-
-    def _range_digest(self, table: str, start: int, stop: int) -> tuple[int, str]:
-        """Rows of ``table`` with scenario ids in ``[start, stop)`` and their summed hash."""
-        row = self._con.execute(
-            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t "
-            "WHERE scenario >= ? AND scenario < ?",
-            [start, stop],
-        ).fetchone()
-        return int(row[0]), str(row[1])
 
     # -- integrity -----------------------------------------------------------------------
 
@@ -577,10 +445,10 @@ class ResultsStore:
     # -- reading -------------------------------------------------------------------------
 
     def _has_table(self, name: str) -> bool:
-        row = self._con.execute(
+        rows = self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()  # fetched to the end: a pending result would block register()
+        return bool(rows and rows[0][0])
 
     def _manifest_value(self, key: str) -> Any:
         row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
@@ -690,54 +558,9 @@ class ResultsStore:
             For unknown variables, variables with different dims, or a study run without
             ``outputs.trajectories``.
         """
-        import pandas as pd
+        from techbloc.experiments.export import read_arrays
 
-        known = self.array_variables()
-        if isinstance(variables, str):
-            variables = [variables]
-        if variables is None:
-            with_year = [n for n, d in known.items() if "year" in d]
-            if not with_year:
-                raise StoreError(
-                    f"{self.directory}: no trajectories stored (the study's "
-                    "outputs.trajectories was false)"
-                )
-            dims = known[with_year[0]]
-            variables = [n for n in with_year if known[n] == dims]
-        unknown = [v for v in variables if v not in known]
-        if unknown:
-            raise StoreError(
-                f"{self.directory}: no stored array named {', '.join(unknown)}; stored: "
-                f"{', '.join(sorted(known)) or 'none'}"
-            )
-        groups = {"-".join(known[v]) for v in variables}
-        if len(groups) > 1:
-            raise StoreError(
-                f"variables {', '.join(variables)} have different dims; read them "
-                "one dims group at a time"
-            )
-        group = groups.pop()
-        dims = group.split("-")
-        files = self._group_files(group)
-        if not files:
-            return pd.DataFrame(columns=[*dims, *variables])
-        where: list[str] = []
-        params: list[Any] = [files]
-        if scenarios is not None:
-            where.append("list_contains(?, scenario)")
-            params.append([int(s) for s in scenarios])
-        if policies is not None and "policy" in dims:
-            where.append("list_contains(?, policy)")
-            params.append([str(p) for p in policies])
-        order = ", ".join("list_position(?, policy)" if d == "policy" else d for d in dims)
-        if "policy" in dims:
-            params.append(self.policies)
-        cols = ", ".join([*dims, *(f'"{v}"' for v in variables)])
-        sql = f"SELECT {cols} FROM read_parquet(?)"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order}"
-        return self._con.execute(sql, params).df()
+        return read_arrays(self, variables, scenarios=scenarios, policies=policies)
 
     # -- export --------------------------------------------------------------------------
 
@@ -752,47 +575,9 @@ class ResultsStore:
         list of Path
             The files written.
         """
-        if format not in ("parquet", "csv"):
-            raise StoreError(f"unknown export format {format!r}; use parquet or csv")
-        to = Path(to)
-        to.mkdir(parents=True, exist_ok=True)
-        options = "(FORMAT PARQUET, COMPRESSION ZSTD)" if format == "parquet" else "(HEADER)"
-        written = []
+        from techbloc.experiments.export import export_store
 
-        def copy(query: str, name: str, params: list[Any] | None = None) -> None:
-            target = to / f"{name}.{format}"
-            temp = to / f".{name}.{format}.tmp"
-            self._con.execute(f"COPY ({query}) TO '{_sql_path(temp)}' {options}", params or [])
-            os.replace(temp, target)
-            written.append(target)
-
-        if self._has_table("scenarios"):
-            copy("SELECT * FROM scenarios ORDER BY scenario", "scenarios")
-        if self._has_table("outcomes"):
-            copy(
-                "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
-                "outcomes",
-                [self.policies],
-            )
-        for group in sorted({"-".join(d) for d in self.array_variables().values()}):
-            files = self._group_files(group)
-            if files:
-                order = ", ".join(
-                    "list_position(?, policy)" if d == "policy" else d for d in group.split("-")
-                )
-                params: list[Any] = [files] + ([self.policies] if "policy" in group else [])
-                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}", params)
-        manifest = to / "manifest.json"
-        manifest.write_text(json.dumps(self.manifest, indent=2, default=str))
-        written.append(manifest)
-        study = to / "study.yaml"
-        study.write_text(self.study.to_yaml())
-        written.append(study)
-        return written
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+        return export_store(self, to, format)
 
 
 def verify_store(directory: str | Path) -> list[StoreProblem]:
