@@ -294,13 +294,14 @@ def robustness(
     from techbloc.analysis.robustness import (
         Missing,
         parse_metric,
+        parse_threshold,
         robustness_summary,
         satisficing,
     )
 
     metrics = [parse_metric(m) for m in _split(metric)]  # refuse a bad name before loading
+    thresholds: list[Any] = [parse_threshold(t) for t in threshold or []]  # and a bad value
     _, outcomes, _, _ = _load(directory)
-    thresholds = list(threshold or [])
     missing: Missing = "drop" if drop_missing else "worst"
     summary = robustness_summary(
         outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
@@ -688,11 +689,19 @@ def shapley(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
-    from techbloc.analysis.shapley import model_game
+    from techbloc.analysis.shapley import MAX_EXACT_PLAYERS, model_game
     from techbloc.analysis.shapley import shapley as shapley_values
+    from techbloc.errors import InputError
     from techbloc.world import load_world
 
     check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
+    members = _members(coalition)
+    if method is ShapleyMethod.exact and len(members) - 1 > MAX_EXACT_PLAYERS:
+        raise InputError(
+            f"{coalition}: {len(members) - 1} members besides the USA, too many for --method "
+            f"exact (2^{len(members) - 1} coalitions; at most {MAX_EXACT_PLAYERS}); use "
+            "--method sampled"
+        )
     world = load_world()
     names = _resolve(
         _split(outcomes) or ["alliance_rd_share", "leakage", "cohesion"],
@@ -702,7 +711,7 @@ def shapley(
     game, players = model_game(
         world,
         _sample_scenarios(scenarios, seed),
-        _members(coalition),
+        members,
         outcomes=names,
         horizon=horizon.value,
         seed=seed,

@@ -62,9 +62,13 @@ def explore(
     """Run a study (or resume it): scenarios × policies into a results store."""
     from rich.console import Console
 
+    from techbloc.experiments.executors import check_scheduler, check_workers
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
+    check_workers(workers)  # before reading anything: --workers 10000 is refused at once
+    if scheduler is not None:
+        check_scheduler(scheduler)
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
