@@ -190,6 +190,10 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         _edit_manifest("version", lambda v: "0.0.1"),
         "manifest.*altered|version",
     ),
+    "chunk range NULL": (
+        lambda d: _sql(d, "UPDATE chunks SET start = NULL WHERE stop = 8"),
+        r"without a scenario range",
+    ),  # found by the property tests (tests/experiments/test_store_properties.py)
     "outcomes column dropped": (
         lambda d: _sql(d, "ALTER TABLE outcomes DROP COLUMN leakage_share"),
         "outcomes.*column",
@@ -208,6 +212,7 @@ REPAIRABLE = {
     "file dropped from a chunk's list",
     "checksums NULL, values edited",
     "outcomes column dropped",
+    "chunk range NULL",
 }
 
 

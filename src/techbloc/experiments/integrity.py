@@ -238,7 +238,8 @@ def chunk_records(store: ResultsStore) -> list[dict[str, Any]]:
     present = set(_columns(store, "chunks"))
     columns = ["start", "stop", *(c for c in CHUNK_FIELDS[2:] if c in present)]
     rows = store._con.execute(
-        f"SELECT {', '.join(columns)} FROM chunks ORDER BY start, stop"
+        f"SELECT {', '.join(columns)} FROM chunks WHERE start IS NOT NULL AND stop IS NOT "
+        "NULL ORDER BY start, stop"
     ).fetchall()
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
@@ -276,6 +277,16 @@ def _problems(store: ResultsStore, full: bool) -> list[StoreProblem]:
         return [_fatal(f"manifest: missing {', '.join(missing)}")]
     if not store._has_table("chunks"):
         return [_fatal("the chunks table is missing")]
+    (no_range,) = store._con.execute(
+        "SELECT count(*) FROM chunks WHERE start IS NULL OR stop IS NULL"
+    ).fetchone()
+    if no_range:
+        return [
+            StoreProblem(
+                f"chunks: {no_range} record(s) without a scenario range (start or stop NULL); "
+                "repairing drops them and their rows"
+            )
+        ]
     chunks = chunk_records(store)
     out = seal_problems(manifest_entries(store), chunks)
     out.extend(_schema_problems(store, manifest.get("outputs")))
@@ -431,6 +442,7 @@ def repair(store: ResultsStore) -> list[tuple[int, int]]:
     con = store._con
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DELETE FROM chunks WHERE start IS NULL OR stop IS NULL")
         for a, b in damaged:
             con.execute("DELETE FROM chunks WHERE start = ? AND stop = ?", [a, b])
         for table in tables:

@@ -395,7 +395,10 @@ class ResultsStore:
 
     def done_ranges(self) -> list[tuple[int, int]]:
         """The finished scenario ranges ``[start, stop)``, sorted."""
-        rows = self._con.execute("SELECT start, stop FROM chunks ORDER BY start").fetchall()
+        rows = self._con.execute(
+            "SELECT start, stop FROM chunks WHERE start IS NOT NULL AND stop IS NOT NULL "
+            "ORDER BY start"
+        ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
 
     def write_chunk(self, result: ChunkResult) -> None:
