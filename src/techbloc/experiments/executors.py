@@ -53,9 +53,7 @@ def _default_workers() -> int:
 #: more than a few per core only adds memory (about 330 MB each, measured in issue 23).
 WORKERS_PER_CPU = 4
 #: A Dask scheduler address: ``[scheme://]host:port``.
-_ADDRESS = re.compile(
-    r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[\w.-]+):(\d{1,5})$"
-)
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[\w.-]+):(\d{1,5})$")
 
 
 def max_workers() -> int:
@@ -88,6 +86,8 @@ def check_scheduler(address: str) -> str:
     ------
     techbloc.errors.InputError
     """
+    if re.fullmatch(r"inproc://\S+", address.strip()):  # a scheduler in this process
+        return address.strip()
     match = _ADDRESS.match(address.strip())
     if not match or not 1 <= int(match.group(3)) <= 65535:
         raise InputError(
