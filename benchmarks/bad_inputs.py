@@ -279,6 +279,11 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
     return [
         Case("evaluate -c ',,,'", ["evaluate", "-c", ",,,"], r"empty country code"),
         Case("evaluate -c JPN,JPN", ["evaluate", "-c", "JPN,JPN"], r"JPN is given twice"),
+        Case(
+            "evaluate -c with a 10 MB list",
+            ["evaluate", "-c", ",".join(["JPN"] * 2_500_000)],
+            r"9,999,999 characters, too long for a list of the \d+ candidate countries",
+        ),
         Case("evaluate -c quad+JPN (already in)", ["evaluate", "-c", "quad+JPN"], r"already in"),
         Case("evaluate --end 99999", ["evaluate", "--end", "99999"], r"--end 99999 .*2010-2100"),
         Case(

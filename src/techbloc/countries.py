@@ -160,22 +160,34 @@ def parse_members(
     Raises
     ------
     techbloc.errors.InputError
-        An empty list, an empty code (two separators in a row, or one at either end), a
-        code given twice (in any case), or an unknown code.
+        An empty list, more codes than candidate countries, an empty code (two separators
+        in a row, or one at either end), a code given twice (in any case), or an unknown
+        code.
 
     Examples
     --------
     >>> parse_members("usa, jpn")
     ('USA', 'JPN')
     """
+    most = len(_candidates())
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > 16 * most:  # far longer than every candidate's code and a separator
+            raise InputError(
+                f"{where}: {len(text):,} characters, too long for a list of the {most} "
+                "candidate countries"
+            )
         items = _SEPARATOR.split(text) if text else []
     else:
         items = [str(v) for v in value]
     shown = value if isinstance(value, str) else ",".join(items)
     if not items:
         raise InputError(f"{where}: empty; give ISO3 codes such as USA,JPN,KOR")
+    if len(items) > most:  # a 10 MB list is refused before any code is looked at
+        raise InputError(
+            f"{where}: {len(items):,} codes, more than the {most} candidate countries; list "
+            "each country once"
+        )
     for position, item in enumerate(items, 1):
         if not item.strip():
             raise InputError(
