@@ -277,21 +277,42 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
     twenty = "USA,JPN,KOR,TWN,NLD,DEU,FRA,GBR,ITA,CAN,AUS,SWE,FIN,BEL,AUT,CHE,ISR,SGP,IRL,DNK"
     store = str(tmp / "no-store")
     return [
-        Case("evaluate -c ',,,'", ["evaluate", "-c", ",,,"], r"empty country code"),
-        Case("evaluate -c JPN,JPN", ["evaluate", "-c", "JPN,JPN"], r"JPN is given twice"),
+        Case("evaluate -c ',,,'", ["evaluate", "-c", ",,,"], r"empty country code", isolated=True),
+        Case(
+            "evaluate -c JPN,JPN",
+            ["evaluate", "-c", "JPN,JPN"],
+            r"JPN is given twice",
+            isolated=True,
+        ),
         Case(
             "evaluate -c with a 10 MB list",
             ["evaluate", "-c", ",".join(["JPN"] * 2_500_000)],
             r"9,999,999 characters, too long for a list of the \d+ candidate countries",
         ),
-        Case("evaluate -c quad+JPN (already in)", ["evaluate", "-c", "quad+JPN"], r"already in"),
-        Case("evaluate --end 99999", ["evaluate", "--end", "99999"], r"--end 99999 .*2010-2100"),
+        Case(
+            "evaluate -c quad+JPN (already in)",
+            ["evaluate", "-c", "quad+JPN"],
+            r"already in",
+            isolated=True,
+        ),
+        Case(
+            "evaluate --end 99999",
+            ["evaluate", "--end", "99999"],
+            r"--end 99999 .*2010-2100",
+            isolated=True,
+        ),
         Case(
             "evaluate --start 1000 --end 3000",
             ["evaluate", "--start", "1000", "--end", "3000"],
             r"--start 1000 .*2010-2100",
+            isolated=True,
         ),
-        Case("evaluate --start -5", ["evaluate", "--start", "-5"], r"--start -5 .*2010-2100"),
+        Case(
+            "evaluate --start -5",
+            ["evaluate", "--start", "-5"],
+            r"--start -5 .*2010-2100",
+            isolated=True,
+        ),
         Case(
             "robustness threshold NaN",
             ["robustness", store, "-m", "leakage_share:min", "--threshold", "leakage_share<nan"],
@@ -307,6 +328,7 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
             "shapley --permutations 1e9",
             ["shapley", "quad", "--permutations", "1000000000"],
             r"'--permutations': .*less than or equal to 100000",
+            isolated=True,
         ),
         Case(
             "discover --resamples 1e7",
@@ -323,6 +345,7 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
             "optimize --scenarios 1e9",
             ["optimize", "--scenarios", "1000000000"],
             r"'--scenarios': .*less than or equal to 100000",
+            isolated=True,
         ),
         Case("data check /dev/zero", ["data", "check", "/dev/zero"], r"must end in", isolated=True),
         Case(
@@ -349,8 +372,10 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
 def _run_isolated(case: Case) -> Outcome:
     """Run a case in its own process, killed after :data:`HANG_SECONDS`."""
     code = "import sys; from techbloc.cli import main; sys.argv[0] = 'techbloc'; main()"
+    import techbloc
+
     env = {**os.environ, "COLUMNS": "1000"}
-    src = Path(__file__).parents[1] / "src"
+    src = Path(techbloc.__file__).parents[1]  # the techbloc this process runs
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     try:
         done = subprocess.run(
