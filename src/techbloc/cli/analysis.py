@@ -555,10 +555,11 @@ def optimize(
         parse_objective,
         search_coalitions,
     )
+    from techbloc.countries import parse_members
     from techbloc.errors import InputError
     from techbloc.world import load_world
 
-    pool = [c.upper() for c in _split(candidates)]
+    pool = list(parse_members(",".join(candidates), where="--candidates"))
     if "USA" in pool:
         pool.remove("USA")
     parsed = [parse_objective(o) for o in _split(objectives)]
@@ -578,8 +579,8 @@ def optimize(
         pool,
         evaluate,
         objs,
-        required=_split(require),
-        excluded=_split(exclude),
+        required=list(parse_members(",".join(require), where="--require")) if require else [],
+        excluded=list(parse_members(",".join(exclude), where="--exclude")) if exclude else [],
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,

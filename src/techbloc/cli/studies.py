@@ -209,7 +209,7 @@ def verify(
         typer.echo(
             f"{directory}: ok; {manifest['chunks_done']} chunks, "
             f"{manifest['scenarios_done']:,} of {manifest['n_scenarios']:,} scenarios; "
-            "row counts, content hashes and Parquet checksums match"
+            "root hash, row counts, content hashes and Parquet checksums match"
         )
     else:
         typer.echo(
