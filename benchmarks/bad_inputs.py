@@ -343,14 +343,20 @@ def _bounds(tmp: Path, good: str) -> list[Case]:
         ),
         Case(
             "optimize --scenarios 1e9",
-            ["optimize", "--scenarios", "1000000000"],
+            [
+                *("optimize", "--candidates", "JPN,KOR", "--objectives", "leakage:min"),
+                *("--scenarios", "1000000000"),
+            ],
             r"'--scenarios': .*less than or equal to 100000",
             isolated=True,
         ),
         Case("data check /dev/zero", ["data", "check", "/dev/zero"], r"must end in", isolated=True),
         Case(
             "explore --workers 10000",
-            ["explore", good, "-q", "--executor", "processes", "--workers", "10000"],
+            [
+                *("explore", good, "-q", "--executor", "processes", "--workers", "10000"),
+                *("--out", str(tmp / "w")),
+            ],
             r"--workers 10000: give 1 to",
             isolated=True,
         ),
