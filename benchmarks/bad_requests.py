@@ -332,7 +332,9 @@ def main() -> int:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    src = Path(__file__).parents[1] / "src"
+    import techbloc
+
+    src = Path(techbloc.__file__).parents[1]  # the techbloc this process runs
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])),
