@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import StoreError
-from techbloc.experiments.integrity import file_digest, reseal
+from techbloc.experiments.integrity import check_seal, file_digest, reseal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,7 +141,7 @@ def commit_chunk(store: ResultsStore, result: ChunkResult) -> None:
     con = store._con
     con.execute("BEGIN TRANSACTION")
     try:
-        store._check_seal()
+        check_seal(store)
         insert_frame(con, "scenarios", result.scenarios, exists=store._has_table("scenarios"))
         insert_frame(con, "outcomes", result.outcomes, exists=store._has_table("outcomes"))
         counted = {

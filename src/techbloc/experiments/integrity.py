@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "StoreProblem",
+    "add_check_columns",
+    "check_files",
+    "check_seal",
     "damaged_message",
     "file_digest",
     "find_problems",
@@ -44,6 +47,14 @@ __all__ = [
     "seal_problems",
 ]
 
+#: Integrity columns of the ``chunks`` table (added to stores written before them).
+CHECK_COLUMNS = {
+    "scenario_rows": "BIGINT",
+    "outcome_rows": "BIGINT",
+    "scenarios_hash": "VARCHAR",
+    "outcomes_hash": "VARCHAR",
+    "checksums": "VARCHAR",
+}
 #: Manifest entries every store has.
 MANIFEST_KEYS = ("study_hash", "study", "version", "seed", "n_scenarios", "policies")
 
@@ -462,3 +473,42 @@ def repair(store: ResultsStore) -> list[tuple[int, int]]:
     con.execute("CHECKPOINT")
     store._remove_orphans()
     return damaged
+
+
+def add_check_columns(store: ResultsStore) -> None:
+    """Give a store written before integrity checks its (empty, hence damaged) columns."""
+    if not store._has_table("chunks"):
+        return
+    present = set(_columns(store, "chunks"))
+    for name, kind in CHECK_COLUMNS.items():
+        if name not in present:
+            store._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
+
+
+def check_seal(store: ResultsStore) -> None:
+    """Refuse to extend a store whose metadata changed since it was last sealed."""
+    problems = seal_problems(manifest_entries(store), chunk_records(store))
+    if problems:
+        raise StoreError(damaged_message(store.directory, problems))
+
+
+def check_files(store: ResultsStore, names: Sequence[str]) -> list[str]:
+    """Check Parquet files against their recorded SHA-256; the names checked.
+
+    Raises
+    ------
+    StoreError
+        For the first file whose contents differ from those at commit.
+    """
+    if not names:
+        return []
+    sums: dict[str, Any] = {}
+    for (text,) in store._con.execute("SELECT checksums FROM chunks").fetchall():
+        with contextlib.suppress(TypeError, ValueError):
+            sums.update(json.loads(text or "{}"))
+    for name in names:
+        expected = sums.get(name) or {}
+        if file_digest(store.directory / name) != expected.get("sha256"):
+            problem = StoreProblem(f"{name}: contents differ from those at commit (altered)")
+            raise StoreError(damaged_message(store.directory, [problem]))
+    return list(names)

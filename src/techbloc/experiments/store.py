@@ -57,14 +57,13 @@ from techbloc.experiments.chunks import (
     commit_chunk,
 )
 from techbloc.experiments.integrity import (
+    CHECK_COLUMNS,
     StoreProblem,
-    chunk_records,
+    add_check_columns,
+    check_files,
     damaged_message,
-    file_digest,
     find_problems,
-    manifest_entries,
     reseal,
-    seal_problems,
 )
 from techbloc.experiments.integrity import repair as repair_store
 from techbloc.experiments.seal import SEAL_KEY
@@ -79,14 +78,6 @@ __all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
 DB_NAME = "results.duckdb"
 #: DuckDB buffer pool of the writing connection.
 WRITER_MEMORY_LIMIT = "256MB"
-#: Integrity columns of the ``chunks`` table (added to stores written before them).
-_CHECK_COLUMNS = {
-    "scenario_rows": "BIGINT",
-    "outcome_rows": "BIGINT",
-    "scenarios_hash": "VARCHAR",
-    "outcomes_hash": "VARCHAR",
-    "checksums": "VARCHAR",
-}
 
 
 def _package_version() -> str:
@@ -224,7 +215,7 @@ class ResultsStore:
             raise StoreError(
                 f"{path}: not a techbloc results store (no manifest); start again with --fresh"
             )
-        store._add_check_columns()
+        add_check_columns(store)
         return store
 
     @classmethod
@@ -276,7 +267,7 @@ class ResultsStore:
         store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         try:
             if existed and store._has_table("manifest"):
-                store._add_check_columns()
+                add_check_columns(store)
                 store._check_same(study)
                 store.check()
                 store._remove_orphans()
@@ -319,7 +310,7 @@ class ResultsStore:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         con.execute("CREATE TABLE manifest (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        extra = "".join(f", {name} {kind}" for name, kind in _CHECK_COLUMNS.items())
+        extra = "".join(f", {name} {kind}" for name, kind in CHECK_COLUMNS.items())
         con.execute(
             "CREATE TABLE chunks (start BIGINT, stop BIGINT, files VARCHAR, "
             f"seconds DOUBLE, finished TIMESTAMP{extra})"
@@ -355,20 +346,6 @@ class ResultsStore:
                 f"{_package_version()}; use --fresh (fresh=True) to start again"
             )
 
-    def _add_check_columns(self) -> None:
-        """Give a store written before integrity checks its (empty) check columns."""
-        if not self._has_table("chunks"):
-            return
-        present = {
-            row[0]
-            for row in self._con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
-            ).fetchall()
-        }
-        for name, kind in _CHECK_COLUMNS.items():
-            if name not in present:
-                self._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
-
     def _remove_orphans(self) -> None:
         """Delete Parquet files of chunks that never committed (a killed run).
 
@@ -382,12 +359,6 @@ class ResultsStore:
         for file in root.rglob("*"):
             if file.is_file() and file not in kept and CHUNK_FILE.match(file.name):
                 file.unlink()
-
-    def _check_seal(self) -> None:
-        """Refuse to extend a store whose metadata changed since it was last sealed."""
-        problems = seal_problems(manifest_entries(self), chunk_records(self))
-        if problems:
-            raise StoreError(damaged_message(self.directory, problems))
 
     def _registered_files(self) -> list[str]:
         rows = self._con.execute("SELECT files FROM chunks").fetchall()
@@ -537,21 +508,9 @@ class ResultsStore:
         names = sorted(
             f for f in self._registered_files() if f.replace(os.sep, "/").startswith(prefix)
         )
-        self._verify_files([n for n in names if n not in self._verified])
+        unchecked = [n for n in names if n not in self._verified]
+        self._verified.update(check_files(self, unchecked))
         return [str(self.directory / f) for f in names]
-
-    def _verify_files(self, names: list[str]) -> None:
-        if not names:
-            return
-        sums: dict[str, Any] = {}
-        for (text,) in self._con.execute("SELECT checksums FROM chunks").fetchall():
-            sums.update(json.loads(text or "{}"))
-        for name in names:
-            expected = sums.get(name) or {}
-            if file_digest(self.directory / name) != expected.get("sha256"):
-                problem = StoreProblem(f"{name}: contents differ from those at commit (altered)")
-                raise StoreError(damaged_message(self.directory, [problem]))
-            self._verified.add(name)
 
     def trajectories(
         self,
