@@ -209,7 +209,7 @@ def verify(
         typer.echo(
             f"{directory}: ok; {manifest['chunks_done']} chunks, "
             f"{manifest['scenarios_done']:,} of {manifest['n_scenarios']:,} scenarios; "
-            "root hash, row counts, content hashes and Parquet checksums match"
+            "root hash, rows and file checksums match"
         )
     else:
         typer.echo(
