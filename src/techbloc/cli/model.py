@@ -187,8 +187,8 @@ def evaluate(
     stringency: Annotated[
         float | None, typer.Option(help="Export-control stringency in every domain (lever).")
     ] = None,
-    start: Annotated[int, typer.Option(help="First year.")] = DEFAULT_START_YEAR,
-    end: Annotated[int, typer.Option(help="Last year.")] = DEFAULT_END_YEAR,
+    start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
+    end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
@@ -197,7 +197,7 @@ def evaluate(
 
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
-    check_years(start, end)
+    check_years(start, end, start_name="--start", end_name="--end")
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)

@@ -148,13 +148,23 @@ class PolicySpec(_Spec):
                 "members is empty: give ISO3 codes such as [USA, JPN] (the USA "
                 "is added if absent), or use 'preset'"
             )
-        seen: set[str] = set()
-        for code in value:
-            key = code.strip().upper()
-            if key in seen:
-                raise ValueError(f"{code} is listed twice in members; list each country once")
-            seen.add(key)
+        from techbloc.countries import parse_members
+
+        try:  # the one parser of member lists (codes checked later, with the world)
+            parse_members(value, known=False)
+        except InputError as exc:
+            raise ValueError(str(exc).removeprefix("members: ")) from None
         return value
+
+    @field_validator("capacity_building")
+    @classmethod
+    def _building_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        from techbloc.countries import parse_code_keys
+
+        try:
+            return parse_code_keys(value, known=False)
+        except InputError as exc:
+            raise ValueError(str(exc).removeprefix("capacity_building: ")) from None
 
     @model_validator(mode="after")
     def _one_coalition(self) -> PolicySpec:
