@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import StoreError
 from techbloc.experiments.integrity import check_seal, file_digest, reseal
+from techbloc.experiments.store_handle import StoreHandle
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
-
-    from techbloc.experiments.store import ResultsStore
 
 __all__ = [
     "ARRAYS_DIR",
@@ -122,7 +121,7 @@ def range_digest(con: Any, table: str, start: int, stop: int) -> tuple[int, str]
     return int(row[0]), str(row[1])
 
 
-def commit_chunk(store: ResultsStore, result: ChunkResult) -> None:
+def commit_chunk(store: StoreHandle, result: ChunkResult) -> None:
     """Store one chunk: its Parquet files, then its rows, record and seal in one transaction.
 
     Refuses a chunk that overlaps one stored, and a store whose seal no longer matches (its

@@ -9,17 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.errors import StoreError
+from techbloc.experiments.store_handle import StoreHandle
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from techbloc.experiments.store import ResultsStore
 
 __all__ = ["export_store", "read_arrays"]
 
 
 def read_arrays(
-    store: ResultsStore,
+    store: StoreHandle,
     variables: str | Sequence[str] | None,
     *,
     scenarios: Iterable[int] | None = None,
@@ -77,7 +76,7 @@ def read_arrays(
 
 
 def export_store(
-    store: ResultsStore, to: str | Path, format: Literal["parquet", "csv"] = "parquet"
+    store: StoreHandle, to: str | Path, format: Literal["parquet", "csv"] = "parquet"
 ) -> list[Path]:
     """Write the results as Parquet or CSV files in directory ``to``.
 

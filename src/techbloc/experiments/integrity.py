@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from techbloc.errors import StoreError
 from techbloc.experiments.seal import (
@@ -31,9 +31,7 @@ from techbloc.experiments.seal import (
     seal_root,
     sign,
 )
-
-if TYPE_CHECKING:
-    from techbloc.experiments.store import ResultsStore
+from techbloc.experiments.store_handle import StoreHandle
 
 __all__ = [
     "StoreProblem",
@@ -203,7 +201,7 @@ def seal_problems(
     return out
 
 
-def _columns(store: ResultsStore, table: str) -> list[str]:
+def _columns(store: StoreHandle, table: str) -> list[str]:
     rows = store._con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "ORDER BY ordinal_position",
@@ -212,7 +210,7 @@ def _columns(store: ResultsStore, table: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _schema_problems(store: ResultsStore, outputs: Any) -> list[StoreProblem]:
+def _schema_problems(store: StoreHandle, outputs: Any) -> list[StoreProblem]:
     if not isinstance(outputs, dict):
         return []
     out = []
@@ -245,7 +243,7 @@ def _schema_problems(store: ResultsStore, outputs: Any) -> list[StoreProblem]:
     return out
 
 
-def chunk_records(store: ResultsStore) -> list[dict[str, Any]]:
+def chunk_records(store: StoreHandle) -> list[dict[str, Any]]:
     present = set(_columns(store, "chunks"))
     columns = ["start", "stop", *(c for c in CHUNK_FIELDS[2:] if c in present)]
     rows = store._con.execute(
@@ -255,13 +253,13 @@ def chunk_records(store: ResultsStore) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
-def manifest_entries(store: ResultsStore) -> dict[str, str | None]:
+def manifest_entries(store: StoreHandle) -> dict[str, str | None]:
     """The manifest's stored texts, by key."""
     rows = store._con.execute("SELECT key, value FROM manifest").fetchall()
     return {str(k): v for k, v in rows}
 
 
-def find_problems(store: ResultsStore, *, full: bool = True) -> list[StoreProblem]:
+def find_problems(store: StoreHandle, *, full: bool = True) -> list[StoreProblem]:
     """Everything wrong with ``store`` (empty when it is intact).
 
     ``full`` also compares each Parquet file's SHA-256 (else only its presence and size).
@@ -278,7 +276,7 @@ def find_problems(store: ResultsStore, *, full: bool = True) -> list[StoreProble
         ]
 
 
-def _problems(store: ResultsStore, full: bool) -> list[StoreProblem]:
+def _problems(store: StoreHandle, full: bool) -> list[StoreProblem]:
     try:
         manifest = store.manifest
     except StoreError as exc:
@@ -341,7 +339,7 @@ def _problems(store: ResultsStore, full: bool) -> list[StoreProblem]:
 
 
 def _row_problems(
-    store: ResultsStore, chunks: list[dict[str, Any]], n_policies: int
+    store: StoreHandle, chunks: list[dict[str, Any]], n_policies: int
 ) -> list[StoreProblem]:
     out: list[StoreProblem] = []
     for table, per_scenario, hash_key in (
@@ -397,7 +395,7 @@ def _row_problems(
 
 
 def _file_problems(
-    store: ResultsStore,
+    store: StoreHandle,
     name: str,
     expected: dict[str, Any] | None,
     chunk: tuple[int, int],
@@ -422,13 +420,13 @@ def _file_problems(
     return []
 
 
-def reseal(store: ResultsStore) -> None:
+def reseal(store: StoreHandle) -> None:
     """Rewrite the seal over the current manifest and ``chunks`` records (in a transaction)."""
     seal = make_seal(manifest_entries(store), chunk_records(store), seal_key())
     store._con.execute("UPDATE manifest SET value = ? WHERE key = ?", [json.dumps(seal), SEAL_KEY])
 
 
-def repair(store: ResultsStore) -> list[tuple[int, int]]:
+def repair(store: StoreHandle) -> list[tuple[int, int]]:
     """Drop the damaged chunks (rows, files, records) so that a resume re-runs them.
 
     Also deletes rows that belong to no chunk, and a table whose columns are wrong (with every
@@ -475,7 +473,7 @@ def repair(store: ResultsStore) -> list[tuple[int, int]]:
     return damaged
 
 
-def add_check_columns(store: ResultsStore) -> None:
+def add_check_columns(store: StoreHandle) -> None:
     """Give a store written before integrity checks its (empty, hence damaged) columns."""
     if not store._has_table("chunks"):
         return
@@ -485,14 +483,14 @@ def add_check_columns(store: ResultsStore) -> None:
             store._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
 
 
-def check_seal(store: ResultsStore) -> None:
+def check_seal(store: StoreHandle) -> None:
     """Refuse to extend a store whose metadata changed since it was last sealed."""
     problems = seal_problems(manifest_entries(store), chunk_records(store))
     if problems:
         raise StoreError(damaged_message(store.directory, problems))
 
 
-def check_files(store: ResultsStore, names: Sequence[str]) -> list[str]:
+def check_files(store: StoreHandle, names: Sequence[str]) -> list[str]:
     """Check Parquet files against their recorded SHA-256; the names checked.
 
     Raises
