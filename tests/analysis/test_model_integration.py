@@ -138,7 +138,7 @@ def test_static_plumbing_with_a_stand_in_model(world, monkeypatch):
     rd = world.model_inputs()["rd"].reindex(world.codes).fillna(0).to_numpy()
     calls = []
 
-    def static_outcomes(world_, scenarios, members):
+    def static_outcomes(world_, scenarios, members, **_):
         calls.append(members.shape)
         share = (members * rd).sum(axis=1) / rd.sum()
         s = len(scenarios)

@@ -94,9 +94,16 @@ def model_outcomes(
 
     if horizon == "static":
         from techbloc.model import static_outcomes
+        from techbloc.model.static import STATIC_OUTCOMES
+
+        # only the outcomes asked for (margins, the costliest, only when needed); an
+        # unknown name is reported below with the full list
+        wanted = [k for k in keys if k in STATIC_OUTCOMES]
+        if len(wanted) < len(keys):
+            wanted = list(STATIC_OUTCOMES)
 
         def compute(members: np.ndarray) -> dict[str, np.ndarray]:
-            return static_outcomes(world, scenarios, members)
+            return static_outcomes(world, scenarios, members, outcomes=wanted)
 
     else:
         from techbloc.model import PolicyBatch, run_model
