@@ -191,3 +191,52 @@ def test_end_of_horizon_stability_on_full_runs(world):
     assert "KOR" in result.outsiders.index
     assert not {"CHN", "ROW", "USA"} & set(result.outsiders.index)
     assert 0 <= result.summary["stable"] <= result.summary["internally_stable"] <= 1
+
+
+def _engine_static_outcomes(world_, scenarios, members, **_):
+    """The path before batching: the engine's one-year run of each batch, status quo added,
+    every output observed, NaN-aware percentiles column by column."""
+    from techbloc.model.engine import DEFAULT_START_YEAR, PolicyBatch, run_model
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.scenarios import scenario_arrays
+    from techbloc.model.static import STATIC_OUTCOMES
+
+    inputs = prepare_inputs(world_)
+    columns = [list(world_.codes).index(c) for c in inputs.codes]
+    arrays = scenario_arrays(scenarios, seed=0, n_years=1, n_countries=inputs.n)
+    batch = PolicyBatch.from_masks(np.asarray(members)[:, columns], inputs)
+    result = run_model(
+        inputs,
+        arrays,
+        batch,
+        np.array([DEFAULT_START_YEAR]),
+        trajectories=False,
+        external_stability=False,
+    )
+    return {name: result[name] for name in STATIC_OUTCOMES}
+
+
+def test_batched_search_and_shapley_equal_the_engine_path(world, lhs_scenarios, monkeypatch):
+    """Same front and the same Shapley values as one-year engine runs of every coalition."""
+    import techbloc.analysis.search as search
+    import techbloc.model as model
+    from techbloc.analysis.search import model_evaluator, search_coalitions
+    from techbloc.analysis.shapley import model_game, shapley
+
+    scenarios = lhs_scenarios.iloc[:12]
+    pool = ["JPN", "KOR", "DEU", "NLD", "TWN", "GBR"]
+    objectives = ["alliance_rd_share:max", "leakage:min:p90", "cohesion:max:p10", "min_margin"]
+
+    def run():
+        evaluate = model_evaluator(world, scenarios, pool, objectives)
+        front = search_coalitions(pool, evaluate, objectives, method="exhaustive").front
+        game, players = model_game(world, scenarios, ["USA", *pool])
+        values = shapley(game, players, method="sampled", n_permutations=40, rng=1)
+        return front, values
+
+    front, values = run()
+    monkeypatch.setattr(model, "static_outcomes", _engine_static_outcomes)
+    monkeypatch.setattr(search, "_nanpercentile", lambda v, q, axis: np.nanpercentile(v, q, axis))
+    front_ref, values_ref = run()
+    pd.testing.assert_frame_equal(front, front_ref, check_exact=True)
+    pd.testing.assert_frame_equal(values, values_ref, check_exact=False, rtol=1e-12)
