@@ -34,7 +34,7 @@ from techbloc.params import DOMAINS
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["STATIC_OUTCOMES", "member_margins", "static_outcomes"]
+__all__ = ["STATIC_OUTCOMES", "StaticModel", "member_margins", "static_outcomes"]
 
 #: Outcomes of :func:`static_outcomes`.
 STATIC_OUTCOMES = (
@@ -49,78 +49,138 @@ STATIC_OUTCOMES = (
 _MAX_CELLS = 4_000_000
 
 
-def _start_year_run(
-    world: World, scenarios: pd.DataFrame, members: np.ndarray, seed: int, *, margins: bool
-):
-    """Yield ``(rows, year, ctx, columns)``: the start year's flows of batches of coalitions.
+class StaticModel:
+    """The model's start year, prepared once to score many batches of coalitions.
 
     The same arithmetic as the first year of :func:`~techbloc.model.engine.run_model`
-    (its :func:`~techbloc.model.engine.year_flows` is called as is), with what a one-year
-    run of membership-only policies does not need left out, so that many coalitions cost
-    little more than their flows:
+    (its :func:`~techbloc.model.engine.year_flows` is called as is; tests compare the two
+    bit for bit), with what one-year runs of membership-only policies do not need left
+    out, so that a coalition costs little more than its flows:
 
-    - the context (scenario paths, start-year stocks) is built once for all batches, and no
-      status-quo reference policy is added (each policy's flows are its own);
+    - the context (scenario paths, start-year stocks) and the start-year state are built
+      once, and no status-quo reference policy is added (each policy's flows are its own);
     - no outputs are recorded (the static outcomes are read from the year's flows) and no
-      running sums kept; without ``margins`` the relative-gains term of the margins (the
-      membership toggles, §9.1) is not evaluated either;
-    - frictions ``Σ_j f_ij`` are summed per coalition, then placed per scenario (the
-      sums' terms do not depend on the scenario);
-    - the knowledge-intensity order the flows kernel sorts is the same for every coalition
-      (start-year stocks do not depend on membership): it is sorted once per scenario and
-      domain and handed to the kernel, whose warm-started sort then only checks it; the
-      access weights ``K^η`` are computed in the first batch and reused.
+      running sums kept; when no margin is asked for, the relative-gains term of the
+      margins (the membership toggles, §9.1) is not evaluated either;
+    - frictions ``Σ_j f_ij`` are summed per coalition, then placed per scenario;
+    - what the flows kernel computes from the start-year stocks alone, the same for every
+      coalition, is computed once per scenario and handed to it: the knowledge-intensity
+      order (its warm-started sort then only checks it) and the access weights ``K^η``.
+
+    Parameters
+    ----------
+    world : World
+    scenarios : DataFrame
+        Scenario parameters (missing columns take defaults).
+    seed : int
+        Root seed (only the start-year regime, which is history, is used).
     """
-    inputs = prepare_inputs(world)
-    codes = list(world.codes)
-    members = np.asarray(members, dtype=bool)
-    if members.ndim != 2 or members.shape[1] != len(codes):
-        raise InputError(f"membership masks must have shape (P, {len(codes)}) over world.codes")
-    columns = [codes.index(c) for c in inputs.codes]
-    arrays = scenario_arrays(scenarios, seed=seed, n_years=1, n_countries=inputs.n)
-    years = np.array([DEFAULT_START_YEAR])
-    step = max(1, _MAX_CELLS // (arrays.size * len(DOMAINS) * inputs.n))
-    first_batch = PolicyBatch.from_masks(members[:step, columns], inputs)
-    template = Context.build(inputs, arrays, first_batch, years)
-    # the kernel's diffusion order: knowledge intensity K / output, ascending, ties by index
-    intensity = template.start_knowledge * (1.0 / template.output[0])
-    order = np.argsort(intensity, axis=-1, kind="stable")[:, None]  # (S, 1, D, N)
-    position = template.values["friction_position"]
-    # the start-year state and the kernel's buffers, allocated once: the year's flows do not
-    # write into the state, and only membership differs between batches
-    state0 = EngineState.initial(template)
-    workspace0 = FlowWorkspace(template.shape) if kernels.compiled() else None
-    if workspace0 is not None:
-        workspace0.order[...] = order  # stays sorted: the kernel's sort only checks it
-    for first in range(0, len(members), step):
-        batch = (
-            first_batch
-            if first == 0
-            else PolicyBatch.from_masks(members[first : first + step, columns], inputs)
-        )
-        ctx = replace(template, policies=batch)
-        state, workspace = state0, workspace0
-        if ctx.shape != template.shape:  # the last, smaller batch
-            state, workspace = EngineState.initial(ctx), None
-            if kernels.compiled():
-                workspace = FlowWorkspace(ctx.shape)
-                workspace.order[...] = order
-        state = replace(state, members=np.broadcast_to(batch.members, (*ctx.shape[:2], inputs.n)))
-        friction_sum = _friction_sum(batch.members[None], inputs, position)
-        year = year_flows(
-            state,
-            ctx,
-            0,
-            workspace,
-            friction_sum,
-            last_year=True,
-            keep=False,
-            outsiders=False,
-            relative_gains=margins,
-        )
-        if workspace is not None:
-            workspace.weights_current = True  # same knowledge in every batch
-        yield slice(first, first + step), year, ctx, columns
+
+    def __init__(self, world: World, scenarios: pd.DataFrame, *, seed: int = 0) -> None:
+        inputs = prepare_inputs(world)
+        self.inputs = inputs
+        self.codes = list(world.codes)
+        self.columns = [self.codes.index(c) for c in inputs.codes]
+        arrays = scenario_arrays(scenarios, seed=seed, n_years=1, n_countries=inputs.n)
+        self.n_scenarios = arrays.size
+        self.step = max(1, _MAX_CELLS // (arrays.size * len(DOMAINS) * inputs.n))
+        alone = PolicyBatch.from_masks(np.zeros((1, inputs.n), bool), inputs)
+        self.context = Context.build(inputs, arrays, alone, np.array([DEFAULT_START_YEAR]))
+        k0 = self.context.start_knowledge[:, None]  # (S, 1, D, N)
+        # the flows kernel's diffusion order: K / output ascending, ties by index (stable)
+        self._order = np.argsort(k0 * (1.0 / self.context.output[0]), axis=-1, kind="stable")
+        self._weight: np.ndarray | None = None
+        if kernels.compiled():  # max(K, 0)^η as the kernel's driver computes it
+            weight = np.maximum(k0, 0.0)
+            with np.errstate(divide="ignore"):  # log 0 = -inf, and exp(-inf) = 0 = 0^η
+                np.log(weight, out=weight)
+            eta = self.context.values["holder_concentration"][:, None, None, None]
+            self._weight = np.exp(np.multiply(weight, eta, out=weight), out=weight)
+        self._full: tuple[EngineState, FlowWorkspace | None] | None = None
+
+    def _check(self, members: np.ndarray) -> np.ndarray:
+        members = np.asarray(members, dtype=bool)
+        if members.ndim != 2 or members.shape[1] != len(self.codes):
+            raise InputError(
+                f"membership masks must have shape (P, {len(self.codes)}) over world.codes"
+            )
+        return members
+
+    def _buffers(self, ctx: Context) -> tuple[EngineState, FlowWorkspace | None]:
+        """The start-year state and the kernel's buffers for a batch of ``ctx``'s shape;
+        those of full batches are kept (the year's flows write into neither but the
+        workspace's weights and order, which stay as they are)."""
+        if self._full is not None and self._full[0].members.shape[1] == ctx.shape[1]:
+            return self._full
+        state = EngineState.initial(ctx)
+        workspace = None
+        if self._weight is not None:
+            workspace = FlowWorkspace(ctx.shape)
+            workspace.order[...] = self._order
+            workspace.weight[...] = self._weight
+            workspace.weights_current = True
+        if ctx.shape[1] == self.step:
+            self._full = (state, workspace)
+        return state, workspace
+
+    def years(self, members: np.ndarray, *, margins: bool = True):
+        """Yield ``(rows, year, ctx)``: the start year's flows of batches of coalitions.
+
+        ``members``: bool ``(P, len(world.codes))``; ``margins``: evaluate the members'
+        margins in full (with the relative-gains term).
+        """
+        members = self._check(members)
+        inputs = self.inputs
+        position = self.context.values["friction_position"]
+        for first in range(0, len(members), self.step):
+            batch = PolicyBatch.from_masks(members[first : first + self.step, self.columns], inputs)
+            ctx = replace(self.context, policies=batch)
+            state, workspace = self._buffers(ctx)
+            state = replace(
+                state, members=np.broadcast_to(batch.members, (*ctx.shape[:2], inputs.n))
+            )
+            friction_sum = _friction_sum(batch.members[None], inputs, position)
+            year = year_flows(
+                state,
+                ctx,
+                0,
+                workspace,
+                friction_sum,
+                last_year=True,
+                keep=False,
+                outsiders=False,
+                relative_gains=margins,
+            )
+            yield slice(first, first + self.step), year, ctx
+
+    def outcomes(
+        self, members: np.ndarray, outcomes: Sequence[str] = STATIC_OUTCOMES
+    ) -> dict[str, np.ndarray]:
+        """:func:`static_outcomes` of ``members`` (bool ``(P, len(world.codes))``)."""
+        unknown = [name for name in outcomes if name not in STATIC_OUTCOMES]
+        if unknown:
+            raise InputError(
+                f"unknown static outcome(s) {', '.join(unknown)}; "
+                f"known: {', '.join(STATIC_OUTCOMES)}"
+            )
+        names = [name for name in STATIC_OUTCOMES if name in outcomes]
+        margins = "cohesion" in names or "min_margin" in names
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        for _, year, ctx in self.years(members, margins=margins):
+            result = _outcomes(year, ctx, names)
+            for name in names:
+                parts[name].append(result[name])
+        if not len(members):
+            return {name: np.empty((self.n_scenarios, 0)) for name in names}
+        return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+
+    def margins(self, members: np.ndarray) -> np.ndarray:
+        """:func:`member_margins` of ``members`` (bool ``(P, len(world.codes))``)."""
+        members = self._check(members)
+        out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
+        for rows, year, _ in self.years(members):
+            out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
+        return out
 
 
 def _outcomes(year: Year, ctx: Context, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -175,19 +235,7 @@ def static_outcomes(
         ``cohesion``, ``min_margin`` at the start year, with the policy's default levers
         (those asked for).
     """
-    unknown = [name for name in outcomes if name not in STATIC_OUTCOMES]
-    if unknown:
-        raise InputError(
-            f"unknown static outcome(s) {', '.join(unknown)}; known: {', '.join(STATIC_OUTCOMES)}"
-        )
-    names = [name for name in STATIC_OUTCOMES if name in outcomes]
-    margins = "cohesion" in names or "min_margin" in names
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for _, year, ctx, _ in _start_year_run(world, scenarios, members, seed, margins=margins):
-        result = _outcomes(year, ctx, names)
-        for name in names:
-            parts[name].append(result[name])
-    return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+    return StaticModel(world, scenarios, seed=seed).outcomes(members, outcomes)
 
 
 def member_margins(
@@ -200,8 +248,4 @@ def member_margins(
     ndarray, shape (S, P, len(world.codes))
         Margins of members; NaN for non-members (and ROW).
     """
-    members = np.asarray(members, dtype=bool)
-    out = np.full((len(scenarios), len(members), len(world.codes)), np.nan)
-    for rows, year, _, columns in _start_year_run(world, scenarios, members, seed, margins=True):
-        out[:, rows, columns] = np.where(year.members, year.margin, np.nan)
-    return out
+    return StaticModel(world, scenarios, seed=seed).margins(members)
