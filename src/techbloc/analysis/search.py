@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from techbloc.world import World
 
 __all__ = [
+    "MODEL_EXHAUSTIVE_LIMIT",
     "SEARCH_METHODS",
     "Evaluator",
     "Objective",
@@ -49,6 +50,16 @@ __all__ = [
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 Direction = Literal["max", "min"]
+
+#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
+#: (:func:`model_evaluator`; ``techbloc optimize`` passes it as ``max_exhaustive``); above
+#: it NSGA-II is faster and found the same front. Measured by ``benchmarks/search.py``
+#: (static evaluator, 50 scenarios; benchmarks/README.md): NSGA-II's cost is about fixed
+#: (~5,700 distinct coalitions and ~3 CPU-s of its own at the default 100 x 100), the
+#: enumeration's doubles with each candidate, and they cross between 13 and 14 free
+#: candidates. The generic default of :func:`search_coalitions` stays ``2^16`` (cheap
+#: evaluators enumerate faster than NSGA-II runs).
+MODEL_EXHAUSTIVE_LIMIT = 2**13
 
 
 @dataclass(frozen=True)
