@@ -54,12 +54,13 @@ Direction = Literal["max", "min"]
 #: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
 #: (:func:`model_evaluator`; ``techbloc optimize`` passes it as ``max_exhaustive``); above
 #: it NSGA-II is faster and found the same front. Measured by ``benchmarks/search.py``
-#: (static evaluator, 50 scenarios; benchmarks/README.md): NSGA-II's cost is about fixed
-#: (~5,700 distinct coalitions and ~3 CPU-s of its own at the default 100 x 100), the
-#: enumeration's doubles with each candidate, and they cross between 13 and 14 free
-#: candidates. The generic default of :func:`search_coalitions` stays ``2^16`` (cheap
-#: evaluators enumerate faster than NSGA-II runs).
-MODEL_EXHAUSTIVE_LIMIT = 2**13
+#: (static evaluator, 50 scenarios, 2 cores; benchmarks/README.md): NSGA-II's cost grows
+#: slowly (990 to 5,762 distinct coalitions and 1.7 to 3.7 CPU-s from 10 to 16 candidates
+#: at the default 100 x 100), the enumeration's doubles with each candidate; they cost the
+#: same at 12 free candidates (2.0 CPU-s each) and NSGA-II is 1.7 times faster at 13, with
+#: the same front at every size from 10 to 16. The generic default of
+#: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
+MODEL_EXHAUSTIVE_LIMIT = 2**12
 
 
 @dataclass(frozen=True)

@@ -526,7 +526,7 @@ def optimize(
     method: Annotated[
         SearchMethod,
         typer.Option(
-            help="auto (exhaustive up to 2^13 coalitions, NSGA-II above), exhaustive or nsga2."
+            help="auto (exhaustive up to 2^12 coalitions, NSGA-II above), exhaustive or nsga2."
         ),
     ] = SearchMethod.auto,
     horizon: Annotated[
