@@ -108,8 +108,8 @@ class StaticModel:
 
     def _buffers(self, ctx: Context) -> tuple[EngineState, FlowWorkspace | None]:
         """The start-year state and the kernel's buffers for a batch of ``ctx``'s shape;
-        those of full batches are kept (the year's flows write into neither but the
-        workspace's weights and order, which stay as they are)."""
+        those of full batches are kept for the next (the start year's flows read the state
+        and the workspace's order and weights, and write into none of them)."""
         if self._full is not None and self._full[0].members.shape[1] == ctx.shape[1]:
             return self._full
         state = EngineState.initial(ctx)
