@@ -537,9 +537,12 @@ def optimize(
             help="Seed of the optimiser (NSGA-II), apart from the futures; default: --seed.",
         ),
     ] = None,
-    method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
-        SearchMethod.auto
-    ),
+    method: Annotated[
+        SearchMethod,
+        typer.Option(
+            help="auto (exhaustive up to 2^12 coalitions, NSGA-II above), exhaustive or nsga2."
+        ),
+    ] = SearchMethod.auto,
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year, fast) or end (full runs, slow).")
     ] = Horizon.static,
@@ -550,6 +553,7 @@ def optimize(
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
     from techbloc.analysis.search import (
+        MODEL_EXHAUSTIVE_LIMIT,
         Objective,
         model_evaluator,
         parse_objective,
@@ -584,6 +588,7 @@ def optimize(
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
+        max_exhaustive=MODEL_EXHAUSTIVE_LIMIT,
         rng=seed if search_seed is None else search_seed,
         names=world.names,
     )

@@ -454,13 +454,15 @@ def year_flows(
     last_year: bool,
     keep: bool,
     outsiders: bool = False,
+    relative_gains: bool = True,
 ) -> Year:
     """The year's flows (E1-E12) from the state at its start.
 
     Pure but for ``workspace``, whose buffers the compiled kernel reuses. ``keep``: the
     year's outputs will be observed (per-country sums are computed only then);
     ``outsiders``: also what each outsider's joining would do to China (the final year,
-    when external stability is asked for).
+    when external stability is asked for); ``relative_gains``: the relative-gains term in the
+    final year (off when the year's margins are not wanted).
     """
     v, inputs, pol = ctx.values, ctx.inputs, ctx.policies
     S, P, _, N = ctx.shape
@@ -572,7 +574,7 @@ def year_flows(
     review = (since > 0) & (since % 4 == 0)
     relative = state.relative
     toggles = None
-    if last_year or review.any():  # the relative-gains term (§9.1), closed form
+    if (last_year and relative_gains) or review.any():  # the relative-gains term (§9.1)
         toggles = _toggle_effects(
             state,
             ctx,
