@@ -2,7 +2,7 @@
 
 import pytest
 
-from techbloc.report.history import Answer, change_sentence, insert_history_section
+from techbloc.report.history import Answer, change_sentence, history_html
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +25,8 @@ def stores(tmp_path_factory):
 
 
 def test_the_section_compares_fit_constraints_and_answers(stores):
-    html = insert_history_section(
-        '<main><section id="parameters"></section></main>', stores / "default"
-    )
-    assert html.index('id="history"') < html.index('id="parameters"')
-    assert "How well does the model fit 2010–2023?" in html
+    html = history_html(stores / "default")
+    assert "The model was run from 2010 to 2023" in html
     # the parameter history constrains most (first row of the shipped set's table) is named
     from techbloc.calibration import load_calibrated
 
@@ -44,7 +41,7 @@ def test_without_the_wide_prior_store_it_says_how_to_make_it(stores, tmp_path):
     import shutil
 
     shutil.copytree(stores / "default", tmp_path / "default")
-    html = insert_history_section("<main></main>", tmp_path / "default")
+    html = history_html(tmp_path / "default")
     assert "techbloc run --prior wide" in html
 
 
@@ -61,3 +58,13 @@ def test_without_the_wide_prior_store_it_says_how_to_make_it(stores, tmp_path):
 def test_change_sentences(kind, wide, calibrated, verdict):
     answer = Answer("q", "m", kind, calibrated)
     assert f"The answer {verdict}" in change_sentence(answer, wide, calibrated)
+
+
+def test_the_report_renders_the_section_in_its_slot_and_quotes_it(stores, tmp_path):
+    from techbloc.report import write_report
+
+    html = write_report(stores / "default", tmp_path / "report.html").read_text()
+    assert html.count('id="history"') == 1
+    assert html.index('id="history"') < html.index('id="parameters"')
+    assert "5. How well does the model fit 2010–2023?" in html
+    assert "Run from 2010 on observed history, the model's 10–90% band holds" in html

@@ -126,13 +126,22 @@ def test_a_history_section_fills_its_slot(store, tmp_path, history_module):
     html = write_report(store, tmp_path / "r.html").read_text()
     assert "History check: stand-in sentence." in _text(_summary(html))
     section = html.split('id="history"')[1].split("</section>")[0]
-    assert "5. How well does the model fit history?" in section and "Stand-in" in section
+    assert "5. How well does the model fit 2010–2023?" in section and "Stand-in" in section
     assert '<a href="#history">' in html
     order = [html.index(f'id="{s}"') for s in ("trust", "history", "appendix")]
     assert order == sorted(order)
 
 
-def test_without_history_the_limitations_say_so(report):
+def test_the_limitations_quote_how_well_the_model_fits_history(report):
     _, html = report
+    assert "Run from 2010 on observed history" in _text(_summary(html))
+    assert 'id="history"' in html
+
+
+def test_without_history_the_limitations_say_so(store, tmp_path, history_module, monkeypatch):
+    from techbloc.report import write_report
+
+    monkeypatch.setattr(history_module, "history_section", lambda data, assets: None)
+    html = write_report(store, tmp_path / "r.html").read_text()
     assert "no history match was run" in _text(_summary(html))
     assert 'id="history"' not in html

@@ -176,6 +176,8 @@ class StoreData:
         ``scenario, policy, domain, gap_capability_by_domain``.
     seconds : float
         Engine time of the finished chunks.
+    directory : Path, optional
+        The store's directory (sections that read beside it, e.g. the history match).
     """
 
     manifest: dict[str, Any]
@@ -189,6 +191,7 @@ class StoreData:
     china_paths: pd.DataFrame | None
     domain_gap: pd.DataFrame | None
     seconds: float
+    directory: Path | None = None
 
 
 def _fan_policies(roles: Roles) -> list[str]:
@@ -255,4 +258,5 @@ def read_store(store_dir: Path) -> StoreData:
         china_paths,
         domain_gap,
         seconds,
+        store_dir,
     )

@@ -22,12 +22,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-__all__ = ["Answer", "four_answers", "history_section", "insert_history_section"]
+if TYPE_CHECKING:
+    from techbloc.report.assets import Assets
+    from techbloc.report.data import StoreData
+
+__all__ = ["Answer", "four_answers", "history_html", "history_section"]
 
 #: A change in an answer counts when its sign flips, or it moves by more than this share of
 #: its wide-prior value (or, for shares of futures, by more than 10 points).
@@ -175,8 +180,8 @@ def _fit_rows(fit: pd.DataFrame) -> Markup:
     return Markup("\n".join(rows))
 
 
-def history_section(store_dir: str | Path) -> Markup:
-    """The section's HTML."""
+def history_html(store_dir: str | Path) -> Markup:
+    """The body of the history section (the report's template gives its heading)."""
     store_dir = Path(store_dir)
     cal, study_is_calibrated = _calibrated_set_of(store_dir)
     prov = cal.provenance
@@ -189,8 +194,6 @@ def history_section(store_dir: str | Path) -> Markup:
         for w in prov["waves"]
     )
     parts = [
-        '<section id="history">',
-        "<h2>How well does the model fit 2010–2023?</h2>",
         "<p>The model was run from 2010 to 2023 on observed history and compared with "
         f"{len(fit)} observations ({len(held)} of them, from 2020 on, held out of the "
         "matching). History matching kept the futures whose largest implausibility "
@@ -260,23 +263,29 @@ def history_section(store_dir: str | Path) -> Markup:
             f"{100 * RELATIVE_CHANGE:.0f}% of its wide-prior value ({100 * SHARE_CHANGE:.0f} "
             "points for shares of futures).</p>"
         )
-    parts.append("</section>")
     return Markup("\n".join(parts))
 
 
-def insert_history_section(html: str, store_dir: str | Path) -> str:
-    """The report hook: ``html`` with the history section before the appendix.
-
-    A missing or unreadable calibrated set leaves ``html`` unchanged (the rest of the
-    report does not depend on calibration).
-    """
+def history_section(data: StoreData, assets: Assets) -> dict[str, Any] | None:
+    """The report's history section (``sections.OPTIONAL_SECTIONS``): its body and the
+    sentence the limitations paragraph quotes; None when no calibrated set can be read
+    (the rest of the report does not depend on calibration)."""
     from techbloc.errors import Error
 
+    if data.directory is None:
+        return None
     try:
-        section = str(history_section(store_dir))
+        body = history_html(data.directory)
+        fit = _calibrated_set_of(Path(data.directory))[0].fit
     except (Error, OSError):
-        return html
-    for anchor in ('<section id="parameters">', "</main>", "</body>"):
-        if anchor in html:
-            return html.replace(anchor, section + "\n" + anchor, 1)
-    return html + section
+        return None
+    matched = fit[~fit["holdout"]]
+    held = fit[fit["holdout"]]
+    summary = (
+        f"Run from 2010 on observed history, the model's 10–90% band holds "
+        f"{int(matched['calibrated_covered'].sum())} of {len(matched)} matched observations "
+        f"and {int(held['calibrated_covered'].sum())} of {len(held)} held-out ones on the "
+        f"history-consistent futures ({int(matched['prior_covered'].sum())} and "
+        f"{int(held['prior_covered'].sum())} under the wide prior; section 5)."
+    )
+    return {"summary": summary, "html": body}

@@ -296,7 +296,7 @@ def _contents(context: dict[str, Any]) -> list[dict[str, Any]]:
         ("trust", "4. Will partners trust the US?"),
     ]
     if context.get("history"):
-        main.append(("history", "5. How well does the model fit history?"))
+        main.append(("history", "5. How well does the model fit 2010–2023?"))
     appendix = [
         ("assumptions", "A. Key assumptions"),
         ("study", "B. The study and headline outcomes"),
