@@ -144,7 +144,7 @@ def test_china_step_advances_every_part_of_the_state(values):
     state = ChinaState(
         knowledge=a(100),
         know_how=a(50),
-        capacity=a(0.1),
+        capacity=a(0.3),
         self_sufficiency=a(0.2),
         rd_extra=np.zeros((1, 1)),
     )
@@ -174,12 +174,12 @@ def test_china_step_advances_every_part_of_the_state(values):
             v["denial"],
             a(0.5),
             v["indigenization"],
-            a(0.1),
+            a(0.3),
             a(2.0),
             a(0.2),
         ),
     )
-    np.testing.assert_allclose(new.capacity, a(0.1 + 0.4 / v["indigenization_lag"][0]))
+    np.testing.assert_allclose(new.capacity, a(0.3 + 0.2 / v["indigenization_lag"][0]))
     assert new.know_how.shape == new.self_sufficiency.shape == SHAPE
     assert (new.rd_extra > 0).all()  # capacity above the status quo's exclusion: pressure
     # the twin without exclusion produces more on its own (nothing denied)
