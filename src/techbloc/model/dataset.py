@@ -165,7 +165,11 @@ def _run(
     trajectories: bool,
     check_ranges: bool,
 ) -> tuple[
-    dict[str, NDArray[np.float64]], NDArray[np.int64], list[str], NDArray[np.int_], list[str]
+    dict[str, NDArray[np.float64 | np.bool_]],
+    NDArray[np.int64],
+    list[str],
+    NDArray[np.int_],
+    list[str],
 ]:
     """Check the arguments and run the engine: its arrays and their labels."""
     check_years(start_year, end_year)
@@ -186,7 +190,7 @@ def _run(
 
 
 def scalar_frame(
-    result: dict[str, NDArray[np.float64]],
+    result: dict[str, NDArray[np.float64 | np.bool_]],
     scenario_ids: NDArray[np.int64],
     policy_names: Sequence[str],
 ) -> pd.DataFrame:
@@ -212,7 +216,7 @@ def scalar_frame(
 
 
 def to_dataset(
-    result: dict[str, NDArray[np.float64]],
+    result: dict[str, NDArray[np.float64 | np.bool_]],
     scenario_ids: NDArray[np.int64],
     policy_names: Sequence[str],
     years: NDArray[np.int_],
@@ -232,7 +236,7 @@ def to_dataset(
     from techbloc import __version__
 
     domains = [d.name for d in DOMAINS]
-    data: dict[str, tuple[tuple[str, ...], NDArray[np.float64]]] = {}
+    data: dict[str, tuple[tuple[str, ...], NDArray[np.float64 | np.bool_]]] = {}
     for name, value in result.items():
         if name.startswith("traj_"):
             base = name[len("traj_") :]
