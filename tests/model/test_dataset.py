@@ -123,7 +123,7 @@ def test_to_dataset_names_dimensions_by_shape():
     ("kw", "message"),
     [
         ({"policies": []}, "at least one policy"),
-        ({"end_year": 2020}, "before start year"),
+        ({"end_year": 2020}, "2020 is before start"),
     ],
 )
 def test_bad_runs_are_refused(world, policies, kw, message):
