@@ -58,8 +58,7 @@ def outcome_table(source: Any) -> pd.DataFrame:
         names = [v for v in source.data_vars if tuple(source[v].dims) == _INDEX]
         if not names:
             raise InputError("the dataset has no scalar outcomes with dims (scenario, policy)")
-        frame = source[names].to_dataframe()
-        frame = frame[names]
+        frame: pd.DataFrame = source[names].to_dataframe()[names]
         return frame.sort_index()
     if not isinstance(source, pd.DataFrame):
         raise InputError(

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from techbloc.analysis._peeling import PRIM_DEFAULTS, box_stats, in_box, in_boxes, peel_and_paste
 from techbloc.analysis._random import RandomState, check_rng
@@ -136,9 +137,10 @@ class PrimResult:
     options: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
-    def restricted(self) -> np.ndarray:
+    def restricted(self) -> NDArray[np.bool_]:
         """Which inputs each box restricts, bool (boxes, inputs)."""
-        dmin, dmax = self.x.min(axis=0), self.x.max(axis=0)
+        dmin: NDArray[np.float64] = self.x.min(axis=0)
+        dmax: NDArray[np.float64] = self.x.max(axis=0)
         return (self.lower > dmin) | (self.upper < dmax)
 
     def resample(

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from techbloc.analysis.outcomes import outcome_table, resolve_metric
 from techbloc.errors import InputError
@@ -128,11 +129,12 @@ class Threshold:
         if self.op not in _OPS:
             raise InputError(f"threshold on '{self.name}': unknown comparison {self.op!r}")
 
-    def holds(self, values: pd.Series | np.ndarray) -> np.ndarray:
+    def holds(self, values: pd.Series | NDArray[np.float64]) -> NDArray[np.bool_]:
         """Boolean array: where the requirement is met (NaN never meets it, not even
         ``!=``)."""
-        values = np.asarray(values, dtype=float)
-        return np.asarray(_OPS[self.op](values, self.value), bool) & ~np.isnan(values)
+        numbers = np.asarray(values, dtype=np.float64)
+        met = np.asarray(_OPS[self.op](numbers, self.value), dtype=np.bool_)
+        return met & ~np.isnan(numbers)
 
     def __str__(self) -> str:
         return f"{self.name}{self.op}{self.value:g}"
@@ -226,11 +228,11 @@ def _worst_filled(v: _Values, metric: Metric) -> pd.DataFrame:
     return v.signed * metric.sign
 
 
-def _quantiles(frame: pd.DataFrame, q: Sequence[float]) -> np.ndarray:
+def _quantiles(frame: pd.DataFrame, q: Sequence[float]) -> NDArray[np.float64]:
     """Percentiles per column, linear interpolation between order statistics (numpy's
     default), where a missing value (``±inf``) next to the percentile makes it that
     worst case and an exact order statistic is returned as is."""
-    a = np.sort(frame.to_numpy(float), axis=0)
+    a: NDArray[np.float64] = np.sort(frame.to_numpy(np.float64), axis=0)
     h = (len(a) - 1) * np.asarray(q, float) / 100
     lo, hi = np.floor(h).astype(int), np.ceil(h).astype(int)
     t = (h - lo)[:, None]
@@ -239,7 +241,8 @@ def _quantiles(frame: pd.DataFrame, q: Sequence[float]) -> np.ndarray:
         between = a_lo + (a_hi - a_lo) * t
     between = np.where(np.isinf(a_hi), a_hi, between)
     between = np.where(np.isinf(a_lo), a_lo, between)
-    return np.where((t == 0) | (a_lo == a_hi), a_lo, between)
+    quantiles: NDArray[np.float64] = np.where((t == 0) | (a_lo == a_hi), a_lo, between)
+    return quantiles
 
 
 def regret(

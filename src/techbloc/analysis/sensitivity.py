@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from techbloc.analysis._random import RandomState, library_seed
 from techbloc.analysis.outcomes import outcome_table, select_policy
@@ -83,20 +84,21 @@ def _problem_for(x: pd.DataFrame | np.ndarray, spec: dict[str, Any] | None) -> d
     raise InputError("pass a problem dict (or scenario inputs as a DataFrame)")
 
 
-def _values(x: pd.DataFrame | np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+def _values(x: pd.DataFrame | np.ndarray, spec: dict[str, Any]) -> NDArray[np.float64]:
     if isinstance(x, pd.DataFrame):
         missing = [n for n in spec["names"] if n not in x.columns]
         if missing:
             raise InputError(f"scenario inputs lack parameter(s): {', '.join(missing)}")
-        return x[spec["names"]].to_numpy(float)
+        chosen: NDArray[np.float64] = x[spec["names"]].to_numpy(np.float64)
+        return chosen
     x = np.asarray(x, float)
     if x.ndim != 2 or x.shape[1] != spec["num_vars"]:
         raise InputError(f"inputs must have shape (n, {spec['num_vars']}), got {x.shape}")
     return x
 
 
-def _outputs(y: Any, n: int | None = None) -> np.ndarray:
-    y = np.asarray(y, float).ravel()
+def _outputs(outcome: Any, n: int | None = None) -> NDArray[np.float64]:
+    y = np.asarray(outcome, dtype=np.float64).ravel()
     if n is not None and len(y) != n:
         raise InputError(f"{n} scenarios but {len(y)} outcome values")
     if not np.isfinite(y).all():

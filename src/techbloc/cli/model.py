@@ -74,7 +74,7 @@ def params(
         out.add_column(column, overflow="fold")
     for name, row in table.iterrows():
         out.add_row(
-            name,
+            str(name),
             f"{row['default']:g}",
             f"{row['low']:g} – {row['high']:g}"
             + (" (log)" if row["distribution"] == "loguniform" else ""),

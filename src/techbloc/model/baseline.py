@@ -27,10 +27,12 @@ R&D (``intensity`` is R&D per unit of central GDP) and through power (E13).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.params import get_parameter
 
@@ -66,13 +68,13 @@ class Baseline:
         Years at or before each country's last data year.
     """
 
-    output: np.ndarray
-    gdp: np.ndarray
-    rd: np.ndarray
-    intensity: np.ndarray
-    start_growth: np.ndarray
-    row_rd: np.ndarray
-    observed: np.ndarray
+    output: NDArray[np.float64]
+    gdp: NDArray[np.float64]
+    rd: NDArray[np.float64]
+    intensity: NDArray[np.float64]
+    start_growth: NDArray[np.float64]
+    row_rd: NDArray[np.float64]
+    observed: NDArray[np.bool_]
 
 
 def rd_ceiling(inputs: ModelInputs) -> float:
@@ -84,7 +86,9 @@ def rd_ceiling(inputs: ModelInputs) -> float:
     return float(np.max(inputs.rd / inputs.gdp))
 
 
-def _observed(inputs: ModelInputs, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+def _observed(
+    inputs: ModelInputs, grid: NDArray[np.int_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """ln GDP and ln intensity on ``grid`` from the observed points, (G, N), and the trend (N,).
 
     Log-linear between observed points; before a country's first point, carried back at
@@ -119,11 +123,11 @@ def _observed(inputs: ModelInputs, grid: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _log_paths(
     inputs: ModelInputs,
-    grid: np.ndarray,
-    long_run: np.ndarray,
-    convergence: np.ndarray,
-    trend_years: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    grid: NDArray[np.int_],
+    long_run: NDArray[np.float64],
+    convergence: NDArray[np.float64],
+    trend_years: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """ln GDP and ln intensity on ``grid`` (shapes (S, G, N)) for parameter arrays (S,)."""
     observed_gdp, observed_int, trend = _observed(inputs, grid)
     anchor = inputs.rd_year
@@ -151,7 +155,9 @@ def _log_paths(
     )
 
 
-def baseline(inputs: ModelInputs, values: dict[str, np.ndarray], years: np.ndarray) -> Baseline:
+def baseline(
+    inputs: ModelInputs, values: Mapping[str, NDArray[np.float64]], years: NDArray[np.int_]
+) -> Baseline:
     """GDP and R&D paths over ``years`` for the scenarios' parameter ``values``.
 
     Parameters

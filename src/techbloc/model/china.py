@@ -7,9 +7,11 @@ differs across futures: exclusion backfires in some and works in others (MODEL.m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model.knowledge import know_how_step
 
@@ -42,28 +44,28 @@ class ChinaState:
         China's R&D intensity above its trend path, from the pressure of exclusion (E8).
     """
 
-    knowledge: np.ndarray
-    know_how: np.ndarray
-    capacity: np.ndarray
-    self_sufficiency: np.ndarray
-    rd_extra: np.ndarray
+    knowledge: NDArray[np.float64]
+    know_how: NDArray[np.float64]
+    capacity: NDArray[np.float64]
+    self_sufficiency: NDArray[np.float64]
+    rd_extra: NDArray[np.float64]
 
 
 def china_step(
     state: ChinaState,
     *,
-    rd: np.ndarray,
-    theta: np.ndarray,
-    depreciation: np.ndarray,
-    complexity: np.ndarray,
-    exclusion: np.ndarray,
-    imitated: np.ndarray,
-    frontier: np.ndarray,
-    relative0: np.ndarray,
-    exclusion0: np.ndarray,
-    ss_drift: np.ndarray,
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    depreciation: NDArray[np.float64],
+    complexity: NDArray[np.float64],
+    exclusion: NDArray[np.float64],
+    imitated: NDArray[np.float64],
+    frontier: NDArray[np.float64],
+    relative0: NDArray[np.float64],
+    exclusion0: NDArray[np.float64],
+    ss_drift: NDArray[np.float64],
     rd_initial: float,
-    values,
+    values: Mapping[str, NDArray[np.float64]],
 ) -> ChinaState:
     """China's year, E7-E9: knowledge, know-how, self-sufficiency, R&D pressure, capacity.
 
@@ -130,13 +132,13 @@ def china_step(
 
 
 def conversion_rate(
-    knowledge: np.ndarray,
-    know_how: np.ndarray,
-    leader: np.ndarray,
-    complexity: np.ndarray,
-    max_conversion: np.ndarray,
-    absorption_exponent: np.ndarray,
-) -> np.ndarray:
+    knowledge: NDArray[np.float64],
+    know_how: NDArray[np.float64],
+    leader: NDArray[np.float64],
+    complexity: NDArray[np.float64],
+    max_conversion: NDArray[np.float64],
+    absorption_exponent: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E6: ``χ = max_conversion · AC / (AC + complexity)``, ``AC = (K_c/K_lead)^e (I_c/K_c)``."""
     safe_k = np.maximum(knowledge, 1e-12)
     relative = np.clip(knowledge / np.maximum(leader, 1e-12), 0.0, 1.0)
@@ -145,17 +147,17 @@ def conversion_rate(
 
 
 def imitation(
-    knowledge: np.ndarray,
-    know_how: np.ndarray,
-    frontier: np.ndarray,
-    leader: np.ndarray,
-    access: np.ndarray,
-    exposed: np.ndarray,
-    complexity: np.ndarray,
-    max_conversion: np.ndarray,
-    absorption_exponent: np.ndarray,
-    catch_up_rate: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    knowledge: NDArray[np.float64],
+    know_how: NDArray[np.float64],
+    frontier: NDArray[np.float64],
+    leader: NDArray[np.float64],
+    access: NDArray[np.float64],
+    exposed: NDArray[np.float64],
+    complexity: NDArray[np.float64],
+    max_conversion: NDArray[np.float64],
+    absorption_exponent: NDArray[np.float64],
+    catch_up_rate: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """E6: knowledge China converts from abroad (Gilli & Gilli 2019 absorption filter).
 
     ``gap = max(0, K_F - K_c)``; ``AC = (K_c / K_lead)^absorption_exponent · (I_c / K_c)``;
@@ -198,17 +200,17 @@ def imitation(
 
 
 def knowledge_step(
-    knowledge: np.ndarray,
-    rd: np.ndarray,
-    theta: np.ndarray,
-    depreciation: np.ndarray,
-    denial: np.ndarray,
-    exclusion: np.ndarray,
-    indigenization: np.ndarray,
-    capacity: np.ndarray,
-    imitated: np.ndarray,
-    self_sufficiency: np.ndarray,
-) -> np.ndarray:
+    knowledge: NDArray[np.float64],
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    depreciation: NDArray[np.float64],
+    denial: NDArray[np.float64],
+    exclusion: NDArray[np.float64],
+    indigenization: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    imitated: NDArray[np.float64],
+    self_sufficiency: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E7: ``K_c' = (1-δ)K_c + θ R_c (1 - denial X (1 - SS))(1 + indigenization Z) + Imit``.
 
     Self-sufficiency erodes denial (MODEL.md §9.5b): what China makes itself cannot be
@@ -225,14 +227,14 @@ def knowledge_step(
 
 
 def own_production(
-    rd: np.ndarray,
-    theta: np.ndarray,
-    denial: np.ndarray,
-    exclusion: np.ndarray,
-    indigenization: np.ndarray,
-    capacity: np.ndarray,
-    self_sufficiency: np.ndarray,
-) -> np.ndarray:
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    denial: NDArray[np.float64],
+    exclusion: NDArray[np.float64],
+    indigenization: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    self_sufficiency: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E7: knowledge China produces itself, ``θ R_c (1 - denial X (1 - SS))(1 + indig. Z)``.
 
     Shapes as in :func:`knowledge_step`; returns PPP $bn a year, shape (S, P, D).
@@ -243,20 +245,22 @@ def own_production(
     return theta[:, None, None] * rd * productivity
 
 
-def indigenous_capacity_step(capacity: np.ndarray, exclusion: np.ndarray, lag: np.ndarray):
+def indigenous_capacity_step(
+    capacity: NDArray[np.float64], exclusion: NDArray[np.float64], lag: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """E7: ``Z' = Z + (X - Z) / indigenization_lag`` (lag in years, shape (S,))."""
     return capacity + (exclusion - capacity) / lag[:, None, None]
 
 
 def rd_intensity_step(
-    intensity: np.ndarray,
+    intensity: NDArray[np.float64],
     initial: float,
-    capacity: np.ndarray,
-    status_quo_exclusion: np.ndarray,
-    response: np.ndarray,
-    adjustment: np.ndarray,
-    ceiling: np.ndarray,
-) -> np.ndarray:
+    capacity: NDArray[np.float64],
+    status_quo_exclusion: NDArray[np.float64],
+    response: NDArray[np.float64],
+    adjustment: NDArray[np.float64],
+    ceiling: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E8: China's extra R&D intensity moves partially towards a pressure-driven target.
 
     ``x' = x + adj (response · mean_k(Z_k - X_k,0) (rd_max - rd0) - x)``: the intensity
@@ -273,21 +277,21 @@ def rd_intensity_step(
         X_k,0 under US-only controls at the start year.
     response, adjustment, ceiling : ndarray, shape (S,)
     """
-    pressure = (capacity - status_quo_exclusion).mean(axis=-1)
+    pressure: NDArray[np.float64] = (capacity - status_quo_exclusion).mean(axis=-1)
     target = response[:, None] * pressure * (ceiling[:, None] - initial)
     return intensity + adjustment[:, None] * (target - intensity)
 
 
 def self_sufficiency_step(
-    share: np.ndarray,
-    drift: np.ndarray,
-    relative: np.ndarray,
-    relative0: np.ndarray,
-    exponent: np.ndarray,
-    boost: np.ndarray,
-    capacity: np.ndarray,
-    capacity0: np.ndarray,
-) -> np.ndarray:
+    share: NDArray[np.float64],
+    drift: NDArray[np.float64],
+    relative: NDArray[np.float64],
+    relative0: NDArray[np.float64],
+    exponent: NDArray[np.float64],
+    boost: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    capacity0: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E8: China's self-sufficiency per domain.
 
     ``SS' = SS + drift_k (ρ/ρ0)^e (1 + boost (Z - Z0))₊ (1 - SS)`` with ``ρ = K_c / K_F``.

@@ -12,6 +12,7 @@ holder (or the leakiest member) dominates.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "access",
@@ -27,7 +28,9 @@ __all__ = [
 ]
 
 
-def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarray) -> np.ndarray:
+def achieved_stringency(
+    target: NDArray[np.float64], will: NDArray[np.float64], members: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """``s*_k = s_target,k · min_{i∈C} will_i``.
 
     Parameters
@@ -45,7 +48,7 @@ def achieved_stringency(target: np.ndarray, will: np.ndarray, members: np.ndarra
     return target * least[..., None]
 
 
-def us_level(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
+def us_level(stringency: NDArray[np.float64], floor: NDArray[np.float64]) -> NDArray[np.float64]:
     """Stringency on US-held technology, ``u_k = max(s*_k, floor_k)`` (v4).
 
     Parameters
@@ -58,7 +61,9 @@ def us_level(stringency: np.ndarray, floor: np.ndarray) -> np.ndarray:
     return np.maximum(stringency, floor)
 
 
-def member_level(stringency: np.ndarray, floor: np.ndarray, reach: np.ndarray) -> np.ndarray:
+def member_level(
+    stringency: NDArray[np.float64], floor: NDArray[np.float64], reach: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Stringency on a (non-US) member's technology, ``max(s*_k, reach · u_k)`` (v4).
 
     A member applies the common level, but US extraterritorial rules reach its technology
@@ -74,13 +79,13 @@ def member_level(stringency: np.ndarray, floor: np.ndarray, reach: np.ndarray) -
 
 
 def control_coverage(
-    stringency: np.ndarray,
-    protection: np.ndarray,
-    members: np.ndarray,
-    reach: np.ndarray,
+    stringency: NDArray[np.float64],
+    protection: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    reach: NDArray[np.float64],
     usa: int,
-    floor: np.ndarray,
-) -> np.ndarray:
+    floor: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """How far each holder's technology is closed to China, ``c[j,k]``.
 
     ``c[j,k] = p_j ×`` the US's level ``u_k = max(s*_k, floor_k)`` for the USA,
@@ -110,8 +115,11 @@ def control_coverage(
 
 
 def control_binding(
-    protection: np.ndarray, members: np.ndarray, reach: np.ndarray, usa: int
-) -> tuple[np.ndarray, np.ndarray]:
+    protection: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    reach: NDArray[np.float64],
+    usa: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Coverage per unit of the members' level and per unit of the US's level.
 
     Parameters
@@ -137,12 +145,12 @@ def control_binding(
 
 
 def access(
-    coverage: np.ndarray,
-    knowledge: np.ndarray,
-    holders: np.ndarray,
-    concentration: np.ndarray,
-    exponent: np.ndarray,
-) -> np.ndarray:
+    coverage: NDArray[np.float64],
+    knowledge: NDArray[np.float64],
+    holders: NDArray[np.bool_],
+    concentration: NDArray[np.float64],
+    exponent: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """China's access to foreign technology per domain, ``A_k`` in [0, 1].
 
     ``A_k = (Σ_j ω_jk (1 - c[j,k])^r)^(1/r)``, ``ω ∝ K^η`` over holders ``j``.
@@ -165,16 +173,20 @@ def access(
     total = weight.sum(axis=-1, keepdims=True)
     weight = weight / np.where(total > 0, total, 1.0)
     openness = np.power(np.clip(1.0 - coverage, 0.0, 1.0), r)
-    mean = (weight * openness).sum(axis=-1)
+    mean: NDArray[np.float64] = (weight * openness).sum(axis=-1)
     return np.power(mean, 1.0 / exponent[:, None, None])
 
 
-def national_leak_rate(base_rate: np.ndarray, protection: np.ndarray) -> np.ndarray:
+def national_leak_rate(
+    base_rate: NDArray[np.float64], protection: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``l_j = base_leak_rate (1 - p_j)``, shape (S, P, N)."""
     return base_rate[:, None, None] * (1.0 - protection)
 
 
-def pool_leak_rate(leak: np.ndarray, contribution: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+def pool_leak_rate(
+    leak: NDArray[np.float64], contribution: NDArray[np.float64], exponent: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Leak rate of the joint pool, ``l_C = (Σ_{j∈C} w_j l_j^r)^(1/r)``.
 
     Parameters
@@ -196,18 +208,23 @@ def pool_leak_rate(leak: np.ndarray, contribution: np.ndarray, exponent: np.ndar
     return np.where(total > 0, np.power(mean, 1.0 / r), 0.0)
 
 
-def stock_exposure(leak: np.ndarray, knowledge: np.ndarray, holders: np.ndarray) -> np.ndarray:
+def stock_exposure(
+    leak: NDArray[np.float64], knowledge: NDArray[np.float64], holders: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """E5, stock term: ``Σ_j l_j K[j,k]`` over holders ``j``, shape (S, P, D)."""
-    return (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(axis=-1)
+    exposure: NDArray[np.float64] = (knowledge * np.where(holders, leak, 0.0)[:, :, None, :]).sum(
+        axis=-1
+    )
+    return exposure
 
 
 def exposure(
-    stock: np.ndarray,
-    stock_leak_share: np.ndarray,
-    pool_leak: np.ndarray,
-    theta: np.ndarray,
-    pool: np.ndarray,
-) -> np.ndarray:
+    stock: NDArray[np.float64],
+    stock_leak_share: NDArray[np.float64],
+    pool_leak: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    pool: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E5: knowledge exposed to China each year, ``Λ_k``, shape (S, P, D).
 
     ``Λ_k = stock_leak_share Σ_j l_j K[j,k] + l_C θ P_k``: stolen know-how is a share of

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from techbloc.errors import InputError
 from techbloc.model.engine import DEFAULT_END_YEAR, DEFAULT_START_YEAR, PolicyBatch, run_model
@@ -163,7 +164,13 @@ def _run(
     seed: int,
     trajectories: bool,
     check_ranges: bool,
-) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], np.ndarray, list[str]]:
+) -> tuple[
+    dict[str, NDArray[np.float64 | np.bool_]],
+    NDArray[np.int64],
+    list[str],
+    NDArray[np.int_],
+    list[str],
+]:
     """Check the arguments and run the engine: its arrays and their labels."""
     check_years(start_year, end_year)
     if not policies:
@@ -183,7 +190,9 @@ def _run(
 
 
 def scalar_frame(
-    result: dict[str, np.ndarray], scenario_ids: np.ndarray, policy_names: Sequence[str]
+    result: dict[str, NDArray[np.float64 | np.bool_]],
+    scenario_ids: NDArray[np.int64],
+    policy_names: Sequence[str],
 ) -> pd.DataFrame:
     """The ``(S, P)`` arrays of :func:`~techbloc.model.engine.run_model` as a wide table.
 
@@ -207,10 +216,10 @@ def scalar_frame(
 
 
 def to_dataset(
-    result: dict[str, np.ndarray],
-    scenario_ids: np.ndarray,
+    result: dict[str, NDArray[np.float64 | np.bool_]],
+    scenario_ids: NDArray[np.int64],
     policy_names: Sequence[str],
-    years: np.ndarray,
+    years: NDArray[np.int_],
     codes: Sequence[str],
     *,
     seed: int | None = None,
@@ -227,7 +236,7 @@ def to_dataset(
     from techbloc import __version__
 
     domains = [d.name for d in DOMAINS]
-    data: dict[str, tuple] = {}
+    data: dict[str, tuple[tuple[str, ...], NDArray[np.float64 | np.bool_]]] = {}
     for name, value in result.items():
         if name.startswith("traj_"):
             base = name[len("traj_") :]

@@ -17,6 +17,7 @@ Both come from bundled data files (``techbloc/data``, see its ``PROVENANCE.md``)
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.bundle import read_bundle
 from techbloc.params import DOMAINS, LEVERS
@@ -29,7 +30,7 @@ STATUS_QUO_STRINGENCY = next(
 )
 
 
-def status_quo_stringency_path(years: np.ndarray) -> np.ndarray:
+def status_quo_stringency_path(years: NDArray[np.int_]) -> NDArray[np.float64]:
     """The US's status-quo control stringency in each year, shape (T,).
 
     Years before the first step take its value; the last step is
@@ -43,7 +44,7 @@ def status_quo_stringency_path(years: np.ndarray) -> np.ndarray:
     return levels[step]
 
 
-def self_sufficiency_start(start_year: int) -> np.ndarray:
+def self_sufficiency_start(start_year: int) -> NDArray[np.float64]:
     """China's self-sufficiency by domain at ``start_year``, shape (D,).
 
     Semiconductors from the IC Insights observations (interpolated between them, the last

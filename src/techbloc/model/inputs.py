@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.errors import DataError
 from techbloc.params import DOMAINS
@@ -80,33 +81,33 @@ class ModelInputs:
     """
 
     codes: tuple[str, ...]
-    rd: np.ndarray
-    rd_year: np.ndarray
-    gdp: np.ndarray
-    population: np.ndarray
-    rd_growth: np.ndarray
-    gdp_growth: np.ndarray
-    capability: np.ndarray
-    alignment: np.ndarray
-    defence_pact: np.ndarray
-    threat: np.ndarray
-    dependence: np.ndarray
-    hedging: np.ndarray
-    hedging_low: np.ndarray
-    hedging_high: np.ndarray
-    semis_share: np.ndarray
-    friction: np.ndarray
-    friction_low: np.ndarray
-    friction_high: np.ndarray
+    rd: NDArray[np.float64]
+    rd_year: NDArray[np.float64]
+    gdp: NDArray[np.float64]
+    population: NDArray[np.float64]
+    rd_growth: NDArray[np.float64]
+    gdp_growth: NDArray[np.float64]
+    capability: NDArray[np.float64]
+    alignment: NDArray[np.float64]
+    defence_pact: NDArray[np.float64]
+    threat: NDArray[np.float64]
+    dependence: NDArray[np.float64]
+    hedging: NDArray[np.float64]
+    hedging_low: NDArray[np.float64]
+    hedging_high: NDArray[np.float64]
+    semis_share: NDArray[np.float64]
+    friction: NDArray[np.float64]
+    friction_low: NDArray[np.float64]
+    friction_high: NDArray[np.float64]
     row_rd: float
     row_rd_year: float
     row_gdp: float
     row_growth: float
     china: int
     usa: int
-    history_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    history_rd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    history_gdp: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    history_years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    history_rd: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    history_gdp: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n(self) -> int:
@@ -118,7 +119,7 @@ class ModelInputs:
         """World R&D at the start year (modelled countries plus ROW), PPP $bn."""
         return float(self.rd.sum() + self.row_rd)
 
-    def domain_mix(self, semis_share_of_world_rd: np.ndarray) -> np.ndarray:
+    def domain_mix(self, semis_share_of_world_rd: NDArray[np.float64]) -> NDArray[np.float64]:
         """Split each country's R&D across domains (E1).
 
         ETO shares are shares of world semiconductor *production*; a country's
@@ -180,8 +181,8 @@ def prepare_inputs(world: World) -> ModelInputs:
             "fill them with a world override"
         )
     col = {c: numeric[c].to_numpy(dtype=float) for c in numeric.columns}
-    population = table["population"].astype(float).to_numpy()
-    population = np.where(np.isfinite(population), population, np.nan)
+    population = table["population"].to_numpy(dtype=np.float64, copy=True)
+    population[~np.isfinite(population)] = np.nan
 
     index = {code: i for i, code in enumerate(codes)}
     n = len(codes)

@@ -102,7 +102,8 @@ def _jit() -> ModuleType | None:
 
 def _run(name: str) -> Callable[..., Any]:
     """The ``run`` function of kernel ``name`` (imports numba and the kernel)."""
-    return importlib.import_module(f"techbloc.model.jit.{name}").run
+    run: Callable[..., Any] = importlib.import_module(f"techbloc.model.jit.{name}").run
+    return run
 
 
 class Twin(Generic[P, R]):

@@ -8,6 +8,7 @@ memory. Knowledge is measured in PPP $bn of R&D-equivalent (θ0 = 1 sets the uni
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "diffusion_inflow",
@@ -22,8 +23,10 @@ __all__ = [
 
 
 def initial_stocks(
-    rd_by_domain: np.ndarray, depreciation: np.ndarray, rd_growth: np.ndarray
-) -> np.ndarray:
+    rd_by_domain: NDArray[np.float64],
+    depreciation: NDArray[np.float64],
+    rd_growth: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Perpetual-inventory steady-state knowledge ``K0 = θ0 R0 / (δ_k + g_i)`` (MODEL.md §4.0).
 
     Parameters
@@ -48,13 +51,13 @@ def initial_stocks(
 
 
 def pool_flows(
-    rd: np.ndarray,
-    members: np.ndarray,
-    share: np.ndarray,
-    boost: np.ndarray,
-    theta: np.ndarray,
-    absorptive_multiple: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rd: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    share: NDArray[np.float64],
+    boost: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    absorptive_multiple: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """E2: the joint pool as a club good, financed out of members' own R&D.
 
     Parameters
@@ -93,8 +96,11 @@ def pool_flows(
 
 
 def usable_knowledge(
-    knowledge: np.ndarray, shared: np.ndarray, members: np.ndarray, multiple: np.ndarray
-) -> np.ndarray:
+    knowledge: NDArray[np.float64],
+    shared: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    multiple: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Knowledge a country can use: its national stock plus what it can draw from ``S_C``.
 
     ``U_i,k = K_i,k + m_i min(S_C,k, multiple · K_i,k)`` (v4). The pool's output is
@@ -124,8 +130,11 @@ def usable_knowledge(
 
 
 def pool_shares(
-    members: np.ndarray, pool_share: np.ndarray, us_factor: np.ndarray, usa: int
-) -> np.ndarray:
+    members: NDArray[np.bool_],
+    pool_share: NDArray[np.float64],
+    us_factor: NDArray[np.float64],
+    usa: int,
+) -> NDArray[np.float64]:
     """Share of each country's R&D paid into the pool, ``m_i φ``, shape (S, P, N).
 
     ``us_factor`` (shape (S,)) scales the US share: 1 under an engaged administration,
@@ -136,25 +145,25 @@ def pool_shares(
     return share
 
 
-def pool_boost(members: np.ndarray, synergy: np.ndarray) -> np.ndarray:
+def pool_boost(members: NDArray[np.bool_], synergy: NDArray[np.float64]) -> NDArray[np.float64]:
     """The pool's synergy factor ``1 + synergy (n_C - 1) / n_C``, shape (S, P)."""
-    n_members = members.sum(axis=-1)
+    n_members: NDArray[np.intp] = members.sum(axis=-1)
     return 1.0 + synergy[:, None] * (n_members - 1) / np.maximum(n_members, 1)
 
 
-def diffusion_scale(size: np.ndarray) -> np.ndarray:
+def diffusion_scale(size: NDArray[np.float64]) -> NDArray[np.float64]:
     """``Y_i / Σ_{j≠i} Y_j`` (0 where no other country has size), shape (N,)."""
     others = size.sum() - size
     return np.where(others > 0, size / np.where(others > 0, others, 1.0), 0.0)
 
 
 def diffusion_inflow(
-    intensity: np.ndarray,
-    size: np.ndarray,
-    members: np.ndarray,
-    rate: np.ndarray,
-    allied: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    intensity: NDArray[np.float64],
+    size: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    rate: NDArray[np.float64],
+    allied: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """E3: knowledge diffusing down knowledge-intensity gaps, boosted between allies.
 
     ``inflow[i,k] = rate Y_i Σ_{j≠i} W[i,j] (1 + allied m_i m_j) max(0, κ[j,k] - κ[i,k])``
@@ -189,8 +198,8 @@ def diffusion_inflow(
 
 
 def _gap_sums(
-    intensity: np.ndarray, size: np.ndarray, members: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    intensity: NDArray[np.float64], size: NDArray[np.float64], members: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``Σ_j w_j max(0, κ_j - κ_i)`` over all countries and over members (sort, suffix sums)."""
     order = np.argsort(intensity, axis=-1)
     sorted_k = np.take_along_axis(intensity, order, axis=-1)
@@ -200,7 +209,7 @@ def _gap_sums(
         * sorted_w
     )
 
-    def gap_sum(weights: np.ndarray) -> np.ndarray:
+    def gap_sum(weights: NDArray[np.float64]) -> NDArray[np.float64]:
         # Σ_{j ranked at or above i} w_j (κ_j - κ_i); ties and i itself add zero
         suffix_w = np.cumsum(weights[..., ::-1], axis=-1)[..., ::-1]
         suffix_wk = np.cumsum((weights * sorted_k)[..., ::-1], axis=-1)[..., ::-1]
@@ -216,12 +225,12 @@ def _gap_sums(
 
 
 def know_how_step(
-    know_how: np.ndarray,
-    knowledge: np.ndarray,
-    learning_rate: np.ndarray,
-    complexity: np.ndarray,
-    experience: np.ndarray,
-) -> np.ndarray:
+    know_how: NDArray[np.float64],
+    knowledge: NDArray[np.float64],
+    learning_rate: NDArray[np.float64],
+    complexity: NDArray[np.float64],
+    experience: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E9: integration know-how follows knowledge through production experience.
 
     ``I' = I + learning_rate / (1 + complexity_k) · u · (K - I)``; know-how cannot be

@@ -8,12 +8,17 @@ membership). The margin is a closed-form, one-year, dimensionless payoff (E12).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model import kernels
+
+if TYPE_CHECKING:
+    from techbloc.model.inputs import ModelInputs
 
 __all__ = [
     "WILL_TERMS",
@@ -31,8 +36,11 @@ __all__ = [
 
 
 def positioned(
-    default: np.ndarray, low: np.ndarray, high: np.ndarray, position: np.ndarray
-) -> np.ndarray:
+    default: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+    position: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Place cited judgement values within their ranges.
 
     ``position`` -1 puts every value at its low end, 0 at its default, +1 at its high end
@@ -51,18 +59,20 @@ def positioned(
     return np.where(pos >= 0, default + pos * (high - default), default + pos * (default - low))
 
 
-def hedging_values(inputs, position: np.ndarray) -> np.ndarray:
+def hedging_values(inputs: ModelInputs, position: NDArray[np.float64]) -> NDArray[np.float64]:
     """Each country's hedging motive in each scenario, shape (S, N)."""
     return positioned(inputs.hedging, inputs.hedging_low, inputs.hedging_high, position)
 
 
-def will_logit_base(inputs, values, hedging: np.ndarray) -> np.ndarray:
+def will_logit_base(
+    inputs: ModelInputs, values: Mapping[str, NDArray[np.float64]], hedging: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """The time-invariant part of the will logit, shape (S, N).
 
     ``a0 + a_align alignment + a_pact pact + a_threat threat - a_dep dependence - a_hedge hedge``.
     """
 
-    def w(name: str) -> np.ndarray:
+    def w(name: str) -> NDArray[np.float64]:
         return values[name][:, None]
 
     return (
@@ -76,13 +86,13 @@ def will_logit_base(inputs, values, hedging: np.ndarray) -> np.ndarray:
 
 
 def will(
-    base: np.ndarray,
-    credibility_weight: np.ndarray,
-    credibility: np.ndarray,
-    value_weight: np.ndarray,
-    margin: np.ndarray,
+    base: NDArray[np.float64],
+    credibility_weight: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    value_weight: NDArray[np.float64],
+    margin: NDArray[np.float64],
     usa: int,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """E10: willingness to protect, in (0, 1); the USA's own will is 1.
 
     ``will = logistic(base + a_cred Cred + a_value tanh(margin))``: the margin bonus is
@@ -104,16 +114,22 @@ def will(
     return result
 
 
-def capability_step(capability: np.ndarray, gain: np.ndarray, building: np.ndarray):
+def capability_step(
+    capability: NDArray[np.float64], gain: NDArray[np.float64], building: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """E10: ``cap' = cap + capacity_gain · CB · (1 - cap)``; building moves only capability."""
     return capability + gain[:, None, None] * building * (1.0 - capability)
 
 
-def _mean_stringency(target_mean: np.ndarray, least_will: np.ndarray) -> np.ndarray:
+def _mean_stringency(
+    target_mean: NDArray[np.float64], least_will: NDArray[np.float64]
+) -> NDArray[np.float64]:
     return target_mean * least_will
 
 
-def member_cost_level(common: np.ndarray, floor_mean, reach: np.ndarray) -> np.ndarray:
+def member_cost_level(
+    common: NDArray[np.float64], floor_mean: NDArray[np.float64] | float, reach: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """The stringency a member's trade meets: ``max(s*, reach · max(s*, floor))`` (v4), as in
     :func:`~techbloc.model.controls.member_level`, on means over domains.
 
@@ -130,13 +146,13 @@ def member_cost_level(common: np.ndarray, floor_mean, reach: np.ndarray) -> np.n
 
 
 def _value_change(
-    knowledge_gain: np.ndarray,
-    trade: np.ndarray,
-    friction_sum: np.ndarray,
-    threat: np.ndarray,
-    credibility: np.ndarray,
-    values,
-) -> np.ndarray:
+    knowledge_gain: NDArray[np.float64],
+    trade: NDArray[np.float64],
+    friction_sum: NDArray[np.float64],
+    threat: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    values: Mapping[str, NDArray[np.float64]],
+) -> NDArray[np.float64]:
     """``b ΔK - Δtrade cost - friction_scale Σ f + security_value Cred threat``, (S, P, N)."""
     return (
         values["payoff_scale"][:, None, None] * knowledge_gain
@@ -147,18 +163,18 @@ def _value_change(
 
 
 def membership_margin(
-    knowledge_gain: np.ndarray,
-    target_mean: np.ndarray,
-    floor_mean: np.ndarray,
-    will_: np.ndarray,
-    members: np.ndarray,
-    reach: np.ndarray,
-    dependence: np.ndarray,
-    friction_sum: np.ndarray,
-    threat: np.ndarray,
-    credibility: np.ndarray,
-    values,
-) -> np.ndarray:
+    knowledge_gain: NDArray[np.float64],
+    target_mean: NDArray[np.float64],
+    floor_mean: NDArray[np.float64] | float,
+    will_: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    reach: NDArray[np.float64],
+    dependence: NDArray[np.float64],
+    friction_sum: NDArray[np.float64],
+    threat: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    values: Mapping[str, NDArray[np.float64]],
+) -> NDArray[np.float64]:
     """E12: each member's margin ``V_i(C) - V_i(C∖{i})``.
 
     ``V_i = b ΔK_i - trade_cost mean_k(s*_k) dep_i - friction_scale Σ_{j∈C} f_ij
@@ -214,7 +230,9 @@ def membership_margin(
     return np.where(members, margin, np.nan)
 
 
-def _compiled_margins(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
+def _compiled_margins(
+    run: Callable[..., NDArray[np.float64]], a: SimpleNamespace
+) -> NDArray[np.float64]:
     """:func:`margins_from_flows` by the compiled kernel (:mod:`techbloc.model.jit.margins`)."""
     S, P, _ = a.will_.shape
     c = kernels.contiguous
@@ -244,22 +262,22 @@ def _compiled_margins(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.
 
 @kernels.twin("margins", _compiled_margins)
 def margins_from_flows(
-    gain: np.ndarray,
-    contribution: np.ndarray,
-    allied_bonus: np.ndarray,
-    rd: np.ndarray,
-    theta: np.ndarray,
-    target_mean: np.ndarray,
-    floor_mean: np.ndarray,
-    will_: np.ndarray,
-    members: np.ndarray,
-    reach: np.ndarray,
-    dependence: np.ndarray,
-    friction_sum: np.ndarray,
-    threat: np.ndarray,
-    credibility: np.ndarray,
-    values,
-) -> np.ndarray:
+    gain: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    allied_bonus: NDArray[np.float64],
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    target_mean: NDArray[np.float64],
+    floor_mean: NDArray[np.float64] | float,
+    will_: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    reach: NDArray[np.float64],
+    dependence: NDArray[np.float64],
+    friction_sum: NDArray[np.float64],
+    threat: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    values: Mapping[str, NDArray[np.float64]],
+) -> NDArray[np.float64]:
     """E12 margins from each country's pool and diffusion flows this year.
 
     ``ΔK_i = (gain_i - θ contribution_i + allied_bonus_i) / (θ R_i)``, then
@@ -296,20 +314,20 @@ def margins_from_flows(
 
 
 def joining_gain(
-    rd: np.ndarray,
-    contribution: np.ndarray,
-    members: np.ndarray,
-    joining_share: np.ndarray,
-    target_mean: np.ndarray,
-    floor_mean: np.ndarray,
-    will_: np.ndarray,
-    reach: np.ndarray,
-    dependence: np.ndarray,
-    friction_sum: np.ndarray,
-    threat: np.ndarray,
-    credibility: np.ndarray,
-    values,
-) -> np.ndarray:
+    rd: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    joining_share: NDArray[np.float64],
+    target_mean: NDArray[np.float64],
+    floor_mean: NDArray[np.float64] | float,
+    will_: NDArray[np.float64],
+    reach: NDArray[np.float64],
+    dependence: NDArray[np.float64],
+    friction_sum: NDArray[np.float64],
+    threat: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    values: Mapping[str, NDArray[np.float64]],
+) -> NDArray[np.float64]:
     """E12 (external stability): what each outsider would gain by joining, ``V_i(C∪{i}) - V_i(C)``.
 
     The pool gain uses the pool enlarged by the outsider's contribution; the
@@ -371,11 +389,11 @@ WILL_TERMS: dict[str, tuple[str, int]] = {
 
 
 def will_terms(
-    inputs,
-    values,
-    credibility: np.ndarray,
-    margin: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
+    inputs: ModelInputs,
+    values: Mapping[str, NDArray[np.float64]],
+    credibility: NDArray[np.float64],
+    margin: NDArray[np.float64] | None = None,
+) -> dict[str, NDArray[np.float64]]:
     """E10's will logit split into its terms, each of shape (S, N).
 
     The terms are those of :func:`will_logit_base` and :func:`will`, computed the same

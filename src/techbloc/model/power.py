@@ -9,17 +9,18 @@ power is the geometric mean of the two, each relative to the US at the start yea
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["economic_power", "log_tfp_terms"]
 
 
 def log_tfp_terms(
-    knowledge: np.ndarray,
-    frontier: np.ndarray,
-    access: np.ndarray,
+    knowledge: NDArray[np.float64],
+    frontier: NDArray[np.float64],
+    access: NDArray[np.float64],
     china: int,
-    usable: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    usable: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``ln(U_i/Ū)`` and ``ln(F_i/F̄)`` for every country.
 
     Parameters
@@ -51,6 +52,8 @@ def log_tfp_terms(
     return domestic, reachable
 
 
-def economic_power(output: np.ndarray, population: np.ndarray) -> np.ndarray:
+def economic_power(
+    output: NDArray[np.float64], population: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Economic power ``Y²/Pop`` (Beckley 2018), NaN where the population is unknown."""
     return output**2 / population

@@ -14,6 +14,7 @@ per engaged term; both are applied year by year at the per-term compound rate.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "FIRST_RANDOM_ELECTION",
@@ -43,11 +44,11 @@ def observed_engaged(year: int) -> bool | None:
 
 
 def regime_paths(
-    years: np.ndarray,
-    election_draws: np.ndarray,
-    p_engaged_to_transactional: np.ndarray,
-    p_transactional_to_engaged: np.ndarray,
-) -> np.ndarray:
+    years: NDArray[np.int_],
+    election_draws: NDArray[np.float64],
+    p_engaged_to_transactional: NDArray[np.float64],
+    p_transactional_to_engaged: NDArray[np.float64],
+) -> NDArray[np.bool_]:
     """Sample which years have an engaged administration.
 
     Parameters
@@ -86,10 +87,10 @@ def regime_paths(
 
 def start_credibility(
     start_year: int,
-    anchor: np.ndarray,
-    decay: np.ndarray,
-    recovery_fraction: np.ndarray,
-) -> np.ndarray:
+    anchor: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    recovery_fraction: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Institutional credibility at ``start_year``, consistent with the observed regime history.
 
     ``initial_institutional_credibility`` is ``Cinst`` in the year of the last observed
@@ -135,12 +136,12 @@ def start_credibility(
 
 
 def credibility_paths(
-    engaged: np.ndarray,
-    initial: np.ndarray,
-    decay: np.ndarray,
-    recovery_fraction: np.ndarray,
-    w_inst: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    engaged: NDArray[np.bool_],
+    initial: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    recovery_fraction: NDArray[np.float64],
+    w_inst: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Institutional credibility and overall credibility per year.
 
     Parameters

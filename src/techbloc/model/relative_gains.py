@@ -38,6 +38,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model import kernels
 
@@ -45,17 +46,17 @@ __all__ = ["growth_changes", "growth_slopes", "membership_toggle", "veto"]
 
 
 def growth_slopes(
-    rd: np.ndarray,
-    theta: np.ndarray,
-    denial: np.ndarray,
-    self_sufficiency: np.ndarray,
-    indigenization: np.ndarray,
-    capacity: np.ndarray,
-    conversion: np.ndarray,
-    uncapped: np.ndarray,
-    catch_up_rate: np.ndarray,
-    gap: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    denial: NDArray[np.float64],
+    self_sufficiency: NDArray[np.float64],
+    indigenization: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    conversion: NDArray[np.float64],
+    uncapped: NDArray[np.bool_],
+    catch_up_rate: NDArray[np.float64],
+    gap: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Slopes of ``G_c`` with respect to China's access and to exposed knowledge.
 
     Parameters
@@ -86,33 +87,35 @@ def growth_slopes(
     return (own + imitation) / norm, np.where(uncapped, conversion, 0.0) / norm
 
 
-def _least_two(members: np.ndarray, will: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _least_two(
+    members: NDArray[np.bool_], will: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     masked = np.where(members, will, np.inf)
     two = np.partition(masked, 1, axis=-1)[..., :2]
     return two[..., 0], two[..., 1]
 
 
 def membership_toggle(
-    members: np.ndarray,
-    will: np.ndarray,
-    target: np.ndarray,
-    stringency: np.ndarray,
-    floor: np.ndarray,
-    protection: np.ndarray,
-    reach: np.ndarray,
-    weight: np.ndarray,
-    exponent: np.ndarray,
-    leak: np.ndarray,
-    contribution: np.ndarray,
-    joining_contribution: np.ndarray,
-    shared: np.ndarray,
-    stock_leak_share: np.ndarray,
-    per_access: np.ndarray,
-    per_exposure: np.ndarray,
+    members: NDArray[np.bool_],
+    will: NDArray[np.float64],
+    target: NDArray[np.float64],
+    stringency: NDArray[np.float64],
+    floor: NDArray[np.float64],
+    protection: NDArray[np.float64],
+    reach: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    exponent: NDArray[np.float64],
+    leak: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    joining_contribution: NDArray[np.float64],
+    shared: NDArray[np.float64],
+    stock_leak_share: NDArray[np.float64],
+    per_access: NDArray[np.float64],
+    per_exposure: NDArray[np.float64],
     usa: int,
     *,
     outsiders: bool = True,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Change in China's knowledge growth ``G_c`` if one country's membership is toggled.
 
     Parameters
@@ -157,11 +160,20 @@ def membership_toggle(
     us_toggled = np.where(is_us, us_binding, protection * np.where(members, reach3, 0.0))
     s = stringency[..., None]
 
-    def levels(strict):  # (members' level, US's level), each (S, P, D, 1)
+    def levels(
+        strict: NDArray[np.float64],
+    ) -> tuple[
+        NDArray[np.float64], NDArray[np.float64]
+    ]:  # (members' level, US's level), each (S, P, D, 1)
         us = np.maximum(strict, floor)
         return np.maximum(strict, reach3 * us)[..., None], us[..., None]
 
-    def openness(a, u, b, ub):
+    def openness(
+        a: NDArray[np.float64],
+        u: NDArray[np.float64],
+        b: NDArray[np.float64],
+        ub: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
         return np.power(np.clip(1.0 - a * b[:, :, None, :] - u * ub[:, :, None, :], 0.0, 1.0), r)
 
     a_now, u_now = levels(stringency)
@@ -216,7 +228,9 @@ def membership_toggle(
     return np.where(counted, result, 0.0)
 
 
-def _compiled_growth_changes(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
+def _compiled_growth_changes(
+    run: Callable[..., NDArray[np.float64]], a: SimpleNamespace
+) -> NDArray[np.float64]:
     """:func:`growth_changes` by the compiled kernel (:mod:`techbloc.model.jit.toggle`)."""
     target = np.broadcast_to(a.target, a.stringency.shape)
     powered = a.powered
@@ -254,33 +268,33 @@ def _compiled_growth_changes(run: Callable[..., np.ndarray], a: SimpleNamespace)
 
 @kernels.twin("toggle", _compiled_growth_changes)
 def growth_changes(
-    members: np.ndarray,
-    will: np.ndarray,
-    target: np.ndarray,
-    stringency: np.ndarray,
-    protection: np.ndarray,
-    reach: np.ndarray,
-    knowledge: np.ndarray,
-    holders: np.ndarray,
-    concentration: np.ndarray,
-    exponent: np.ndarray,
-    leak: np.ndarray,
-    contribution: np.ndarray,
-    national_rd: np.ndarray,
-    mix: np.ndarray,
-    share: np.ndarray,
-    joining_share: np.ndarray,
-    shared: np.ndarray,
-    stock_leak_share: np.ndarray,
-    per_access: np.ndarray,
-    per_exposure: np.ndarray,
-    floor: np.ndarray,
+    members: NDArray[np.bool_],
+    will: NDArray[np.float64],
+    target: NDArray[np.float64],
+    stringency: NDArray[np.float64],
+    protection: NDArray[np.float64],
+    reach: NDArray[np.float64],
+    knowledge: NDArray[np.float64],
+    holders: NDArray[np.bool_],
+    concentration: NDArray[np.float64],
+    exponent: NDArray[np.float64],
+    leak: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    national_rd: NDArray[np.float64],
+    mix: NDArray[np.float64],
+    share: NDArray[np.float64],
+    joining_share: NDArray[np.float64],
+    shared: NDArray[np.float64],
+    stock_leak_share: NDArray[np.float64],
+    per_access: NDArray[np.float64],
+    per_exposure: NDArray[np.float64],
+    floor: NDArray[np.float64],
     china: int,
     usa: int,
     *,
     outsiders: bool = True,
-    powered: np.ndarray | None = None,
-) -> np.ndarray:
+    powered: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """:func:`membership_toggle` from the year's raw arrays, compiled when numba is available.
 
     Builds the holder weights ``ω ∝ K^η`` and what each outsider would pay into the pool
@@ -341,7 +355,9 @@ def growth_changes(
     return change
 
 
-def _compiled_veto(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.ndarray:
+def _compiled_veto(
+    run: Callable[..., NDArray[np.float64]], a: SimpleNamespace
+) -> NDArray[np.float64]:
     """:func:`veto` by the compiled kernel (:mod:`techbloc.model.jit.veto`)."""
     c = kernels.contiguous
     return run(
@@ -366,21 +382,21 @@ def _compiled_veto(run: Callable[..., np.ndarray], a: SimpleNamespace) -> np.nda
 
 @kernels.twin("veto", _compiled_veto)
 def veto(
-    members: np.ndarray,
-    pool_paid: np.ndarray,
-    joining_paid: np.ndarray,
-    cap: np.ndarray,
-    rd: np.ndarray,
-    synergy: np.ndarray,
-    trade_weight: np.ndarray,
-    stringency_drop: np.ndarray,
-    friction: np.ndarray,
-    friction_scale: np.ndarray,
-    concern: np.ndarray,
-    growth_change: np.ndarray,
-    payoff_scale: np.ndarray,
-    tolerance: np.ndarray,
-) -> np.ndarray:
+    members: NDArray[np.bool_],
+    pool_paid: NDArray[np.float64],
+    joining_paid: NDArray[np.float64],
+    cap: NDArray[np.float64],
+    rd: NDArray[np.float64],
+    synergy: NDArray[np.float64],
+    trade_weight: NDArray[np.float64],
+    stringency_drop: NDArray[np.float64],
+    friction: NDArray[np.float64],
+    friction_scale: NDArray[np.float64],
+    concern: NDArray[np.float64],
+    growth_change: NDArray[np.float64],
+    payoff_scale: NDArray[np.float64],
+    tolerance: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E12 (§9.2): whether every incumbent accepts each outsider.
 
     Incumbent ``i`` accepts outsider ``j`` when its payoff falls by at most ``tolerance``:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from techbloc.errors import InputError
 from techbloc.params import PARAMETERS, get_parameter
@@ -40,12 +41,12 @@ class ScenarioArrays:
         numbers make policies comparable within a scenario).
     """
 
-    ids: np.ndarray
-    values: dict[str, np.ndarray]
-    election_draws: np.ndarray
-    exit_draws: np.ndarray
+    ids: NDArray[np.int64]
+    values: dict[str, NDArray[np.float64]]
+    election_draws: NDArray[np.float64]
+    exit_draws: NDArray[np.float64]
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> NDArray[np.float64]:
         return self.values[name]
 
     @property
@@ -97,7 +98,7 @@ def scenario_arrays(
         raise InputError("scenario ids (the table's index) must be unique")
     if (ids < 0).any():
         raise InputError("scenario ids must be non-negative")
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, NDArray[np.float64]] = {}
     for name in scenarios.columns:
         get_parameter(str(name))  # raises for unknown names
     for param in PARAMETERS:

@@ -64,7 +64,7 @@ class _Model(BaseModel):
 
 def _schema_of(cls: type, name: str, doc: str) -> type[BaseModel]:
     """A pydantic model with the fields (names, types, defaults) of a registry dataclass."""
-    hints = typing.get_type_hints(cls, vars(params))
+    hints = typing.get_type_hints(cls)  # resolved in the module that declares cls
     fields: dict[str, Any] = {}
     for item in dataclasses.fields(cls):
         default = item.default if item.default is not dataclasses.MISSING else ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model.jit import njit
 from techbloc.model.kernel_arrays import MarginArrays
@@ -12,26 +13,26 @@ __all__ = ["margins", "run"]
 
 @njit
 def margins(  # pragma: no cover - compiled
-    gain,
-    contribution,
-    bonus,
-    rd,
-    theta,
-    target_mean,
-    floor_mean,
-    will,
-    members,
-    reach,
-    dependence,
-    friction_sum,
-    threat,
-    credibility,
-    payoff_scale,
-    trade_cost,
-    friction_scale,
-    security_value,
-    out,
-):
+    gain: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    bonus: NDArray[np.float64],
+    rd: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    target_mean: NDArray[np.float64],
+    floor_mean: NDArray[np.float64],
+    will: NDArray[np.float64],
+    members: NDArray[np.bool_],
+    reach: NDArray[np.float64],
+    dependence: NDArray[np.float64],
+    friction_sum: NDArray[np.float64],
+    threat: NDArray[np.float64],
+    credibility: NDArray[np.float64],
+    payoff_scale: NDArray[np.float64],
+    trade_cost: NDArray[np.float64],
+    friction_scale: NDArray[np.float64],
+    security_value: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> None:
     s_len, p_len, n = will.shape
     for s in range(s_len):
         th = theta[s]

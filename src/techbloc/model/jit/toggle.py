@@ -8,6 +8,7 @@ scenarios over numba's threads, as the flows kernel does.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model import jit
 from techbloc.model.jit import njit, power
@@ -18,33 +19,33 @@ __all__ = ["run", "toggle"]
 
 @njit(nogil=True)  # serial, a slice of scenarios per thread
 def toggle(  # pragma: no cover - compiled
-    first,
-    stop,
-    members,
-    will,
-    target,
-    stringency,
-    floor,
-    protection,
-    reach,
-    weight_k,
-    holders,
-    r,
-    leak,
-    contribution,
-    national_rd,
-    mix,
-    share,
-    joining_share,
-    shared,
-    sls,
-    per_access,
-    per_exposure,
-    china,
-    usa,
-    outsiders,
-    out,
-):
+    first: int,
+    stop: int,
+    members: NDArray[np.bool_],
+    will: NDArray[np.float64],
+    target: NDArray[np.float64],
+    stringency: NDArray[np.float64],
+    floor: NDArray[np.float64],
+    protection: NDArray[np.float64],
+    reach: NDArray[np.float64],
+    weight_k: NDArray[np.float64],
+    holders: NDArray[np.bool_],
+    r: NDArray[np.float64],
+    leak: NDArray[np.float64],
+    contribution: NDArray[np.float64],
+    national_rd: NDArray[np.float64],
+    mix: NDArray[np.float64],
+    share: NDArray[np.float64],
+    joining_share: NDArray[np.float64],
+    shared: NDArray[np.float64],
+    sls: NDArray[np.float64],
+    per_access: NDArray[np.float64],
+    per_exposure: NDArray[np.float64],
+    china: int,
+    usa: int,
+    outsiders: bool,
+    out: NDArray[np.float64],
+) -> None:
     _, p_len, d_len, n = weight_k.shape
     binding = np.empty(n)
     us_binding = np.empty(n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from techbloc.model.jit import njit
 from techbloc.model.kernel_arrays import VetoArrays
@@ -12,22 +13,22 @@ __all__ = ["run", "veto"]
 
 @njit
 def veto(  # pragma: no cover - compiled
-    members,
-    pool_paid,
-    joining_paid,
-    cap,
-    rd,
-    synergy,
-    trade_weight,
-    stringency_drop,
-    friction,
-    friction_scale,
-    concern,
-    growth_change,
-    payoff_scale,
-    tolerance,
-    out,
-):
+    members: NDArray[np.bool_],
+    pool_paid: NDArray[np.float64],
+    joining_paid: NDArray[np.float64],
+    cap: NDArray[np.float64],
+    rd: NDArray[np.float64],
+    synergy: NDArray[np.float64],
+    trade_weight: NDArray[np.float64],
+    stringency_drop: NDArray[np.float64],
+    friction: NDArray[np.float64],
+    friction_scale: NDArray[np.float64],
+    concern: NDArray[np.float64],
+    growth_change: NDArray[np.float64],
+    payoff_scale: NDArray[np.float64],
+    tolerance: NDArray[np.float64],
+    out: NDArray[np.bool_],
+) -> None:
     s_len, p_len, n = members.shape
     d_len = pool_paid.shape[2]
     for s in range(s_len):
