@@ -1,0 +1,112 @@
+"""What changes from year to year (:class:`EngineState`) and one year's flows (:class:`Year`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from techbloc.model.china import ChinaState
+from techbloc.model.context import Context
+from techbloc.model.flows import DomainFlows
+
+__all__ = ["EngineState", "Year"]
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """Everything that changes from year to year.
+
+    Attributes
+    ----------
+    knowledge, know_how : ndarray, shape (S, P, D, N)
+        K and I of every country (China's columns mirror ``china``).
+    capability : ndarray, shape (S, P, N)
+        Protection capability (moved by capacity building).
+    members : ndarray of bool, shape (S, P, N)
+        Membership after exits.
+    margin : ndarray, shape (S, P, N)
+        Last year's membership margins (0 outside the coalition).
+    relative : ndarray, shape (S, P, N)
+        The relative-gains term of the margins, held between the years it is evaluated.
+    shared : ndarray, shape (S, P, D)
+        The coalition's shared stock of pool output (MODEL.md §9.3).
+    china, twin : ChinaState
+        China in the main run, and China without exclusion (partners held).
+    cumulative : dict of str to ndarray (S, P)
+        Running sums for cumulative outputs.
+    """
+
+    knowledge: np.ndarray
+    know_how: np.ndarray
+    capability: np.ndarray
+    members: np.ndarray
+    margin: np.ndarray
+    relative: np.ndarray
+    shared: np.ndarray
+    china: ChinaState
+    twin: ChinaState
+    cumulative: dict[str, Any]  # running sums, and the start year's TFP terms (a pair)
+
+    @classmethod
+    def initial(cls, ctx: Context) -> EngineState:
+        S, P, D, N = ctx.shape
+        c = ctx.inputs.china
+        knowledge = np.repeat(ctx.start_knowledge[:, None], P, axis=1)
+        know_how = knowledge.copy()
+        know_how[..., c] *= ctx.values["china_know_how_ratio"][:, None, None]
+        ss0 = np.broadcast_to(ctx.self_sufficiency0, (S, P, D))
+        china = ChinaState(
+            knowledge=knowledge[..., c].copy(),
+            know_how=know_how[..., c].copy(),
+            capacity=np.repeat(ctx.exclusion0, P, axis=1),
+            self_sufficiency=ss0.copy(),
+            rd_extra=np.zeros((S, P)),
+        )
+        zeros = np.zeros((S, P))
+        return cls(
+            knowledge=knowledge,
+            know_how=know_how,
+            capability=np.broadcast_to(ctx.inputs.capability, (S, P, N)).copy(),
+            members=np.broadcast_to(ctx.policies.members, (S, P, N)).copy(),
+            margin=np.zeros((S, P, N)),
+            relative=np.zeros((S, P, N)),
+            shared=np.zeros((S, P, D)),
+            china=china,
+            twin=replace(china),
+            cumulative={
+                "leakage": zeros.copy(),
+                "leakage_coalition": zeros.copy(),
+                "production": zeros.copy(),
+                "china_own": zeros.copy(),
+                "china_imitation": zeros.copy(),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Year:
+    """One year's flows: what :mod:`~techbloc.model.observe` records and ``advance`` uses."""
+
+    t: int
+    members: np.ndarray
+    target: np.ndarray
+    floor: np.ndarray
+    national_rd: np.ndarray
+    will: np.ndarray
+    protection: np.ndarray
+    stringency: np.ndarray
+    share: np.ndarray
+    leak: np.ndarray
+    flows: DomainFlows
+    pool_leak: np.ndarray
+    exposed: np.ndarray
+    coalition_exposed: np.ndarray
+    imitated: np.ndarray
+    absorbed: np.ndarray
+    margin: np.ndarray
+    relative: np.ndarray
+    building: np.ndarray
+    review: np.ndarray
+    toggles: dict[str, np.ndarray] | None
