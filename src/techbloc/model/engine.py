@@ -29,12 +29,13 @@ from techbloc.model.context import Context, PolicyBatch
 from techbloc.model.flows import FlowWorkspace
 from techbloc.model.history import STATUS_QUO_STRINGENCY
 from techbloc.model.inputs import ModelInputs
-from techbloc.model.observe import accumulate, final_outputs, observe, outsiders
+from techbloc.model.observe import accumulate, observe, outsiders
 from techbloc.model.outputs import Recorder
 from techbloc.model.partners import capability_step
 from techbloc.model.scenarios import ScenarioArrays
 from techbloc.model.state import EngineState, Year
 from techbloc.model.year import friction_sum, year_flows
+from techbloc.model.year_view import YearView
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 __all__ = [
@@ -182,7 +183,7 @@ def run_model(
         )
         accumulate(state, year, ctx)
         if recorder.wants(t):
-            recorder.record(t, observe(state, year, ctx, state.cumulative))
+            recorder.record(t, observe(YearView(state, year, ctx)))
         if last:
             break
         if workspace is not None:
@@ -190,11 +191,8 @@ def run_model(
         state = advance(state, year, ctx)
 
     result = recorder.result()
-    result["control_cost_by_member"] = np.where(
-        year.members, result.pop("_control_cost_by_member"), np.nan
-    )
-    result.pop("traj__control_cost_by_member", None)
-    result.update(final_outputs(state, year, ctx))
+    final = YearView(state, year, ctx)
+    result.update(observe(final, "final"))
     if external_stability:
         result.update(outsiders(year, ctx, frictions))
         if trajectories:
@@ -204,12 +202,9 @@ def run_model(
     for name, value in list(result.items()):
         if value.ndim >= 2 and value.shape[1] == P:
             result[name] = value[:, :-1]
-    result["transactional_years"] = (~ctx.engaged[:, 1:]).sum(axis=1).astype(float)
-    result["credibility_final"] = ctx.credibility[:, -1]
-    result["institutional_credibility_final"] = ctx.institutional[:, -1]
-    result["traj_credibility"] = ctx.credibility
-    result["traj_institutional_credibility"] = ctx.institutional
-    result["traj_engaged"] = ctx.engaged
+    # scenario outputs: one value per future, or one per future and year (a trajectory)
+    for name, value in observe(final, "scenario").items():
+        result[f"traj_{name}" if value.ndim == 2 else name] = value
     return result
 
 
