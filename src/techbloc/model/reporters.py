@@ -91,6 +91,18 @@ def _china_rd_share(y: YearView) -> np.ndarray:
     return y.year.national_rd[..., y.china] / y.world_rd
 
 
+@_output(
+    "china_rd_intensity",
+    "China's R&D flow / its GDP (baseline path), its E8 response included; capped at the "
+    "highest observed R&D intensity",
+    "share",
+)
+def _china_rd_intensity(y: YearView) -> np.ndarray:
+    c, t = y.china, y.t
+    gdp = y.ctx.output[t, c] * y.ctx.gdp_ratio[:, t, c]  # (S,) the future's GDP path
+    return y.year.national_rd[..., c] / gdp[:, None]
+
+
 @_output("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=MIN)
 def _rd_ratio_china_us(y: YearView) -> np.ndarray:
     return y.year.national_rd[..., y.china] / y.year.national_rd[..., y.usa]
