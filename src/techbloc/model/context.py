@@ -212,16 +212,16 @@ class Context:
             v["p_transactional_to_engaged"],
         )
         institutional, credibility = credibility_paths(
-            engaged,
-            start_credibility(
+            engaged=engaged,
+            initial=start_credibility(
                 int(years[0]),
                 v["initial_institutional_credibility"],
                 v["cred_decay"],
                 v["cred_recovery_fraction"],
             ),
-            v["cred_decay"],
-            v["cred_recovery_fraction"],
-            v["w_inst"],
+            decay=v["cred_decay"],
+            recovery_fraction=v["cred_recovery_fraction"],
+            w_inst=v["w_inst"],
         )
         logit_base = will_logit_base(inputs, v, hedging_values(inputs, v["hedging_position"]))
         holders = np.ones(N, dtype=bool)  # technology holders China could reach: all but China
@@ -235,12 +235,12 @@ class Context:
 
         # the status quo at the start year: US-only controls at the default stringency
         will0 = will(
-            logit_base,
-            v["will_credibility"],
-            credibility[:, 0],
-            v["will_value"],
-            np.zeros((S, 1, N)),
-            u,
+            base=logit_base,
+            credibility_weight=v["will_credibility"],
+            credibility=credibility[:, 0],
+            value_weight=v["will_value"],
+            margin=np.zeros((S, 1, N)),
+            usa=u,
         )
         alone = np.broadcast_to(us_only, (S, 1, N))
         protection0 = (
@@ -248,15 +248,19 @@ class Context:
         )
         status_quo = np.full((1, len(DOMAINS)), sq_path[0])
         cover = control_coverage(
-            achieved_stringency(status_quo, will0, alone),
-            protection0,
-            alone,
-            v["extraterritorial_reach"],
-            u,
-            status_quo[0],
+            stringency=achieved_stringency(status_quo, will0, alone),
+            protection=protection0,
+            members=alone,
+            reach=v["extraterritorial_reach"],
+            usa=u,
+            floor=status_quo[0],
         )
         exclusion0 = 1.0 - access(
-            cover, k0[:, None], holders, v["holder_concentration"], v["weakest_link_exponent"]
+            coverage=cover,
+            knowledge=k0[:, None],
+            holders=holders,
+            concentration=v["holder_concentration"],
+            exponent=v["weakest_link_exponent"],
         )
         frontier0 = k0.sum(axis=-1) - k0[..., c]
         return cls(

@@ -75,16 +75,16 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
     )
     # the same China without exclusion (access 1, no denial), partners held as in the main run
     twin_imitated, _ = china_model.imitation(
-        state.twin.knowledge,
-        state.twin.know_how,
-        flows.frontier,
-        flows.leader,
-        np.ones_like(flows.access),
-        year.exposed,
-        complexity3,
-        v["max_conversion"],
-        v["absorption_exponent"],
-        v["catch_up_rate"],
+        knowledge=state.twin.knowledge,
+        know_how=state.twin.know_how,
+        frontier=flows.frontier,
+        leader=flows.leader,
+        access=np.ones_like(flows.access),
+        exposed=year.exposed,
+        complexity=complexity3,
+        max_conversion=v["max_conversion"],
+        absorption_exponent=v["absorption_exponent"],
+        catch_up_rate=v["catch_up_rate"],
     )
     twin_rd = (ctx.china_intensity(t, state.twin.rd_extra) * ctx.output[t, c])[..., None] * ctx.mix[
         :, None, :, c

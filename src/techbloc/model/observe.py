@@ -39,7 +39,11 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> None:
             state.knowledge, state.shared, year.members, ctx.values["absorptive_multiple"]
         )
         cumulative["tfp0"] = log_tfp_terms(
-            state.knowledge, flows.frontier, flows.access, ctx.inputs.china, usable
+            knowledge=state.knowledge,
+            frontier=flows.frontier,
+            access=flows.access,
+            china=ctx.inputs.china,
+            usable=usable,
         )
     absorbed = year.absorbed
     share = np.where(
@@ -51,13 +55,13 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> None:
     v, c = ctx.values, ctx.inputs.china
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
     cumulative["china_own"] += china_model.own_production(
-        china_rd,
-        ctx.theta[:, year.t],
-        v["denial"],
-        1.0 - flows.access,
-        v["indigenization"],
-        state.china.capacity,
-        state.china.self_sufficiency,
+        rd=china_rd,
+        theta=ctx.theta[:, year.t],
+        denial=v["denial"],
+        exclusion=1.0 - flows.access,
+        indigenization=v["indigenization"],
+        capacity=state.china.capacity,
+        self_sufficiency=state.china.self_sufficiency,
     ).sum(axis=-1)
     cumulative["china_imitation"] += (year.imitated - absorbed).sum(axis=-1)
     cumulative["leakage_coalition"] += (absorbed * np.clip(share, 0.0, 1.0)).sum(axis=-1)
@@ -77,24 +81,24 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
     target_mean = year.target.mean(axis=-1)
     rd = year.national_rd[:, :, None, :] * ctx.mix[:, None]  # (S, P, D, N)
     paid = rd * year.share[:, :, None, :]
-    joining_paid = rd * toggles["joining_share"][:, :, None, :]
+    joining_paid = rd * toggles.joining_share[:, :, None, :]
     gains = (
         joining_gain(
-            rd,
-            paid,
-            m,
-            toggles["joining_share"],
-            target_mean,
-            year.floor.mean(),
-            year.will,
-            v["extraterritorial_reach"],
-            inputs.dependence,
-            friction_sum,
-            inputs.threat,
-            ctx.credibility[:, year.t],
-            v,
+            rd=rd,
+            contribution=paid,
+            members=m,
+            joining_share=toggles.joining_share,
+            target_mean=target_mean,
+            floor_mean=year.floor.mean(),
+            will_=year.will,
+            reach=v["extraterritorial_reach"],
+            dependence=inputs.dependence,
+            friction_sum=friction_sum,
+            threat=inputs.threat,
+            credibility=ctx.credibility[:, year.t],
+            values=v,
         )
-        - concern[:, None, :] * toggles["growth_change"]
+        - concern[:, None, :] * toggles.growth_change
     )
     least = np.where(m, year.will, np.inf).min(axis=-1)
     least = np.where(np.isfinite(least), least, 0.0)[..., None]
@@ -107,20 +111,20 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
         tm * np.minimum(least, year.will), floor_mean, reach
     )
     accepted = veto(
-        m,
-        paid.sum(axis=-1),
-        joining_paid,
-        v["absorptive_multiple"][:, None, None, None] * (rd - paid),
-        year.flows.rd,
-        v["synergy"],
-        np.broadcast_to(v["trade_cost"][:, None, None] * inputs.dependence, m.shape),
-        level_drop,
-        ctx.friction,
-        v["friction_scale"],
-        concern,
-        toggles["growth_change"],
-        v["payoff_scale"],
-        v["veto_tolerance"],
+        members=m,
+        pool_paid=paid.sum(axis=-1),
+        joining_paid=joining_paid,
+        cap=v["absorptive_multiple"][:, None, None, None] * (rd - paid),
+        rd=year.flows.rd,
+        synergy=v["synergy"],
+        trade_weight=np.broadcast_to(v["trade_cost"][:, None, None] * inputs.dependence, m.shape),
+        stringency_drop=level_drop,
+        friction=ctx.friction,
+        friction_scale=v["friction_scale"],
+        concern=concern,
+        growth_change=toggles.growth_change,
+        payoff_scale=v["payoff_scale"],
+        tolerance=v["veto_tolerance"],
     )
     candidates = ~m
     candidates[..., inputs.china] = False

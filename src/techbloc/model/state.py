@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from techbloc.model.china import ChinaState
 from techbloc.model.context import Context
 from techbloc.model.flows import DomainFlows
 
-__all__ = ["EngineState", "Year"]
+__all__ = ["EngineState", "Toggles", "Year"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,13 @@ class EngineState:
         )
 
 
+class Toggles(NamedTuple):
+    """What each country's membership toggled does (§9.1), arrays (S, P, N)."""
+
+    growth_change: np.ndarray  # China's knowledge growth change
+    joining_share: np.ndarray  # the share of its R&D each outsider would pay into the pool
+
+
 @dataclass(frozen=True)
 class Year:
     """One year's flows: what :mod:`~techbloc.model.observe` records and ``advance`` uses."""
@@ -109,4 +116,4 @@ class Year:
     relative: np.ndarray
     building: np.ndarray
     review: np.ndarray
-    toggles: dict[str, np.ndarray] | None
+    toggles: Toggles | None

@@ -8,6 +8,8 @@ in review years and the final year, what each country's membership does to China
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from techbloc.model import china as china_model
@@ -25,10 +27,10 @@ from techbloc.model.inputs import ModelInputs
 from techbloc.model.knowledge import pool_boost, pool_shares
 from techbloc.model.partners import margins_from_flows, will
 from techbloc.model.relative_gains import growth_changes, growth_slopes
-from techbloc.model.state import EngineState, Year
+from techbloc.model.state import EngineState, Toggles, Year
 from techbloc.params import DOMAINS
 
-__all__ = ["friction_sum", "toggle_effects", "year_flows"]
+__all__ = ["ToggleInputs", "friction_sum", "toggle_effects", "year_flows"]
 
 
 def year_flows(
@@ -67,12 +69,12 @@ def year_flows(
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
     national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
     will_ = will(
-        ctx.logit_base,
-        v["will_credibility"],
-        cred,
-        v["will_value"],
-        np.where(m, state.margin, 0.0),
-        u,
+        base=ctx.logit_base,
+        credibility_weight=v["will_credibility"],
+        credibility=cred,
+        value_weight=v["will_value"],
+        margin=np.where(m, state.margin, 0.0),
+        usa=u,
     )
     effort = partner_effort(v, cred, u, N)
     protection = state.capability * will_ * effort
@@ -126,34 +128,34 @@ def year_flows(
     complexity3 = ctx.complexity[:, None, :]
     china_k, china_i = state.china.knowledge, state.china.know_how
     imitated, absorbed = china_model.imitation(
-        china_k,
-        china_i,
-        flows.frontier,
-        flows.leader,
-        flows.access,
-        exposed,
-        complexity3,
-        v["max_conversion"],
-        v["absorption_exponent"],
-        v["catch_up_rate"],
+        knowledge=china_k,
+        know_how=china_i,
+        frontier=flows.frontier,
+        leader=flows.leader,
+        access=flows.access,
+        exposed=exposed,
+        complexity=complexity3,
+        max_conversion=v["max_conversion"],
+        absorption_exponent=v["absorption_exponent"],
+        catch_up_rate=v["catch_up_rate"],
     )
     target_mean = target.mean(axis=-1)
     margin = margins_from_flows(
-        flows.gain,
-        flows.contribution,
-        flows.allied_bonus,
-        flows.rd,
-        th,
-        target_mean,
-        status_quo.mean(),
-        will_,
-        m,
-        reach,
-        inputs.dependence,
-        friction_sum,
-        inputs.threat,
-        cred,
-        v,
+        gain=flows.gain,
+        contribution=flows.contribution,
+        allied_bonus=flows.allied_bonus,
+        rd=flows.rd,
+        theta=th,
+        target_mean=target_mean,
+        floor_mean=status_quo.mean(),
+        will_=will_,
+        members=m,
+        reach=reach,
+        dependence=inputs.dependence,
+        friction_sum=friction_sum,
+        threat=inputs.threat,
+        credibility=cred,
+        values=v,
     )
     since = t + 1 - pol.start_offset
     review = (since > 0) & (since % 4 == 0)
@@ -163,25 +165,27 @@ def year_flows(
         toggles = toggle_effects(
             state,
             ctx,
-            t,
-            m,
-            will_,
-            target,
-            stringency,
-            status_quo,
-            protection,
-            leak,
-            share,
-            national_rd,
-            flows,
-            exposed,
-            pool_share,
-            effort,
+            ToggleInputs(
+                t=t,
+                members=m,
+                will=will_,
+                target=target,
+                stringency=stringency,
+                floor=status_quo,
+                protection=protection,
+                leak=leak,
+                share=share,
+                national_rd=national_rd,
+                flows=flows,
+                exposed=exposed,
+                pool_share=pool_share,
+                effort=effort,
+            ),
             workspace,
             outsiders=outsiders,
         )
         concern = v["rel_gains"][:, None, None] * inputs.threat
-        relative = np.where(m, concern * toggles["growth_change"], 0.0)
+        relative = np.where(m, concern * toggles.growth_change, 0.0)
     return Year(
         t=t,
         members=m,
@@ -207,85 +211,97 @@ def year_flows(
     )
 
 
+class ToggleInputs(NamedTuple):
+    """What :func:`toggle_effects` reads of the year being computed (built by keyword).
+
+    Arrays have leading axes ``(S, P)``; ``floor`` is the US's own level by domain (D,),
+    ``pool_share`` each policy's pool share this year (P,) and ``effort`` the partners'
+    effort (S, 1, N) of :func:`~techbloc.model.context.partner_effort`.
+    """
+
+    t: int
+    members: np.ndarray
+    will: np.ndarray
+    target: np.ndarray
+    stringency: np.ndarray
+    floor: np.ndarray
+    protection: np.ndarray
+    leak: np.ndarray
+    share: np.ndarray
+    national_rd: np.ndarray
+    flows: DomainFlows
+    exposed: np.ndarray
+    pool_share: np.ndarray
+    effort: np.ndarray
+
+
 def toggle_effects(
     state: EngineState,
     ctx: Context,
-    t: int,
-    m: np.ndarray,
-    will_: np.ndarray,
-    target: np.ndarray,
-    stringency: np.ndarray,
-    floor: np.ndarray,
-    protection: np.ndarray,
-    leak: np.ndarray,
-    share: np.ndarray,
-    national_rd: np.ndarray,
-    flows: DomainFlows,
-    exposed: np.ndarray,
-    pool_share: np.ndarray,
-    effort: np.ndarray,
+    x: ToggleInputs,
     workspace: FlowWorkspace | None,
     *,
     outsiders: bool,
-) -> dict[str, np.ndarray]:
+) -> Toggles:
     """China's growth change for each country's membership toggled (§9.1), and joining terms."""
     v = ctx.values
+    t, m, flows, exposed, national_rd = x.t, x.members, x.flows, x.exposed, x.national_rd
     c = ctx.inputs.china
     th = ctx.theta[:, t]
     complexity3 = ctx.complexity[:, None, :]
     china_k = state.china.knowledge
     conversion = china_model.conversion_rate(
-        china_k,
-        state.china.know_how,
-        flows.leader,
-        complexity3,
-        v["max_conversion"],
-        v["absorption_exponent"],
+        knowledge=china_k,
+        know_how=state.china.know_how,
+        leader=flows.leader,
+        complexity=complexity3,
+        max_conversion=v["max_conversion"],
+        absorption_exponent=v["absorption_exponent"],
     )
     gap = np.maximum(flows.frontier - china_k, 0.0)
     wanted = v["catch_up_rate"][:, None, None] * flows.access * gap + exposed
     china_rd = national_rd[..., c, None] * ctx.mix[:, None, :, c]
     per_access, per_exposure = growth_slopes(
-        china_rd,
-        th,
-        v["denial"],
-        state.china.self_sufficiency,
-        v["indigenization"],
-        state.china.capacity,
-        conversion,
-        conversion * wanted < gap,
-        v["catch_up_rate"],
-        gap,
+        rd=china_rd,
+        theta=th,
+        denial=v["denial"],
+        self_sufficiency=state.china.self_sufficiency,
+        indigenization=v["indigenization"],
+        capacity=state.china.capacity,
+        conversion=conversion,
+        uncapped=conversion * wanted < gap,
+        catch_up_rate=v["catch_up_rate"],
+        gap=gap,
     )
-    joining_share = np.where(m, 0.0, pool_share[None, :, None] * effort)
+    joining_share = np.where(m, 0.0, x.pool_share[None, :, None] * x.effort)
     growth_change = growth_changes(
-        m,
-        will_,
-        target,
-        stringency,
-        protection,
-        v["extraterritorial_reach"],
-        state.knowledge,
-        ctx.holders,
-        v["holder_concentration"],
-        v["weakest_link_exponent"],
-        leak,
-        flows.contribution,
-        national_rd,
-        ctx.mix,
-        share,
-        joining_share,
-        state.shared,
-        v["stock_leak_share"],
-        per_access,
-        per_exposure,
-        floor,
-        c,
-        ctx.inputs.usa,
+        members=m,
+        will=x.will,
+        target=x.target,
+        stringency=x.stringency,
+        protection=x.protection,
+        reach=v["extraterritorial_reach"],
+        knowledge=state.knowledge,
+        holders=ctx.holders,
+        concentration=v["holder_concentration"],
+        exponent=v["weakest_link_exponent"],
+        leak=x.leak,
+        contribution=flows.contribution,
+        national_rd=national_rd,
+        mix=ctx.mix,
+        share=x.share,
+        joining_share=joining_share,
+        shared=state.shared,
+        stock_leak_share=v["stock_leak_share"],
+        per_access=per_access,
+        per_exposure=per_exposure,
+        floor=x.floor,
+        china=c,
+        usa=ctx.inputs.usa,
         outsiders=outsiders,
         powered=None if workspace is None else workspace.weight,
     )
-    return {"growth_change": growth_change, "joining_share": joining_share}
+    return Toggles(growth_change=growth_change, joining_share=joining_share)
 
 
 def friction_sum(members: np.ndarray, inputs: ModelInputs, position: np.ndarray) -> np.ndarray:
