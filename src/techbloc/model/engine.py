@@ -33,7 +33,7 @@ from techbloc.model.observe import accumulate, observe, outsiders
 from techbloc.model.outputs import Recorder
 from techbloc.model.partners import capability_step
 from techbloc.model.scenarios import ScenarioArrays
-from techbloc.model.state import EngineState, Year
+from techbloc.model.state import Cumulative, EngineState, Year
 from techbloc.model.year import friction_sum, year_flows
 from techbloc.model.year_view import YearView
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
@@ -50,8 +50,9 @@ __all__ = [
 ]
 
 
-def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
-    """The state of the next year (pure)."""
+def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative) -> EngineState:
+    """The state of the next year (pure), holding ``cumulative``, the running sums through
+    this year (:func:`~techbloc.model.observe.accumulate`)."""
     v, inputs = ctx.values, ctx.inputs
     c, u = inputs.china, inputs.usa
     t, m, flows = year.t, year.members, year.flows
@@ -121,7 +122,7 @@ def advance(state: EngineState, year: Year, ctx: Context) -> EngineState:
         shared=(1.0 - delta3) * state.shared + th[:, None, None] * flows.pool,
         china=china,
         twin=twin,
-        cumulative=state.cumulative,
+        cumulative=cumulative,
     )
 
 
@@ -181,17 +182,17 @@ def run_model(
             keep=recorder.wants(t),
             outsiders=last and external_stability,
         )
-        accumulate(state, year, ctx)
+        cumulative = accumulate(state, year, ctx)
         if recorder.wants(t):
-            recorder.record(t, observe(YearView(state, year, ctx)))
+            recorder.record(t, observe(YearView(state, year, ctx, cumulative)))
         if last:
             break
         if workspace is not None:
             workspace.recycle(state.knowledge, state.know_how)
-        state = advance(state, year, ctx)
+        state = advance(state, year, ctx, cumulative)
 
     result = recorder.result()
-    final = YearView(state, year, ctx)
+    final = YearView(state, year, ctx, cumulative)
     result.update(observe(final, "final"))
     if external_stability:
         result.update(outsiders(year, ctx, frictions))

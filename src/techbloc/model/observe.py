@@ -17,7 +17,7 @@ from techbloc.model.partners import joining_gain, member_cost_level
 from techbloc.model.power import log_tfp_terms
 from techbloc.model.relative_gains import veto
 from techbloc.model.reporters import OUTPUTS
-from techbloc.model.state import EngineState, Year
+from techbloc.model.state import Cumulative, EngineState, Year
 from techbloc.model.year_view import YearView
 
 __all__ = ["accumulate", "observe", "outsiders"]
@@ -30,15 +30,16 @@ def observe(view: YearView, stage: Stage = "year") -> dict[str, np.ndarray]:
     return {o.name: o.reporter(view) for o in OUTPUTS if o.stage == stage and o.reporter}
 
 
-def accumulate(state: EngineState, year: Year, ctx: Context) -> None:
-    """Add this year's leakage and the coalition's knowledge production to the running sums."""
-    flows = year.flows
-    cumulative = state.cumulative
+def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
+    """The running sums through this year: ``state.cumulative`` (through last year) plus this
+    year's leakage, China's gains and the coalition's knowledge production (pure)."""
+    flows, before = year.flows, state.cumulative
+    tfp0 = before.tfp0
     if year.t == 0:  # TFP is measured against the start year (E13)
         usable = usable_knowledge(
             state.knowledge, state.shared, year.members, ctx.values["absorptive_multiple"]
         )
-        cumulative["tfp0"] = log_tfp_terms(
+        tfp0 = log_tfp_terms(
             knowledge=state.knowledge,
             frontier=flows.frontier,
             access=flows.access,
@@ -51,10 +52,9 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> None:
         year.coalition_exposed / np.where(year.exposed > 0, year.exposed, 1.0),
         0.0,
     )
-    cumulative["leakage"] += absorbed.sum(axis=-1)
     v, c = ctx.values, ctx.inputs.china
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
-    cumulative["china_own"] += china_model.own_production(
+    own = china_model.own_production(
         rd=china_rd,
         theta=ctx.theta[:, year.t],
         denial=v["denial"],
@@ -62,12 +62,18 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> None:
         indigenization=v["indigenization"],
         capacity=state.china.capacity,
         self_sufficiency=state.china.self_sufficiency,
-    ).sum(axis=-1)
-    cumulative["china_imitation"] += (year.imitated - absorbed).sum(axis=-1)
-    cumulative["leakage_coalition"] += (absorbed * np.clip(share, 0.0, 1.0)).sum(axis=-1)
+    )
     m = year.members
-    cumulative["production"] += ctx.theta[:, year.t, None] * (
-        ((flows.rd - flows.contribution) * m).sum(axis=-1) + flows.pool.sum(axis=-1)
+    return Cumulative(
+        leakage=before.leakage + absorbed.sum(axis=-1),
+        leakage_coalition=before.leakage_coalition
+        + (absorbed * np.clip(share, 0.0, 1.0)).sum(axis=-1),
+        production=before.production
+        + ctx.theta[:, year.t, None]
+        * (((flows.rd - flows.contribution) * m).sum(axis=-1) + flows.pool.sum(axis=-1)),
+        china_own=before.china_own + own.sum(axis=-1),
+        china_imitation=before.china_imitation + (year.imitated - absorbed).sum(axis=-1),
+        tfp0=tfp0,
     )
 
 

@@ -136,7 +136,7 @@ def _leakage_to_china(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_to_china_cumulative(y: YearView) -> np.ndarray:
-    return y.state.cumulative["leakage"].copy()
+    return y.cumulative.leakage
 
 
 @_output(
@@ -147,8 +147,7 @@ def _leakage_to_china_cumulative(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_share(y: YearView) -> np.ndarray:
-    cumulative = y.state.cumulative
-    return cumulative["leakage_coalition"] / np.maximum(cumulative["production"], 1e-12)
+    return y.cumulative.leakage_coalition / np.maximum(y.cumulative.production, 1e-12)
 
 
 @_output(
@@ -274,7 +273,7 @@ def _china_capability(y: YearView) -> np.ndarray:
     "PPP $bn",
 )
 def _china_gain_own_rd_cumulative(y: YearView) -> np.ndarray:
-    return y.state.cumulative["china_own"].copy()
+    return y.cumulative.china_own
 
 
 @_output(
@@ -284,7 +283,7 @@ def _china_gain_own_rd_cumulative(y: YearView) -> np.ndarray:
     "PPP $bn",
 )
 def _china_gain_imitation_cumulative(y: YearView) -> np.ndarray:
-    return y.state.cumulative["china_imitation"].copy()
+    return y.cumulative.china_imitation
 
 
 @_output(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,7 +11,33 @@ from techbloc.model.china import ChinaState
 from techbloc.model.context import Context
 from techbloc.model.flows import DomainFlows
 
-__all__ = ["EngineState", "Toggles", "Year"]
+__all__ = ["Cumulative", "EngineState", "Toggles", "Year"]
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """Running sums since the start year, arrays (S, P) (PPP $bn).
+
+    Attributes
+    ----------
+    leakage : ndarray
+        Knowledge China absorbed through leakage.
+    leakage_coalition : ndarray
+        The part of it from coalition members' stocks and the shared stock.
+    production : ndarray
+        The coalition's knowledge production (national R&D kept and pool output).
+    china_own, china_imitation : ndarray
+        China's gains from its own R&D and from imitation (leakage excluded).
+    tfp0 : pair of ndarray or None
+        The start year's log-TFP terms, domestic and foreign (E13; None before it).
+    """
+
+    leakage: np.ndarray
+    leakage_coalition: np.ndarray
+    production: np.ndarray
+    china_own: np.ndarray
+    china_imitation: np.ndarray
+    tfp0: tuple[np.ndarray, np.ndarray] | None
 
 
 @dataclass(frozen=True)
@@ -34,8 +60,8 @@ class EngineState:
         The coalition's shared stock of pool output (MODEL.md §9.3).
     china, twin : ChinaState
         China in the main run, and China without exclusion (partners held).
-    cumulative : dict of str to ndarray (S, P)
-        Running sums for cumulative outputs.
+    cumulative : Cumulative
+        Running sums for cumulative outputs, through the year before.
     """
 
     knowledge: np.ndarray
@@ -47,7 +73,7 @@ class EngineState:
     shared: np.ndarray
     china: ChinaState
     twin: ChinaState
-    cumulative: dict[str, Any]  # running sums, and the start year's TFP terms (a pair)
+    cumulative: Cumulative
 
     @classmethod
     def initial(cls, ctx: Context) -> EngineState:
@@ -75,13 +101,14 @@ class EngineState:
             shared=np.zeros((S, P, D)),
             china=china,
             twin=replace(china),
-            cumulative={
-                "leakage": zeros.copy(),
-                "leakage_coalition": zeros.copy(),
-                "production": zeros.copy(),
-                "china_own": zeros.copy(),
-                "china_imitation": zeros.copy(),
-            },
+            cumulative=Cumulative(
+                leakage=zeros,
+                leakage_coalition=zeros,
+                production=zeros,
+                china_own=zeros,
+                china_imitation=zeros,
+                tfp0=None,
+            ),
         )
 
 

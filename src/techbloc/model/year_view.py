@@ -15,7 +15,7 @@ import numpy as np
 from techbloc.model.context import Context
 from techbloc.model.knowledge import usable_knowledge
 from techbloc.model.power import economic_power, log_tfp_terms
-from techbloc.model.state import EngineState, Year
+from techbloc.model.state import Cumulative, EngineState, Year
 
 __all__ = ["YearView"]
 
@@ -28,10 +28,16 @@ class YearView:
     state : EngineState
     year : Year
     ctx : Context
+    cumulative : Cumulative
+        The running sums through this year (``state.cumulative`` holds them through the
+        year before).
     """
 
-    def __init__(self, state: EngineState, year: Year, ctx: Context) -> None:
+    def __init__(
+        self, state: EngineState, year: Year, ctx: Context, cumulative: Cumulative
+    ) -> None:
         self.state = state
+        self.cumulative = cumulative
         self.year = year
         self.ctx = ctx
         self.values = ctx.values
@@ -136,7 +142,8 @@ class YearView:
         domestic, foreign = log_tfp_terms(
             state.knowledge, flows.frontier, flows.access, self.china, self.usable
         )
-        domestic0, foreign0 = state.cumulative["tfp0"]
+        assert self.cumulative.tfp0 is not None  # set in the start year
+        domestic0, foreign0 = self.cumulative.tfp0
         tfp = np.exp(
             v["beta_domestic"][:, None, None] * (domestic - domestic0)
             + v["beta_foreign"][:, None, None] * (foreign - foreign0)
