@@ -29,6 +29,7 @@ from techbloc.model.knowledge import initial_stocks
 from techbloc.model.partners import hedging_values, positioned, will, will_logit_base
 from techbloc.model.regime import credibility_paths, regime_paths, start_credibility
 from techbloc.model.scenarios import ScenarioArrays
+from techbloc.model.values import ScenarioValues
 from techbloc.params import DOMAINS
 from techbloc.years import check_years
 
@@ -133,7 +134,8 @@ class Context:
     """
 
     inputs: ModelInputs
-    values: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]  # for mechanisms that take every parameter by name
+    params: ScenarioValues
     policies: PolicyBatch
     exit_draws: np.ndarray
     depreciation: np.ndarray  # (S, D)
@@ -184,18 +186,19 @@ class Context:
         years: np.ndarray,
     ) -> Context:
         v = scenarios.values
+        p = ScenarioValues.from_mapping(v)
         S, N = scenarios.size, inputs.n
         c, u = inputs.china, inputs.usa
         t_index = np.arange(len(years))
         depreciation = (
             np.array([d.depreciation for d in DOMAINS])[None, :]
-            * v["depreciation_multiplier"][:, None]
+            * p.depreciation_multiplier[:, None]
         )
         complexity = (
-            np.array([d.complexity for d in DOMAINS])[None, :] * v["complexity_multiplier"][:, None]
+            np.array([d.complexity for d in DOMAINS])[None, :] * p.complexity_multiplier[:, None]
         )
-        ss_drift = v["ss_drift"][:, None] * np.array([d.ss_drift_factor for d in DOMAINS])[None, :]
-        mix = inputs.domain_mix(v["semis_share_of_world_rd"])
+        ss_drift = p.ss_drift[:, None] * np.array([d.ss_drift_factor for d in DOMAINS])[None, :]
+        mix = inputs.domain_mix(p.semis_share_of_world_rd)
 
         # baseline (MODEL.md §9.7, baseline.py): observed GDP and R&D up to each country's
         # data year, then converging GDP growth and fading R&D-intensity trends
@@ -203,27 +206,27 @@ class Context:
         paths = baseline(inputs, v, years)
         intensity, output, row_rd = paths.intensity, paths.output, paths.row_rd
         start_rd = paths.rd[:, 0]  # (S, N)
-        theta = (1.0 - v["productivity_decline"][:, None]) ** t_index[None, :]
+        theta = (1.0 - p.productivity_decline[:, None]) ** t_index[None, :]
 
         engaged = regime_paths(
             years,
             scenarios.election_draws,
-            v["p_engaged_to_transactional"],
-            v["p_transactional_to_engaged"],
+            p.p_engaged_to_transactional,
+            p.p_transactional_to_engaged,
         )
         institutional, credibility = credibility_paths(
             engaged=engaged,
             initial=start_credibility(
                 int(years[0]),
-                v["initial_institutional_credibility"],
-                v["cred_decay"],
-                v["cred_recovery_fraction"],
+                p.initial_institutional_credibility,
+                p.cred_decay,
+                p.cred_recovery_fraction,
             ),
-            decay=v["cred_decay"],
-            recovery_fraction=v["cred_recovery_fraction"],
-            w_inst=v["w_inst"],
+            decay=p.cred_decay,
+            recovery_fraction=p.cred_recovery_fraction,
+            w_inst=p.w_inst,
         )
-        logit_base = will_logit_base(inputs, v, hedging_values(inputs, v["hedging_position"]))
+        logit_base = will_logit_base(inputs, v, hedging_values(inputs, p.hedging_position))
         holders = np.ones(N, dtype=bool)  # technology holders China could reach: all but China
         holders[c] = False
         us_only = np.zeros(N, dtype=bool)
@@ -236,22 +239,22 @@ class Context:
         # the status quo at the start year: US-only controls at the default stringency
         will0 = will(
             base=logit_base,
-            credibility_weight=v["will_credibility"],
+            credibility_weight=p.will_credibility,
             credibility=credibility[:, 0],
-            value_weight=v["will_value"],
+            value_weight=p.will_value,
             margin=np.zeros((S, 1, N)),
             usa=u,
         )
         alone = np.broadcast_to(us_only, (S, 1, N))
         protection0 = (
-            inputs.capability[None, None, :] * will0 * partner_effort(v, credibility[:, 0], u, N)
+            inputs.capability[None, None, :] * will0 * partner_effort(p, credibility[:, 0], u, N)
         )
         status_quo = np.full((1, len(DOMAINS)), sq_path[0])
         cover = control_coverage(
             stringency=achieved_stringency(status_quo, will0, alone),
             protection=protection0,
             members=alone,
-            reach=v["extraterritorial_reach"],
+            reach=p.extraterritorial_reach,
             usa=u,
             floor=status_quo[0],
         )
@@ -259,13 +262,14 @@ class Context:
             coverage=cover,
             knowledge=k0[:, None],
             holders=holders,
-            concentration=v["holder_concentration"],
-            exponent=v["weakest_link_exponent"],
+            concentration=p.holder_concentration,
+            exponent=p.weakest_link_exponent,
         )
         frontier0 = k0.sum(axis=-1) - k0[..., c]
         return cls(
             inputs=inputs,
             values=v,
+            params=p,
             policies=policies,
             exit_draws=scenarios.exit_draws,
             depreciation=depreciation,
@@ -283,7 +287,7 @@ class Context:
             credibility=credibility,
             logit_base=logit_base,
             friction=positioned(
-                inputs.friction, inputs.friction_low, inputs.friction_high, v["friction_position"]
+                inputs.friction, inputs.friction_low, inputs.friction_high, p.friction_position
             ),
             holders=holders,
             us_only=us_only,
@@ -299,12 +303,10 @@ class Context:
         )
 
 
-def partner_effort(
-    v: dict[str, np.ndarray], credibility: np.ndarray, usa: int, n: int
-) -> np.ndarray:
+def partner_effort(params: ScenarioValues, credibility: np.ndarray, usa: int, n: int) -> np.ndarray:
     """Partners' effort ``1 - credibility_sensitivity (1 - Cred)`` (MODEL.md §9.6), (S, 1, N).
 
     It scales partners' pool contributions and protection; the USA's is 1.
     """
-    effort = 1.0 - v["credibility_sensitivity"] * (1.0 - credibility)
+    effort = 1.0 - params.credibility_sensitivity * (1.0 - credibility)
     return np.where(np.arange(n) == usa, 1.0, effort[:, None])[:, None, :]

@@ -53,7 +53,7 @@ __all__ = [
 def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative) -> EngineState:
     """The state of the next year (pure), holding ``cumulative``, the running sums through
     this year (:func:`~techbloc.model.observe.accumulate`)."""
-    v, inputs = ctx.values, ctx.inputs
+    v, p, inputs = ctx.values, ctx.params, ctx.inputs
     c, u = inputs.china, inputs.usa
     t, m, flows = year.t, year.members, year.flows
     th = ctx.theta[:, t]
@@ -83,9 +83,9 @@ def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative
         access=np.ones_like(flows.access),
         exposed=year.exposed,
         complexity=complexity3,
-        max_conversion=v["max_conversion"],
-        absorption_exponent=v["absorption_exponent"],
-        catch_up_rate=v["catch_up_rate"],
+        max_conversion=p.max_conversion,
+        absorption_exponent=p.absorption_exponent,
+        catch_up_rate=p.catch_up_rate,
     )
     twin_rd = (ctx.china_intensity(t, state.twin.rd_extra) * ctx.output[t, c])[..., None] * ctx.mix[
         :, None, :, c
@@ -103,13 +103,13 @@ def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative
     know_how[..., c] = china.know_how
     capability = state.capability
     if year.building.any():  # capability moves only with capacity building
-        capability = capability_step(capability, v["capacity_gain"], year.building[None])
+        capability = capability_step(capability, p.capacity_gain, year.building[None])
     # E12 exits at four-year reviews after the regime starts (never the USA)
     leaving = (
         m
         & (year.margin < 0)
         & year.review[None, :, None]
-        & (ctx.exit_draws[:, t, None, :] < v["exit_probability"][:, None, None])
+        & (ctx.exit_draws[:, t, None, :] < p.exit_probability[:, None, None])
     )
     leaving[..., u] = False
     return EngineState(
@@ -170,7 +170,7 @@ def run_model(
         last = t == T - 1
         m = np.where((t >= ctx.policies.start_offset)[None, :, None], state.members, ctx.us_only)
         if friction_members is None or not np.array_equal(m, friction_members):
-            frictions = friction_sum(m, inputs, ctx.values["friction_position"])
+            frictions = friction_sum(m, inputs, ctx.params.friction_position)
             friction_members = m
         year = year_flows(
             state,

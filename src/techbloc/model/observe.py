@@ -37,7 +37,7 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
     tfp0 = before.tfp0
     if year.t == 0:  # TFP is measured against the start year (E13)
         usable = usable_knowledge(
-            state.knowledge, state.shared, year.members, ctx.values["absorptive_multiple"]
+            state.knowledge, state.shared, year.members, ctx.params.absorptive_multiple
         )
         tfp0 = log_tfp_terms(
             knowledge=state.knowledge,
@@ -52,14 +52,14 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
         year.coalition_exposed / np.where(year.exposed > 0, year.exposed, 1.0),
         0.0,
     )
-    v, c = ctx.values, ctx.inputs.china
+    p, c = ctx.params, ctx.inputs.china
     china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
     own = china_model.own_production(
         rd=china_rd,
         theta=ctx.theta[:, year.t],
-        denial=v["denial"],
+        denial=p.denial,
         exclusion=1.0 - flows.access,
-        indigenization=v["indigenization"],
+        indigenization=p.indigenization,
         capacity=state.china.capacity,
         self_sufficiency=state.china.self_sufficiency,
     )
@@ -79,11 +79,11 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
 
 def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, np.ndarray]:
     """Final year: outsiders' joining gains and acceptance (E12, §9.1-§9.2)."""
-    v, inputs = ctx.values, ctx.inputs
+    v, p, inputs = ctx.values, ctx.params, ctx.inputs
     m = year.members
     toggles = year.toggles
     assert toggles is not None  # evaluated in the final year
-    concern = v["rel_gains"][:, None] * inputs.threat  # (S, N)
+    concern = p.rel_gains[:, None] * inputs.threat  # (S, N)
     target_mean = year.target.mean(axis=-1)
     rd = year.national_rd[:, :, None, :] * ctx.mix[:, None]  # (S, P, D, N)
     paid = rd * year.share[:, :, None, :]
@@ -97,7 +97,7 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
             target_mean=target_mean,
             floor_mean=year.floor.mean(),
             will_=year.will,
-            reach=v["extraterritorial_reach"],
+            reach=p.extraterritorial_reach,
             dependence=inputs.dependence,
             friction_sum=friction_sum,
             threat=inputs.threat,
@@ -111,7 +111,7 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
     # the fall in the level members' trade meets if j joins (v4: floored by the reach of
     # the US's own controls, partners.member_cost_level)
     tm = np.broadcast_to(target_mean, m.shape[:2])[..., None]
-    reach = v["extraterritorial_reach"][:, None, None]
+    reach = p.extraterritorial_reach[:, None, None]
     floor_mean = year.floor.mean()
     level_drop = member_cost_level(tm * least, floor_mean, reach) - member_cost_level(
         tm * np.minimum(least, year.will), floor_mean, reach
@@ -120,17 +120,17 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
         members=m,
         pool_paid=paid.sum(axis=-1),
         joining_paid=joining_paid,
-        cap=v["absorptive_multiple"][:, None, None, None] * (rd - paid),
+        cap=p.absorptive_multiple[:, None, None, None] * (rd - paid),
         rd=year.flows.rd,
-        synergy=v["synergy"],
-        trade_weight=np.broadcast_to(v["trade_cost"][:, None, None] * inputs.dependence, m.shape),
+        synergy=p.synergy,
+        trade_weight=np.broadcast_to(p.trade_cost[:, None, None] * inputs.dependence, m.shape),
         stringency_drop=level_drop,
         friction=ctx.friction,
-        friction_scale=v["friction_scale"],
+        friction_scale=p.friction_scale,
         concern=concern,
         growth_change=toggles.growth_change,
-        payoff_scale=v["payoff_scale"],
-        tolerance=v["veto_tolerance"],
+        payoff_scale=p.payoff_scale,
+        tolerance=p.veto_tolerance,
     )
     candidates = ~m
     candidates[..., inputs.china] = False

@@ -482,7 +482,7 @@ def _leakage_to_china_by_country(y: YearView) -> np.ndarray:
     absorbed_share = np.where(
         year.exposed > 0, year.absorbed / np.where(year.exposed > 0, year.exposed, 1.0), 0.0
     )  # (S, P, D)
-    return y.values["stock_leak_share"][:, None, None] * (
+    return y.params.stock_leak_share[:, None, None] * (
         np.einsum("spdn,spd->spn", y.state.knowledge, absorbed_share)
         * np.where(y.ctx.holders, year.leak, 0.0)
     )

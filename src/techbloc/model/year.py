@@ -51,7 +51,7 @@ def year_flows(
     ``outsiders``: also what each outsider's joining would do to China (the final year,
     when external stability is asked for).
     """
-    v, inputs, pol = ctx.values, ctx.inputs, ctx.policies
+    v, p, inputs, pol = ctx.values, ctx.params, ctx.inputs, ctx.policies
     S, P, _, N = ctx.shape
     c, u = inputs.china, inputs.usa
     active = t >= pol.start_offset
@@ -70,21 +70,21 @@ def year_flows(
     national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
     will_ = will(
         base=ctx.logit_base,
-        credibility_weight=v["will_credibility"],
+        credibility_weight=p.will_credibility,
         credibility=cred,
-        value_weight=v["will_value"],
+        value_weight=p.will_value,
         margin=np.where(m, state.margin, 0.0),
         usa=u,
     )
-    effort = partner_effort(v, cred, u, N)
+    effort = partner_effort(p, cred, u, N)
     protection = state.capability * will_ * effort
     stringency = achieved_stringency(target, will_, m)
-    binding, us_binding = control_binding(protection, m, v["extraterritorial_reach"], u)
-    us_factor = np.where(ctx.engaged[:, t], 1.0, v["us_pool_commitment_transactional"])
+    binding, us_binding = control_binding(protection, m, p.extraterritorial_reach, u)
+    us_factor = np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional)
     share = pool_shares(m, pool_share, us_factor, u) * effort
-    leak = national_leak_rate(v["base_leak_rate"], protection)
-    reach = v["extraterritorial_reach"]
-    r = v["weakest_link_exponent"]
+    leak = national_leak_rate(p.base_leak_rate, protection)
+    reach = p.extraterritorial_reach
+    r = p.weakest_link_exponent
     flows = domain_flows(
         FlowInputs(
             knowledge=state.knowledge,
@@ -93,25 +93,25 @@ def year_flows(
             mix=ctx.mix,
             members=m,
             share=share,
-            boost=pool_boost(m, v["synergy"]),
-            member_level=member_level(stringency, status_quo, v["extraterritorial_reach"]),
+            boost=pool_boost(m, p.synergy),
+            member_level=member_level(stringency, status_quo, p.extraterritorial_reach),
             us_level=us_level(stringency, status_quo),
             binding=binding,
             us_binding=us_binding,
             holders=ctx.holders,
-            concentration=v["holder_concentration"],
+            concentration=p.holder_concentration,
             exponent=r,
             leak=leak,
             theta=th,
-            absorptive_multiple=v["absorptive_multiple"],
+            absorptive_multiple=p.absorptive_multiple,
             shared=state.shared,
             output=output,
             size=ctx.sources[t],
-            rate=v["diffusion"],
-            allied=v["allied_diffusion"],
+            rate=p.diffusion,
+            allied=p.allied_diffusion,
             depreciation=ctx.depreciation,
             complexity=ctx.complexity,
-            learning_rate=v["learning_rate"],
+            learning_rate=p.learning_rate,
             experience=ctx.experience,
             military_weight=ctx.military_weight,
         ),
@@ -120,7 +120,7 @@ def year_flows(
         outputs=keep,
         workspace=workspace,
     )
-    sls = v["stock_leak_share"][:, None, None]
+    sls = p.stock_leak_share[:, None, None]
     pool_leak = pool_leak_rate(leak, flows.contribution, r)
     shared_exposed = sls * pool_leak[..., None] * state.shared  # §9.3: the shared stock leaks
     exposed = sls * flows.stock_exposure + shared_exposed
@@ -135,9 +135,9 @@ def year_flows(
         access=flows.access,
         exposed=exposed,
         complexity=complexity3,
-        max_conversion=v["max_conversion"],
-        absorption_exponent=v["absorption_exponent"],
-        catch_up_rate=v["catch_up_rate"],
+        max_conversion=p.max_conversion,
+        absorption_exponent=p.absorption_exponent,
+        catch_up_rate=p.catch_up_rate,
     )
     target_mean = target.mean(axis=-1)
     margin = margins_from_flows(
@@ -184,7 +184,7 @@ def year_flows(
             workspace,
             outsiders=outsiders,
         )
-        concern = v["rel_gains"][:, None, None] * inputs.threat
+        concern = p.rel_gains[:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles.growth_change, 0.0)
     return Year(
         t=t,
@@ -244,7 +244,7 @@ def toggle_effects(
     outsiders: bool,
 ) -> Toggles:
     """China's growth change for each country's membership toggled (§9.1), and joining terms."""
-    v = ctx.values
+    p = ctx.params
     t, m, flows, exposed, national_rd = x.t, x.members, x.flows, x.exposed, x.national_rd
     c = ctx.inputs.china
     th = ctx.theta[:, t]
@@ -255,22 +255,22 @@ def toggle_effects(
         know_how=state.china.know_how,
         leader=flows.leader,
         complexity=complexity3,
-        max_conversion=v["max_conversion"],
-        absorption_exponent=v["absorption_exponent"],
+        max_conversion=p.max_conversion,
+        absorption_exponent=p.absorption_exponent,
     )
     gap = np.maximum(flows.frontier - china_k, 0.0)
-    wanted = v["catch_up_rate"][:, None, None] * flows.access * gap + exposed
+    wanted = p.catch_up_rate[:, None, None] * flows.access * gap + exposed
     china_rd = national_rd[..., c, None] * ctx.mix[:, None, :, c]
     per_access, per_exposure = growth_slopes(
         rd=china_rd,
         theta=th,
-        denial=v["denial"],
+        denial=p.denial,
         self_sufficiency=state.china.self_sufficiency,
-        indigenization=v["indigenization"],
+        indigenization=p.indigenization,
         capacity=state.china.capacity,
         conversion=conversion,
         uncapped=conversion * wanted < gap,
-        catch_up_rate=v["catch_up_rate"],
+        catch_up_rate=p.catch_up_rate,
         gap=gap,
     )
     joining_share = np.where(m, 0.0, x.pool_share[None, :, None] * x.effort)
@@ -280,11 +280,11 @@ def toggle_effects(
         target=x.target,
         stringency=x.stringency,
         protection=x.protection,
-        reach=v["extraterritorial_reach"],
+        reach=p.extraterritorial_reach,
         knowledge=state.knowledge,
         holders=ctx.holders,
-        concentration=v["holder_concentration"],
-        exponent=v["weakest_link_exponent"],
+        concentration=p.holder_concentration,
+        exponent=p.weakest_link_exponent,
         leak=x.leak,
         contribution=flows.contribution,
         national_rd=national_rd,
@@ -292,7 +292,7 @@ def toggle_effects(
         share=x.share,
         joining_share=joining_share,
         shared=state.shared,
-        stock_leak_share=v["stock_leak_share"],
+        stock_leak_share=p.stock_leak_share,
         per_access=per_access,
         per_exposure=per_exposure,
         floor=x.floor,

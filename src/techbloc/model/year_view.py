@@ -40,7 +40,7 @@ class YearView:
         self.cumulative = cumulative
         self.year = year
         self.ctx = ctx
-        self.values = ctx.values
+        self.params = ctx.params
         self.t = year.t
         self.china = ctx.inputs.china
         self.usa = ctx.inputs.usa
@@ -92,7 +92,7 @@ class YearView:
             self.state.knowledge,
             self.state.shared,
             self.members,
-            self.values["absorptive_multiple"],
+            self.params.absorptive_multiple,
         )
 
     @cached_property
@@ -128,7 +128,7 @@ class YearView:
     def control_cost(self) -> np.ndarray:
         """Each country's cost of controls, trade_cost × stringency × dependence (S, P, N)."""
         return (
-            self.values["trade_cost"][:, None, None]
+            self.params.trade_cost[:, None, None]
             * self.year.stringency.mean(axis=-1)[..., None]
             * (self.ctx.inputs.dependence)
         )
@@ -138,15 +138,15 @@ class YearView:
     @cached_property
     def gdp(self) -> np.ndarray:
         """Each country's output with its TFP against the start year, PPP $bn (S, P, N)."""
-        v, t, state, flows = self.values, self.t, self.state, self.flows
+        p, t, state, flows = self.params, self.t, self.state, self.flows
         domestic, foreign = log_tfp_terms(
             state.knowledge, flows.frontier, flows.access, self.china, self.usable
         )
         assert self.cumulative.tfp0 is not None  # set in the start year
         domestic0, foreign0 = self.cumulative.tfp0
         tfp = np.exp(
-            v["beta_domestic"][:, None, None] * (domestic - domestic0)
-            + v["beta_foreign"][:, None, None] * (foreign - foreign0)
+            p.beta_domestic[:, None, None] * (domestic - domestic0)
+            + p.beta_foreign[:, None, None] * (foreign - foreign0)
         )
         return (self.ctx.output[t] * self.ctx.gdp_ratio[:, t])[:, None, :] * tfp
 
