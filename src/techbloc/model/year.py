@@ -30,7 +30,116 @@ from techbloc.model.relative_gains import growth_changes, growth_slopes
 from techbloc.model.state import EngineState, Toggles, Year
 from techbloc.params import DOMAINS
 
-__all__ = ["ToggleInputs", "friction_sum", "toggle_effects", "year_flows"]
+__all__ = [
+    "YearTerms",
+    "flow_inputs",
+    "friction_sum",
+    "toggle_effects",
+    "year_flows",
+    "year_terms",
+]
+
+
+class YearTerms(NamedTuple):
+    """The year's policy terms, R&D, will, protection and controls, before the flows
+    (:func:`year_terms`); arrays with leading axes ``(S, P)`` unless said otherwise."""
+
+    t: int
+    members: np.ndarray  # (S, P, N) bool, the US alone before a policy starts
+    pool_share: np.ndarray  # (P,) each policy's pool share this year
+    floor: np.ndarray  # (D,) the status quo's stringency, the US's own level
+    target: np.ndarray  # (P, D) the stringency each policy aims at
+    building: np.ndarray  # (P, N) capacity building this year
+    national_rd: np.ndarray  # (S, P, N)
+    will: np.ndarray  # (S, P, N)
+    effort: np.ndarray  # (S, 1, N)
+    protection: np.ndarray  # (S, P, N)
+    stringency: np.ndarray  # (S, P, D) achieved
+    binding: np.ndarray
+    us_binding: np.ndarray
+    share: np.ndarray  # (S, P, N) share of R&D paid into the pool
+    leak: np.ndarray  # (S, P, N) national leak rates
+
+
+def year_terms(state: EngineState, ctx: Context, t: int) -> YearTerms:
+    """The year's policy terms, R&D, will (E10), protection and controls (E4) (pure)."""
+    p, inputs, pol = ctx.params, ctx.inputs, ctx.policies
+    S, P, _, N = ctx.shape
+    c, u = inputs.china, inputs.usa
+    active = t >= pol.start_offset
+    m = np.where(active[None, :, None], state.members, ctx.us_only)
+    pool_share = np.where(active, pol.pool_share, 0.0)
+    # the status quo's stringency this year: the target before a policy starts, and the
+    # US's own level, which it keeps whatever the coalition agrees (v4)
+    status_quo = np.full(len(DOMAINS), ctx.status_quo_stringency[t])
+    target = np.where((active & ~ctx.follows_status_quo)[:, None], pol.stringency, status_quo)
+    output = ctx.output[t]
+    cred = ctx.credibility[:, t]
+    national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
+    national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
+    will_ = will(
+        base=ctx.logit_base,
+        credibility_weight=p.will_credibility,
+        credibility=cred,
+        value_weight=p.will_value,
+        margin=np.where(m, state.margin, 0.0),
+        usa=u,
+    )
+    effort = partner_effort(p, cred, u, N)
+    protection = state.capability * will_ * effort
+    binding, us_binding = control_binding(protection, m, p.extraterritorial_reach, u)
+    us_factor = np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional)
+    return YearTerms(
+        t=t,
+        members=m,
+        pool_share=pool_share,
+        floor=status_quo,
+        target=target,
+        building=np.where(active[:, None], pol.capacity_building, 0.0),
+        national_rd=national_rd,
+        will=will_,
+        effort=effort,
+        protection=protection,
+        stringency=achieved_stringency(target, will_, m),
+        binding=binding,
+        us_binding=us_binding,
+        share=pool_shares(m, pool_share, us_factor, u) * effort,
+        leak=national_leak_rate(p.base_leak_rate, protection),
+    )
+
+
+def flow_inputs(state: EngineState, ctx: Context, x: YearTerms) -> FlowInputs:
+    """What :func:`~techbloc.model.flows.domain_flows` takes this year, by name."""
+    p, t, m = ctx.params, x.t, x.members
+    return FlowInputs(
+        knowledge=state.knowledge,
+        know_how=state.know_how,
+        national_rd=x.national_rd,
+        mix=ctx.mix,
+        members=m,
+        share=x.share,
+        boost=pool_boost(m, p.synergy),
+        member_level=member_level(x.stringency, x.floor, p.extraterritorial_reach),
+        us_level=us_level(x.stringency, x.floor),
+        binding=x.binding,
+        us_binding=x.us_binding,
+        holders=ctx.holders,
+        concentration=p.holder_concentration,
+        exponent=p.weakest_link_exponent,
+        leak=x.leak,
+        theta=ctx.theta[:, t],
+        absorptive_multiple=p.absorptive_multiple,
+        shared=state.shared,
+        output=ctx.output[t],
+        size=ctx.sources[t],
+        rate=p.diffusion,
+        allied=p.allied_diffusion,
+        depreciation=ctx.depreciation,
+        complexity=ctx.complexity,
+        learning_rate=p.learning_rate,
+        experience=ctx.experience,
+        military_weight=ctx.military_weight,
+    )
 
 
 def year_flows(
@@ -52,109 +161,46 @@ def year_flows(
     when external stability is asked for).
     """
     v, p, inputs, pol = ctx.values, ctx.params, ctx.inputs, ctx.policies
-    S, P, _, N = ctx.shape
-    c, u = inputs.china, inputs.usa
-    active = t >= pol.start_offset
-    m = np.where(active[None, :, None], state.members, ctx.us_only)
-    pool_share = np.where(active, pol.pool_share, 0.0)
-    # the status quo's stringency this year: the target before a policy starts, and the
-    # US's own level, which it keeps whatever the coalition agrees (v4)
-    status_quo = np.full(len(DOMAINS), ctx.status_quo_stringency[t])
-    target = np.where((active & ~ctx.follows_status_quo)[:, None], pol.stringency, status_quo)
-    building = np.where(active[:, None], pol.capacity_building, 0.0)
-    th = ctx.theta[:, t]
-    output = ctx.output[t]
-    cred = ctx.credibility[:, t]
-
-    national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
-    national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
-    will_ = will(
-        base=ctx.logit_base,
-        credibility_weight=p.will_credibility,
-        credibility=cred,
-        value_weight=p.will_value,
-        margin=np.where(m, state.margin, 0.0),
-        usa=u,
-    )
-    effort = partner_effort(p, cred, u, N)
-    protection = state.capability * will_ * effort
-    stringency = achieved_stringency(target, will_, m)
-    binding, us_binding = control_binding(protection, m, p.extraterritorial_reach, u)
-    us_factor = np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional)
-    share = pool_shares(m, pool_share, us_factor, u) * effort
-    leak = national_leak_rate(p.base_leak_rate, protection)
-    reach = p.extraterritorial_reach
-    r = p.weakest_link_exponent
+    x = year_terms(state, ctx, t)
+    m = x.members
     flows = domain_flows(
-        FlowInputs(
-            knowledge=state.knowledge,
-            know_how=state.know_how,
-            national_rd=national_rd,
-            mix=ctx.mix,
-            members=m,
-            share=share,
-            boost=pool_boost(m, p.synergy),
-            member_level=member_level(stringency, status_quo, p.extraterritorial_reach),
-            us_level=us_level(stringency, status_quo),
-            binding=binding,
-            us_binding=us_binding,
-            holders=ctx.holders,
-            concentration=p.holder_concentration,
-            exponent=r,
-            leak=leak,
-            theta=th,
-            absorptive_multiple=p.absorptive_multiple,
-            shared=state.shared,
-            output=output,
-            size=ctx.sources[t],
-            rate=p.diffusion,
-            allied=p.allied_diffusion,
-            depreciation=ctx.depreciation,
-            complexity=ctx.complexity,
-            learning_rate=p.learning_rate,
-            experience=ctx.experience,
-            military_weight=ctx.military_weight,
-        ),
-        c,
+        flow_inputs(state, ctx, x),
+        inputs.china,
         update=not last_year,
         outputs=keep,
         workspace=workspace,
     )
     sls = p.stock_leak_share[:, None, None]
-    pool_leak = pool_leak_rate(leak, flows.contribution, r)
+    pool_leak = pool_leak_rate(x.leak, flows.contribution, p.weakest_link_exponent)
     shared_exposed = sls * pool_leak[..., None] * state.shared  # §9.3: the shared stock leaks
     exposed = sls * flows.stock_exposure + shared_exposed
-    coalition_exposed = sls * flows.member_exposure + shared_exposed
-    complexity3 = ctx.complexity[:, None, :]
-    china_k, china_i = state.china.knowledge, state.china.know_how
     imitated, absorbed = china_model.imitation(
-        knowledge=china_k,
-        know_how=china_i,
+        knowledge=state.china.knowledge,
+        know_how=state.china.know_how,
         frontier=flows.frontier,
         leader=flows.leader,
         access=flows.access,
         exposed=exposed,
-        complexity=complexity3,
+        complexity=ctx.complexity[:, None, :],
         max_conversion=p.max_conversion,
         absorption_exponent=p.absorption_exponent,
         catch_up_rate=p.catch_up_rate,
     )
-    target_mean = target.mean(axis=-1)
     margin = margins_from_flows(
         gain=flows.gain,
         contribution=flows.contribution,
         allied_bonus=flows.allied_bonus,
         rd=flows.rd,
-        theta=th,
-        target_mean=target_mean,
-        floor_mean=status_quo.mean(),
-        will_=will_,
+        theta=ctx.theta[:, t],
+        target_mean=x.target.mean(axis=-1),
+        floor_mean=x.floor.mean(),
+        will_=x.will,
         members=m,
-        reach=reach,
+        reach=p.extraterritorial_reach,
         dependence=inputs.dependence,
         friction_sum=friction_sum,
         threat=inputs.threat,
-        credibility=cred,
+        credibility=ctx.credibility[:, t],
         values=v,
     )
     since = t + 1 - pol.start_offset
@@ -162,90 +208,50 @@ def year_flows(
     relative = state.relative
     toggles = None
     if last_year or review.any():  # the relative-gains term (§9.1), closed form
-        toggles = toggle_effects(
-            state,
-            ctx,
-            ToggleInputs(
-                t=t,
-                members=m,
-                will=will_,
-                target=target,
-                stringency=stringency,
-                floor=status_quo,
-                protection=protection,
-                leak=leak,
-                share=share,
-                national_rd=national_rd,
-                flows=flows,
-                exposed=exposed,
-                pool_share=pool_share,
-                effort=effort,
-            ),
-            workspace,
-            outsiders=outsiders,
-        )
+        toggles = toggle_effects(state, ctx, x, flows, exposed, workspace, outsiders=outsiders)
         concern = p.rel_gains[:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles.growth_change, 0.0)
     return Year(
         t=t,
         members=m,
-        target=target,
-        floor=status_quo,
-        national_rd=national_rd,
-        will=will_,
-        protection=protection,
-        stringency=stringency,
-        share=share,
-        leak=leak,
+        target=x.target,
+        floor=x.floor,
+        national_rd=x.national_rd,
+        will=x.will,
+        protection=x.protection,
+        stringency=x.stringency,
+        share=x.share,
+        leak=x.leak,
         flows=flows,
         pool_leak=pool_leak,
         exposed=exposed,
-        coalition_exposed=coalition_exposed,
+        coalition_exposed=sls * flows.member_exposure + shared_exposed,
         imitated=imitated,
         absorbed=absorbed,
         margin=margin + relative,
         relative=relative,
-        building=building,
+        building=x.building,
         review=review,
         toggles=toggles,
     )
 
 
-class ToggleInputs(NamedTuple):
-    """What :func:`toggle_effects` reads of the year being computed (built by keyword).
-
-    Arrays have leading axes ``(S, P)``; ``floor`` is the US's own level by domain (D,),
-    ``pool_share`` each policy's pool share this year (P,) and ``effort`` the partners'
-    effort (S, 1, N) of :func:`~techbloc.model.context.partner_effort`.
-    """
-
-    t: int
-    members: np.ndarray
-    will: np.ndarray
-    target: np.ndarray
-    stringency: np.ndarray
-    floor: np.ndarray
-    protection: np.ndarray
-    leak: np.ndarray
-    share: np.ndarray
-    national_rd: np.ndarray
-    flows: DomainFlows
-    exposed: np.ndarray
-    pool_share: np.ndarray
-    effort: np.ndarray
-
-
 def toggle_effects(
     state: EngineState,
     ctx: Context,
-    x: ToggleInputs,
+    x: YearTerms,
+    flows: DomainFlows,
+    exposed: np.ndarray,
     workspace: FlowWorkspace | None,
     *,
     outsiders: bool,
 ) -> Toggles:
-    """China's growth change for each country's membership toggled (§9.1), and joining terms."""
+    """China's growth change for each country's membership toggled (§9.1), and joining terms.
+
+    ``exposed``: knowledge exposed to China this year (S, P, D).
+    """
     p = ctx.params
-    t, m, flows, exposed, national_rd = x.t, x.members, x.flows, x.exposed, x.national_rd
+    t, m, national_rd = x.t, x.members, x.national_rd
     c = ctx.inputs.china
     th = ctx.theta[:, t]
     complexity3 = ctx.complexity[:, None, :]
