@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from techbloc.policies import Policy
     from techbloc.world import World
 
-__all__ = ["STATUS_QUO_POLICY", "Context", "PolicyBatch", "partner_effort"]
+__all__ = ["STATUS_QUO_POLICY", "Context", "PolicyBatch", "partner_effort", "start_exclusion"]
 
 #: The name of the status-quo reference policy every batch runs as its last policy.
 STATUS_QUO_POLICY = "__status_quo__"
@@ -187,7 +187,7 @@ class Context:
     ) -> Context:
         v = scenarios.values
         p = ScenarioValues.from_mapping(v)
-        S, N = scenarios.size, inputs.n
+        N = inputs.n
         c, u = inputs.china, inputs.usa
         t_index = np.arange(len(years))
         depreciation = (
@@ -236,34 +236,8 @@ class Context:
         k0 = initial_stocks(start_rd[:, None, :] * mix, depreciation, paths.start_growth)
         sq_path = status_quo_stringency_path(years)
 
-        # the status quo at the start year: US-only controls at the default stringency
-        will0 = will(
-            base=logit_base,
-            credibility_weight=p.will_credibility,
-            credibility=credibility[:, 0],
-            value_weight=p.will_value,
-            margin=np.zeros((S, 1, N)),
-            usa=u,
-        )
-        alone = np.broadcast_to(us_only, (S, 1, N))
-        protection0 = (
-            inputs.capability[None, None, :] * will0 * partner_effort(p, credibility[:, 0], u, N)
-        )
-        status_quo = np.full((1, len(DOMAINS)), sq_path[0])
-        cover = control_coverage(
-            stringency=achieved_stringency(status_quo, will0, alone),
-            protection=protection0,
-            members=alone,
-            reach=p.extraterritorial_reach,
-            usa=u,
-            floor=status_quo[0],
-        )
-        exclusion0 = 1.0 - access(
-            coverage=cover,
-            knowledge=k0[:, None],
-            holders=holders,
-            concentration=p.holder_concentration,
-            exponent=p.weakest_link_exponent,
+        exclusion0 = start_exclusion(
+            inputs, p, logit_base, credibility[:, 0], k0, holders, us_only, sq_path[0]
         )
         frontier0 = k0.sum(axis=-1) - k0[..., c]
         return cls(
@@ -310,3 +284,50 @@ def partner_effort(params: ScenarioValues, credibility: np.ndarray, usa: int, n:
     """
     effort = 1.0 - params.credibility_sensitivity * (1.0 - credibility)
     return np.where(np.arange(n) == usa, 1.0, effort[:, None])[:, None, :]
+
+
+def start_exclusion(
+    inputs: ModelInputs,
+    params: ScenarioValues,
+    logit_base: np.ndarray,
+    credibility: np.ndarray,
+    knowledge: np.ndarray,
+    holders: np.ndarray,
+    us_only: np.ndarray,
+    stringency: float,
+) -> np.ndarray:
+    """China's exclusion at the start year under the status quo, (S, 1, D).
+
+    The status quo: US-only controls at the start year's status-quo ``stringency``, partners'
+    will at zero margins and start-year ``credibility`` (S,); ``knowledge`` is the start
+    stocks (S, D, N).
+    """
+    S, N, u = knowledge.shape[0], inputs.n, inputs.usa
+    will0 = will(
+        base=logit_base,
+        credibility_weight=params.will_credibility,
+        credibility=credibility,
+        value_weight=params.will_value,
+        margin=np.zeros((S, 1, N)),
+        usa=u,
+    )
+    alone = np.broadcast_to(us_only, (S, 1, N))
+    protection0 = (
+        inputs.capability[None, None, :] * will0 * partner_effort(params, credibility, u, N)
+    )
+    status_quo = np.full((1, len(DOMAINS)), stringency)
+    cover = control_coverage(
+        stringency=achieved_stringency(status_quo, will0, alone),
+        protection=protection0,
+        members=alone,
+        reach=params.extraterritorial_reach,
+        usa=u,
+        floor=status_quo[0],
+    )
+    return 1.0 - access(
+        coverage=cover,
+        knowledge=knowledge[:, None],
+        holders=holders,
+        concentration=params.holder_concentration,
+        exponent=params.weakest_link_exponent,
+    )
