@@ -3,12 +3,17 @@
 Each case is a command line (with the files it needs, written to a temporary directory) and
 a pattern its error message must match: the file, line, key or option at fault. A case is
 *refused clearly* when the command exits non-zero, prints no traceback and its message
-matches. Run::
+matches; *silent* when it exits 0 (the bad input was accepted); *traceback* when one is
+printed; *hang* when an isolated case (run in its own process, because it could start a
+server or run for hours) does not finish within its time limit. Run::
 
-    python benchmarks/bad_inputs.py            # prints one line per case, then the counts
+    python benchmarks/bad_inputs.py            # one line per case, then the counts
+    python benchmarks/bad_inputs.py --all      # also store_damage.py and bad_requests.py
 
 ``tests/test_bad_inputs.py`` runs the same corpus and requires every case to be refused
-clearly.
+clearly. The siblings: ``store_damage.py`` (damaged results stores against ``verify``,
+``results`` and ``export``) and ``bad_requests.py`` (cross-site, big and slow requests
+against a loopback ``techbloc serve``).
 """
 
 from __future__ import annotations
@@ -17,13 +22,17 @@ import contextlib
 import io
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Case", "Outcome", "cases", "main", "run_case"]
+__all__ = ["Case", "Outcome", "cases", "main", "run_case", "verdict"]
+
+#: Seconds an isolated case may run before it counts as a hang.
+HANG_SECONDS = 60.0
 
 GOOD = """name: t
 policies:
@@ -40,6 +49,8 @@ class Case:
     label: str
     argv: list[str]
     expect: str
+    #: Run in a child process with a time limit (the case could hang or start a server).
+    isolated: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,16 +61,34 @@ class Outcome:
     exit_code: int
     output: str
     traceback: str | None
+    hung: bool = False
 
     @property
     def clear(self) -> bool:
         """Refused with a non-zero exit, no traceback, and the expected message."""
         text = " ".join(self.output.split())
         return (
-            self.exit_code != 0
+            not self.hung
+            and self.exit_code != 0
             and self.traceback is None
             and re.search(self.case.expect, text) is not None
         )
+
+    @property
+    def verdict(self) -> str:
+        """``refused clearly``, ``refused unclearly``, ``silent``, ``traceback`` or ``hang``."""
+        return verdict(self)
+
+
+def verdict(outcome: Outcome) -> str:
+    """The class of one outcome (see the module's docstring)."""
+    if outcome.hung:
+        return "hang"
+    if outcome.traceback is not None:
+        return "traceback"
+    if outcome.exit_code == 0:
+        return "silent"
+    return "refused clearly" if outcome.clear else "refused unclearly"
 
 
 def _study(directory: Path, name: str, text: str | bytes) -> str:
@@ -106,7 +135,15 @@ def cases(tmp: Path) -> list[Case]:
         "duplicate members": (
             "twice.yaml",
             GOOD.replace("preset: forging_core", "members: [JPN, JPN]"),
-            r"twice\.yaml:3: policies\.0\.members: JPN is listed twice",
+            r"twice\.yaml:3: policies\.0\.members: JPN is given twice",
+        ),
+        "capacity_building keys differing in case": (
+            "case.yaml",
+            GOOD.replace(
+                "preset: forging_core",
+                "members: [JPN, KOR]\n    capacity_building: {jpn: 0.5, JPN: 0.2}",
+            ),
+            r"case\.yaml:\d+: policies\.0\.capacity_building: JPN is given twice",
         ),
         "boolean stringency": (
             "bool.yaml",
@@ -230,12 +267,143 @@ def cases(tmp: Path) -> list[Case]:
             ["explore", with_presets, "-q", "--out", str(tmp / "p")],
             r"presets\.yaml:3: key 'quad2' is given twice \(lines 1 and 3\)",
         ),
+        *_bounds(tmp, good),
     ]
     return out
 
 
+def _bounds(tmp: Path, good: str) -> list[Case]:
+    """Numeric options and code lists without bounds (issue 23, items 5 and 6)."""
+    twenty = "USA,JPN,KOR,TWN,NLD,DEU,FRA,GBR,ITA,CAN,AUS,SWE,FIN,BEL,AUT,CHE,ISR,SGP,IRL,DNK"
+    store = str(tmp / "no-store")
+    return [
+        Case("evaluate -c ',,,'", ["evaluate", "-c", ",,,"], r"empty country code", isolated=True),
+        Case(
+            "evaluate -c JPN,JPN",
+            ["evaluate", "-c", "JPN,JPN"],
+            r"JPN is given twice",
+            isolated=True,
+        ),
+        Case(
+            "evaluate -c with a 10 MB list",
+            ["evaluate", "-c", ",".join(["JPN"] * 2_500_000)],
+            r"9,999,999 characters, too long for a list of the \d+ candidate countries",
+        ),
+        Case(
+            "evaluate -c quad+JPN (already in)",
+            ["evaluate", "-c", "quad+JPN"],
+            r"already in",
+            isolated=True,
+        ),
+        Case(
+            "evaluate --end 99999",
+            ["evaluate", "--end", "99999"],
+            r"--end 99999 .*2010-2100",
+            isolated=True,
+        ),
+        Case(
+            "evaluate --start 1000 --end 3000",
+            ["evaluate", "--start", "1000", "--end", "3000"],
+            r"--start 1000 .*2010-2100",
+            isolated=True,
+        ),
+        Case(
+            "evaluate --start -5",
+            ["evaluate", "--start", "-5"],
+            r"--start -5 .*2010-2100",
+            isolated=True,
+        ),
+        Case(
+            "robustness threshold NaN",
+            ["robustness", store, "-m", "leakage_share:min", "--threshold", "leakage_share<nan"],
+            r"not a finite number",
+        ),
+        Case(
+            "shapley 20 members --method exact",
+            ["shapley", twenty, "--method", "exact"],
+            r"too many for --method exact",
+            isolated=True,
+        ),
+        Case(
+            "shapley --permutations 1e9",
+            ["shapley", "quad", "--permutations", "1000000000"],
+            r"'--permutations': .*less than or equal to 100000",
+            isolated=True,
+        ),
+        Case(
+            "discover --resamples 1e7",
+            ["discover", store, "-w", "backlash > 0", "--resamples", "10000000"],
+            r"'--resamples': .*less than or equal to 1000",
+        ),
+        Case(
+            "stability --end-year 1900",
+            ["stability", "forging_core", "--horizon", "end", "--end-year", "1900"],
+            r"--end-year 1900 is outside 2010-2100",
+            isolated=True,
+        ),
+        Case(
+            "optimize --scenarios 1e9",
+            [
+                *("optimize", "--candidates", "JPN,KOR", "--objectives", "leakage:min"),
+                *("--scenarios", "1000000000"),
+            ],
+            r"'--scenarios': .*less than or equal to 100000",
+            isolated=True,
+        ),
+        Case("data check /dev/zero", ["data", "check", "/dev/zero"], r"must end in", isolated=True),
+        Case(
+            "explore --workers 10000",
+            [
+                *("explore", good, "-q", "--executor", "processes", "--workers", "10000"),
+                *("--out", str(tmp / "w")),
+            ],
+            r"--workers 10000: give 1 to",
+            isolated=True,
+        ),
+        Case(
+            "explore --scheduler 'not a url'",
+            ["explore", good, "-q", "--scheduler", "not a url", "--out", str(tmp / "s")],
+            r"not a Dask scheduler address",
+            isolated=True,
+        ),
+        Case(
+            "serve --store-root a file",
+            ["serve", "--store-root", str(tmp / "a-file"), "--port", "1"],
+            r"exists and is not a directory",
+            isolated=True,
+        ),
+    ]
+
+
+def _run_isolated(case: Case) -> Outcome:
+    """Run a case in its own process, killed after :data:`HANG_SECONDS`."""
+    code = "import sys; from techbloc.cli import main; sys.argv[0] = 'techbloc'; main()"
+    import techbloc
+
+    env = {**os.environ, "COLUMNS": "1000"}
+    src = Path(techbloc.__file__).parents[1]  # the techbloc this process runs
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *case.argv],
+            capture_output=True,
+            text=True,
+            timeout=HANG_SECONDS,
+            env=env,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or b"") + (exc.stderr or b"")
+        text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
+        return Outcome(case, -1, text, None, hung=True)
+    output = done.stdout + done.stderr
+    trace = output if "Traceback (most recent call last)" in output else None
+    return Outcome(case, done.returncode, output, trace)
+
+
 def run_case(case: Case) -> Outcome:
-    """Run one case through the CLI's entry point, in this process."""
+    """Run one case through the CLI's entry point, in this process (or its own)."""
+    if case.isolated:
+        return _run_isolated(case)
     from techbloc.cli import main
 
     buffer = io.StringIO()
@@ -259,17 +427,28 @@ def run_case(case: Case) -> Outcome:
     return Outcome(case, code, buffer.getvalue(), trace)
 
 
-def main() -> int:
+def counts(verdicts: list[str]) -> str:
+    """``tried N; refused clearly N; refused unclearly N; silent N; traceback N; hang N``."""
+    kinds = ("refused clearly", "refused unclearly", "silent", "traceback", "hang")
+    return f"tried {len(verdicts)}; " + "; ".join(f"{k} {verdicts.count(k)}" for k in kinds)
+
+
+def main(argv: list[str] | None = None) -> int:
     """Run the corpus and print each case and the counts; exit 1 unless all are clear."""
+    argv = sys.argv[1:] if argv is None else argv
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = [run_case(case) for case in cases(Path(tmp))]
     for o in outcomes:
-        first = " ".join(o.output.split())[:110]
-        print(f"{'ok  ' if o.clear else 'FAIL'} {o.case.label:28} exit {o.exit_code}: {first}")
-    clear = sum(o.clear for o in outcomes)
-    traces = sum(o.traceback is not None for o in outcomes)
-    print(f"bad inputs tried: {len(outcomes)}; refused clearly: {clear}; tracebacks: {traces}")
-    return 0 if clear == len(outcomes) else 1
+        first = " ".join(o.output.split())[:100]
+        print(f"{o.verdict:17} {o.case.label:36} exit {o.exit_code}: {first}")
+    verdicts = [o.verdict for o in outcomes]
+    print(f"CLI bad inputs: {counts(verdicts)}")
+    status = 0 if all(v == "refused clearly" for v in verdicts) else 1
+    if "--all" in argv:
+        here = Path(__file__).parent
+        for name in ("store_damage", "bad_requests"):
+            status |= subprocess.run([sys.executable, str(here / f"{name}.py")]).returncode
+    return status
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "bundle derivation pairs overrides world",
         "coalitions policies",
         "model",
-        "experiments analysis",
+        "experiments analysis calibration",
         "evaluation",
         "report",
         "service",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from techbloc.countries import ANCHOR, RIVAL, candidates, check_codes, group_members
+from techbloc.countries import (
+    ANCHOR,
+    RIVAL,
+    candidates,
+    check_codes,
+    group_members,
+    parse_members,
+)
 from techbloc.display import html_repr, text_repr
 from techbloc.errors import DataError, InputError
 from techbloc.yamlio import load_yaml
@@ -54,7 +60,9 @@ class Coalition:
     ----------
     members : str or iterable of str
         ISO3 codes (``"USA,JPN,KOR"`` or ``["USA", "JPN"]``); the USA is added if absent;
-        duplicates are dropped; members after the USA are kept in ``countries.csv`` order.
+        duplicates in a tuple are dropped, but text (``"JPN,JPN"``, ``",,,"``) is parsed by
+        :func:`techbloc.countries.parse_members`, which refuses empty and repeated codes;
+        members after the USA are kept in ``countries.csv`` order.
     name : str, optional
         Label (a preset name, or yours).
     source : str, optional
@@ -75,9 +83,9 @@ class Coalition:
 
     def __post_init__(self) -> None:
         raw = self.members
-        if isinstance(raw, str):
-            raw = [p for p in re.split(r"[,\s;]+", raw) if p]
-        codes = check_codes(raw)
+        # text is parsed strictly (empty or repeated codes refused); a tuple built by code
+        # may repeat the USA or a preset's member and is deduplicated
+        codes = parse_members(raw) if isinstance(raw, str) else check_codes(raw)
         if RIVAL in codes:
             raise InputError(
                 f"{RIVAL} (China) is the reference rival and cannot be a coalition member"
@@ -100,15 +108,22 @@ class Coalition:
         base, *extra = text.split("+")
         if base in table and extra:
             p = table[base]
+            added = parse_members(extra, where=f"{text!r}")
+            already = [c for c in added if c in p.members]
+            if already:
+                raise InputError(
+                    f"{text!r}: {', '.join(already)} already in preset {base}; add only "
+                    "countries outside it"
+                )
             return cls(
-                (*p.members, *extra),
+                (*p.members, *added),
                 name=name or text,
                 source=f"{p.name} plus {', '.join(extra)}",
                 certainty=p.certainty,
             )
         if not text:
             raise InputError("empty coalition: give ISO3 codes such as 'USA,JPN,KOR'")
-        return cls(text, name=name)  # type: ignore[arg-type]
+        return cls(parse_members(text, where=f"coalition {text!r}"), name=name)
 
     @classmethod
     def from_preset(cls, name: str, extra: Mapping[str, Coalition] | None = None) -> Coalition:
@@ -195,7 +210,7 @@ def _parse_presets(data: Any, origin: str) -> dict[str, Coalition]:
         else:
             members = spec["members"]
             if isinstance(members, str):
-                members = [p for p in re.split(r"[,\s;]+", members) if p]
+                members = list(parse_members(members, where=where))
             if not isinstance(members, list | tuple) or not members:
                 raise InputError(f"{where}: 'members' must be a non-empty list of ISO3 codes")
         try:

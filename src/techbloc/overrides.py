@@ -182,14 +182,16 @@ def _read(source: str | Path | Mapping[str, Any], indicators: Collection[str]) -
     """Read and validate overrides given the indicator names of the World."""
     if isinstance(source, Mapping):
         return _from_mapping(source, "<mapping>", None, indicators)
+    from techbloc.yamlio import read_text
+
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: override file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read override file ({exc})") from None
     suffix = path.suffix.lower()
+    if suffix not in {".csv", ".yaml", ".yml"}:  # before reading: /dev/zero is no CSV
+        raise InputError(f"{path}: override files must end in .csv, .yaml or .yml")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: not a regular file (an override file is .csv or .yaml)")
+    # size-bounded (yamlio.MAX_BYTES), NUL bytes and non-UTF-8 refused with the line
+    text = read_text(path, "override file")
     if suffix == ".csv":
         return _from_csv(text, str(path), indicators)
     if suffix in {".yaml", ".yml"}:

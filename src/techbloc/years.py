@@ -2,14 +2,20 @@
 
 This module imports only :mod:`techbloc.errors`, so the model, the experiments, the
 analysis functions, the command line and the service all take their default years and
-their start-year check from here.
+their check of a period from here.
 """
 
 from __future__ import annotations
 
 from techbloc.errors import InputError
 
-__all__ = ["DEFAULT_END_YEAR", "DEFAULT_START_YEAR", "EARLIEST_START_YEAR", "check_years"]
+__all__ = [
+    "DEFAULT_END_YEAR",
+    "DEFAULT_START_YEAR",
+    "EARLIEST_START_YEAR",
+    "LAST_YEAR",
+    "check_years",
+]
 
 #: First simulated year: the latest year with data (MODEL.md, "Years").
 DEFAULT_START_YEAR = 2024
@@ -18,20 +24,28 @@ DEFAULT_END_YEAR = 2050
 #: Earliest start year: the model starts from observed history (NCSES SRD-1 2010, IC
 #: Insights 2010, the US administration in office since 2009).
 EARLIEST_START_YEAR = 2010
+#: Latest year a run may reach: the model's projections (growth trends, fading intensities)
+#: are not meant beyond the end of the century.
+LAST_YEAR = 2100
 
 
-def check_years(start: int, end: int) -> None:
-    """Refuse a start year before :data:`EARLIEST_START_YEAR` or an end before the start.
+def check_years(start: int, end: int, *, start_name: str = "start", end_name: str = "end") -> None:
+    """Refuse a period starting before :data:`EARLIEST_START_YEAR`, ending after
+    :data:`LAST_YEAR`, or ending before it starts.
 
     Raises
     ------
     techbloc.errors.InputError
+        Naming the option (``start_name``, ``end_name``) and the bounds.
     """
     if start < EARLIEST_START_YEAR:
         raise InputError(
-            f"start year {start} is before {EARLIEST_START_YEAR}: the model starts from "
+            f"{start_name} year {start} is before {EARLIEST_START_YEAR}: the model starts from "
             f"observed history (GERD, self-sufficiency, US administrations), which it has "
             f"from {EARLIEST_START_YEAR} on; use a start year from {EARLIEST_START_YEAR}"
         )
+    for name, year in ((start_name, start), (end_name, end)):
+        if year > LAST_YEAR:
+            raise InputError(f"{name} {year} is after {LAST_YEAR}, the last year the model runs to")
     if end < start:
-        raise InputError(f"end year {end} is before start year {start}")
+        raise InputError(f"{end_name} {end} is before {start_name} {start}")

@@ -138,21 +138,24 @@ def test_static_plumbing_with_a_stand_in_model(world, monkeypatch):
     rd = world.model_inputs()["rd"].reindex(world.codes).fillna(0).to_numpy()
     calls = []
 
-    def static_outcomes(world_, scenarios, members):
-        calls.append(members.shape)
-        share = (members * rd).sum(axis=1) / rd.sum()
-        s = len(scenarios)
-        return {
-            "alliance_rd_share": np.tile(share, (s, 1)),
-            "pool_leak_rate": np.tile(members.sum(axis=1) / 100.0, (s, 1)),
-            "cohesion": np.ones((s, len(members))),
-        }
+    class StaticModel:
+        def __init__(self, world_, scenarios):
+            self.s = len(scenarios)
+
+        def outcomes(self, members, outcomes):
+            calls.append(members.shape)
+            share = (members * rd).sum(axis=1) / rd.sum()
+            return {
+                "alliance_rd_share": np.tile(share, (self.s, 1)),
+                "pool_leak_rate": np.tile(members.sum(axis=1) / 100.0, (self.s, 1)),
+                "cohesion": np.ones((self.s, len(members))),
+            }
 
     def member_margins(world_, scenarios, members):
         margin = np.where(members, 0.1 - 0.01 * members.sum(axis=1, keepdims=True), np.nan)
         return np.tile(margin, (len(scenarios), 1, 1))
 
-    monkeypatch.setattr(model, "static_outcomes", static_outcomes, raising=False)
+    monkeypatch.setattr(model, "StaticModel", StaticModel, raising=False)
     monkeypatch.setattr(model, "member_margins", member_margins, raising=False)
     scenarios = pd.DataFrame(index=range(3))
     evaluate = model_evaluator(
@@ -191,3 +194,56 @@ def test_end_of_horizon_stability_on_full_runs(world):
     assert "KOR" in result.outsiders.index
     assert not {"CHN", "ROW", "USA"} & set(result.outsiders.index)
     assert 0 <= result.summary["stable"] <= result.summary["internally_stable"] <= 1
+
+
+class _EngineStaticModel:
+    """The path before batching: the engine's one-year run of each batch, status quo added,
+    every output observed (with NaN-aware percentiles column by column, below)."""
+
+    def __init__(self, world_, scenarios):
+        self.world, self.scenarios = world_, scenarios
+
+    def outcomes(self, members, outcomes):
+        from techbloc.model.engine import DEFAULT_START_YEAR, PolicyBatch, run_model
+        from techbloc.model.inputs import prepare_inputs
+        from techbloc.model.scenarios import scenario_arrays
+
+        inputs = prepare_inputs(self.world)
+        columns = [list(self.world.codes).index(c) for c in inputs.codes]
+        arrays = scenario_arrays(self.scenarios, seed=0, n_years=1, n_countries=inputs.n)
+        batch = PolicyBatch.from_masks(np.asarray(members)[:, columns], inputs)
+        result = run_model(
+            inputs,
+            arrays,
+            batch,
+            np.array([DEFAULT_START_YEAR]),
+            trajectories=False,
+            external_stability=False,
+        )
+        return {name: result[name] for name in outcomes}
+
+
+def test_batched_search_and_shapley_equal_the_engine_path(world, lhs_scenarios, monkeypatch):
+    """Same front and the same Shapley values as one-year engine runs of every coalition."""
+    import techbloc.analysis.search as search
+    import techbloc.model as model
+    from techbloc.analysis.search import model_evaluator, search_coalitions
+    from techbloc.analysis.shapley import model_game, shapley
+
+    scenarios = lhs_scenarios.iloc[:12]
+    pool = ["JPN", "KOR", "DEU", "NLD", "TWN", "GBR"]
+    objectives = ["alliance_rd_share:max", "leakage:min:p90", "cohesion:max:p10", "min_margin"]
+
+    def run():
+        evaluate = model_evaluator(world, scenarios, pool, objectives)
+        front = search_coalitions(pool, evaluate, objectives, method="exhaustive").front
+        game, players = model_game(world, scenarios, ["USA", *pool])
+        values = shapley(game, players, method="sampled", n_permutations=40, rng=1)
+        return front, values
+
+    front, values = run()
+    monkeypatch.setattr(model, "StaticModel", _EngineStaticModel)
+    monkeypatch.setattr(search, "_nanpercentile", lambda v, q, axis: np.nanpercentile(v, q, axis))
+    front_ref, values_ref = run()
+    pd.testing.assert_frame_equal(front, front_ref, check_exact=True)
+    pd.testing.assert_frame_equal(values, values_ref, check_exact=False, rtol=1e-12)

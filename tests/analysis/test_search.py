@@ -118,16 +118,14 @@ def test_exhaustive_and_nsga2_fronts_agree(seed):
 
 
 def test_exhaustive_2_16_is_feasible():
-    import time
-
+    """2^16 coalitions enumerate (the time is benchmarks/search.py's, not a test's)."""
     n = 16
     evaluate = synthetic(n, 3)
-    start = time.perf_counter()
     result = search_coalitions(
         [f"C{i}" for i in range(n)], evaluate, ["g:max", "c:min"], min_size=0
     )
+    assert result.method == "exhaustive"
     assert result.n_evaluated == 2**16
-    assert time.perf_counter() - start < 10
     assert result.front["g"].is_monotonic_decreasing
 
 

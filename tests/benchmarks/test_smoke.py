@@ -81,3 +81,17 @@ def test_cli_latency_quick():
     assert "second (cached)" in proc.stdout
     assert "compiling" not in proc.stderr
     assert "first runs 1/1, second runs 0/1" in proc.stdout
+
+
+@pytest.mark.slow
+def test_search_quick():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "search.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "same front: True" in proc.stdout and "same front: False" not in proc.stdout
+    assert "largest difference in values: 0.0e+00" in proc.stdout

@@ -27,7 +27,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 import pyarrow.parquet as pq
-from techbloc.experiments import store as store_module
+from techbloc.experiments import chunks as chunks_module
 from techbloc.experiments.runner import run_study
 
 study, out, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
@@ -39,13 +39,13 @@ def slow_write_table(table, where, **kwargs):
     time.sleep(0.03)  # the temporary file exists, not yet renamed
 
 pq.write_table = slow_write_table
-insert = store_module.ResultsStore._insert
+insert = chunks_module.insert_frame
 
-def slow_insert(self, table, frame):
+def slow_insert(con, table, frame, **kwargs):
     time.sleep(0.03)  # inside the transaction: Parquet files renamed, rows not committed
-    insert(self, table, frame)
+    insert(con, table, frame, **kwargs)
 
-store_module.ResultsStore._insert = slow_insert
+chunks_module.insert_frame = slow_insert
 run_study(study, out, chunk_size=2)
 print("finished")
 """

@@ -134,3 +134,33 @@ def test_serve_command_registers() -> None:
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--store-root" in result.output and "--port" in result.output
+
+
+def test_job_counts_after_a_restart_and_a_resume(tmp_path: Path, small_study) -> None:
+    from techbloc.experiments.runner import run_study
+
+    study = Study.from_dict(small_study)
+    jobs = JobManager(tmp_path)
+    job_id = study.fingerprint()[:12]
+    # a server stopped while the job ran: 2 of its 3 chunks stored, job.json says running
+    run_study(study, jobs.directory(job_id), chunk_size=2, max_chunks=2)
+    state = {
+        "id": job_id,
+        "name": study.name,
+        "study": study.to_dict(),
+        "status": "running",
+        "chunks_done": 0,
+        "chunks_total": 3,
+    }
+    (jobs.directory(job_id) / JOB_FILE).write_text(json.dumps(state))
+    interrupted = jobs.get(job_id)
+    assert interrupted.status == "failed" and interrupted.chunks_done == 2
+    assert [j.chunks_done for j in jobs.jobs()] == [2]
+    resumed = jobs.submit(study)  # re-uses the 2 chunks, runs the third
+    deadline = time.monotonic() + 60
+    while jobs.get(resumed.id).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    done = jobs.get(resumed.id)
+    assert done.status == "done" and done.chunks_done == done.chunks_total == 3
+    jobs.shutdown(wait=True)
+    assert JobManager(tmp_path).get(job_id).chunks_done == 3

@@ -93,10 +93,18 @@ def model_outcomes(
     chunk = max(1, max_cells // (n_scenarios * len(codes) * (1 if horizon == "static" else 6)))
 
     if horizon == "static":
-        from techbloc.model import static_outcomes
+        from techbloc.model import STATIC_OUTCOMES, StaticModel
+
+        # prepared once for every call (scenario arrays, start-year state, kernel buffers);
+        # only the outcomes asked for (margins, the costliest, only when needed); an
+        # unknown name is reported below with the full list
+        static = StaticModel(world, scenarios)
+        wanted = [k for k in keys if k in STATIC_OUTCOMES]
+        if len(wanted) < len(keys):
+            wanted = list(STATIC_OUTCOMES)
 
         def compute(members: np.ndarray) -> dict[str, np.ndarray]:
-            return static_outcomes(world, scenarios, members)
+            return static.outcomes(members, wanted)
 
     else:
         from techbloc.model import PolicyBatch, run_model

@@ -28,6 +28,7 @@ used (``n_scenarios``).
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -149,6 +150,8 @@ def parse_threshold(spec: str | Threshold) -> Threshold:
         value = float(raw)
     except ValueError:
         raise InputError(f"threshold {spec!r}: {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"threshold {spec!r}: {raw!r} is not a finite number")
     return Threshold(name, op, value)
 
 

@@ -18,6 +18,7 @@ Two methods return the same front on pools small enough to enumerate:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from techbloc.world import World
 
 __all__ = [
+    "MODEL_EXHAUSTIVE_LIMIT",
     "SEARCH_METHODS",
     "Evaluator",
     "Objective",
@@ -48,6 +50,17 @@ __all__ = [
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 Direction = Literal["max", "min"]
+
+#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
+#: (:func:`model_evaluator`; ``techbloc optimize`` passes it as ``max_exhaustive``); above
+#: it NSGA-II is faster and found the same front. Measured by ``benchmarks/search.py``
+#: (static evaluator, 50 scenarios, 2 cores; benchmarks/README.md): NSGA-II's cost grows
+#: slowly (990 to 5,762 distinct coalitions and 1.7 to 3.7 CPU-s from 10 to 16 candidates
+#: at the default 100 x 100), the enumeration's doubles with each candidate; they cost the
+#: same at 12 free candidates (2.0 CPU-s each) and NSGA-II is 1.7 times faster at 13, with
+#: the same front at every size from 10 to 16. The generic default of
+#: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
+MODEL_EXHAUSTIVE_LIMIT = 2**12
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,25 @@ class Objective:
         """Reduce an array over scenarios (``axis``) with this objective's statistic."""
         if self.statistic == "mean":
             return np.nanmean(values, axis=axis)
-        return np.nanpercentile(values, float(self.statistic), axis=axis)
+        return _nanpercentile(np.asarray(values, float), float(self.statistic), axis)
+
+
+def _nanpercentile(values: np.ndarray, q: float, axis: int) -> np.ndarray:
+    """``numpy.nanpercentile`` along ``axis``, vectorized over the columns without NaN.
+
+    numpy's version applies a 1-D percentile column by column; columns without NaN give
+    the same numbers from ``numpy.percentile`` over all of them at once (tested equal).
+    """
+    values = np.moveaxis(values, axis, 0)
+    shape = values.shape[1:]
+    flat = values.reshape(len(values), -1)
+    out = np.percentile(flat, q, axis=0)
+    gaps = np.flatnonzero(np.isnan(flat).any(axis=0))
+    if len(gaps):
+        with warnings.catch_warnings():  # all-NaN columns give NaN, as numpy's does
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[gaps] = np.nanpercentile(flat[:, gaps], q, axis=0)
+    return out.reshape(shape)
 
 
 def parse_objective(spec: str | Objective) -> Objective:

@@ -35,7 +35,18 @@ from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["Game", "model_game", "shapley", "shapley_exact", "shapley_sampled"]
+__all__ = [
+    "MAX_EXACT_PLAYERS",
+    "Game",
+    "model_game",
+    "shapley",
+    "shapley_exact",
+    "shapley_sampled",
+]
+
+#: Most players of exact Shapley values: 2^16 = 65,536 coalitions, each simulated for every
+#: scenario (seconds at the static horizon); one more player doubles it.
+MAX_EXACT_PLAYERS = 16
 
 Game = Callable[[np.ndarray], Any]
 
@@ -119,8 +130,11 @@ def shapley_exact(
     """
     players = _players(players)
     n = len(players)
-    if n > 20:
-        raise InputError(f"{n} players: too many for exact Shapley values (use sampling)")
+    if n > MAX_EXACT_PLAYERS:
+        raise InputError(
+            f"{n} players: too many for exact Shapley values (2^{n} coalitions; at most "
+            f"{MAX_EXACT_PLAYERS} players); use method 'sampled' (--method sampled)"
+        )
     codes = np.arange(2**n, dtype=np.int64)
     masks = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
     values = _values(game, masks)

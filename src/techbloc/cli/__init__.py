@@ -9,6 +9,7 @@ command line stays one Typer application while the modules stay small:
 - :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity / optimize``
 - :mod:`techbloc.cli.report`: ``techbloc report``
 - :mod:`techbloc.cli.service`: ``techbloc serve`` (JSON API and dashboard)
+- :mod:`techbloc.cli.calibration`: ``techbloc hindcast / calibrate`` (history matching)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report", "service")
+_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report", "service", "calibration")
 _registered = False
 
 

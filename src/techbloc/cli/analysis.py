@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techbloc.years import DEFAULT_END_YEAR
+from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["register"]
+
+#: Largest ``--scenarios`` of the analyses that run the model (optimize, stability,
+#: shapley): every scenario is simulated for every coalition evaluated, so more would take
+#: hours on a laptop; larger studies belong in ``techbloc explore``.
+MAX_SCENARIOS = 100_000
+#: Largest ``--permutations`` of sampled Shapley values (each one evaluates up to one
+#: coalition per member; the standard errors printed say when more are needed).
+MAX_PERMUTATIONS = 100_000
+#: Largest ``--resamples`` of PRIM's bootstrap (each one re-runs the peeling).
+MAX_RESAMPLES = 1_000
 
 
 class DiscoveryMethod(StrEnum):
@@ -284,13 +294,14 @@ def robustness(
     from techbloc.analysis.robustness import (
         Missing,
         parse_metric,
+        parse_threshold,
         robustness_summary,
         satisficing,
     )
 
     metrics = [parse_metric(m) for m in _split(metric)]  # refuse a bad name before loading
+    thresholds: list[Any] = [parse_threshold(t) for t in threshold or []]  # and a bad value
     _, outcomes, _, _ = _load(directory)
-    thresholds = list(threshold or [])
     missing: Missing = "drop" if drop_missing else "worst"
     summary = robustness_summary(
         outcomes, metrics, baseline=baseline, thresholds=thresholds, missing=missing
@@ -383,6 +394,7 @@ def discover(
         int,
         typer.Option(
             min=0,
+            max=MAX_RESAMPLES,
             help="PRIM: bootstrap resamples for the significance of the box (0: none).",
         ),
     ] = 30,
@@ -512,7 +524,9 @@ def optimize(
     max_size: Annotated[
         int | None, typer.Option(min=1, help="Largest coalition, USA included.")
     ] = None,
-    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
+    scenarios: Annotated[
+        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
+    ] = 50,
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the futures (scenario sample and model runs).")
     ] = 0,
@@ -523,26 +537,33 @@ def optimize(
             help="Seed of the optimiser (NSGA-II), apart from the futures; default: --seed.",
         ),
     ] = None,
-    method: Annotated[SearchMethod, typer.Option(help="auto, exhaustive or nsga2.")] = (
-        SearchMethod.auto
-    ),
+    method: Annotated[
+        SearchMethod,
+        typer.Option(
+            help="auto (exhaustive up to 2^12 coalitions, NSGA-II above), exhaustive or nsga2."
+        ),
+    ] = SearchMethod.auto,
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year, fast) or end (full runs, slow).")
     ] = Horizon.static,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
+    end_year: Annotated[
+        int, typer.Option(help="Last simulated year (end; to 2100).")
+    ] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
     from techbloc.analysis.search import (
+        MODEL_EXHAUSTIVE_LIMIT,
         Objective,
         model_evaluator,
         parse_objective,
         search_coalitions,
     )
+    from techbloc.countries import parse_members
     from techbloc.errors import InputError
     from techbloc.world import load_world
 
-    pool = [c.upper() for c in _split(candidates)]
+    pool = list(parse_members(",".join(candidates), where="--candidates"))
     if "USA" in pool:
         pool.remove("USA")
     parsed = [parse_objective(o) for o in _split(objectives)]
@@ -550,6 +571,7 @@ def optimize(
     objs = [
         Objective(name, o.direction, o.statistic) for o, name in zip(parsed, names, strict=True)
     ]
+    check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
     world = load_world()
     sample = _sample_scenarios(scenarios, seed)
     evaluate = model_evaluator(
@@ -561,11 +583,12 @@ def optimize(
         pool,
         evaluate,
         objs,
-        required=_split(require),
-        excluded=_split(exclude),
+        required=list(parse_members(",".join(require), where="--require")) if require else [],
+        excluded=list(parse_members(",".join(exclude), where="--exclude")) if exclude else [],
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
+        max_exhaustive=MODEL_EXHAUSTIVE_LIMIT,
         rng=seed if search_seed is None else search_seed,
         names=world.names,
     )
@@ -592,11 +615,15 @@ def optimize(
 
 def stability(
     coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
-    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 200,
+    scenarios: Annotated[
+        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
+    ] = 200,
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
     ] = Horizon.static,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
+    end_year: Annotated[
+        int, typer.Option(help="Last simulated year (end; to 2100).")
+    ] = DEFAULT_END_YEAR,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the scenarios.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -604,6 +631,7 @@ def stability(
     from techbloc.analysis.stability import coalition_stability
     from techbloc.world import load_world
 
+    check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
     world = load_world()
     result = coalition_stability(
         world,
@@ -654,17 +682,32 @@ def shapley(
     method: Annotated[ShapleyMethod, typer.Option(help="auto, exact or sampled.")] = (
         ShapleyMethod.auto
     ),
-    permutations: Annotated[int, typer.Option(min=2, help="Sampled: permutations.")] = 2000,
-    end_year: Annotated[int, typer.Option(help="Last simulated year (end).")] = DEFAULT_END_YEAR,
-    scenarios: Annotated[int, typer.Option(min=1, help="Scenarios sampled (LHS).")] = 50,
+    permutations: Annotated[
+        int, typer.Option(min=2, max=MAX_PERMUTATIONS, help="Sampled: permutations.")
+    ] = 2000,
+    end_year: Annotated[
+        int, typer.Option(help="Last simulated year (end; to 2100).")
+    ] = DEFAULT_END_YEAR,
+    scenarios: Annotated[
+        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
+    ] = 50,
     seed: Annotated[int, typer.Option(min=0, help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
-    from techbloc.analysis.shapley import model_game
+    from techbloc.analysis.shapley import MAX_EXACT_PLAYERS, model_game
     from techbloc.analysis.shapley import shapley as shapley_values
+    from techbloc.errors import InputError
     from techbloc.world import load_world
 
+    check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
+    members = _members(coalition)
+    if method is ShapleyMethod.exact and len(members) - 1 > MAX_EXACT_PLAYERS:
+        raise InputError(
+            f"{coalition}: {len(members) - 1} members besides the USA, too many for --method "
+            f"exact (2^{len(members) - 1} coalitions; at most {MAX_EXACT_PLAYERS}); use "
+            "--method sampled"
+        )
     world = load_world()
     names = _resolve(
         _split(outcomes) or ["alliance_rd_share", "leakage", "cohesion"],
@@ -674,7 +717,7 @@ def shapley(
     game, players = model_game(
         world,
         _sample_scenarios(scenarios, seed),
-        _members(coalition),
+        members,
         outcomes=names,
         horizon=horizon.value,
         seed=seed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -186,8 +187,8 @@ def evaluate(
     stringency: Annotated[
         float | None, typer.Option(help="Export-control stringency in every domain (lever).")
     ] = None,
-    start: Annotated[int, typer.Option(help="First year.")] = DEFAULT_START_YEAR,
-    end: Annotated[int, typer.Option(help="Last year.")] = DEFAULT_END_YEAR,
+    start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
+    end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
@@ -196,7 +197,7 @@ def evaluate(
 
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
-    check_years(start, end)
+    check_years(start, end, start_name="--start", end_name="--end")
     coalitions = [Coalition.from_preset(name) for name in preset or []]
     coalitions += [Coalition.parse(text) for text in coalition or []]
     fixed = parse_assignments(set_)
@@ -284,6 +285,13 @@ def _older_version(store_dir: Path) -> str | None:
     return None if version == techbloc.__version__ else version
 
 
+class PriorChoice(StrEnum):
+    """Which futures the default study runs."""
+
+    history = "history"
+    wide = "wide"
+
+
 def run(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
     scenarios: Annotated[
@@ -293,6 +301,14 @@ def run(
         ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
     ] = ExecutorChoice.local,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
+    prior: Annotated[
+        PriorChoice,
+        typer.Option(
+            help="history: the history-consistent futures (calibrated set 'history'); "
+            "wide: Latin-hypercube futures over the registry's full ranges (the sensitivity "
+            "run, into OUT/default-wide-prior)."
+        ),
+    ] = PriorChoice.history,
 ) -> None:
     """Run the default study on the bundled data, print the comparison, write the report."""
     from importlib.resources import files
@@ -313,9 +329,11 @@ def run(
 
     console = Console()
     study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
+    if prior is PriorChoice.wide:
+        study = Study.from_dict({**study.to_dict(), "design": {"method": "lhs"}})
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
-    store_dir = out / "default"
+    store_dir = out / ("default" if prior is PriorChoice.history else "default-wide-prior")
     older = None if fresh else _older_version(store_dir)
     from techbloc.experiments.budget import check_study_run
 
@@ -379,7 +397,8 @@ def run(
     from techbloc.cli.report import print_pdf
     from techbloc.report import write_report
 
-    path = write_report(store_dir, out / "report.html")
+    report_name = "report.html" if prior is PriorChoice.history else "report-wide-prior.html"
+    path = write_report(store_dir, out / report_name)
     console.print(f"report: [bold]{path.resolve()}[/]")
     console.print(print_pdf(path.resolve()), highlight=False)
 

@@ -60,7 +60,17 @@ def serve(
         from techbloc.errors import InputError
 
         raise InputError(f"--executor must be local, processes or dask, got {executor!r}")
+    from techbloc.experiments.executors import check_workers
     from techbloc.service.access import is_loopback, new_token
+
+    check_workers(workers)
+    if store_root.exists() and not store_root.is_dir():
+        from techbloc.errors import InputError
+
+        raise InputError(
+            f"--store-root {store_root}: exists and is not a directory; give a directory "
+            "for the study runs"
+        )
 
     if token is not None and not token.strip():
         from techbloc.errors import InputError

@@ -63,9 +63,13 @@ def explore(
     from rich.console import Console
 
     from techbloc.experiments.budget import check_study_run
+    from techbloc.experiments.executors import check_scheduler, check_workers
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
+    check_workers(workers)  # before reading anything: --workers 10000 is refused at once
+    if scheduler is not None:
+        check_scheduler(scheduler)
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
@@ -209,7 +213,7 @@ def verify(
         typer.echo(
             f"{directory}: ok; {manifest['chunks_done']} chunks, "
             f"{manifest['scenarios_done']:,} of {manifest['n_scenarios']:,} scenarios; "
-            "row counts, content hashes and Parquet checksums match"
+            "root hash, rows and file checksums match"
         )
     else:
         typer.echo(

@@ -22,6 +22,10 @@ Methods
     ``levels ** D`` rows.
 ``table``
     A user-supplied table (CSV) of parameter values, one row per scenario.
+``calibrated``
+    The first ``n`` (default all) futures of a calibrated set: the history-consistent
+    futures of :mod:`techbloc.calibration` (``history``, shipped with techbloc, or the
+    directory ``techbloc calibrate`` wrote).
 
 Draws are made on the unit hypercube and mapped onto each parameter's range by
 :meth:`techbloc.params.Parameter.from_unit`, so log-uniform parameters are handled by the
@@ -51,7 +55,7 @@ __all__ = [
     "sample_futures",
 ]
 
-DesignMethod = Literal["lhs", "sobol", "morris", "factorial", "table"]
+DesignMethod = Literal["lhs", "sobol", "morris", "factorial", "table", "calibrated"]
 
 #: Largest design techbloc accepts (a guard against impossible sizes, e.g. a factorial over
 #: every parameter).
@@ -196,6 +200,7 @@ def sample_design(
     second_order: bool = False,
     table: str | Path | None = None,
     fixed: Mapping[str, float] | None = None,
+    calibrated_set: str | Path | None = None,
 ) -> pd.DataFrame:
     """Draw a design.
 
@@ -217,6 +222,8 @@ def sample_design(
     fixed : mapping, optional
         Parameters held at one value (the study's ``set:``); they appear as constant columns
         and override a table's column of the same name.
+    calibrated_set : name or path, optional
+        The calibrated set of a ``calibrated`` design.
 
     Returns
     -------
@@ -224,6 +231,13 @@ def sample_design(
         Index ``scenario`` = ``0..S-1``; one float column per varied or fixed parameter.
     """
     names = list(names)
+    if method == "calibrated":
+        from techbloc.experiments.calibrated_sets import BUNDLED_SET, sample_calibrated
+
+        frame = sample_calibrated(calibrated_set or BUNDLED_SET, n)
+        for name, value in (fixed or {}).items():
+            frame[name] = float(value)
+        return frame
     size = design_size(method, n, len(names), levels=levels, second_order=second_order)
     if size > MAX_SCENARIOS:
         raise InputError(f"a {method} design of {size:,} scenarios exceeds {MAX_SCENARIOS:,}")
@@ -284,6 +298,7 @@ def sample_futures(
     fixed: Mapping[str, float] | None = None,
     levels: int = 3,
     second_order: bool = False,
+    calibrated_set: str | Path | None = None,
 ) -> pd.DataFrame:
     """Sample futures: the scenario table that :func:`techbloc.simulate` runs.
 
@@ -299,8 +314,9 @@ def sample_futures(
     seed : int
         Root seed: the same seed gives the same table (and, passed to ``simulate``, the
         same random streams).
-    design : {"lhs", "sobol", "morris", "factorial"}
-        Latin hypercube (default), Sobol/Saltelli, Morris trajectories or full factorial.
+    design : {"lhs", "sobol", "morris", "factorial", "calibrated"}
+        Latin hypercube (default), Sobol/Saltelli, Morris trajectories, full factorial, or
+        the futures of a calibrated set (``calibrated_set``).
     vary : sequence of str, optional
         Parameters to vary (default: every uncertain parameter sampled by default, minus
         ``fixed``); see ``techbloc params``.
@@ -310,6 +326,9 @@ def sample_futures(
         Grid levels (``factorial``, ``morris``).
     second_order : bool
         Sobol: support second-order indices.
+    calibrated_set : name or path, optional
+        With ``design="calibrated"``: the set to draw from (default ``"history"``, the
+        history-consistent futures shipped with techbloc); the first ``n`` futures.
 
     Returns
     -------
@@ -331,14 +350,20 @@ def sample_futures(
     """
     from techbloc.params import parameter_names, validate_values
 
-    if design not in ("lhs", "sobol", "morris", "factorial"):
+    if design not in ("lhs", "sobol", "morris", "factorial", "calibrated"):
         raise InputError(
-            f"unknown design {design!r}; use 'lhs', 'sobol', 'morris' or 'factorial' (a table "
-            "of your own needs no sampling: pass it to simulate directly)"
+            f"unknown design {design!r}; use 'lhs', 'sobol', 'morris', 'factorial' or "
+            "'calibrated' (a table of your own needs no sampling: pass it to simulate directly)"
         )
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise InputError(f"n must be a positive whole number of futures, got {n!r}")
     fixed = validate_values(dict(fixed or {}), where="fixed")
+    if design == "calibrated":
+        if vary is not None:
+            raise InputError("a calibrated design varies the set's columns; leave vary out")
+        return sample_design(
+            "calibrated", [], int(n), seed, fixed=fixed, calibrated_set=calibrated_set
+        )
     if vary is None:
         names = [p for p in parameter_names(uncertain_only=True) if p not in fixed]
     else:

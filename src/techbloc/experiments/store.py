@@ -27,126 +27,57 @@ never read and are removed when the store is reopened for writing.
 
 Integrity
 ---------
-At commit, each chunk records its row counts and a content hash of its ``scenarios`` and
-``outcomes`` rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its
-Parquet files. :meth:`ResultsStore.problems` checks all of them, plus rows that belong to no
-chunk and overlapping chunks; :meth:`ResultsStore.open` (``results``, ``export``, the report,
-the service) and resuming refuse a damaged store with the list of problems and how to recover
-(``techbloc verify DIR --repair`` drops the damaged chunks so a resume re-runs only them, or
-``--fresh``).
+At commit, each chunk records its row counts, a hash of its ``scenarios`` and ``outcomes``
+rows (DuckDB's row hash, summed), and the size and SHA-256 of each of its Parquet files; in the
+same transaction the *seal* (:mod:`techbloc.experiments.seal`), a root hash over every
+manifest entry and every chunk record, is rewritten. :meth:`ResultsStore.problems`
+(:mod:`techbloc.experiments.integrity`) checks all of them; :meth:`ResultsStore.open`
+(``results``, ``export``, the report, the service) and resuming refuse a damaged store with
+the list of problems and how to recover (``techbloc verify DIR --repair`` drops the damaged
+chunks so a resume re-runs only them; a damaged manifest needs ``--fresh``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import errno
 import json
 import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from techbloc.errors import StoreError
+from techbloc.experiments.chunks import (
+    ARRAYS_DIR,
+    CHUNK_FILE,
+    ChunkResult,
+    commit_chunk,
+)
+from techbloc.experiments.integrity import (
+    CHECK_COLUMNS,
+    StoreProblem,
+    add_check_columns,
+    check_files,
+    damaged_message,
+    find_problems,
+    reseal,
+)
+from techbloc.experiments.integrity import repair as repair_store
+from techbloc.experiments.seal import SEAL_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
     from techbloc.experiments.study import Study
 
 __all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
 
 DB_NAME = "results.duckdb"
-ARRAYS_DIR = "arrays"
 #: DuckDB buffer pool of the writing connection.
 WRITER_MEMORY_LIMIT = "256MB"
-#: Integrity columns of the ``chunks`` table (added to stores written before them).
-_CHECK_COLUMNS = {
-    "scenario_rows": "BIGINT",
-    "outcome_rows": "BIGINT",
-    "scenarios_hash": "VARCHAR",
-    "outcomes_hash": "VARCHAR",
-    "checksums": "VARCHAR",
-}
-_MANIFEST_KEYS = ("study_hash", "study", "version", "seed", "n_scenarios", "policies")
-
-
-@dataclass(frozen=True)
-class StoreProblem:
-    """One thing wrong with a results store.
-
-    Attributes
-    ----------
-    message : str
-        What is wrong, naming the chunk, table or file.
-    chunk : tuple of int, optional
-        The damaged chunk ``(start, stop)``; dropping it and re-running it repairs the store.
-    repairable : bool
-        Whether :meth:`ResultsStore.repair` can fix it (else only ``--fresh`` can).
-    """
-
-    message: str
-    chunk: tuple[int, int] | None = None
-    repairable: bool = True
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _damaged_message(directory: Path, problems: Sequence[StoreProblem]) -> str:
-    listed = "\n".join(f"  - {p}" for p in problems[:20])
-    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-    if all(p.repairable for p in problems):
-        hint = (
-            f"run `techbloc verify {directory} --repair` to drop the damaged chunks, then "
-            "run the study again to re-run only them; or start again with --fresh"
-        )
-    else:
-        hint = "start again with --fresh (or remove the directory)"
-    return (
-        f"{directory}: the results store is damaged ({len(problems)} problem"
-        f"{'s' if len(problems) != 1 else ''}):\n{listed}{more}\nto recover: {hint}"
-    )
-
-
-@dataclass
-class ChunkResult:
-    """What one chunk of scenarios produced, ready to be stored.
-
-    Attributes
-    ----------
-    start, stop : int
-        The chunk's scenario ids, ``[start, stop)``.
-    scenarios : pandas.DataFrame
-        Column ``scenario``, the parameter values and the scenario descriptors.
-    outcomes : pandas.DataFrame
-        Columns ``scenario``, ``policy`` and the scalar outcomes.
-    arrays : dict of str to pyarrow.Table
-        Long tables of non-scalar outputs, keyed by their dims joined with ``-``.
-    array_variables : dict of str to list of str
-        Variable name to its dims, for every variable in ``arrays``.
-    seconds : float
-        Time the model took for this chunk.
-    """
-
-    start: int
-    stop: int
-    scenarios: pd.DataFrame
-    outcomes: pd.DataFrame
-    arrays: dict[str, pa.Table] = field(default_factory=dict)
-    array_variables: dict[str, list[str]] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def _package_version() -> str:
@@ -177,7 +108,10 @@ def _connect(path: Path, read_only: bool):
                 f"{path}: the results store is read-only (no write permission); copy it "
                 "somewhere writable, or choose another output directory"
             ) from None
-        raise StoreError(f"{path}: cannot open the results database: {exc}") from None
+        raise StoreError(
+            f"{path}: cannot open the results database ({str(exc).splitlines()[0]}); the "
+            "store is damaged: start again with --fresh"
+        ) from None
     except duckdb.Error as exc:
         raise StoreError(
             f"{path}: not a readable results database ({str(exc).splitlines()[0]}); the "
@@ -196,6 +130,8 @@ class ResultsStore:
         self.directory = directory
         self._con = connection
         self._writable = writable
+        # Parquet files whose SHA-256 matched since opening (checked when first read)
+        self._verified: set[str] = set()
 
     # -- display -------------------------------------------------------------------------
 
@@ -238,7 +174,10 @@ class ResultsStore:
         ----------
         directory : path
         check : bool
-            Check the store's integrity first (:meth:`problems`) and refuse a damaged one.
+            Check the store's integrity first and refuse a damaged one: the seal over its
+            metadata, its tables' rows and the presence and size of its Parquet files
+            (``problems(full=False)``, under a second for a 1 GB store). Each Parquet file's
+            SHA-256 is then checked when it is first read (``techbloc verify`` checks all).
 
         Raises
         ------
@@ -257,7 +196,7 @@ class ResultsStore:
                     f"{path}: not a techbloc results store (no manifest); start again with --fresh"
                 )
             if check:
-                store.check()
+                store.check(full=False)
         except BaseException:
             store.close()
             raise
@@ -276,7 +215,7 @@ class ResultsStore:
             raise StoreError(
                 f"{path}: not a techbloc results store (no manifest); start again with --fresh"
             )
-        store._add_check_columns()
+        add_check_columns(store)
         return store
 
     @classmethod
@@ -328,7 +267,7 @@ class ResultsStore:
         store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         try:
             if existed and store._has_table("manifest"):
-                store._add_check_columns()
+                add_check_columns(store)
                 store._check_same(study)
                 store.check()
                 store._remove_orphans()
@@ -371,7 +310,7 @@ class ResultsStore:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         con.execute("CREATE TABLE manifest (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        extra = "".join(f", {name} {kind}" for name, kind in _CHECK_COLUMNS.items())
+        extra = "".join(f", {name} {kind}" for name, kind in CHECK_COLUMNS.items())
         con.execute(
             "CREATE TABLE chunks (start BIGINT, stop BIGINT, files VARCHAR, "
             f"seconds DOUBLE, finished TIMESTAMP{extra})"
@@ -389,6 +328,8 @@ class ResultsStore:
         }
         for key, value in entries.items():
             con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value)])
+        con.execute("INSERT INTO manifest VALUES (?, NULL)", [SEAL_KEY])
+        reseal(self)
         con.execute("COMMIT")
 
     def _check_same(self, study: Study) -> None:
@@ -405,28 +346,18 @@ class ResultsStore:
                 f"{_package_version()}; use --fresh (fresh=True) to start again"
             )
 
-    def _add_check_columns(self) -> None:
-        """Give a store written before integrity checks its (empty) check columns."""
-        if not self._has_table("chunks"):
-            return
-        present = {
-            row[0]
-            for row in self._con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
-            ).fetchall()
-        }
-        for name, kind in _CHECK_COLUMNS.items():
-            if name not in present:
-                self._con.execute(f"ALTER TABLE chunks ADD COLUMN {name} {kind}")
-
     def _remove_orphans(self) -> None:
-        """Delete Parquet files of chunks that never committed (a killed run)."""
+        """Delete Parquet files of chunks that never committed (a killed run).
+
+        Called only once the store verified, so the chunk records naming the files kept are
+        those sealed at commit; only files named like a chunk's are deleted.
+        """
         root = self.directory / ARRAYS_DIR
         if not root.is_dir():
             return
         kept = {self.directory / f for f in self._registered_files()}
         for file in root.rglob("*"):
-            if file.is_file() and file not in kept:
+            if file.is_file() and file not in kept and CHUNK_FILE.match(file.name):
                 file.unlink()
 
     def _registered_files(self) -> list[str]:
@@ -435,7 +366,10 @@ class ResultsStore:
 
     def done_ranges(self) -> list[tuple[int, int]]:
         """The finished scenario ranges ``[start, stop)``, sorted."""
-        rows = self._con.execute("SELECT start, stop FROM chunks ORDER BY start").fetchall()
+        rows = self._con.execute(
+            "SELECT start, stop FROM chunks WHERE start IS NOT NULL AND stop IS NOT NULL "
+            "ORDER BY start"
+        ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
 
     def write_chunk(self, result: ChunkResult) -> None:
@@ -451,320 +385,53 @@ class ResultsStore:
         if not self._writable:
             raise StoreError(f"{self.directory}: the store is open read-only")
         try:
-            self._write_chunk(result)
+            commit_chunk(self, result)
         except (OSError, duckdb.Error) as exc:  # disk full, permissions, I/O errors
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or (
+                "no space left" in str(exc).lower()
+            )
+            fix = "free space" if full else "fix the cause"
             raise StoreError(
                 f"{self.directory}: cannot write chunk [{result.start}, {result.stop}): "
-                f"{reason}; the chunks stored before are kept: free space (or fix the "
-                "cause) and run the study again to resume"
+                f"{reason}; the chunks stored before are kept: {fix} and run the study "
+                "again to resume"
             ) from None
-
-    def _write_chunk(self, result: ChunkResult) -> None:
-        for a, b in self.done_ranges():
-            if result.start < b and a < result.stop:
-                raise StoreError(
-                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
-                )
-        checksums = dict(
-            self._write_parquet(group, table, result.start, result.stop)
-            for group, table in sorted(result.arrays.items())
-        )
-        files = list(checksums)
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            self._insert("scenarios", result.scenarios)
-            self._insert("outcomes", result.outcomes)
-            counted = {
-                table: self._range_digest(table, result.start, result.stop)
-                for table in ("scenarios", "outcomes")
-            }
-            if self._manifest_value("outputs") is None:
-                outputs = {
-                    "inputs_and_descriptors": [
-                        c for c in result.scenarios.columns if c != "scenario"
-                    ],
-                    "scalars": [
-                        c for c in result.outcomes.columns if c not in ("scenario", "policy")
-                    ],
-                    "arrays": result.array_variables,
-                }
-                con.execute(
-                    "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
-                )
-            con.execute(
-                "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
-                "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
-                "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
-                [
-                    result.start,
-                    result.stop,
-                    json.dumps(files),
-                    float(result.seconds),
-                    counted["scenarios"][0],
-                    counted["outcomes"][0],
-                    counted["scenarios"][1],
-                    counted["outcomes"][1],
-                    json.dumps(checksums),
-                ],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
-            raise
-
-    def _insert(self, table: str, frame: pd.DataFrame) -> None:
-        con = self._con
-        con.register("_chunk_frame", frame)
-        try:
-            if not self._has_table(table):
-                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _chunk_frame")
-            else:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _chunk_frame")
-        finally:
-            con.unregister("_chunk_frame")
-
-    def _write_parquet(
-        self, group: str, table: pa.Table, start: int, stop: int
-    ) -> tuple[str, dict[str, Any]]:
-        """Write one Parquet file atomically; its path and checksum (bytes, sha256, rows)."""
-        import pyarrow.parquet as pq
-
-        folder = self.directory / ARRAYS_DIR / group
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
-        temp = folder / f".{final.name}.{os.getpid()}.tmp"
-        try:
-            pq.write_table(table, temp, compression="zstd")
-            with temp.open("rb+") as handle:
-                os.fsync(handle.fileno())
-            checksum = {
-                "bytes": temp.stat().st_size,
-                "sha256": _file_digest(temp),
-                "rows": int(table.num_rows),
-            }
-            os.replace(temp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
-        return str(final.relative_to(self.directory)), checksum
-
-    def _range_digest(self, table: str, start: int, stop: int) -> tuple[int, str]:
-        """Rows of ``table`` with scenario ids in ``[start, stop)`` and their summed hash."""
-        row = self._con.execute(
-            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t "
-            "WHERE scenario >= ? AND scenario < ?",
-            [start, stop],
-        ).fetchone()
-        return int(row[0]), str(row[1])
 
     # -- integrity -----------------------------------------------------------------------
 
-    def problems(self) -> list[StoreProblem]:
+    def problems(self, *, full: bool = True) -> list[StoreProblem]:
         """Everything wrong with the store (empty when it is intact).
 
-        Checks the manifest, that chunks do not overlap and lie within the study, each
-        chunk's row counts (against its size and the number of policies) and content
-        hashes of ``scenarios`` and ``outcomes`` (against those recorded at commit), rows that
-        belong to no chunk, and each Parquet file (present, same size and SHA-256).
+        Checks the seal (the root hash over the manifest and every chunk record, and its
+        signature when a key is set), NULL checksums, the tables' columns, that chunks do not
+        overlap and lie within the study, each chunk's row counts (against its size and the
+        number of policies) and row hashes of ``scenarios`` and ``outcomes`` (against those
+        recorded at commit), rows that belong to no chunk, and each Parquet file (present,
+        same size and, when ``full``, same SHA-256).
         """
-        import duckdb
+        return find_problems(self, full=full)
 
-        try:
-            return self._problems()
-        except duckdb.Error as exc:
-            return [
-                StoreProblem(
-                    f"{self.directory / DB_NAME}: cannot be read ({str(exc).splitlines()[0]})",
-                    repairable=False,
-                )
-            ]
-
-    def _problems(self) -> list[StoreProblem]:
-        out: list[StoreProblem] = []
-        try:
-            manifest = self.manifest
-        except StoreError as exc:
-            return [StoreProblem(str(exc), repairable=False)]
-        missing = [k for k in _MANIFEST_KEYS if k not in manifest]
-        if missing:
-            return [StoreProblem(f"manifest: missing {', '.join(missing)}", repairable=False)]
-        if not self._has_table("chunks"):
-            return [StoreProblem("the chunks table is missing", repairable=False)]
-        n_policies = len(manifest["policies"])
-        n_scenarios = int(manifest["n_scenarios"])
-        present = {
-            row[0]
-            for row in self._con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunks'"
-            ).fetchall()
-        }
-        columns = ["start", "stop", "files", *(c for c in _CHECK_COLUMNS if c in present)]
-        rows = self._con.execute(
-            f"SELECT {', '.join(columns)} FROM chunks ORDER BY start, stop"
-        ).fetchall()
-        chunks = [dict(zip(columns, row, strict=True)) for row in rows]
-        previous: tuple[int, int] | None = None
-        for c in chunks:
-            a, b = int(c["start"]), int(c["stop"])
-            if not 0 <= a < b <= n_scenarios:
-                out.append(
-                    StoreProblem(
-                        f"chunk [{a}, {b}): outside the study's {n_scenarios} scenarios", (a, b)
-                    )
-                )
-            if previous is not None and a < previous[1]:
-                out.append(
-                    StoreProblem(
-                        f"chunk [{a}, {b}) overlaps chunk [{previous[0]}, "
-                        f"{previous[1]}) (a chunk is recorded twice)",
-                        (a, b),
-                    )
-                )
-            previous = (a, b)
-        for table, per_scenario, hash_key in (
-            ("scenarios", 1, "scenarios_hash"),
-            ("outcomes", n_policies, "outcomes_hash"),
-        ):
-            if not self._has_table(table):
-                if chunks:
-                    out.append(StoreProblem(f"the {table} table is missing", repairable=False))
-                continue
-            digests = {
-                (int(a), int(b)): (int(n), str(h))
-                for a, b, n, h in self._con.execute(
-                    f"SELECT c.start, c.stop, count(t.scenario), "
-                    f"coalesce(sum(hash(t)::HUGEINT) FILTER (WHERE t.scenario IS NOT NULL), "
-                    f"0)::VARCHAR FROM chunks c LEFT JOIN {table} t "
-                    "ON t.scenario >= c.start AND t.scenario < c.stop GROUP BY c.start, c.stop"
-                ).fetchall()
-            }
-            label = table[:-1]
-            for c in chunks:
-                a, b = int(c["start"]), int(c["stop"])
-                n, digest = digests.get((a, b), (0, "0"))
-                expected = (b - a) * per_scenario
-                if n != expected:
-                    how = "rows missing" if n < expected else "rows doubled or added"
-                    out.append(
-                        StoreProblem(
-                            f"chunk [{a}, {b}): {n:,} {label} rows, expected {expected:,} ({how})",
-                            (a, b),
-                        )
-                    )
-                elif c.get(hash_key) is not None and c[hash_key] != digest:
-                    out.append(
-                        StoreProblem(
-                            f"chunk [{a}, {b}): {label} values differ from "
-                            "those stored at commit (altered)",
-                            (a, b),
-                        )
-                    )
-            (stray,) = self._con.execute(
-                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks c "
-                "WHERE t.scenario >= c.start AND t.scenario < c.stop)"
-            ).fetchone()
-            if stray:
-                out.append(
-                    StoreProblem(
-                        f"{table}: {int(stray):,} rows belong to no finished chunk (a chunks entry "
-                        "was deleted, or rows were added)"
-                    )
-                )
-        for c in chunks:
-            a, b = int(c["start"]), int(c["stop"])
-            try:
-                files = json.loads(c["files"])
-                sums = json.loads(c.get("checksums") or "null") or {}
-            except (TypeError, ValueError):
-                out.append(
-                    StoreProblem(f"chunk [{a}, {b}): its file list is not valid JSON", (a, b))
-                )
-                continue
-            for name in files:
-                out.extend(self._file_problems(name, sums.get(name), (a, b)))
-        return out
-
-    def _file_problems(
-        self, name: str, expected: dict[str, Any] | None, chunk: tuple[int, int]
-    ) -> list[StoreProblem]:
-        path = self.directory / name
-        where = f"chunk [{chunk[0]}, {chunk[1]}): {name}"
-        if not path.is_file():
-            return [StoreProblem(f"{where}: missing", chunk)]
-        if expected is None:  # written before checksums: at least it must be readable
-            import pyarrow.parquet as pq
-
-            try:
-                pq.read_metadata(path)
-            except Exception as exc:  # pyarrow raises several kinds for a damaged file
-                return [StoreProblem(f"{where}: not readable Parquet ({exc})", chunk)]
-            return []
-        size = path.stat().st_size
-        if size != expected["bytes"]:
-            how = "truncated" if size < expected["bytes"] else "grown"
-            return [
-                StoreProblem(
-                    f"{where}: {size:,} bytes, {expected['bytes']:,} at commit ({how})", chunk
-                )
-            ]
-        if _file_digest(path) != expected["sha256"]:
-            return [StoreProblem(f"{where}: contents differ from those at commit (altered)", chunk)]
-        return []
-
-    def check(self) -> None:
+    def check(self, *, full: bool = True) -> None:
         """Raise :class:`StoreError` listing every problem if the store is damaged."""
-        problems = self.problems()
+        problems = self.problems(full=full)
         if problems:
-            raise StoreError(_damaged_message(self.directory, problems))
+            raise StoreError(damaged_message(self.directory, problems))
 
     def repair(self) -> list[tuple[int, int]]:
-        """Drop the damaged chunks (rows, files, entries) so that a resume re-runs them.
+        """Drop the damaged chunks (rows, files, records) so that a resume re-runs them.
 
-        Also deletes rows that belong to no chunk. Returns the chunks dropped.
-
-        Raises
-        ------
-        StoreError
-            If the store is read-only, or a problem cannot be repaired (manifest, tables).
+        See :func:`techbloc.experiments.integrity.repair`.
         """
-        if not self._writable:
-            raise StoreError(f"{self.directory}: the store is open read-only")
-        problems = self.problems()
-        fatal = [p for p in problems if not p.repairable]
-        if fatal:
-            raise StoreError(_damaged_message(self.directory, fatal))
-        damaged = sorted({p.chunk for p in problems if p.chunk is not None})
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for a, b in damaged:
-                con.execute("DELETE FROM chunks WHERE start = ? AND stop = ?", [a, b])
-            for table in ("scenarios", "outcomes"):
-                if self._has_table(table):
-                    con.execute(
-                        f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chunks "
-                        "c WHERE t.scenario >= c.start AND t.scenario < c.stop)"
-                    )
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
-            raise
-        con.execute("CHECKPOINT")
-        self._remove_orphans()
-        return damaged
+        return repair_store(self)
 
     # -- reading -------------------------------------------------------------------------
 
     def _has_table(self, name: str) -> bool:
-        row = self._con.execute(
+        rows = self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()  # fetched to the end: a pending result would block register()
+        return bool(rows and rows[0][0])
 
     def _manifest_value(self, key: str) -> Any:
         row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
@@ -836,12 +503,14 @@ class ResultsStore:
         return dict(outputs.get("arrays", {}))
 
     def _group_files(self, group: str) -> list[str]:
+        """The Parquet files of one dims group, each checked against its SHA-256 once."""
         prefix = f"{ARRAYS_DIR}/{group}/"
-        return sorted(
-            str(self.directory / f)
-            for f in self._registered_files()
-            if f.replace(os.sep, "/").startswith(prefix)
+        names = sorted(
+            f for f in self._registered_files() if f.replace(os.sep, "/").startswith(prefix)
         )
+        unchecked = [n for n in names if n not in self._verified]
+        self._verified.update(check_files(self, unchecked))
+        return [str(self.directory / f) for f in names]
 
     def trajectories(
         self,
@@ -874,54 +543,9 @@ class ResultsStore:
             For unknown variables, variables with different dims, or a study run without
             ``outputs.trajectories``.
         """
-        import pandas as pd
+        from techbloc.experiments.export import read_arrays
 
-        known = self.array_variables()
-        if isinstance(variables, str):
-            variables = [variables]
-        if variables is None:
-            with_year = [n for n, d in known.items() if "year" in d]
-            if not with_year:
-                raise StoreError(
-                    f"{self.directory}: no trajectories stored (the study's "
-                    "outputs.trajectories was false)"
-                )
-            dims = known[with_year[0]]
-            variables = [n for n in with_year if known[n] == dims]
-        unknown = [v for v in variables if v not in known]
-        if unknown:
-            raise StoreError(
-                f"{self.directory}: no stored array named {', '.join(unknown)}; stored: "
-                f"{', '.join(sorted(known)) or 'none'}"
-            )
-        groups = {"-".join(known[v]) for v in variables}
-        if len(groups) > 1:
-            raise StoreError(
-                f"variables {', '.join(variables)} have different dims; read them "
-                "one dims group at a time"
-            )
-        group = groups.pop()
-        dims = group.split("-")
-        files = self._group_files(group)
-        if not files:
-            return pd.DataFrame(columns=[*dims, *variables])
-        where: list[str] = []
-        params: list[Any] = [files]
-        if scenarios is not None:
-            where.append("list_contains(?, scenario)")
-            params.append([int(s) for s in scenarios])
-        if policies is not None and "policy" in dims:
-            where.append("list_contains(?, policy)")
-            params.append([str(p) for p in policies])
-        order = ", ".join("list_position(?, policy)" if d == "policy" else d for d in dims)
-        if "policy" in dims:
-            params.append(self.policies)
-        cols = ", ".join([*dims, *(f'"{v}"' for v in variables)])
-        sql = f"SELECT {cols} FROM read_parquet(?)"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order}"
-        return self._con.execute(sql, params).df()
+        return read_arrays(self, variables, scenarios=scenarios, policies=policies)
 
     # -- export --------------------------------------------------------------------------
 
@@ -936,47 +560,9 @@ class ResultsStore:
         list of Path
             The files written.
         """
-        if format not in ("parquet", "csv"):
-            raise StoreError(f"unknown export format {format!r}; use parquet or csv")
-        to = Path(to)
-        to.mkdir(parents=True, exist_ok=True)
-        options = "(FORMAT PARQUET, COMPRESSION ZSTD)" if format == "parquet" else "(HEADER)"
-        written = []
+        from techbloc.experiments.export import export_store
 
-        def copy(query: str, name: str, params: list[Any] | None = None) -> None:
-            target = to / f"{name}.{format}"
-            temp = to / f".{name}.{format}.tmp"
-            self._con.execute(f"COPY ({query}) TO '{_sql_path(temp)}' {options}", params or [])
-            os.replace(temp, target)
-            written.append(target)
-
-        if self._has_table("scenarios"):
-            copy("SELECT * FROM scenarios ORDER BY scenario", "scenarios")
-        if self._has_table("outcomes"):
-            copy(
-                "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
-                "outcomes",
-                [self.policies],
-            )
-        for group in sorted({"-".join(d) for d in self.array_variables().values()}):
-            files = self._group_files(group)
-            if files:
-                order = ", ".join(
-                    "list_position(?, policy)" if d == "policy" else d for d in group.split("-")
-                )
-                params: list[Any] = [files] + ([self.policies] if "policy" in group else [])
-                copy(f"SELECT * FROM read_parquet(?) ORDER BY {order}", f"arrays-{group}", params)
-        manifest = to / "manifest.json"
-        manifest.write_text(json.dumps(self.manifest, indent=2, default=str))
-        written.append(manifest)
-        study = to / "study.yaml"
-        study.write_text(self.study.to_yaml())
-        written.append(study)
-        return written
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+        return export_store(self, to, format)
 
 
 def verify_store(directory: str | Path) -> list[StoreProblem]:

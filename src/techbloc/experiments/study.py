@@ -148,13 +148,23 @@ class PolicySpec(_Spec):
                 "members is empty: give ISO3 codes such as [USA, JPN] (the USA "
                 "is added if absent), or use 'preset'"
             )
-        seen: set[str] = set()
-        for code in value:
-            key = code.strip().upper()
-            if key in seen:
-                raise ValueError(f"{code} is listed twice in members; list each country once")
-            seen.add(key)
+        from techbloc.countries import parse_members
+
+        try:  # the one parser of member lists (codes checked later, with the world)
+            parse_members(value, known=False)
+        except InputError as exc:
+            raise ValueError(str(exc).removeprefix("members: ")) from None
         return value
+
+    @field_validator("capacity_building")
+    @classmethod
+    def _building_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        from techbloc.countries import parse_code_keys
+
+        try:
+            return parse_code_keys(value, known=False)
+        except InputError as exc:
+            raise ValueError(str(exc).removeprefix("capacity_building: ")) from None
 
     @model_validator(mode="after")
     def _one_coalition(self) -> PolicySpec:
@@ -196,20 +206,35 @@ class PolicySpec(_Spec):
 class DesignSpec(_Spec):
     """How scenarios are drawn (see :mod:`techbloc.experiments.design`)."""
 
-    method: Literal["lhs", "sobol", "morris", "factorial", "table"] = "lhs"
+    method: Literal["lhs", "sobol", "morris", "factorial", "table", "calibrated"] = "lhs"
     levels: int = Field(default=3, ge=1, le=1000)
     second_order: bool = False
     table: str | None = None
+    calibrated_set: str | None = Field(default=None, alias="set")
 
     @field_validator("table")
     @classmethod
     def _path(cls, value: str | None, info: ValidationInfo) -> str | None:
         return None if value is None else _resolve(value, info)
 
+    @field_validator("calibrated_set")
+    @classmethod
+    def _set_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from techbloc.experiments.calibrated_sets import BUNDLED_SET
+
+        if value is None or value == BUNDLED_SET:
+            return value
+        return _resolve(value, info)
+
     @model_validator(mode="after")
     def _table_iff_method(self) -> DesignSpec:
         if (self.method == "table") != (self.table is not None):
             raise ValueError("'table' (a CSV path) is needed with, and only with, method: table")
+        if (self.method == "calibrated") != (self.calibrated_set is not None):
+            raise ValueError(
+                "'set' (a calibrated set: 'history' or the directory `techbloc calibrate` "
+                "wrote) is needed with, and only with, method: calibrated"
+            )
         return self
 
 
@@ -393,6 +418,27 @@ class Study(_Spec):
                 )
             labels.setdefault(policy.label, i)
         method = self.design.method
+        if method == "calibrated":
+            try:
+                from techbloc.experiments.calibrated_sets import load_calibrated
+
+                size = len(load_calibrated(str(self.design.calibrated_set)).futures)
+            except InputError as exc:
+                problems.append((("design", "set"), str(exc)))
+            else:
+                if self.scenarios is not None and self.scenarios > size:
+                    problems.append(
+                        (
+                            ("scenarios",),
+                            f"{self.scenarios} scenarios asked for, "
+                            f"but the calibrated set has {size} futures",
+                        )
+                    )
+            if self.vary is not None:
+                problems.append(
+                    (("vary",), "a calibrated design varies the set's columns; remove 'vary'")
+                )
+            return problems
         if method == "table":
             if self.design.table is not None:
                 try:
@@ -533,6 +579,11 @@ class Study(_Spec):
 
             columns = pd.read_csv(self.design.table, nrows=0).columns
             return [c for c in columns if c != "scenario" and c not in self.fixed]
+        if self.design.method == "calibrated" and self.design.calibrated_set is not None:
+            from techbloc.experiments.calibrated_sets import load_calibrated
+
+            futures = load_calibrated(self.design.calibrated_set).futures
+            return [c for c in futures.columns if c not in self.fixed]
         if self.vary is not None:
             return list(self.vary)
         return [n for n in parameter_names(uncertain_only=True) if n not in self.fixed]
@@ -540,7 +591,7 @@ class Study(_Spec):
     @property
     def n_scenarios(self) -> int:
         """Number of scenarios the design has."""
-        if self.design.method == "table":
+        if self.design.method in ("table", "calibrated"):
             return len(self.design_table())
         return design_size(
             self.design.method,
@@ -564,6 +615,7 @@ class Study(_Spec):
             second_order=self.design.second_order,
             table=self.design.table,
             fixed=self.fixed,
+            calibrated_set=self.design.calibrated_set,
         )
 
     def build_policies(self) -> list[Policy]:
@@ -641,6 +693,10 @@ class Study(_Spec):
             *([self.world.presets] if self.world.presets else []),
             *([self.design.table] if self.design.table else []),
         ]
+        if self.design.calibrated_set is not None:
+            from techbloc.experiments.calibrated_sets import calibrated_set_path
+
+            files.append(str(calibrated_set_path(self.design.calibrated_set) / "futures.csv"))
         contents = {}
         for f in files:
             try:

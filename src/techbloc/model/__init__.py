@@ -22,7 +22,7 @@ One module per mechanism group:
 from techbloc.model.dataset import simulate
 from techbloc.model.engine import PolicyBatch, run_model
 from techbloc.model.outputs import OUTPUTS, SCALARS, Direction, Output, output
-from techbloc.model.static import STATIC_OUTCOMES, member_margins, static_outcomes
+from techbloc.model.static import STATIC_OUTCOMES, StaticModel, member_margins, static_outcomes
 
 __all__ = [
     "OUTPUTS",
@@ -31,6 +31,7 @@ __all__ = [
     "Direction",
     "Output",
     "PolicyBatch",
+    "StaticModel",
     "member_margins",
     "output",
     "run_model",

@@ -45,9 +45,14 @@ __all__ = [
     "Context",
     "EngineState",
     "PolicyBatch",
+    "Year",
     "advance",
     "run_model",
+    "year_flows",
 ]
+
+#: The name ``model/static.py`` imports (``friction_sum`` of :mod:`techbloc.model.year`).
+_friction_sum = friction_sum
 
 
 def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative) -> EngineState:

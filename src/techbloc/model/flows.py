@@ -150,8 +150,10 @@ class FlowWorkspace:
     """Buffers the compiled kernel reuses from year to year within one run.
 
     Holds the sort order of knowledge intensity per ``(s, p, d)`` row (diffusion sorts
-    warm-started from last year's order, which changes little) and spare arrays for the
-    next year's state.
+    warm-started from last year's order, which changes little), spare arrays for the
+    next year's state, and the access weights ``K^η``. ``weights_current``: a caller that
+    runs the same knowledge again (the one-year runs of many coalitions) sets it after the
+    first run, and the weights are then reused rather than recomputed.
     """
 
     def __init__(self, shape: tuple[int, int, int, int]) -> None:
@@ -160,6 +162,7 @@ class FlowWorkspace:
         self.spare_knowledge = np.empty(shape)
         self.spare_know_how = np.empty(shape)
         self.weight = np.empty(shape)
+        self.weights_current = False
 
     def recycle(self, knowledge: np.ndarray, know_how: np.ndarray) -> None:
         """Take back last year's state arrays to write the next year's into."""
@@ -281,7 +284,7 @@ def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
             new_k=new_k,
             new_i=new_i,
         ),
-        c(x.concentration),
+        None if workspace.weights_current else c(x.concentration),
     )
     return DomainFlows(
         access=access_,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from techbloc.model import china as china_model
 from techbloc.model.context import Context
 from techbloc.model.knowledge import usable_knowledge
 from techbloc.model.output_spec import Stage
@@ -18,7 +17,7 @@ from techbloc.model.power import log_tfp_terms
 from techbloc.model.relative_gains import veto
 from techbloc.model.reporters import OUTPUTS
 from techbloc.model.state import Cumulative, EngineState, Year
-from techbloc.model.year_view import YearView
+from techbloc.model.year_view import YearView, own_production
 
 __all__ = ["accumulate", "observe", "outsiders"]
 
@@ -52,17 +51,7 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
         year.coalition_exposed / np.where(year.exposed > 0, year.exposed, 1.0),
         0.0,
     )
-    p, c = ctx.params, ctx.inputs.china
-    china_rd = year.national_rd[..., c, None] * ctx.mix[:, None, :, c]
-    own = china_model.own_production(
-        rd=china_rd,
-        theta=ctx.theta[:, year.t],
-        denial=p.denial,
-        exclusion=1.0 - flows.access,
-        indigenization=p.indigenization,
-        capacity=state.china.capacity,
-        self_sufficiency=state.china.self_sufficiency,
-    )
+    own = own_production(state, year, ctx)
     m = year.members
     return Cumulative(
         leakage=before.leakage + absorbed.sum(axis=-1),

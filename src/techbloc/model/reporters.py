@@ -108,6 +108,24 @@ def _rd_ratio_china_us(y: YearView) -> np.ndarray:
     return y.year.national_rd[..., y.china] / y.year.national_rd[..., y.usa]
 
 
+@_output(
+    "china_knowledge_production_share",
+    "China's share of the modelled countries' knowledge production from R&D this year "
+    "(its own production after denial and indigenization; others' own R&D and the "
+    "pool's output, counted once)",
+    "share",
+    direction=MIN,
+)
+def _china_knowledge_production_share(y: YearView) -> np.ndarray:
+    # China's own production against every other modelled country's own R&D plus the
+    # pool's output, counted once (issue 19)
+    flows, c = y.flows, y.china
+    own = y.china_own_production.sum(axis=-1)
+    others = np.delete(flows.rd - flows.contribution, c, axis=-1).sum(axis=-1)
+    produced = y.ctx.theta[:, y.t, None] * (others + flows.pool.sum(axis=-1))
+    return own / (own + produced)
+
+
 @_output("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=MAX)
 def _gap_knowledge(y: YearView) -> np.ndarray:
     return y.gap_knowledge_by_domain.mean(axis=-1)

@@ -8,20 +8,33 @@ membership masks at once, in memory-bounded batches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from techbloc.errors import InputError
-from techbloc.model.engine import DEFAULT_START_YEAR, PolicyBatch, run_model
+from techbloc.model import kernels
+from techbloc.model.engine import (
+    DEFAULT_START_YEAR,
+    Context,
+    EngineState,
+    PolicyBatch,
+    Year,
+    _friction_sum,
+    year_flows,
+)
+from techbloc.model.flows import FlowWorkspace
 from techbloc.model.inputs import prepare_inputs
 from techbloc.model.scenarios import scenario_arrays
+from techbloc.params import DOMAINS
 
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["STATIC_OUTCOMES", "member_margins", "static_outcomes"]
+__all__ = ["STATIC_OUTCOMES", "StaticModel", "member_margins", "static_outcomes"]
 
 #: Outcomes of :func:`static_outcomes`.
 STATIC_OUTCOMES = (
@@ -36,28 +49,169 @@ STATIC_OUTCOMES = (
 _MAX_CELLS = 4_000_000
 
 
-def _start_year_run(world: World, scenarios: pd.DataFrame, members: np.ndarray, seed: int):
-    """Yield (slice, result) of one-year runs over batches of coalitions."""
-    inputs = prepare_inputs(world)
-    codes = list(world.codes)
-    members = np.asarray(members, dtype=bool)
-    if members.ndim != 2 or members.shape[1] != len(codes):
-        raise InputError(f"membership masks must have shape (P, {len(codes)}) over world.codes")
-    columns = [codes.index(c) for c in inputs.codes]
-    arrays = scenario_arrays(scenarios, seed=seed, n_years=1, n_countries=inputs.n)
-    years = np.array([DEFAULT_START_YEAR])
-    per_coalition = arrays.size * 6 * inputs.n
-    step = max(1, _MAX_CELLS // per_coalition)
-    for first in range(0, len(members), step):
-        batch = PolicyBatch.from_masks(members[first : first + step, columns], inputs)
-        result = run_model(
-            inputs, arrays, batch, years, trajectories=False, external_stability=False
-        )
-        yield slice(first, first + step), result, columns
+class StaticModel:
+    """The model's start year, prepared once to score many batches of coalitions.
+
+    The same arithmetic as the first year of :func:`~techbloc.model.engine.run_model`
+    (its :func:`~techbloc.model.engine.year_flows` is called as is; tests compare the two
+    bit for bit), with what one-year runs of membership-only policies do not need left
+    out, so that a coalition costs little more than its flows:
+
+    - the context (scenario paths, start-year stocks) and the start-year state are built
+      once, and no status-quo reference policy is added (each policy's flows are its own);
+    - no outputs are recorded (the static outcomes are read from the year's flows) and no
+      running sums kept; when no margin is asked for, the relative-gains term of the
+      margins (the membership toggles, §9.1) is not evaluated either;
+    - frictions ``Σ_j f_ij`` are summed per coalition, then placed per scenario;
+    - what the flows kernel computes from the start-year stocks alone, the same for every
+      coalition, is computed once per scenario and handed to it: the knowledge-intensity
+      order (its warm-started sort then only checks it) and the access weights ``K^η``.
+
+    Parameters
+    ----------
+    world : World
+    scenarios : DataFrame
+        Scenario parameters (missing columns take defaults).
+    seed : int
+        Root seed (only the start-year regime, which is history, is used).
+    """
+
+    def __init__(self, world: World, scenarios: pd.DataFrame, *, seed: int = 0) -> None:
+        inputs = prepare_inputs(world)
+        self.inputs = inputs
+        self.codes = list(world.codes)
+        self.columns = [self.codes.index(c) for c in inputs.codes]
+        arrays = scenario_arrays(scenarios, seed=seed, n_years=1, n_countries=inputs.n)
+        self.n_scenarios = arrays.size
+        self.step = max(1, _MAX_CELLS // (arrays.size * len(DOMAINS) * inputs.n))
+        alone = PolicyBatch.from_masks(np.zeros((1, inputs.n), bool), inputs)
+        self.context = Context.build(inputs, arrays, alone, np.array([DEFAULT_START_YEAR]))
+        k0 = self.context.start_knowledge[:, None]  # (S, 1, D, N)
+        # the flows kernel's diffusion order: K / output ascending, ties by index (stable)
+        self._order = np.argsort(k0 * (1.0 / self.context.output[0]), axis=-1, kind="stable")
+        self._weight: np.ndarray | None = None
+        if kernels.compiled():  # max(K, 0)^η as the kernel's driver computes it
+            weight = np.maximum(k0, 0.0)
+            with np.errstate(divide="ignore"):  # log 0 = -inf, and exp(-inf) = 0 = 0^η
+                np.log(weight, out=weight)
+            eta = self.context.values["holder_concentration"][:, None, None, None]
+            self._weight = np.exp(np.multiply(weight, eta, out=weight), out=weight)
+        self._full: tuple[EngineState, FlowWorkspace | None] | None = None
+
+    def _check(self, members: np.ndarray) -> np.ndarray:
+        members = np.asarray(members, dtype=bool)
+        if members.ndim != 2 or members.shape[1] != len(self.codes):
+            raise InputError(
+                f"membership masks must have shape (P, {len(self.codes)}) over world.codes"
+            )
+        return members
+
+    def _buffers(self, ctx: Context) -> tuple[EngineState, FlowWorkspace | None]:
+        """The start-year state and the kernel's buffers for a batch of ``ctx``'s shape;
+        those of full batches are kept for the next (the start year's flows read the state
+        and the workspace's order and weights, and write into none of them)."""
+        if self._full is not None and self._full[0].members.shape[1] == ctx.shape[1]:
+            return self._full
+        state = EngineState.initial(ctx)
+        workspace = None
+        if self._weight is not None:
+            workspace = FlowWorkspace(ctx.shape)
+            workspace.order[...] = self._order
+            workspace.weight[...] = self._weight
+            workspace.weights_current = True
+        if ctx.shape[1] == self.step:
+            self._full = (state, workspace)
+        return state, workspace
+
+    def years(self, members: np.ndarray, *, margins: bool = True):
+        """Yield ``(rows, year, ctx)``: the start year's flows of batches of coalitions.
+
+        ``members``: bool ``(P, len(world.codes))``; ``margins``: evaluate the members'
+        margins in full (with the relative-gains term).
+        """
+        members = self._check(members)
+        inputs = self.inputs
+        position = self.context.values["friction_position"]
+        for first in range(0, len(members), self.step):
+            batch = PolicyBatch.from_masks(members[first : first + self.step, self.columns], inputs)
+            ctx = replace(self.context, policies=batch)
+            state, workspace = self._buffers(ctx)
+            state = replace(
+                state, members=np.broadcast_to(batch.members, (*ctx.shape[:2], inputs.n))
+            )
+            friction_sum = _friction_sum(batch.members[None], inputs, position)
+            year = year_flows(
+                state,
+                ctx,
+                0,
+                workspace,
+                friction_sum,
+                last_year=True,
+                keep=False,
+                outsiders=False,
+                relative_gains=margins,
+            )
+            yield slice(first, first + self.step), year, ctx
+
+    def outcomes(
+        self, members: np.ndarray, outcomes: Sequence[str] = STATIC_OUTCOMES
+    ) -> dict[str, np.ndarray]:
+        """:func:`static_outcomes` of ``members`` (bool ``(P, len(world.codes))``)."""
+        unknown = [name for name in outcomes if name not in STATIC_OUTCOMES]
+        if unknown:
+            raise InputError(
+                f"unknown static outcome(s) {', '.join(unknown)}; "
+                f"known: {', '.join(STATIC_OUTCOMES)}"
+            )
+        names = [name for name in STATIC_OUTCOMES if name in outcomes]
+        margins = "cohesion" in names or "min_margin" in names
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        for _, year, ctx in self.years(members, margins=margins):
+            result = _outcomes(year, ctx, names)
+            for name in names:
+                parts[name].append(result[name])
+        if not len(members):
+            return {name: np.empty((self.n_scenarios, 0)) for name in names}
+        return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+
+    def margins(self, members: np.ndarray) -> np.ndarray:
+        """:func:`member_margins` of ``members`` (bool ``(P, len(world.codes))``)."""
+        members = self._check(members)
+        out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
+        for rows, year, _ in self.years(members):
+            out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
+        return out
+
+
+def _outcomes(year: Year, ctx: Context, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Static outcomes of one year's flows, as :func:`~techbloc.model.engine.observe`
+    computes them."""
+    m, margin, national_rd = year.members, year.margin, year.national_rd
+    out: dict[str, np.ndarray] = {}
+    if "alliance_rd_share" in names:
+        world_rd = national_rd.sum(axis=-1) + ctx.row_rd[year.t]
+        out["alliance_rd_share"] = (national_rd * m).sum(axis=-1) / world_rd
+    if "pool_leak_rate" in names:
+        out["pool_leak_rate"] = year.pool_leak
+    if "achieved_stringency" in names:
+        out["achieved_stringency"] = year.stringency.mean(axis=-1)
+    if "cohesion" in names:
+        out["cohesion"] = ((margin >= 0) & m).sum(axis=-1) / m.sum(axis=-1)
+    if "min_margin" in names:
+        non_us = m.copy()
+        non_us[..., ctx.inputs.usa] = False
+        lowest = np.where(non_us, margin, np.inf).min(axis=-1)
+        out["min_margin"] = np.where(np.isfinite(lowest), lowest, np.nan)
+    return out
 
 
 def static_outcomes(
-    world: World, scenarios: pd.DataFrame, members: np.ndarray, *, seed: int = 0
+    world: World,
+    scenarios: pd.DataFrame,
+    members: np.ndarray,
+    *,
+    seed: int = 0,
+    outcomes: Sequence[str] = STATIC_OUTCOMES,
 ) -> dict[str, np.ndarray]:
     """One-year outcomes of many coalitions across scenarios.
 
@@ -70,18 +224,18 @@ def static_outcomes(
         Membership masks over ``world.codes`` (the USA is forced in, China and ROW out).
     seed : int
         Root seed (only the start-year regime, which is history, is used).
+    outcomes : sequence of str
+        Which of :data:`STATIC_OUTCOMES` to compute (default all); ``cohesion`` and
+        ``min_margin`` need the members' margins, the costliest part, the others do not.
 
     Returns
     -------
     dict of str to ndarray, shape (S, P)
         ``alliance_rd_share``, ``pool_leak_rate`` (1/yr), ``achieved_stringency``,
-        ``cohesion``, ``min_margin`` at the start year, with the policy's default levers.
+        ``cohesion``, ``min_margin`` at the start year, with the policy's default levers
+        (those asked for).
     """
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in STATIC_OUTCOMES}
-    for _, result, _ in _start_year_run(world, scenarios, members, seed):
-        for name in STATIC_OUTCOMES:
-            parts[name].append(result[name])
-    return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+    return StaticModel(world, scenarios, seed=seed).outcomes(members, outcomes)
 
 
 def member_margins(
@@ -94,8 +248,4 @@ def member_margins(
     ndarray, shape (S, P, len(world.codes))
         Margins of members; NaN for non-members (and ROW).
     """
-    members = np.asarray(members, dtype=bool)
-    out = np.full((len(scenarios), len(members), len(world.codes)), np.nan)
-    for rows, result, columns in _start_year_run(world, scenarios, members, seed):
-        out[:, rows, columns] = result["margin"]
-    return out
+    return StaticModel(world, scenarios, seed=seed).margins(members)

@@ -152,13 +152,15 @@ def year_flows(
     last_year: bool,
     keep: bool,
     outsiders: bool = False,
+    relative_gains: bool = True,
 ) -> Year:
     """The year's flows (E1-E12) from the state at its start.
 
     Pure but for ``workspace``, whose buffers the compiled kernel reuses. ``keep``: the
     year's outputs will be observed (per-country sums are computed only then);
     ``outsiders``: also what each outsider's joining would do to China (the final year,
-    when external stability is asked for).
+    when external stability is asked for); ``relative_gains``: the relative-gains term in the
+    final year (off when the year's margins are not wanted).
     """
     v, p, inputs, pol = ctx.values, ctx.params, ctx.inputs, ctx.policies
     x = year_terms(state, ctx, t)
@@ -207,7 +209,7 @@ def year_flows(
     review = (since > 0) & (since % 4 == 0)
     relative = state.relative
     toggles = None
-    if last_year or review.any():  # the relative-gains term (§9.1), closed form
+    if (last_year and relative_gains) or review.any():  # the relative-gains term (§9.1)
         toggles = toggle_effects(state, ctx, x, flows, exposed, workspace, outsiders=outsiders)
         concern = p.rel_gains[:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles.growth_change, 0.0)

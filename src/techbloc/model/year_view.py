@@ -12,12 +12,28 @@ from functools import cached_property
 
 import numpy as np
 
+from techbloc.model import china as china_model
 from techbloc.model.context import Context
 from techbloc.model.knowledge import usable_knowledge
 from techbloc.model.power import economic_power, log_tfp_terms
 from techbloc.model.state import Cumulative, EngineState, Year
 
-__all__ = ["YearView"]
+__all__ = ["YearView", "own_production"]
+
+
+def own_production(state: EngineState, year: Year, ctx: Context) -> np.ndarray:
+    """Knowledge China produces with its own R&D in year ``year.t``, after denial and
+    indigenization (E7), per domain (S, P, D)."""
+    p, c = ctx.params, ctx.inputs.china
+    return china_model.own_production(
+        rd=year.national_rd[..., c, None] * ctx.mix[:, None, :, c],
+        theta=ctx.theta[:, year.t],
+        denial=p.denial,
+        exclusion=1.0 - year.flows.access,
+        indigenization=p.indigenization,
+        capacity=state.china.capacity,
+        self_sufficiency=state.china.self_sufficiency,
+    )
 
 
 class YearView:
@@ -99,6 +115,12 @@ class YearView:
     def china_realized(self) -> np.ndarray:
         """China's realized capability ``min(K, I)`` per domain (S, P, D)."""
         return np.minimum(self.state.china.knowledge, self.state.china.know_how)
+
+    @cached_property
+    def china_own_production(self) -> np.ndarray:
+        """Knowledge China produces with its own R&D this year, after denial and
+        indigenization (E7), per domain (S, P, D)."""
+        return own_production(self.state, self.year, self.ctx)
 
     @cached_property
     def china_knowledge(self) -> np.ndarray:

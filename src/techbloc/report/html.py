@@ -69,6 +69,8 @@ def write_report(store_dir: str | Path, out: str | Path, *, title: str | None = 
     """
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
+    from techbloc.report.history import insert_history_section
+
     out = Path(out)
     context, assets = build_context(Path(store_dir), title)
     context["header"]["asset_dir"] = asset_dir(out).name
@@ -81,6 +83,7 @@ def write_report(store_dir: str | Path, out: str | Path, *, title: str | None = 
     )
     env.globals["format_value"] = format_value
     html = env.get_template("report.html.j2").render(**context)
+    html = insert_history_section(html, store_dir)  # issue 19: report/history.py
     out.parent.mkdir(parents=True, exist_ok=True)
     assets.write(asset_dir(out))
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -208,24 +208,27 @@ def _coalition(text: str) -> Any:
 
 def _policies(request: EvaluateRequest) -> list[Any]:
     """One policy per coalition, with the request's levers."""
-    from techbloc.coalitions import Coalition, check_codes
+    from techbloc.coalitions import Coalition
+    from techbloc.countries import parse_code_keys, parse_members
     from techbloc.params import LEVERS
     from techbloc.policies import Policy
 
     coalitions = [_coalition(name) for name in request.presets]
-    coalitions += [Coalition(tuple(codes)) for codes in request.coalitions]
+    coalitions += [
+        Coalition(parse_members(codes, where=f"coalitions[{i}]"))
+        for i, codes in enumerate(request.coalitions)
+    ]
     coalitions = coalitions or [Coalition.from_preset("forging_core")]
     levers = {lever.name: lever for lever in LEVERS}
     building = {}
     if request.capacity_building:
-        codes = check_codes(list(request.capacity_building))
-        for code in codes:
+        building = parse_code_keys(request.capacity_building)
+        for code in building:
             if code in ("USA", "CHN"):
                 raise InputError(
                     f"capacity_building: {code} cannot be given capacity building (the USA "
                     "funds it for its partners; China is never a member)"
                 )
-        building = dict(zip(codes, request.capacity_building.values(), strict=True))
         cb = levers["capacity_building"]
         for code, value in building.items():  # also where no coalition has the country
             if not (math.isfinite(value) and cb.low <= value <= cb.high):

@@ -162,6 +162,19 @@ class JobBusyError(Error):
     """The job is queued or running, so it cannot be deleted (HTTP 409)."""
 
 
+def _stored_chunks(directory: Path) -> list[tuple[int, int]]:
+    """The chunks a job's store holds (none when it has no readable store yet)."""
+    from techbloc.experiments.store import ResultsStore
+
+    if not ResultsStore.exists(directory):
+        return []
+    try:
+        with ResultsStore.open(directory, check=False) as store:
+            return store.done_ranges()
+    except Exception:  # locked or damaged: the run itself reports it
+        return []
+
+
 def _counting(inner: Executor, on_chunk: Callable[[], None], stop: Callable[[], bool]) -> Executor:
     """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
 
@@ -326,8 +339,15 @@ class JobManager:
             size = default_chunk_size(
                 study.n_scenarios, len(study.policies), engine.workers, study.outputs.trajectories
             )
-            total = len(plan_chunks(study.n_scenarios, [], size))
-            self._update(job_id, status="running", started=_now(), chunks_total=total)
+            stored = _stored_chunks(self.directory(job_id))  # a resume re-uses them
+            total = len(stored) + len(plan_chunks(study.n_scenarios, stored, size))
+            self._update(
+                job_id,
+                status="running",
+                started=_now(),
+                chunks_done=len(stored),
+                chunks_total=total,
+            )
             run_study(
                 study,
                 self.directory(job_id),
@@ -361,11 +381,13 @@ class JobManager:
                 job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished=_now()
             )
         else:
-            self._update(job_id, status="done", finished=_now())
+            done = self._jobs[job_id].chunks_total or self._jobs[job_id].chunks_done
+            self._update(job_id, status="done", finished=_now(), chunks_done=done)
 
     def _advance(self, job_id: str) -> None:
         with self._lock:
             self._jobs[job_id].chunks_done += 1
+            self._save(self._jobs[job_id])  # a restart reads the chunks stored from job.json
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
@@ -405,6 +427,7 @@ class JobManager:
             return None
         if job.status in ("queued", "running"):
             job.status = "failed"
+            job.chunks_done = len(_stored_chunks(self.directory(job_id))) or job.chunks_done
             job.error = (
                 "the server stopped before this job finished; submit the study again "
                 "to resume it (its finished chunks are reused)"
@@ -414,9 +437,11 @@ class JobManager:
     def jobs(self) -> list[Job]:
         """Every job, in memory or in the store root, oldest first."""
         found: dict[str, Job] = {}
+        with self._lock:
+            live = set(self._jobs)
         if self.root.is_dir():
             for directory in self.root.iterdir():
-                if _ID.match(directory.name):
+                if _ID.match(directory.name) and directory.name not in live:
                     job = self._read(directory.name)
                     if job is not None:
                         found[job.id] = job

@@ -223,11 +223,12 @@ def flows(  # pragma: no cover - compiled
                         new_i[s, p, d, j] = i_ + learning * experience[j] * (usable - i_)
 
 
-def run(arrays: FlowArrays, concentration: np.ndarray) -> None:
+def run(arrays: FlowArrays, concentration: np.ndarray | None) -> None:
     """Run :func:`flows`, writing its outputs into ``arrays``.
 
     ``arrays.weight_k`` is filled with ``max(K, 0)^η`` (``concentration`` η, shape (S,))
-    with numpy, a block of scenarios at a time just before the kernel reads it. Big batches
+    with numpy, a block of scenarios at a time just before the kernel reads it; with
+    ``concentration`` None it already holds them (the knowledge has not changed). Big batches
     are split by scenario over numba's number of threads (the kernel and numpy's math
     release the GIL); each scenario's arithmetic is the same whatever the split.
     """
@@ -239,6 +240,9 @@ def run(arrays: FlowArrays, concentration: np.ndarray) -> None:
     def run_slice(first: int, stop: int) -> None:
         for a in range(first, stop, block):
             b = min(a + block, stop)
+            if concentration is None:
+                flows(a, b, *arrays)
+                continue
             w = np.maximum(knowledge[a:b], 0.0, out=weight[a:b])
             with np.errstate(divide="ignore"):  # log 0 = -inf, and exp(-inf) = 0 = 0^η
                 np.log(w, out=w)

@@ -1,0 +1,63 @@
+"""The report section on the fit to 2010–2023 (techbloc.report.history)."""
+
+import pytest
+
+from techbloc.report.history import Answer, change_sentence, insert_history_section
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """Two small stores of the same study: history-consistent and its wide-prior sibling."""
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    root = tmp_path_factory.mktemp("history")
+    policies = [
+        {"preset": "forging_core"},
+        {"preset": "forging_core+KOR"},
+    ]
+    common = {"policies": policies, "scenarios": 6, "years": {"start": 2024, "end": 2030}}
+    calibrated = Study.from_dict({**common, "design": {"method": "calibrated", "set": "history"}})
+    wide = Study.from_dict({**common, "design": "lhs"})
+    run_study(calibrated, root / "default", echo=lambda _: None)
+    run_study(wide, root / "default-wide-prior", echo=lambda _: None)
+    return root
+
+
+def test_the_section_compares_fit_constraints_and_answers(stores):
+    html = insert_history_section(
+        '<main><section id="parameters"></section></main>', stores / "default"
+    )
+    assert html.index('id="history"') < html.index('id="parameters"')
+    assert "How well does the model fit 2010–2023?" in html
+    # the parameter history constrains most (first row of the shipped set's table) is named
+    from techbloc.calibration import load_calibrated
+
+    most = load_calibrated().constraints.sort_values("share_ruled_out").index[-1]
+    assert "(hold-out)" in html and most in html
+    assert "(a) Who is in?" in html and "wide prior" in html
+    # the study lacks the capacity-building policies: that answer is left out
+    assert "(b) Capability or will?" not in html
+
+
+def test_without_the_wide_prior_store_it_says_how_to_make_it(stores, tmp_path):
+    import shutil
+
+    shutil.copytree(stores / "default", tmp_path / "default")
+    html = insert_history_section("<main></main>", tmp_path / "default")
+    assert "techbloc run --prior wide" in html
+
+
+@pytest.mark.parametrize(
+    "kind, wide, calibrated, verdict",
+    [
+        ("value", 1.0, 1.2, "holds"),
+        ("value", 1.0, 1.3, "changes"),
+        ("value", 0.5, -0.5, "changes"),
+        ("share", 0.40, 0.48, "holds"),
+        ("share", 0.40, 0.55, "changes"),
+    ],
+)
+def test_change_sentences(kind, wide, calibrated, verdict):
+    answer = Answer("q", "m", kind, calibrated)
+    assert f"The answer {verdict}" in change_sentence(answer, wide, calibrated)
