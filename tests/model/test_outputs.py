@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from techbloc.errors import InputError
@@ -85,3 +87,28 @@ def test_search_aliases_have_one_direction_on_both_horizons():
     for alias in SEARCH_ALIASES:
         static = output(resolve_outcome(alias, "static")).direction
         assert static is output(resolve_outcome(alias, "end")).direction is not Direction.INFO
+
+
+def test_china_rd_intensity_starts_at_the_baseline_and_stays_below_the_ceiling():
+    from techbloc.model.context import Context, PolicyBatch
+    from techbloc.model.engine import run_model
+    from techbloc.model.inputs import prepare_inputs
+    from techbloc.model.scenarios import scenario_arrays
+    from techbloc.world import load_world
+
+    inputs = prepare_inputs(load_world())
+    years = np.arange(2024, 2036)
+    table = pd.DataFrame({"rd_trend_years": [5.0, 20.0], "long_run_gdp_growth": [0.015, 0.03]})
+    arrays = scenario_arrays(table, seed=0, n_years=len(years), n_countries=inputs.n)
+    members = np.zeros((2, inputs.n), dtype=bool)
+    members[1, [inputs.codes.index(code) for code in ("JPN", "KOR", "NLD", "DEU")]] = True
+    batch = PolicyBatch.from_masks(members, inputs, stringency=0.9)
+    result = run_model(inputs, arrays, batch, years)
+    ctx = Context.build(inputs, arrays, batch.with_status_quo(inputs.usa), years)
+    intensity = result["traj_china_rd_intensity"]  # (S, P, T)
+    c = inputs.china
+    start = ctx.intensity[:, 0, c] / ctx.gdp_ratio[:, 0, c]  # no E8 response yet
+    np.testing.assert_allclose(intensity[:, :, 0], np.repeat(start[:, None], 2, 1), rtol=1e-12)
+    assert (intensity <= ctx.rd_ceiling * (1 + 1e-12)).all() and (intensity > 0).all()
+    assert output("china_rd_intensity").bounds == (0.0, 1.0)
+    np.testing.assert_array_equal(result["china_rd_intensity"], intensity[:, :, -1])

@@ -9,7 +9,11 @@ One module per mechanism group:
 - :mod:`~techbloc.model.relative_gains`: E12 v3 (what membership does to China's growth; the veto)
 - :mod:`~techbloc.model.regime`: E11 (US regime paths, credibility)
 - :mod:`~techbloc.model.power`: E13 (output and power)
-- :mod:`~techbloc.model.engine`: the batch engine (state, year step, observer)
+- :mod:`~techbloc.model.context`: what stays fixed through a run (policies as arrays, context)
+- :mod:`~techbloc.model.state`: what changes from year to year, and one year's flows
+- :mod:`~techbloc.model.year`: the year's flows from the state at its start
+- :mod:`~techbloc.model.observe`: what is reported of a year
+- :mod:`~techbloc.model.engine`: the batch engine (the state update and the loop over years)
 - :mod:`~techbloc.model.outputs`: the outputs registry and the recorder
 - :mod:`~techbloc.model.dataset`: :func:`simulate`, the labelled front door
 - :mod:`~techbloc.model.static`: one-year characteristic functions of many coalitions

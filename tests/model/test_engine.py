@@ -1,0 +1,63 @@
+"""The engine's parts: one immutable state per year, and outputs computed by their reporters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from techbloc.model.context import Context, PolicyBatch
+from techbloc.model.engine import advance, run_model
+from techbloc.model.inputs import prepare_inputs
+from techbloc.model.observe import accumulate
+from techbloc.model.outputs import OUTPUTS
+from techbloc.model.scenarios import scenario_arrays
+from techbloc.model.state import EngineState
+from techbloc.model.year import friction_sum, year_flows
+
+
+@pytest.fixture(scope="module")
+def setup(world):
+    inputs = prepare_inputs(world)
+    years = np.arange(2024, 2029)
+    arrays = scenario_arrays(
+        pd.DataFrame(index=range(3)), seed=0, n_years=len(years), n_countries=inputs.n
+    )
+    members = np.zeros((2, inputs.n), dtype=bool)
+    members[1, [inputs.codes.index(code) for code in ("JPN", "KOR", "NLD")]] = True
+    batch = PolicyBatch.from_masks(members, inputs)
+    return inputs, arrays, batch, years
+
+
+def test_advancing_leaves_the_year_before_unchanged(setup):
+    inputs, arrays, batch, years = setup
+    ctx = Context.build(inputs, arrays, batch.with_status_quo(inputs.usa), years)
+    state = EngineState.initial(ctx)
+    before = {k: getattr(state.cumulative, k).copy() for k in ("leakage", "production")}
+    frictions = friction_sum(state.members, inputs, ctx.values["friction_position"])
+    year = year_flows(state, ctx, 0, None, frictions, last_year=False, keep=True)
+    sums = accumulate(state, year, ctx)
+    following = advance(state, year, ctx, sums)
+    assert following.cumulative is sums and sums.tfp0 is not None
+    assert (sums.leakage > 0).all() and (sums.production > 0).all()
+    for name, value in before.items():  # the running sums of the year before are untouched
+        np.testing.assert_array_equal(getattr(state.cumulative, name), value)
+    assert state.cumulative.tfp0 is None
+
+
+def test_a_run_returns_exactly_the_registered_outputs(setup):
+    inputs, arrays, batch, years = setup
+    result = run_model(inputs, arrays, batch, years)
+    ends = {n for n in result if not n.startswith("traj_")}
+    # per-scenario trajectories are kept under traj_ only
+    registered = {
+        o.name
+        for o in OUTPUTS
+        if not (
+            o.kind == "scenario"
+            and o.name in ("credibility", "institutional_credibility", "engaged")
+        )
+    }
+    assert ends == registered
+    yearly = {o.name for o in OUTPUTS if o.stage == "year"}
+    assert {n[len("traj_") :] for n in result if n.startswith("traj_")} >= yearly
