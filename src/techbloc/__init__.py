@@ -8,6 +8,6 @@ to import every name at once (a check that the stub and the modules agree).
 
 import lazy_loader
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
