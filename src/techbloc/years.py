@@ -38,14 +38,15 @@ def check_years(start: int, end: int, *, start_name: str = "start", end_name: st
     techbloc.errors.InputError
         Naming the option (``start_name``, ``end_name``) and the bounds.
     """
+    span = f"{EARLIEST_START_YEAR}-{LAST_YEAR}"
     if start < EARLIEST_START_YEAR:
         raise InputError(
-            f"{start_name} year {start} is before {EARLIEST_START_YEAR}: the model starts from "
-            f"observed history (GERD, self-sufficiency, US administrations), which it has "
-            f"from {EARLIEST_START_YEAR} on; use a start year from {EARLIEST_START_YEAR}"
+            f"{start_name} {start} is outside {span}: before {EARLIEST_START_YEAR} the model "
+            "has no observed history (GERD, self-sufficiency, US administrations) to start "
+            f"from; use a start year from {EARLIEST_START_YEAR}"
         )
     for name, year in ((start_name, start), (end_name, end)):
-        if year > LAST_YEAR:
-            raise InputError(f"{name} {year} is after {LAST_YEAR}, the last year the model runs to")
+        if not EARLIEST_START_YEAR <= year <= LAST_YEAR:
+            raise InputError(f"{name} {year} is outside {span}, the years the model runs")
     if end < start:
         raise InputError(f"{end_name} {end} is before {start_name} {start}")

@@ -63,6 +63,7 @@ def test_explore_results_export(tmp_path, monkeypatch, capsys, study_file):
     share = summary["outcomes"]["forging_core+KOR"]["alliance_rd_share"]
     assert share["p10"] <= share["median"] <= share["p90"]
 
+    monkeypatch.setenv("COLUMNS", "160")  # outcome names unfolded (headline outcomes first)
     code, stdout, _ = run_cli(monkeypatch, capsys, "results", str(out))
     assert code == 0 and "alliance_rd_share" in stdout and "median" in stdout
 

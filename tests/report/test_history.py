@@ -2,7 +2,7 @@
 
 import pytest
 
-from techbloc.report.history import Answer, change_sentence, history_html
+from techbloc.report.history import Answer, change_sentence, history_html, history_tables_html
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,8 @@ def test_the_section_compares_fit_constraints_and_answers(stores):
     from techbloc.calibration import load_calibrated
 
     most = load_calibrated().constraints.sort_values("share_ruled_out").index[-1]
-    assert "(hold-out)" in html and most in html
+    tables = history_tables_html(stores / "default")
+    assert "(hold-out)" in tables and most in tables
     assert "(a) Who is in?" in html and "wide prior" in html
     # the study lacks the capacity-building policies: that answer is left out
     assert "(b) Capability or will?" not in html
@@ -68,3 +69,4 @@ def test_the_report_renders_the_section_in_its_slot_and_quotes_it(stores, tmp_pa
     assert html.index('id="history"') < html.index('id="parameters"')
     assert "5. How well does the model fit 2010–2023?" in html
     assert "Run from 2010 on observed history, the model's 10–90% band holds" in html
+    assert html.index('id="appendix"') < html.index('id="history-detail"')

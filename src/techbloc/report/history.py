@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from techbloc.report.assets import Assets
     from techbloc.report.data import StoreData
 
-__all__ = ["Answer", "four_answers", "history_html", "history_section"]
+__all__ = ["Answer", "four_answers", "history_html", "history_section", "history_tables_html"]
 
 #: A change in an answer counts when its sign flips, or it moves by more than this share of
 #: its wide-prior value (or, for shares of futures, by more than 10 points).
@@ -210,27 +210,9 @@ def history_html(store_dir: str | Path) -> Markup:
         f" of {len(matched)} matched and {int(held['prior_covered'].sum())} of {len(held)} "
         f"held-out under the wide prior; {int(matched['calibrated_covered'].sum())} and "
         f"{int(held['calibrated_covered'].sum())} on the history-consistent futures.</p>",
-        "<table><thead><tr><th>target</th><th>observed</th>"
-        "<th>wide prior: median (10–90%)</th><th>in band</th><th>I</th>"
-        "<th>history-consistent: median (10–90%)</th><th>in band</th><th>I</th>"
-        "</tr></thead><tbody>",
-        str(_fit_rows(fit)),
-        "</tbody></table>",
-        "<h3>What the record constrains</h3>",
-        "<p>Each parameter's prior range against its range among the history-consistent "
-        "futures; 'central 80%' is the width of their 10–90% interval on the sampling scale "
-        "(0.8 for a parameter history does not constrain).</p>",
-        "<table><thead><tr><th>parameter</th><th>prior</th><th>history-consistent</th>"
-        "<th>10–90%</th><th>central 80%</th><th>range ruled out</th></tr></thead><tbody>",
+        "<p>Every target with its model band, and each parameter's range before and after "
+        'the match, are in appendix <a href="#history-detail">H</a>.</p>',
     ]
-    for name, r in cal.constraints.head(10).iterrows():
-        parts.append(
-            f"<tr><td>{escape(name)}</td><td>{r['prior_low']:.3g}–{r['prior_high']:.3g}</td>"
-            f"<td>{r['calibrated_low']:.3g}–{r['calibrated_high']:.3g}</td>"
-            f"<td>{r['calibrated_p10']:.3g}–{r['calibrated_p90']:.3g}</td>"
-            f"<td>{r['p10_p90_share']:.2f}</td><td>{100 * r['share_ruled_out']:.0f}%</td></tr>"
-        )
-    parts.append("</tbody></table>")
     parts.append("<h3>The four answers under both sets of futures</h3>")
     wide_dir = store_dir.with_name(f"{store_dir.name}-wide-prior")
     if not study_is_calibrated:
@@ -266,6 +248,35 @@ def history_html(store_dir: str | Path) -> Markup:
     return Markup("\n".join(parts))
 
 
+def history_tables_html(store_dir: str | Path) -> Markup:
+    """The appendix part of the history section: every target's fit, and the parameters."""
+    cal, _ = _calibrated_set_of(Path(store_dir))
+    fit = cal.fit
+    parts = [
+        "<table><thead><tr><th>target</th><th>observed</th>"
+        "<th>wide prior: median (10–90%)</th><th>in band</th><th>I</th>"
+        "<th>history-consistent: median (10–90%)</th><th>in band</th><th>I</th>"
+        "</tr></thead><tbody>",
+        str(_fit_rows(fit)),
+        "</tbody></table>",
+        "<h3>What the record constrains</h3>",
+        "<p>Each parameter's prior range against its range among the history-consistent "
+        "futures; 'central 80%' is the width of their 10–90% interval on the sampling scale "
+        "(0.8 for a parameter history does not constrain).</p>",
+        "<table><thead><tr><th>parameter</th><th>prior</th><th>history-consistent</th>"
+        "<th>10–90%</th><th>central 80%</th><th>range ruled out</th></tr></thead><tbody>",
+    ]
+    for name, r in cal.constraints.head(10).iterrows():
+        parts.append(
+            f"<tr><td>{escape(name)}</td><td>{r['prior_low']:.3g}–{r['prior_high']:.3g}</td>"
+            f"<td>{r['calibrated_low']:.3g}–{r['calibrated_high']:.3g}</td>"
+            f"<td>{r['calibrated_p10']:.3g}–{r['calibrated_p90']:.3g}</td>"
+            f"<td>{r['p10_p90_share']:.2f}</td><td>{100 * r['share_ruled_out']:.0f}%</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    return Markup("\n".join(parts))
+
+
 def history_section(data: StoreData, assets: Assets) -> dict[str, Any] | None:
     """The report's history section (``sections.OPTIONAL_SECTIONS``): its body and the
     sentence the limitations paragraph quotes; None when no calibrated set can be read
@@ -288,4 +299,4 @@ def history_section(data: StoreData, assets: Assets) -> dict[str, Any] | None:
         f"history-consistent futures ({int(matched['prior_covered'].sum())} and "
         f"{int(held['prior_covered'].sum())} under the wide prior; section 5)."
     )
-    return {"summary": summary, "html": body}
+    return {"summary": summary, "html": body, "appendix_html": history_tables_html(data.directory)}
