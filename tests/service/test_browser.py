@@ -312,7 +312,9 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     table.locator("th[data-key='leakage_to_china'] button").click()
     heading = table.locator("th[data-key='leakage_to_china']")
     expect(heading).to_have_attribute("aria-sort", "ascending")
-    column = page.locator("[data-block='futures'] tbody tr td:nth-child(3)")
+    keys = [th.get_attribute("data-key") for th in table.locator("thead th").all()]
+    position = keys.index("leakage_to_china") + 1  # the column follows the headline order
+    column = page.locator(f"[data-block='futures'] tbody tr td:nth-child({position})")
     values = [float(v) for v in column.all_inner_texts()]
     assert values == sorted(values)
     table.locator("th[data-key='leakage_to_china'] button").click()
@@ -329,7 +331,7 @@ def test_start_a_study_watch_it_and_open_its_report(page: Page, server: str) -> 
     with page.expect_download() as csv:
         page.click("#futures-csv")
     lines = Path(csv.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("coalition,future,china_knowledge_vs_status_quo")
+    assert lines[0].startswith("coalition,future," + ",".join(HEADLINE[:4]))
     assert len(lines) == 1 + sum(v >= middle for v in values)
     # parameter importance from the sensitivity analysis
     importance = page.locator("[data-block='importance'] [data-chart='importance'] rect.bar")

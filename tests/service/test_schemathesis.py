@@ -29,6 +29,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import CheckContext  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
+from techbloc.coalitions import Coalition  # noqa: E402
+from techbloc.countries import parse_members  # noqa: E402
+from techbloc.errors import InputError  # noqa: E402
 from techbloc.params import parameter_names  # noqa: E402
 from techbloc.service.app import MAX_COALITIONS, create_app  # noqa: E402
 
@@ -81,6 +84,21 @@ def _outside_x_constraints(body: Any) -> str | None:
         return None
     if len(set(members)) < len(members):
         return "more than once"
+    # a code twice in one coalition (JPN and jpn, or quad+JPN with JPN in quad): refused
+    checks = [lambda c=c: parse_members(c) for c in body.get("coalitions", [])]
+    checks += [lambda t=t: Coalition.parse(t) for t in body.get("presets", [])]
+    for check in checks:
+        try:
+            check()
+        except (InputError, TypeError, AttributeError) as error:
+            for refusal in ("list each country once", "add only countries outside it"):
+                if refusal in str(error):
+                    return refusal
+    building = body.get("capacity_building") or {}
+    if isinstance(building, dict):
+        codes = [str(code).strip().upper() for code in building]
+        if len(set(codes)) < len(codes):  # one country in two cases (JPN, jpn): refused
+            return "list each country once"
     fixed = body.get("set") or {}
     if isinstance(fixed, dict) and set(parameter_names(uncertain_only=True)) <= set(fixed):
         return "nothing is left to sample"
