@@ -37,9 +37,12 @@ def main(scenarios: int = 200) -> None:
     truth = sample_futures(1, seed=42)  # the known future
     evaluate = InProcessHistory(world, targets, seed=0)
     clean = evaluate(truth, 0).iloc[0]
+    # the record comes from the model itself: no model discrepancy, only observation error
+    # (members lost are counted exactly: half a member, the rounding of a count)
+    targets["disc_sd"] = 0.0
+    targets["obs_sd"] = targets["obs_sd"].where(targets["obs_sd"] > 0, 0.5)
     rng = np.random.default_rng(1)
-    sd = np.sqrt(targets["obs_sd"] ** 2 + targets["disc_sd"] ** 2)
-    targets["observed"] = clean + rng.normal(0.0, 0.3 * sd)
+    targets["observed"] = clean + rng.normal(0.0, 0.3 * targets["obs_sd"])
     if "members_remaining" in set(targets["output"]):  # members lost are whole numbers
         exits = targets["output"] == "members_remaining"
         targets.loc[exits, "observed"] = clean[exits].round()

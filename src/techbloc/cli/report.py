@@ -39,10 +39,12 @@ def print_pdf(html: Path) -> str:
     """Print ``html`` to PDF beside it; the line to show (where, or why not)."""
     from techbloc.report.pdf import PdfUnavailableError, write_pdf
 
+    out = html.with_suffix(".pdf")  # named as the HTML was (relative stays relative)
     try:
-        return f"PDF written to {write_pdf(html)}"
+        write_pdf(html, out)
     except PdfUnavailableError as exc:
         return f"no PDF: {exc}"
+    return f"PDF written to {out}"
 
 
 def register(app: typer.Typer) -> None:
