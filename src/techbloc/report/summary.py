@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 __all__ = ["LEAVES_OUT", "cite", "summary", "surprises"]
 
+#: A large member adding little is put down to its exits only when it stays a member in
+#: fewer than this share of futures (otherwise the sentence would give a reason that is not).
+EXITS_EXPLAIN = 0.9
+
 #: What the model's equations do not represent (MODEL.md sections 2-4); no number here.
 LEAVES_OUT = (
     "firms and markets (each country acts as one player), military conflict, China's "
@@ -387,6 +391,8 @@ def surprises(
                     "share",
                     seed=seed,
                 )
+                if not stay.value < EXITS_EXPLAIN:  # exits do not explain it: say nothing
+                    return out
                 out.append(
                     Markup(
                         "{} adds less to the coalition's share of world R&D than {} although its "
