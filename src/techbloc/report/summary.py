@@ -37,6 +37,9 @@ __all__ = ["LEAVES_OUT", "cite", "summary", "surprises"]
 #: A large member adding little is put down to its exits only when it stays a member in
 #: fewer than this share of futures (otherwise the sentence would give a reason that is not).
 EXITS_EXPLAIN = 0.9
+#: Log ratios against the status quo below this size (1%, the threshold MODEL.md §9.10.6
+#: sets for calling a change a backfire) are called small in the title.
+SMALL_LOG_RATIO = 0.01
 
 #: What the model's equations do not represent (MODEL.md sections 2-4); no number here.
 LEAVES_OUT = (
@@ -280,6 +283,13 @@ def _title(f: dict[str, Any]) -> str:
             f"{above} higher"
         )
         head += within
+    largest = max((abs(e.value) for e in who["policies"].values()), default=float("nan"))
+    if (
+        math.isfinite(largest)
+        and largest < SMALL_LOG_RATIO
+        and who["outcome"].endswith("_vs_status_quo")
+    ):  # a resolved difference can still be too small to matter: say how small
+        head += f", all by less than {100 * SMALL_LOG_RATIO:g}%"
     lead = who["lead"]
     if lead is None:
         return head
