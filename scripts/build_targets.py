@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from techbloc.calibration.targets import COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "techbloc" / "data" / "calibration"
 
@@ -74,26 +76,6 @@ ASSUMPTIONS = {
         "so one exit in a decade is within its resolution and three are not",
     ),
 }
-
-COLUMNS = [
-    "target",
-    "series",
-    "group",
-    "year",
-    "observed",
-    "obs_sd",
-    "obs_rule",
-    "disc_sd",
-    "disc_rule",
-    "output",
-    "policy",
-    "domain",
-    "transform",
-    "base_year",
-    "members",
-    "holdout",
-    "source",
-]
 
 
 def _a(name: str) -> float:
@@ -448,7 +430,7 @@ def build(source: Path) -> pd.DataFrame:
         + credibility_rows(source)
         + membership_rows(source)
     )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for col in ("observed", "obs_sd", "disc_sd"):
         frame[col] = frame[col].astype(float).round(6)
     return frame
