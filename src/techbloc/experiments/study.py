@@ -55,7 +55,12 @@ from pydantic.json_schema import SkipJsonSchema
 from techbloc.errors import InputError
 from techbloc.experiments.design import MAX_SCENARIOS, design_size, sample_design
 from techbloc.params import DOMAINS, LEVERS, get_parameter, parameter_names
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, EARLIEST_START_YEAR
+from techbloc.years import (
+    DEFAULT_END_YEAR,
+    DEFAULT_START_YEAR,
+    EARLIEST_START_YEAR,
+    LAST_YEAR,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,8 +246,8 @@ class DesignSpec(_Spec):
 class YearsSpec(_Spec):
     """Simulated years, inclusive."""
 
-    start: int = Field(default=DEFAULT_START_YEAR, ge=EARLIEST_START_YEAR, le=2100)
-    end: int = Field(default=DEFAULT_END_YEAR, ge=1990, le=2200)
+    start: int = Field(default=DEFAULT_START_YEAR, ge=EARLIEST_START_YEAR, le=LAST_YEAR)
+    end: int = Field(default=DEFAULT_END_YEAR, ge=EARLIEST_START_YEAR, le=LAST_YEAR)
 
     @model_validator(mode="after")
     def _order(self) -> YearsSpec:

@@ -11,7 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
-from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, EARLIEST_START_YEAR
+from techbloc.years import (
+    DEFAULT_END_YEAR,
+    DEFAULT_START_YEAR,
+    EARLIEST_START_YEAR,
+    LAST_YEAR,
+)
 
 __all__ = [
     "EVALUATE_BUDGET",
@@ -279,11 +284,14 @@ class EvaluateRequest(_Model):
     start_year: JsonInt = Field(
         default=DEFAULT_START_YEAR,
         ge=EARLIEST_START_YEAR,
-        le=2100,
+        le=LAST_YEAR,
         description="First year (from 2010: the model starts from observed history).",
     )
     end_year: JsonInt = Field(
-        default=DEFAULT_END_YEAR, ge=1991, le=2200, description="Last year (after start_year)."
+        default=DEFAULT_END_YEAR,
+        ge=EARLIEST_START_YEAR,
+        le=LAST_YEAR,
+        description="Last year (after start_year).",
     )
 
 
