@@ -235,3 +235,26 @@ def test_bare_metric_takes_the_registered_direction(lhs_store):
     assert res.exit_code == 0, res.output
     directions = {r["metric"]: r["direction"] for r in json.loads(res.output)["summary"]}
     assert directions == {"leakage_to_china": "min", "cohesion": "max"}
+
+
+def test_satisficing_counts_missing_values_in_scenarios(monkeypatch, tmp_path):
+    """n_missing of the satisficing table is a count of scenarios, not a share (%)."""
+    import numpy as np
+    import pandas as pd
+
+    import techbloc.cli.analysis as cli_analysis
+    from techbloc.analysis.outcomes import outcome_table
+
+    share = {"a": [0.5, np.nan, 0.6], "b": [0.4, 0.45, 0.5]}
+    table = outcome_table(
+        pd.DataFrame(
+            [{"scenario": s, "policy": p, "share": share[p][s]} for s in range(3) for p in "ab"]
+        )
+    )
+    monkeypatch.setattr(cli_analysis, "_load", lambda directory: (None, table, None, []))
+    res = run("robustness", tmp_path, "-m", "share:max", "--threshold", "share>=0.45")
+    assert res.exit_code == 0, res.output
+    satisficing = res.output[res.output.index("satisficing: share") :]
+    assert "n missing (%)" not in " ".join(satisficing.split())
+    rows = {line.split()[1]: line.split() for line in satisficing.splitlines() if "│ a " in line}
+    assert rows["a"][-2] == "1"  # one missing scenario, not 100 (%)

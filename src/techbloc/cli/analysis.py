@@ -178,7 +178,8 @@ def _print_robustness(summary: pd.DataFrame, sat: pd.DataFrame | None) -> None:
         print_frame(
             sat,
             "satisficing: share of scenarios meeting the thresholds",
-            units={c: "share" for c in sat.columns if c != "n_scenarios"},
+            # n_scenarios and n_missing count scenarios; the other columns are shares
+            units={c: "share" for c in sat.columns if c not in ("n_scenarios", "n_missing")},
             labels={c: c for c in sat.columns if c not in ("satisficing", "n_scenarios")},
         )
 
