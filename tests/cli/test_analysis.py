@@ -1,4 +1,4 @@
-"""``techbloc robustness / discover / sensitivity / optimize / stability / shapley``."""
+"""``techbloc robustness / discover / sensitivity``: :mod:`techbloc.cli.analysis`."""
 
 import json
 
@@ -129,80 +129,6 @@ def test_sensitivity_needs_matching_design(lhs_store, sobol_store):
     assert {r["parameter"] for r in json.loads(res.output)["indices"]} == varied
 
 
-def test_optimize_small_pool():
-    res = run(
-        "optimize",
-        "--candidates",
-        "JPN,KOR,GBR,DEU",
-        "--objectives",
-        "alliance_rd_share:max,leakage:min",
-        "--scenarios",
-        "8",
-        "--json",
-    )
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
-    assert data["method"] == "exhaustive"
-    assert all(r["members"].startswith("USA") for r in data["front"])
-
-
-def test_stability_and_shapley():
-    res = run("stability", "forging_core", "--scenarios", "8", "--json")
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
-    assert {m["country"] for m in data["members"]} == {"JPN", "GBR", "AUS", "CAN"}
-    res = run("shapley", "forging_core", "--scenarios", "8", "--json")
-    assert res.exit_code == 0, res.output
-    values = json.loads(res.output)["values"]
-    assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
-
-
-def test_optimize_stability_shapley_on_full_runs():
-    res = run(
-        "optimize",
-        "--candidates",
-        "JPN,KOR,GBR",
-        "--objectives",
-        "alliance_rd_share:max,leakage:min",
-        "--scenarios",
-        "3",
-        "--horizon",
-        "end",
-        "--end-year",
-        "2027",
-        "--json",
-    )
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
-    assert data["method"] == "exhaustive" and data["n_evaluated"] == 7
-    assert all(r["members"].startswith("USA+") for r in data["front"])
-    res = run(
-        "stability", "USA,JPN,KOR", "--scenarios", "3", "--horizon", "end", "--end-year", "2027"
-    )
-    assert res.exit_code == 0, res.output
-    assert "internally stable" in res.output and "South Korea" in res.output
-    res = run(
-        "shapley",
-        "forging_core",
-        "--scenarios",
-        "3",
-        "--horizon",
-        "end",
-        "--end-year",
-        "2027",
-        "--json",
-    )
-    assert res.exit_code == 0, res.output
-    values = json.loads(res.output)["values"]
-    assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
-    # "leakage" is named for what it is at each horizon
-    assert {v["outcome"] for v in values} == {
-        "alliance_rd_share",
-        "leakage_to_china",
-        "cohesion",
-    }
-
-
 def test_morris_study_screens_parameters(tmp_path):
     """A Morris design runs as a study, and `sensitivity --method morris` ranks its inputs."""
     spec = {
@@ -269,63 +195,6 @@ def test_robustness_reports_missing_values(monkeypatch, tmp_path):
     assert res.exit_code == 0 and "1 missing value(s) counted as the worst case" in res.output
 
 
-def test_optimize_seeds_futures_and_search_apart(monkeypatch):
-    import techbloc.analysis.search as search
-    import techbloc.cli.analysis as cli_analysis
-
-    seen = {"sample": [], "search": []}
-    sample, search_coalitions = cli_analysis._sample_scenarios, search.search_coalitions
-
-    def record_sample(n, seed):
-        seen["sample"].append(seed)
-        return sample(n, seed)
-
-    def record_search(*args, **kwargs):
-        seen["search"].append(kwargs["rng"])
-        return search_coalitions(*args, **kwargs)
-
-    monkeypatch.setattr(cli_analysis, "_sample_scenarios", record_sample)
-    monkeypatch.setattr(search, "search_coalitions", record_search)
-    fronts = []
-    for search_seed in ("1", "2"):
-        res = run(
-            "optimize",
-            "--candidates",
-            "JPN,KOR,GBR,DEU,FRA",
-            "--objectives",
-            "alliance_rd_share:max,leakage:min",
-            "--scenarios",
-            "6",
-            "--seed",
-            "7",
-            "--search-seed",
-            search_seed,
-            "--method",
-            "nsga2",
-            "--json",
-        )
-        assert res.exit_code == 0, res.output
-        data = json.loads(res.output)
-        assert (data["seed"], data["search_seed"]) == (7, int(search_seed))
-        fronts.append({r["members"]: r["alliance_rd_share"] for r in data["front"]})
-    assert seen == {"sample": [7, 7], "search": [1, 2]}
-    common = set(fronts[0]) & set(fronts[1])
-    assert common and all(fronts[0][m] == fronts[1][m] for m in common)  # same futures
-    res = run(
-        "optimize",
-        "--candidates",
-        "JPN,KOR",
-        "--objectives",
-        "leakage:min",
-        "--scenarios",
-        "4",
-        "--seed",
-        "3",
-        "--json",
-    )
-    assert json.loads(res.output)["search_seed"] == 3  # default: --seed
-
-
 def test_discover_shows_prim_resampling(lhs_store):
     args = ("discover", lhs_store, "-w", "backlash > 0", "--policy", "forging_core")
     res = run(*args, "--resamples", "8", "--json")
@@ -366,3 +235,26 @@ def test_bare_metric_takes_the_registered_direction(lhs_store):
     assert res.exit_code == 0, res.output
     directions = {r["metric"]: r["direction"] for r in json.loads(res.output)["summary"]}
     assert directions == {"leakage_to_china": "min", "cohesion": "max"}
+
+
+def test_satisficing_counts_missing_values_in_scenarios(monkeypatch, tmp_path):
+    """n_missing of the satisficing table is a count of scenarios, not a share (%)."""
+    import numpy as np
+    import pandas as pd
+
+    import techbloc.cli.analysis as cli_analysis
+    from techbloc.analysis.outcomes import outcome_table
+
+    share = {"a": [0.5, np.nan, 0.6], "b": [0.4, 0.45, 0.5]}
+    table = outcome_table(
+        pd.DataFrame(
+            [{"scenario": s, "policy": p, "share": share[p][s]} for s in range(3) for p in "ab"]
+        )
+    )
+    monkeypatch.setattr(cli_analysis, "_load", lambda directory: (None, table, None, []))
+    res = run("robustness", tmp_path, "-m", "share:max", "--threshold", "share>=0.45")
+    assert res.exit_code == 0, res.output
+    satisficing = res.output[res.output.index("satisficing: share") :]
+    assert "n missing (%)" not in " ".join(satisficing.split())
+    rows = {line.split()[1]: line.split() for line in satisficing.splitlines() if "│ a " in line}
+    assert rows["a"][-2] == "1"  # one missing scenario, not 100 (%)

@@ -6,7 +6,8 @@ command line stays one Typer application while the modules stay small:
 - :mod:`techbloc.cli.data`: ``techbloc data ...`` (countries, indicators, presets, overrides)
 - :mod:`techbloc.cli.model`: ``techbloc params``, ``techbloc evaluate``, ``techbloc run``
 - :mod:`techbloc.cli.studies`: ``techbloc explore / results / export``
-- :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity / optimize``
+- :mod:`techbloc.cli.analysis`: ``techbloc robustness / discover / sensitivity`` (of a store)
+- :mod:`techbloc.cli.coalition_analysis`: ``techbloc optimize / stability / shapley``
 - :mod:`techbloc.cli.report`: ``techbloc report``
 - :mod:`techbloc.cli.service`: ``techbloc serve`` (JSON API and dashboard)
 - :mod:`techbloc.cli.calibration`: ``techbloc hindcast / calibrate`` (history matching)
@@ -28,7 +29,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES = ("data", "model", "studies", "analysis", "report", "service", "calibration")
+_COMMAND_MODULES = (
+    "data",
+    "model",
+    "studies",
+    "analysis",
+    "coalition_analysis",
+    "report",
+    "service",
+    "calibration",
+)
 _registered = False
 
 

@@ -72,7 +72,8 @@ def read_arrays(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {order}"
-    return store._con.execute(sql, params).df()
+    frame: pd.DataFrame = store._con.execute(sql, params).df()
+    return frame
 
 
 def export_store(
