@@ -263,7 +263,8 @@ class EvaluationWorker:
             await asyncio.sleep(_POLL)
         kind, value = message
         if kind == "ok":
-            return value
+            answer: dict[str, Any] = value
+            return answer
         if kind == "input":
             raise InputError(value)
         raise Error(value)
