@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from techbloc.service.evaluator import MAX_WAITING, EvaluationCancelledError, EvaluationWorker
 from techbloc.service.jobs import Job, JobCancelledError, JobKind, Progress
 
 if TYPE_CHECKING:
     from techbloc.experiments.executors import Executor
     from techbloc.experiments.study import Study
-    from techbloc.service.evaluator import EvaluationWorker
 
 __all__ = [
     "JOB_FILE",
@@ -59,7 +59,7 @@ MAX_JOBS = 200
 #: Seconds one background evaluation may run.
 RUN_TIMEOUT = 900.0
 #: Background evaluations queued or running at once (the worker's waiting line, plus one).
-MAX_EVALUATIONS = 5
+MAX_EVALUATIONS = MAX_WAITING + 1
 #: Finished background evaluations kept in memory (oldest forgotten first).
 KEEP_EVALUATIONS = 50
 
@@ -278,8 +278,6 @@ class EvaluationKind(JobKind[dict[str, Any]]):
     def run(
         self, job: Job, task: dict[str, Any], progress: Progress, stop: Callable[[], bool]
     ) -> dict[str, Any]:
-        from techbloc.service.evaluator import EvaluationCancelledError
-
         async def stopped() -> bool:
             return stop()
 
