@@ -293,6 +293,27 @@ def test_evaluate_does_not_block_other_endpoints(app_factory) -> None:
     assert max(latencies) < 2.0, latencies
 
 
+def test_background_and_direct_evaluations_share_the_worker(app_factory) -> None:
+    """A background evaluation (on the job manager's lane) and ``POST /api/evaluate`` (on
+    the server's loop) use the one worker process in turn, each getting its own answer."""
+    client = app_factory()
+    run = client.post("/api/evaluations", json=LONG).json()
+    deadline = time.monotonic() + 120
+    while client.get(f"/api/evaluations/{run['id']}").json()["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    small = {"scenarios": 4, "end_year": 2026}
+    direct = client.post("/api/evaluate", json=small)  # waits for the background one
+    assert direct.status_code == 200, direct.text
+    assert direct.json()["scenarios"] == 4
+    while (state := client.get(f"/api/evaluations/{run['id']}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["status"] == "done", state
+    assert state["parts_done"] == state["parts_total"]
+    assert client.get(state["result_url"]).json()["scenarios"] == LONG["scenarios"]
+
+
 def test_evaluations_waiting_are_bounded(app_factory) -> None:
     client = app_factory(max_waiting=0)
     client.post("/api/evaluate", json={"scenarios": 4, "end_year": 2026})
