@@ -17,6 +17,7 @@ from techbloc.experiments.budget import Limits
 from techbloc.experiments.study import Study
 from techbloc.service.app import create_app
 from techbloc.service.jobs import JobLimitError, JobManager
+from techbloc.service.runs import StudyKind
 
 GiB = 2**30
 
@@ -84,29 +85,29 @@ def _study(i: int, scenarios: int = 1000) -> Study:
 
 
 def test_queue_is_bounded_by_total_work(tmp_path: Path) -> None:
-    jobs = JobManager(tmp_path, max_queued=8, max_queued_work=60_000)
-    jobs._pool = _Idle()  # type: ignore[assignment]  # jobs stay queued
+    jobs = JobManager([StudyKind(tmp_path, max_active=8, max_work=60_000)])
+    jobs._lanes["study"] = _Idle()  # type: ignore[assignment]  # jobs stay queued
     try:
-        first = jobs.submit(_study(1), disk=1000)  # 27,000 units
-        jobs.submit(_study(2), disk=2000)
+        first = jobs.submit("study", _study(1), disk=1000)  # 27,000 units
+        jobs.submit("study", _study(2), disk=2000)
         assert jobs.pending_disk() == 3000
         with pytest.raises(JobLimitError, match="scenario · policy · years of work"):
-            jobs.submit(_study(3))
-        jobs.cancel(first.id)
-        jobs.submit(_study(3))  # room again
+            jobs.submit("study", _study(3))
+        jobs.cancel("study", first.id)
+        jobs.submit("study", _study(3))  # room again
     finally:
-        jobs._pool = None
+        jobs._lanes.clear()
 
 
 def test_one_job_over_the_work_bound_runs_alone(tmp_path: Path) -> None:
-    jobs = JobManager(tmp_path, max_queued_work=10)
-    jobs._pool = _Idle()  # type: ignore[assignment]
+    jobs = JobManager([StudyKind(tmp_path, max_work=10)])
+    jobs._lanes["study"] = _Idle()  # type: ignore[assignment]
     try:
-        jobs.submit(_study(1))  # nothing else queued: accepted
+        jobs.submit("study", _study(1))  # nothing else queued: accepted
         with pytest.raises(JobLimitError):
-            jobs.submit(_study(2))
+            jobs.submit("study", _study(2))
     finally:
-        jobs._pool = None
+        jobs._lanes.clear()
 
 
 class _Idle:

@@ -12,6 +12,7 @@ from techbloc import params
 from techbloc.experiments.study import Study
 from techbloc.service.compute import HEADLINE
 from techbloc.service.jobs import JobManager
+from techbloc.service.runs import StudyKind
 
 SMALL = {"presets": ["forging_core"], "coalitions": [["USA", "JPN", "KOR"]], "scenarios": 12}
 
@@ -179,32 +180,35 @@ def test_yaml_study_errors_name_the_line(client, text: str, fragment: str) -> No
 
 
 def test_job_timing_and_cancel(tmp_path) -> None:
-    jobs = JobManager(tmp_path)
+    jobs = JobManager([StudyKind(tmp_path)])
     try:
         first = jobs.submit(
+            "study",
             Study.from_dict(
                 {"name": "a", "policies": [{"preset": "quad"}], "scenarios": 400, "seed": 1}
-            )
+            ),
         )
         second = jobs.submit(
-            Study.from_dict({"name": "b", "policies": [{"preset": "quad"}], "scenarios": 4})
+            "study",
+            Study.from_dict({"name": "b", "policies": [{"preset": "quad"}], "scenarios": 4}),
         )
-        assert jobs.cancel(second.id)  # queued: cancelled at once
-        assert jobs.get(second.id).status == "cancelled"
+        assert jobs.cancel("study", second.id)  # queued: cancelled at once
+        assert jobs.get("study", second.id).status == "cancelled"
         deadline = time.monotonic() + 60
-        while jobs.get(first.id).status == "queued":
+        while jobs.get("study", first.id).status == "queued":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert jobs.cancel(first.id)
-        while jobs.get(first.id).status == "running":
+        assert jobs.cancel("study", first.id)
+        while jobs.get("study", first.id).status == "running":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        job = jobs.get(first.id)
+        job = jobs.get("study", first.id)
         assert job.status in ("cancelled", "done"), job
         assert job.timing()["elapsed_seconds"] is not None
-        assert not jobs.cancel("000000000000")
+        assert not jobs.cancel("study", "000000000000")
         again = jobs.submit(
-            Study.from_dict({"name": "b", "policies": [{"preset": "quad"}], "scenarios": 4})
+            "study",
+            Study.from_dict({"name": "b", "policies": [{"preset": "quad"}], "scenarios": 4}),
         )
         assert again.id == second.id and again.status == "queued"  # resumed
     finally:

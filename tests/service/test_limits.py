@@ -26,7 +26,8 @@ from techbloc.service.evaluator import (
     EvaluationTimeoutError,
     EvaluationWorker,
 )
-from techbloc.service.jobs import JOB_FILE, JobLimitError, JobManager
+from techbloc.service.jobs import JobLimitError, JobManager
+from techbloc.service.runs import JOB_FILE, StudyKind
 
 LOOPBACK = "http://127.0.0.1"
 #: An evaluation that takes a few seconds (2,000 futures × 2 coalitions × 27 years).
@@ -172,28 +173,29 @@ def test_study_over_budget_is_422_and_nothing_is_queued(app_factory) -> None:
 
 # -- jobs -------------------------------------------------------------------------------
 def _blocked(jobs: JobManager) -> threading.Event:
-    """Make the manager's jobs wait until the returned event is set."""
+    """Make the manager's study jobs wait (queued) until the returned event is set."""
     release = threading.Event()
-    run = jobs._run
+    studies = jobs.kind("study")
+    run = studies.run
 
-    def slow(job_id: str, study: Study) -> None:
+    def slow(*args: Any) -> Any:
         release.wait(30)
-        run(job_id, study)
+        return run(*args)
 
-    jobs._run = slow  # type: ignore[method-assign]
+    studies.run = slow  # type: ignore[method-assign]
     return release
 
 
 def test_job_queue_is_bounded(tmp_path, small_study) -> None:
-    jobs = JobManager(tmp_path, max_queued=2)
+    jobs = JobManager([StudyKind(tmp_path, max_active=2)])
     release = _blocked(jobs)
     try:
-        first = jobs.submit(Study.from_dict(small_study))
-        jobs.submit(Study.from_dict({**small_study, "seed": 1}))
+        first = jobs.submit("study", Study.from_dict(small_study))
+        jobs.submit("study", Study.from_dict({**small_study, "seed": 1}))
         with pytest.raises(JobLimitError, match="2 jobs are queued or running"):
-            jobs.submit(Study.from_dict({**small_study, "seed": 2}))
+            jobs.submit("study", Study.from_dict({**small_study, "seed": 2}))
         # the same study again is not a new job
-        assert jobs.submit(Study.from_dict(small_study)).id == first.id
+        assert jobs.submit("study", Study.from_dict(small_study)).id == first.id
     finally:
         release.set()
         jobs.shutdown(wait=True)
@@ -216,7 +218,7 @@ def test_jobs_are_listed_and_deleted(app_factory, small_study, wait_for) -> None
     assert wait_for(client, job["id"])["status"] == "done"
     assert [j["id"] for j in client.get("/api/jobs").json()] == [job["id"]]
     assert client.post("/api/studies", json={**small_study, "seed": 8}).status_code == 429
-    directory = client.app.state.jobs.directory(job["id"])
+    directory = client.app.state.jobs.kind("study").directory(job["id"])
     assert directory.is_dir()
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
     assert not directory.exists()
@@ -289,6 +291,27 @@ def test_evaluate_does_not_block_other_endpoints(app_factory) -> None:
     assert answer["r"].status_code == 200, answer["r"].text
     assert len(latencies) >= 3, "the evaluation finished too fast to measure anything"
     assert max(latencies) < 2.0, latencies
+
+
+def test_background_and_direct_evaluations_share_the_worker(app_factory) -> None:
+    """A background evaluation (on the job manager's lane) and ``POST /api/evaluate`` (on
+    the server's loop) use the one worker process in turn, each getting its own answer."""
+    client = app_factory()
+    run = client.post("/api/evaluations", json=LONG).json()
+    deadline = time.monotonic() + 120
+    while client.get(f"/api/evaluations/{run['id']}").json()["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    small = {"scenarios": 4, "end_year": 2026}
+    direct = client.post("/api/evaluate", json=small)  # waits for the background one
+    assert direct.status_code == 200, direct.text
+    assert direct.json()["scenarios"] == 4
+    while (state := client.get(f"/api/evaluations/{run['id']}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["status"] == "done", state
+    assert state["parts_done"] == state["parts_total"]
+    assert client.get(state["result_url"]).json()["scenarios"] == LONG["scenarios"]
 
 
 def test_evaluations_waiting_are_bounded(app_factory) -> None:
@@ -380,10 +403,10 @@ def test_serve_prints_a_token_beyond_loopback(monkeypatch, tmp_path) -> None:
 
 
 def test_jobs_directory_is_named_by_study(tmp_path: Path, small_study) -> None:
-    jobs = JobManager(tmp_path)
+    jobs = JobManager([StudyKind(tmp_path)])
     try:
         study = Study.from_dict(small_study)
-        job = jobs.submit(study)
+        job = jobs.submit("study", study)
         assert job.id == study.fingerprint()[:12]
     finally:
         jobs.shutdown(wait=True)

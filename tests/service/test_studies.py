@@ -11,7 +11,13 @@ import typer
 from typer.testing import CliRunner
 
 from techbloc.experiments.study import Study
-from techbloc.service.jobs import JOB_FILE, JobManager
+from techbloc.service.jobs import JobManager
+from techbloc.service.runs import JOB_FILE, StudyKind
+
+
+def _manager(root: Path) -> JobManager:
+    """A job manager running studies only, into ``root``."""
+    return JobManager([StudyKind(root)])
 
 
 def test_study_job_runs_to_completion(client, small_study, wait_for) -> None:
@@ -81,43 +87,44 @@ def test_unknown_job_is_404(client, job_id: str) -> None:
 
 
 def test_unfinished_job_is_409(client) -> None:
-    jobs: JobManager = client.app.state.jobs
+    studies: StudyKind = client.app.state.jobs.kind("study")
     job_id = "abcdef012345"
-    jobs.directory(job_id).mkdir(parents=True)
+    studies.directory(job_id).mkdir(parents=True)
     state = {"id": job_id, "name": "x", "study": {}, "status": "failed", "error": "boom"}
-    (jobs.directory(job_id) / JOB_FILE).write_text(json.dumps(state))
+    (studies.directory(job_id) / JOB_FILE).write_text(json.dumps(state))
     response = client.get(f"/api/studies/{job_id}/results")
     assert response.status_code == 409 and "boom" in response.json()["detail"]
 
 
 def test_jobs_survive_a_restart(tmp_path: Path, small_study) -> None:
-    jobs = JobManager(tmp_path)
-    job = jobs.submit(Study.from_dict(small_study))
+    jobs = _manager(tmp_path)
+    job = jobs.submit("study", Study.from_dict(small_study))
     deadline = time.monotonic() + 60
-    while jobs.get(job.id).status in ("queued", "running") and time.monotonic() < deadline:
+    while jobs.get("study", job.id).status in ("queued", "running"):
+        assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert jobs.get(job.id).status == "done"
+    assert jobs.get("study", job.id).status == "done"
     jobs.shutdown(wait=True)
-    later = JobManager(tmp_path)  # a new server process reads job.json
-    assert later.get(job.id).status == "done"
+    later = _manager(tmp_path)  # a new server process reads job.json
+    assert later.get("study", job.id).status == "done"
     # a job that was running when the server stopped is reported as failed
     state = json.loads((tmp_path / job.id / JOB_FILE).read_text())
     (tmp_path / "0000000000aa").mkdir()
     (tmp_path / "0000000000aa" / JOB_FILE).write_text(
         json.dumps({**state, "id": "0000000000aa", "status": "running"})
     )
-    interrupted = later.get("0000000000aa")
+    interrupted = later.get("study", "0000000000aa")
     assert interrupted.status == "failed" and "stopped" in interrupted.error
 
 
 def test_shutdown_cancels_queued_jobs(tmp_path: Path, small_study) -> None:
-    jobs = JobManager(tmp_path)
-    first = jobs.submit(Study.from_dict(small_study))
-    second = jobs.submit(Study.from_dict({**small_study, "seed": 99}))
+    jobs = _manager(tmp_path)
+    first = jobs.submit("study", Study.from_dict(small_study))
+    second = jobs.submit("study", Study.from_dict({**small_study, "seed": 99}))
     assert first.id != second.id
     jobs.shutdown(wait=True)
-    assert jobs.get(first.id).status in ("done", "failed")
-    cancelled = jobs.get(second.id)
+    assert jobs.get("study", first.id).status in ("done", "failed")
+    cancelled = jobs.get("study", second.id)
     assert cancelled.status == "failed" and "cancelled" in cancelled.error
 
 
@@ -140,10 +147,10 @@ def test_job_counts_after_a_restart_and_a_resume(tmp_path: Path, small_study) ->
     from techbloc.experiments.runner import run_study
 
     study = Study.from_dict(small_study)
-    jobs = JobManager(tmp_path)
+    jobs = _manager(tmp_path)
     job_id = study.fingerprint()[:12]
     # a server stopped while the job ran: 2 of its 3 chunks stored, job.json says running
-    run_study(study, jobs.directory(job_id), chunk_size=2, max_chunks=2)
+    run_study(study, tmp_path / job_id, chunk_size=2, max_chunks=2)
     state = {
         "id": job_id,
         "name": study.name,
@@ -152,15 +159,16 @@ def test_job_counts_after_a_restart_and_a_resume(tmp_path: Path, small_study) ->
         "chunks_done": 0,
         "chunks_total": 3,
     }
-    (jobs.directory(job_id) / JOB_FILE).write_text(json.dumps(state))
-    interrupted = jobs.get(job_id)
-    assert interrupted.status == "failed" and interrupted.chunks_done == 2
-    assert [j.chunks_done for j in jobs.jobs()] == [2]
-    resumed = jobs.submit(study)  # re-uses the 2 chunks, runs the third
+    (tmp_path / job_id / JOB_FILE).write_text(json.dumps(state))
+    interrupted = jobs.get("study", job_id)
+    assert interrupted.status == "failed" and interrupted.parts_done == 2
+    assert [j.parts_done for j in jobs.jobs("study")] == [2]
+    resumed = jobs.submit("study", study)  # re-uses the 2 chunks, runs the third
     deadline = time.monotonic() + 60
-    while jobs.get(resumed.id).status in ("queued", "running") and time.monotonic() < deadline:
+    while jobs.get("study", resumed.id).status in ("queued", "running"):
+        assert time.monotonic() < deadline
         time.sleep(0.1)
-    done = jobs.get(resumed.id)
-    assert done.status == "done" and done.chunks_done == done.chunks_total == 3
+    done = jobs.get("study", resumed.id)
+    assert done.status == "done" and done.parts_done == done.parts_total == 3
     jobs.shutdown(wait=True)
-    assert JobManager(tmp_path).get(job_id).chunks_done == 3
+    assert _manager(tmp_path).get("study", job_id).parts_done == 3

@@ -3,7 +3,7 @@
 Nothing is imported until used: ``import techbloc.service`` does not import FastAPI.
 
 - :func:`create_app`: the FastAPI application (:mod:`techbloc.service.app`).
-- :class:`JobManager`: background study runs (:mod:`techbloc.service.jobs`).
+- :class:`JobManager`: the background jobs, studies and evaluations (:mod:`techbloc.service.jobs`).
 
 Serve it with ``techbloc serve`` or ``uvicorn --factory techbloc.service.app:create_app``;
 see ``docs/service.md``.

@@ -85,17 +85,11 @@ from techbloc.service.evaluator import (
     WorkerBusyError,
 )
 from techbloc.service.futures import add_futures_routes
-from techbloc.service.jobs import (
-    MAX_JOBS,
-    MAX_QUEUED,
-    JobBusyError,
-    JobLimitError,
-    JobManager,
-)
+from techbloc.service.jobs import Job, JobBusyError, JobLimitError, JobManager
 from techbloc.service.openapi import openapi_spec
 from techbloc.service.registry import ParametersResponse, parameters_response
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND
-from techbloc.service.runs import RUN_TIMEOUT, Run, RunLimitError, RunManager
+from techbloc.service.runs import MAX_JOBS, MAX_QUEUED, RUN_TIMEOUT, EvaluationKind, StudyKind
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
     STUDY_BUDGET,
@@ -196,7 +190,8 @@ def create_app(
     Returns
     -------
     fastapi.FastAPI
-        The application; ``app.state.jobs`` is its :class:`~techbloc.service.jobs.JobManager`.
+        The application; ``app.state.jobs`` is its :class:`~techbloc.service.jobs.JobManager`
+        (running both kinds of background job: ``"study"`` and ``"evaluation"``).
 
     Examples
     --------
@@ -213,17 +208,13 @@ def create_app(
     from techbloc.service.security import redact_access_log
 
     redact_access_log()
-    jobs = JobManager(
-        Path(store_root),
-        executor=executor,
-        workers=workers,
-        max_queued=max_queued,
-        max_jobs=max_jobs,
-    )
     checker = StudyChecker(check_timeout)
     owned = evaluator is None
     if evaluator is None:
         evaluator = EvaluationWorker(timeout=evaluate_timeout, max_waiting=max_waiting)
+    studies = StudyKind(Path(store_root), executor, workers, max_active=max_queued, keep=max_jobs)
+    evaluations = EvaluationKind(evaluator, max_active=max_waiting + 1, timeout=run_timeout)
+    jobs = JobManager([studies, evaluations])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -236,7 +227,6 @@ def create_app(
         if owned:
             evaluator.close()
 
-    runs = RunManager(evaluator, max_active=max_waiting + 1, timeout=run_timeout)
     app = FastAPI(
         docs_url=None,
         redoc_url=None,
@@ -247,17 +237,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.jobs = jobs
-    app.state.runs = runs
     app.state.evaluator = evaluator
     app.state.token = token
     app.state.budgets = {"evaluate": evaluate_budget, "study": study_budget}
     app.state.limits = limits
     _add_error_handlers(app)
     _add_data_routes(app)
-    _add_model_routes(app, evaluator)
-    _add_run_routes(app, runs)
-    add_study_routes(app, jobs, checker)
-    add_futures_routes(app, runs, jobs)
+    _add_model_routes(app, evaluator, studies)
+    _add_evaluation_routes(app, jobs, evaluations, studies)
+    add_study_routes(app, jobs, studies, checker)
+    add_futures_routes(app, jobs, studies)
     _add_dashboard(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
@@ -281,7 +270,6 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
 
     @app.exception_handler(JobLimitError)
-    @app.exception_handler(RunLimitError)
     @app.exception_handler(WorkerBusyError)
     async def busy(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse(
@@ -416,7 +404,7 @@ def _add_data_routes(app: FastAPI) -> None:
 # --------------------------------------------------------------------------------------
 # evaluate
 # --------------------------------------------------------------------------------------
-def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
+def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker, studies: StudyKind) -> None:
     @app.post(
         "/api/evaluate",
         response_model=EvaluateResponse,
@@ -445,20 +433,20 @@ def _add_model_routes(app: FastAPI, evaluator: EvaluationWorker) -> None:
         past the time limit (503) or when the client disconnects.
         """
         check_evaluate(body, app.state.budgets["evaluate"])
-        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
+        check_evaluation_resources(body, app.state.limits, studies.root)
         answer = await evaluator.evaluate(
             body.model_dump(mode="json", by_alias=True), request.is_disconnected
         )
         return EvaluateResponse.model_validate(answer)
 
 
-def _run_status(run: Run) -> RunStatus:
+def _run_status(run: Job) -> RunStatus:
     return RunStatus(
         id=run.id,
         status=run.status,
         error=run.error,
         scenarios=run.scenarios,
-        coalitions=run.coalitions,
+        coalitions=run.policies,
         parts_done=run.parts_done,
         parts_total=run.parts_total,
         progress=run.progress,
@@ -470,9 +458,13 @@ def _run_status(run: Run) -> RunStatus:
     )
 
 
-def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
-    def find(run_id: str) -> Run:
-        run = runs.get(run_id)
+def _add_evaluation_routes(
+    app: FastAPI, jobs: JobManager, evaluations: EvaluationKind, studies: StudyKind
+) -> None:
+    kind = evaluations.name
+
+    def find(run_id: str) -> Job:
+        run = jobs.get(kind, run_id)
         if run is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
         return run
@@ -496,9 +488,8 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
         import asyncio
 
         await asyncio.to_thread(validate_request, body, app.state.budgets["evaluate"])
-        check_evaluation_resources(body, app.state.limits, app.state.jobs.root)
-        count = max(1, len(body.presets) + len(body.coalitions))
-        run = runs.submit(body.model_dump(mode="json", by_alias=True), count)
+        check_evaluation_resources(body, app.state.limits, studies.root)
+        run = jobs.submit(kind, body.model_dump(mode="json", by_alias=True))
         return JSONResponse(
             _run_status(run).model_dump(mode="json"),
             status.HTTP_202_ACCEPTED,
@@ -508,7 +499,7 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
     @app.get("/api/evaluations", response_model=list[RunStatus], tags=["model"])
     def list_evaluations() -> list[RunStatus]:
         """The background evaluations kept in memory (oldest first)."""
-        return [_run_status(run) for run in runs.runs()]
+        return [_run_status(run) for run in jobs.jobs(kind)]
 
     @app.get(
         "/api/evaluations/{run_id}",
@@ -547,8 +538,10 @@ def _add_run_routes(app: FastAPI, runs: RunManager) -> None:
     )
     def cancel_evaluation(run_id: str) -> Response:
         """Cancel a queued or running evaluation (at once), or forget a finished one."""
-        if not runs.cancel(run_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
+        if find(run_id).active:
+            jobs.cancel(kind, run_id)
+        else:
+            jobs.delete(kind, run_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,6 +7,11 @@ loop or its thread pool, so the other endpoints answer while a long evaluation r
 whose client disconnects, or that runs past the timeout, has its worker process killed (a
 new one starts at once and warms up for the next request); at most ``max_waiting``
 requests wait for the worker, the next is refused (:class:`WorkerBusyError`, 429).
+
+The worker is shared by the server's event loop (``POST /api/evaluate``) and the job
+manager's evaluation lane (``POST /api/evaluations``, which runs on its own thread and event
+loop): one request at a time is ensured by a thread lock, awaited by polling, not by a lock
+bound to one event loop.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ __all__ = [
 EVALUATE_TIMEOUT = 120.0
 #: Evaluations that may wait for the worker; more are refused with 429.
 MAX_WAITING = 4
+#: Seconds between looks at the worker's answer, the client and the lock.
+_POLL = 0.02
 
 
 class WorkerBusyError(Error):
@@ -101,10 +108,10 @@ class EvaluationWorker:
         self.max_waiting = max_waiting
         self._process: Any = None
         self._connection: Any = None
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._busy = threading.Lock()  # held while one evaluation uses the process
         self._waiting = 0
-        self._guard = threading.Lock()
+        self._guard = threading.Lock()  # the process, the connection and the count
+        self._closed = False
 
     # -- the process ---------------------------------------------------------------------
     def _start(self) -> None:
@@ -127,20 +134,32 @@ class EvaluationWorker:
             process.kill()
             process.join(5)
 
-    def _restart(self) -> None:
-        """Kill a busy worker and start its successor now, so it warms up before it is needed."""
-        self._kill()
-        self._start()
+    def _discard(self, process: Any) -> None:
+        """Forget ``process``, which stopped on its own (the next evaluation starts one)."""
+        with self._guard:
+            if self._process is process:
+                self._kill()
+
+    def _restart(self, process: Any) -> None:
+        """Kill the busy ``process`` and start its successor now, so it warms up before it is
+        needed (unless the worker was closed meanwhile)."""
+        with self._guard:
+            if self._process is process:
+                self._kill()
+            if not self._closed and self._process is None:
+                self._start()
 
     def start(self) -> None:
         """Start the worker process now (it warms up) instead of at the first evaluation."""
         with self._guard:
+            self._closed = False
             if self._process is None or not self._process.is_alive():
                 self._start()
 
     def close(self) -> None:
         """Stop the worker process."""
         with self._guard:
+            self._closed = True
             self._kill()
 
     @property
@@ -175,25 +194,27 @@ class EvaluationWorker:
         EvaluationCancelledError
             ``disconnected()`` became true (the worker is restarted).
         """
-        loop = asyncio.get_running_loop()
-        if self._lock is None or (self._loop is not loop and not self._lock.locked()):
-            self._lock, self._loop = asyncio.Lock(), loop  # one lock per event loop
-        if self._lock.locked() and self._waiting >= self.max_waiting:
-            raise WorkerBusyError(
-                f"{self._waiting} evaluations are already waiting (the limit); try again "
-                "when one has finished, or run a study (POST /api/studies)"
-            )
-        self._waiting += 1
+        with self._guard:
+            if self._busy.locked() and self._waiting >= self.max_waiting:
+                raise WorkerBusyError(
+                    f"{self._waiting} evaluations are already waiting (the limit); try again "
+                    "when one has finished, or run a study (POST /api/studies)"
+                )
+            self._waiting += 1
         try:
-            await self._lock.acquire()
+            while not self._busy.acquire(blocking=False):
+                if disconnected is not None and await disconnected():
+                    raise EvaluationCancelledError("cancelled before it started")
+                await asyncio.sleep(_POLL)
         finally:
-            self._waiting -= 1
+            with self._guard:
+                self._waiting -= 1
         try:
             if disconnected is not None and await disconnected():
                 raise EvaluationCancelledError("cancelled before it started")
             return await self._run(payload, disconnected, detail, progress, timeout)
         finally:
-            self._lock.release()
+            self._busy.release()
 
     async def _run(
         self,
@@ -204,40 +225,46 @@ class EvaluationWorker:
         timeout: float | None,
     ) -> dict[str, Any]:
         if self._process is None or not self._process.is_alive():
-            await asyncio.to_thread(self._start)
-        connection = self._connection
-        connection.send((payload, detail))
+            await asyncio.to_thread(self.start)
+        process, connection = self._process, self._connection
+        stopped = Error("the evaluation worker stopped unexpectedly; try again")
+        try:
+            connection.send((payload, detail))
+        except (AttributeError, OSError):  # closed meanwhile
+            raise stopped from None
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while True:
-            if connection.poll():
-                try:
-                    message = connection.recv()
-                except (EOFError, OSError):
-                    self._kill()
-                    raise Error("the evaluation worker stopped unexpectedly; try again") from None
+            try:
+                ready = connection.poll()
+                message = connection.recv() if ready else None
+            except (EOFError, OSError):  # the process died, or the worker was closed
+                self._discard(process)
+                raise stopped from None
+            if message is not None:
                 if message[0] != "progress":
                     break
                 if progress is not None:
                     progress(message[1], message[2])
                 continue
             if disconnected is not None and await disconnected():
-                self._restart()
+                self._restart(process)
                 raise EvaluationCancelledError("the client disconnected; evaluation stopped")
             if time.monotonic() > deadline:
-                self._restart()
+                self._restart(process)
                 raise EvaluationTimeoutError(
                     f"the evaluation took longer than the limit of {limit:g} s and was "
                     "stopped; ask for fewer scenarios, coalitions or years, or run a study "
                     "(POST /api/studies)"
                 )
-            if not self._process.is_alive():
-                self._kill()
-                raise Error("the evaluation worker stopped unexpectedly; try again")
-            await asyncio.sleep(0.02)
+            if not process.is_alive():
+                self._discard(process)
+                raise stopped
+            await asyncio.sleep(_POLL)
         kind, value = message
         if kind == "ok":
-            return value
+            answer: dict[str, Any] = value
+            return answer
         if kind == "input":
             raise InputError(value)
         raise Error(value)

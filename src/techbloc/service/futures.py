@@ -80,14 +80,15 @@ def importance(futures: Futures, policy: str, outcome: str) -> Importance:
     )
 
 
-def add_futures_routes(app: Any, runs: Any, jobs: Any) -> None:
-    """Register the per-future and importance routes on ``app``."""
+def add_futures_routes(app: Any, jobs: Any, studies: Any) -> None:
+    """Register the per-future and importance routes on ``app`` (``jobs``: the service's
+    :class:`~techbloc.service.jobs.JobManager`, ``studies``: its study kind)."""
     from fastapi import HTTPException, status
 
     from techbloc.service.responses import NOT_READY
 
     def run_futures(run_id: str) -> Futures:
-        run = runs.get(run_id)
+        run = jobs.get("evaluation", run_id)
         if run is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evaluation {run_id!r}")
         if run.status != "done" or run.result is None:
@@ -97,12 +98,12 @@ def add_futures_routes(app: Any, runs: Any, jobs: Any) -> None:
     def study_futures(job_id: str) -> Futures:
         from techbloc.experiments.store import ResultsStore
 
-        job = jobs.get(job_id)
+        job = jobs.get(studies.name, job_id)
         if job is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
         if job.status != "done":
             raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} is {job.status}")
-        with ResultsStore.open(jobs.directory(job_id)) as store:
+        with ResultsStore.open(studies.directory(job_id)) as store:
             return futures_table(store.scenarios(), store.outcomes(), store.policies)
 
     @app.get(

@@ -1,145 +1,208 @@
-"""Background study runs for the web service.
+"""One job manager for the service's background work: evaluations and studies alike.
 
-A :class:`JobManager` runs submitted studies one after the other on a worker thread, each
-into its own results store ``<root>/<job id>``. It tracks each job's state (queued, running,
-done, failed), its error message and its progress (chunks stored out of chunks planned),
-and writes the state to ``<root>/<job id>/job.json`` so that finished jobs survive a
-restart of the server.
+A :class:`JobManager` runs jobs of several kinds. What a kind does differently is a small
+strategy object, a :class:`JobKind` (:mod:`techbloc.service.runs` has the two the service
+uses): how a job of that kind runs, where its result lives and whether its state persists.
+The rest is the manager's, the same for every kind:
 
-A job's id is derived from the study's hash, so the same study always goes to the same
-store: submitting it again returns the queued, running or finished job, and resumes one
-that failed or that was cut short by a restart, re-using every chunk already stored. The
-queue is bounded in jobs (``max_queued``) and in work (``max_queued_work``, scenarios ×
-policies × years of the jobs queued or running), and so is the number of jobs kept
-(``max_jobs``); the disk the queued jobs will fill is known (:meth:`JobManager.pending_disk`);
-:meth:`JobManager.delete` removes a job and its store.
+- one state model: ``queued``, ``running`` (from the job's first progress report),
+  ``done``, ``failed`` (with the error) or ``cancelled``;
+- one progress and timing computation: parts done out of parts planned, elapsed seconds,
+  scenarios per second and seconds left (:meth:`Job.timing`);
+- one set of limits: jobs queued or running per kind (``max_active``), their work
+  (scenarios × policies × years, ``max_work``) and the jobs kept (``keep``: a kind that
+  persists refuses new jobs beyond it, one that does not forgets its oldest finished jobs),
+  each refused with :class:`JobLimitError` (HTTP 429);
+- one cancellation: a queued job is cancelled at once, a running one is asked to stop
+  (its kind's ``run`` checks ``stop()``, and raises :class:`JobCancelledError`);
+  :meth:`JobManager.shutdown` stops them all;
+- one lane per kind: a thread that runs the kind's jobs one at a time, oldest first, so
+  a long study never holds up an evaluation, nor the other way round.
+
+A kind derives a job's id from its task (twelve hexadecimal digits): a task whose job is
+queued, running or done is not run again (its job is returned); one whose job failed or
+was cancelled runs again (a study resumes from the chunks it stored).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from techbloc.errors import Error
 
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from techbloc.experiments.executors import Executor
-    from techbloc.experiments.study import Study
-
 __all__ = [
-    "JOB_FILE",
-    "MAX_JOBS",
-    "MAX_QUEUED",
-    "MAX_QUEUED_WORK",
     "Job",
     "JobBusyError",
     "JobCancelledError",
+    "JobKind",
     "JobLimitError",
     "JobManager",
+    "JobState",
+    "Progress",
     "progress_timing",
 ]
 
-#: Name of the job state file inside a job's directory.
-JOB_FILE = "job.json"
-#: Jobs that may be queued or running at once.
-MAX_QUEUED = 8
-#: Scenarios × policies × years of the jobs queued or running at once (four of the
-#: service's largest studies).
-MAX_QUEUED_WORK = 80_000_000
-#: Jobs kept in the store root (finished or not); delete some to submit more.
-MAX_JOBS = 200
-
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+#: The states of a job that has not finished.
+ACTIVE: tuple[JobState, ...] = ("queued", "running")
 _ID = re.compile(r"^[0-9a-f]{12}$")
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
-def _now() -> str:
+def now() -> str:
+    """The time now, ISO 8601 (UTC), to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Progress(Protocol):
+    """Called by a running job as its parts finish: ``progress(done, total)``."""
+
+    def __call__(self, done: int, total: int, /) -> None: ...
+
+
+class JobCancelledError(Exception):
+    """Raised by a kind's ``run`` once ``stop()`` is true (caught by the manager)."""
+
+
+class JobLimitError(Error):
+    """Too many jobs are queued or running, or too many are kept (HTTP 429)."""
+
+
+class JobBusyError(Error):
+    """The job is queued or running, so it cannot be deleted (HTTP 409)."""
 
 
 @dataclass
 class Job:
-    """One submitted study and its state.
+    """One background job and its state.
 
     Attributes
     ----------
     id : str
-        Twelve hexadecimal digits; also the name of the job's store directory.
+        Twelve hexadecimal digits (a study's also names its store directory).
+    kind : str
+        Its :class:`JobKind`'s name (``"study"``, ``"evaluation"``).
     name : str
-        The study's name.
-    study : dict
-        The validated study (``Study.to_dict()``).
+    spec : dict
+        What it runs, as JSON data (a study's ``Study.to_dict()``, an evaluation's request).
     status : {"queued", "running", "done", "failed", "cancelled"}
     error : str, optional
-        Why the job failed.
-    chunks_done, chunks_total : int
-        Chunks stored so far, of those planned (``chunks_total`` is known once running).
-    scenarios_total : int, optional
+        Why it failed or was cancelled.
+    parts_done, parts_total : int
+        Parts finished, of those planned (``parts_total`` is known once running): a
+        study's chunks, an evaluation's parts.
+    scenarios, policies : int
+        Futures sampled, and policies (coalitions) evaluated in each.
     work : int
         Scenarios × policies × years.
     disk : int
-        Estimated bytes of its results store.
+        Estimated bytes it writes.
     submitted, started, finished : str
         ISO 8601 times (UTC).
+    result : object
+        The result of a kind that keeps it in memory (not persisted).
     """
 
     id: str
+    kind: str
     name: str
-    study: dict[str, Any]
+    spec: dict[str, Any]
     status: JobState = "queued"
     error: str | None = None
-    chunks_done: int = 0
-    chunks_total: int | None = None
-    scenarios_total: int | None = None
+    parts_done: int = 0
+    parts_total: int | None = None
+    scenarios: int = 0
+    policies: int = 0
     work: int = 0
     disk: int = 0
-    submitted: str = field(default_factory=_now)
+    submitted: str = field(default_factory=now)
     started: str | None = None
     finished: str | None = None
+    result: Any = field(default=None, repr=False)
+    cancel_requested: bool = field(default=False, repr=False)
+    began: float | None = field(default=None, repr=False)  # time.monotonic() when started
+    ended: float | None = field(default=None, repr=False)
+
+    #: The fields written to (and read from) a persisted job's state file.
+    PERSISTED: ClassVar[tuple[str, ...]] = (
+        "id", "kind", "name", "spec", "status", "error", "parts_done", "parts_total",
+        "scenarios", "policies", "work", "disk", "submitted", "started", "finished",
+    )  # fmt: skip
+    #: Keys of state files written before the job kinds shared one manager (studies only).
+    LEGACY: ClassVar[dict[str, str]] = {
+        "study": "spec",
+        "chunks_done": "parts_done",
+        "chunks_total": "parts_total",
+        "scenarios_total": "scenarios",
+    }
+
+    @property
+    def active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE
 
     @property
     def progress(self) -> float:
-        """Share of planned chunks stored (1 when done)."""
+        """Share of the planned parts done (1 when done)."""
         if self.status == "done":
             return 1.0
-        if not self.chunks_total:
+        if not self.parts_total:
             return 0.0
-        return min(1.0, self.chunks_done / self.chunks_total)
+        return min(1.0, self.parts_done / self.parts_total)
 
     def timing(self) -> dict[str, float | None]:
-        """Seconds elapsed, scenarios per second so far and estimated seconds left."""
-        if not self.started:
+        """Seconds elapsed, scenarios per second so far and estimated seconds left.
+
+        Measured on this process's monotonic clock; for a job read back from its state
+        file, from its ``started`` and ``finished`` times.
+        """
+        if self.began is not None:
+            elapsed = (self.ended or time.monotonic()) - self.began
+        elif self.started:
+            begin = datetime.fromisoformat(self.started)
+            end = datetime.fromisoformat(self.finished) if self.finished else datetime.now(UTC)
+            elapsed = max(0.0, (end - begin).total_seconds())
+        else:
             return {"elapsed_seconds": None, "rate": None, "eta_seconds": None}
-        begin = datetime.fromisoformat(self.started)
-        end = datetime.fromisoformat(self.finished) if self.finished else datetime.now(UTC)
-        elapsed = max(0.0, (end - begin).total_seconds())
-        return progress_timing(
-            elapsed,
-            self.progress,
-            self.scenarios_total or 0,
-            running=self.status == "running",
-        )
+        running = self.status == "running"
+        return progress_timing(elapsed, self.progress, self.scenarios, running=running)
+
+    def to_json(self) -> dict[str, Any]:
+        """The persisted fields, as JSON data."""
+        return {name: getattr(self, name) for name in self.PERSISTED}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], kind: str) -> Job:
+        """A job from :meth:`to_json`'s data (older state files' keys accepted).
+
+        Raises
+        ------
+        TypeError
+            Unknown or missing keys.
+        """
+        values = {cls.LEGACY.get(key, key): value for key, value in data.items()}
+        values.setdefault("kind", kind)
+        unknown = set(values) - set(cls.PERSISTED)
+        if unknown:
+            raise TypeError(f"unknown job keys: {', '.join(sorted(unknown))}")
+        values["scenarios"] = values.get("scenarios") or 0
+        return cls(**values)
 
 
 def progress_timing(
-    elapsed: float, progress: float, total: int, *, running: bool, digits: int = 1
+    elapsed: float, progress: float, total: int, *, running: bool, digits: int = 2
 ) -> dict[str, float | None]:
     """Elapsed seconds (rounded to ``digits``), scenarios per second so far and estimated
     seconds left, from the share ``progress`` of ``total`` scenarios done after ``elapsed``
-    seconds (jobs and background evaluations report the same three figures)."""
+    seconds."""
     done = progress * total
     rate = done / elapsed if elapsed > 0 and done > 0 else None
     eta = max(0.0, (total - done) / rate) if rate and running and total else None
@@ -150,368 +213,312 @@ def progress_timing(
     }
 
 
-class JobCancelledError(Exception):
-    """Raised inside a running job when the service shuts down (caught by the job thread)."""
+class JobKind(Generic[T]):
+    """What one kind of job does its own way: a strategy for :class:`JobManager`.
 
+    A subclass names the kind and its messages, builds a job from a task
+    (:meth:`describe`) and runs it (:meth:`run`); a kind whose jobs persist sets
+    ``persistent`` and implements :meth:`save`, :meth:`load`, :meth:`stored` and
+    :meth:`remove` (by default jobs live in memory only).
 
-class JobLimitError(Error):
-    """The job queue is full, or the store root holds the most jobs allowed (HTTP 429)."""
-
-
-class JobBusyError(Error):
-    """The job is queued or running, so it cannot be deleted (HTTP 409)."""
-
-
-def _stored_chunks(directory: Path) -> list[tuple[int, int]]:
-    """The chunks a job's store holds (none when it has no readable store yet)."""
-    from techbloc.experiments.store import ResultsStore
-
-    if not ResultsStore.exists(directory):
-        return []
-    try:
-        with ResultsStore.open(directory, check=False) as store:
-            return store.done_ranges()
-    except Exception:  # locked or damaged: the run itself reports it
-        return []
-
-
-def _counting(inner: Executor, on_chunk: Callable[[], None], stop: Callable[[], bool]) -> Executor:
-    """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
-
-    When ``stop()`` is true, the next request for a result raises :class:`JobCancelledError`, so
-    the runner closes its store with every finished chunk kept.
+    Attributes
+    ----------
+    name : str
+        The kind's name (``Job.kind``).
+    noun, plural : str
+        How messages name one job and several (``"job"``, ``"jobs"``).
+    busy_hint : str
+        What to do when the queue is full.
+    resume_hint : str
+        What is kept of a job cancelled while it ran ("" if nothing).
+    keep_hint : str
+        What to do when the kind keeps ``keep`` jobs (persistent kinds).
+    max_active : int
+        Jobs queued or running at once.
+    max_work : int, optional
+        Their scenarios × policies × years at once (one job alone may exceed it).
+    keep : int
+        Jobs kept.
     """
-    from techbloc.experiments.executors import Executor
 
-    class CountingExecutor(Executor):
-        workers = inner.workers
-        description = inner.description
+    name: ClassVar[str]
+    noun: ClassVar[str] = "job"
+    plural: ClassVar[str] = "jobs"
+    busy_hint: ClassVar[str] = "try again when one has finished"
+    resume_hint: ClassVar[str] = ""
+    keep_hint: ClassVar[str] = "delete finished ones to submit more"
+    persistent: ClassVar[bool] = False
 
-        def __enter__(self) -> Executor:
-            inner.__enter__()
-            return self
+    def __init__(self, *, max_active: int, keep: int, max_work: int | None = None) -> None:
+        self.max_active = max_active
+        self.keep = keep
+        self.max_work = max_work
 
-        def __exit__(self, *exc: object) -> None:
-            inner.__exit__(*exc)
+    def describe(self, task: T) -> Job:
+        """A new job (queued) for ``task``; its id decides whether it runs again."""
+        raise NotImplementedError
 
-        def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-            for result in inner.imap_unordered(fn, items):
-                yield result
-                # resumed when the runner asks for the next result: this one is stored
-                on_chunk()
-                if stop():
-                    raise JobCancelledError("stopped")
+    def run(self, job: Job, task: T, progress: Progress, stop: Callable[[], bool]) -> Any:
+        """Run ``task`` (on the kind's lane thread) and return the result kept in memory.
 
-    return CountingExecutor()
+        Calls ``progress(done, total)`` as parts finish (the first call marks the job
+        running) and raises :class:`JobCancelledError` once ``stop()`` is true; any
+        :class:`~techbloc.errors.Error` fails the job with its message.
+        """
+        raise NotImplementedError
+
+    def save(self, job: Job) -> None:
+        """Persist the job's state (called at each change)."""
+
+    def load(self, job_id: str) -> Job | None:
+        """A persisted job (one left unfinished by a stopped server is failed), or None."""
+        return None
+
+    def stored(self) -> list[str]:
+        """The ids of the jobs persisted."""
+        return []
+
+    def remove(self, job_id: str) -> None:
+        """Delete what the job persisted."""
 
 
 class JobManager:
-    """Run studies in the background, one at a time, into ``root/<job id>``.
+    """Run jobs of the given kinds in the background, each kind on its own lane.
 
     Parameters
     ----------
-    root : Path
-        Directory holding one results store per job.
-    executor : {"local", "processes", "dask"}
-        Where each study's chunks run (``local``: on the job thread).
-    workers : int, optional
-        Processes or Dask workers for ``processes`` / ``dask``.
+    kinds : sequence of JobKind
+        One strategy per kind (names must differ).
+
+    Examples
+    --------
+    >>> from techbloc.service.runs import StudyKind
+    >>> manager = JobManager([StudyKind("out")])  # doctest: +SKIP
+    >>> job = manager.submit("study", Study.from_yaml("study.yaml"))  # doctest: +SKIP
+    >>> manager.get("study", job.id).status  # doctest: +SKIP
+    'running'
     """
 
-    def __init__(
-        self,
-        root: Path,
-        executor: str = "local",
-        workers: int | None = None,
-        *,
-        max_queued: int = MAX_QUEUED,
-        max_jobs: int = MAX_JOBS,
-        max_queued_work: int = MAX_QUEUED_WORK,
-    ) -> None:
-        self.root = Path(root)
-        self.max_queued_work = max_queued_work
-        self.executor = executor
-        self.workers = workers
-        self.max_queued = max_queued
-        self.max_jobs = max_jobs
-        self._jobs: dict[str, Job] = {}
+    def __init__(self, kinds: list[JobKind[Any]]) -> None:
+        self.kinds: dict[str, JobKind[Any]] = {kind.name: kind for kind in kinds}
+        if len(self.kinds) != len(kinds):
+            raise ValueError("job kinds must have different names")
+        self._jobs: dict[str, dict[str, Job]] = {name: {} for name in self.kinds}
+        self._lanes: dict[str, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._report_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._cancelled: set[str] = set()
+        self._closing = threading.Event()
+
+    def kind(self, name: str) -> JobKind[Any]:
+        """The kind called ``name``."""
+        try:
+            return self.kinds[name]
+        except KeyError:
+            raise KeyError(f"no job kind {name!r}; known: {', '.join(self.kinds)}") from None
 
     # -- submitting ----------------------------------------------------------------------
-    def submit(self, study: Study, *, work: int | None = None, disk: int = 0) -> Job:
-        """Queue ``study`` and return its job.
+    def submit(self, kind: str, task: Any, *, work: int | None = None, disk: int = 0) -> Job:
+        """Queue ``task`` as a job of ``kind`` and return the job's state.
 
-        The job id comes from the study's hash: a study already queued, running or done is
-        not run again (its job is returned); one that failed or was interrupted is resumed,
-        re-using the chunks already stored.
+        A task whose job is queued, running or done is not run again: that job is
+        returned.
 
         Parameters
         ----------
-        study : Study
+        kind : str
+        task : object
+            What the kind runs (a ``Study``, an evaluation request).
         work : int, optional
-            Its scenarios × policies × years (default: computed from the study).
+            Its scenarios × policies × years (default: the kind's count).
         disk : int
-            Its estimated store size, bytes (:meth:`pending_disk` adds it up).
+            Its estimated bytes written (:meth:`pending_disk` adds them up).
 
         Raises
         ------
         JobLimitError
-            ``max_queued`` jobs are queued or running, their work and this study's would
-            exceed ``max_queued_work``, or the root holds ``max_jobs`` jobs.
+            The kind's ``max_active`` jobs are queued or running, their work and this
+            one's would exceed its ``max_work``, or it keeps ``keep`` persisted jobs.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
-        job_id = study.fingerprint()[:12]
-        if work is None:
-            work = (
-                study.n_scenarios * len(study.policies) * (study.years.end - study.years.start + 1)
-            )
+        strategy = self.kind(kind)
+        job = strategy.describe(task)
+        job.work = job.work if work is None else work
+        job.disk = disk
         with self._lock:
-            current = self._jobs.get(job_id) or self._read(job_id)
+            jobs = self._jobs[kind]
+            current = jobs.get(job.id) or strategy.load(job.id)
             if current is not None and current.status in ("queued", "running", "done"):
-                self._jobs.setdefault(job_id, current)
-                return Job(**asdict(current))
-            active = sum(j.status in ("queued", "running") for j in self._jobs.values())
-            if active >= self.max_queued:
-                raise JobLimitError(
-                    f"{active} jobs are queued or running (the limit); try again when one has "
-                    "finished"
-                )
-            queued = sum(j.work for j in self._jobs.values() if j.status in ("queued", "running"))
-            if active and queued + work > self.max_queued_work:
-                raise JobLimitError(
-                    f"the jobs queued or running hold {queued:,} scenario · policy · years of "
-                    f"work and this study {work:,}, over the limit of "
-                    f"{self.max_queued_work:,}; try again when one has finished"
-                )
-            if current is None and self._count_stored() >= self.max_jobs:
-                raise JobLimitError(
-                    f"the service keeps at most {self.max_jobs} jobs; delete finished ones "
-                    "(DELETE /api/jobs/{id}) to submit more"
-                )
-            job = Job(
-                id=job_id,
-                name=study.name,
-                study=study.to_dict(),
-                scenarios_total=study.n_scenarios,
-                work=work,
-                disk=disk,
-            )
+                jobs.setdefault(job.id, current)
+                return replace(current)
+            self._check_limits(strategy, job, new=current is None)
             if current is not None:
                 job.submitted = current.submitted
-            self._cancelled.discard(job_id)
-            self.directory(job.id).mkdir(parents=True, exist_ok=True)
-            self._jobs[job.id] = job
-            self._save(job)
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techbloc-job")
-            self._pool.submit(self._run, job.id, study)
-        return Job(**asdict(job))
+                jobs.pop(job.id, None)  # the job goes last: it is the newest
+            jobs[job.id] = job
+            self._forget_old(strategy)
+            strategy.save(job)
+            lane = self._lanes.get(kind)
+            if lane is None:
+                lane = self._lanes[kind] = ThreadPoolExecutor(1, f"techbloc-{kind}")
+            lane.submit(self._run, strategy, job, task)
+            return replace(job)
+
+    def _check_limits(self, kind: JobKind[Any], job: Job, *, new: bool) -> None:
+        active = [j for j in self._jobs[kind.name].values() if j.active]
+        if len(active) >= kind.max_active:
+            raise JobLimitError(
+                f"{len(active)} {kind.plural} are queued or running (the limit); {kind.busy_hint}"
+            )
+        queued = sum(j.work for j in active)
+        if kind.max_work is not None and active and queued + job.work > kind.max_work:
+            raise JobLimitError(
+                f"the {kind.plural} queued or running hold {queued:,} scenario · policy · "
+                f"years of work and this {kind.noun} {job.work:,}, over the limit of "
+                f"{kind.max_work:,}; {kind.busy_hint}"
+            )
+        if new and kind.persistent and len(kind.stored()) >= kind.keep:
+            raise JobLimitError(
+                f"the service keeps at most {kind.keep} {kind.plural}; {kind.keep_hint}"
+            )
+
+    def _forget_old(self, kind: JobKind[Any]) -> None:
+        """Forget the oldest finished jobs beyond ``keep`` of a kind that does not persist."""
+        if kind.persistent:
+            return
+        jobs = self._jobs[kind.name]
+        finished = [j.id for j in jobs.values() if not j.active]
+        for job_id in finished[: max(0, len(finished) - kind.keep)]:
+            del jobs[job_id]
+
+    def _run(self, kind: JobKind[Any], job: Job, task: Any) -> None:
+        """Run one job on its kind's lane and record how it ended."""
+        with self._lock:
+            if self._jobs[kind.name].get(job.id) is not job or job.status != "queued":
+                return  # cancelled while queued, or replaced by a later submission
+
+        def progress(done: int, total: int) -> None:
+            with self._lock:
+                if job.status == "queued":
+                    job.status, job.started, job.began = "running", now(), time.monotonic()
+                job.parts_done, job.parts_total = done, total
+                kind.save(job)
+
+        def stop() -> bool:
+            return job.cancel_requested or self._closing.is_set()
+
+        def note(reason: str) -> str:
+            return f"{reason}; {kind.resume_hint}" if kind.resume_hint else reason
+
+        try:
+            result = kind.run(job, task, progress, stop)
+        except JobCancelledError:
+            if job.cancel_requested:
+                self._finish(kind, job, "cancelled", note("cancelled by the user"))
+            else:
+                self._finish(kind, job, "failed", note("cancelled: the service stopped"))
+        except Error as exc:
+            self._finish(kind, job, "failed", str(exc))
+        except Exception as exc:  # report anything else too: never lose a job silently
+            self._finish(kind, job, "failed", f"{type(exc).__name__}: {exc}")
+        else:
+            self._finish(kind, job, "done", None, result)
+
+    def _finish(
+        self, kind: JobKind[Any], job: Job, status: JobState, error: str | None, result: Any = None
+    ) -> None:
+        with self._lock:
+            job.status, job.error, job.result = status, error, result
+            job.finished, job.ended = now(), time.monotonic()
+            if status == "done":
+                job.parts_done = job.parts_total or job.parts_done
+            kind.save(job)
 
     def pending_disk(self) -> int:
         """Estimated bytes the jobs queued or running have still to write."""
         with self._lock:
             return sum(
                 int(j.disk * (1 - j.progress))
-                for j in self._jobs.values()
-                if j.status in ("queued", "running")
+                for jobs in self._jobs.values()
+                for j in jobs.values()
+                if j.active
             )
-
-    def _count_stored(self) -> int:
-        if not self.root.is_dir():
-            return 0
-        return sum(1 for d in self.root.iterdir() if (d / JOB_FILE).is_file())
-
-    def _run(self, job_id: str, study: Study) -> None:
-        from techbloc.errors import Error
-        from techbloc.experiments.executors import make_executor
-        from techbloc.experiments.runner import default_chunk_size, plan_chunks, run_study
-
-        with self._lock:
-            if job_id in self._cancelled or self._jobs[job_id].status != "queued":
-                return  # cancelled while queued, or run already by an earlier submission
-        try:
-            engine = make_executor(self.executor, workers=self.workers)  # type: ignore[arg-type]
-            size = default_chunk_size(
-                study.n_scenarios, len(study.policies), engine.workers, study.outputs.trajectories
-            )
-            stored = _stored_chunks(self.directory(job_id))  # a resume re-uses them
-            total = len(stored) + len(plan_chunks(study.n_scenarios, stored, size))
-            self._update(
-                job_id,
-                status="running",
-                started=_now(),
-                chunks_done=len(stored),
-                chunks_total=total,
-            )
-            run_study(
-                study,
-                self.directory(job_id),
-                executor=_counting(
-                    engine,
-                    lambda: self._advance(job_id),
-                    lambda: self._stop.is_set() or job_id in self._cancelled,
-                ),
-                chunk_size=size,
-            )
-        except JobCancelledError:
-            if job_id in self._cancelled:
-                self._update(
-                    job_id,
-                    status="cancelled",
-                    finished=_now(),
-                    error="cancelled by the user; the finished chunks are kept (submit the "
-                    "study again to resume)",
-                )
-                return
-            self._update(
-                job_id,
-                status="failed",
-                finished=_now(),
-                error="cancelled: the service stopped; finished chunks are kept",
-            )
-        except Error as exc:
-            self._update(job_id, status="failed", error=str(exc), finished=_now())
-        except Exception as exc:  # report anything else too: the thread must not die silently
-            self._update(
-                job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished=_now()
-            )
-        else:
-            done = self._jobs[job_id].chunks_total or self._jobs[job_id].chunks_done
-            self._update(job_id, status="done", finished=_now(), chunks_done=done)
-
-    def _advance(self, job_id: str) -> None:
-        with self._lock:
-            self._jobs[job_id].chunks_done += 1
-            self._save(self._jobs[job_id])  # a restart reads the chunks stored from job.json
-
-    def _update(self, job_id: str, **changes: Any) -> None:
-        with self._lock:
-            job = self._jobs[job_id]
-            for key, value in changes.items():
-                setattr(job, key, value)
-            self._save(job)
-
-    def _save(self, job: Job) -> None:
-        path = self.directory(job.id) / JOB_FILE
-        temp = path.with_name(f".{JOB_FILE}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(asdict(job), indent=2), encoding="utf-8")
-        os.replace(temp, path)
 
     # -- reading -------------------------------------------------------------------------
-    def directory(self, job_id: str) -> Path:
-        """The results store directory of job ``job_id``."""
-        return self.root / job_id
-
-    def get(self, job_id: str) -> Job | None:
-        """The job called ``job_id`` (from memory, else from its ``job.json``), or None."""
+    def get(self, kind: str, job_id: str) -> Job | None:
+        """The job ``job_id`` of ``kind`` (from memory, else persisted), or None."""
+        strategy = self.kind(kind)
         if not _ID.match(job_id):
             return None
         with self._lock:
-            job = self._jobs.get(job_id)
+            job = self._jobs[kind].get(job_id)
             if job is not None:
-                return Job(**asdict(job))
-        return self._read(job_id)
+                return replace(job)
+        return strategy.load(job_id)
 
-    def _read(self, job_id: str) -> Job | None:
-        """A job from its ``job.json`` (one left unfinished by a stopped server is failed)."""
-        path = self.directory(job_id) / JOB_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            job = Job(**data)
-        except (OSError, ValueError, TypeError):
-            return None
-        if job.status in ("queued", "running"):
-            job.status = "failed"
-            job.chunks_done = len(_stored_chunks(self.directory(job_id))) or job.chunks_done
-            job.error = (
-                "the server stopped before this job finished; submit the study again "
-                "to resume it (its finished chunks are reused)"
-            )
-        return job
-
-    def jobs(self) -> list[Job]:
-        """Every job, in memory or in the store root, oldest first."""
-        found: dict[str, Job] = {}
+    def jobs(self, kind: str) -> list[Job]:
+        """Every job of ``kind``, in memory or persisted, oldest first."""
+        strategy = self.kind(kind)
         with self._lock:
-            live = set(self._jobs)
-        if self.root.is_dir():
-            for directory in self.root.iterdir():
-                if _ID.match(directory.name) and directory.name not in live:
-                    job = self._read(directory.name)
-                    if job is not None:
-                        found[job.id] = job
-        with self._lock:
-            found.update({k: Job(**asdict(v)) for k, v in self._jobs.items()})
-        return sorted(found.values(), key=lambda j: (j.submitted, j.id))
+            live = {job_id: replace(job) for job_id, job in self._jobs[kind].items()}
+        found = [
+            job
+            for job_id in strategy.stored()
+            if job_id not in live and (job := strategy.load(job_id)) is not None
+        ]
+        return sorted([*found, *live.values()], key=lambda j: j.submitted)  # stable
 
-    def cancel(self, job_id: str) -> bool:
-        """Cancel a queued job, or stop a running one after its current chunk.
+    # -- cancelling and deleting ---------------------------------------------------------
+    def cancel(self, kind: str, job_id: str) -> bool:
+        """Cancel a queued job at once, or ask a running one to stop.
 
         Returns False if there is no such job; a finished job is left as it is.
         """
-        job = self.get(job_id)
-        if job is None:
+        strategy = self.kind(kind)
+        if self.get(kind, job_id) is None:
             return False
         with self._lock:
-            live = self._jobs.get(job_id)
-            if live is None or live.status not in ("queued", "running"):
+            live = self._jobs[kind].get(job_id)
+            if live is None or not live.active:
                 return True
-            self._cancelled.add(job_id)
-            queued = live.status == "queued"
-        if queued:
-            self._update(
-                job_id, status="cancelled", finished=_now(), error="cancelled before it started"
-            )
+            live.cancel_requested = True
+            if live.status == "queued":
+                live.status, live.error = "cancelled", "cancelled before it started"
+                live.finished = now()
+                strategy.save(live)
         return True
 
-    def delete(self, job_id: str) -> bool:
-        """Delete a job and its store; False if there is no such job.
+    def delete(self, kind: str, job_id: str) -> bool:
+        """Forget a finished job and delete what it persisted; False if there is none.
 
         Raises
         ------
         JobBusyError
             The job is queued or running.
         """
-        job = self.get(job_id)
-        if job is None:
+        strategy = self.kind(kind)
+        if self.get(kind, job_id) is None:
             return False
         with self._lock:
-            live = self._jobs.get(job_id)
-            if live is not None and live.status in ("queued", "running"):
-                raise JobBusyError(f"job {job_id} is {live.status}; delete it once it has finished")
-            self._jobs.pop(job_id, None)
-        with self._report_lock:
-            shutil.rmtree(self.directory(job_id), ignore_errors=True)
+            live = self._jobs[kind].get(job_id)
+            if live is not None and live.active:
+                raise JobBusyError(
+                    f"{strategy.noun} {job_id} is {live.status}; delete it once it has finished"
+                )
+            self._jobs[kind].pop(job_id, None)
+        strategy.remove(job_id)
         return True
 
-    def report(self, job_id: str) -> Path:
-        """The job's HTML report, written by :func:`techbloc.report.write_report` if needed."""
-        from techbloc.report import write_report
-
-        path = self.directory(job_id) / "report.html"
-        with self._report_lock:
-            if not path.is_file():
-                write_report(self.directory(job_id), path)
-        return path
-
     def shutdown(self, wait: bool = False) -> None:
-        """Stop: queued jobs are cancelled, a running one stops after its current chunk."""
-        self._stop.set()
+        """Stop: queued jobs fail at once, running ones are asked to stop.
+
+        ``wait``: return once the running jobs have stopped.
+        """
+        self._closing.set()
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
-        with self._lock:
-            queued = [job.id for job in self._jobs.values() if job.status == "queued"]
-        for job_id in queued:
-            self._update(
-                job_id,
-                status="failed",
-                finished=_now(),
-                error="cancelled: the service stopped before the job started",
-            )
+            for name, jobs in self._jobs.items():
+                for job in jobs.values():
+                    if job.status == "queued":
+                        job.status, job.finished = "failed", now()
+                        job.error = "cancelled: the service stopped before the job started"
+                        self.kinds[name].save(job)
+            lanes, self._lanes = list(self._lanes.values()), {}
+        for lane in lanes:
+            lane.shutdown(wait=wait, cancel_futures=True)

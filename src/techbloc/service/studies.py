@@ -1,7 +1,8 @@
 """The study routes of the service: submit (JSON or YAML), list, watch, cancel, read.
 
 Registered on the application by :func:`add_study_routes`; the jobs themselves are run by
-:class:`techbloc.service.jobs.JobManager`.
+the service's :class:`techbloc.service.jobs.JobManager`, as its
+:class:`~techbloc.service.runs.StudyKind` jobs.
 
 An uploaded study YAML is parsed and validated in a worker process, never on the event
 loop (the other requests keep being answered), within a time limit
@@ -19,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from techbloc.service.compute import HEADLINE, check_study_budget, summarise
 from techbloc.service.jobs import Job, JobLimitError, JobManager
 from techbloc.service.responses import BODY, BUSY, ERRORS, NOT_FOUND, NOT_READY
+from techbloc.service.runs import StudyKind
 from techbloc.service.schemas import ErrorResponse, JobStatus, StudyCheck, StudyResults
 from techbloc.service.uploads import StudyChecker, reject_files
 
@@ -40,9 +42,9 @@ def status_of(job: Job) -> JobStatus:
         name=job.name,
         status=job.status,
         error=job.error,
-        chunks_done=job.chunks_done,
-        chunks_total=job.chunks_total,
-        scenarios_total=job.scenarios_total,
+        chunks_done=job.parts_done,
+        chunks_total=job.parts_total,
+        scenarios_total=job.scenarios,
         progress=job.progress,
         submitted=job.submitted,
         started=job.started,
@@ -54,7 +56,9 @@ def status_of(job: Job) -> JobStatus:
     )
 
 
-def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> None:
+def add_study_routes(
+    app: FastAPI, jobs: JobManager, studies: StudyKind, checker: StudyChecker
+) -> None:
     checking = [0]  # uploaded files being checked now
 
     def check_resources(spec: Any) -> Estimate:
@@ -63,8 +67,8 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         from techbloc.experiments.budget import Limits, check_budget, study_estimate
 
         check_study_budget(spec, app.state.budgets["study"])
-        estimate = study_estimate(spec, executor=jobs.executor, workers=jobs.workers)
-        limits = app.state.limits or Limits.machine(jobs.root)
+        estimate = study_estimate(spec, executor=studies.executor, workers=studies.workers)
+        limits = app.state.limits or Limits.machine(studies.root)
         check_budget(
             estimate,
             limits.less_disk(jobs.pending_disk()),
@@ -75,7 +79,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         return estimate
 
     def find(job_id: str) -> Job:
-        job = jobs.get(job_id)
+        job = jobs.get(studies.name, job_id)
         if job is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
         return job
@@ -119,7 +123,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         reject_files(study)
         spec = Study.from_dict(study, source="study")
         estimate = check_resources(spec)
-        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
+        job = jobs.submit(studies.name, spec, work=estimate.work, disk=estimate.disk)
         body = status_of(job).model_dump(mode="json")
         return JSONResponse(
             body, status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}"}
@@ -178,7 +182,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
                 study=spec.to_dict(),
             )
             return JSONResponse(summary.model_dump(mode="json"), status.HTTP_200_OK)
-        job = jobs.submit(spec, work=estimate.work, disk=estimate.disk)
+        job = jobs.submit(studies.name, spec, work=estimate.work, disk=estimate.disk)
         return JSONResponse(
             status_of(job).model_dump(mode="json"),
             status.HTTP_202_ACCEPTED,
@@ -196,14 +200,14 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
 
         The chunks already stored are kept: submitting the same study again resumes it.
         """
-        if not jobs.cancel(job_id):
+        if not jobs.cancel(studies.name, job_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
         return status_of(find(job_id))
 
     @app.get("/api/jobs", response_model=list[JobStatus], tags=["studies"])
     def list_jobs() -> list[JobStatus]:
         """Every job the service keeps (oldest first), whatever its state."""
-        return [status_of(job) for job in jobs.jobs()]
+        return [status_of(job) for job in jobs.jobs(studies.name)]
 
     @app.get("/api/jobs/{job_id}", response_model=JobStatus, responses=NOT_FOUND, tags=["studies"])
     def job_status(job_id: str) -> JobStatus:
@@ -221,7 +225,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
     )
     def delete_job(job_id: str) -> Response:
         """Delete a finished (or failed) job and its results store."""
-        if not jobs.delete(job_id):
+        if not jobs.delete(studies.name, job_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -236,7 +240,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
         from techbloc.experiments.store import ResultsStore
 
         job = finished(job_id)
-        with ResultsStore.open(jobs.directory(job_id)) as store:
+        with ResultsStore.open(studies.directory(job_id)) as store:
             manifest = store.manifest
             outcomes = store.outcomes()
             policies = store.policies
@@ -273,7 +277,7 @@ def add_study_routes(app: FastAPI, jobs: JobManager, checker: StudyChecker) -> N
 
         finished(job_id)
         return FileResponse(
-            jobs.report(job_id),
+            studies.report(job_id),
             media_type="text/html",
             headers={"Content-Security-Policy": REPORT_CSP},
         )
