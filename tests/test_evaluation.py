@@ -22,7 +22,11 @@ def test_batches_do_not_change_results(monkeypatch):
 @pytest.mark.parametrize(
     "coalitions, kwargs, fragment",
     [
-        ([Coalition.from_preset("quad")] * 2, {}, "more than once"),
+        (
+            [Coalition.from_preset("quad")] * 2,
+            {},
+            r"coalitions\[1\]: policy label .quad. is used twice",
+        ),
         ([], {}, "at least one coalition"),
         ([Coalition.from_preset("quad")], {"scenarios": 0}, "between 1 and"),
         ([Coalition.from_preset("quad")], {"fixed": {"denial": 5}}, "outside its range"),
