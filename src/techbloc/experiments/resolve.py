@@ -7,8 +7,9 @@ study.Study`, validated where it is built, then resolved here, in one place, int
 up.
 
 Front doors other than a YAML file (a CLI command, a Python function, an HTTP request) build
-their study with :func:`make_study` (or :func:`resolve_data`), which names the problems it finds by the keys the user
-typed (``--set``, ``presets[1]``, ``pool_share``) instead of the study's own key paths.
+their study with :func:`make_study` (or :func:`resolve_data`), which names the problems it
+finds by the keys the user typed (``--set``, ``presets[1]``, ``pool_share``) instead of the
+study's own key paths.
 """
 
 from __future__ import annotations

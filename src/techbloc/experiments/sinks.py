@@ -97,16 +97,31 @@ class OutcomeEvaluator:
     arrays: tuple[str, ...] = ()
 
     def __call__(self, task: ChunkTask) -> MemoryPart:
-        run = {"start_year": self.start_year, "end_year": self.end_year, "seed": self.seed}
+        policies = list(self.policies)
         if not self.arrays:
             from techbloc.model.dataset import simulate_scalars
 
-            table = simulate_scalars(self.world, task.inputs, list(self.policies), **run)
+            table = simulate_scalars(
+                self.world,
+                task.inputs,
+                policies,
+                start_year=self.start_year,
+                end_year=self.end_year,
+                seed=self.seed,
+            )
             return MemoryPart(task.start, table)
         from techbloc.analysis.outcomes import outcome_table
         from techbloc.model import simulate
 
-        ds = simulate(self.world, task.inputs, list(self.policies), trajectories=True, **run)
+        ds = simulate(
+            self.world,
+            task.inputs,
+            policies,
+            start_year=self.start_year,
+            end_year=self.end_year,
+            seed=self.seed,
+            trajectories=True,
+        )
         arrays = {
             name: np.asarray(ds[name].transpose("scenario", "policy", ...).values, dtype=np.float32)
             for name in self.arrays

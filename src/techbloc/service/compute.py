@@ -241,8 +241,15 @@ def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
     ]
     keys = {f"policies.{i}": f"presets[{i}]" for i in range(len(coalitions))}
     for i, codes in enumerate(request.coalitions):
-        keys[f"policies.{len(coalitions)}"] = f"coalitions[{i}]"
-        coalitions.append(Coalition(parse_members(codes, where=f"coalitions[{i}]")))
+        where = f"coalitions[{i}]"
+        keys[f"policies.{len(coalitions)}"] = where
+        try:
+            coalitions.append(Coalition(parse_members(codes, where=where)))
+        except InputError as exc:  # an unknown code's message does not say where
+            message = str(exc)
+            raise InputError(
+                message if message.startswith(where) else f"{where}: {message}"
+            ) from None
     if not coalitions:
         coalitions = [Coalition.from_preset("forging_core")]
     building = _building(request)
