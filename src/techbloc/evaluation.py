@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import InputError
+from techbloc.experiments.progress import Progress
 from techbloc.experiments.resolve import Resolved, resolve_data
-from techbloc.experiments.runner import Progress, evaluate_in_memory
+from techbloc.experiments.runner import evaluate_in_memory
 from techbloc.experiments.sinks import MemorySink
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 

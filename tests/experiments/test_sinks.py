@@ -59,3 +59,17 @@ def test_an_evaluation_and_a_study_store_the_same_outcomes(tmp_path) -> None:
         stored = store.outcomes().set_index(["scenario", "policy"]).sort_index()
     stored = stored[memory.columns]
     np.testing.assert_array_equal(stored.to_numpy(float), memory.sort_index().to_numpy(float))
+
+
+def test_run_study_reports_progress_to_a_callback(tmp_path) -> None:
+    from techbloc.experiments.runner import run_study
+
+    calls: list[tuple[int, int]] = []
+    summary = run_study(
+        Study.from_dict(SMALL),
+        tmp_path / "store",
+        chunk_size=5,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert (summary.chunks_run, summary.scenarios_run, summary.status) == (3, 12, "complete")

@@ -375,7 +375,7 @@ def run(
             f"{plural(summary.n_policies, 'coalition')} in {summary.seconds:.1f} s",
             highlight=False,
         )
-    medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
+    medians = comparison_table(store_dir, [p.label for p in study.policies])
     # seven columns and more: without the outer edge the table fits 100 columns
     table = Table(
         title="Coalitions and policy variants across futures (medians, 2050; shares of futures)",

@@ -7,7 +7,7 @@ vectorized model call over all its scenarios and all the policies, sent to an ex
 (:mod:`techbloc.experiments.executors`); each result comes back to this process and goes to
 a sink (:mod:`techbloc.experiments.sinks`): the results store for studies, memory for
 evaluations. One progress callback, ``progress(chunks_done, chunks_total)``, serves every
-caller (the CLI's bar is one: :class:`RichProgress`).
+caller (the CLI's bar is one: :class:`~techbloc.experiments.progress.RichProgress`).
 
 :func:`run_study` runs into the store: finished chunks are skipped when a run is repeated, so
 a killed run resumes where it stopped; the design is drawn once for the whole study, so
@@ -32,6 +32,7 @@ from techbloc.experiments.executors import (
     InProcessExecutor,
     make_executor,
 )
+from techbloc.experiments.progress import Progress, RichProgress
 from techbloc.experiments.resolve import Resolved, resolve
 from techbloc.experiments.sinks import ChunkTask, MemorySink, Sink, StoreSink
 from techbloc.experiments.store import ChunkResult, ResultsStore
@@ -53,14 +54,10 @@ class _ChunkOutput(Protocol):
 
 
 R = TypeVar("R", bound=_ChunkOutput)
-#: ``progress(chunks_done, chunks_total)``: called before the first chunk and after each.
-Progress = Callable[[int, int], None]
 
 __all__ = [
     "ChunkEvaluator",
     "ChunkTask",
-    "Progress",
-    "RichProgress",
     "RunSummary",
     "dataset_to_chunk",
     "default_chunk_size",
@@ -530,62 +527,3 @@ def _run_into(
         time.perf_counter() - began,
         status,
     )
-
-
-class RichProgress:
-    """A progress callback drawing a rich bar: chunks done, scenarios per second, time left.
-
-    Parameters
-    ----------
-    scenarios : int
-        Scenarios the chunks hold (the rate assumes chunks of about equal size).
-    description : str
-        Shown after the bar (e.g. the executor).
-    """
-
-    def __init__(self, scenarios: int, description: str = "") -> None:
-        self.scenarios = scenarios
-        self.description = description
-        self._progress: Any = None
-        self._task: Any = None
-        self._began = time.perf_counter()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._progress is None:
-            self._start(total)
-        elapsed = max(time.perf_counter() - self._began, 1e-9)
-        rate = self.scenarios * done / max(total, 1) / elapsed
-        self._progress.update(
-            self._task, completed=done, rate=f"{rate:,.0f} scen/s" if done else ""
-        )
-
-    def _start(self, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("[bold]chunks"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            TextColumn(f"[dim]{self.description}"),
-            transient=False,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task("run", total=total, rate="")
-        self._began = time.perf_counter()
-
-    def stop(self) -> None:
-        """Leave the bar as it is (call once the run ends, however it ends)."""
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
