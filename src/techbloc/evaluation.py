@@ -10,6 +10,7 @@ use :func:`techbloc.experiments.run_study`.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -120,10 +121,10 @@ def evaluate_coalitions(
         "policies": [
             policy_spec(c, pool_share=pool_share, control_stringency=stringency) for c in coalitions
         ],
-        "scenarios": scenarios,
+        "scenarios": _whole(scenarios),
         "set": {name: _number(value) for name, value in (fixed or {}).items()},
-        "years": {"start": start_year, "end": end_year},
-        "seed": seed,
+        "years": {"start": _whole(start_year), "end": _whole(end_year)},
+        "seed": _whole(seed),
     }
     names = {
         **{f"policies.{i}": f"coalitions[{i}]" for i in range(len(coalitions))},
@@ -168,10 +169,19 @@ def evaluate(
 
 
 def _number(value: Any) -> Any:
-    """A number given as text (``--set denial=0.3``) as a float; anything else as given."""
+    """A real number (numpy's too, or text such as ``"0.3"``) as a float; else as given."""
     if isinstance(value, str):
         try:
             return float(value)
         except ValueError:
             return value
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """A whole number (numpy's too) as an int; anything else as given (the study refuses it)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
