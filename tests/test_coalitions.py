@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from techbloc.coalitions import Coalition, check_codes, load_presets, presets
 from techbloc.errors import InputError
@@ -146,3 +148,45 @@ def test_bad_user_presets(tmp_path, text, match):
 def test_missing_presets_file(tmp_path):
     with pytest.raises(InputError, match="presets file not found"):
         load_presets(tmp_path / "nope.yaml")
+
+
+# -- the one parser of coalition text (issue 22 item 1) -----------------------------------
+
+
+@given(st.data())
+def test_a_preset_plus_a_country_outside_it(data) -> None:
+    from techbloc.countries import candidates
+
+    table = presets()
+    name = data.draw(st.sampled_from(sorted(table)))
+    outside = sorted(set(candidates()) - set(table[name].members) - {"CHN"})
+    code = data.draw(st.sampled_from(outside))
+    case = data.draw(st.sampled_from([str.upper, str.lower]))
+    parsed = Coalition.parse(f" {name} + {case(code)} ", codes=data.draw(st.booleans()))
+    assert set(parsed.members) == set(table[name].members) | {code}
+    assert parsed.name == f"{name} + {case(code)}"
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("forging_cor", {}, "unknown coalition preset 'forging_cor'; did you mean forging_core"),
+        ("quadd+KOR", {}, "unknown coalition preset 'quadd'; did you mean quad"),
+        ("USA,JPN", {"codes": False}, "unknown coalition preset 'USA,JPN'"),
+        ("quad+JPN", {"where": "presets[2]"}, "presets[2]: 'quad+JPN': JPN already in preset"),
+        ("USA,XXX", {"where": "--coalition"}, "--coalition: unknown country code 'XXX'"),
+        ("", {"codes": False}, "empty coalition: give a preset"),
+    ],
+)
+def test_parse_refusals_name_the_text_and_where(text, options, message) -> None:
+    with pytest.raises(InputError) as raised:
+        Coalition.parse(text, **options)
+    assert str(raised.value).startswith(message), str(raised.value)
+
+
+def test_parse_reads_user_presets(tmp_path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("pair:\n  members: [USA, JPN]\n")
+    mine = load_presets(path)
+    assert Coalition.parse("pair", extra=mine, codes=False).members == ("USA", "JPN")
+    assert Coalition.parse("pair+KOR", extra=mine).members == ("USA", "JPN", "KOR")

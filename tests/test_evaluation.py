@@ -22,7 +22,11 @@ def test_batches_do_not_change_results(monkeypatch):
 @pytest.mark.parametrize(
     "coalitions, kwargs, fragment",
     [
-        ([Coalition.from_preset("quad")] * 2, {}, "more than once"),
+        (
+            [Coalition.from_preset("quad")] * 2,
+            {},
+            r"coalitions\[1\]: policy label .quad. is used twice",
+        ),
         ([], {}, "at least one coalition"),
         ([Coalition.from_preset("quad")], {"scenarios": 0}, "between 1 and"),
         ([Coalition.from_preset("quad")], {"fixed": {"denial": 5}}, "outside its range"),
@@ -32,3 +36,29 @@ def test_batches_do_not_change_results(monkeypatch):
 def test_bad_requests_are_rejected_before_running(coalitions, kwargs, fragment):
     with pytest.raises(InputError, match=fragment):
         evaluate_coalitions(coalitions, **kwargs)
+
+
+def test_numpy_numbers_are_accepted_as_python_ones():
+    import numpy as np
+
+    coalitions = [Coalition.from_preset("quad")]
+    kwargs = {"scenarios": 3, "seed": 2, "end_year": 2027, "fixed": {"denial": 0.5}}
+    _, plain = evaluate_coalitions(coalitions, pool_share=0.25, **kwargs)
+    _, numpy = evaluate_coalitions(
+        coalitions,
+        scenarios=np.int64(3),
+        seed=np.int64(2),
+        end_year=np.int64(2027),
+        fixed={"denial": np.float32(0.5)},
+        pool_share=np.float32(0.25),
+    )
+    np.testing.assert_array_equal(plain.to_numpy(), numpy.to_numpy())
+
+
+def test_problems_name_the_arguments():
+    with pytest.raises(InputError, match=r"^2 problems:\nfixed\.denial: .*\nstringency: 2\.0"):
+        evaluate_coalitions(
+            [Coalition.from_preset("quad"), Coalition.parse("USA,JPN")],
+            fixed={"denial": 5},
+            stringency=2.0,
+        )

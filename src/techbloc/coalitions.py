@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -96,34 +97,77 @@ class Coalition:
 
     # -- constructors ------------------------------------------------------------------
     @classmethod
-    def parse(cls, text: str, name: str | None = None) -> Coalition:
-        """A coalition from ``"USA,JPN,KOR"`` (commas, spaces or semicolons) or a preset name.
+    def parse(
+        cls,
+        text: str,
+        name: str | None = None,
+        *,
+        extra: Mapping[str, Coalition] | None = None,
+        codes: bool = True,
+        where: str | None = None,
+    ) -> Coalition:
+        """The one parser of coalition text, from the CLI, the API and the service.
 
-        ``"preset+ISO3+ISO3"`` adds countries to a preset (e.g. ``"quad+KOR"``).
+        Accepted, in this order:
+
+        - a preset name (``"quad"``; bundled, or in ``extra``);
+        - a preset plus countries outside it (``"quad+KOR"``, ``"forging_core+KOR+IND"``);
+        - with ``codes``, member codes (``"USA,JPN,KOR"``; commas, spaces or semicolons).
+
+        Parameters
+        ----------
+        text : str
+        name : str, optional
+            Label of a preset-plus or code list (default: ``text`` for a preset plus).
+        extra : mapping, optional
+            User presets (:func:`load_presets`), which shadow bundled ones of the same name.
+        codes : bool
+            Accept member codes (False where only presets are meant, e.g. ``--preset``).
+        where : str, optional
+            What the text is (``"presets[1]"``, ``"--preset"``), prefixed to messages.
+
+        Raises
+        ------
+        techbloc.errors.InputError
+            An unknown preset (with suggestions) or country, China or ROW as a member, or a
+            preset plus a country already in it.
         """
         text = text.strip()
-        table = presets()
+        table = {**presets(), **(extra or {})}
+        prefix = f"{where}: " if where else ""
         if text in table:
             return table[text]
-        base, *extra = text.split("+")
-        if base in table and extra:
-            p = table[base]
-            added = parse_members(extra, where=f"{text!r}")
-            already = [c for c in added if c in p.members]
+        base, *added = (part.strip() for part in text.split("+"))
+        if base in table and added:
+            preset = table[base]
+            try:
+                members = parse_members(added, where=f"{text!r}")
+            except InputError as exc:
+                raise InputError(f"{prefix}{exc}") from None
+            already = [c for c in members if c in preset.members]
             if already:
                 raise InputError(
-                    f"{text!r}: {', '.join(already)} already in preset {base}; add only "
+                    f"{prefix}{text!r}: {', '.join(already)} already in preset {base}; add only "
                     "countries outside it"
                 )
             return cls(
-                (*p.members, *added),
+                (*preset.members, *members),
                 name=name or text,
-                source=f"{p.name} plus {', '.join(extra)}",
-                certainty=p.certainty,
+                source=f"{preset.name} plus {', '.join(members)}",
+                certainty=preset.certainty,
             )
         if not text:
-            raise InputError("empty coalition: give ISO3 codes such as 'USA,JPN,KOR'")
-        return cls(parse_members(text, where=f"coalition {text!r}"), name=name)
+            what = "ISO3 codes such as 'USA,JPN,KOR' or a preset" if codes else "a preset"
+            raise InputError(f"{prefix}empty coalition: give {what}")
+        if not codes:
+            raise InputError(f"{prefix}{_unknown_preset(base, table, codes=False)}")
+        try:
+            return cls(parse_members(text, where=f"coalition {text!r}"), name=name)
+        except InputError as exc:
+            # one word close to a preset's name ("forging_cor"): a preset was meant
+            if _PRESET_LIKE.fullmatch(base) and difflib.get_close_matches(base, list(table)):
+                raise InputError(f"{prefix}{_unknown_preset(base, table, codes=True)}") from None
+            raise InputError(f"{prefix}{exc}") from None
 
     @classmethod
     def from_preset(cls, name: str, extra: Mapping[str, Coalition] | None = None) -> Coalition:
@@ -132,11 +176,7 @@ class Coalition:
         try:
             return table[name]
         except KeyError:
-            close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.4)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise InputError(
-                f"unknown coalition preset {name!r}{hint} (known: {', '.join(table)})"
-            ) from None
+            raise InputError(_unknown_preset(name, table, codes=False)) from None
 
     # -- queries -----------------------------------------------------------------------
     def _describe(self) -> tuple[str, list[tuple[str, str]]]:
@@ -180,6 +220,17 @@ class Coalition:
             "source": self.source,
             "certainty": self.certainty,
         }
+
+
+#: One word of letters, digits and underscores: a preset's name, or a lone code.
+_PRESET_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _unknown_preset(name: str, table: Mapping[str, Coalition], *, codes: bool) -> str:
+    close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    alternative = " or ISO3 codes such as 'USA,JPN,KOR'" if codes else ""
+    return f"unknown coalition preset {name!r}{hint} (known: {', '.join(table)}){alternative}"
 
 
 # --------------------------------------------------------------------------------------

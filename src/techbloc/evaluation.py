@@ -2,16 +2,23 @@
 
 ``techbloc evaluate``, the service's ``POST /api/evaluate`` and notebooks ask the same
 question: how do these coalitions fare across N futures? :func:`evaluate_coalitions`
-answers it in memory-bounded batches; for studies that must be kept, resumed or scaled
-out, use :func:`techbloc.experiments.run_study`.
+answers it: the question becomes a :class:`~techbloc.experiments.study.Study` (which checks
+levers, labels and parameters, once for every front door), run by the one runner in
+memory-bounded chunks into memory. For studies that must be kept, resumed or scaled out,
+use :func:`techbloc.experiments.run_study`.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import InputError
+from techbloc.experiments.progress import Progress
+from techbloc.experiments.resolve import Resolved, resolve_data
+from techbloc.experiments.runner import evaluate_in_memory
+from techbloc.experiments.sinks import MemorySink
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 if TYPE_CHECKING:
@@ -21,10 +28,40 @@ if TYPE_CHECKING:
     from techbloc.policies import Policy
     from techbloc.world import World
 
-__all__ = ["evaluate_coalitions"]
+__all__ = ["PAIRS_PER_CALL", "chunk_size", "evaluate", "evaluate_coalitions", "policy_spec"]
 
 #: Scenario x policy pairs per model call (bounds memory whatever the number of futures).
 PAIRS_PER_CALL = 1000
+#: Most futures one evaluation samples.
+MAX_SCENARIOS = 1_000_000
+
+
+def chunk_size(n_policies: int) -> int:
+    """Scenarios per model call of an evaluation: :data:`PAIRS_PER_CALL` pairs at most."""
+    return max(1, PAIRS_PER_CALL // max(1, n_policies))
+
+
+def policy_spec(coalition: Coalition, **levers: Any) -> dict[str, Any]:
+    """A study's policy entry for ``coalition`` (a preset by name, else its members).
+
+    Parameters
+    ----------
+    coalition : Coalition
+    **levers
+        ``pool_share``, ``control_stringency``, ``capacity_building`` (None: left out,
+        so the registry's lever default applies).
+    """
+    from techbloc.coalitions import presets
+
+    label = coalition.name or "+".join(coalition.members)
+    known = presets().get(label)
+    spec: dict[str, Any] = (
+        {"preset": label}
+        if known is not None and known == coalition
+        else {"name": label, "members": list(coalition.members)}
+    )
+    spec.update({k: v for k, v in levers.items() if v is not None})
+    return spec
 
 
 def evaluate_coalitions(
@@ -38,6 +75,8 @@ def evaluate_coalitions(
     start_year: int = DEFAULT_START_YEAR,
     end_year: int = DEFAULT_END_YEAR,
     world: World | None = None,
+    progress: Progress | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> tuple[list[Policy], pd.DataFrame]:
     """Evaluate coalitions at common levers across Latin-hypercube futures.
 
@@ -55,6 +94,11 @@ def evaluate_coalitions(
     start_year, end_year : int
     world : World, optional
         Default: the bundled world.
+    progress : callable, optional
+        ``progress(chunks_done, chunks_total)``, before the first chunk and after each.
+    keys : mapping, optional
+        How problems name the inputs (:func:`techbloc.experiments.resolve.make_study`),
+        over the default: this function's arguments (``coalitions[1]``, ``fixed``).
 
     Returns
     -------
@@ -68,49 +112,76 @@ def evaluate_coalitions(
         No coalition, a coalition given twice, an impossible number of futures, or an
         invalid parameter or lever value.
     """
-    import pandas as pd
-
-    from techbloc.experiments.design import sample_futures
-    from techbloc.model.dataset import simulate_scalars
-    from techbloc.params import LEVERS, parameter_names, validate_values
-    from techbloc.policies import Policy
-    from techbloc.world import load_world
-
-    if not 1 <= scenarios <= 1_000_000:
-        raise InputError(f"scenarios must be between 1 and 1,000,000, got {scenarios}")
+    if not 1 <= scenarios <= MAX_SCENARIOS:
+        raise InputError(f"scenarios must be between 1 and {MAX_SCENARIOS:,}, got {scenarios}")
     if not coalitions:
         raise InputError("name at least one coalition")
-    fixed = validate_values(dict(fixed or {}), where="set")
-    default = {lever.name: lever.default for lever in LEVERS}
-    policies = [
-        Policy(
-            c,
-            pool_share=default["pool_share"] if pool_share is None else pool_share,
-            control_stringency=default["control_stringency"] if stringency is None else stringency,
-        )
-        for c in coalitions
-    ]
-    labels = [p.label for p in policies]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
-    if twice:
-        raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
-    world = world if world is not None else load_world()
-    if all(n in fixed for n in parameter_names(uncertain_only=True)):
-        raise InputError(
-            "set: every parameter the futures vary is fixed, so nothing is left "
-            "to sample; leave at least one uncertain parameter out of set"
-        )
-    design = sample_futures(scenarios, seed=seed, fixed=fixed)
-    step = max(1, PAIRS_PER_CALL // len(policies))
-    parts = [  # the scalars without an xarray Dataset (xarray and dask cost ~0.5 s to import)
-        simulate_scalars(
-            world,
-            design.iloc[first : first + step],
-            policies,
-            start_year=start_year,
-            end_year=end_year,
-            seed=seed,
-        )
-        for first in range(0, len(design), step)
-    ]
-    return policies, pd.concat(parts)
+    data = {
+        "name": "evaluation",
+        "policies": [
+            policy_spec(c, pool_share=pool_share, control_stringency=stringency) for c in coalitions
+        ],
+        "scenarios": _whole(scenarios),
+        "set": {name: _number(value) for name, value in (fixed or {}).items()},
+        "years": {"start": _whole(start_year), "end": _whole(end_year)},
+        "seed": _whole(seed),
+    }
+    names = {
+        **{f"policies.{i}": f"coalitions[{i}]" for i in range(len(coalitions))},
+        **{f"policies.{i}.pool_share": "pool_share" for i in range(len(coalitions))},
+        **{f"policies.{i}.control_stringency": "stringency" for i in range(len(coalitions))},
+        "set": "fixed",
+        "vary": "fixed",  # nothing left to vary: every parameter is fixed
+        "years.start": "start_year",
+        "years.end": "end_year",
+        "years": "end_year",
+        **(keys or {}),
+    }
+    resolved = resolve_data(data, names, world=world)
+    return resolved.policies, evaluate(resolved, progress=progress).outcomes()
+
+
+def evaluate(
+    resolved: Resolved,
+    *,
+    arrays: Sequence[str] = (),
+    size: int | None = None,
+    progress: Progress | None = None,
+) -> MemorySink:
+    """Run an evaluation's resolved study in this process, into memory.
+
+    Parameters
+    ----------
+    resolved : Resolved
+    arrays : sequence of str
+        Variables to keep besides the scalar outcomes (:class:`MemorySink`).
+    size : int, optional
+        Scenarios per model call (default :func:`chunk_size`); does not affect results.
+    progress : callable, optional
+        ``progress(chunks_done, chunks_total)``.
+    """
+    return evaluate_in_memory(
+        resolved,
+        MemorySink(arrays),
+        chunk_size=size or chunk_size(len(resolved.policies)),
+        progress=progress,
+    )
+
+
+def _number(value: Any) -> Any:
+    """A real number (numpy's too, or text such as ``"0.3"``) as a float; else as given."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """A whole number (numpy's too) as an int; anything else as given (the study refuses it)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value

@@ -22,6 +22,8 @@ def test_import_is_light():
     [
         ("Study", "study"),
         ("run_study", "runner"),
+        ("resolve", "resolve"),
+        ("MemorySink", "sinks"),
         ("ResultsStore", "store"),
         ("DaskExecutor", "executors"),
         ("sample_design", "design"),

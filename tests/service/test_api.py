@@ -110,11 +110,11 @@ def test_evaluate_default_coalition_and_determinism(client) -> None:
         ({"set": {"denial": 3}}, "denial"),
         ({"set": {"no_such_parameter": 1}}, "no_such_parameter"),
         ({"pool_share": 0.9}, "pool_share"),
-        ({"stringency": -0.1}, "control_stringency"),
+        ({"stringency": -0.1}, "stringency: -0.1 is outside"),
         ({"scenarios": 0}, "scenarios"),
         ({"scenarios": 5001}, "scenarios"),
         ({"end_year": 2020}, "end_year"),
-        ({"presets": ["quad", "quad"]}, "more than once"),
+        ({"presets": ["quad", "quad"]}, "presets[1]: policy label 'quad' is used twice"),
         ({"colitions": [["USA"]]}, "colitions"),
     ],
 )

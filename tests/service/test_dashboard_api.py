@@ -116,12 +116,12 @@ def test_cancel_a_background_evaluation(client) -> None:
     ("change", "fragment"),
     [
         ({"vary": ["no_such"]}, "unknown parameter 'no_such'"),
-        ({"vary": ["denial"], "set": {"denial": 0.5}}, "also held in set"),
+        ({"vary": ["denial"], "set": {"denial": 0.5}}, "vary[0]: 'denial' is both varied and set"),
         ({"capacity_building": {"XXX": 0.5}}, "XXX"),
         ({"capacity_building": {"JPN": 2.0}}, "capacity_building"),
         ({"capacity_building": {"SAU": -1.0}}, "SAU = -1.0 is outside"),  # in no coalition
         ({"capacity_building": {"usa": 0.5}}, "USA cannot be given"),
-        ({"vary": ["denial", "denial"]}, "given twice"),
+        ({"vary": ["denial", "denial"]}, "vary[1]: 'denial' is listed twice"),
         ({"stringency": {"nowhere": 0.5}}, "nowhere"),
     ],
 )

@@ -82,7 +82,7 @@ def _outside_x_constraints(body: Any) -> str | None:
     except (AttributeError, TypeError):
         return None
     if len(set(members)) < len(members):
-        return "more than once"
+        return "is used twice"
     # a code twice in one coalition (JPN and jpn, or quad+JPN with JPN in quad): refused
     checks = [lambda c=c: parse_members(c) for c in body.get("coalitions", [])]
     checks += [lambda t=t: Coalition.parse(t) for t in body.get("presets", [])]
@@ -100,10 +100,10 @@ def _outside_x_constraints(body: Any) -> str | None:
             return "list each country once"
     fixed = body.get("set") or {}
     if isinstance(fixed, dict) and set(parameter_names(uncertain_only=True)) <= set(fixed):
-        return "nothing is left to sample"
+        return "no parameter left to vary"
     vary = body.get("vary") or []
     if isinstance(fixed, dict) and isinstance(vary, list) and set(vary) & set(fixed):
-        return "also held in set"
+        return "is both varied and set"
     return None
 
 

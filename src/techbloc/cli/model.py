@@ -39,16 +39,19 @@ def comparison_columns() -> list[tuple[str, str]]:
 
 
 def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str, float]:
-    """Parse ``name=value`` pairs and check them against the parameter registry."""
-    from techbloc.params import validate_values
-
-    values: dict[str, str] = {}
+    """Parse ``name=value`` pairs into numbers (the study checks names and ranges)."""
+    values: dict[str, float] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError(f"{where} {item!r}: expected NAME=VALUE, e.g. denial=0.3")
-        values[name.strip()] = value.strip()
-    return validate_values(values, where=where)
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(
+                f"{where} {item!r}: {value.strip()!r} is not a number, e.g. denial=0.3"
+            ) from None
+    return values
 
 
 def params(
@@ -198,8 +201,12 @@ def evaluate(
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
     check_years(start, end, start_name="--start", end_name="--end")
-    coalitions = [Coalition.from_preset(name) for name in preset or []]
-    coalitions += [Coalition.parse(text) for text in coalition or []]
+    coalitions = [Coalition.parse(text, codes=False, where="--preset") for text in preset or []]
+    coalitions += [Coalition.parse(text, where="--coalition") for text in coalition or []]
+    typed = [f"--preset {text}" for text in preset or []]
+    typed += [f"--coalition {text}" for text in coalition or []]
+    if not coalitions:
+        coalitions, typed = [Coalition.from_preset("forging_core")], ["forging_core"]
     fixed = parse_assignments(set_)
     from techbloc.experiments.budget import Limits, check_budget, estimate_evaluation
 
@@ -209,8 +216,9 @@ def evaluate(
         what="evaluate",
         hint="ask for fewer --scenarios or coalitions",
     )
+    options = {"pool_share": "--pool-share", "control_stringency": "--stringency"}
     policies, outcomes = evaluate_coalitions(
-        coalitions or [Coalition.from_preset("forging_core")],
+        coalitions,
         scenarios=scenarios,
         seed=seed,
         fixed=fixed,
@@ -218,6 +226,15 @@ def evaluate(
         stringency=stringency,
         start_year=start,
         end_year=end,
+        keys={  # problems named by the options typed
+            **{f"policies.{i}": text for i, text in enumerate(typed)},
+            **{f"policies.{i}.{k}": v for i in range(len(typed)) for k, v in options.items()},
+            "set": "--set",
+            "vary": "--set",
+            "years.start": "--start",
+            "years.end": "--end",
+            "years": "--end",
+        },
     )
     from techbloc.analysis.summary import study_summary, summary_json
 
@@ -358,7 +375,7 @@ def run(
             f"{plural(summary.n_policies, 'coalition')} in {summary.seconds:.1f} s",
             highlight=False,
         )
-    medians = comparison_table(store_dir, [p.label for p in study.build_policies()])
+    medians = comparison_table(store_dir, [p.label for p in study.policies])
     # seven columns and more: without the outer edge the table fits 100 columns
     table = Table(
         title="Coalitions and policy variants across futures (medians, 2050; shares of futures)",

@@ -9,7 +9,9 @@ from .executors import (
     ProcessExecutor,
     make_executor,
 )
+from .resolve import Resolved, resolve
 from .runner import RunSummary, plan_chunks, run_study
+from .sinks import MemorySink, StoreSink
 from .store import ResultsStore
 from .study import Study
 
@@ -17,12 +19,16 @@ __all__ = [
     "DaskExecutor",
     "Executor",
     "InProcessExecutor",
+    "MemorySink",
     "ProcessExecutor",
+    "Resolved",
     "ResultsStore",
     "RunSummary",
+    "StoreSink",
     "Study",
     "make_executor",
     "plan_chunks",
+    "resolve",
     "run_study",
     "sample_design",
 ]

@@ -1,11 +1,17 @@
-"""Run a study: split scenarios into chunks, evaluate them, store them, resume.
+"""The one runner: split scenarios into chunks, evaluate them, hand them to a sink.
 
-Each chunk is evaluated by one vectorized :func:`techbloc.model.simulate` call over all its
-scenarios and all the study's policies. Chunks go to an executor
-(:mod:`techbloc.experiments.executors`); their results come back to this process, which alone
-writes the store. Finished chunks are skipped when a run is repeated, so a killed run resumes
-where it stopped; the design is drawn once for the whole study, so results do not depend on
-the chunk size, the executor or the number of workers.
+Every evaluation (``techbloc evaluate``, :func:`techbloc.evaluate_coalitions`, the service's
+evaluations and studies, ``techbloc run``) is a study, resolved into its world, policies and
+design (:mod:`techbloc.experiments.resolve`) and run by :func:`run_chunks`: each chunk is one
+vectorized model call over all its scenarios and all the policies, sent to an executor
+(:mod:`techbloc.experiments.executors`); each result comes back to this process and goes to
+a sink (:mod:`techbloc.experiments.sinks`): the results store for studies, memory for
+evaluations. One progress callback, ``progress(chunks_done, chunks_total)``, serves every
+caller (the CLI's bar is one: :class:`~techbloc.experiments.progress.RichProgress`).
+
+:func:`run_study` runs into the store: finished chunks are skipped when a run is repeated, so
+a killed run resumes where it stopped; the design is drawn once for the whole study, so
+results do not depend on the chunk size, the executor or the number of workers.
 """
 
 from __future__ import annotations
@@ -15,20 +21,39 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
 from techbloc.errors import InputError
-from techbloc.experiments.executors import Executor, ExecutorKind, make_executor
+from techbloc.experiments.executors import (
+    Executor,
+    ExecutorKind,
+    InProcessExecutor,
+    make_executor,
+)
+from techbloc.experiments.progress import Progress, RichProgress
+from techbloc.experiments.resolve import Resolved, resolve
+from techbloc.experiments.sinks import ChunkTask, MemorySink, Sink, StoreSink
 from techbloc.experiments.store import ChunkResult, ResultsStore
+from techbloc.experiments.study import Study
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     import xarray as xr
 
-    from techbloc.experiments.study import Study
     from techbloc.policies import Policy
+
+
+class _ChunkOutput(Protocol):
+    """What every evaluator returns: a result that knows its chunk's first scenario."""
+
+    @property
+    def start(self) -> int: ...
+
+
+R = TypeVar("R", bound=_ChunkOutput)
 
 __all__ = [
     "ChunkEvaluator",
@@ -36,18 +61,11 @@ __all__ = [
     "RunSummary",
     "dataset_to_chunk",
     "default_chunk_size",
+    "evaluate_in_memory",
     "plan_chunks",
+    "run_chunks",
     "run_study",
 ]
-
-
-@dataclass(frozen=True)
-class ChunkTask:
-    """A chunk to evaluate: scenario ids ``[start, stop)`` and their parameter values."""
-
-    start: int
-    stop: int
-    inputs: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -127,7 +145,7 @@ def _group_key(dims: Sequence[str]) -> str:
     return "-".join(dims)
 
 
-def _long_table(ds: xr.Dataset, names: list[str], dims: tuple[str, ...]):
+def _long_table(ds: xr.Dataset, names: list[str], dims: tuple[str, ...]) -> pa.Table:
     import pyarrow as pa
 
     sizes = [ds.sizes[d] for d in dims]
@@ -258,11 +276,89 @@ class ChunkEvaluator:
 
 
 def _load_study(study: Study | str | Path) -> Study:
-    from techbloc.experiments.study import Study
-
     if isinstance(study, Study):
         return study
     return Study.from_yaml(study)
+
+
+def run_chunks(
+    evaluator: Callable[[ChunkTask], R],
+    design: pd.DataFrame,
+    chunks: Sequence[tuple[int, int]],
+    sink: Sink[R],
+    *,
+    executor: Executor,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Evaluate scenario ranges of ``design`` on ``executor`` and write each to ``sink``.
+
+    Parameters
+    ----------
+    evaluator : callable
+        ``ChunkTask -> result``, picklable for executors with worker processes.
+    design : pandas.DataFrame
+        The whole design (index ``scenario``).
+    chunks : sequence of (start, stop)
+    sink : Sink
+        Receives each result as it finishes (:mod:`techbloc.experiments.sinks`).
+    executor : Executor
+        Entered and left here.
+    progress : callable, optional
+        ``progress(chunks_done, chunks_total)``, called before the first chunk and after each.
+
+    Returns
+    -------
+    chunks_run, scenarios_run : int
+    """
+    tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
+    sizes = {a: b - a for a, b in chunks}
+    done = scenarios = 0
+    if progress is not None:
+        progress(0, len(chunks))
+    with executor:
+        for result in executor.imap_unordered(evaluator, tasks):
+            sink.write(result)
+            done += 1
+            scenarios += sizes[result.start]
+            if progress is not None:
+                progress(done, len(chunks))
+    return done, scenarios
+
+
+def evaluate_in_memory(
+    resolved: Resolved,
+    sink: MemorySink,
+    *,
+    chunk_size: int,
+    progress: Progress | None = None,
+) -> MemorySink:
+    """Run a resolved study in this process into a :class:`MemorySink` (evaluations).
+
+    Parameters
+    ----------
+    resolved : Resolved
+    sink : MemorySink
+        Says what to keep besides the scalar outcomes.
+    chunk_size : int
+        Scenarios per model call (bounds memory; does not affect results).
+    progress : callable, optional
+        As :func:`run_chunks`.
+
+    Returns
+    -------
+    MemorySink
+        ``sink``, filled.
+    """
+    chunks = plan_chunks(len(resolved.design), [], chunk_size)
+    run_chunks(
+        sink.evaluator(resolved),
+        resolved.design,
+        chunks,
+        sink,
+        executor=InProcessExecutor(),
+        progress=progress,
+    )
+    return sink
 
 
 def run_study(
@@ -274,7 +370,7 @@ def run_study(
     scheduler: str | None = None,
     chunk_size: int | None = None,
     fresh: bool = False,
-    progress: bool = False,
+    progress: bool | Progress = False,
     max_chunks: int | None = None,
     simulate: Callable[..., xr.Dataset] | None = None,
     echo: Callable[[str], None] | None = None,
@@ -298,8 +394,9 @@ def run_study(
         Scenarios per chunk (default: :func:`default_chunk_size`). Does not affect results.
     fresh : bool
         Discard an existing store at ``out``.
-    progress : bool
-        Show a progress bar (chunks done, scenarios per second, time left).
+    progress : bool or callable
+        True: show a progress bar (chunks done, scenarios per second, time left); a
+        callable: ``progress(chunks_done, chunks_total)`` (as :func:`run_chunks`).
     max_chunks : int, optional
         Stop after this many chunks (for tests and staged runs; resume later).
     simulate : callable, optional
@@ -313,9 +410,7 @@ def run_study(
     """
     began = time.perf_counter()
     say = echo or (lambda message: None)
-    study = _load_study(study)
-    world = study.load_world()
-    policies = study.check_world(world)
+    resolved = resolve(_load_study(study))
     out = Path(out)
     if isinstance(executor, Executor):
         engine = executor
@@ -324,9 +419,7 @@ def run_study(
     created = not ResultsStore.exists(out)
     try:
         return _run_into(
-            study,
-            world,
-            policies,
+            resolved,
             out,
             engine,
             chunk_size=chunk_size,
@@ -360,21 +453,20 @@ def _remove_if_empty(out: Path) -> None:
 
 
 def _run_into(
-    study: Study,
-    world: Any,
-    policies: list[Policy],
+    resolved: Resolved,
     out: Path,
     engine: Executor,
     *,
     chunk_size: int | None,
     fresh: bool,
-    progress: bool,
+    progress: bool | Progress,
     max_chunks: int | None,
     simulate: Callable[..., xr.Dataset] | None,
     say: Callable[[str], None],
     began: float,
 ) -> RunSummary:
-    n_scenarios = study.n_scenarios
+    study, policies = resolved.study, resolved.policies
+    n_scenarios = len(resolved.design)
     with ResultsStore.create(out, study, fresh=fresh) as store:
         done = store.done_ranges()
         skipped = len(done)
@@ -405,81 +497,33 @@ def _run_into(
             )
         if max_chunks is not None:
             chunks = chunks[:max_chunks]
-        design = study.design_table()
-        evaluator = ChunkEvaluator(study, world, policies, simulate=simulate)
-        tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
-        n_run = 0
-        scenarios_run = 0
-        with (
-            engine,
-            _Progress(
-                progress, len(chunks), sum(b - a for a, b in chunks), engine.description
-            ) as bar,
-        ):
-            for result in engine.imap_unordered(evaluator, tasks):
-                store.write_chunk(result)
-                n_run += 1
-                scenarios_run += result.stop - result.start
-                bar.advance(result.stop - result.start)
+        evaluator = ChunkEvaluator(study, resolved.world, policies, simulate=simulate)
+        report: Progress | None
+        if progress is True:
+            report = RichProgress(sum(b - a for a, b in chunks), engine.description)
+        else:
+            report = progress or None
+        try:
+            chunks_run, scenarios_run = run_chunks(
+                evaluator,
+                resolved.design,
+                chunks,
+                StoreSink(store),
+                executor=engine,
+                progress=report,
+            )
+        finally:
+            if isinstance(report, RichProgress):
+                report.stop()
         remaining = plan_chunks(n_scenarios, store.done_ranges(), size)
     status = "complete" if not remaining else "stopped"
     return RunSummary(
         out,
         n_scenarios,
         len(policies),
-        n_run,
+        chunks_run,
         skipped,
         scenarios_run,
         time.perf_counter() - began,
         status,
     )
-
-
-class _Progress:
-    """A rich progress bar over chunks (or nothing)."""
-
-    def __init__(self, enabled: bool, chunks: int, scenarios: int, description: str) -> None:
-        self.enabled = enabled
-        self.chunks = chunks
-        self.scenarios = scenarios
-        self.description = description
-        self._progress: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]chunks"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
-                TextColumn(f"[dim]{self.description}"),
-                transient=False,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("run", total=self.chunks, rate="")
-            self._began = time.perf_counter()
-            self._done = 0
-        return self
-
-    def advance(self, scenarios: int) -> None:
-        if self._progress is None:
-            return
-        self._done += scenarios
-        elapsed = max(time.perf_counter() - self._began, 1e-9)
-        self._progress.update(self._task, advance=1, rate=f"{self._done / elapsed:,.0f} scen/s")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from techbloc.errors import InputError
+from techbloc.experiments.sinks import MemorySink
 from techbloc.model.outputs import HEADLINE as _HEADLINE
 from techbloc.service.schemas import (
     EVALUATE_BUDGET,
@@ -197,94 +198,99 @@ def check_study_budget(study: Any, budget: int = STUDY_BUDGET) -> None:
         )
 
 
-def _coalition(text: str) -> Any:
-    from techbloc.coalitions import Coalition, presets
+def _building(request: EvaluateRequest) -> dict[str, float]:
+    """The request's capacity building, per country (applied where the country is a member).
 
-    base = text.strip().split("+")[0]
-    if "+" in text and base in presets():
-        return Coalition.parse(text)
-    return Coalition.from_preset(text.strip())
-
-
-def _policies(request: EvaluateRequest) -> list[Any]:
-    """One policy per coalition, with the request's levers."""
-    from techbloc.coalitions import Coalition
-    from techbloc.countries import parse_code_keys, parse_members
+    Checked here for every country named, also those in no coalition: a study checks it
+    only per policy, for its members.
+    """
+    from techbloc.countries import parse_code_keys
     from techbloc.params import LEVERS
-    from techbloc.policies import Policy
 
-    coalitions = [_coalition(name) for name in request.presets]
-    coalitions += [
-        Coalition(parse_members(codes, where=f"coalitions[{i}]"))
-        for i, codes in enumerate(request.coalitions)
+    building = parse_code_keys(request.capacity_building) if request.capacity_building else {}
+    cb = next(lever for lever in LEVERS if lever.name == "capacity_building")
+    for code, value in building.items():
+        if code in ("USA", "CHN"):
+            raise InputError(
+                f"capacity_building: {code} cannot be given capacity building (the USA "
+                "funds it for its partners; China is never a member)"
+            )
+        if not (math.isfinite(value) and cb.low <= value <= cb.high):
+            raise InputError(
+                f"capacity_building: {code} = {value} is outside [{cb.low}, {cb.high}] ({cb.unit})"
+            )
+    return building
+
+
+def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
+    """The request as a study (the one set of checks), and the request's name of each key.
+
+    Presets (``forging_core``, ``forging_core+KOR``) are read by the one coalition parser,
+    :meth:`techbloc.coalitions.Coalition.parse`; ``vary`` adds parameters to those sampled
+    by default, in the order :func:`techbloc.experiments.design.sample_futures` has always
+    drawn them (so results stay those of earlier versions).
+    """
+    from techbloc.coalitions import Coalition
+    from techbloc.countries import parse_members
+    from techbloc.evaluation import policy_spec
+    from techbloc.params import parameter_names
+
+    coalitions = [
+        Coalition.parse(text, codes=False, where=f"presets[{i}]")
+        for i, text in enumerate(request.presets)
     ]
-    coalitions = coalitions or [Coalition.from_preset("forging_core")]
-    levers = {lever.name: lever for lever in LEVERS}
-    building = {}
-    if request.capacity_building:
-        building = parse_code_keys(request.capacity_building)
-        for code in building:
-            if code in ("USA", "CHN"):
-                raise InputError(
-                    f"capacity_building: {code} cannot be given capacity building (the USA "
-                    "funds it for its partners; China is never a member)"
-                )
-        cb = levers["capacity_building"]
-        for code, value in building.items():  # also where no coalition has the country
-            if not (math.isfinite(value) and cb.low <= value <= cb.high):
-                raise InputError(
-                    f"capacity_building: {code} = {value} is outside [{cb.low}, {cb.high}] "
-                    f"({cb.unit})"
-                )
-    default = {lever.name: lever.default for lever in LEVERS}
-    stringency = default["control_stringency"] if request.stringency is None else request.stringency
-    policies = [
-        Policy(
-            c,
-            pool_share=default["pool_share"] if request.pool_share is None else request.pool_share,
-            control_stringency=stringency,
-            capacity_building={k: v for k, v in building.items() if k in c.members},
-        )
-        for c in coalitions
-    ]
-    labels = [p.label for p in policies]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
-    if twice:
-        raise InputError(f"coalition(s) given more than once: {', '.join(twice)}")
-    return policies
-
-
-def _sampling(request: EvaluateRequest) -> tuple[dict[str, float], list[str] | None]:
-    """Parameters held (``set``) and sampled (None: the default ones minus those held)."""
-    from techbloc.params import get_parameter, parameter_names, validate_values
-
-    fixed = validate_values(dict(request.fixed), where="set")
-    sampled = [n for n in parameter_names(uncertain_only=True) if n not in fixed]
-    extra = []
-    for i, name in enumerate(request.vary):
-        if name in request.vary[:i]:
-            raise InputError(f"vary: {name} is given twice")
-        parameter = get_parameter(name)
-        if name in fixed:
-            raise InputError(f"vary: {name} is also held in set; keep it in one of them")
-        if not parameter.is_uncertain:
-            raise InputError(f"vary: {name} has no range to sample")
-        if name not in sampled and name not in extra:
-            extra.append(name)
-    if not sampled and not extra:
-        raise InputError(
-            "set: every parameter the futures vary is fixed, so nothing is left "
-            "to sample; leave at least one uncertain parameter out of set"
-        )
-    return fixed, ([*sampled, *extra] if extra else None)
-
-
-def _design(request: EvaluateRequest) -> Any:
-    """The futures: Latin hypercube over the sampled parameters (``techbloc evaluate``'s)."""
-    from techbloc.experiments.design import sample_futures
-
-    fixed, vary = _sampling(request)
-    return sample_futures(request.scenarios, seed=request.seed, fixed=fixed, vary=vary), fixed
+    keys = {f"policies.{i}": f"presets[{i}]" for i in range(len(coalitions))}
+    for i, codes in enumerate(request.coalitions):
+        where = f"coalitions[{i}]"
+        keys[f"policies.{len(coalitions)}"] = where
+        try:
+            coalitions.append(Coalition(parse_members(codes, where=where)))
+        except InputError as exc:  # an unknown code's message does not say where
+            message = str(exc)
+            raise InputError(
+                message if message.startswith(where) else f"{where}: {message}"
+            ) from None
+    if not coalitions:
+        coalitions = [Coalition.from_preset("forging_core")]
+    building = _building(request)
+    policies = []
+    for j, c in enumerate(coalitions):
+        levers = {
+            "pool_share": request.pool_share,
+            "control_stringency": request.stringency,
+            "capacity_building": {k: v for k, v in building.items() if k in c.members} or None,
+        }
+        policies.append(policy_spec(c, **levers))
+        keys |= {
+            f"policies.{j}.pool_share": "pool_share",
+            f"policies.{j}.control_stringency": "stringency",
+            f"policies.{j}.capacity_building": "capacity_building",
+        }
+    data: dict[str, Any] = {
+        "name": "evaluation",
+        "policies": policies,
+        "scenarios": request.scenarios,
+        "set": dict(request.fixed),
+        "years": {"start": request.start_year, "end": request.end_year},
+        "seed": request.seed,
+    }
+    keys |= {
+        "set": "set",
+        "vary": "set" if not request.vary else "vary",
+        "years.start": "start_year",
+        "years.end": "end_year",
+        "years": "end_year",
+    }
+    if request.vary:
+        sampled = [n for n in parameter_names(uncertain_only=True) if n not in request.fixed]
+        vary = list(sampled)
+        for i, name in enumerate(request.vary):
+            if name in sampled and name not in request.vary[:i]:
+                continue  # sampled anyway
+            keys[f"vary.{len(vary)}"] = f"vary[{i}]"
+            vary.append(name)
+        data["vary"] = vary
+    return data, keys
 
 
 def validate_request(request: EvaluateRequest, budget: int | None = EVALUATE_BUDGET) -> None:
@@ -294,9 +300,22 @@ def validate_request(request: EvaluateRequest, budget: int | None = EVALUATE_BUD
     ------
     techbloc.errors.InputError
     """
+    from techbloc.experiments.resolve import make_study
+
     check_evaluate(request, budget)
-    _policies(request)
-    _sampling(request)
+    make_study(*_study(request))
+
+
+#: Variables a detailed run keeps for the dashboard besides the scalar outcomes.
+_KEPT = (
+    *(f"{n}_trajectory" for n in HEADLINE),
+    *DOMAIN_OUTPUTS,
+    *_COUNTRY_OUTPUTS,
+    "margin",
+    "member",
+    "joining_gain",
+    "accepted",
+)
 
 
 def evaluate_request(
@@ -307,6 +326,9 @@ def evaluate_request(
     progress: Callable[[int, int], None] | None = None,
 ) -> EvaluateResponse:
     """Evaluate the request's coalitions across sampled futures.
+
+    The request becomes a study, resolved and run by the one runner into memory
+    (:func:`techbloc.evaluation.evaluate`), as ``techbloc evaluate`` runs.
 
     Parameters
     ----------
@@ -323,90 +345,55 @@ def evaluate_request(
     techbloc.errors.InputError
         Unknown preset or country, out-of-range parameter or lever, bad years.
     """
-    import pandas as pd
-
-    from techbloc.analysis.outcomes import outcome_table
-    from techbloc.evaluation import PAIRS_PER_CALL
-    from techbloc.model import simulate
-    from techbloc.world import load_world
+    from techbloc.evaluation import chunk_size, evaluate
+    from techbloc.experiments.resolve import resolve_data
 
     began = time.perf_counter()
     check_evaluate(request, budget)
-    policies = _policies(request)
-    design, fixed = _design(request)
-    world = load_world()
-    step = max(1, PAIRS_PER_CALL // len(policies))
-    if detail and len(design) >= 5 * _PARTS:
-        step = min(step, math.ceil(len(design) / _PARTS))
-    starts = list(range(0, len(design), step))
-    keep = _Keeper(world, policies) if detail else None
-    tables = []
-    if progress is not None:
-        progress(0, len(starts))
-    for done, first in enumerate(starts, 1):
-        ds = simulate(
-            world,
-            design.iloc[first : first + step],
-            policies,
-            start_year=request.start_year,
-            end_year=request.end_year,
-            seed=request.seed,
-            trajectories=detail,
-        )
-        tables.append(outcome_table(ds))
-        if keep is not None:
-            keep.add(ds)
-        if progress is not None:
-            progress(done, len(starts))
-    labels = [p.label for p in policies]
-    table = pd.concat(tables)
+    resolved = resolve_data(*_study(request))
+    policies, design = resolved.policies, resolved.design
+    size = chunk_size(len(policies))
+    if detail and len(design) >= 5 * _PARTS:  # enough parts for the progress to move
+        size = min(size, math.ceil(len(design) / _PARTS))
+    sink = evaluate(resolved, arrays=_KEPT if detail else (), size=size, progress=progress)
+    labels = resolved.labels
+    table = sink.outcomes()
     metrics, outcomes, backfire = summarise(table, labels)
     common: dict[str, Any] = {
         "scenarios": request.scenarios,
         "seed": request.seed,
         "years": (request.start_year, request.end_year),
-        "fixed": {name: float(value) for name, value in fixed.items()},
+        "fixed": {name: float(value) for name, value in resolved.study.fixed.items()},
         "policies": [PolicyInfo(**p.to_dict()) for p in policies],
         "metrics": metrics,
         "outcomes": outcomes,
         "backfire_share": backfire,
     }
-    if keep is None:
+    if not detail:
         return EvaluateResponse(**common, seconds=round(time.perf_counter() - began, 3))
     futures = futures_table(design, table, labels)
     return RunResult(
         **common,
-        **keep.result(),
+        **_Keeper(resolved.world, policies, sink).result(),
         futures=futures,
         seconds=round(time.perf_counter() - began, 3),
     )
 
 
 class _Keeper:
-    """Collects, batch by batch, what the dashboard draws besides final-year statistics."""
+    """What the dashboard draws besides final-year statistics, from a run's kept arrays."""
 
-    def __init__(self, world: Any, policies: list[Any]) -> None:
+    def __init__(self, world: Any, policies: list[Any], sink: MemorySink) -> None:
         self.world = world
         self.policies = policies
-        self.parts: dict[str, list[np.ndarray]] = {}
-        self.years: list[int] = []
-        self.countries: list[str] = []
-        self.domains: list[str] = []
-
-    def add(self, ds: Any) -> None:
-        self.years = [int(y) for y in ds["year"].values]
-        self.countries = [str(c) for c in ds["country"].values]
-        self.domains = [str(d) for d in ds["domain"].values]
-        names = [f"{n}_trajectory" for n in HEADLINE]
-        names += [*DOMAIN_OUTPUTS, *_COUNTRY_OUTPUTS, "margin", "member", "joining_gain"]
-        names.append("accepted")
-        for name in names:
-            if name in ds:
-                array = ds[name].transpose("scenario", "policy", ...).values
-                self.parts.setdefault(name, []).append(np.asarray(array, dtype=np.float32))
+        self.sink = sink
+        coords = sink.coords
+        self.years: list[int] = [int(y) for y in coords.get("year", [])]
+        self.countries: list[str] = [str(c) for c in coords.get("country", [])]
+        self.domains: list[str] = [str(d) for d in coords.get("domain", [])]
 
     def _all(self, name: str) -> np.ndarray | None:
-        return np.concatenate(self.parts[name]) if name in self.parts else None
+        return self.sink.array(name)
 
     def result(self) -> dict[str, Any]:
         from techbloc.params import DOMAINS

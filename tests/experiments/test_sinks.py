@@ -1,0 +1,75 @@
+"""The one runner with its sinks: memory for evaluations, the store for studies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from techbloc.experiments.executors import Executor
+from techbloc.experiments.resolve import resolve
+from techbloc.experiments.runner import evaluate_in_memory, plan_chunks, run_chunks
+from techbloc.experiments.sinks import MemorySink
+from techbloc.experiments.study import Study
+
+from .conftest import SMALL
+
+
+class Backwards(Executor):
+    """Finishes chunks last first: a sink must not depend on the order results arrive in."""
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return iter([fn(item) for item in items][::-1])
+
+
+def test_memory_sink_puts_chunks_back_in_scenario_order() -> None:
+    resolved = resolve(Study.from_dict({**SMALL, "scenarios": 6}))
+    whole = evaluate_in_memory(resolved, MemorySink(["china_capability_trajectory"]), chunk_size=6)
+    sink = MemorySink(["china_capability_trajectory"])
+    calls: list[tuple[int, int]] = []
+    chunks = plan_chunks(6, [], 2)
+    done = run_chunks(
+        sink.evaluator(resolved),
+        resolved.design,
+        chunks,
+        sink,
+        executor=Backwards(),
+        progress=lambda *a: calls.append(a),
+    )
+    assert done == (3, 6)
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    pd.testing.assert_frame_equal(sink.outcomes(), whole.outcomes())
+    kept = sink.array("china_capability_trajectory")
+    assert kept is not None and kept.shape[:2] == (6, 2) and kept.dtype == np.float32
+    np.testing.assert_array_equal(kept, whole.array("china_capability_trajectory"))
+    assert sink.array("no_such_variable") is None
+    assert sink.coords["year"] == list(range(2024, 2031))
+
+
+def test_an_evaluation_and_a_study_store_the_same_outcomes(tmp_path) -> None:
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.store import ResultsStore
+
+    study = Study.from_dict(SMALL)
+    memory = evaluate_in_memory(resolve(study), MemorySink(), chunk_size=5).outcomes()
+    run_study(study, tmp_path / "store", chunk_size=4)
+    with ResultsStore.open(tmp_path / "store") as store:
+        stored = store.outcomes().set_index(["scenario", "policy"]).sort_index()
+    stored = stored[memory.columns]
+    np.testing.assert_array_equal(stored.to_numpy(float), memory.sort_index().to_numpy(float))
+
+
+def test_run_study_reports_progress_to_a_callback(tmp_path) -> None:
+    from techbloc.experiments.runner import run_study
+
+    calls: list[tuple[int, int]] = []
+    summary = run_study(
+        Study.from_dict(SMALL),
+        tmp_path / "store",
+        chunk_size=5,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert (summary.chunks_run, summary.scenarios_run, summary.status) == (3, 12, "complete")
