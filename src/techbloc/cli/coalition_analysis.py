@@ -92,14 +92,8 @@ def _sample_scenarios(n: int, seed: int) -> pd.DataFrame:
 
 def _members(coalition: str) -> list[str]:
     from techbloc.coalitions import Coalition
-    from techbloc.errors import InputError
 
-    try:
-        return list(Coalition.from_preset(coalition).members)
-    except InputError:
-        if "," in coalition or "+" in coalition or len(coalition) == 3:
-            return list(Coalition.parse(coalition).members)
-        raise
+    return list(Coalition.parse(coalition, where="COALITION").members)
 
 
 def _objectives(texts: list[str], horizon: Horizon, *, announce: bool) -> list[Objective]:
