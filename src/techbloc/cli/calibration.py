@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from techbloc.cli.output import echo_json, note, records
 from techbloc.cli.studies import _EXECUTOR_KINDS, ExecutorChoice
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -22,20 +25,9 @@ class RuleChoice(StrEnum):
     second = "second"
 
 
-def _records(table) -> list[dict]:
-    out = []
-    for name, row in table.iterrows():
-        record = {"target": name}
-        for key, value in row.items():
-            if hasattr(value, "item"):
-                value = value.item()
-            if isinstance(value, float) and value != value:  # NaN
-                value = None
-            if isinstance(value, float) and value in (float("inf"), float("-inf")):
-                value = None
-            record[str(key)] = value
-        out.append(record)
-    return out
+def _target_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """A per-target table as JSON records, its index as the ``target`` field."""
+    return records(table.rename_axis("target"))
 
 
 def hindcast(
@@ -58,7 +50,6 @@ def hindcast(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run the model from 2010 to 2023 and compare it with what happened, target by target."""
-    from rich.console import Console
     from rich.table import Table
 
     from techbloc.calibration.pipeline import hindcast as run_hindcast
@@ -81,14 +72,13 @@ def hindcast(
             "years": [2010, 2023],
             "scenarios": scenarios,
             "seed": seed,
-            "runs": {label: _records(table) for label, table in tables.items()},
+            "runs": {label: _target_records(table) for label, table in tables.items()},
             "figures": figures,
         }
-        typer.echo(json.dumps(payload, indent=2))
+        echo_json(payload)
         return
     from techbloc.cli.formatting import add_column, print_table
 
-    console = Console()
     for label, table in tables.items():
         view = Table(title=f"2010–2023 hindcast, {label} ({scenarios} futures)")
         for column in ("target", "observed", "median", "p10–p90", "in band", "I", "I<3"):
@@ -103,13 +93,13 @@ def hindcast(
                 f"{row['implausibility']:.2f}",
                 f"{row['share_below_3']:.0%}",
             )
-        print_table(view, console)
-    console.print(
+        print_table(view)
+    note(
         "* hold-out (kept out of the matching); in band: observation inside the 10–90% band; "
         "I: implausibility of the median; I<3: share of futures with implausibility below 3"
     )
     for path in figures:
-        console.print(f"figure: {path}")
+        note(f"figure: {path}")
 
 
 def calibrate(
@@ -172,10 +162,10 @@ def calibrate(
             "set": str(result.path),
             "seconds": round(seconds, 1),
             "provenance": result.provenance,
-            "constraints": _records(result.constraints),
-            "fit": _records(result.fit),
+            "constraints": _target_records(result.constraints),
+            "fit": _target_records(result.fit),
         }
-        typer.echo(json.dumps(payload, indent=2))
+        echo_json(payload)
         return
     console.print(match.wave_table().to_string(float_format=lambda x: f"{x:.3f}"))
     console.print(f"stopped: {match.stopped}")

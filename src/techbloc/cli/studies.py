@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from techbloc.cli.output import echo_json
 
 if TYPE_CHECKING:
     from techbloc.experiments.executors import ExecutorKind
@@ -134,7 +135,7 @@ def results(
     """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
     summary = _store_summary(directory)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo_json(summary)
         return
     from rich.console import Console
 
@@ -196,16 +197,13 @@ def verify(
         with ResultsStore.open_for_repair(directory) as store:
             dropped = store.repair()
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "directory": str(directory),
-                    "ok": not problems,
-                    "problems": [p.message for p in problems],
-                    "repaired_chunks": [list(c) for c in dropped] if repair else None,
-                },
-                indent=2,
-            )
+        echo_json(
+            {
+                "directory": str(directory),
+                "ok": not problems,
+                "problems": [p.message for p in problems],
+                "repaired_chunks": dropped if repair else None,
+            }
         )
     elif not problems:
         with ResultsStore.open(directory, check=False) as store:
