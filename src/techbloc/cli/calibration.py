@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techbloc.cli.output import echo_json, note, records
-from techbloc.cli.studies import _EXECUTOR_KINDS, ExecutorChoice
+from techbloc.cli.output import JsonFlag, echo_json, note, records
+from techbloc.cli.studies import ExecutorChoice, ExecutorOption, executor_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,7 @@ def hindcast(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one PNG and SVG per series here.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run the model from 2010 to 2023 and compare it with what happened, target by target."""
     from rich.table import Table
@@ -119,13 +119,11 @@ def calibrate(
         RuleChoice, typer.Option(help="max: every target; second: forgive one target.")
     ] = RuleChoice.max,
     seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 0,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes or Dask workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
     chunk_size: Annotated[int | None, typer.Option(min=1, help="Scenarios per chunk.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """History-match the model to 2010–2023 and write a calibrated futures set.
@@ -138,7 +136,6 @@ def calibrate(
     from techbloc.calibration.pipeline import calibrate as run_calibrate
 
     console = Console(stderr=as_json)
-    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
     started = time.perf_counter()
     result, match = run_calibrate(
         out,
@@ -149,7 +146,7 @@ def calibrate(
         cutoff=cutoff,
         rule="second" if rule is RuleChoice.second else "max",
         seed=seed,
-        executor=_EXECUTOR_KINDS[kind],
+        executor=executor_kind(executor, scheduler),
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from techbloc.cli.output import echo_json, note
-from techbloc.cli.studies import ExecutorChoice
+from techbloc.cli.output import JsonFlag, echo_json, note
+from techbloc.cli.studies import ExecutorChoice, ExecutorOption
 from techbloc.errors import InputError
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
@@ -58,7 +58,7 @@ def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str
 
 
 def params(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """List every model parameter: default, range, unit, mechanism and source."""
@@ -94,7 +94,7 @@ def params(
 
 
 def outcomes(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     every: Annotated[
         bool, typer.Option("--all", help="Every output, not only the scalar outcomes.")
     ] = False,
@@ -191,7 +191,7 @@ def evaluate(
     ] = None,
     start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
     end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
     from techbloc.coalitions import Coalition
@@ -323,9 +323,7 @@ def run(
     scenarios: Annotated[
         int | None, typer.Option(help="Futures to sample (default: the default study's 1,000).")
     ] = None,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
     prior: Annotated[
         PriorChoice,

@@ -12,14 +12,17 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["clean", "echo_json", "note", "print_frame", "progress_bar", "records"]
+__all__ = ["JsonFlag", "clean", "echo_json", "note", "print_frame", "progress_bar", "records"]
+
+#: The ``--json`` flag of a command that prints a table, or its data as JSON.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def clean(value: Any) -> Any:

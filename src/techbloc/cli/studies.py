@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techbloc.cli.output import echo_json
+from techbloc.cli.output import JsonFlag, echo_json
 
 if TYPE_CHECKING:
     from techbloc.experiments.executors import ExecutorKind
@@ -30,6 +30,19 @@ _EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
     ExecutorChoice.dask: "dask",
 }
 
+#: The ``--executor`` option of the commands that run studies.
+ExecutorOption = Annotated[
+    ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+]
+
+
+def executor_kind(executor: ExecutorChoice, scheduler: str | None = None) -> ExecutorKind:
+    """Where the chunks run: ``executor``, or Dask when a ``--scheduler`` address comes
+    with the default (local) executor."""
+    if scheduler and executor is ExecutorChoice.local:
+        executor = ExecutorChoice.dask
+    return _EXECUTOR_KINDS[executor]
+
 
 class ExportFormat(StrEnum):
     """File format of an export."""
@@ -43,9 +56,7 @@ def explore(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Results directory (default: out/STUDY).")
     ] = None,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes or Dask workers (default: the CPUs).")
     ] = None,
@@ -74,14 +85,14 @@ def explore(
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
-    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
+    kind = executor_kind(executor, scheduler)
     check_study_run(  # memory and disk within the machine's limits (TECHBLOC_MAX_MEMORY, ...)
-        spec, out, chunk_size=chunk_size, executor=kind.value, workers=workers, fresh=fresh
+        spec, out, chunk_size=chunk_size, executor=kind, workers=workers, fresh=fresh
     )
     summary = run_study(
         spec,
         out,
-        executor=_EXECUTOR_KINDS[kind],
+        executor=kind,
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,
@@ -130,7 +141,7 @@ def _store_summary(directory: Path) -> dict[str, Any]:
 
 def results(
     directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
     summary = _store_summary(directory)
@@ -183,7 +194,7 @@ def verify(
             "--repair", help="Drop the damaged chunks so that `techbloc explore` re-runs them."
         ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Check a results store: manifest, chunks, row counts, content hashes, Parquet files.
 
