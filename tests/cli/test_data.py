@@ -113,6 +113,14 @@ def test_presets_json_and_table(tmp_path):
     assert res.exit_code == 0 and "mine" in res.output
 
 
+def test_presets_json_keeps_text_as_written(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("café:\n  members: [JPN]\n  source: Seoul–Tokyo memo\n  certainty: guess\n")
+    res = run("presets", "--file", str(f), "--json")
+    assert res.exit_code == 0, res.output
+    assert '"name": "café"' in res.output and "Seoul–Tokyo" in res.output  # not \u00e9
+
+
 def test_check_ok_and_bad(tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("iso3,column,value\nKOR,rd,100\n")

@@ -161,3 +161,14 @@ def test_run_reruns_a_default_study_from_another_version(tmp_path, monkeypatch):
     assert again.exit_code == 0, again.output
     assert "results of techbloc 0.0.1" in " ".join(again.output.split())
     assert "already complete" not in again.output
+
+
+def test_default_study_of_each_prior():
+    """`run --prior wide` samples the registry's ranges; `--scenarios` sets the size only."""
+    from techbloc.cli.model import PriorChoice, _default_study
+
+    history = _default_study(PriorChoice.history).to_dict()
+    wide = _default_study(PriorChoice.wide, 7).to_dict()
+    assert wide["design"]["method"] == "lhs" and history["design"]["method"] != "lhs"
+    assert wide["scenarios"] == 7 and history["scenarios"] != 7
+    assert wide["policies"] == history["policies"]

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from techbloc.cli.output import clean, echo_json, note, print_frame, progress_bar, records
 
-_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.sampled_from([pd.NA, pd.NaT])  # pandas' missing markers (nullable Int64, dates)
+)
 _values = st.recursive(
     _leaves | _leaves.map(lambda v: np.float64(v) if isinstance(v, float) else v),
     lambda children: (
@@ -41,6 +48,24 @@ def test_records_name_index_levels_and_null_missing_values():
 def test_echo_json_prints_raw_values(capsys):
     echo_json({"x": np.int64(3), "y": float("nan")})
     assert json.loads(capsys.readouterr().out) == {"x": 3, "y": None}
+
+
+def test_clean_nulls_pandas_missing_markers_and_keeps_other_values():
+    years = pd.Series([2019, None], dtype="Int64")
+    assert clean(list(years)) == [2019, None]
+    assert clean({"when": pd.NaT, "ok": True, "name": "KOR"}) == {
+        "when": None,
+        "ok": True,
+        "name": "KOR",
+    }
+
+
+def test_echo_json_escapes_non_ascii_unless_asked_not_to(capsys):
+    echo_json({"name": "Türkiye"})
+    assert "T\\u00fcrkiye" in capsys.readouterr().out
+    echo_json({"name": "Türkiye"}, ensure_ascii=False)
+    out = capsys.readouterr().out
+    assert "Türkiye" in out and json.loads(out) == {"name": "Türkiye"}
 
 
 def test_print_frame_shows_units_in_headers_and_shares_in_percent(capsys):

@@ -105,3 +105,12 @@ def test_example_study_is_valid():
 
     study = Study.from_yaml(Path(__file__).parents[2] / "examples" / "study.yaml")
     assert study.n_scenarios == 200 and len(study.build_policies()) == 3
+
+
+def test_a_scheduler_address_makes_the_default_executor_dask():
+    from techbloc.cli.studies import ExecutorChoice, executor_kind
+
+    assert executor_kind(ExecutorChoice.local) == "local"
+    assert executor_kind(ExecutorChoice.local, "tcp://host:8786") == "dask"
+    assert executor_kind(ExecutorChoice.processes, "tcp://host:8786") == "processes"
+    assert executor_kind(ExecutorChoice.dask) == "dask"

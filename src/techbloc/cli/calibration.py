@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techbloc.cli.studies import _EXECUTOR_KINDS, ExecutorChoice
+from techbloc.cli.output import JsonFlag, echo_json, note, records
+from techbloc.cli.studies import ExecutorChoice, ExecutorOption, executor_kind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -22,20 +25,9 @@ class RuleChoice(StrEnum):
     second = "second"
 
 
-def _records(table) -> list[dict]:
-    out = []
-    for name, row in table.iterrows():
-        record = {"target": name}
-        for key, value in row.items():
-            if hasattr(value, "item"):
-                value = value.item()
-            if isinstance(value, float) and value != value:  # NaN
-                value = None
-            if isinstance(value, float) and value in (float("inf"), float("-inf")):
-                value = None
-            record[str(key)] = value
-        out.append(record)
-    return out
+def _target_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """A per-target table as JSON records, its index as the ``target`` field."""
+    return records(table.rename_axis("target"))
 
 
 def hindcast(
@@ -55,10 +47,9 @@ def hindcast(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one PNG and SVG per series here.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run the model from 2010 to 2023 and compare it with what happened, target by target."""
-    from rich.console import Console
     from rich.table import Table
 
     from techbloc.calibration.pipeline import hindcast as run_hindcast
@@ -81,14 +72,13 @@ def hindcast(
             "years": [2010, 2023],
             "scenarios": scenarios,
             "seed": seed,
-            "runs": {label: _records(table) for label, table in tables.items()},
+            "runs": {label: _target_records(table) for label, table in tables.items()},
             "figures": figures,
         }
-        typer.echo(json.dumps(payload, indent=2))
+        echo_json(payload)
         return
     from techbloc.cli.formatting import add_column, print_table
 
-    console = Console()
     for label, table in tables.items():
         view = Table(title=f"2010–2023 hindcast, {label} ({scenarios} futures)")
         for column in ("target", "observed", "median", "p10–p90", "in band", "I", "I<3"):
@@ -103,13 +93,13 @@ def hindcast(
                 f"{row['implausibility']:.2f}",
                 f"{row['share_below_3']:.0%}",
             )
-        print_table(view, console)
-    console.print(
+        print_table(view)
+    note(
         "* hold-out (kept out of the matching); in band: observation inside the 10–90% band; "
         "I: implausibility of the median; I<3: share of futures with implausibility below 3"
     )
     for path in figures:
-        console.print(f"figure: {path}")
+        note(f"figure: {path}")
 
 
 def calibrate(
@@ -129,13 +119,11 @@ def calibrate(
         RuleChoice, typer.Option(help="max: every target; second: forgive one target.")
     ] = RuleChoice.max,
     seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 0,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes or Dask workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
     chunk_size: Annotated[int | None, typer.Option(min=1, help="Scenarios per chunk.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """History-match the model to 2010–2023 and write a calibrated futures set.
@@ -148,7 +136,6 @@ def calibrate(
     from techbloc.calibration.pipeline import calibrate as run_calibrate
 
     console = Console(stderr=as_json)
-    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
     started = time.perf_counter()
     result, match = run_calibrate(
         out,
@@ -159,7 +146,7 @@ def calibrate(
         cutoff=cutoff,
         rule="second" if rule is RuleChoice.second else "max",
         seed=seed,
-        executor=_EXECUTOR_KINDS[kind],
+        executor=executor_kind(executor, scheduler),
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,
@@ -172,10 +159,10 @@ def calibrate(
             "set": str(result.path),
             "seconds": round(seconds, 1),
             "provenance": result.provenance,
-            "constraints": _records(result.constraints),
-            "fit": _records(result.fit),
+            "constraints": _target_records(result.constraints),
+            "fit": _target_records(result.fit),
         }
-        typer.echo(json.dumps(payload, indent=2))
+        echo_json(payload)
         return
     console.print(match.wave_table().to_string(float_format=lambda x: f"{x:.3f}"))
     console.print(f"stopped: {match.stopped}")

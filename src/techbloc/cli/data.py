@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from techbloc.cli.formatting import MISSING, format_number, print_table
+from techbloc.cli.output import clean, echo_json
 
 __all__ = ["data_app", "register"]
 
@@ -20,46 +21,9 @@ data_app = typer.Typer(
 _JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe scalar: NaN/NA -> None, numpy -> Python."""
-    if value is None:
-        return None
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _echo_json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console()
-
-
-def _print(table: Any, console: Any = None) -> None:
-    """Print a rich table whole (:func:`techbloc.cli.formatting.print_table`)."""
-    from techbloc.cli.formatting import print_table as print_whole
-
-    print_whole(table, console)
-
-
 def _fmt(value: Any) -> str:
     """A cited value: four significant digits, thousands separators (cli.formatting)."""
-    from techbloc.cli.formatting import MISSING, format_number
-
-    value = _clean(value)
+    value = clean(value)
     if value is None:
         return MISSING
     if isinstance(value, float):
@@ -78,15 +42,15 @@ def countries(as_json: _JSON = False) -> None:
         {
             "iso3": code,
             "name": world.names[code],
-            "rd_bn": _clean(inputs.at[code, "rd"]),
-            "rd_year": _clean(inputs.at[code, "rd_year"]),
-            "gdp_bn": _clean(inputs.at[code, "gdp"]),
-            "population_m": _clean(inputs.at[code, "population"]),
+            "rd_bn": clean(inputs.at[code, "rd"]),
+            "rd_year": clean(inputs.at[code, "rd_year"]),
+            "gdp_bn": clean(inputs.at[code, "gdp"]),
+            "population_m": clean(inputs.at[code, "population"]),
         }
         for code in world.codes
     ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows, ensure_ascii=False)
         return
     from rich.table import Table
 
@@ -106,7 +70,7 @@ def countries(as_json: _JSON = False) -> None:
             _fmt(r["gdp_bn"]),
             _fmt(r["population_m"]),
         )
-    _print(table)
+    print_table(table)
 
 
 @data_app.command("show")
@@ -128,13 +92,13 @@ def show(
         str(k): str(v) for k, v in notes[notes["iso3"] == code].set_index("input")["method"].items()
     }
     indicators = [
-        {k: _clean(r[k]) for k in ("indicator", "value", "unit", "year", "source", "note")}
+        {k: clean(r[k]) for k in ("indicator", "value", "unit", "year", "source", "note")}
         for _, r in ind.iterrows()
     ]
     by_name = {r["indicator"]: r for r in indicators}
     model_inputs = {
         col: {
-            "value": _clean(inputs[col]),
+            "value": clean(inputs[col]),
             "unit": INPUT_COLUMNS[col],
             "rule": INPUT_RULES[col],
             "filled": fills.get(col),
@@ -144,13 +108,14 @@ def show(
     }
     model_inputs["threat"]["components"] = _threat_components(inputs, fills, by_name)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "iso3": code,
                 "name": world.names[code],
                 "indicators": indicators,
                 "model_inputs": model_inputs,
-            }
+            },
+            ensure_ascii=False,
         )
         return
     from rich.table import Table
@@ -167,8 +132,7 @@ def show(
             "—" if r["year"] is None else str(r["year"]),
             src,
         )
-    console = _console()
-    _print(table, console)
+    print_table(table)
     table2 = Table(title=f"{code}: model inputs (rules: docs/data.md)")
     for col in ("input", "value", "filled / flagged"):
         table2.add_column(col, overflow="fold")
@@ -177,7 +141,7 @@ def show(
         if col == "rd_year" and item["value"] is not None:
             shown = str(int(item["value"]))
         table2.add_row(col, shown, item["filled"] or "")
-    _print(table2, console)
+    print_table(table2)
 
 
 def _threat_components(
@@ -205,7 +169,7 @@ def _threat_components(
     return {
         col: {
             "weight": weight,
-            "value": _clean(inputs[col]),
+            "value": clean(inputs[col]),
             "indicator": by_name.get(name),
             "filled": fills.get(col),
         }
@@ -227,7 +191,7 @@ def presets_cmd(
     if file is not None:
         table_.update(load_presets(file))
     if as_json:
-        _echo_json([c.to_dict() for c in table_.values()])
+        echo_json([c.to_dict() for c in table_.values()], ensure_ascii=False)
         return
     from rich.table import Table
 
@@ -236,7 +200,7 @@ def presets_cmd(
         table.add_column(col, overflow="fold")
     for c in table_.values():
         table.add_row(c.name or "", ",".join(c.members), c.source or "", c.certainty or "")
-    _print(table)
+    print_table(table)
 
 
 @data_app.command("check")
@@ -244,10 +208,12 @@ def check(
     file: Annotated[Path, typer.Argument(help="Override file (.csv, .yaml or .yml).")],
 ) -> None:
     """Validate an override file; exit 2 with file:line: reason if it is invalid."""
+    from rich.console import Console
+
     from techbloc.overrides import check_overrides
 
     ov = check_overrides(file)
-    _console().print(
+    Console().print(
         f"[green]ok[/]: {file}: {len(ov.values)} value override(s), "
         f"{len(ov.frictions)} friction override(s)",
         highlight=False,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from techbloc.cli.studies import ExecutorChoice
+from techbloc.cli.output import JsonFlag, echo_json, note
+from techbloc.cli.studies import ExecutorChoice, ExecutorOption
 from techbloc.errors import InputError
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+    from techbloc.experiments.study import Study
 
 __all__ = ["register"]
 
@@ -55,7 +61,7 @@ def parse_assignments(items: list[str] | None, where: str = "--set") -> dict[str
 
 
 def params(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """List every model parameter: default, range, unit, mechanism and source."""
@@ -91,7 +97,7 @@ def params(
 
 
 def outcomes(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
     every: Annotated[
         bool, typer.Option("--all", help="Every output, not only the scalar outcomes.")
     ] = False,
@@ -100,20 +106,21 @@ def outcomes(
     from techbloc.model.outputs import OUTPUTS
 
     shown = [o for o in OUTPUTS if every or o.kind == "scalar"]
-    if as_json:
-        records = [
-            {
-                "name": o.name,
-                "description": o.description,
-                "unit": o.unit,
-                "kind": o.kind,
-                "direction": o.direction.short,
-                "bounds": None if o.bounds is None else [_bound(b) for b in o.bounds],
-                "data": o.data,
-            }
-            for o in shown
-        ]
-        typer.echo(json.dumps(records, indent=2))
+    if as_json:  # an open (infinite) end of the bounds is null
+        echo_json(
+            [
+                {
+                    "name": o.name,
+                    "description": o.description,
+                    "unit": o.unit,
+                    "kind": o.kind,
+                    "direction": o.direction.short,
+                    "bounds": o.bounds,
+                    "data": o.data,
+                }
+                for o in shown
+            ]
+        )
         return
     from rich.table import Table
 
@@ -165,11 +172,6 @@ def _leads(outcomes, labels: list[str], seed: int) -> dict[str, dict]:
     return leads
 
 
-def _bound(value: float) -> float | None:
-    """A bound for JSON: None for an open (infinite) end."""
-    return None if abs(value) == float("inf") else value
-
-
 def evaluate(
     coalition: Annotated[
         list[str] | None,
@@ -192,7 +194,7 @@ def evaluate(
     ] = None,
     start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
     end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
     from techbloc.coalitions import Coalition
@@ -249,7 +251,7 @@ def evaluate(
             "outcomes": summary_json(table),
             "leads": _leads(outcomes, [p.label for p in policies], seed),
         }
-        typer.echo(json.dumps(result, indent=2))
+        echo_json(result)
         return
     from techbloc.cli.formatting import outcome_table, plural, print_table
 
@@ -309,14 +311,36 @@ class PriorChoice(StrEnum):
     wide = "wide"
 
 
+#: Where `run` writes, per prior: the store (under ``--out``) and the report beside it.
+_OUTPUT_NAMES = {
+    PriorChoice.history: ("default", "report.html"),
+    PriorChoice.wide: ("default-wide-prior", "report-wide-prior.html"),
+}
+
+#: What the labels of the comparison table (:data:`LABELS`) mean, printed under it.
+COMPARISON_NOTE = (
+    "China cap. vs SQ: ln(China's realized capability under the coalition / under the "
+    "status quo of US-only controls, same future); power vs SQ: the same for China/US "
+    "composite power; lead vs SQ: change in ln(coalition capability / China's) against "
+    "the status quo (> 0: the lead widened); China know. vs SQ: the same ratio for "
+    "China's knowledge (what leaks and is imitated, not what China can build); "
+    "leak→China: knowledge China absorbs through leakage from every country and the "
+    "shared pool (PPP $bn a year); stringency: achieved (common) export-control "
+    "stringency (0-1); cohesion: members with a non-negative margin; R&D share: "
+    "coalition share of world R&D; China stronger: share of futures with China's "
+    "capability vs SQ > 0; ext. stable: share of futures in which no outsider would both "
+    "gain by joining and be accepted. Exits are on (exit_probability sampled 0-0.5, "
+    "default 0.1). No row is a 'best' coalition: see the report for which leads hold "
+    "across futures."
+)
+
+
 def run(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("out"),
     scenarios: Annotated[
         int | None, typer.Option(help="Futures to sample (default: the default study's 1,000).")
     ] = None,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
     prior: Annotated[
         PriorChoice,
@@ -328,34 +352,56 @@ def run(
     ] = PriorChoice.history,
 ) -> None:
     """Run the default study on the bundled data, print the comparison, write the report."""
-    from importlib.resources import files
-
     from rich.console import Console
-    from rich.table import Table
-
-    from techbloc.cli.formatting import (
-        add_column,
-        format_number,
-        header,
-        outcome_unit,
-        plural,
-        print_table,
-    )
-    from techbloc.experiments.runner import run_study
-    from techbloc.experiments.study import Study
 
     console = Console()
+    store_name, report_name = _OUTPUT_NAMES[prior]
+    store_dir = out / store_name
+    study = _default_study(prior, scenarios)
+    _run_default_study(study, store_dir, executor, fresh, console)
+    _print_comparison(comparison_table(store_dir, [p.label for p in study.policies]))
+    _write_report(store_dir, out / report_name, console)
+
+
+def _default_study(prior: PriorChoice, scenarios: int | None = None) -> Study:
+    """The bundled default study (``default_study.yaml``) over the futures of ``prior``.
+
+    Parameters
+    ----------
+    prior : PriorChoice
+        ``history``: the study as bundled (the calibrated set 'history'); ``wide``: Latin
+        hypercube futures over the registry's full ranges.
+    scenarios : int, optional
+        Futures to sample (default: the study's own number).
+    """
+    from importlib.resources import files
+
+    from techbloc.experiments.study import Study
+
     study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
     if prior is PriorChoice.wide:
         study = Study.from_dict({**study.to_dict(), "design": {"method": "lhs"}})
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
-    store_dir = out / ("default" if prior is PriorChoice.history else "default-wide-prior")
-    older = None if fresh else _older_version(store_dir)
-    from techbloc.experiments.budget import check_study_run
+    return study
 
-    check_study_run(study, store_dir, executor=executor.value, fresh=fresh or older is not None)
-    if older is not None:  # the default study is the tool's own: a new release re-runs it
+
+def _run_default_study(
+    study: Study, store_dir: Path, executor: ExecutorChoice, fresh: bool, console: Console
+) -> None:
+    """Run (or resume) the default study into ``store_dir``, saying what was run.
+
+    A store written by another techbloc version is run again from scratch: the default
+    study is the tool's own, so a new release re-runs it rather than refusing the store.
+    """
+    from techbloc.cli.formatting import plural
+    from techbloc.experiments.budget import check_study_run
+    from techbloc.experiments.runner import run_study
+
+    older = None if fresh else _older_version(store_dir)
+    fresh = fresh or older is not None
+    check_study_run(study, store_dir, executor=executor.value, fresh=fresh)
+    if older is not None:
         console.print(
             f"{store_dir} holds results of techbloc {older}; running the default study again "
             "with this version's model",
@@ -365,7 +411,7 @@ def run(
         study,
         store_dir,
         executor=executor.value,
-        fresh=fresh or older is not None,
+        fresh=fresh,
         progress=True,
         echo=lambda m: console.print(m, highlight=False),
     )
@@ -375,7 +421,14 @@ def run(
             f"{plural(summary.n_policies, 'coalition')} in {summary.seconds:.1f} s",
             highlight=False,
         )
-    medians = comparison_table(store_dir, [p.label for p in study.policies])
+
+
+def _print_comparison(medians: pd.DataFrame) -> None:
+    """Print the comparison table (:func:`comparison_table`) with the note on its labels."""
+    from rich.table import Table
+
+    from techbloc.cli.formatting import add_column, format_number, header, outcome_unit, print_table
+
     # seven columns and more: without the outer edge the table fits 100 columns
     table = Table(
         title="Coalitions and policy variants across futures (medians, 2050; shares of futures)",
@@ -389,35 +442,23 @@ def run(
     add_column(table, "ext. stable (%)", numeric=True)
     for policy, row in medians.iterrows():
         table.add_row(
-            policy,
+            str(policy),
             *[format_number(row[name], outcome_unit(name)) for name, _ in comparison],
             format_number(row["stronger_share"], "share"),
             format_number(row["external_stability"], "share"),
         )
-    print_table(table, console)
-    console.print(
-        "China cap. vs SQ: ln(China's realized capability under the coalition / under the "
-        "status quo of US-only controls, same future); power vs SQ: the same for China/US "
-        "composite power; lead vs SQ: change in ln(coalition capability / China's) against "
-        "the status quo (> 0: the lead widened); China know. vs SQ: the same ratio for "
-        "China's knowledge (what leaks and is imitated, not what China can build); "
-        "leak→China: knowledge China absorbs through leakage from every country and the "
-        "shared pool (PPP $bn a year); stringency: achieved (common) export-control "
-        "stringency (0-1); cohesion: members with a non-negative margin; R&D share: "
-        "coalition share of world R&D; China stronger: share of futures with China's "
-        "capability vs SQ > 0; ext. stable: share of futures in which no outsider would both "
-        "gain by joining and be accepted. Exits are on (exit_probability sampled 0-0.5, "
-        "default 0.1). No row is a 'best' coalition: see the report for which leads hold "
-        "across futures.",
-        highlight=False,
-    )
+    print_table(table)
+    note(COMPARISON_NOTE)
+
+
+def _write_report(store_dir: Path, path: Path, console: Console) -> None:
+    """Write the HTML report of ``store_dir`` to ``path`` and its PDF beside it."""
     from techbloc.cli.report import print_pdf
     from techbloc.report import write_report
 
-    report_name = "report.html" if prior is PriorChoice.history else "report-wide-prior.html"
-    path = write_report(store_dir, out / report_name)
-    console.print(f"report: [bold]{path.resolve()}[/]")
-    console.print(print_pdf(path.resolve()), highlight=False)
+    written = write_report(store_dir, path).resolve()
+    console.print(f"report: [bold]{written}[/]")
+    console.print(print_pdf(written), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

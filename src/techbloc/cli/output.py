@@ -12,27 +12,43 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["clean", "echo_json", "note", "print_frame", "progress_bar", "records"]
+__all__ = ["JsonFlag", "clean", "echo_json", "note", "print_frame", "progress_bar", "records"]
+
+#: The ``--json`` flag of a command that prints a table, or its data as JSON.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe values (NaN -> null, numpy scalars -> Python)."""
+    """JSON-safe values: NaN, infinities and pandas' missing markers (``pd.NA``, ``NaT``)
+    -> null, numpy scalars -> Python; dicts and sequences element by element."""
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int):
+        return value
+    return None if _missing(value) else value
+
+
+def _missing(value: Any) -> bool:
+    """Whether pandas counts the scalar ``value`` as missing (``pd.NA``, ``NaT``, ...)."""
+    from pandas import isna
+
+    try:
+        return bool(isna(value))
+    except (TypeError, ValueError):  # not a scalar
+        return False
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -42,9 +58,10 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON (:func:`clean` first: no NaN, no numpy scalars)."""
-    typer.echo(json.dumps(clean(data), indent=2))
+def echo_json(data: Any, *, ensure_ascii: bool = True) -> None:
+    """Print ``data`` as indented JSON (:func:`clean` first: no NaN, no numpy scalars);
+    with ``ensure_ascii=False``, text outside ASCII as written (``Türkiye``), not escaped."""
+    typer.echo(json.dumps(clean(data), indent=2, ensure_ascii=ensure_ascii))
 
 
 def print_frame(

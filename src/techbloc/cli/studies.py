@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from techbloc.cli.output import JsonFlag, echo_json
 
 if TYPE_CHECKING:
     from techbloc.experiments.executors import ExecutorKind
@@ -29,6 +30,19 @@ _EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
     ExecutorChoice.dask: "dask",
 }
 
+#: The ``--executor`` option of the commands that run studies.
+ExecutorOption = Annotated[
+    ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+]
+
+
+def executor_kind(executor: ExecutorChoice, scheduler: str | None = None) -> ExecutorKind:
+    """Where the chunks run: ``executor``, or Dask when a ``--scheduler`` address comes
+    with the default (local) executor."""
+    if scheduler and executor is ExecutorChoice.local:
+        executor = ExecutorChoice.dask
+    return _EXECUTOR_KINDS[executor]
+
 
 class ExportFormat(StrEnum):
     """File format of an export."""
@@ -42,9 +56,7 @@ def explore(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Results directory (default: out/STUDY).")
     ] = None,
-    executor: Annotated[
-        ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
-    ] = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.local,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes or Dask workers (default: the CPUs).")
     ] = None,
@@ -73,14 +85,14 @@ def explore(
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
-    kind = ExecutorChoice.dask if scheduler and executor is ExecutorChoice.local else executor
+    kind = executor_kind(executor, scheduler)
     check_study_run(  # memory and disk within the machine's limits (TECHBLOC_MAX_MEMORY, ...)
-        spec, out, chunk_size=chunk_size, executor=kind.value, workers=workers, fresh=fresh
+        spec, out, chunk_size=chunk_size, executor=kind, workers=workers, fresh=fresh
     )
     summary = run_study(
         spec,
         out,
-        executor=_EXECUTOR_KINDS[kind],
+        executor=kind,
         workers=workers,
         scheduler=scheduler,
         chunk_size=chunk_size,
@@ -129,12 +141,12 @@ def _store_summary(directory: Path) -> dict[str, Any]:
 
 def results(
     directory: Annotated[Path, typer.Argument(help="Results directory of `techbloc explore`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Summarize a results store: median (p10–p90) of each scalar outcome by policy."""
     summary = _store_summary(directory)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo_json(summary)
         return
     from rich.console import Console
 
@@ -182,7 +194,7 @@ def verify(
             "--repair", help="Drop the damaged chunks so that `techbloc explore` re-runs them."
         ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Check a results store: manifest, chunks, row counts, content hashes, Parquet files.
 
@@ -196,16 +208,13 @@ def verify(
         with ResultsStore.open_for_repair(directory) as store:
             dropped = store.repair()
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "directory": str(directory),
-                    "ok": not problems,
-                    "problems": [p.message for p in problems],
-                    "repaired_chunks": [list(c) for c in dropped] if repair else None,
-                },
-                indent=2,
-            )
+        echo_json(
+            {
+                "directory": str(directory),
+                "ok": not problems,
+                "problems": [p.message for p in problems],
+                "repaired_chunks": dropped if repair else None,
+            }
         )
     elif not problems:
         with ResultsStore.open(directory, check=False) as store:
