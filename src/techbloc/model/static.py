@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,9 @@ from techbloc.model.engine import (
     year_flows,
 )
 from techbloc.model.flows import FlowWorkspace
-from techbloc.model.inputs import prepare_inputs
+from techbloc.model.inputs import ModelInputs, prepare_inputs
 from techbloc.model.scenarios import scenario_arrays
+from techbloc.model.year import year_terms
 from techbloc.params import DOMAINS
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ STATIC_OUTCOMES = (
 
 #: Bound on scenario x coalition x domain x country cells per engine call (memory).
 _MAX_CELLS = 4_000_000
+#: Bound on scenario x coalition x country cells per step of the membership-only outcomes
+#: (small enough for the arrays to stay in cache).
+_MAX_SHARED_CELLS = 200_000
 
 
 class StaticModel:
@@ -97,6 +101,7 @@ class StaticModel:
             eta = self.context.values["holder_concentration"][:, None, None, None]
             self._weight = np.exp(np.multiply(weight, eta, out=weight), out=weight)
         self._full: tuple[EngineState, FlowWorkspace | None] | None = None
+        self._shared = _SharedTerms.build(self.context, inputs)
 
     def _check(self, members: np.ndarray) -> np.ndarray:
         members = np.asarray(members, dtype=bool)
@@ -164,15 +169,25 @@ class StaticModel:
                 f"known: {', '.join(STATIC_OUTCOMES)}"
             )
         names = [name for name in STATIC_OUTCOMES if name in outcomes]
-        margins = "cohesion" in names or "min_margin" in names
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        for _, year, ctx in self.years(members, margins=margins):
-            result = _outcomes(year, ctx, names)
-            for name in names:
-                parts[name].append(result[name])
         if not len(members):
             return {name: np.empty((self.n_scenarios, 0)) for name in names}
-        return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        if "cohesion" in names or "min_margin" in names:
+            parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+            for _, year, ctx in self.years(members, margins=True):
+                result = _outcomes(year, ctx, names)
+                for name in names:
+                    parts[name].append(result[name])
+            return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        members = np.ascontiguousarray(self._check(members)[:, self.columns])
+        members[:, self.inputs.usa] = True  # as PolicyBatch.from_masks
+        members[:, self.inputs.china] = False
+        out = {name: np.empty((self.n_scenarios, len(members))) for name in names}
+        step = max(1, _MAX_SHARED_CELLS // (self.n_scenarios * self.inputs.n))
+        for first in range(0, len(members), step):
+            rows = slice(first, first + step)
+            for name, values in self._shared.outcomes(members[rows], names).items():
+                out[name][:, rows] = values
+        return out
 
     def margins(self, members: np.ndarray) -> np.ndarray:
         """:func:`member_margins` of ``members`` (bool ``(P, len(world.codes))``)."""
@@ -180,6 +195,67 @@ class StaticModel:
         out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
         for rows, year, _ in self.years(members):
             out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
+        return out
+
+
+class _SharedTerms(NamedTuple):
+    """What the start year's membership-only outcomes take that no coalition changes.
+
+    At the start year every coalition starts from the same state, with zero margins and
+    the default levers of :meth:`PolicyBatch.from_masks`: will, effort, protection, leak
+    rates, national R&D and each country's would-be pool contribution are the same for
+    every coalition; a coalition only picks which countries count. ``alliance_rd_share``,
+    ``pool_leak_rate`` and ``achieved_stringency`` are then the engine's own expressions
+    over ``(S, P, N)`` arrays built from these terms (the same operations on the same
+    values, so the same numbers bit for bit; tests compare), without the flows kernel.
+    """
+
+    will: np.ndarray  # (S, 1, N)
+    national_rd: np.ndarray  # (S, 1, N)
+    world_rd: np.ndarray  # (S, 1)
+    contribution: np.ndarray  # (S, 1, N) Σ_d R&D x mix x pool share, paid if a member
+    leak_power: np.ndarray  # (S, 1, N) l_j^r
+    exponent: np.ndarray  # (S, 1) r
+    target: np.ndarray  # (1, D)
+
+    @classmethod
+    def build(cls, ctx: Context, inputs: ModelInputs) -> _SharedTerms:
+        """The terms of the start year, from the year terms of a coalition of everyone
+        (China excluded): its shares are what each country pays in when a member."""
+        everyone = PolicyBatch.from_masks(np.ones((1, inputs.n), bool), inputs)
+        ctx = replace(ctx, policies=everyone)
+        x = year_terms(EngineState.initial(ctx), ctx, 0)
+        contribution = np.zeros_like(x.national_rd)
+        for d in range(ctx.mix.shape[1]):  # the flows kernel's order of summation
+            contribution += x.national_rd * ctx.mix[:, None, d, :] * x.share
+        r = ctx.params.weakest_link_exponent[:, None]
+        return cls(
+            will=x.will,
+            national_rd=x.national_rd,
+            world_rd=x.national_rd.sum(axis=-1) + ctx.row_rd[0],
+            contribution=contribution,
+            leak_power=np.power(x.leak, r[..., None]),
+            exponent=r,
+            target=x.target,
+        )
+
+    def outcomes(self, members: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """``names`` (no margins) of coalitions ``members`` (bool ``(P, N)`` over the
+        model's countries, the USA in and China out), arrays ``(S, P)``."""
+        m = members[None]
+        out: dict[str, np.ndarray] = {}
+        if "alliance_rd_share" in names:  # as _outcomes
+            out["alliance_rd_share"] = (self.national_rd * m).sum(axis=-1) / self.world_rd
+        if "pool_leak_rate" in names:  # controls.pool_leak_rate
+            contribution = np.where(m, self.contribution, 0.0)
+            total = contribution.sum(axis=-1)
+            weight = contribution / np.where(total > 0, total, 1.0)[..., None]
+            mean = (weight * self.leak_power).sum(axis=-1)
+            out["pool_leak_rate"] = np.where(total > 0, np.power(mean, 1.0 / self.exponent), 0.0)
+        if "achieved_stringency" in names:  # controls.achieved_stringency, then _outcomes
+            least = np.where(m, self.will, np.inf).min(axis=-1)
+            least = np.where(np.isfinite(least), least, 0.0)
+            out["achieved_stringency"] = (self.target * least[..., None]).mean(axis=-1)
         return out
 
 
