@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import techbloc.analysis.search as search
+import techbloc.analysis.search_objectives as search_objectives
 import techbloc.model as model
 from techbloc.analysis.search import model_evaluator, search_coalitions
 from techbloc.analysis.shapley import model_game, shapley
@@ -103,13 +103,13 @@ class EngineStaticModel:
 @contextlib.contextmanager
 def engine_path() -> Iterator[None]:
     """Score with the baseline: the engine path and column-by-column nanpercentile."""
-    saved = model.StaticModel, search._nanpercentile
+    saved = model.StaticModel, search_objectives._nanpercentile
     model.StaticModel = EngineStaticModel  # type: ignore[misc]
-    search._nanpercentile = lambda v, q, axis: np.nanpercentile(v, q, axis=axis)
+    search_objectives._nanpercentile = lambda v, q, axis: np.nanpercentile(v, q, axis=axis)
     try:
         yield
     finally:
-        model.StaticModel, search._nanpercentile = saved  # type: ignore[misc]
+        model.StaticModel, search_objectives._nanpercentile = saved  # type: ignore[misc]
 
 
 def timed(run: Callable[[], Any], repeats: int) -> tuple[list[float], list[float], Any]:

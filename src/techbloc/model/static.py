@@ -8,7 +8,7 @@ membership masks at once, in memory-bounded batches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -128,7 +128,9 @@ class StaticModel:
             self._full = (state, workspace)
         return state, workspace
 
-    def years(self, members: np.ndarray, *, margins: bool = True):
+    def years(
+        self, members: np.ndarray, *, margins: bool = True
+    ) -> Iterator[tuple[slice, Year, Context]]:
         """Yield ``(rows, year, ctx)``: the start year's flows of batches of coalitions.
 
         ``members``: bool ``(P, len(world.codes))``; ``margins``: evaluate the members'
