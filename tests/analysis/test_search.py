@@ -99,3 +99,18 @@ def test_the_public_names_stay_where_they_were():
     assert search.subset_masks is search_pareto.subset_masks
     assert search.SEARCH_METHODS is search_methods.SEARCH_METHODS
     assert search.search_method is search_methods.search_method
+
+
+def test_the_model_exhaustive_limit_follows_the_objectives_cost():
+    from techbloc.analysis.search import (
+        MODEL_EXHAUSTIVE_LIMIT,
+        MODEL_EXHAUSTIVE_LIMIT_MARGINS,
+        model_exhaustive_limit,
+    )
+
+    assert MODEL_EXHAUSTIVE_LIMIT > MODEL_EXHAUSTIVE_LIMIT_MARGINS
+    cheap = ["alliance_rd_share:max", "leakage:min:p90", "stringency"]
+    assert model_exhaustive_limit(cheap) == MODEL_EXHAUSTIVE_LIMIT
+    assert model_exhaustive_limit([*cheap, "cohesion::p10"]) == MODEL_EXHAUSTIVE_LIMIT_MARGINS
+    assert model_exhaustive_limit(["min_margin"]) == MODEL_EXHAUSTIVE_LIMIT_MARGINS
+    assert model_exhaustive_limit(cheap, "end") == MODEL_EXHAUSTIVE_LIMIT_MARGINS

@@ -39,11 +39,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_EXHAUSTIVE_LIMIT",
+    "MODEL_EXHAUSTIVE_LIMIT_MARGINS",
     "SEARCH_METHODS",
     "Evaluator",
     "Objective",
     "SearchResult",
     "model_evaluator",
+    "model_exhaustive_limit",
     "pareto_mask",
     "parse_objective",
     "search_coalitions",
@@ -51,16 +53,19 @@ __all__ = [
     "subset_masks",
 ]
 
-#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
-#: (:func:`model_evaluator`; ``techbloc optimize`` passes it as ``max_exhaustive``); above
-#: it NSGA-II is faster and found the same front. Measured by ``benchmarks/search.py``
-#: (static evaluator, 50 scenarios, 2 cores; benchmarks/README.md): NSGA-II's cost grows
-#: slowly (990 to 5,762 distinct coalitions and 1.7 to 3.7 CPU-s from 10 to 16 candidates
-#: at the default 100 x 100), the enumeration's doubles with each candidate; they cost the
-#: same at 12 free candidates (2.0 CPU-s each) and NSGA-II is 1.7 times faster at 13, with
-#: the same front at every size from 10 to 16. The generic default of
-#: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
-MODEL_EXHAUSTIVE_LIMIT = 2**12
+#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model's static
+#: outcomes that need no margins (``alliance_rd_share``, ``pool_leak_rate``,
+#: ``achieved_stringency``; :func:`model_exhaustive_limit`); above it NSGA-II is faster and
+#: found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2 cores;
+#: benchmarks/README.md, "Coalition search and Shapley on the static model").
+MODEL_EXHAUSTIVE_LIMIT = 2**14
+#: The same for objectives that need the members' margins (``cohesion``, ``min_margin``:
+#: the start year's flows and membership toggles, about 35 times the cost per coalition)
+#: and for the ``end`` horizon (a full run per coalition): enumeration and NSGA-II cost
+#: the same at 12 free candidates and NSGA-II is 1.7 times faster at 13, with the same
+#: front at every size from 10 to 16. The generic default of :func:`search_coalitions`
+#: stays ``2^16`` (cheap evaluators enumerate faster).
+MODEL_EXHAUSTIVE_LIMIT_MARGINS = 2**12
 
 
 @dataclass
@@ -289,3 +294,23 @@ def model_evaluator(
         return np.column_stack([o.reduce(result[o.name], axis=0) for o in objs])
 
     return evaluate
+
+
+def model_exhaustive_limit(
+    objectives: Sequence[str | Objective], horizon: Literal["static", "end"] = "static"
+) -> int:
+    """The ``max_exhaustive`` of a search on :func:`model_evaluator` with ``objectives``.
+
+    :data:`MODEL_EXHAUSTIVE_LIMIT` when every objective is a static outcome that needs no
+    margins, :data:`MODEL_EXHAUSTIVE_LIMIT_MARGINS` otherwise (an objective that needs the
+    members' margins, or the ``end`` horizon): the sizes up to which enumeration costs no
+    more than NSGA-II, measured by ``benchmarks/search.py``.
+    """
+    from techbloc.analysis.characteristic import resolve_outcome
+    from techbloc.model.static import MARGIN_OUTCOMES, STATIC_OUTCOMES
+
+    if horizon != "static":
+        return MODEL_EXHAUSTIVE_LIMIT_MARGINS
+    names = [resolve_outcome(parse_objective(o).name, horizon) for o in objectives]
+    cheap = all(name in STATIC_OUTCOMES and name not in MARGIN_OUTCOMES for name in names)
+    return MODEL_EXHAUSTIVE_LIMIT if cheap else MODEL_EXHAUSTIVE_LIMIT_MARGINS

@@ -540,7 +540,8 @@ def optimize(
     method: Annotated[
         SearchMethod,
         typer.Option(
-            help="auto (exhaustive up to 2^12 coalitions, NSGA-II above), exhaustive or nsga2."
+            help="auto (exhaustive up to 2^14 coalitions, 2^12 with cohesion or min_margin or "
+            "the end horizon; NSGA-II above), exhaustive or nsga2."
         ),
     ] = SearchMethod.auto,
     horizon: Annotated[
@@ -553,9 +554,9 @@ def optimize(
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
     from techbloc.analysis.search import (
-        MODEL_EXHAUSTIVE_LIMIT,
         Objective,
         model_evaluator,
+        model_exhaustive_limit,
         parse_objective,
         search_coalitions,
     )
@@ -588,7 +589,7 @@ def optimize(
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
-        max_exhaustive=MODEL_EXHAUSTIVE_LIMIT,
+        max_exhaustive=model_exhaustive_limit(objs, horizon.value),
         rng=seed if search_seed is None else search_seed,
         names=world.names,
     )

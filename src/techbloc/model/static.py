@@ -35,7 +35,13 @@ from techbloc.params import DOMAINS
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["STATIC_OUTCOMES", "StaticModel", "member_margins", "static_outcomes"]
+__all__ = [
+    "MARGIN_OUTCOMES",
+    "STATIC_OUTCOMES",
+    "StaticModel",
+    "member_margins",
+    "static_outcomes",
+]
 
 #: Outcomes of :func:`static_outcomes`.
 STATIC_OUTCOMES = (
@@ -45,6 +51,10 @@ STATIC_OUTCOMES = (
     "cohesion",
     "min_margin",
 )
+
+#: The static outcomes that need the members' margins: the start year's flows and the
+#: membership toggles (§9.1), which cost about 35 times the others per coalition.
+MARGIN_OUTCOMES = ("cohesion", "min_margin")
 
 #: Bound on scenario x coalition x domain x country cells per engine call (memory).
 _MAX_CELLS = 4_000_000
@@ -173,7 +183,7 @@ class StaticModel:
         names = [name for name in STATIC_OUTCOMES if name in outcomes]
         if not len(members):
             return {name: np.empty((self.n_scenarios, 0)) for name in names}
-        if "cohesion" in names or "min_margin" in names:
+        if any(name in MARGIN_OUTCOMES for name in names):
             parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
             for _, year, ctx in self.years(members, margins=True):
                 result = _outcomes(year, ctx, names)
