@@ -94,21 +94,3 @@ def test_unknown_static_outcome_is_refused(world):
             np.zeros((1, len(world.codes)), bool),
             outcomes=["x"],
         )
-
-
-def test_small_batches_padded_to_a_kept_width_give_the_engines_numbers(world, sampled_scenarios):
-    """Small calls (NSGA-II's) are padded to a multiple of _WIDTH and reuse kept buffers."""
-    from techbloc.model import StaticModel
-    from techbloc.model.static import _KEPT_WIDTHS, _WIDTH
-
-    scenarios = sampled_scenarios.iloc[:3]
-    rng = np.random.default_rng(5)
-    static = StaticModel(world, scenarios)
-    for size in (1, 7, _WIDTH + 3, 7, 2 * _WIDTH + 1, 3 * _WIDTH + 1):
-        masks = rng.random((size, len(world.codes))) < 0.3
-        reference, columns = _one_year_runs(world, scenarios, masks)
-        out = static.outcomes(masks)
-        for name in STATIC_OUTCOMES:
-            np.testing.assert_array_equal(out[name], reference[name])
-        np.testing.assert_array_equal(static.margins(masks)[:, :, columns], reference["margin"])
-    assert len(static._kept) <= _KEPT_WIDTHS + 1

@@ -61,10 +61,6 @@ _MAX_CELLS = 4_000_000
 #: Bound on scenario x coalition x country cells per step of the membership-only outcomes
 #: (small enough for the arrays to stay in cache).
 _MAX_SHARED_CELLS = 200_000
-#: Small batches are padded to a multiple of this many coalitions (:meth:`StaticModel._width`).
-_WIDTH = 32
-#: Widths of small batches whose buffers are kept besides the full batches' (memory).
-_KEPT_WIDTHS = 3
 
 
 class StaticModel:
@@ -114,7 +110,7 @@ class StaticModel:
                 np.log(weight, out=weight)
             eta = self.context.values["holder_concentration"][:, None, None, None]
             self._weight = np.exp(np.multiply(weight, eta, out=weight), out=weight)
-        self._kept: dict[int, tuple[EngineState, FlowWorkspace | None]] = {}
+        self._full: tuple[EngineState, FlowWorkspace | None] | None = None
         self._shared = _SharedTerms.build(self.context, inputs)
 
     def _check(self, members: np.ndarray) -> np.ndarray:
@@ -125,22 +121,12 @@ class StaticModel:
             )
         return members
 
-    def _width(self, size: int) -> int:
-        """Coalitions a batch of ``size`` is computed as: the step, or for a small batch
-        (NSGA-II's generations, a last partial batch) the next multiple of
-        :data:`_WIDTH`, so that the buffers of a few widths serve every call."""
-        if size > self.step // 2:
-            return self.step
-        return min(self.step, -(-size // _WIDTH) * _WIDTH)
-
     def _buffers(self, ctx: Context) -> tuple[EngineState, FlowWorkspace | None]:
-        """The start-year state and the kernel's buffers for a batch of ``ctx``'s width,
-        kept for the next batch of that width (the start year's flows read the state and
-        the workspace's order and weights, and write into none of them). Building them
-        costs about as much as the flows of the batch."""
-        width = ctx.shape[1]
-        if width in self._kept:
-            return self._kept[width]
+        """The start-year state and the kernel's buffers for a batch of ``ctx``'s shape;
+        those of full batches are kept for the next (the start year's flows read the state
+        and the workspace's order and weights, and write into none of them)."""
+        if self._full is not None and self._full[0].members.shape[1] == ctx.shape[1]:
+            return self._full
         state = EngineState.initial(ctx)
         workspace = None
         if self._weight is not None:
@@ -148,10 +134,8 @@ class StaticModel:
             workspace.order[...] = self._order
             workspace.weight[...] = self._weight
             workspace.weights_current = True
-        small = [w for w in self._kept if w != self.step]
-        if len(small) >= _KEPT_WIDTHS:  # memory: a few widths besides the step's
-            del self._kept[small[0]]
-        self._kept[width] = (state, workspace)
+        if ctx.shape[1] == self.step:
+            self._full = (state, workspace)
         return state, workspace
 
     def years(
@@ -160,22 +144,13 @@ class StaticModel:
         """Yield ``(rows, year, ctx)``: the start year's flows of batches of coalitions.
 
         ``members``: bool ``(P, len(world.codes))``; ``margins``: evaluate the members'
-        margins in full (with the relative-gains term). A batch may be padded with copies
-        of its first coalition (:meth:`_width`): the year's arrays then have more
-        coalitions than ``rows``, and the first ``len(rows)`` are those of ``rows``
-        (each coalition's numbers do not depend on the others in its batch).
+        margins in full (with the relative-gains term).
         """
         members = self._check(members)
         inputs = self.inputs
         position = self.context.values["friction_position"]
         for first in range(0, len(members), self.step):
-            rows = members[first : first + self.step, self.columns]
-            size, width = len(rows), self._width(len(rows))
-            if width > size:  # padded, in the same memory order as ``rows``
-                padded = np.empty((width, rows.shape[1]), bool, order="F")
-                padded[:size], padded[size:] = rows, rows[0]
-                rows = padded
-            batch = PolicyBatch.from_masks(rows, inputs)
+            batch = PolicyBatch.from_masks(members[first : first + self.step, self.columns], inputs)
             ctx = replace(self.context, policies=batch)
             state, workspace = self._buffers(ctx)
             state = replace(
@@ -193,7 +168,7 @@ class StaticModel:
                 outsiders=False,
                 relative_gains=margins,
             )
-            yield slice(first, first + size), year, ctx
+            yield slice(first, first + self.step), year, ctx
 
     def outcomes(
         self, members: np.ndarray, outcomes: Sequence[str] = STATIC_OUTCOMES
@@ -210,10 +185,10 @@ class StaticModel:
             return {name: np.empty((self.n_scenarios, 0)) for name in names}
         if any(name in MARGIN_OUTCOMES for name in names):
             parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-            for rows, year, ctx in self.years(members, margins=True):
+            for _, year, ctx in self.years(members, margins=True):
                 result = _outcomes(year, ctx, names)
                 for name in names:
-                    parts[name].append(result[name][:, : rows.stop - rows.start])
+                    parts[name].append(result[name])
             return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
         members = np.ascontiguousarray(self._check(members)[:, self.columns])
         members[:, self.inputs.usa] = True  # as PolicyBatch.from_masks
@@ -231,8 +206,7 @@ class StaticModel:
         members = self._check(members)
         out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
         for rows, year, _ in self.years(members):
-            size = rows.stop - rows.start
-            out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)[:, :size]
+            out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
         return out
 
 
