@@ -56,16 +56,17 @@ __all__ = [
 #: Coalitions up to which ``method="auto"`` enumerates when scoring on the model's static
 #: outcomes that need no margins (``alliance_rd_share``, ``pool_leak_rate``,
 #: ``achieved_stringency``; :func:`model_exhaustive_limit`); above it NSGA-II is faster and
-#: found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2 cores;
-#: benchmarks/README.md, "Coalition search and Shapley on the static model").
-MODEL_EXHAUSTIVE_LIMIT = 2**14
+#: found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2 cores,
+#: median CPU-s of 3; benchmarks/README.md): enumeration 0.74 against NSGA-II's 0.82 at 15
+#: free candidates, 1.49 against 0.85 at 16; the same front at every size from 12 to 16.
+MODEL_EXHAUSTIVE_LIMIT = 2**15
 #: The same for objectives that need the members' margins (``cohesion``, ``min_margin``:
-#: the start year's flows and membership toggles, about 35 times the cost per coalition)
-#: and for the ``end`` horizon (a full run per coalition): enumeration and NSGA-II cost
-#: the same at 12 free candidates and NSGA-II is 1.7 times faster at 13, with the same
-#: front at every size from 10 to 16. The generic default of :func:`search_coalitions`
-#: stays ``2^16`` (cheap evaluators enumerate faster).
-MODEL_EXHAUSTIVE_LIMIT_MARGINS = 2**12
+#: the start year's flows and membership toggles, about 40 times the cost per coalition)
+#: and for the ``end`` horizon (a full run per coalition): enumeration 2.19 against
+#: NSGA-II's 2.70 CPU-s at 11 free candidates, 4.01 against 3.12 at 12 (7.55 against 3.24
+#: at 13), the same front at every size from 10 to 14. The generic default of
+#: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
+MODEL_EXHAUSTIVE_LIMIT_MARGINS = 2**11
 
 
 @dataclass

@@ -540,7 +540,7 @@ def optimize(
     method: Annotated[
         SearchMethod,
         typer.Option(
-            help="auto (exhaustive up to 2^14 coalitions, 2^12 with cohesion or min_margin or "
+            help="auto (exhaustive up to 2^15 coalitions, 2^11 with cohesion or min_margin or "
             "the end horizon; NSGA-II above), exhaustive or nsga2."
         ),
     ] = SearchMethod.auto,

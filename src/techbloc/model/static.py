@@ -53,7 +53,7 @@ STATIC_OUTCOMES = (
 )
 
 #: The static outcomes that need the members' margins: the start year's flows and the
-#: membership toggles (§9.1), which cost about 35 times the others per coalition.
+#: membership toggles (§9.1), which cost about 40 times the others per coalition.
 MARGIN_OUTCOMES = ("cohesion", "min_margin")
 
 #: Bound on scenario x coalition x domain x country cells per engine call (memory).
