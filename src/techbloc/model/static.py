@@ -67,15 +67,18 @@ class StaticModel:
     """The model's start year, prepared once to score many batches of coalitions.
 
     The same arithmetic as the first year of :func:`~techbloc.model.engine.run_model`
-    (its :func:`~techbloc.model.engine.year_flows` is called as is; tests compare the two
-    bit for bit), with what one-year runs of membership-only policies do not need left
-    out, so that a coalition costs little more than its flows:
+    (tests compare the two bit for bit), with what one-year runs of membership-only
+    policies do not need left out. Outcomes without margins (``alliance_rd_share``,
+    ``pool_leak_rate``, ``achieved_stringency``) come from start-year terms that no
+    coalition changes, computed once (:class:`_SharedTerms`): a coalition only picks which
+    countries count, and no flows are computed. Margins (``cohesion``, ``min_margin``,
+    :meth:`margins`) call the engine's :func:`~techbloc.model.engine.year_flows` as is, so
+    that a coalition costs little more than its flows and toggles:
 
     - the context (scenario paths, start-year stocks) and the start-year state are built
       once, and no status-quo reference policy is added (each policy's flows are its own);
     - no outputs are recorded (the static outcomes are read from the year's flows) and no
-      running sums kept; when no margin is asked for, the relative-gains term of the
-      margins (the membership toggles, §9.1) is not evaluated either;
+      running sums kept;
     - frictions ``Σ_j f_ij`` are summed per coalition, then placed per scenario;
     - what the flows kernel computes from the start-year stocks alone, the same for every
       coalition, is computed once per scenario and handed to it: the knowledge-intensity
