@@ -192,8 +192,8 @@ def part_exhaustive(world, scenarios, args) -> None:
 
 def part_crossover(world, scenarios, args) -> None:
     """Exhaustive against NSGA-II by pool size, for objectives with and without margins:
-    where NSGA-II becomes faster with the same front is ``MODEL_EXHAUSTIVE_LIMIT`` (and
-    ``MODEL_EXHAUSTIVE_LIMIT_MARGINS``) in techbloc.analysis.search."""
+    where NSGA-II becomes faster with the same front is ``MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS``
+    (and ``MODEL_EXHAUSTIVE_LIMIT``, with margins) in techbloc.analysis.search."""
     from techbloc.analysis.search import model_exhaustive_limit
 
     for objectives, sizes in ((OBJECTIVES, args.crossover), (WITH_MARGINS, args.crossover_margins)):

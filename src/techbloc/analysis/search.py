@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_EXHAUSTIVE_LIMIT",
-    "MODEL_EXHAUSTIVE_LIMIT_MARGINS",
+    "MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS",
     "SEARCH_METHODS",
     "Evaluator",
     "Objective",
@@ -53,20 +53,22 @@ __all__ = [
     "subset_masks",
 ]
 
-#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model's static
-#: outcomes that need no margins (``alliance_rd_share``, ``pool_leak_rate``,
-#: ``achieved_stringency``; :func:`model_exhaustive_limit`); above it NSGA-II is faster and
-#: found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2 cores,
-#: median CPU-s of 3; benchmarks/README.md): enumeration 0.74 against NSGA-II's 0.82 at 15
-#: free candidates, 1.49 against 0.85 at 16; the same front at every size from 12 to 16.
-MODEL_EXHAUSTIVE_LIMIT = 2**15
-#: The same for objectives that need the members' margins (``cohesion``, ``min_margin``:
-#: the start year's flows and membership toggles, about 40 times the cost per coalition)
-#: and for the ``end`` horizon (a full run per coalition): enumeration 2.19 against
-#: NSGA-II's 2.70 CPU-s at 11 free candidates, 4.01 against 3.12 at 12 (7.55 against 3.24
-#: at 13), the same front at every size from 10 to 14. The generic default of
+#: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
+#: (:func:`model_evaluator`) with objectives that need the members' margins (``cohesion``,
+#: ``min_margin``: the start year's flows and membership toggles, about 40 times the cost
+#: per coalition) or on the ``end`` horizon (a full run per coalition); above it NSGA-II is
+#: faster and found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2
+#: cores, median CPU-s of 3; benchmarks/README.md): enumeration 2.19 against NSGA-II's 2.70
+#: at 11 free candidates, 4.01 against 3.12 at 12 (7.55 against 3.24 at 13), the same front
+#: at every size from 10 to 14. :func:`model_exhaustive_limit` picks this or
+#: :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` by the objectives. The generic default of
 #: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
-MODEL_EXHAUSTIVE_LIMIT_MARGINS = 2**11
+MODEL_EXHAUSTIVE_LIMIT = 2**11
+#: The same for static objectives that need no margins (``alliance_rd_share``,
+#: ``pool_leak_rate``, ``achieved_stringency``): enumeration 0.74 against NSGA-II's 0.82
+#: CPU-s at 15 free candidates, 1.49 against 0.85 at 16; the same front at every size from
+#: 12 to 16.
+MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS = 2**15
 
 
 @dataclass
@@ -302,8 +304,8 @@ def model_exhaustive_limit(
 ) -> int:
     """The ``max_exhaustive`` of a search on :func:`model_evaluator` with ``objectives``.
 
-    :data:`MODEL_EXHAUSTIVE_LIMIT` when every objective is a static outcome that needs no
-    margins, :data:`MODEL_EXHAUSTIVE_LIMIT_MARGINS` otherwise (an objective that needs the
+    :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` when every objective is a static outcome that
+    needs no margins, :data:`MODEL_EXHAUSTIVE_LIMIT` otherwise (an objective that needs the
     members' margins, or the ``end`` horizon): the sizes up to which enumeration costs no
     more than NSGA-II, measured by ``benchmarks/search.py``.
     """
@@ -311,7 +313,7 @@ def model_exhaustive_limit(
     from techbloc.model.static import MARGIN_OUTCOMES, STATIC_OUTCOMES
 
     if horizon != "static":
-        return MODEL_EXHAUSTIVE_LIMIT_MARGINS
+        return MODEL_EXHAUSTIVE_LIMIT
     names = [resolve_outcome(parse_objective(o).name, horizon) for o in objectives]
     cheap = all(name in STATIC_OUTCOMES and name not in MARGIN_OUTCOMES for name in names)
-    return MODEL_EXHAUSTIVE_LIMIT if cheap else MODEL_EXHAUSTIVE_LIMIT_MARGINS
+    return MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS if cheap else MODEL_EXHAUSTIVE_LIMIT
