@@ -193,6 +193,8 @@ class StaticModel:
                 for name in names:
                     parts[name].append(result[name])
             return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        # C order, as the engine's (S, P, N) arrays: a column-selected mask is in Fortran
+        # order, and numpy then sums over countries in another order (other last bits)
         members = np.ascontiguousarray(self._check(members)[:, self.columns])
         members[:, self.inputs.usa] = True  # as PolicyBatch.from_masks
         members[:, self.inputs.china] = False
