@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import techbloc.analysis.search as search
+import techbloc.analysis.search_objectives as search_objectives
 import techbloc.model as model
 from techbloc.analysis.search import model_evaluator, search_coalitions
 from techbloc.analysis.shapley import model_game, shapley
@@ -103,13 +103,13 @@ class EngineStaticModel:
 @contextlib.contextmanager
 def engine_path() -> Iterator[None]:
     """Score with the baseline: the engine path and column-by-column nanpercentile."""
-    saved = model.StaticModel, search._nanpercentile
+    saved = model.StaticModel, search_objectives._nanpercentile
     model.StaticModel = EngineStaticModel  # type: ignore[misc]
-    search._nanpercentile = lambda v, q, axis: np.nanpercentile(v, q, axis=axis)
+    search_objectives._nanpercentile = lambda v, q, axis: np.nanpercentile(v, q, axis=axis)
     try:
         yield
     finally:
-        model.StaticModel, search._nanpercentile = saved  # type: ignore[misc]
+        model.StaticModel, search_objectives._nanpercentile = saved  # type: ignore[misc]
 
 
 def timed(run: Callable[[], Any], repeats: int) -> tuple[list[float], list[float], Any]:
@@ -191,22 +191,35 @@ def part_exhaustive(world, scenarios, args) -> None:
 
 
 def part_crossover(world, scenarios, args) -> None:
-    print(
-        f"crossover: exhaustive against nsga2 by pool size, objectives "
-        f"{', '.join(OBJECTIVES)}, 1 run each; {load()}"
-    )
-    for k in args.crossover:
-        pool = POOL[:k]
-        ex = timed(
-            functools.partial(search_run, world, scenarios, pool, OBJECTIVES, "exhaustive"), 1
-        )
-        ga = timed(functools.partial(search_run, world, scenarios, pool, OBJECTIVES, "nsga2"), 1)
+    """Exhaustive against NSGA-II by pool size, for objectives with and without margins:
+    where NSGA-II becomes faster with the same front is ``MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS``
+    (and ``MODEL_EXHAUSTIVE_LIMIT``, with margins) in techbloc.analysis.search."""
+    from techbloc.analysis.search import model_exhaustive_limit
+
+    for objectives, sizes in ((OBJECTIVES, args.crossover), (WITH_MARGINS, args.crossover_margins)):
+        limit = model_exhaustive_limit(objectives)
         print(
-            f"  {k:2d} candidates: exhaustive wall {ex[0][0]:6.2f} CPU {ex[1][0]:6.2f} | "
-            f"nsga2 wall {ga[0][0]:6.2f} CPU {ga[1][0]:6.2f} ({ga[2].n_evaluated:,} "
-            f"evaluated) | same front: {same_front(ex[2], ga[2])}"
+            f"crossover: exhaustive against nsga2 by pool size, objectives "
+            f"{', '.join(objectives)} (auto enumerates up to 2^{limit.bit_length() - 1}); "
+            f"CPU s min / median / max of {args.repeats}; {load()}"
         )
-    print(f"  {load()}")
+        for k in sizes:
+            pool = POOL[:k]
+            ex = timed(
+                functools.partial(search_run, world, scenarios, pool, objectives, "exhaustive"),
+                args.repeats,
+            )
+            ga = timed(
+                functools.partial(search_run, world, scenarios, pool, objectives, "nsga2"),
+                args.repeats,
+            )
+            print(
+                f"  {k:2d} candidates: exhaustive CPU {spread(ex[1])} | nsga2 CPU "
+                f"{spread(ga[1])} ({ga[2].n_evaluated:,} evaluated) | CPU ratio "
+                f"{statistics.median(ex[1]) / statistics.median(ga[1]):4.1f} | same front: "
+                f"{same_front(ex[2], ga[2])}"
+            )
+        print(f"  {load()}")
 
 
 def part_shapley(world, scenarios, args) -> None:
@@ -247,7 +260,20 @@ def main() -> None:
         default=12,
         help="candidates of the side-by-side part (the engine path is slow)",
     )
-    parser.add_argument("--crossover", type=int, nargs="+", default=[10, 12, 13, 14, 15])
+    parser.add_argument(
+        "--crossover",
+        type=int,
+        nargs="+",
+        default=[12, 13, 14, 15, 16],
+        help="pool sizes, objectives without margins",
+    )
+    parser.add_argument(
+        "--crossover-margins",
+        type=int,
+        nargs="+",
+        default=[10, 11, 12, 13, 14],
+        help="pool sizes, objectives with margins",
+    )
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--permutations", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -255,6 +281,7 @@ def main() -> None:
     if args.quick:
         args.scenarios, args.repeats, args.bits, args.baseline_bits = 5, 1, 6, 5
         args.crossover, args.members, args.permutations = [5, 6], 6, 10
+        args.crossover_margins = [5, 6]
 
     import numba
 

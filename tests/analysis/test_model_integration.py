@@ -223,16 +223,26 @@ class _EngineStaticModel:
         return {name: result[name] for name in outcomes}
 
 
-def test_batched_search_and_shapley_equal_the_engine_path(world, lhs_scenarios, monkeypatch):
+@pytest.mark.parametrize(
+    "objectives",
+    [
+        # membership-only outcomes: StaticModel's shared start-year terms, no flows kernel
+        ["alliance_rd_share:max", "leakage:min:p90", "stringency:max"],
+        # with margins: the start year's flows and toggles
+        ["alliance_rd_share:max", "leakage:min:p90", "cohesion:max:p10", "min_margin"],
+    ],
+)
+def test_batched_search_and_shapley_equal_the_engine_path(
+    world, lhs_scenarios, monkeypatch, objectives
+):
     """Same front and the same Shapley values as one-year engine runs of every coalition."""
-    import techbloc.analysis.search as search
+    import techbloc.analysis.search_objectives as search_objectives
     import techbloc.model as model
     from techbloc.analysis.search import model_evaluator, search_coalitions
     from techbloc.analysis.shapley import model_game, shapley
 
     scenarios = lhs_scenarios.iloc[:12]
     pool = ["JPN", "KOR", "DEU", "NLD", "TWN", "GBR"]
-    objectives = ["alliance_rd_share:max", "leakage:min:p90", "cohesion:max:p10", "min_margin"]
 
     def run():
         evaluate = model_evaluator(world, scenarios, pool, objectives)
@@ -243,7 +253,9 @@ def test_batched_search_and_shapley_equal_the_engine_path(world, lhs_scenarios, 
 
     front, values = run()
     monkeypatch.setattr(model, "StaticModel", _EngineStaticModel)
-    monkeypatch.setattr(search, "_nanpercentile", lambda v, q, axis: np.nanpercentile(v, q, axis))
+    monkeypatch.setattr(
+        search_objectives, "_nanpercentile", lambda v, q, axis: np.nanpercentile(v, q, axis)
+    )
     front_ref, values_ref = run()
     pd.testing.assert_frame_equal(front, front_ref, check_exact=True)
     pd.testing.assert_frame_equal(values, values_ref, check_exact=False, rtol=1e-12)

@@ -1,16 +1,7 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
-from techbloc.analysis.search import (
-    Objective,
-    pareto_mask,
-    parse_objective,
-    search_coalitions,
-    subset_masks,
-)
+from techbloc.analysis.search import search_coalitions, subset_masks
 from techbloc.errors import InputError
 
 
@@ -19,49 +10,6 @@ def brute_pareto(values, directions):
     le = (s[:, None, :] <= s[None, :, :]).all(axis=2)
     lt = (s[:, None, :] < s[None, :, :]).any(axis=2)
     return ~(le & lt).any(axis=0)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    arrays(np.int8, st.tuples(st.integers(1, 700), st.integers(1, 3)), elements=st.integers(0, 5)),
-    st.data(),
-)
-def test_pareto_mask_matches_brute_force(values, data):
-    directions = data.draw(
-        st.lists(
-            st.sampled_from(["max", "min"]), min_size=values.shape[1], max_size=values.shape[1]
-        )
-    )
-    values = values.astype(float)
-    assert (pareto_mask(values, directions) == brute_pareto(values, directions)).all()
-
-
-def test_subset_masks_constraints():
-    m = subset_masks(6, min_size=2, max_size=4, required=[0], excluded=[5])
-    assert m[:, 0].all() and not m[:, 5].any()
-    assert ((m.sum(1) >= 2) & (m.sum(1) <= 4)).all()
-    # 4 free members, 1 required: sizes 2..4 -> choose 1..3 of 4 free = 4 + 6 + 4
-    assert len(m) == 14
-    assert len({row.tobytes() for row in m}) == len(m)
-    assert subset_masks(16).shape == (2**16, 16)
-
-
-def test_parse_objective():
-    assert parse_objective("leakage:min") == Objective("leakage", "min", 50.0)
-    o = parse_objective("alliance_rd_share:max:p10")
-    assert o.statistic == 10.0 and o.label == "alliance_rd_share_p10"
-    assert parse_objective("x:min:mean").statistic == "mean"
-    # without a direction: the registered output's (leakage stands for a leak rate or flow)
-    assert parse_objective("leakage") == Objective("leakage", "min", 50.0)
-    assert parse_objective("cohesion::p10") == Objective("cohesion", "max", 10.0)
-    with pytest.raises(InputError, match="needs a direction"):
-        parse_objective("x::mean")
-    with pytest.raises(InputError):
-        parse_objective("x:up")
-    with pytest.raises(InputError):
-        parse_objective("leakage:min:p50:extra")
-    with pytest.raises(InputError):
-        parse_objective("x:max:q3")
 
 
 def synthetic(n, seed):
@@ -141,9 +89,28 @@ def test_search_input_errors():
         search_coalitions(["A", "B", "C"], ev, ["g:max"])
 
 
-def test_search_methods_are_a_registry_and_unknown_names_list_the_options():
-    from techbloc.analysis.search import SEARCH_METHODS, search_method
+def test_the_public_names_stay_where_they_were():
+    import techbloc.analysis.search as search
+    from techbloc.analysis import search_methods, search_objectives, search_pareto
 
-    assert set(SEARCH_METHODS) == {"exhaustive", "nsga2"}
-    with pytest.raises(InputError, match="'auto', 'exhaustive', 'nsga2'"):
-        search_method("greedy")
+    assert search.Objective is search_objectives.Objective
+    assert search.parse_objective is search_objectives.parse_objective
+    assert search.pareto_mask is search_pareto.pareto_mask
+    assert search.subset_masks is search_pareto.subset_masks
+    assert search.SEARCH_METHODS is search_methods.SEARCH_METHODS
+    assert search.search_method is search_methods.search_method
+
+
+def test_the_model_exhaustive_limit_follows_the_objectives_cost():
+    from techbloc.analysis.search import (
+        MODEL_EXHAUSTIVE_LIMIT,
+        MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS,
+        model_exhaustive_limit,
+    )
+
+    assert MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS > MODEL_EXHAUSTIVE_LIMIT
+    cheap = ["alliance_rd_share:max", "leakage:min:p90", "stringency"]
+    assert model_exhaustive_limit(cheap) == MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS
+    assert model_exhaustive_limit([*cheap, "cohesion::p10"]) == MODEL_EXHAUSTIVE_LIMIT
+    assert model_exhaustive_limit(["min_margin"]) == MODEL_EXHAUSTIVE_LIMIT
+    assert model_exhaustive_limit(cheap, "end") == MODEL_EXHAUSTIVE_LIMIT

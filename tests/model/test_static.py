@@ -94,3 +94,22 @@ def test_unknown_static_outcome_is_refused(world):
             np.zeros((1, len(world.codes)), bool),
             outcomes=["x"],
         )
+
+
+def test_outcomes_without_margins_equal_one_year_runs_in_steps(
+    world, sampled_scenarios, monkeypatch
+):
+    """The shared start-year terms (no flows kernel), several steps: the engine's numbers."""
+    import techbloc.model.static as static
+
+    scenarios = sampled_scenarios.iloc[:4]
+    masks = np.random.default_rng(6).random((19, len(world.codes))) < 0.3
+    masks[3] = False  # the USA alone
+    reference, _ = _one_year_runs(world, scenarios, masks)
+    n = static.prepare_inputs(world).n
+    monkeypatch.setattr(static, "_MAX_SHARED_CELLS", 5 * len(scenarios) * n)  # steps of 5
+    names = [name for name in STATIC_OUTCOMES if name not in static.MARGIN_OUTCOMES]
+    out = static_outcomes(world, scenarios, masks, outcomes=names)
+    assert sorted(out) == sorted(names)
+    for name in names:
+        np.testing.assert_array_equal(out[name], reference[name])

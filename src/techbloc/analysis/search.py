@@ -5,29 +5,32 @@ The search is model-agnostic: it takes an *evaluator*
 candidate coalitions (rows of a membership mask over the pool). :func:`model_evaluator`
 builds the default one on the model's static one-year characteristic functions.
 
-Two methods return the same front on pools small enough to enumerate:
-
-- ``exhaustive``: every subset of the free pool members (pool minus required and excluded)
-  as a ``[2^f, f]`` boolean array, filtered by size, evaluated in batches, and reduced
-  with a vectorized non-dominated filter (feasible up to ``2^16`` and beyond);
-- ``nsga2``: pymoo's NSGA-II on a binary encoding of the free members, with a repair
-  operator for the size limits; every evaluated coalition is archived (and never
-  evaluated twice) and the result is the non-dominated set of the archive.
+Two methods (:mod:`~techbloc.analysis.search_methods`) return the same front on pools small
+enough to enumerate: ``exhaustive`` (every subset of the free pool members, feasible up to
+``2^16`` and beyond) and ``nsga2`` (pymoo's NSGA-II, archiving every coalition it scores);
+the result is the non-dominated set (:func:`~techbloc.analysis.search_pareto.pareto_mask`)
+of what the method scored. Objectives are :class:`Objective`
+(:mod:`~techbloc.analysis.search_objectives`); their names are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from techbloc.analysis._random import RandomState, check_rng
+from techbloc.analysis._random import RandomState
+from techbloc.analysis.search_methods import (
+    SEARCH_METHODS,
+    Evaluator,
+    SearchSpace,
+    search_method,
+)
+from techbloc.analysis.search_objectives import Objective, parse_objective
+from techbloc.analysis.search_pareto import pareto_mask, subset_masks
 from techbloc.errors import InputError
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
@@ -36,11 +39,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_EXHAUSTIVE_LIMIT",
+    "MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS",
     "SEARCH_METHODS",
     "Evaluator",
     "Objective",
     "SearchResult",
     "model_evaluator",
+    "model_exhaustive_limit",
     "pareto_mask",
     "parse_objective",
     "search_coalitions",
@@ -48,209 +53,22 @@ __all__ = [
     "subset_masks",
 ]
 
-Evaluator = Callable[[np.ndarray], np.ndarray]
-Direction = Literal["max", "min"]
-
 #: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
-#: (:func:`model_evaluator`; ``techbloc optimize`` passes it as ``max_exhaustive``); above
-#: it NSGA-II is faster and found the same front. Measured by ``benchmarks/search.py``
-#: (static evaluator, 50 scenarios, 2 cores; benchmarks/README.md): NSGA-II's cost grows
-#: slowly (990 to 5,762 distinct coalitions and 1.7 to 3.7 CPU-s from 10 to 16 candidates
-#: at the default 100 x 100), the enumeration's doubles with each candidate; they cost the
-#: same at 12 free candidates (2.0 CPU-s each) and NSGA-II is 1.7 times faster at 13, with
-#: the same front at every size from 10 to 16. The generic default of
+#: (:func:`model_evaluator`) with objectives that need the members' margins (``cohesion``,
+#: ``min_margin``: the start year's flows and membership toggles, about 40 times the cost
+#: per coalition) or on the ``end`` horizon (a full run per coalition); above it NSGA-II is
+#: faster and found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2
+#: cores, median CPU-s of 3; benchmarks/README.md): enumeration 2.19 against NSGA-II's 2.70
+#: at 11 free candidates, 4.01 against 3.12 at 12 (7.55 against 3.24 at 13), the same front
+#: at every size from 10 to 14. :func:`model_exhaustive_limit` picks this or
+#: :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` by the objectives. The generic default of
 #: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
-MODEL_EXHAUSTIVE_LIMIT = 2**12
-
-
-@dataclass(frozen=True)
-class Objective:
-    """An objective: an outcome, a direction and a statistic across scenarios.
-
-    Attributes
-    ----------
-    name : str
-        Outcome name, e.g. ``"alliance_rd_share"``.
-    direction : {"max", "min"}
-    statistic : float or "mean"
-        Percentile across scenarios (50 = median, the default; 10 = a pessimistic view
-        of a ``max`` objective) or ``"mean"``.
-    """
-
-    name: str
-    direction: Direction
-    statistic: float | str = 50.0
-
-    def __post_init__(self) -> None:
-        if self.direction not in ("max", "min"):
-            raise InputError(f"objective '{self.name}': direction must be 'max' or 'min'")
-        if self.statistic != "mean" and not (
-            isinstance(self.statistic, int | float) and 0 <= self.statistic <= 100
-        ):
-            raise InputError(
-                f"objective '{self.name}': statistic must be 'mean' or a percentile 0-100"
-            )
-
-    @property
-    def label(self) -> str:
-        """Column name in results, e.g. ``alliance_rd_share`` or ``leakage_p90``."""
-        if self.statistic == 50.0:
-            return self.name
-        if self.statistic == "mean":
-            return f"{self.name}_mean"
-        return f"{self.name}_p{self.statistic:g}"
-
-    def reduce(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
-        """Reduce an array over scenarios (``axis``) with this objective's statistic."""
-        if self.statistic == "mean":
-            return np.nanmean(values, axis=axis)
-        return _nanpercentile(np.asarray(values, float), float(self.statistic), axis)
-
-
-def _nanpercentile(values: np.ndarray, q: float, axis: int) -> np.ndarray:
-    """``numpy.nanpercentile`` along ``axis``, vectorized over the columns without NaN.
-
-    numpy's version applies a 1-D percentile column by column; columns without NaN give
-    the same numbers from ``numpy.percentile`` over all of them at once (tested equal).
-    """
-    values = np.moveaxis(values, axis, 0)
-    shape = values.shape[1:]
-    flat = values.reshape(len(values), -1)
-    out = np.percentile(flat, q, axis=0)
-    gaps = np.flatnonzero(np.isnan(flat).any(axis=0))
-    if len(gaps):
-        with warnings.catch_warnings():  # all-NaN columns give NaN, as numpy's does
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[gaps] = np.nanpercentile(flat[:, gaps], q, axis=0)
-    return out.reshape(shape)
-
-
-def parse_objective(spec: str | Objective) -> Objective:
-    """Parse ``name[:max|min][:median|mean|pNN]``, e.g. ``"leakage:min:p90"``.
-
-    Without ``:max``/``:min`` (``"leakage"``, ``"cohesion::p10"``) the direction is the
-    registered output's (:mod:`techbloc.model.outputs`; ``leakage`` and ``stringency``
-    stand for the outputs :func:`~techbloc.analysis.characteristic.resolve_outcome`
-    names); an outcome the registry does not know needs an explicit direction.
-    """
-    from techbloc.analysis.characteristic import SEARCH_ALIASES
-    from techbloc.analysis.outcomes import resolve_metric
-
-    if isinstance(spec, Objective):
-        return spec
-    if str(spec).count(":") > 2:
-        raise InputError(f"cannot read objective {spec!r}; write name[:max|min][:median|pNN]")
-    name, direction, stat = resolve_metric(str(spec), what="objective", aliases=SEARCH_ALIASES)
-    statistic: float | str = 50.0
-    stat = stat.strip().lower()
-    if stat in ("", "median"):
-        statistic = 50.0
-    elif stat == "mean":
-        statistic = "mean"
-    elif re.fullmatch(r"p\d+(\.\d+)?", stat):
-        statistic = float(stat[1:])
-    else:
-        raise InputError(f"objective {spec!r}: statistic must be median, mean or pNN")
-    return Objective(name, direction, statistic)
-
-
-def subset_masks(
-    n: int,
-    *,
-    min_size: int = 0,
-    max_size: int | None = None,
-    required: Sequence[int] = (),
-    excluded: Sequence[int] = (),
-) -> np.ndarray:
-    """Every subset of ``n`` pool members meeting the constraints, as a bool array.
-
-    Parameters
-    ----------
-    n : int
-        Pool size.
-    min_size, max_size : int
-        Limits on the number of members chosen (inclusive).
-    required, excluded : sequence of int
-        Pool positions always in / always out.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (K, n)
-        Rows in increasing order of the binary code of the free members.
-    """
-    max_size = n if max_size is None else max_size
-    required, excluded = sorted(set(required)), sorted(set(excluded))
-    free = [i for i in range(n) if i not in required and i not in excluded]
-    f = len(free)
-    if f > 30:
-        raise InputError(f"{f} free pool members: too many to enumerate (use the MOEA)")
-    codes = np.arange(2**f, dtype=np.int64)
-    bits = ((codes[:, None] >> np.arange(f)) & 1).astype(bool)
-    sizes = bits.sum(axis=1) + len(required)
-    keep = (sizes >= min_size) & (sizes <= max_size)
-    masks = np.zeros((int(keep.sum()), n), bool)
-    masks[:, free] = bits[keep]
-    masks[:, required] = True
-    return masks
-
-
-def pareto_mask(values: np.ndarray, directions: Sequence[str] | None = None) -> np.ndarray:
-    """Which rows are non-dominated.
-
-    Parameters
-    ----------
-    values : ndarray, shape (K, M)
-        Objective values.
-    directions : sequence of {"max", "min"}, optional
-        Per objective (default: all ``min``). NaN counts as the worst value.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (K,)
-        True for the Pareto-optimal rows (ties: identical rows are all kept).
-
-    Notes
-    -----
-    Rows are sorted lexicographically, so a row can only be dominated by rows before it;
-    blocks of rows are compared (vectorized) against the front found so far and against
-    each other. Cost is about ``K * |front|`` comparisons, not ``K^2``.
-    """
-    values = np.asarray(values, float)
-    if values.ndim != 2:
-        raise InputError(
-            f"objective values must be 2-D (candidates, objectives), got {values.shape}"
-        )
-    k, m = values.shape
-    if directions is None:
-        directions = ["min"] * m
-    if len(directions) != m:
-        raise InputError(f"{m} objectives but {len(directions)} directions")
-    sign = np.array([-1.0 if d == "max" else 1.0 for d in directions])
-    f = values * sign
-    f = np.where(np.isnan(f), np.inf, f)
-    order = np.lexsort(f.T[::-1])
-    fs = f[order]
-    keep_sorted = np.zeros(k, bool)
-    front = np.empty((0, m))
-    block = 512
-    for start in range(0, k, block):
-        blk = fs[start : start + block]
-        dominated = np.zeros(len(blk), bool)
-        for fstart in range(0, len(front), 4096):
-            fr = front[fstart : fstart + 4096]
-            le = (fr[:, None, :] <= blk[None, :, :]).all(axis=2)
-            lt = (fr[:, None, :] < blk[None, :, :]).any(axis=2)
-            dominated |= (le & lt).any(axis=0)
-        alive = np.flatnonzero(~dominated)  # compare only survivors with each other
-        sub = blk[alive]
-        le = (sub[:, None, :] <= sub[None, :, :]).all(axis=2)
-        lt = (sub[:, None, :] < sub[None, :, :]).any(axis=2)
-        dominated[alive] = (le & lt).any(axis=0)
-        keep_sorted[start : start + len(blk)] = ~dominated
-        front = np.concatenate([front, blk[~dominated]])
-    keep = np.zeros(k, bool)
-    keep[order] = keep_sorted
-    return keep
+MODEL_EXHAUSTIVE_LIMIT = 2**11
+#: The same for static objectives that need no margins (``alliance_rd_share``,
+#: ``pool_leak_rate``, ``achieved_stringency``): enumeration 0.74 against NSGA-II's 0.82
+#: CPU-s at 15 free candidates, 1.49 against 0.85 at 16; the same front at every size from
+#: 12 to 16.
+MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS = 2**15
 
 
 @dataclass
@@ -304,15 +122,6 @@ def _positions(pool: list[str], codes: Sequence[str], what: str) -> list[int]:
     if unknown:
         raise InputError(f"{what} countries {', '.join(unknown)} are not in the candidate pool")
     return [pool.index(c) for c in codes]
-
-
-def _evaluate_checked(evaluate: Evaluator, masks: np.ndarray, m: int) -> np.ndarray:
-    values = np.asarray(evaluate(masks), float)
-    if values.shape != (len(masks), m):
-        raise InputError(
-            f"the evaluator returned shape {values.shape}, expected ({len(masks)}, {m})"
-        )
-    return values
 
 
 def search_coalitions(
@@ -390,7 +199,9 @@ def search_coalitions(
     if method == "auto":
         method = "exhaustive" if 2**n_free <= max_exhaustive else "nsga2"
     run = search_method(method)
-    space = _Space(n, evaluate, m, tuple(directions), tuple(req), tuple(exc), min_size, max_size)
+    space = SearchSpace(
+        n, evaluate, m, tuple(directions), tuple(req), tuple(exc), min_size, max_size
+    )
     masks, values = run(space, batch_size=batch_size, pop_size=pop_size, n_gen=n_gen, rng=rng)
     n_evaluated = len(masks)
     keep = pareto_mask(values, directions)
@@ -408,117 +219,6 @@ def search_coalitions(
     for j, o in enumerate(objs):
         front[o.label] = values[:, j]
     return SearchResult(front, masks, pool, objs, method, n_evaluated)
-
-
-@dataclass(frozen=True)
-class _Space:
-    """The coalitions a search may return and how to score them."""
-
-    n: int
-    evaluate: Evaluator
-    m: int
-    directions: tuple[str, ...]
-    required: tuple[int, ...]
-    excluded: tuple[int, ...]
-    min_size: int
-    max_size: int
-
-
-def _exhaustive(space: _Space, *, batch_size: int, **_: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Every coalition of the space, scored in calls of ``batch_size``."""
-    masks = subset_masks(
-        space.n,
-        min_size=space.min_size,
-        max_size=space.max_size,
-        required=list(space.required),
-        excluded=list(space.excluded),
-    )
-    values = np.concatenate(
-        [
-            _evaluate_checked(space.evaluate, masks[i : i + batch_size], space.m)
-            for i in range(0, len(masks), batch_size)
-        ]
-    )
-    return masks, values
-
-
-def _repair_sizes(
-    x: np.ndarray, free_min: int, free_max: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Switch random bits on/off so every row has between free_min and free_max ones."""
-    x = x.astype(bool).copy()
-    sizes = x.sum(axis=1)
-    for i in np.flatnonzero((sizes < free_min) | (sizes > free_max)):
-        row = x[i]
-        if sizes[i] < free_min:
-            off = np.flatnonzero(~row)
-            row[rng.choice(off, free_min - sizes[i], replace=False)] = True
-        else:
-            on = np.flatnonzero(row)
-            row[rng.choice(on, sizes[i] - free_max, replace=False)] = False
-    return x
-
-
-def _nsga2(
-    space: _Space, *, pop_size: int, n_gen: int, rng: RandomState, **_: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """NSGA-II (pymoo) over the free members; every coalition it scores is returned."""
-    n, evaluate, m, directions = space.n, space.evaluate, space.m, space.directions
-    req, exc, min_size, max_size = space.required, space.excluded, space.min_size, space.max_size
-    from pymoo.algorithms.moo.nsga2 import NSGA2
-    from pymoo.core.problem import Problem
-    from pymoo.core.repair import Repair
-    from pymoo.operators.crossover.hux import HUX
-    from pymoo.operators.mutation.bitflip import BitflipMutation
-    from pymoo.operators.sampling.rnd import BinaryRandomSampling
-    from pymoo.optimize import minimize
-
-    free = [i for i in range(n) if i not in req and i not in exc]
-    f = len(free)
-    free_min, free_max = max(0, min_size - len(req)), min(f, max_size - len(req))
-    sign = np.array([-1.0 if d == "max" else 1.0 for d in directions])
-    archive: dict[bytes, np.ndarray] = {}
-    generator = check_rng(rng)
-    seed = int(generator.integers(0, 2**31 - 1))  # pymoo takes an int seed
-
-    def full(x: np.ndarray) -> np.ndarray:
-        masks = np.zeros((len(x), n), bool)
-        masks[:, free] = x
-        masks[:, req] = True
-        return masks
-
-    class Coalitions(Problem):
-        def __init__(self) -> None:
-            super().__init__(n_var=f, n_obj=m, xl=0, xu=1, vtype=bool)
-
-        def _evaluate(self, x: np.ndarray, out: dict[str, Any], *args: Any, **kwargs: Any) -> None:
-            x = np.asarray(x, bool)
-            keys = [row.tobytes() for row in x]
-            new = {k: i for i, k in enumerate(keys) if k not in archive}
-            if new:
-                rows = np.array(list(new.values()))
-                values = _evaluate_checked(evaluate, full(x[rows]), m)
-                for key, value in zip(new, values, strict=True):
-                    archive[key] = value
-            values = np.array([archive[k] for k in keys])
-            out["F"] = np.where(np.isnan(values), np.inf, values * sign)
-
-    class SizeRepair(Repair):
-        def _do(self, problem: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
-            return _repair_sizes(np.asarray(x), free_min, free_max, generator)
-
-    algorithm = NSGA2(
-        pop_size=pop_size,
-        sampling=BinaryRandomSampling(),
-        crossover=HUX(),
-        mutation=BitflipMutation(),
-        repair=SizeRepair(),
-        eliminate_duplicates=True,
-    )
-    minimize(Coalitions(), algorithm, ("n_gen", n_gen), seed=seed, verbose=False)
-    keys = list(archive)
-    x = np.array([np.frombuffer(k, dtype=bool) for k in keys]).reshape(len(keys), f)
-    return full(x), np.array([archive[k] for k in keys]).reshape(len(keys), m)
 
 
 def model_evaluator(
@@ -599,16 +299,21 @@ def model_evaluator(
     return evaluate
 
 
-#: Coalition search methods by name: ``method(space, **settings) -> (masks, values)``.
-SEARCH_METHODS: Mapping[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = MappingProxyType(
-    {"exhaustive": _exhaustive, "nsga2": _nsga2}
-)
+def model_exhaustive_limit(
+    objectives: Sequence[str | Objective], horizon: Literal["static", "end"] = "static"
+) -> int:
+    """The ``max_exhaustive`` of a search on :func:`model_evaluator` with ``objectives``.
 
+    :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` when every objective is a static outcome that
+    needs no margins, :data:`MODEL_EXHAUSTIVE_LIMIT` otherwise (an objective that needs the
+    members' margins, or the ``end`` horizon): the sizes up to which enumeration costs no
+    more than NSGA-II, measured by ``benchmarks/search.py``.
+    """
+    from techbloc.analysis.characteristic import resolve_outcome
+    from techbloc.model.static import MARGIN_OUTCOMES, STATIC_OUTCOMES
 
-def search_method(name: str) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
-    """The search method called ``name``; unknown names are refused listing the options."""
-    try:
-        return SEARCH_METHODS[name]
-    except (KeyError, TypeError):
-        options = ", ".join(repr(n) for n in ("auto", *SEARCH_METHODS))
-        raise InputError(f"unknown search method {name!r}; use one of {options}") from None
+    if horizon != "static":
+        return MODEL_EXHAUSTIVE_LIMIT
+    names = [resolve_outcome(parse_objective(o).name, horizon) for o in objectives]
+    cheap = all(name in STATIC_OUTCOMES and name not in MARGIN_OUTCOMES for name in names)
+    return MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS if cheap else MODEL_EXHAUSTIVE_LIMIT

@@ -8,9 +8,9 @@ membership masks at once, in memory-bounded batches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,14 +27,21 @@ from techbloc.model.engine import (
     year_flows,
 )
 from techbloc.model.flows import FlowWorkspace
-from techbloc.model.inputs import prepare_inputs
+from techbloc.model.inputs import ModelInputs, prepare_inputs
 from techbloc.model.scenarios import scenario_arrays
+from techbloc.model.year import year_terms
 from techbloc.params import DOMAINS
 
 if TYPE_CHECKING:
     from techbloc.world import World
 
-__all__ = ["STATIC_OUTCOMES", "StaticModel", "member_margins", "static_outcomes"]
+__all__ = [
+    "MARGIN_OUTCOMES",
+    "STATIC_OUTCOMES",
+    "StaticModel",
+    "member_margins",
+    "static_outcomes",
+]
 
 #: Outcomes of :func:`static_outcomes`.
 STATIC_OUTCOMES = (
@@ -45,23 +52,33 @@ STATIC_OUTCOMES = (
     "min_margin",
 )
 
+#: The static outcomes that need the members' margins: the start year's flows and the
+#: membership toggles (§9.1), which cost about 40 times the others per coalition.
+MARGIN_OUTCOMES = ("cohesion", "min_margin")
+
 #: Bound on scenario x coalition x domain x country cells per engine call (memory).
 _MAX_CELLS = 4_000_000
+#: Bound on scenario x coalition x country cells per step of the membership-only outcomes
+#: (small enough for the arrays to stay in cache).
+_MAX_SHARED_CELLS = 200_000
 
 
 class StaticModel:
     """The model's start year, prepared once to score many batches of coalitions.
 
     The same arithmetic as the first year of :func:`~techbloc.model.engine.run_model`
-    (its :func:`~techbloc.model.engine.year_flows` is called as is; tests compare the two
-    bit for bit), with what one-year runs of membership-only policies do not need left
-    out, so that a coalition costs little more than its flows:
+    (tests compare the two bit for bit), with what one-year runs of membership-only
+    policies do not need left out. Outcomes without margins (``alliance_rd_share``,
+    ``pool_leak_rate``, ``achieved_stringency``) come from start-year terms that no
+    coalition changes, computed once (:class:`_SharedTerms`): a coalition only picks which
+    countries count, and no flows are computed. Margins (``cohesion``, ``min_margin``,
+    :meth:`margins`) call the engine's :func:`~techbloc.model.engine.year_flows` as is, so
+    that a coalition costs little more than its flows and toggles:
 
     - the context (scenario paths, start-year stocks) and the start-year state are built
       once, and no status-quo reference policy is added (each policy's flows are its own);
     - no outputs are recorded (the static outcomes are read from the year's flows) and no
-      running sums kept; when no margin is asked for, the relative-gains term of the
-      margins (the membership toggles, §9.1) is not evaluated either;
+      running sums kept;
     - frictions ``Σ_j f_ij`` are summed per coalition, then placed per scenario;
     - what the flows kernel computes from the start-year stocks alone, the same for every
       coalition, is computed once per scenario and handed to it: the knowledge-intensity
@@ -97,6 +114,7 @@ class StaticModel:
             eta = self.context.values["holder_concentration"][:, None, None, None]
             self._weight = np.exp(np.multiply(weight, eta, out=weight), out=weight)
         self._full: tuple[EngineState, FlowWorkspace | None] | None = None
+        self._shared = _SharedTerms.build(self.context, inputs)
 
     def _check(self, members: np.ndarray) -> np.ndarray:
         members = np.asarray(members, dtype=bool)
@@ -123,7 +141,9 @@ class StaticModel:
             self._full = (state, workspace)
         return state, workspace
 
-    def years(self, members: np.ndarray, *, margins: bool = True):
+    def years(
+        self, members: np.ndarray, *, margins: bool = True
+    ) -> Iterator[tuple[slice, Year, Context]]:
         """Yield ``(rows, year, ctx)``: the start year's flows of batches of coalitions.
 
         ``members``: bool ``(P, len(world.codes))``; ``margins``: evaluate the members'
@@ -164,15 +184,27 @@ class StaticModel:
                 f"known: {', '.join(STATIC_OUTCOMES)}"
             )
         names = [name for name in STATIC_OUTCOMES if name in outcomes]
-        margins = "cohesion" in names or "min_margin" in names
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        for _, year, ctx in self.years(members, margins=margins):
-            result = _outcomes(year, ctx, names)
-            for name in names:
-                parts[name].append(result[name])
         if not len(members):
             return {name: np.empty((self.n_scenarios, 0)) for name in names}
-        return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        if any(name in MARGIN_OUTCOMES for name in names):
+            parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+            for _, year, ctx in self.years(members, margins=True):
+                result = _outcomes(year, ctx, names)
+                for name in names:
+                    parts[name].append(result[name])
+            return {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        # C order, as the engine's (S, P, N) arrays: a column-selected mask is in Fortran
+        # order, and numpy then sums over countries in another order (other last bits)
+        members = np.ascontiguousarray(self._check(members)[:, self.columns])
+        members[:, self.inputs.usa] = True  # as PolicyBatch.from_masks
+        members[:, self.inputs.china] = False
+        out = {name: np.empty((self.n_scenarios, len(members))) for name in names}
+        step = max(1, _MAX_SHARED_CELLS // (self.n_scenarios * self.inputs.n))
+        for first in range(0, len(members), step):
+            rows = slice(first, first + step)
+            for name, values in self._shared.outcomes(members[rows], names).items():
+                out[name][:, rows] = values
+        return out
 
     def margins(self, members: np.ndarray) -> np.ndarray:
         """:func:`member_margins` of ``members`` (bool ``(P, len(world.codes))``)."""
@@ -180,6 +212,67 @@ class StaticModel:
         out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
         for rows, year, _ in self.years(members):
             out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
+        return out
+
+
+class _SharedTerms(NamedTuple):
+    """What the start year's membership-only outcomes take that no coalition changes.
+
+    At the start year every coalition starts from the same state, with zero margins and
+    the default levers of :meth:`PolicyBatch.from_masks`: will, effort, protection, leak
+    rates, national R&D and each country's would-be pool contribution are the same for
+    every coalition; a coalition only picks which countries count. ``alliance_rd_share``,
+    ``pool_leak_rate`` and ``achieved_stringency`` are then the engine's own expressions
+    over ``(S, P, N)`` arrays built from these terms (the same operations on the same
+    values, so the same numbers bit for bit; tests compare), without the flows kernel.
+    """
+
+    will: np.ndarray  # (S, 1, N)
+    national_rd: np.ndarray  # (S, 1, N)
+    world_rd: np.ndarray  # (S, 1)
+    contribution: np.ndarray  # (S, 1, N) Σ_d R&D x mix x pool share, paid if a member
+    leak_power: np.ndarray  # (S, 1, N) l_j^r
+    exponent: np.ndarray  # (S, 1) r
+    target: np.ndarray  # (1, D)
+
+    @classmethod
+    def build(cls, ctx: Context, inputs: ModelInputs) -> _SharedTerms:
+        """The terms of the start year, from the year terms of a coalition of everyone
+        (China excluded): its shares are what each country pays in when a member."""
+        everyone = PolicyBatch.from_masks(np.ones((1, inputs.n), bool), inputs)
+        ctx = replace(ctx, policies=everyone)
+        x = year_terms(EngineState.initial(ctx), ctx, 0)
+        contribution = np.zeros_like(x.national_rd)
+        for d in range(ctx.mix.shape[1]):  # the flows kernel's order of summation
+            contribution += x.national_rd * ctx.mix[:, None, d, :] * x.share
+        r = ctx.params.weakest_link_exponent[:, None]
+        return cls(
+            will=x.will,
+            national_rd=x.national_rd,
+            world_rd=x.national_rd.sum(axis=-1) + ctx.row_rd[0],
+            contribution=contribution,
+            leak_power=np.power(x.leak, r[..., None]),
+            exponent=r,
+            target=x.target,
+        )
+
+    def outcomes(self, members: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """``names`` (no margins) of coalitions ``members`` (bool ``(P, N)`` over the
+        model's countries, the USA in and China out), arrays ``(S, P)``."""
+        m = members[None]
+        out: dict[str, np.ndarray] = {}
+        if "alliance_rd_share" in names:  # as _outcomes
+            out["alliance_rd_share"] = (self.national_rd * m).sum(axis=-1) / self.world_rd
+        if "pool_leak_rate" in names:  # controls.pool_leak_rate
+            contribution = np.where(m, self.contribution, 0.0)
+            total = contribution.sum(axis=-1)
+            weight = contribution / np.where(total > 0, total, 1.0)[..., None]
+            mean = (weight * self.leak_power).sum(axis=-1)
+            out["pool_leak_rate"] = np.where(total > 0, np.power(mean, 1.0 / self.exponent), 0.0)
+        if "achieved_stringency" in names:  # controls.achieved_stringency, then _outcomes
+            least = np.where(m, self.will, np.inf).min(axis=-1)
+            least = np.where(np.isfinite(least), least, 0.0)
+            out["achieved_stringency"] = (self.target * least[..., None]).mean(axis=-1)
         return out
 
 
