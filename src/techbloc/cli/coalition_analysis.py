@@ -140,7 +140,8 @@ def optimize(
     method: Annotated[
         SearchMethod,
         typer.Option(
-            help="auto (exhaustive up to 2^12 coalitions, NSGA-II above), exhaustive or nsga2."
+            help="auto (exhaustive up to 2^15 coalitions, 2^11 with cohesion or min_margin or "
+            "the end horizon; NSGA-II above), exhaustive or nsga2."
         ),
     ] = SearchMethod.auto,
     horizon: Annotated[
@@ -153,8 +154,8 @@ def optimize(
 ) -> None:
     """Pareto-optimal coalitions (the USA plus pool members) on the model."""
     from techbloc.analysis.search import (
-        MODEL_EXHAUSTIVE_LIMIT,
         model_evaluator,
+        model_exhaustive_limit,
         search_coalitions,
     )
     from techbloc.countries import parse_members
@@ -182,7 +183,7 @@ def optimize(
         min_size=max(0, min_size - 1),
         max_size=None if max_size is None else max_size - 1,
         method=method.value,
-        max_exhaustive=MODEL_EXHAUSTIVE_LIMIT,
+        max_exhaustive=model_exhaustive_limit(objs, horizon.value),
         rng=seed if search_seed is None else search_seed,
         names=world.names,
     )
