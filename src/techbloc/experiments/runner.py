@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from techbloc.errors import InputError
+from techbloc.experiments.chunks import Staging, stage_arrays
 from techbloc.experiments.executors import Executor, ExecutorKind, make_executor
 from techbloc.experiments.store import ChunkResult, ResultsStore
 
@@ -232,6 +233,10 @@ class ChunkEvaluator:
         self.policies = list(policies) if policies is not None else study.build_policies()
         self.simulate = simulate
 
+    #: Where this evaluator writes its chunks' Parquet files itself when it can see the
+    #: store (:meth:`ResultsStore.staging`); None ships them to the writing process.
+    staging: Staging | None = None
+
     def __call__(self, task: ChunkTask) -> ChunkResult:
         simulate = self.simulate
         if simulate is None:
@@ -252,9 +257,10 @@ class ChunkEvaluator:
             trajectories=study.outputs.trajectories,
         )
         seconds = time.perf_counter() - began
-        return dataset_to_chunk(
+        result = dataset_to_chunk(
             ds, task.inputs, task.start, task.stop, seconds, trajectories=study.outputs.trajectories
         )
+        return stage_arrays(result, self.staging)
 
 
 def _load_study(study: Study | str | Path) -> Study:
@@ -407,6 +413,7 @@ def _run_into(
             chunks = chunks[:max_chunks]
         design = study.design_table()
         evaluator = ChunkEvaluator(study, world, policies, simulate=simulate)
+        evaluator.staging = store.staging()  # workers that see the store write its files
         tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
         n_run = 0
         scenarios_run = 0
