@@ -113,15 +113,44 @@ def plan_chunks(
     return chunks
 
 
-def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
-    """A chunk size that keeps every worker busy and memory small.
+#: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
+#: inserted and hashed, record and seal in one DuckDB transaction. Measured on the 2-CPU
+#: development machine (2 policies, scalars only, 2026-12-06): at load 1, 49-50 ms a chunk
+#: of 10 or 100 scenarios, of which about 5 ms were Parquet writes the workers now do; the
+#: per-scenario part from ``benchmarks/dask_scaling.py``'s fit, 0.06 ms at load 8 (an upper
+#: bound; that fit's fixed part, 91 ms, was inflated by the load).
+COMMIT_SECONDS = 0.045
+COMMIT_SECONDS_PER_SCENARIO = 6e-5
+#: Share of the workers' compute time the writing process may spend committing: an
+#: assumption (a tenth keeps it well off the critical path and leaves the cores to workers).
+COMMIT_SHARE = 0.1
 
-    About four chunks per worker, capped so that a chunk holds at most 1,000 scenario × policy
-    pairs (200 with trajectories): the model's working arrays then take a few hundred MB at
-    most, and larger chunks are no faster.
+
+def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
+    """A chunk size that keeps every worker busy, the writer off the critical path and memory
+    small.
+
+    Three bounds, in order of precedence:
+
+    1. at least one chunk per worker (no worker idle) and at most 1,000 scenario × policy
+       pairs per chunk (200 with trajectories): the model's working arrays then take under
+       100 MB (``budget.PAIR_MEMORY``, 75 KiB a pair);
+    2. large enough that committing the chunks (:data:`COMMIT_SECONDS` plus
+       :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
+       :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
+       ``budget.RATE`` scenario · policy · years a second, 27 years);
+    3. otherwise about four chunks per worker, so that the work evens out.
     """
-    cap = max(1, (200 if trajectories else 1000) // max(1, n_policies))
-    return max(1, min(cap, math.ceil(n_scenarios / (4 * max(1, workers)))))
+    from techbloc.experiments.budget import RATE, RATE_TRAJECTORIES
+
+    workers = max(1, workers)
+    policies = max(1, n_policies)
+    cap = max(1, (200 if trajectories else 1000) // policies)
+    compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
+    spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
+    floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
+    balanced = math.ceil(n_scenarios / (4 * workers))
+    return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))
 
 
 def _group_key(dims: Sequence[str]) -> str:
