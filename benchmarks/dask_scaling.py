@@ -94,8 +94,8 @@ class MeasuredDask(DaskExecutor):
         began = time.perf_counter()
         super().__enter__()
         self.facts["start_s"] = time.perf_counter() - began
-        self.facts["cpu0"] = self._client.run(_worker_cpu)
         self.facts["warm"] = self._client.run(_worker_warm, self.study)
+        self.facts["cpu0"] = self._client.run(_worker_cpu)  # the chunks' CPU from here
         self.facts["ready"] = time.perf_counter()
         return self
 
@@ -115,6 +115,7 @@ class CommitSpy:
     def __init__(self) -> None:
         self.real = ResultsStore.write_chunk
         self.commits: list[float] = []
+        self.commit_cpu: list[float] = []
         self.computes: list[float] = []
         self.sizes: list[int] = []
 
@@ -122,9 +123,10 @@ class CommitSpy:
         spy = self
 
         def write_chunk(store: ResultsStore, result: Any) -> None:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.thread_time()
             spy.real(store, result)
             spy.commits.append(time.perf_counter() - began)
+            spy.commit_cpu.append(time.thread_time() - cpu)
             spy.computes.append(result.seconds)
             spy.sizes.append(result.stop - result.start)
 
@@ -174,6 +176,7 @@ def run_once(study: Study, workers: int, chunk: int, out: Path) -> dict[str, Any
         "warm": list(facts["warm"].values()),
         "chunks": len(spy.commits),
         "commit_total": sum(spy.commits),
+        "commit_cpu": sum(spy.commit_cpu),
         "commit_first": statistics.median(spy.commits[:10]),
         "commit_last": statistics.median(spy.commits[-10:]),
         "compute_median": statistics.median(spy.computes),
@@ -257,7 +260,7 @@ def estimate(
         "measured costs, not a measurement"
     )
     print(
-        f"  compute {compute_per_future * 1000:.3f} ms per future on one worker; Dask "
+        f"  compute {compute_per_future * 1000:.3f} CPU-ms per future on one worker; Dask "
         f"{queued_ms:.2f} ms per task at the scheduler, {round_trip_ms:.2f} ms round trip; "
         f"commit {a_ms:.1f} ms + {b_ms:.4f} ms per future; other client work "
         f"{client_ms_per_future:.4f} ms per future"
@@ -337,12 +340,14 @@ def main() -> None:
                 print(
                     f"\nrun {repeat + 1}, {workers} worker(s): wall {row['wall']:.1f} s (cluster "
                     f"start {row['start']:.1f} s, chunks loop {row['loop']:.1f} s); worker CPU "
-                    f"{' + '.join(f'{c:.1f}' for c in row['worker_cpu'])} s; client CPU "
-                    f"{row['client_cpu']:.1f} s; load {row['load']}"
+                    f"{' + '.join(f'{c:.1f}' for c in row['worker_cpu'])} s in the chunks loop; "
+                    f"client process CPU {row['client_cpu']:.1f} s (scheduler, nannies, design, "
+                    f"commits); load {row['load']}"
                 )
                 print(
                     f"  {row['chunks']} chunks: compute median {row['compute_median']:.2f} s, "
                     f"total {row['compute_total']:.1f} s; commits {row['commit_total']:.1f} s "
+                    f"wall, {row['commit_cpu']:.1f} s CPU "
                     f"(median first 10 {row['commit_first'] * 1000:.0f} ms, last 10 "
                     f"{row['commit_last'] * 1000:.0f} ms); first model call per worker: {warm}"
                 )
@@ -350,11 +355,21 @@ def main() -> None:
         two = [r["wall"] for r in rows if r["workers"] == 2]
         ratios = [a / b for a, b in zip(one, two, strict=True)]
         loops = [a["loop"] / b["loop"] for a, b in zip(rows[::2], rows[1::2], strict=True)]
+        speedup = statistics.median(one) / statistics.median(two)
         print(
             f"\n1 worker / 2 workers, wall: median {statistics.median(one):.1f} / "
-            f"{statistics.median(two):.1f} s = {statistics.median(one) / statistics.median(two):.2f}x "
+            f"{statistics.median(two):.1f} s = {speedup:.2f}x "
             f"(per pair min {min(ratios):.2f}, max {max(ratios):.2f}); chunks loop only: "
             f"median {statistics.median(loops):.2f}x"
+        )
+        per_future = {
+            w: statistics.median(sum(r["worker_cpu"]) / n * 1000 for r in rows if r["workers"] == w)
+            for w in (1, 2)
+        }
+        print(
+            f"worker CPU per future (all workers, chunks loop): 1 worker {per_future[1]:.3f} ms, "
+            f"2 workers {per_future[2]:.3f} ms; 2 workers at full speed would be "
+            f"{2 * per_future[1] / per_future[2]:.2f}x one"
         )
         print("measuring Dask's per-task overhead ...")
         round_trip, queued = task_overhead(2, 300)
@@ -366,7 +381,7 @@ def main() -> None:
             + f"; fit {a_ms:.1f} ms + {b_ms:.4f} ms per future"
         )
     single = [r for r in rows if r["workers"] == 1]
-    compute_per_future = statistics.median(r["compute_total"] / n for r in single)
+    compute_per_future = statistics.median(sum(r["worker_cpu"]) / n for r in single)
     client_other = (
         statistics.median(max(0.0, r["client_cpu"] - r["commit_total"]) / n for r in rows) * 1000
     )

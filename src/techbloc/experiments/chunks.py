@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import StoreError
-from techbloc.experiments.integrity import check_seal, file_digest, reseal
+from techbloc.experiments.integrity import (
+    check_seal,
+    chunk_records,
+    file_digest,
+    manifest_entries,
+)
+from techbloc.experiments.seal import SEAL_KEY, chunk_leaf, seal_key, seal_of_leaves
 from techbloc.experiments.store_handle import StoreHandle
 
 if TYPE_CHECKING:
@@ -39,6 +45,7 @@ __all__ = [
     "CHUNK_FILE",
     "PROBE_FILE",
     "ChunkResult",
+    "SealState",
     "StagedFile",
     "Staging",
     "commit_chunk",
@@ -272,15 +279,62 @@ def range_digest(con: Any, table: str, start: int, stop: int) -> tuple[int, str]
     return int(row[0]), str(row[1])
 
 
+@dataclass
+class SealState:
+    """What a writing process knows of its store's seal, so that a commit need not read and
+    hash every chunk record again (which made each commit slower than the last).
+
+    A writer holds the database's lock, so between its commits only its own process can
+    change the store. The state is built once, from a full check of the seal, and each commit
+    compares the seal's stored text with the one it wrote last: any change there (a
+    ``repair`` through the same process) means a full check again.
+
+    Attributes
+    ----------
+    entries : dict
+        The manifest's stored texts, by key.
+    leaves : dict
+        Each stored chunk's leaf (:func:`~techbloc.experiments.seal.chunk_leaf`), by range.
+    text : str or None
+        The seal's stored text.
+    tables : set of str
+        Which of ``scenarios`` and ``outcomes`` exist.
+    """
+
+    entries: dict[str, str | None]
+    leaves: dict[tuple[int, int], str]
+    text: str | None
+    tables: set[str]
+
+
+def _seal_state(store: StoreHandle) -> SealState:
+    """The store's :class:`SealState`, checked against the stored seal (rebuilt if it moved)."""
+    state: SealState | None = getattr(store, "_seal_state", None)
+    if state is not None:
+        row = store._con.execute("SELECT value FROM manifest WHERE key = ?", [SEAL_KEY]).fetchone()
+        if row is not None and row[0] == state.text:
+            return state
+    check_seal(store)  # the first commit, or the seal changed: verify everything
+    entries = manifest_entries(store)
+    leaves = {(int(r["start"]), int(r["stop"])): chunk_leaf(r) for r in chunk_records(store)}
+    tables = {t for t in ("scenarios", "outcomes") if store._has_table(t)}
+    state = SealState(entries, leaves, entries.get(SEAL_KEY), tables)
+    store._seal_state = state
+    return state
+
+
 def commit_chunk(store: StoreHandle, result: ChunkResult) -> None:
     """Store one chunk: its Parquet files, then its rows, record and seal in one transaction.
 
     Files a worker wrote (``result.staged``) are renamed into place; arrays it shipped are
-    written here. Refuses a chunk that overlaps one stored, and a store whose seal no longer
-    matches (its metadata changed since it was opened).
+    written here. The seal is extended from the leaves known since the store was opened
+    (:class:`SealState`), not recomputed from every record. Refuses a chunk that overlaps
+    one stored, and a store whose seal no longer matches (its metadata changed since it was
+    opened).
     """
+    state = _seal_state(store)
     try:
-        for a, b in store.done_ranges():
+        for a, b in state.leaves:
             if result.start < b and a < result.stop:
                 raise StoreError(
                     f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
@@ -304,44 +358,59 @@ def commit_chunk(store: StoreHandle, result: ChunkResult) -> None:
         sorted([*written.items(), *((f.name, f.checksum) for f in result.staged.values())])
     )
     files = list(checksums)
+    entries = dict(state.entries)
     con = store._con
     con.execute("BEGIN TRANSACTION")
     try:
-        check_seal(store)
-        insert_frame(con, "scenarios", result.scenarios, exists=store._has_table("scenarios"))
-        insert_frame(con, "outcomes", result.outcomes, exists=store._has_table("outcomes"))
+        insert_frame(con, "scenarios", result.scenarios, exists="scenarios" in state.tables)
+        insert_frame(con, "outcomes", result.outcomes, exists="outcomes" in state.tables)
         counted = {
             table: range_digest(store._con, table, result.start, result.stop)
             for table in ("scenarios", "outcomes")
         }
-        if store._manifest_value("outputs") is None:
+        if entries.get("outputs") in (None, "null"):
             outputs = {
                 "inputs_and_descriptors": [c for c in result.scenarios.columns if c != "scenario"],
                 "scalars": [c for c in result.outcomes.columns if c not in ("scenario", "policy")],
                 "arrays": result.array_variables,
             }
-            con.execute(
-                "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
-            )
+            entries["outputs"] = json.dumps(outputs)
+            con.execute("UPDATE manifest SET value = ? WHERE key = 'outputs'", [entries["outputs"]])
+        record: dict[str, Any] = {
+            "start": result.start,
+            "stop": result.stop,
+            "files": json.dumps(files),
+            "scenario_rows": counted["scenarios"][0],
+            "outcome_rows": counted["outcomes"][0],
+            "scenarios_hash": counted["scenarios"][1],
+            "outcomes_hash": counted["outcomes"][1],
+            "checksums": json.dumps(checksums),
+        }
         con.execute(
             "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
             "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
             "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
             [
-                result.start,
-                result.stop,
-                json.dumps(files),
+                record["start"],
+                record["stop"],
+                record["files"],
                 float(result.seconds),
-                counted["scenarios"][0],
-                counted["outcomes"][0],
-                counted["scenarios"][1],
-                counted["outcomes"][1],
-                json.dumps(checksums),
+                record["scenario_rows"],
+                record["outcome_rows"],
+                record["scenarios_hash"],
+                record["outcomes_hash"],
+                record["checksums"],
             ],
         )
-        reseal(store)
+        leaves = {**state.leaves, (result.start, result.stop): chunk_leaf(record)}
+        leaves = dict(sorted(leaves.items()))
+        seal = seal_of_leaves(entries, {f"{a}-{b}": v for (a, b), v in leaves.items()}, seal_key())
+        text = json.dumps(seal)
+        con.execute("UPDATE manifest SET value = ? WHERE key = ?", [text, SEAL_KEY])
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("ROLLBACK")
         raise
+    entries[SEAL_KEY] = text
+    store._seal_state = SealState(entries, leaves, text, state.tables | {"scenarios", "outcomes"})

@@ -327,7 +327,8 @@ def _start_local_cluster(
                 processes=processes,
                 dashboard_address=None,
                 silence_logs=40,
-                env=worker_environment(1) if processes else None,
+                # worker processes start with these (a thread worker has no environment)
+                **({"env": worker_environment(1)} if processes else {}),
             )
             return cluster, Client(cluster)
         except (RuntimeError, OSError, TimeoutError) as exc:  # "Nanny failed to start."

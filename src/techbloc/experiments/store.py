@@ -138,6 +138,7 @@ class ResultsStore:
         # Parquet files whose SHA-256 matched since opening (checked when first read)
         self._verified: set[str] = set()
         self._staging: Staging | None = None
+        self._seal_state: Any = None  # what commits know of the seal (chunks.SealState)
 
     # -- display -------------------------------------------------------------------------
 
