@@ -98,11 +98,25 @@ class Staging:
         return Path(self.directory) / f".techbloc-writers-{self.token}"
 
     @classmethod
-    def create(cls, directory: Path) -> Staging:
-        """Leave a new probe file in ``directory`` (the writing store's) and describe it."""
+    def create(cls, directory: Path) -> Staging | None:
+        """Leave a new probe file in ``directory`` (the writing store's) and describe it.
+
+        None when the probe cannot be written: the workers then ship their arrays.
+        """
         staging = cls(str(directory), secrets.token_hex(16))
-        staging.probe.write_text(staging.token, encoding="ascii")
+        try:
+            staging.probe.write_text(staging.token, encoding="ascii")
+        except OSError:
+            return None
         return staging
+
+    @staticmethod
+    def remove_stale(directory: Path) -> None:
+        """Delete the probe files in ``directory`` (left by a killed run)."""
+        for probe in directory.glob(".techbloc-writers-*"):
+            if PROBE_FILE.match(probe.name):
+                with contextlib.suppress(OSError):
+                    probe.unlink()
 
     def remove(self) -> None:
         """Delete the probe file (workers then ship their arrays)."""
@@ -146,7 +160,7 @@ class ChunkResult:
         Long tables of non-scalar outputs, keyed by their dims joined with ``-``, when the
         client writes them.
     array_variables : dict of str to list of str
-        Variable name to its dims, for every variable in ``arrays``.
+        Variable name to its dims, for every variable in ``arrays`` or ``staged``.
     seconds : float
         Time the model took for this chunk.
     staged : dict of str to StagedFile

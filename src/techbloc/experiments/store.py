@@ -21,12 +21,10 @@ Tables
     Study hash and definition, package version, root seed, sizes, output schema.
 
 A chunk is written atomically: its Parquet files first (each via a temporary file and a
-rename), then its rows and its ``chunks`` entry in one DuckDB transaction. Workers that can
-see the directory write (and fsync) the Parquet files themselves under temporary names
-(:meth:`ResultsStore.staging`); the writing process only renames them and commits. A run
-killed at any point leaves either the whole chunk or none of it; Parquet files of unfinished
-chunks (and workers' temporary files) are never read and are removed when the store is
-reopened for writing.
+rename; by the workers when they see the directory, :meth:`ResultsStore.staging`), then its
+rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any point leaves
+either the whole chunk or none of it; Parquet files of unfinished chunks are never read and
+are removed when the store is reopened for writing.
 
 Integrity
 ---------
@@ -56,7 +54,6 @@ from techbloc.errors import StoreError
 from techbloc.experiments.chunks import (
     ARRAYS_DIR,
     CHUNK_FILE,
-    PROBE_FILE,
     ChunkResult,
     Staging,
     commit_chunk,
@@ -362,10 +359,7 @@ class ResultsStore:
         Called only once the store verified, so the chunk records naming the files kept are
         those sealed at commit; only files named like a chunk's are deleted.
         """
-        for probe in self.directory.glob(".techbloc-writers-*"):  # left by a killed run
-            if PROBE_FILE.match(probe.name):
-                with contextlib.suppress(OSError):
-                    probe.unlink()
+        Staging.remove_stale(self.directory)  # probe files left by a killed run
         root = self.directory / ARRAYS_DIR
         if not root.is_dir():
             return
@@ -387,28 +381,14 @@ class ResultsStore:
         return [(int(a), int(b)) for a, b in rows]
 
     def staging(self) -> Staging | None:
-        """Where worker processes may write their chunks' Parquet files themselves.
-
-        Leaves a probe file holding a random token in the store's directory (removed on
-        :meth:`close`); a worker that reads the token back writes its files there under
-        temporary names (:func:`~techbloc.experiments.chunks.stage_arrays`), and
-        :meth:`write_chunk` renames them into place. None when the store is read-only or the
-        probe cannot be written (the workers then ship their arrays).
-        """
-        if not self._writable:
-            return None
-        if self._staging is None:
-            try:
-                self._staging = Staging.create(self.directory)
-            except OSError:
-                return None
+        """Where workers that see this directory write their chunks' Parquet files
+        (:class:`~techbloc.experiments.chunks.Staging`; None if the store is read-only)."""
+        if self._writable and self._staging is None:
+            self._staging = Staging.create(self.directory)
         return self._staging
 
     def write_chunk(self, result: ChunkResult) -> None:
         """Store one chunk atomically (Parquet files, then rows + 'done' in one transaction).
-
-        The chunk's Parquet files are those its worker wrote (``result.staged``, renamed into
-        place) or are written here from ``result.arrays``.
 
         Raises
         ------
