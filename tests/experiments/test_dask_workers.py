@@ -45,6 +45,14 @@ def test_local_cluster_workers_run_one_kernel_thread_and_share_the_cache(
     assert seen == [(1, "1", str(tmp_path / "cache"))] * 4
 
 
+def test_thread_workers_run_one_kernel_thread_and_leave_this_process_alone(monkeypatch) -> None:
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    with DaskExecutor(workers=2, processes=False) as executor:
+        seen = list(executor.imap_unordered(_kernel_setup, range(4)))
+    assert [threads for threads, _, _ in seen] == [1] * 4
+    assert "NUMBA_NUM_THREADS" not in os.environ
+
+
 def _fail_first_starts(monkeypatch, failures: int) -> list[int]:
     """Make the first ``failures`` nanny starts fail as a real one does; count the starts."""
     from distributed.nanny import Nanny

@@ -262,31 +262,33 @@ class ClusterStartError(Error, RuntimeError):
 CLUSTER_ATTEMPTS = 3
 
 
-def _kernel_threads(nthreads: int) -> None:
+def _kernel_threads(nthreads: int, own_process: bool) -> None:
     """Limit the model's kernels in this Dask task to the cores the task may use.
 
-    Before numba is imported (the worker's first task), its thread pool is sized to the
-    worker's threads (``NUMBA_NUM_THREADS``, unless the worker's environment sets it); a
-    worker running several tasks at once runs each task's kernels on one thread.
+    In a worker process of its own, before numba is imported (the worker's first task),
+    numba's thread pool is sized to the worker's threads (``NUMBA_NUM_THREADS``, unless the
+    worker's environment sets it). A task that shares its process with other tasks (a
+    worker with several threads, or thread workers in the calling process, whose
+    environment is left alone) runs its kernels on one thread.
     """
     import sys
 
-    if "numba" not in sys.modules:
+    if own_process and "numba" not in sys.modules:
         os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, nthreads)))
-    if nthreads > 1:
+    if nthreads > 1 or not own_process:
         import numba
 
         numba.set_num_threads(1)  # this task's thread only
 
 
-def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
+def _apply(fn: Callable[[Any], Any], item: Any, caller: int = -1) -> Any:
     try:
         from distributed import get_worker
 
         nthreads = int(get_worker().state.nthreads)
     except (ImportError, ValueError, AttributeError):  # not on a worker (a test's inline call)
         nthreads = 1
-    _kernel_threads(nthreads)
+    _kernel_threads(nthreads, own_process=os.getpid() != caller)
     return fn(item)
 
 
@@ -412,13 +414,14 @@ class DaskExecutor(Executor):
         if self._client is None:
             raise RuntimeError("use DaskExecutor as a context manager")
         client = self._client
+        caller = os.getpid()  # thread workers in this process leave its environment alone
         [fn_future] = client.scatter([fn], broadcast=True, hash=False)
         iterator = iter(items)
         limit = 2 * self.workers
         queue = as_completed()
         in_flight = 0
         for item in iterator:
-            queue.add(client.submit(_apply, fn_future, item, pure=False))
+            queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
             in_flight += 1
             if in_flight >= limit:
                 break
@@ -427,7 +430,7 @@ class DaskExecutor(Executor):
             future.release()
             in_flight -= 1
             for item in iterator:
-                queue.add(client.submit(_apply, fn_future, item, pure=False))
+                queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
                 in_flight += 1
                 break
             yield result
