@@ -95,3 +95,17 @@ def test_search_quick():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "same front: True" in proc.stdout and "same front: False" not in proc.stdout
     assert "largest difference in values: 0.0e+00" in proc.stdout
+
+
+@pytest.mark.slow
+def test_dask_scaling_small():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "dask_scaling.py"), "--scenarios", "400", "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "1 worker / 2 workers" in proc.stdout and "per-task overhead" in proc.stdout
+    assert "misses 0" in proc.stdout  # workers load the kernels from the cache

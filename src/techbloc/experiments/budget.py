@@ -23,7 +23,6 @@ other limits, e.g. ``8GiB``; ``none`` for no limit).
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -223,8 +222,9 @@ def estimate_study(
     """
     workers = max(1, workers)
     if chunk_size is None:
-        cap = max(1, (200 if trajectories else 1000) // max(1, n_policies))
-        chunk_size = max(1, min(cap, math.ceil(n_scenarios / (4 * workers))))
+        from techbloc.experiments.runner import default_chunk_size
+
+        chunk_size = default_chunk_size(n_scenarios, n_policies, workers, trajectories)
     chunk = min(chunk_size, n_scenarios)
     drawing = n_scenarios * varied * DESIGN_PEAK_BYTES
     kept = n_scenarios * (varied * 8 + SCENARIO_MEMORY)

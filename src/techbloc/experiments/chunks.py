@@ -4,6 +4,15 @@
 arrays as a Parquet file atomically (a temporary file, fsync, a rename) and returns its
 checksum; :func:`insert_frame` appends its rows to a DuckDB table; :func:`range_digest` is the
 row count and summed row hash recorded for a chunk at commit.
+
+Workers write their own Parquet files when they can see the store's directory
+(:func:`stage_arrays`): each file is written and fsynced under a temporary name
+(:class:`StagedFile`), and the client, which alone writes the database, only renames it into
+place and commits the chunk's record (:func:`commit_chunk`). Whether a worker sees the store
+is detected, not assumed: the writing store leaves a probe file holding a random token in its
+directory (:class:`Staging`), and a worker writes there only if it reads that token back; a
+worker on another machine (a remote Dask worker) does not, and ships its arrays to the client
+as before. Either way the files, their checksums and the seal are the same.
 """
 
 from __future__ import annotations
@@ -12,12 +21,19 @@ import contextlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import StoreError
-from techbloc.experiments.integrity import check_seal, file_digest, reseal
+from techbloc.experiments.integrity import (
+    check_seal,
+    chunk_records,
+    file_digest,
+    manifest_entries,
+)
+from techbloc.experiments.seal import SEAL_KEY, chunk_leaf, seal_key, seal_of_leaves
 from techbloc.experiments.store_handle import StoreHandle
 
 if TYPE_CHECKING:
@@ -27,10 +43,15 @@ if TYPE_CHECKING:
 __all__ = [
     "ARRAYS_DIR",
     "CHUNK_FILE",
+    "PROBE_FILE",
     "ChunkResult",
+    "SealState",
+    "StagedFile",
+    "Staging",
     "commit_chunk",
     "insert_frame",
     "range_digest",
+    "stage_arrays",
     "write_parquet",
 ]
 
@@ -38,6 +59,89 @@ __all__ = [
 ARRAYS_DIR = "arrays"
 #: Names of the files a store writes under ``arrays/`` (others there are never deleted).
 CHUNK_FILE = re.compile(r"^\.?chunk-\d{12}-\d{12}\.parquet(\.\d+\.tmp)?$")
+#: Names of the probe files a writing store leaves in its directory for workers to find.
+PROBE_FILE = re.compile(r"^\.techbloc-writers-[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A Parquet file a worker wrote (and fsynced) under a temporary name, to be committed.
+
+    Attributes
+    ----------
+    name : str
+        Its final path in the store (``arrays/<group>/chunk-<start>-<stop>.parquet``).
+    staged : str
+        Its temporary path in the store (``arrays/<group>/.chunk-...parquet.<n>.tmp``).
+    checksum : dict
+        ``{"bytes": size, "sha256": hex digest, "rows": rows}`` of the file as written.
+    """
+
+    name: str
+    staged: str
+    checksum: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Staging:
+    """Where workers may write a chunk's Parquet files: a store's directory and probe token.
+
+    Picklable; it travels to the workers with the chunk evaluator. See :meth:`reachable`.
+    """
+
+    directory: str
+    token: str
+
+    @property
+    def probe(self) -> Path:
+        """The probe file the writing store keeps in its directory."""
+        return Path(self.directory) / f".techbloc-writers-{self.token}"
+
+    @classmethod
+    def create(cls, directory: Path) -> Staging | None:
+        """Leave a new probe file in ``directory`` (the writing store's) and describe it.
+
+        None when the probe cannot be written: the workers then ship their arrays.
+        """
+        staging = cls(str(directory), secrets.token_hex(16))
+        try:
+            staging.probe.write_text(staging.token, encoding="ascii")
+        except OSError:
+            return None
+        return staging
+
+    @staticmethod
+    def remove_stale(directory: Path) -> None:
+        """Delete the probe files in ``directory`` (left by a killed run)."""
+        for probe in directory.glob(".techbloc-writers-*"):
+            if PROBE_FILE.match(probe.name):
+                with contextlib.suppress(OSError):
+                    probe.unlink()
+
+    def remove(self) -> None:
+        """Delete the probe file (workers then ship their arrays)."""
+        with contextlib.suppress(OSError):
+            self.probe.unlink()
+
+    def reachable(self) -> bool:
+        """Whether this process sees the store's directory and may write there.
+
+        True when the probe file holds the token (checked once per process and store); a
+        process on another machine, or one that cannot write there, gets False.
+        """
+        known = _REACHABLE.get(self)
+        if known is None:
+            try:
+                seen = self.probe.read_text(encoding="ascii") == self.token
+            except (OSError, UnicodeDecodeError):
+                seen = False
+            known = seen and os.access(self.directory, os.W_OK)
+            _REACHABLE[self] = known
+        return known
+
+
+# Whether each store's directory is reachable from this process (probed once per process).
+_REACHABLE: dict[Staging, bool] = {}
 
 
 @dataclass
@@ -53,11 +157,15 @@ class ChunkResult:
     outcomes : pandas.DataFrame
         Columns ``scenario``, ``policy`` and the scalar outcomes.
     arrays : dict of str to pyarrow.Table
-        Long tables of non-scalar outputs, keyed by their dims joined with ``-``.
+        Long tables of non-scalar outputs, keyed by their dims joined with ``-``, when the
+        client writes them.
     array_variables : dict of str to list of str
-        Variable name to its dims, for every variable in ``arrays``.
+        Variable name to its dims, for every variable in ``arrays`` or ``staged``.
     seconds : float
         Time the model took for this chunk.
+    staged : dict of str to StagedFile
+        The arrays' Parquet files, by group, when the worker wrote them itself
+        (:func:`stage_arrays`); ``arrays`` then holds none of those groups.
     """
 
     start: int
@@ -67,6 +175,7 @@ class ChunkResult:
     arrays: dict[str, pa.Table] = field(default_factory=dict)
     array_variables: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
+    staged: dict[str, StagedFile] = field(default_factory=dict)
 
 
 def insert_frame(con: Any, table: str, frame: pd.DataFrame, *, exists: bool) -> None:
@@ -81,19 +190,22 @@ def insert_frame(con: Any, table: str, frame: pd.DataFrame, *, exists: bool) -> 
         con.unregister("_chunk_frame")
 
 
-def write_parquet(
-    directory: Path, group: str, table: pa.Table, start: int, stop: int
-) -> tuple[str, dict[str, Any]]:
-    """Write one Parquet file atomically; its path in the store and checksum.
+def _chunk_name(group: str, start: int, stop: int) -> str:
+    """A chunk's Parquet file of one group, relative to the store."""
+    return f"{ARRAYS_DIR}/{group}/chunk-{start:012d}-{stop:012d}.parquet"
 
-    The checksum is ``{"bytes": size, "sha256": hex digest, "rows": rows}``.
-    """
+
+def _write_staged(
+    directory: Path, group: str, table: pa.Table, start: int, stop: int
+) -> StagedFile:
+    """Write and fsync one Parquet file under a temporary name unique to this write."""
     import pyarrow.parquet as pq
 
-    folder = directory / ARRAYS_DIR / group
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"chunk-{start:012d}-{stop:012d}.parquet"
-    temp = folder / f".{final.name}.{os.getpid()}.tmp"
+    name = _chunk_name(group, start, stop)
+    final = directory / name
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # unique across processes and machines sharing the directory (pids repeat across hosts)
+    temp = final.parent / f".{final.name}.{os.getpid()}{secrets.randbelow(10**9):09d}.tmp"
     try:
         pq.write_table(table, temp, compression="zstd")
         with temp.open("rb+") as handle:
@@ -103,12 +215,72 @@ def write_parquet(
             "sha256": file_digest(temp),
             "rows": int(table.num_rows),
         }
-        os.replace(temp, final)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    return str(final.relative_to(directory)), checksum
+    return StagedFile(name, str(temp.relative_to(directory)), checksum)
+
+
+def write_parquet(
+    directory: Path, group: str, table: pa.Table, start: int, stop: int
+) -> tuple[str, dict[str, Any]]:
+    """Write one Parquet file atomically; its path in the store and checksum.
+
+    The checksum is ``{"bytes": size, "sha256": hex digest, "rows": rows}``.
+    """
+    staged = _write_staged(directory, group, table, start, stop)
+    _place(directory, staged)
+    return staged.name, staged.checksum
+
+
+def _place(directory: Path, staged: StagedFile) -> None:
+    """Rename a staged file to its final name, after checking it is the one written."""
+    temp = directory / staged.staged
+    expected = f"{ARRAYS_DIR}/{Path(staged.name).parent.name}/"
+    if not (
+        staged.name.startswith(expected)
+        and staged.staged.startswith(expected)
+        and CHUNK_FILE.match(Path(staged.staged).name)
+        and CHUNK_FILE.match(Path(staged.name).name)
+    ):
+        raise StoreError(f"{staged.staged}: not a chunk file of this store")
+    try:
+        size = temp.stat().st_size
+    except FileNotFoundError:
+        raise StoreError(
+            f"{directory}: the worker's file {staged.staged} is missing (removed before the "
+            "chunk was committed); run the study again to resume"
+        ) from None
+    if size != staged.checksum.get("bytes"):
+        raise StoreError(
+            f"{directory}: the worker's file {staged.staged} has {size:,} bytes, "
+            f"{staged.checksum.get('bytes')} when written; run the study again to resume"
+        )
+    os.replace(temp, directory / staged.name)
+
+
+def stage_arrays(result: ChunkResult, staging: Staging | None) -> ChunkResult:
+    """Write ``result``'s arrays into the store from this (worker) process, if it can.
+
+    Returns ``result`` with its arrays replaced by the files written under temporary names
+    (:attr:`ChunkResult.staged`), for the client to commit; or ``result`` unchanged, to ship
+    the arrays to the client, when there is nothing to write, no ``staging``, the store's
+    directory is not reachable from here (:meth:`Staging.reachable`), or a write fails.
+    """
+    if not result.arrays or staging is None or not staging.reachable():
+        return result
+    directory = Path(staging.directory)
+    staged: dict[str, StagedFile] = {}
+    try:
+        for group, table in sorted(result.arrays.items()):
+            staged[group] = _write_staged(directory, group, table, result.start, result.stop)
+    except OSError:  # a full or read-only disk seen from here: the client writes instead
+        for file in staged.values():
+            with contextlib.suppress(OSError):
+                (directory / file.staged).unlink()
+        return result
+    return replace(result, arrays={}, staged=staged)
 
 
 def range_digest(con: Any, table: str, start: int, stop: int) -> tuple[int, str]:
@@ -121,60 +293,138 @@ def range_digest(con: Any, table: str, start: int, stop: int) -> tuple[int, str]
     return int(row[0]), str(row[1])
 
 
+@dataclass
+class SealState:
+    """What a writing process knows of its store's seal, so that a commit need not read and
+    hash every chunk record again (which made each commit slower than the last).
+
+    A writer holds the database's lock, so between its commits only its own process can
+    change the store. The state is built once, from a full check of the seal, and each commit
+    compares the seal's stored text with the one it wrote last: any change there (a
+    ``repair`` through the same process) means a full check again.
+
+    Attributes
+    ----------
+    entries : dict
+        The manifest's stored texts, by key.
+    leaves : dict
+        Each stored chunk's leaf (:func:`~techbloc.experiments.seal.chunk_leaf`), by range.
+    text : str or None
+        The seal's stored text.
+    tables : set of str
+        Which of ``scenarios`` and ``outcomes`` exist.
+    """
+
+    entries: dict[str, str | None]
+    leaves: dict[tuple[int, int], str]
+    text: str | None
+    tables: set[str]
+
+
+def _seal_state(store: StoreHandle) -> SealState:
+    """The store's :class:`SealState`, checked against the stored seal (rebuilt if it moved)."""
+    state: SealState | None = getattr(store, "_seal_state", None)
+    if state is not None:
+        row = store._con.execute("SELECT value FROM manifest WHERE key = ?", [SEAL_KEY]).fetchone()
+        if row is not None and row[0] == state.text:
+            return state
+    check_seal(store)  # the first commit, or the seal changed: verify everything
+    entries = manifest_entries(store)
+    leaves = {(int(r["start"]), int(r["stop"])): chunk_leaf(r) for r in chunk_records(store)}
+    tables = {t for t in ("scenarios", "outcomes") if store._has_table(t)}
+    state = SealState(entries, leaves, entries.get(SEAL_KEY), tables)
+    store._seal_state = state
+    return state
+
+
 def commit_chunk(store: StoreHandle, result: ChunkResult) -> None:
     """Store one chunk: its Parquet files, then its rows, record and seal in one transaction.
 
-    Refuses a chunk that overlaps one stored, and a store whose seal no longer matches (its
-    metadata changed since it was opened).
+    Files a worker wrote (``result.staged``) are renamed into place; arrays it shipped are
+    written here. The seal is extended from the leaves known since the store was opened
+    (:class:`SealState`), not recomputed from every record. Refuses a chunk that overlaps
+    one stored, and a store whose seal no longer matches (its metadata changed since it was
+    opened).
     """
-    for a, b in store.done_ranges():
-        if result.start < b and a < result.stop:
-            raise StoreError(
-                f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
-            )
-    checksums = dict(
+    state = _seal_state(store)
+    try:
+        for a, b in state.leaves:
+            if result.start < b and a < result.stop:
+                raise StoreError(
+                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
+                )
+        for group, staged in sorted(result.staged.items()):
+            if staged.name != _chunk_name(group, result.start, result.stop):
+                raise StoreError(
+                    f"{staged.name}: not the file of chunk [{result.start}, {result.stop})"
+                )
+            _place(store.directory, staged)
+    except BaseException:  # the worker's files are not committed: remove them
+        for staged in result.staged.values():
+            with contextlib.suppress(OSError):
+                (store.directory / staged.staged).unlink()
+        raise
+    written = dict(
         write_parquet(store.directory, group, table, result.start, result.stop)
         for group, table in sorted(result.arrays.items())
     )
+    checksums = dict(
+        sorted([*written.items(), *((f.name, f.checksum) for f in result.staged.values())])
+    )
     files = list(checksums)
+    entries = dict(state.entries)
     con = store._con
     con.execute("BEGIN TRANSACTION")
     try:
-        check_seal(store)
-        insert_frame(con, "scenarios", result.scenarios, exists=store._has_table("scenarios"))
-        insert_frame(con, "outcomes", result.outcomes, exists=store._has_table("outcomes"))
+        insert_frame(con, "scenarios", result.scenarios, exists="scenarios" in state.tables)
+        insert_frame(con, "outcomes", result.outcomes, exists="outcomes" in state.tables)
         counted = {
             table: range_digest(store._con, table, result.start, result.stop)
             for table in ("scenarios", "outcomes")
         }
-        if store._manifest_value("outputs") is None:
+        if entries.get("outputs") in (None, "null"):
             outputs = {
                 "inputs_and_descriptors": [c for c in result.scenarios.columns if c != "scenario"],
                 "scalars": [c for c in result.outcomes.columns if c not in ("scenario", "policy")],
                 "arrays": result.array_variables,
             }
-            con.execute(
-                "UPDATE manifest SET value = ? WHERE key = 'outputs'", [json.dumps(outputs)]
-            )
+            entries["outputs"] = json.dumps(outputs)
+            con.execute("UPDATE manifest SET value = ? WHERE key = 'outputs'", [entries["outputs"]])
+        record: dict[str, Any] = {
+            "start": result.start,
+            "stop": result.stop,
+            "files": json.dumps(files),
+            "scenario_rows": counted["scenarios"][0],
+            "outcome_rows": counted["outcomes"][0],
+            "scenarios_hash": counted["scenarios"][1],
+            "outcomes_hash": counted["outcomes"][1],
+            "checksums": json.dumps(checksums),
+        }
         con.execute(
             "INSERT INTO chunks (start, stop, files, seconds, finished, scenario_rows, "
             "outcome_rows, scenarios_hash, outcomes_hash, checksums) "
             "VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
             [
-                result.start,
-                result.stop,
-                json.dumps(files),
+                record["start"],
+                record["stop"],
+                record["files"],
                 float(result.seconds),
-                counted["scenarios"][0],
-                counted["outcomes"][0],
-                counted["scenarios"][1],
-                counted["outcomes"][1],
-                json.dumps(checksums),
+                record["scenario_rows"],
+                record["outcome_rows"],
+                record["scenarios_hash"],
+                record["outcomes_hash"],
+                record["checksums"],
             ],
         )
-        reseal(store)
+        leaves = {**state.leaves, (result.start, result.stop): chunk_leaf(record)}
+        leaves = dict(sorted(leaves.items()))
+        seal = seal_of_leaves(entries, {f"{a}-{b}": v for (a, b), v in leaves.items()}, seal_key())
+        text = json.dumps(seal)
+        con.execute("UPDATE manifest SET value = ? WHERE key = ?", [text, SEAL_KEY])
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("ROLLBACK")
         raise
+    entries[SEAL_KEY] = text
+    store._seal_state = SealState(entries, leaves, text, state.tables | {"scenarios", "outcomes"})

@@ -10,6 +10,12 @@ bounded by the chunk size, not by the study size.
 - :class:`ProcessExecutor`: local worker processes (:mod:`concurrent.futures`).
 - :class:`DaskExecutor`: a Dask distributed cluster, given by its scheduler address, or a
   :class:`dask.distributed.LocalCluster` started for the run.
+
+Every worker runs the model's compiled kernels on as many threads as it runs tasks
+(``NUMBA_NUM_THREADS``: 1 for a process executor's worker, the worker's threads for a Dask
+worker, each task then on one), so that workers do not fight over the cores, and finds the
+kernels already compiled in the machine's numba cache (``NUMBA_CACHE_DIR``, passed on to a
+LocalCluster's workers), so each worker loads them in well under a second instead of compiling.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeVar
 
-from techbloc.errors import InputError
+from techbloc.errors import Error, InputError
 
 __all__ = [
+    "CLUSTER_ATTEMPTS",
+    "ClusterStartError",
     "DaskExecutor",
     "Executor",
     "ExecutorKind",
@@ -34,6 +42,7 @@ __all__ = [
     "die_with",
     "make_executor",
     "max_workers",
+    "worker_environment",
 ]
 
 T = TypeVar("T")
@@ -243,8 +252,108 @@ class ProcessExecutor(Executor):
             self._pools.remove(pool)
 
 
-def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
+class ClusterStartError(Error, RuntimeError):
+    """A local Dask cluster's worker processes did not start, after every attempt."""
+
+
+#: Attempts at starting a LocalCluster: a nanny that fails to start its worker (a worker
+#: process killed or too slow while a loaded machine spawns it) is rare, and starting again
+#: usually works.
+CLUSTER_ATTEMPTS = 3
+
+
+def _kernel_threads(nthreads: int, own_process: bool) -> None:
+    """Limit the model's kernels in this Dask task to the cores the task may use.
+
+    In a worker process of its own, before numba is imported (the worker's first task),
+    numba's thread pool is sized to the worker's threads (``NUMBA_NUM_THREADS``, unless the
+    worker's environment sets it). A task that shares its process with other tasks (a
+    worker with several threads, or thread workers in the calling process, whose
+    environment is left alone) runs its kernels on one thread.
+    """
+    import sys
+
+    if own_process and "numba" not in sys.modules:
+        os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, nthreads)))
+    if nthreads > 1 or not own_process:
+        import numba
+
+        numba.set_num_threads(1)  # this task's thread only
+
+
+def _apply(fn: Callable[[Any], Any], item: Any, caller: int = -1) -> Any:
+    try:
+        from distributed import get_worker
+
+        nthreads = int(get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):  # not on a worker (a test's inline call)
+        nthreads = 1
+    _kernel_threads(nthreads, own_process=os.getpid() != caller)
     return fn(item)
+
+
+def worker_environment(threads: int = 1) -> dict[str, str]:
+    """Environment variables of a LocalCluster's worker processes.
+
+    ``NUMBA_NUM_THREADS``: the worker's threads (a worker with 1 thread runs the kernels on
+    1, not on every CPU of the machine); ``NUMBA_CACHE_DIR``: the numba cache of this process
+    (:func:`techbloc.model.jit.cache_dir`), so workers load the kernels this machine compiled.
+    """
+    from techbloc.model.jit import cache_dir
+
+    return {"NUMBA_NUM_THREADS": str(max(1, threads)), "NUMBA_CACHE_DIR": cache_dir()}
+
+
+def _start_local_cluster(
+    workers: int, processes: bool, attempts: int = CLUSTER_ATTEMPTS
+) -> tuple[Any, Any]:
+    """A LocalCluster and its client; retried when a worker fails to start.
+
+    Raises
+    ------
+    ClusterStartError
+        After ``attempts`` failed starts, with the last cause and what to do.
+    """
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    log = logging.getLogger(__name__)
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        cluster = None
+        try:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                silence_logs=40,
+                # worker processes start with these (a thread worker has no environment)
+                **({"env": worker_environment(1)} if processes else {}),
+            )
+            return cluster, Client(cluster)
+        except (RuntimeError, OSError, TimeoutError) as exc:  # "Nanny failed to start."
+            last = exc
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close()
+            log.warning("Dask LocalCluster: %s (attempt %d of %d)", _cause(exc), attempt, attempts)
+    raise ClusterStartError(
+        f"the Dask LocalCluster's {workers} worker "
+        f"{'processes' if processes else 'threads'} did not start after {attempts} attempts "
+        f"({_cause(last)}); the machine may be short of memory or processes: try fewer "
+        "--workers, or --executor processes"
+    )
+
+
+def _cause(exc: BaseException | None) -> str:
+    """An exception and its causes, in one line (``Nanny failed to start. <- ...``)."""
+    parts: list[str] = []
+    while exc is not None and len(parts) < 4:
+        parts.append(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        exc = exc.__cause__ or exc.__context__
+    return " <- ".join(parts)
 
 
 class DaskExecutor(Executor):
@@ -276,7 +385,7 @@ class DaskExecutor(Executor):
         )
 
     def __enter__(self) -> DaskExecutor:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
         if self.scheduler:
             try:
@@ -288,14 +397,7 @@ class DaskExecutor(Executor):
             n = len(self._client.scheduler_info().get("workers", {}))
             self.workers = max(1, n)
         else:
-            self._cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=self.processes,
-                dashboard_address=None,
-                silence_logs=40,
-            )
-            self._client = Client(self._cluster)
+            self._cluster, self._client = _start_local_cluster(self.workers, self.processes)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -312,13 +414,14 @@ class DaskExecutor(Executor):
         if self._client is None:
             raise RuntimeError("use DaskExecutor as a context manager")
         client = self._client
+        caller = os.getpid()  # thread workers in this process leave its environment alone
         [fn_future] = client.scatter([fn], broadcast=True, hash=False)
         iterator = iter(items)
         limit = 2 * self.workers
         queue = as_completed()
         in_flight = 0
         for item in iterator:
-            queue.add(client.submit(_apply, fn_future, item, pure=False))
+            queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
             in_flight += 1
             if in_flight >= limit:
                 break
@@ -327,7 +430,7 @@ class DaskExecutor(Executor):
             future.release()
             in_flight -= 1
             for item in iterator:
-                queue.add(client.submit(_apply, fn_future, item, pure=False))
+                queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
                 in_flight += 1
                 break
             yield result

@@ -6,7 +6,9 @@ design (:mod:`techbloc.experiments.resolve`) and run by :func:`run_chunks`: each
 vectorized model call over all its scenarios and all the policies, sent to an executor
 (:mod:`techbloc.experiments.executors`); each result comes back to this process and goes to
 a sink (:mod:`techbloc.experiments.sinks`): the results store for studies, memory for
-evaluations. One progress callback, ``progress(chunks_done, chunks_total)``, serves every
+evaluations. A worker that can see the store's directory writes its chunk's Parquet files
+itself and sends back only their names and checksums; this process renames them into place
+and commits the chunk (:mod:`techbloc.experiments.chunks`). One progress callback, ``progress(chunks_done, chunks_total)``, serves every
 caller (the CLI's bar is one: :class:`~techbloc.experiments.progress.RichProgress`).
 
 :func:`run_study` runs into the store: finished chunks are skipped when a run is repeated, so
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 
 from techbloc.errors import InputError
+from techbloc.experiments.chunks import Staging, stage_arrays
 from techbloc.experiments.executors import (
     Executor,
     ExecutorKind,
@@ -130,15 +133,44 @@ def plan_chunks(
     return chunks
 
 
-def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
-    """A chunk size that keeps every worker busy and memory small.
+#: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
+#: inserted and hashed, record and seal in one DuckDB transaction. Measured on the 2-CPU
+#: development machine (2 policies, scalars only, 2026-12-06): at load 1, 49-50 ms a chunk
+#: of 10 or 100 scenarios, of which about 5 ms were Parquet writes the workers now do; the
+#: per-scenario part from ``benchmarks/dask_scaling.py``'s fit, 0.06 ms at load 8 (an upper
+#: bound; that fit's fixed part, 91 ms, was inflated by the load).
+COMMIT_SECONDS = 0.045
+COMMIT_SECONDS_PER_SCENARIO = 6e-5
+#: Share of the workers' compute time the writing process may spend committing: an
+#: assumption (a tenth keeps it well off the critical path and leaves the cores to workers).
+COMMIT_SHARE = 0.1
 
-    About four chunks per worker, capped so that a chunk holds at most 1,000 scenario × policy
-    pairs (200 with trajectories): the model's working arrays then take a few hundred MB at
-    most, and larger chunks are no faster.
+
+def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
+    """A chunk size that keeps every worker busy, the writer off the critical path and memory
+    small.
+
+    Three bounds, in order of precedence:
+
+    1. at least one chunk per worker (no worker idle) and at most 1,000 scenario × policy
+       pairs per chunk (200 with trajectories): the model's working arrays then take under
+       100 MB (``budget.PAIR_MEMORY``, 75 KiB a pair);
+    2. large enough that committing the chunks (:data:`COMMIT_SECONDS` plus
+       :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
+       :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
+       ``budget.RATE`` scenario · policy · years a second, 27 years);
+    3. otherwise about four chunks per worker, so that the work evens out.
     """
-    cap = max(1, (200 if trajectories else 1000) // max(1, n_policies))
-    return max(1, min(cap, math.ceil(n_scenarios / (4 * max(1, workers)))))
+    from techbloc.experiments.budget import RATE, RATE_TRAJECTORIES
+
+    workers = max(1, workers)
+    policies = max(1, n_policies)
+    cap = max(1, (200 if trajectories else 1000) // policies)
+    compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
+    spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
+    floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
+    balanced = math.ceil(n_scenarios / (4 * workers))
+    return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))
 
 
 def _group_key(dims: Sequence[str]) -> str:
@@ -250,6 +282,10 @@ class ChunkEvaluator:
         self.policies = list(policies) if policies is not None else study.build_policies()
         self.simulate = simulate
 
+    #: Where this evaluator writes its chunks' Parquet files itself when it can see the
+    #: store (:meth:`ResultsStore.staging`); None ships them to the writing process.
+    staging: Staging | None = None
+
     def __call__(self, task: ChunkTask) -> ChunkResult:
         simulate = self.simulate
         if simulate is None:
@@ -270,9 +306,10 @@ class ChunkEvaluator:
             trajectories=study.outputs.trajectories,
         )
         seconds = time.perf_counter() - began
-        return dataset_to_chunk(
+        result = dataset_to_chunk(
             ds, task.inputs, task.start, task.stop, seconds, trajectories=study.outputs.trajectories
         )
+        return stage_arrays(result, self.staging)
 
 
 def _load_study(study: Study | str | Path) -> Study:
@@ -498,6 +535,7 @@ def _run_into(
         if max_chunks is not None:
             chunks = chunks[:max_chunks]
         evaluator = ChunkEvaluator(study, resolved.world, policies, simulate=simulate)
+        evaluator.staging = store.staging()  # workers that see the store write its files
         report: Progress | None
         if progress is True:
             report = RichProgress(sum(b - a for a, b in chunks), engine.description)

@@ -41,6 +41,7 @@ __all__ = [
     "make_seal",
     "manifest_digests",
     "seal_key",
+    "seal_of_leaves",
     "seal_root",
     "sign",
 ]
@@ -131,8 +132,16 @@ def make_seal(
     key: bytes | None = None,
 ) -> dict[str, Any]:
     """The seal of a manifest (stored texts by key) and its ``chunks`` records."""
-    manifest = manifest_digests(entries)
     chunks = {f"{int(r['start'])}-{int(r['stop'])}": chunk_leaf(r) for r in records}
+    return seal_of_leaves(entries, chunks, key)
+
+
+def seal_of_leaves(
+    entries: Mapping[str, str | None], chunks: Mapping[str, str], key: bytes | None = None
+) -> dict[str, Any]:
+    """The seal of a manifest (stored texts by key) and chunk leaves (by ``"start-stop"``)."""
+    manifest = manifest_digests(entries)
+    chunks = dict(chunks)
     root = seal_root(manifest, chunks)
     seal: dict[str, Any] = {"scheme": 1, "manifest": manifest, "chunks": chunks, "root": root}
     if key is not None:

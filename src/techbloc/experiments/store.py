@@ -21,9 +21,10 @@ Tables
     Study hash and definition, package version, root seed, sizes, output schema.
 
 A chunk is written atomically: its Parquet files first (each via a temporary file and a
-rename), then its rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any
-point leaves either the whole chunk or none of it; Parquet files of unfinished chunks are
-never read and are removed when the store is reopened for writing.
+rename; by the workers when they see the directory, :meth:`ResultsStore.staging`), then its
+rows and its ``chunks`` entry in one DuckDB transaction. A run killed at any point leaves
+either the whole chunk or none of it; Parquet files of unfinished chunks are never read and
+are removed when the store is reopened for writing.
 
 Integrity
 ---------
@@ -54,6 +55,7 @@ from techbloc.experiments.chunks import (
     ARRAYS_DIR,
     CHUNK_FILE,
     ChunkResult,
+    Staging,
     commit_chunk,
 )
 from techbloc.experiments.integrity import (
@@ -132,6 +134,8 @@ class ResultsStore:
         self._writable = writable
         # Parquet files whose SHA-256 matched since opening (checked when first read)
         self._verified: set[str] = set()
+        self._staging: Staging | None = None
+        self._seal_state: Any = None  # what commits know of the seal (chunks.SealState)
 
     # -- display -------------------------------------------------------------------------
 
@@ -293,7 +297,10 @@ class ResultsStore:
         shutil.rmtree(directory / ARRAYS_DIR, ignore_errors=True)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (and remove the workers' probe file)."""
+        if self._staging is not None:
+            self._staging.remove()
+            self._staging = None
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -352,6 +359,7 @@ class ResultsStore:
         Called only once the store verified, so the chunk records naming the files kept are
         those sealed at commit; only files named like a chunk's are deleted.
         """
+        Staging.remove_stale(self.directory)  # probe files left by a killed run
         root = self.directory / ARRAYS_DIR
         if not root.is_dir():
             return
@@ -371,6 +379,13 @@ class ResultsStore:
             "ORDER BY start"
         ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
+
+    def staging(self) -> Staging | None:
+        """Where workers that see this directory write their chunks' Parquet files
+        (:class:`~techbloc.experiments.chunks.Staging`; None if the store is read-only)."""
+        if self._writable and self._staging is None:
+            self._staging = Staging.create(self.directory)
+        return self._staging
 
     def write_chunk(self, result: ChunkResult) -> None:
         """Store one chunk atomically (Parquet files, then rows + 'done' in one transaction).

@@ -22,6 +22,7 @@ class StoreHandle(Protocol):
     directory: Path
     _con: Any
     _writable: bool
+    _seal_state: Any  # the writer's SealState (chunks.py), None until its first commit
 
     @property
     def manifest(self) -> dict[str, Any]: ...
