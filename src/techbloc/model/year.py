@@ -26,7 +26,7 @@ from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_
 from techbloc.model.inputs import ModelInputs
 from techbloc.model.knowledge import pool_boost, pool_shares
 from techbloc.model.partners import margins_from_flows, will
-from techbloc.model.relative_gains import growth_changes, growth_slopes
+from techbloc.model.relative_gains import ToggleInputs, growth_changes, growth_slopes
 from techbloc.model.state import EngineState, Toggles, Year
 from techbloc.params import DOMAINS
 
@@ -210,7 +210,15 @@ def year_flows(
     relative = state.relative
     toggles = None
     if (last_year and relative_gains) or review.any():  # the relative-gains term (§9.1)
-        toggles = toggle_effects(state, ctx, x, flows, exposed, workspace, outsiders=outsiders)
+        toggles = toggle_effects(
+            state,
+            ctx,
+            terms=x,
+            flows=flows,
+            exposed=exposed,
+            workspace=workspace,
+            outsiders=outsiders,
+        )
         concern = p.rel_gains[:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles.growth_change, 0.0)
     return Year(
@@ -241,18 +249,20 @@ def year_flows(
 def toggle_effects(
     state: EngineState,
     ctx: Context,
-    x: YearTerms,
+    *,
+    terms: YearTerms,
     flows: DomainFlows,
     exposed: np.ndarray,
     workspace: FlowWorkspace | None,
-    *,
     outsiders: bool,
 ) -> Toggles:
     """China's growth change for each country's membership toggled (§9.1), and joining terms.
 
-    ``exposed``: knowledge exposed to China this year (S, P, D).
+    ``terms``: the year's policy terms (:func:`year_terms`); ``flows``: its flows;
+    ``exposed``: knowledge exposed to China this year (S, P, D); ``workspace``: the flows
+    kernel's buffers (it leaves ``K^η`` there); ``outsiders``: also toggle outsiders.
     """
-    p = ctx.params
+    p, x = ctx.params, terms
     t, m, national_rd = x.t, x.members, x.national_rd
     c = ctx.inputs.china
     th = ctx.theta[:, t]
@@ -283,29 +293,31 @@ def toggle_effects(
     )
     joining_share = np.where(m, 0.0, x.pool_share[None, :, None] * x.effort)
     growth_change = growth_changes(
-        members=m,
-        will=x.will,
-        target=x.target,
-        stringency=x.stringency,
-        protection=x.protection,
-        reach=p.extraterritorial_reach,
-        knowledge=state.knowledge,
-        holders=ctx.holders,
-        concentration=p.holder_concentration,
-        exponent=p.weakest_link_exponent,
-        leak=x.leak,
-        contribution=flows.contribution,
-        national_rd=national_rd,
-        mix=ctx.mix,
-        share=x.share,
-        joining_share=joining_share,
-        shared=state.shared,
-        stock_leak_share=p.stock_leak_share,
-        per_access=per_access,
-        per_exposure=per_exposure,
-        floor=x.floor,
-        china=c,
-        usa=ctx.inputs.usa,
+        ToggleInputs(
+            members=m,
+            will=x.will,
+            target=x.target,
+            stringency=x.stringency,
+            protection=x.protection,
+            reach=p.extraterritorial_reach,
+            knowledge=state.knowledge,
+            holders=ctx.holders,
+            concentration=p.holder_concentration,
+            exponent=p.weakest_link_exponent,
+            leak=x.leak,
+            contribution=flows.contribution,
+            national_rd=national_rd,
+            mix=ctx.mix,
+            share=x.share,
+            joining_share=joining_share,
+            shared=state.shared,
+            stock_leak_share=p.stock_leak_share,
+            per_access=per_access,
+            per_exposure=per_exposure,
+            floor=x.floor,
+            china=c,
+            usa=ctx.inputs.usa,
+        ),
         outsiders=outsiders,
         powered=None if workspace is None else workspace.weight,
     )
