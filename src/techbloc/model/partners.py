@@ -61,12 +61,12 @@ def positioned(
         return np.where(pos >= 0, default + pos * (high - default), default + pos * (default - low))
     # values at 0 in all three stay exactly 0 (sparse tables such as the frictions, 9 pairs
     # of 58 x 58): only the others are placed
-    out = np.zeros((len(position), *default.shape))
-    at = np.nonzero(placed)
-    d, lo, hi = default[at], low[at], high[at]
+    out = np.zeros((len(position), default.size))
+    at = np.flatnonzero(placed)
+    d, lo, hi = default.reshape(-1)[at], low.reshape(-1)[at], high.reshape(-1)[at]
     pos = position[:, None]
-    out[(slice(None), *at)] = np.where(pos >= 0, d + pos * (hi - d), d + pos * (d - lo))
-    return out
+    out[:, at] = np.where(pos >= 0, d + pos * (hi - d), d + pos * (d - lo))
+    return out.reshape((len(position), *default.shape))
 
 
 def hedging_values(inputs: ModelInputs, position: NDArray[np.float64]) -> NDArray[np.float64]:
