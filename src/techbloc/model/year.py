@@ -329,8 +329,9 @@ def friction_sum(members: np.ndarray, inputs: ModelInputs, position: np.ndarray)
     m = members.astype(float)
     up = np.maximum(position, 0.0)[:, None, None]
     down = np.maximum(-position, 0.0)[:, None, None]
-    return (
+    result: np.ndarray = (
         m @ inputs.friction
         + up * (m @ (inputs.friction_high - inputs.friction))
         - down * (m @ (inputs.friction - inputs.friction_low))
     )
+    return result
