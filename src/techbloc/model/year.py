@@ -292,34 +292,44 @@ def toggle_effects(
         gap=gap,
     )
     joining_share = np.where(m, 0.0, x.pool_share[None, :, None] * x.effort)
-    growth_change = growth_changes(
+    powered = None if workspace is None else workspace.weight
+    # The status-quo reference (the last policy, when there) has the USA as its only member,
+    # whose will is 1 and who never leaves: its toggles move nothing the run returns. In the
+    # final year, when outsiders are toggled too (most of the toggles' work), it is left out
+    # and gets 0.
+    n_policies = m.shape[1]
+    keep = slice(None)
+    if outsiders and n_policies > 1 and ctx.follows_status_quo[-1]:
+        keep = slice(0, n_policies - 1)
+    growth_change = np.zeros(m.shape)
+    growth_change[:, keep] = growth_changes(
         ToggleInputs(
-            members=m,
-            will=x.will,
-            target=x.target,
-            stringency=x.stringency,
-            protection=x.protection,
+            members=m[:, keep],
+            will=x.will[:, keep],
+            target=x.target[keep] if x.target.ndim == 2 else x.target[:, keep],
+            stringency=x.stringency[:, keep],
+            protection=x.protection[:, keep],
             reach=p.extraterritorial_reach,
-            knowledge=state.knowledge,
+            knowledge=state.knowledge[:, keep],
             holders=ctx.holders,
             concentration=p.holder_concentration,
             exponent=p.weakest_link_exponent,
-            leak=x.leak,
-            contribution=flows.contribution,
-            national_rd=national_rd,
+            leak=x.leak[:, keep],
+            contribution=flows.contribution[:, keep],
+            national_rd=national_rd[:, keep],
             mix=ctx.mix,
-            share=x.share,
-            joining_share=joining_share,
-            shared=state.shared,
+            share=x.share[:, keep],
+            joining_share=joining_share[:, keep],
+            shared=state.shared[:, keep],
             stock_leak_share=p.stock_leak_share,
-            per_access=per_access,
-            per_exposure=per_exposure,
+            per_access=per_access[:, keep],
+            per_exposure=per_exposure[:, keep],
             floor=x.floor,
             china=c,
             usa=ctx.inputs.usa,
         ),
         outsiders=outsiders,
-        powered=None if workspace is None else workspace.weight,
+        powered=None if powered is None else powered[:, keep],
     )
     return Toggles(growth_change=growth_change, joining_share=joining_share)
 
