@@ -136,16 +136,16 @@ def _log_paths(
     gL = np.minimum(g0[None, :], long_run[:, None])  # (S, N)
     after = grid[:, None] - anchor[None, :]  # (G, N) years since the data year
     steps = np.arange(1, max(int(after.max()), 1) + 1)  # 1..K years after the data year
-    rate = gL[:, None, :] + (g0 - gL)[:, None, :] * np.exp(
-        -steps[None, :, None] / convergence[:, None, None]
-    )  # (S, K, N)
-    cumulative = np.concatenate(
-        [np.zeros((len(long_run), 1, inputs.n)), np.cumsum(np.log1p(rate), axis=1)], axis=1
-    )  # (S, K + 1, N): growth summed over the first k years
+    # countries before years in memory, so that the sums over years run along contiguous rows
+    rate = (
+        gL[:, :, None]
+        + (g0 - gL)[:, :, None] * np.exp(-steps[None, :] / convergence[:, None])[:, None, :]
+    )  # (S, N, K)
+    cumulative = np.empty((len(long_run), inputs.n, len(steps) + 1))
+    cumulative[..., 0] = 0.0
+    np.cumsum(np.log1p(rate), axis=2, out=cumulative[..., 1:])  # growth over the first k years
     k = np.clip(after, 0, len(steps)).astype(int)  # (G, N)
-    grown = ln_gdp_a + np.take_along_axis(
-        cumulative, np.broadcast_to(k, (len(long_run), *k.shape)), axis=1
-    )
+    grown = ln_gdp_a + cumulative[:, np.arange(inputs.n)[None, :], k]  # (S, G, N)
     tau = trend_years[:, None, None]
     faded = ln_int_a + trend * tau * (1.0 - np.exp(-np.maximum(after, 0.0)[None] / tau))
     projected = after[None] > 0
