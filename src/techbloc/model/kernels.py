@@ -20,12 +20,14 @@ machine compiles them once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
 import inspect
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import ModuleType, SimpleNamespace
 from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar
 
@@ -47,6 +49,8 @@ __all__ = [
     "VetoArrays",
     "compiled",
     "contiguous",
+    "serial",
+    "threads",
     "twin",
 ]
 
@@ -87,6 +91,19 @@ KERNELS: dict[str, Kernel] = {}
 def compiled() -> bool:
     """Whether the compiled kernels run: numba is installed and ``TECHBLOC_NUMBA`` is not 0."""
     return os.environ.get("TECHBLOC_NUMBA", "1") != "0" and _jit() is not None
+
+
+def threads() -> int:
+    """The threads the compiled kernels split over (numba's number of threads, 1 inside
+    :func:`serial`), or 1 without them."""
+    jit = _jit() if compiled() else None
+    return 1 if jit is None else int(jit.threads())
+
+
+def serial() -> AbstractContextManager[None]:
+    """A block within which kernels called from this thread run on it alone."""
+    jit = _jit() if compiled() else None
+    return contextlib.nullcontext() if jit is None else jit.serial()
 
 
 @functools.cache
