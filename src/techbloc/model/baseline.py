@@ -127,9 +127,11 @@ def _log_paths(
     long_run: NDArray[np.float64],
     convergence: NDArray[np.float64],
     trend_years: NDArray[np.float64],
+    observed: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """ln GDP and ln intensity on ``grid`` (shapes (S, G, N)) for parameter arrays (S,)."""
-    observed_gdp, observed_int, trend = _observed(inputs, grid)
+    """ln GDP and ln intensity on ``grid`` (shapes (S, G, N)) for parameter arrays (S,);
+    ``observed`` is :func:`_observed` on the same grid."""
+    observed_gdp, observed_int, trend = observed
     anchor = inputs.rd_year
     ln_gdp_a, ln_int_a = np.log(inputs.gdp), np.log(inputs.rd / inputs.gdp)
     g0 = inputs.gdp_growth
@@ -177,12 +179,14 @@ def baseline(
     row_year = round(float(inputs.row_rd_year))
     grid = np.arange(min(start, row_year), max(end, start + GROWTH_WINDOW) + 1)
     sampled = {name: np.asarray(values[name], dtype=float) for name in _SAMPLED}
+    observed = _observed(inputs, grid)
     ln_gdp, ln_int = _log_paths(
         inputs,
         grid,
         sampled["long_run_gdp_growth"],
         sampled["gdp_convergence_years"],
         sampled["rd_trend_years"],
+        observed,
     )
     central = {name: np.array([get_parameter(name).default]) for name in _SAMPLED}
     ln_central, _ = _log_paths(
@@ -191,6 +195,7 @@ def baseline(
         central["long_run_gdp_growth"],
         central["gdp_convergence_years"],
         central["rd_trend_years"],
+        observed,
     )
     ceiling = rd_ceiling(inputs)
     gdp_grid = np.exp(ln_gdp)
