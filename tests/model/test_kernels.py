@@ -273,6 +273,38 @@ def test_compiled_growth_changes_match_numpy_reference():
     np.testing.assert_allclose(members_only[members], fast[members], rtol=1e-12)
 
 
+def test_compiled_protection_terms_match_numpy_reference():
+    from techbloc.model.protection import ProtectionInputs, protection_terms
+
+    rng = np.random.default_rng(8)
+    S, P, D, N, usa = 6, 4, 3, 9, 2
+    members = rng.random((S, P, N)) < 0.5
+    members[:, 0] = False  # nobody: stringency 0
+    members[:, 1] = True
+    args = ProtectionInputs(
+        members=members,
+        margin=rng.normal(0, 0.5, (S, P, N)),
+        logit_base=rng.normal(0, 1, (S, N)),
+        will_credibility=rng.random(S),
+        credibility=rng.random(S),
+        will_value=rng.random(S) * 2,
+        effort=rng.random((S, 1, N)),
+        capability=rng.random((S, P, N)),
+        reach=rng.random(S),
+        pool_share=rng.random(P) * 0.3,
+        us_factor=rng.random(S),
+        base_leak_rate=rng.random(S) * 0.2,
+        target=rng.random((P, D)),
+        usa=usa,
+    )
+    fast = protection_terms(args)
+    slow = protection_terms.reference(args)
+    for name, value in fast._asdict().items():
+        np.testing.assert_allclose(value, getattr(slow, name), rtol=1e-12, atol=0, err_msg=name)
+    np.testing.assert_array_equal(fast.stringency[:, 0], 0.0)
+    np.testing.assert_array_equal(fast.will[..., usa], 1.0)
+
+
 def test_compiled_veto_matches_numpy_reference():
     from techbloc.model.relative_gains import VetoInputs, veto
 
@@ -319,7 +351,7 @@ def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
     np.testing.assert_array_equal(split, serial)
 
 
-@pytest.mark.parametrize("name", ["flows", "margins", "toggle", "veto"])
+@pytest.mark.parametrize("name", ["flows", "margins", "protection", "toggle", "veto"])
 def test_kernel_arguments_match_the_named_tuple(name):
     """Each kernel's parameters are its named tuple's fields, in order (no positional slips)."""
     import importlib
@@ -344,7 +376,7 @@ def test_a_twin_pickles_by_name():
 
 
 def test_twin_refuses_an_unknown_kernel():
-    with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
+    with pytest.raises(ValueError, match="known: flows, margins, protection, toggle, veto"):
         kernels.twin("flow", lambda run, args: None)
 
 

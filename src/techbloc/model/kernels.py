@@ -1,7 +1,8 @@
 """Compiled twins of the model's hottest numpy functions (optional numba), paired by :func:`twin`.
 
-Four mechanisms have a compiled twin, a numba kernel at module level in
-:mod:`techbloc.model.jit` (one module each): the year's flows
+Five mechanisms have a compiled twin, a numba kernel at module level in
+:mod:`techbloc.model.jit` (one module each): the year's protection terms
+(:func:`~techbloc.model.protection.protection_terms`, E10, E4, E2, E5), the year's flows
 (:func:`~techbloc.model.flows.domain_flows`, E1-E5, E9), the E12 margins
 (:func:`~techbloc.model.partners.margins_from_flows`), the membership toggles
 (:func:`~techbloc.model.relative_gains.growth_changes`, §9.1) and the veto
@@ -34,6 +35,7 @@ from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar
 from techbloc.model.kernel_arrays import (
     FlowArrays,
     MarginArrays,
+    ProtectionArrays,
     ToggleArrays,
     VetoArrays,
     contiguous,
@@ -44,6 +46,7 @@ __all__ = [
     "FlowArrays",
     "Kernel",
     "MarginArrays",
+    "ProtectionArrays",
     "ToggleArrays",
     "Twin",
     "VetoArrays",
@@ -61,6 +64,7 @@ R = TypeVar("R")
 _ARRAYS: dict[str, type] = {
     "flows": FlowArrays,
     "margins": MarginArrays,
+    "protection": ProtectionArrays,
     "toggle": ToggleArrays,
     "veto": VetoArrays,
 }
@@ -167,7 +171,7 @@ def twin(
 
     Parameters
     ----------
-    name : {"flows", "margins", "toggle", "veto"}
+    name : {"flows", "margins", "protection", "toggle", "veto"}
         The kernel's module in :mod:`techbloc.model.jit`.
     call : callable
         ``call(run, args)`` returns what the numpy function returns, computed by the kernel:

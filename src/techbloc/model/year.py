@@ -14,18 +14,12 @@ import numpy as np
 
 from techbloc.model import china as china_model
 from techbloc.model.context import Context, partner_effort
-from techbloc.model.controls import (
-    achieved_stringency,
-    control_binding,
-    member_level,
-    national_leak_rate,
-    pool_leak_rate,
-    us_level,
-)
+from techbloc.model.controls import member_level, pool_leak_rate, us_level
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
 from techbloc.model.inputs import ModelInputs
-from techbloc.model.knowledge import pool_boost, pool_shares
-from techbloc.model.partners import margins_from_flows, will
+from techbloc.model.knowledge import pool_boost
+from techbloc.model.partners import margins_from_flows
+from techbloc.model.protection import ProtectionInputs, protection_terms
 from techbloc.model.relative_gains import ToggleInputs, growth_changes, growth_slopes
 from techbloc.model.state import EngineState, Toggles, Year
 from techbloc.params import DOMAINS
@@ -77,18 +71,25 @@ def year_terms(state: EngineState, ctx: Context, t: int) -> YearTerms:
     cred = ctx.credibility[:, t]
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
     national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
-    will_ = will(
-        base=ctx.logit_base,
-        credibility_weight=p.will_credibility,
-        credibility=cred,
-        value_weight=p.will_value,
-        margin=np.where(m, state.margin, 0.0),
-        usa=u,
-    )
     effort = partner_effort(p, cred, u, N)
-    protection = state.capability * will_ * effort
-    binding, us_binding = control_binding(protection, m, p.extraterritorial_reach, u)
-    us_factor = np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional)
+    terms = protection_terms(
+        ProtectionInputs(
+            members=m,
+            margin=state.margin,
+            logit_base=ctx.logit_base,
+            will_credibility=p.will_credibility,
+            credibility=cred,
+            will_value=p.will_value,
+            effort=effort,
+            capability=state.capability,
+            reach=p.extraterritorial_reach,
+            pool_share=pool_share,
+            us_factor=np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional),
+            base_leak_rate=p.base_leak_rate,
+            target=target,
+            usa=u,
+        )
+    )
     return YearTerms(
         t=t,
         members=m,
@@ -97,14 +98,14 @@ def year_terms(state: EngineState, ctx: Context, t: int) -> YearTerms:
         target=target,
         building=np.where(active[:, None], pol.capacity_building, 0.0),
         national_rd=national_rd,
-        will=will_,
+        will=terms.will,
         effort=effort,
-        protection=protection,
-        stringency=achieved_stringency(target, will_, m),
-        binding=binding,
-        us_binding=us_binding,
-        share=pool_shares(m, pool_share, us_factor, u) * effort,
-        leak=national_leak_rate(p.base_leak_rate, protection),
+        protection=terms.protection,
+        stringency=terms.stringency,
+        binding=terms.binding,
+        us_binding=terms.us_binding,
+        share=terms.share,
+        leak=terms.leak,
     )
 
 
