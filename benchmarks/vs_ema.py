@@ -4,23 +4,28 @@ EMA Workbench (2.5.3) calls a Python function once per experiment: here that fun
 :func:`techbloc.model.simulate` for ONE scenario and ONE policy. Its own sampling is replaced
 by techbloc's design (the same Latin hypercube, passed to ``perform_experiments`` as a list
 of ``Scenario`` objects, each carrying its global scenario id so the model draws the same
-random stream), and it runs with its ``SequentialEvaluator``. techbloc runs the same study
-through :func:`techbloc.experiments.run_study` (chunks, one vectorized call each, results
-written to a DuckDB store), in-process on one core, so the comparison is one core vs one core.
+random stream). techbloc runs the same study through :func:`techbloc.experiments.run_study`
+(chunks, one vectorized call each, results written to a DuckDB store), in-process.
 
-The script checks that both give the same scalar outcomes for every scenario × policy, and
-prints experiments per second for both and the ratio.
+Both sides get the same number of cores (``--cores``, default 1): with 1, EMA runs its
+``SequentialEvaluator`` and techbloc's kernels one numba thread; with 2, EMA runs its
+``MultiprocessingEvaluator`` with 2 processes and techbloc 2 numba threads (its Python glue
+stays on one). Each size is one study run by both, one after the other; the script checks
+that both give the same scalar outcomes for every scenario × policy, and prints experiments
+per second for both and one ratio per size.
 
 Usage::
 
-    python benchmarks/vs_ema.py              # 300 scenarios × 2 policies
-    python benchmarks/vs_ema.py --quick      # 20 scenarios (smoke test)
+    python benchmarks/vs_ema.py                    # 300 and 2,000 scenarios × 2 policies
+    python benchmarks/vs_ema.py --quick            # 20 scenarios (smoke test)
+    python benchmarks/vs_ema.py --scenarios 300 --cores 2
     python benchmarks/vs_ema.py --scenarios 1000 --years 2024 2050
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import tempfile
@@ -33,13 +38,15 @@ import pandas as pd
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 
-def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[str]):
-    """The study through EMA Workbench: one Python call per scenario × policy."""
+def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[str], cores: int):
+    """The study through EMA Workbench: one Python call per scenario × policy, on ``cores``
+    processes (1: ``SequentialEvaluator``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench import (
             IntegerParameter,
             Model,
+            MultiprocessingEvaluator,
             Policy,
             RealParameter,
             ScalarOutcome,
@@ -75,8 +82,15 @@ def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[st
         for sid, row in design.iterrows()
     ]
     ema_policies = [Policy(p.label, policy_index=i) for i, p in enumerate(policies)]
+    first = design.iloc[0]
+    one_experiment(int(design.index[0]), 0, **first.to_dict())  # warm-up, as techbloc's
     began = time.perf_counter()
-    with SequentialEvaluator(model) as evaluator:
+    evaluator_type = (
+        SequentialEvaluator
+        if cores == 1
+        else functools.partial(MultiprocessingEvaluator, n_processes=cores)
+    )
+    with evaluator_type(model) as evaluator:
         experiments, outcomes = evaluator.perform_experiments(
             scenarios=scenarios, policies=ema_policies
         )
@@ -91,19 +105,8 @@ def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[st
     return frame, seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 scenarios (smoke test)")
-    parser.add_argument("--scenarios", type=int, default=300)
-    parser.add_argument(
-        "--years", type=int, nargs=2, default=(DEFAULT_START_YEAR, DEFAULT_END_YEAR)
-    )
-    parser.add_argument("--seed", type=int, default=11)
-    args = parser.parse_args()
-    n = 20 if args.quick else args.scenarios
-    logging.getLogger("EMA").setLevel(logging.WARNING)
-    os.environ.setdefault("TQDM_DISABLE", "1")  # EMA's per-experiment progress bar
-
+def one_size(n: int, args: argparse.Namespace) -> tuple[float, float, bool]:
+    """One study of ``n`` scenarios through techbloc then EMA; their seconds and agreement."""
     from techbloc.experiments import ResultsStore, Study, run_study
 
     study = Study(
@@ -117,8 +120,9 @@ def main() -> None:
     policies = study.check_world(world)
     design = study.design_table()
     print(
-        f"{n} scenarios × {len(policies)} policies, {args.years[0]}-{args.years[1]}, "
-        f"{design.shape[1]} parameters varied, seed {args.seed}"
+        f"\n{n} scenarios × {len(policies)} policies, {args.years[0]}-{args.years[1]}, "
+        f"{design.shape[1]} parameters varied, seed {args.seed}; "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,7 +134,7 @@ def main() -> None:
     tb_seconds = summary.seconds
     outcome_names = [c for c in ours.columns if c not in ("scenario", "policy")]
 
-    theirs, ema_seconds = run_ema(study, world, policies, design, outcome_names)
+    theirs, ema_seconds = run_ema(study, world, policies, design, outcome_names, args.cores)
     theirs = (
         theirs.set_index(["scenario", "policy"])
         .loc[list(zip(ours["scenario"], ours["policy"], strict=True))]
@@ -147,17 +151,54 @@ def main() -> None:
     experiments = n * len(policies)
     ours_rate = experiments / tb_seconds
     ema_rate = experiments / ema_seconds
+    evaluator = "SequentialEvaluator" if args.cores == 1 else f"{args.cores} processes"
     print(
         f"outcomes agree: {agree} ({len(outcome_names)} scalar outcomes, "
         f"{experiments} experiments, worst relative difference {worst:.2e})"
     )
-    print(f"EMA Workbench (SequentialEvaluator): {ema_seconds:8.2f} s  {ema_rate:10,.1f} exp/s")
+    print(f"EMA Workbench ({evaluator}): {ema_seconds:8.2f} s  {ema_rate:10,.1f} exp/s")
     print(
-        f"techbloc run_study (in-process):     {tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s "
-        f"(includes writing the DuckDB store)"
+        f"techbloc run_study ({args.cores} numba thread{'s' if args.cores > 1 else ''}): "
+        f"{tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s (includes writing the DuckDB store)"
     )
     print(f"speed-up: {ours_rate / ema_rate:,.0f}x")
-    if not agree:
+    return ema_seconds, tb_seconds, agree
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 scenarios (smoke test)")
+    parser.add_argument("--scenarios", type=int, nargs="+", default=[300, 2000])
+    parser.add_argument(
+        "--cores",
+        type=int,
+        default=1,
+        help="cores on each side: EMA's processes and techbloc's numba threads (default 1)",
+    )
+    parser.add_argument(
+        "--years", type=int, nargs=2, default=(DEFAULT_START_YEAR, DEFAULT_END_YEAR)
+    )
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    sizes = [20] if args.quick else args.scenarios
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    os.environ.setdefault("TQDM_DISABLE", "1")  # EMA's per-experiment progress bar
+    import numba
+
+    numba.set_num_threads(args.cores)  # techbloc's kernels (NUMBA_NUM_THREADS caps it)
+    print(
+        f"{args.cores} core(s) each side: EMA Workbench "
+        + ("SequentialEvaluator" if args.cores == 1 else f"MultiprocessingEvaluator({args.cores})")
+        + f", techbloc {numba.get_num_threads()} numba thread(s); {os.cpu_count()} CPUs"
+    )
+    rows = [(n, *one_size(n, args)) for n in sizes]
+    print("\n scenarios    EMA s  techbloc s   ratio  agree")
+    for n, ema_seconds, tb_seconds, agree in rows:
+        print(
+            f"{n:10,d} {ema_seconds:8.2f} {tb_seconds:11.2f} "
+            f"{ema_seconds / tb_seconds:6.0f}x  {agree}"
+        )
+    if not all(row[3] for row in rows):
         raise SystemExit("outcomes differ")
 
 

@@ -61,3 +61,20 @@ def test_a_run_returns_exactly_the_registered_outputs(setup):
     assert ends == registered
     yearly = {o.name for o in OUTPUTS if o.stage == "year"}
     assert {n[len("traj_") :] for n in result if n.startswith("traj_")} >= yearly
+
+
+def test_a_batch_split_over_threads_gives_the_same_bits(setup, monkeypatch):
+    from techbloc import sample_futures
+    from techbloc.model import engine, kernels
+
+    inputs, _, batch, years = setup
+    n = 2 * engine.SPLIT_SCENARIOS + 5
+    futures = sample_futures(n, seed=2)
+    arrays = scenario_arrays(futures, seed=4, n_years=len(years), n_countries=inputs.n)
+    monkeypatch.setattr(kernels, "threads", lambda: 1)
+    whole = run_model(inputs, arrays, batch, years)
+    monkeypatch.setattr(kernels, "threads", lambda: 2)
+    split = run_model(inputs, arrays, batch, years)
+    assert set(split) == set(whole)
+    for name, value in whole.items():
+        np.testing.assert_array_equal(split[name], value, err_msg=name)

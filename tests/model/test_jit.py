@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.requires("numba")
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-KERNELS = ("flows", "margins", "toggle", "veto")
+KERNELS = ("flows", "margins", "protection", "toggle", "veto")
 
 # runs the engine on one future (every kernel, with the signatures the CLI uses) and prints
 # each kernel's cache hits and misses; with "worker", runs it in a spawned worker process
@@ -32,7 +32,7 @@ def run():
     policies = [Policy(Coalition.from_preset("forging_core"))]
     simulate(load_world(), pd.DataFrame(index=range(1)), policies, end_year=2030)
     stats = {}
-    for name in ("flows", "margins", "toggle", "veto"):
+    for name in ("flows", "margins", "protection", "toggle", "veto"):
         kernel = getattr(importlib.import_module("techbloc.model.jit." + name), name)
         hits, misses = kernel.stats.cache_hits, kernel.stats.cache_misses
         stats[name] = [sum(hits.values()), sum(misses.values())]

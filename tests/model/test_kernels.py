@@ -224,30 +224,32 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4, usa=0):
     share = members * rng.random((S, P, N)) * 0.2
     floor = rng.random(D) * 0.6
     floor[1] = floor[0]  # equal in two domains (openness reused where s* is equal too)
-    return (
-        members,
-        will_,
-        rng.random((S, P, D)),
-        stringency,
-        rng.random((S, P, N)),
-        rng.random(S) * 0.5,
-        rng.random((S, P, D, N)) * 10,
-        holders,
-        1 + rng.random(S) * 2,
-        1 + rng.random(S) * 8,
-        rng.random((S, P, N)) * 0.3,
-        rng.random((S, P, N)),
-        rng.random((S, P, N)) * 5,
-        rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1),
-        share,
-        ~members * rng.random((S, P, N)) * 0.1,
-        rng.random((S, P, D)) * 3,
-        1 + rng.random(S) * 3,
-        rng.random((S, P, D)),
-        rng.random((S, P, D)),
-        floor,
-        china,
-        usa,
+    from techbloc.model.relative_gains import ToggleInputs
+
+    return ToggleInputs(
+        members=members,
+        will=will_,
+        target=rng.random((S, P, D)),
+        stringency=stringency,
+        protection=rng.random((S, P, N)),
+        reach=rng.random(S) * 0.5,
+        knowledge=rng.random((S, P, D, N)) * 10,
+        holders=holders,
+        concentration=1 + rng.random(S) * 2,
+        exponent=1 + rng.random(S) * 8,
+        leak=rng.random((S, P, N)) * 0.3,
+        contribution=rng.random((S, P, N)),
+        national_rd=rng.random((S, P, N)) * 5,
+        mix=rng.dirichlet(np.ones(D), size=(S, N)).transpose(0, 2, 1),
+        share=share,
+        joining_share=~members * rng.random((S, P, N)) * 0.1,
+        shared=rng.random((S, P, D)) * 3,
+        stock_leak_share=1 + rng.random(S) * 3,
+        per_access=rng.random((S, P, D)),
+        per_exposure=rng.random((S, P, D)),
+        floor=floor,
+        china=china,
+        usa=usa,
     )
 
 
@@ -255,24 +257,56 @@ def test_compiled_growth_changes_match_numpy_reference():
     from techbloc.model.relative_gains import growth_changes
 
     args = _toggle_args(np.random.default_rng(4))
-    fast = growth_changes(*args)
-    slow = growth_changes.reference(*args)
+    fast = growth_changes(args)
+    slow = growth_changes.reference(args)
     assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
-    members_only = growth_changes(*args, outsiders=False)
+    members_only = growth_changes(args, outsiders=False)
     np.testing.assert_allclose(
         members_only,
-        growth_changes.reference(*args, outsiders=False),
+        growth_changes.reference(args, outsiders=False),
         rtol=1e-9,
         atol=1e-12,
     )
-    members = args[0]
+    members = args.members
     np.testing.assert_array_equal(members_only[~members], 0.0)
     np.testing.assert_allclose(members_only[members], fast[members], rtol=1e-12)
 
 
+def test_compiled_protection_terms_match_numpy_reference():
+    from techbloc.model.protection import ProtectionInputs, protection_terms
+
+    rng = np.random.default_rng(8)
+    S, P, D, N, usa = 6, 4, 3, 9, 2
+    members = rng.random((S, P, N)) < 0.5
+    members[:, 0] = False  # nobody: stringency 0
+    members[:, 1] = True
+    args = ProtectionInputs(
+        members=members,
+        margin=rng.normal(0, 0.5, (S, P, N)),
+        logit_base=rng.normal(0, 1, (S, N)),
+        will_credibility=rng.random(S),
+        credibility=rng.random(S),
+        will_value=rng.random(S) * 2,
+        effort=rng.random((S, 1, N)),
+        capability=rng.random((S, P, N)),
+        reach=rng.random(S),
+        pool_share=rng.random(P) * 0.3,
+        us_factor=rng.random(S),
+        base_leak_rate=rng.random(S) * 0.2,
+        target=rng.random((P, D)),
+        usa=usa,
+    )
+    fast = protection_terms(args)
+    slow = protection_terms.reference(args)
+    for name, value in fast._asdict().items():
+        np.testing.assert_allclose(value, getattr(slow, name), rtol=1e-12, atol=0, err_msg=name)
+    np.testing.assert_array_equal(fast.stringency[:, 0], 0.0)
+    np.testing.assert_array_equal(fast.will[..., usa], 1.0)
+
+
 def test_compiled_veto_matches_numpy_reference():
-    from techbloc.model.relative_gains import veto
+    from techbloc.model.relative_gains import VetoInputs, veto
 
     rng = np.random.default_rng(5)
     S, P, D, N = 6, 4, 3, 10
@@ -281,24 +315,24 @@ def test_compiled_veto_matches_numpy_reference():
     members[:, 1] = False
     members[:, 2] = False
     members[:, 2, 0] = True  # a single member
-    args = (
-        members,
-        rng.random((S, P, D)),
-        rng.random((S, P, D, N)) * 0.3,
-        rng.random((S, P, D, N)),
-        rng.random((S, P, N)) * 5 + 0.1,
-        rng.random(S) * 0.5,
-        rng.random((S, P, N)) * 0.2,
-        rng.random((S, P, N)) * 0.3,
-        rng.random((S, N, N)) * 0.2,
-        rng.random(S),
-        rng.random((S, N)),
-        rng.normal(0, 0.02, (S, P, N)),
-        0.5 + rng.random(S),
-        rng.random(S) * 0.02,
+    args = VetoInputs(
+        members=members,
+        pool_paid=rng.random((S, P, D)),
+        joining_paid=rng.random((S, P, D, N)) * 0.3,
+        cap=rng.random((S, P, D, N)),
+        rd=rng.random((S, P, N)) * 5 + 0.1,
+        synergy=rng.random(S) * 0.5,
+        trade_weight=rng.random((S, P, N)) * 0.2,
+        stringency_drop=rng.random((S, P, N)) * 0.3,
+        friction=rng.random((S, N, N)) * 0.2,
+        friction_scale=rng.random(S),
+        concern=rng.random((S, N)),
+        growth_change=rng.normal(0, 0.02, (S, P, N)),
+        payoff_scale=0.5 + rng.random(S),
+        tolerance=rng.random(S) * 0.02,
     )
-    fast = veto(*args)
-    slow = veto.reference(*args)
+    fast = veto(args)
+    slow = veto.reference(args)
     assert fast.any() and not fast[~members].all()
     assert not fast[members].any()
     np.testing.assert_array_equal(fast, slow)
@@ -311,13 +345,13 @@ def test_compiled_growth_changes_threads_equal_serial(monkeypatch):
     from techbloc.model import jit
 
     monkeypatch.setattr(jit, "threads", lambda: 2)
-    split = growth_changes(*args)
+    split = growth_changes(args)
     monkeypatch.setattr(jit, "threads", lambda: 1)
-    serial = growth_changes(*args)
+    serial = growth_changes(args)
     np.testing.assert_array_equal(split, serial)
 
 
-@pytest.mark.parametrize("name", ["flows", "margins", "toggle", "veto"])
+@pytest.mark.parametrize("name", ["flows", "margins", "protection", "toggle", "veto"])
 def test_kernel_arguments_match_the_named_tuple(name):
     """Each kernel's parameters are its named tuple's fields, in order (no positional slips)."""
     import importlib
@@ -342,7 +376,7 @@ def test_a_twin_pickles_by_name():
 
 
 def test_twin_refuses_an_unknown_kernel():
-    with pytest.raises(ValueError, match="known: flows, margins, toggle, veto"):
+    with pytest.raises(ValueError, match="known: flows, margins, protection, toggle, veto"):
         kernels.twin("flow", lambda run, args: None)
 
 

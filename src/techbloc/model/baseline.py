@@ -127,25 +127,27 @@ def _log_paths(
     long_run: NDArray[np.float64],
     convergence: NDArray[np.float64],
     trend_years: NDArray[np.float64],
+    observed: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """ln GDP and ln intensity on ``grid`` (shapes (S, G, N)) for parameter arrays (S,)."""
-    observed_gdp, observed_int, trend = _observed(inputs, grid)
+    """ln GDP and ln intensity on ``grid`` (shapes (S, G, N)) for parameter arrays (S,);
+    ``observed`` is :func:`_observed` on the same grid."""
+    observed_gdp, observed_int, trend = observed
     anchor = inputs.rd_year
     ln_gdp_a, ln_int_a = np.log(inputs.gdp), np.log(inputs.rd / inputs.gdp)
     g0 = inputs.gdp_growth
     gL = np.minimum(g0[None, :], long_run[:, None])  # (S, N)
     after = grid[:, None] - anchor[None, :]  # (G, N) years since the data year
     steps = np.arange(1, max(int(after.max()), 1) + 1)  # 1..K years after the data year
-    rate = gL[:, None, :] + (g0 - gL)[:, None, :] * np.exp(
-        -steps[None, :, None] / convergence[:, None, None]
-    )  # (S, K, N)
-    cumulative = np.concatenate(
-        [np.zeros((len(long_run), 1, inputs.n)), np.cumsum(np.log1p(rate), axis=1)], axis=1
-    )  # (S, K + 1, N): growth summed over the first k years
+    # countries before years in memory, so that the sums over years run along contiguous rows
+    rate = (
+        gL[:, :, None]
+        + (g0 - gL)[:, :, None] * np.exp(-steps[None, :] / convergence[:, None])[:, None, :]
+    )  # (S, N, K)
+    cumulative = np.empty((len(long_run), inputs.n, len(steps) + 1))
+    cumulative[..., 0] = 0.0
+    np.cumsum(np.log1p(rate), axis=2, out=cumulative[..., 1:])  # growth over the first k years
     k = np.clip(after, 0, len(steps)).astype(int)  # (G, N)
-    grown = ln_gdp_a + np.take_along_axis(
-        cumulative, np.broadcast_to(k, (len(long_run), *k.shape)), axis=1
-    )
+    grown = ln_gdp_a + cumulative[:, np.arange(inputs.n)[None, :], k]  # (S, G, N)
     tau = trend_years[:, None, None]
     faded = ln_int_a + trend * tau * (1.0 - np.exp(-np.maximum(after, 0.0)[None] / tau))
     projected = after[None] > 0
@@ -177,12 +179,14 @@ def baseline(
     row_year = round(float(inputs.row_rd_year))
     grid = np.arange(min(start, row_year), max(end, start + GROWTH_WINDOW) + 1)
     sampled = {name: np.asarray(values[name], dtype=float) for name in _SAMPLED}
+    observed = _observed(inputs, grid)
     ln_gdp, ln_int = _log_paths(
         inputs,
         grid,
         sampled["long_run_gdp_growth"],
         sampled["gdp_convergence_years"],
         sampled["rd_trend_years"],
+        observed,
     )
     central = {name: np.array([get_parameter(name).default]) for name in _SAMPLED}
     ln_central, _ = _log_paths(
@@ -191,6 +195,7 @@ def baseline(
         central["long_run_gdp_growth"],
         central["gdp_convergence_years"],
         central["rd_trend_years"],
+        observed,
     )
     ceiling = rd_ceiling(inputs)
     gdp_grid = np.exp(ln_gdp)

@@ -170,7 +170,8 @@ class Context:
         so that its R&D intensity stays at or below :attr:`rd_ceiling`."""
         c = self.inputs.china
         cap = self.rd_ceiling * self.gdp_ratio[:, t, c]
-        return np.minimum(self.intensity[:, t, c][:, None] + extra, cap[:, None])
+        result: np.ndarray = np.minimum(self.intensity[:, t, c][:, None] + extra, cap[:, None])
+        return result
 
     @property
     def shape(self) -> tuple[int, int, int, int]:

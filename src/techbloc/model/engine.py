@@ -19,11 +19,15 @@ exclusion behind ``backlash_exclusion``) advances through one function,
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from techbloc.model import china as china_model
+from techbloc.model import kernels
 from techbloc.model.china import china_step
 from techbloc.model.context import Context, PolicyBatch
 from techbloc.model.flows import FlowWorkspace
@@ -41,6 +45,7 @@ from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 __all__ = [
     "DEFAULT_END_YEAR",
     "DEFAULT_START_YEAR",
+    "SPLIT_SCENARIOS",
     "STATUS_QUO_STRINGENCY",
     "Context",
     "EngineState",
@@ -131,6 +136,10 @@ def advance(state: EngineState, year: Year, ctx: Context, cumulative: Cumulative
     )
 
 
+#: Scenarios each thread takes at least when :func:`run_model` splits a batch over threads.
+SPLIT_SCENARIOS = 32
+
+
 def run_model(
     inputs: ModelInputs,
     scenarios: ScenarioArrays,
@@ -141,6 +150,12 @@ def run_model(
     external_stability: bool = True,
 ) -> dict[str, np.ndarray]:
     """Run the model on arrays (pure; no I/O).
+
+    With the compiled kernels and several numba threads (``NUMBA_NUM_THREADS``), a batch of
+    at least ``2 ×`` :data:`SPLIT_SCENARIOS` scenarios is split into one slice of scenarios
+    per thread, each run whole (numpy's array passes release the GIL, so the year's glue runs
+    on every thread too, not only the kernels), and the slices' outputs are joined. Each
+    scenario's arithmetic is the same whatever the split.
 
     Parameters
     ----------
@@ -163,6 +178,37 @@ def run_model(
         and, with ``trajectories``, ``traj_<name>`` arrays. The status-quo reference
         policy is not among the policies returned.
     """
+    n_scenarios = len(scenarios.ids)
+    n_threads = min(kernels.threads(), n_scenarios // SPLIT_SCENARIOS)
+    if n_threads <= 1:
+        return _run_batch(inputs, scenarios, policies, years, trajectories, external_stability)
+    bounds = np.linspace(0, n_scenarios, n_threads + 1).astype(np.int64)
+
+    def run_slice(i: int) -> dict[str, np.ndarray]:
+        with kernels.serial():  # this thread's slice: its kernels do not split it again
+            part = scenarios.rows(int(bounds[i]), int(bounds[i + 1]))
+            return _run_batch(inputs, part, policies, years, trajectories, external_stability)
+
+    pool = _pool(n_threads, os.getpid())  # a forked child makes its own threads
+    others = [pool.submit(run_slice, i) for i in range(1, n_threads)]
+    parts = [run_slice(0), *(future.result() for future in others)]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+@functools.cache
+def _pool(n_threads: int, pid: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=n_threads - 1, thread_name_prefix="techbloc-engine")
+
+
+def _run_batch(
+    inputs: ModelInputs,
+    scenarios: ScenarioArrays,
+    policies: PolicyBatch,
+    years: np.ndarray,
+    trajectories: bool,
+    external_stability: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`run_model` on one thread."""
     ctx = Context.build(inputs, scenarios, policies.with_status_quo(inputs.usa), years)
     S, P, D, N = ctx.shape
     T = len(years)
@@ -215,6 +261,4 @@ def run_model(
 
 
 def _compiled() -> bool:
-    from techbloc.model import kernels
-
     return kernels.compiled()

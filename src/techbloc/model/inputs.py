@@ -6,7 +6,8 @@ vectorized model reads. It runs once per batch, outside the hot path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -152,11 +153,28 @@ class ModelInputs:
 def prepare_inputs(world: World) -> ModelInputs:
     """Read the model inputs of ``world`` into arrays.
 
+    A World is immutable, so the arrays are read once per World and shared by later calls
+    (the last few Worlds are kept); they are read-only.
+
     Raises
     ------
     DataError
         If a required input is missing or not finite for a modelled country.
     """
+    return _cached_inputs(world)
+
+
+@functools.lru_cache(maxsize=4)  # keyed on the World object (immutable, hashed by identity)
+def _cached_inputs(world: World) -> ModelInputs:
+    inputs = _read_inputs(world)
+    for f in fields(inputs):
+        value = getattr(inputs, f.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return inputs
+
+
+def _read_inputs(world: World) -> ModelInputs:
     table = world.model_inputs()
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:

@@ -14,7 +14,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FlowArrays", "MarginArrays", "ToggleArrays", "VetoArrays", "contiguous"]
+__all__ = [
+    "FlowArrays",
+    "MarginArrays",
+    "ProtectionArrays",
+    "ToggleArrays",
+    "VetoArrays",
+    "contiguous",
+]
 
 
 def contiguous(a: object, dtype: type = np.float64) -> np.ndarray:
@@ -116,6 +123,32 @@ class MarginArrays(NamedTuple):
     trade_cost: np.ndarray
     friction_scale: np.ndarray
     security_value: np.ndarray
+
+
+class ProtectionArrays(NamedTuple):
+    """Arguments of the protection kernel (:func:`techbloc.model.protection.protection_terms`).
+
+    ``members`` bool, ``margin``, ``capability`` (S, P, N); ``logit_base`` (S, N);
+    ``effort`` (S, 1, N); ``pool_share`` (P,); ``target`` (P, D); per scenario (S,):
+    ``will_credibility``, ``credibility``, ``will_value``, ``reach``, ``us_factor``,
+    ``base_leak_rate``; ``usa``. Returns will, protection, stringency (S, P, D), binding,
+    us_binding, share and leak (S, P, N).
+    """
+
+    members: np.ndarray
+    margin: np.ndarray
+    logit_base: np.ndarray
+    will_credibility: np.ndarray
+    credibility: np.ndarray
+    will_value: np.ndarray
+    effort: np.ndarray
+    capability: np.ndarray
+    reach: np.ndarray
+    pool_share: np.ndarray
+    us_factor: np.ndarray
+    base_leak_rate: np.ndarray
+    target: np.ndarray
+    usa: int
 
 
 class ToggleArrays(NamedTuple):

@@ -1,7 +1,8 @@
 """Compiled twins of the model's hottest numpy functions (optional numba), paired by :func:`twin`.
 
-Four mechanisms have a compiled twin, a numba kernel at module level in
-:mod:`techbloc.model.jit` (one module each): the year's flows
+Five mechanisms have a compiled twin, a numba kernel at module level in
+:mod:`techbloc.model.jit` (one module each): the year's protection terms
+(:func:`~techbloc.model.protection.protection_terms`, E10, E4, E2, E5), the year's flows
 (:func:`~techbloc.model.flows.domain_flows`, E1-E5, E9), the E12 margins
 (:func:`~techbloc.model.partners.margins_from_flows`), the membership toggles
 (:func:`~techbloc.model.relative_gains.growth_changes`, §9.1) and the veto
@@ -20,18 +21,21 @@ machine compiles them once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
 import inspect
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import ModuleType, SimpleNamespace
 from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar
 
 from techbloc.model.kernel_arrays import (
     FlowArrays,
     MarginArrays,
+    ProtectionArrays,
     ToggleArrays,
     VetoArrays,
     contiguous,
@@ -42,11 +46,14 @@ __all__ = [
     "FlowArrays",
     "Kernel",
     "MarginArrays",
+    "ProtectionArrays",
     "ToggleArrays",
     "Twin",
     "VetoArrays",
     "compiled",
     "contiguous",
+    "serial",
+    "threads",
     "twin",
 ]
 
@@ -57,6 +64,7 @@ R = TypeVar("R")
 _ARRAYS: dict[str, type] = {
     "flows": FlowArrays,
     "margins": MarginArrays,
+    "protection": ProtectionArrays,
     "toggle": ToggleArrays,
     "veto": VetoArrays,
 }
@@ -87,6 +95,19 @@ KERNELS: dict[str, Kernel] = {}
 def compiled() -> bool:
     """Whether the compiled kernels run: numba is installed and ``TECHBLOC_NUMBA`` is not 0."""
     return os.environ.get("TECHBLOC_NUMBA", "1") != "0" and _jit() is not None
+
+
+def threads() -> int:
+    """The threads the compiled kernels split over (numba's number of threads, 1 inside
+    :func:`serial`), or 1 without them."""
+    jit = _jit() if compiled() else None
+    return 1 if jit is None else int(jit.threads())
+
+
+def serial() -> AbstractContextManager[None]:
+    """A block within which kernels called from this thread run on it alone."""
+    jit = _jit() if compiled() else None
+    return contextlib.nullcontext() if jit is None else jit.serial()
 
 
 @functools.cache
@@ -150,7 +171,7 @@ def twin(
 
     Parameters
     ----------
-    name : {"flows", "margins", "toggle", "veto"}
+    name : {"flows", "margins", "protection", "toggle", "veto"}
         The kernel's module in :mod:`techbloc.model.jit`.
     call : callable
         ``call(run, args)`` returns what the numpy function returns, computed by the kernel:

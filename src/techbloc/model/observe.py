@@ -14,7 +14,7 @@ from techbloc.model.knowledge import usable_knowledge
 from techbloc.model.output_spec import Stage
 from techbloc.model.partners import joining_gain, member_cost_level
 from techbloc.model.power import log_tfp_terms
-from techbloc.model.relative_gains import veto
+from techbloc.model.relative_gains import VetoInputs, veto
 from techbloc.model.reporters import OUTPUTS
 from techbloc.model.state import Cumulative, EngineState, Year
 from techbloc.model.year_view import YearView, own_production
@@ -106,20 +106,22 @@ def outsiders(year: Year, ctx: Context, friction_sum: np.ndarray) -> dict[str, n
         tm * np.minimum(least, year.will), floor_mean, reach
     )
     accepted = veto(
-        members=m,
-        pool_paid=paid.sum(axis=-1),
-        joining_paid=joining_paid,
-        cap=p.absorptive_multiple[:, None, None, None] * (rd - paid),
-        rd=year.flows.rd,
-        synergy=p.synergy,
-        trade_weight=np.broadcast_to(p.trade_cost[:, None, None] * inputs.dependence, m.shape),
-        stringency_drop=level_drop,
-        friction=ctx.friction,
-        friction_scale=p.friction_scale,
-        concern=concern,
-        growth_change=toggles.growth_change,
-        payoff_scale=p.payoff_scale,
-        tolerance=p.veto_tolerance,
+        VetoInputs(
+            members=m,
+            pool_paid=paid.sum(axis=-1),
+            joining_paid=joining_paid,
+            cap=p.absorptive_multiple[:, None, None, None] * (rd - paid),
+            rd=year.flows.rd,
+            synergy=p.synergy,
+            trade_weight=np.broadcast_to(p.trade_cost[:, None, None] * inputs.dependence, m.shape),
+            stringency_drop=level_drop,
+            friction=ctx.friction,
+            friction_scale=p.friction_scale,
+            concern=concern,
+            growth_change=toggles.growth_change,
+            payoff_scale=p.payoff_scale,
+            tolerance=p.veto_tolerance,
+        )
     )
     candidates = ~m
     candidates[..., inputs.china] = False

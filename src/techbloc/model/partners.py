@@ -56,7 +56,17 @@ def positioned(
     ndarray, shape (S, ...)
     """
     pos = position.reshape((-1,) + (1,) * default.ndim)
-    return np.where(pos >= 0, default + pos * (high - default), default + pos * (default - low))
+    placed = (default != 0) | (low != 0) | (high != 0)
+    if placed.all():
+        return np.where(pos >= 0, default + pos * (high - default), default + pos * (default - low))
+    # values at 0 in all three stay exactly 0 (sparse tables such as the frictions, 9 pairs
+    # of 58 x 58): only the others are placed
+    out = np.zeros((len(position), default.size))
+    at = np.flatnonzero(placed)
+    d, lo, hi = default.reshape(-1)[at], low.reshape(-1)[at], high.reshape(-1)[at]
+    pos = position[:, None]
+    out[:, at] = np.where(pos >= 0, d + pos * (hi - d), d + pos * (d - lo))
+    return out.reshape((len(position), *default.shape))
 
 
 def hedging_values(inputs: ModelInputs, position: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -35,6 +35,7 @@ stringency's trade relief, frictions with the newcomer and the relative-gains te
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -42,7 +43,117 @@ from numpy.typing import NDArray
 
 from techbloc.model import kernels
 
-__all__ = ["growth_changes", "growth_slopes", "membership_toggle", "veto"]
+__all__ = [
+    "ToggleInputs",
+    "VetoInputs",
+    "growth_changes",
+    "growth_slopes",
+    "membership_toggle",
+    "veto",
+]
+
+
+@dataclass(frozen=True)
+class ToggleInputs:
+    """One year's inputs to :func:`growth_changes`, built by keyword.
+
+    Attributes
+    ----------
+    members : ndarray of bool, shape (S, P, N)
+    will, protection, leak : ndarray, shape (S, P, N)
+        Will, protection and national leak rate this year.
+    target : ndarray, shape (P, D) or (S, P, D)
+        Target stringency per domain.
+    stringency : ndarray, shape (S, P, D)
+        Achieved stringency ``s*``.
+    reach, concentration, exponent, stock_leak_share : ndarray, shape (S,)
+        ``extraterritorial_reach``, ``η``, ``r`` and ``stock_leak_share``.
+    knowledge : ndarray, shape (S, P, D, N)
+    holders : ndarray of bool, shape (N,)
+    contribution : ndarray, shape (S, P, N)
+        Members' pool contributions, summed over domains.
+    national_rd, share, joining_share : ndarray, shape (S, P, N)
+        R&D this year; share of it paid into the pool; share each outsider would pay.
+    mix : ndarray, shape (S, D, N)
+    shared : ndarray, shape (S, P, D)
+        The coalition's shared stock.
+    per_access, per_exposure : ndarray, shape (S, P, D)
+        From :func:`growth_slopes`.
+    floor : ndarray, shape (D,)
+        The US's own level (the status quo's stringency this year).
+    china, usa : int
+    """
+
+    members: NDArray[np.bool_]
+    will: NDArray[np.float64]
+    target: NDArray[np.float64]
+    stringency: NDArray[np.float64]
+    protection: NDArray[np.float64]
+    reach: NDArray[np.float64]
+    knowledge: NDArray[np.float64]
+    holders: NDArray[np.bool_]
+    concentration: NDArray[np.float64]
+    exponent: NDArray[np.float64]
+    leak: NDArray[np.float64]
+    contribution: NDArray[np.float64]
+    national_rd: NDArray[np.float64]
+    mix: NDArray[np.float64]
+    share: NDArray[np.float64]
+    joining_share: NDArray[np.float64]
+    shared: NDArray[np.float64]
+    stock_leak_share: NDArray[np.float64]
+    per_access: NDArray[np.float64]
+    per_exposure: NDArray[np.float64]
+    floor: NDArray[np.float64]
+    china: int
+    usa: int
+
+
+@dataclass(frozen=True)
+class VetoInputs:
+    """The final year's inputs to :func:`veto`, built by keyword.
+
+    Attributes
+    ----------
+    members : ndarray of bool, shape (S, P, N)
+    pool_paid : ndarray, shape (S, P, D)
+        Contributions paid into the pool this year, by domain.
+    joining_paid : ndarray, shape (S, P, D, N)
+        What each outsider would pay in, by domain.
+    cap : ndarray, shape (S, P, D, N)
+        Usable pool gain, ``absorptive_multiple · own R&D`` (knowledge per θ).
+    rd : ndarray, shape (S, P, N)
+        R&D summed over domains.
+    synergy, friction_scale, payoff_scale, tolerance : ndarray, shape (S,)
+    trade_weight : ndarray, shape (S, P, N)
+        ``trade_cost · dependence_i``: an incumbent's trade relief per unit fall of the
+        stringency its trade meets.
+    stringency_drop : ndarray, shape (S, P, N)
+        How far outsider ``j`` would lower that stringency (v4: the members' level
+        ``max(s*, reach · max(s*, floor))`` on means over domains, with the least will
+        before and after ``j`` joins).
+    friction : ndarray, shape (S, N, N)
+        Positioned pairwise frictions.
+    concern : ndarray, shape (S, N)
+        ``rel_gains · threat_i``.
+    growth_change : ndarray, shape (S, P, N)
+        ``G_c(C∪{j}) - G_c(C)`` (:func:`membership_toggle`).
+    """
+
+    members: NDArray[np.bool_]
+    pool_paid: NDArray[np.float64]
+    joining_paid: NDArray[np.float64]
+    cap: NDArray[np.float64]
+    rd: NDArray[np.float64]
+    synergy: NDArray[np.float64]
+    trade_weight: NDArray[np.float64]
+    stringency_drop: NDArray[np.float64]
+    friction: NDArray[np.float64]
+    friction_scale: NDArray[np.float64]
+    concern: NDArray[np.float64]
+    growth_change: NDArray[np.float64]
+    payoff_scale: NDArray[np.float64]
+    tolerance: NDArray[np.float64]
 
 
 def growth_slopes(
@@ -232,35 +343,36 @@ def _compiled_growth_changes(
     run: Callable[..., NDArray[np.float64]], a: SimpleNamespace
 ) -> NDArray[np.float64]:
     """:func:`growth_changes` by the compiled kernel (:mod:`techbloc.model.jit.toggle`)."""
-    target = np.broadcast_to(a.target, a.stringency.shape)
+    x: ToggleInputs = a.x
+    target = np.broadcast_to(x.target, x.stringency.shape)
     powered = a.powered
     if powered is None:
-        powered = np.power(np.maximum(a.knowledge, 0.0), a.concentration[:, None, None, None])
+        powered = np.power(np.maximum(x.knowledge, 0.0), x.concentration[:, None, None, None])
     c = kernels.contiguous
     return run(
         kernels.ToggleArrays(
-            members=c(a.members, np.bool_),
-            will=c(a.will),
+            members=c(x.members, np.bool_),
+            will=c(x.will),
             target=c(target),
-            stringency=c(a.stringency),
-            floor=c(np.broadcast_to(a.floor, a.stringency.shape[-1:])),
-            protection=c(a.protection),
-            reach=c(a.reach),
+            stringency=c(x.stringency),
+            floor=c(np.broadcast_to(x.floor, x.stringency.shape[-1:])),
+            protection=c(x.protection),
+            reach=c(x.reach),
             weight_k=c(powered),
-            holders=c(a.holders, np.bool_),
-            r=c(a.exponent),
-            leak=c(a.leak),
-            contribution=c(a.contribution),
-            national_rd=c(a.national_rd),
-            mix=c(a.mix),
-            share=c(a.share),
-            joining_share=c(a.joining_share),
-            shared=c(a.shared),
-            sls=c(a.stock_leak_share),
-            per_access=c(a.per_access),
-            per_exposure=c(a.per_exposure),
-            china=a.china,
-            usa=a.usa,
+            holders=c(x.holders, np.bool_),
+            r=c(x.exponent),
+            leak=c(x.leak),
+            contribution=c(x.contribution),
+            national_rd=c(x.national_rd),
+            mix=c(x.mix),
+            share=c(x.share),
+            joining_share=c(x.joining_share),
+            shared=c(x.shared),
+            sls=c(x.stock_leak_share),
+            per_access=c(x.per_access),
+            per_exposure=c(x.per_exposure),
+            china=x.china,
+            usa=x.usa,
             outsiders=a.outsiders,
         )
     )
@@ -268,29 +380,7 @@ def _compiled_growth_changes(
 
 @kernels.twin("toggle", _compiled_growth_changes)
 def growth_changes(
-    members: NDArray[np.bool_],
-    will: NDArray[np.float64],
-    target: NDArray[np.float64],
-    stringency: NDArray[np.float64],
-    protection: NDArray[np.float64],
-    reach: NDArray[np.float64],
-    knowledge: NDArray[np.float64],
-    holders: NDArray[np.bool_],
-    concentration: NDArray[np.float64],
-    exponent: NDArray[np.float64],
-    leak: NDArray[np.float64],
-    contribution: NDArray[np.float64],
-    national_rd: NDArray[np.float64],
-    mix: NDArray[np.float64],
-    share: NDArray[np.float64],
-    joining_share: NDArray[np.float64],
-    shared: NDArray[np.float64],
-    stock_leak_share: NDArray[np.float64],
-    per_access: NDArray[np.float64],
-    per_exposure: NDArray[np.float64],
-    floor: NDArray[np.float64],
-    china: int,
-    usa: int,
+    x: ToggleInputs,
     *,
     outsiders: bool = True,
     powered: NDArray[np.float64] | None = None,
@@ -302,56 +392,49 @@ def growth_changes(
 
     Parameters
     ----------
-    knowledge : ndarray, shape (S, P, D, N)
-    holders : ndarray of bool, shape (N,)
-    concentration : ndarray, shape (S,)
-    national_rd, share, joining_share : ndarray, shape (S, P, N)
-        R&D this year; share of it paid into the pool; share each outsider would pay.
-    mix : ndarray, shape (S, D, N)
-    floor : ndarray, shape (D,)
-        The US's own level (:func:`membership_toggle`).
-    china, usa : int
+    x : ToggleInputs
     outsiders : bool
         Also compute outsiders' joining changes (False: members only, outsiders get 0; the
         engine needs outsiders only in the final year).
     powered : ndarray, shape (S, P, D, N), optional
         ``max(K, 0)^η`` if already computed (the compiled flows kernel leaves it in its
         workspace); computed here otherwise.
-    Other parameters as in :func:`membership_toggle`.
 
     Returns
     -------
     ndarray, shape (S, P, N)
     """
-    target = np.broadcast_to(target, stringency.shape)
-    rd = national_rd[:, :, None, :] * mix[:, None]
-    joining_paid = rd * joining_share[:, :, None, :]
+    target = np.broadcast_to(x.target, x.stringency.shape)
+    rd = x.national_rd[:, :, None, :] * x.mix[:, None]
+    joining_paid = rd * x.joining_share[:, :, None, :]
     weight = np.where(
-        holders, np.power(np.maximum(knowledge, 0.0), concentration[:, None, None, None]), 0.0
+        x.holders,
+        np.power(np.maximum(x.knowledge, 0.0), x.concentration[:, None, None, None]),
+        0.0,
     )
     total = weight.sum(axis=-1, keepdims=True)
     weight = weight / np.where(total > 0, total, 1.0)
     change = membership_toggle(
-        members,
-        will,
+        x.members,
+        x.will,
         target,
-        stringency,
-        floor,
-        protection,
-        reach,
+        x.stringency,
+        x.floor,
+        x.protection,
+        x.reach,
         weight,
-        exponent,
-        leak,
-        contribution,
+        x.exponent,
+        x.leak,
+        x.contribution,
         joining_paid.sum(axis=2),
-        shared,
-        stock_leak_share,
-        per_access,
-        per_exposure,
-        usa,
+        x.shared,
+        x.stock_leak_share,
+        x.per_access,
+        x.per_exposure,
+        x.usa,
         outsiders=outsiders,
     )
-    change[..., china] = 0.0
+    change[..., x.china] = 0.0
     return change
 
 
@@ -359,44 +442,30 @@ def _compiled_veto(
     run: Callable[..., NDArray[np.float64]], a: SimpleNamespace
 ) -> NDArray[np.float64]:
     """:func:`veto` by the compiled kernel (:mod:`techbloc.model.jit.veto`)."""
+    x: VetoInputs = a.x
     c = kernels.contiguous
     return run(
         kernels.VetoArrays(
-            members=c(a.members, np.bool_),
-            pool_paid=c(a.pool_paid),
-            joining_paid=c(a.joining_paid),
-            cap=c(a.cap),
-            rd=c(a.rd),
-            synergy=c(a.synergy),
-            trade_weight=c(a.trade_weight),
-            stringency_drop=c(a.stringency_drop),
-            friction=c(a.friction),
-            friction_scale=c(a.friction_scale),
-            concern=c(a.concern),
-            growth_change=c(a.growth_change),
-            payoff_scale=c(a.payoff_scale),
-            tolerance=c(a.tolerance),
+            members=c(x.members, np.bool_),
+            pool_paid=c(x.pool_paid),
+            joining_paid=c(x.joining_paid),
+            cap=c(x.cap),
+            rd=c(x.rd),
+            synergy=c(x.synergy),
+            trade_weight=c(x.trade_weight),
+            stringency_drop=c(x.stringency_drop),
+            friction=c(x.friction),
+            friction_scale=c(x.friction_scale),
+            concern=c(x.concern),
+            growth_change=c(x.growth_change),
+            payoff_scale=c(x.payoff_scale),
+            tolerance=c(x.tolerance),
         )
     )
 
 
 @kernels.twin("veto", _compiled_veto)
-def veto(
-    members: NDArray[np.bool_],
-    pool_paid: NDArray[np.float64],
-    joining_paid: NDArray[np.float64],
-    cap: NDArray[np.float64],
-    rd: NDArray[np.float64],
-    synergy: NDArray[np.float64],
-    trade_weight: NDArray[np.float64],
-    stringency_drop: NDArray[np.float64],
-    friction: NDArray[np.float64],
-    friction_scale: NDArray[np.float64],
-    concern: NDArray[np.float64],
-    growth_change: NDArray[np.float64],
-    payoff_scale: NDArray[np.float64],
-    tolerance: NDArray[np.float64],
-) -> NDArray[np.float64]:
+def veto(x: VetoInputs) -> NDArray[np.float64]:
     """E12 (§9.2): whether every incumbent accepts each outsider.
 
     Incumbent ``i`` accepts outsider ``j`` when its payoff falls by at most ``tolerance``:
@@ -408,52 +477,31 @@ def veto(
 
     Parameters
     ----------
-    members : ndarray of bool, shape (S, P, N)
-    pool_paid : ndarray, shape (S, P, D)
-        Contributions paid into the pool this year, by domain.
-    joining_paid : ndarray, shape (S, P, D, N)
-        What each outsider would pay in, by domain.
-    cap : ndarray, shape (S, P, D, N)
-        Usable pool gain, ``absorptive_multiple · own R&D`` (knowledge per θ).
-    rd : ndarray, shape (S, P, N)
-        R&D summed over domains.
-    synergy, friction_scale, payoff_scale, tolerance : ndarray, shape (S,)
-    trade_weight : ndarray, shape (S, P, N)
-        ``trade_cost · dependence_i``: an incumbent's trade relief per unit fall of the
-        stringency its trade meets.
-    stringency_drop : ndarray, shape (S, P, N)
-        How far outsider ``j`` would lower that stringency (v4: the members' level
-        ``max(s*, reach · max(s*, floor))`` on means over domains, with the least will
-        before and after ``j`` joins).
-    friction : ndarray, shape (S, N, N)
-        Positioned pairwise frictions.
-    concern : ndarray, shape (S, N)
-        ``rel_gains · threat_i``.
-    growth_change : ndarray, shape (S, P, N)
-        ``G_c(C∪{j}) - G_c(C)`` (:func:`membership_toggle`).
+    x : VetoInputs
 
     Returns
     -------
     ndarray of bool, shape (S, P, N)
         True where the outsider would be accepted (False for members).
     """
+    members, pool_paid, joining_paid, cap = x.members, x.pool_paid, x.joining_paid, x.cap
     S, P, N = members.shape
     n = members.sum(axis=-1).astype(float)  # (S, P)
-    syn = synergy[:, None]
+    syn = x.synergy[:, None]
     boost_now = 1.0 + syn * (n - 1.0) / np.maximum(n, 1.0)
     boost_join = 1.0 + syn * n / (n + 1.0)
     gain_now = np.minimum((pool_paid * boost_now[..., None])[..., None], cap)  # (S, P, D, N)
-    rd_safe = np.maximum(rd, 1e-12)
+    rd_safe = np.maximum(x.rd, 1e-12)
     accepted = np.zeros((S, P, N), dtype=bool)
     for j in range(N):
         pool_join = (pool_paid + joining_paid[..., j]) * boost_join[..., None]
         gain_join = np.minimum(pool_join[..., None], cap)
         change = (
-            payoff_scale[:, None, None] * (gain_join - gain_now).sum(axis=2) / rd_safe
-            + trade_weight * stringency_drop[..., j, None]
-            - friction_scale[:, None, None] * friction[:, None, j, :]
-            - concern[:, None, :] * growth_change[..., j, None]
+            x.payoff_scale[:, None, None] * (gain_join - gain_now).sum(axis=2) / rd_safe
+            + x.trade_weight * x.stringency_drop[..., j, None]
+            - x.friction_scale[:, None, None] * x.friction[:, None, j, :]
+            - x.concern[:, None, :] * x.growth_change[..., j, None]
         )
-        ok = (change >= -tolerance[:, None, None]) | ~members
+        ok = (change >= -x.tolerance[:, None, None]) | ~members
         accepted[..., j] = ok.all(axis=-1) & ~members[..., j]
     return accepted

@@ -71,7 +71,7 @@ def _output(
 
 @_output("alliance_rd_share", "Coalition share of world R&D flow", "share", direction=MAX)
 def _alliance_rd_share(y: YearView) -> np.ndarray:
-    return y.alliance_rd / y.world_rd
+    return np.asarray(y.alliance_rd / y.world_rd)
 
 
 @_output(
@@ -83,12 +83,12 @@ def _alliance_rd_share(y: YearView) -> np.ndarray:
 def _alliance_knowledge_share(y: YearView) -> np.ndarray:
     # the shared stock counted once, as the coalition's (v4)
     k = y.country_knowledge
-    return ((k * y.members).sum(-1) + y.shared_total) / (k.sum(-1) + y.shared_total)
+    return np.asarray(((k * y.members).sum(-1) + y.shared_total) / (k.sum(-1) + y.shared_total))
 
 
 @_output("china_rd_share", "China's share of world R&D flow", "share", direction=MIN)
 def _china_rd_share(y: YearView) -> np.ndarray:
-    return y.year.national_rd[..., y.china] / y.world_rd
+    return np.asarray(y.year.national_rd[..., y.china] / y.world_rd)
 
 
 @_output(
@@ -100,12 +100,12 @@ def _china_rd_share(y: YearView) -> np.ndarray:
 def _china_rd_intensity(y: YearView) -> np.ndarray:
     c, t = y.china, y.t
     gdp = y.ctx.output[t, c] * y.ctx.gdp_ratio[:, t, c]  # (S,) the future's GDP path
-    return y.year.national_rd[..., c] / gdp[:, None]
+    return np.asarray(y.year.national_rd[..., c] / gdp[:, None])
 
 
 @_output("rd_ratio_china_us", "China's R&D flow / the US's", "ratio", direction=MIN)
 def _rd_ratio_china_us(y: YearView) -> np.ndarray:
-    return y.year.national_rd[..., y.china] / y.year.national_rd[..., y.usa]
+    return np.asarray(y.year.national_rd[..., y.china] / y.year.national_rd[..., y.usa])
 
 
 @_output(
@@ -123,17 +123,17 @@ def _china_knowledge_production_share(y: YearView) -> np.ndarray:
     own = y.china_own_production.sum(axis=-1)
     others = np.delete(flows.rd - flows.contribution, c, axis=-1).sum(axis=-1)
     produced = y.ctx.theta[:, y.t, None] * (others + flows.pool.sum(axis=-1))
-    return own / (own + produced)
+    return np.asarray(own / (own + produced))
 
 
 @_output("gap_knowledge", "ln(K_F / K_China), mean over domains", "log ratio", direction=MAX)
 def _gap_knowledge(y: YearView) -> np.ndarray:
-    return y.gap_knowledge_by_domain.mean(axis=-1)
+    return np.asarray(y.gap_knowledge_by_domain.mean(axis=-1))
 
 
 @_output("gap_capability", "ln(M_US / M_China), mean over domains", "log ratio", direction=MAX)
 def _gap_capability(y: YearView) -> np.ndarray:
-    return y.gap_capability_by_domain.mean(axis=-1)
+    return np.asarray(y.gap_capability_by_domain.mean(axis=-1))
 
 
 @_output(
@@ -144,7 +144,7 @@ def _gap_capability(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_to_china(y: YearView) -> np.ndarray:
-    return y.year.absorbed.sum(axis=-1)
+    return np.asarray(y.year.absorbed.sum(axis=-1))
 
 
 @_output(
@@ -165,7 +165,7 @@ def _leakage_to_china_cumulative(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_share(y: YearView) -> np.ndarray:
-    return y.cumulative.leakage_coalition / np.maximum(y.cumulative.production, 1e-12)
+    return np.asarray(y.cumulative.leakage_coalition / np.maximum(y.cumulative.production, 1e-12))
 
 
 @_output(
@@ -175,7 +175,7 @@ def _leakage_share(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_exposed(y: YearView) -> np.ndarray:
-    return y.year.exposed.sum(axis=-1) / y.alliance_rd
+    return np.asarray(y.year.exposed.sum(axis=-1) / y.alliance_rd)
 
 
 @_output(
@@ -185,7 +185,7 @@ def _leakage_exposed(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _leakage_absorbed(y: YearView) -> np.ndarray:
-    return y.year.absorbed.sum(axis=-1) / y.alliance_rd
+    return np.asarray(y.year.absorbed.sum(axis=-1) / y.alliance_rd)
 
 
 @_output(
@@ -195,7 +195,7 @@ def _leakage_absorbed(y: YearView) -> np.ndarray:
     direction=MAX,
 )
 def _achieved_stringency(y: YearView) -> np.ndarray:
-    return y.year.stringency.mean(axis=-1)
+    return np.asarray(y.year.stringency.mean(axis=-1))
 
 
 @_output(
@@ -215,14 +215,14 @@ def _pool_leak_rate(y: YearView) -> np.ndarray:
     direction=MAX,
 )
 def _exclusion(y: YearView) -> np.ndarray:
-    return 1.0 - y.flows.access.mean(axis=-1)
+    return np.asarray(1.0 - y.flows.access.mean(axis=-1))
 
 
 @_output(
     "cohesion", "Share of members whose membership margin is non-negative", "share", direction=MAX
 )
 def _cohesion(y: YearView) -> np.ndarray:
-    return ((y.year.margin >= 0) & y.members).sum(axis=-1) / y.n_members
+    return np.asarray(((y.year.margin >= 0) & y.members).sum(axis=-1) / y.n_members)
 
 
 @_output(
@@ -240,7 +240,7 @@ def _min_margin(y: YearView) -> np.ndarray:
 
 @_output("internal_stability", "1 if every member's margin is non-negative", "0/1", direction=MAX)
 def _internal_stability(y: YearView) -> np.ndarray:
-    return (~((y.year.margin < 0) & y.members).any(axis=-1)).astype(float)
+    return np.asarray((~((y.year.margin < 0) & y.members).any(axis=-1)).astype(float))
 
 
 _declare(
@@ -256,7 +256,7 @@ _declare(
     "china_self_sufficiency", "China's self-sufficiency, mean over domains", "share", direction=MIN
 )
 def _china_self_sufficiency(y: YearView) -> np.ndarray:
-    return y.state.china.self_sufficiency.mean(axis=-1)
+    return np.asarray(y.state.china.self_sufficiency.mean(axis=-1))
 
 
 @_output("china_knowledge", "China's knowledge stock, all domains", "PPP $bn", direction=MIN)
@@ -272,7 +272,7 @@ def _china_knowledge(y: YearView) -> np.ndarray:
 )
 def _china_knowledge_share(y: YearView) -> np.ndarray:
     k = y.country_knowledge
-    return k[..., y.china] / k.sum(axis=-1)
+    return np.asarray(k[..., y.china] / k.sum(axis=-1))
 
 
 @_output(
@@ -310,7 +310,7 @@ def _china_gain_imitation_cumulative(y: YearView) -> np.ndarray:
     "PPP $bn",
 )
 def _china_knowledge_without_exclusion(y: YearView) -> np.ndarray:
-    return y.state.twin.knowledge.sum(axis=-1)
+    return np.asarray(y.state.twin.knowledge.sum(axis=-1))
 
 
 @_output(
@@ -321,7 +321,7 @@ def _china_knowledge_without_exclusion(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _china_knowledge_vs_status_quo(y: YearView) -> np.ndarray:
-    return np.log(y.china_knowledge / y.china_knowledge[:, -1:])
+    return np.asarray(np.log(y.china_knowledge / y.china_knowledge[:, -1:]))
 
 
 @_output(
@@ -331,7 +331,7 @@ def _china_knowledge_vs_status_quo(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _china_capability_vs_status_quo(y: YearView) -> np.ndarray:
-    return np.log(y.china_capability / y.china_capability[:, -1:])
+    return np.asarray(np.log(y.china_capability / y.china_capability[:, -1:]))
 
 
 @_output(
@@ -342,7 +342,7 @@ def _china_capability_vs_status_quo(y: YearView) -> np.ndarray:
 )
 def _power_ratio_china_us_vs_status_quo(y: YearView) -> np.ndarray:
     ratio = y.power_ratio_china_us
-    return np.log(ratio / ratio[:, -1:])
+    return np.asarray(np.log(ratio / ratio[:, -1:]))
 
 
 @_output(
@@ -359,7 +359,7 @@ def _capability_gap_vs_status_quo(y: YearView) -> np.ndarray:
     coalition = (realized * y.members).sum(axis=-1)
     coalition_sq = (realized[:, -1:] * y.members).sum(axis=-1)
     china = y.china_capability
-    return np.log(coalition / china) - np.log(coalition_sq / china[:, -1:])
+    return np.asarray(np.log(coalition / china) - np.log(coalition_sq / china[:, -1:]))
 
 
 @_output(
@@ -370,7 +370,7 @@ def _capability_gap_vs_status_quo(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _backlash_exclusion(y: YearView) -> np.ndarray:
-    return np.log(y.china_knowledge / y.state.twin.knowledge.sum(axis=-1))
+    return np.asarray(np.log(y.china_knowledge / y.state.twin.knowledge.sum(axis=-1)))
 
 
 @_output(
@@ -393,7 +393,7 @@ def _power_ratio_china_coalition(y: YearView) -> np.ndarray:
     coalition_pop = ((m & known) * np.where(known, population, 0.0)).sum(axis=-1)
     economic = (y.gdp * (m & known)).sum(axis=-1) ** 2 / coalition_pop
     military = (y.military * m).sum(axis=-1)
-    return y.china_power / np.sqrt(economic * military)
+    return np.asarray(y.china_power / np.sqrt(economic * military))
 
 
 @_output(
@@ -403,7 +403,7 @@ def _power_ratio_china_coalition(y: YearView) -> np.ndarray:
     direction=MIN,
 )
 def _control_cost(y: YearView) -> np.ndarray:
-    return (y.control_cost * y.members).sum(axis=-1) / y.n_members
+    return np.asarray((y.control_cost * y.members).sum(axis=-1) / y.n_members)
 
 
 @_output("members_remaining", "Coalition members (USA included) after exits", "count")
@@ -500,9 +500,12 @@ def _leakage_to_china_by_country(y: YearView) -> np.ndarray:
     absorbed_share = np.where(
         year.exposed > 0, year.absorbed / np.where(year.exposed > 0, year.exposed, 1.0), 0.0
     )  # (S, P, D)
-    return y.params.stock_leak_share[:, None, None] * (
-        np.einsum("spdn,spd->spn", y.state.knowledge, absorbed_share)
-        * np.where(y.ctx.holders, year.leak, 0.0)
+    return np.asarray(
+        y.params.stock_leak_share[:, None, None]
+        * (
+            np.einsum("spdn,spd->spn", y.state.knowledge, absorbed_share)
+            * np.where(y.ctx.holders, year.leak, 0.0)
+        )
     )
 
 
@@ -515,7 +518,7 @@ def _leakage_to_china_by_country(y: YearView) -> np.ndarray:
     stage="scenario",
 )
 def _transactional_years(y: YearView) -> np.ndarray:
-    return (~y.ctx.engaged[:, 1:]).sum(axis=1).astype(float)
+    return np.asarray((~y.ctx.engaged[:, 1:]).sum(axis=1).astype(float))
 
 
 @_output(

@@ -49,6 +49,15 @@ class ScenarioArrays:
     def __getitem__(self, name: str) -> NDArray[np.float64]:
         return self.values[name]
 
+    def rows(self, first: int, stop: int) -> ScenarioArrays:
+        """The scenarios ``first`` to ``stop - 1`` (views, not copies)."""
+        return ScenarioArrays(
+            ids=self.ids[first:stop],
+            values={name: value[first:stop] for name, value in self.values.items()},
+            election_draws=self.election_draws[first:stop],
+            exit_draws=self.exit_draws[first:stop],
+        )
+
     @property
     def size(self) -> int:
         """Number of scenarios."""

@@ -14,19 +14,13 @@ import numpy as np
 
 from techbloc.model import china as china_model
 from techbloc.model.context import Context, partner_effort
-from techbloc.model.controls import (
-    achieved_stringency,
-    control_binding,
-    member_level,
-    national_leak_rate,
-    pool_leak_rate,
-    us_level,
-)
+from techbloc.model.controls import member_level, pool_leak_rate, us_level
 from techbloc.model.flows import DomainFlows, FlowInputs, FlowWorkspace, domain_flows
 from techbloc.model.inputs import ModelInputs
-from techbloc.model.knowledge import pool_boost, pool_shares
-from techbloc.model.partners import margins_from_flows, will
-from techbloc.model.relative_gains import growth_changes, growth_slopes
+from techbloc.model.knowledge import pool_boost
+from techbloc.model.partners import margins_from_flows
+from techbloc.model.protection import ProtectionInputs, protection_terms
+from techbloc.model.relative_gains import ToggleInputs, growth_changes, growth_slopes
 from techbloc.model.state import EngineState, Toggles, Year
 from techbloc.params import DOMAINS
 
@@ -77,18 +71,25 @@ def year_terms(state: EngineState, ctx: Context, t: int) -> YearTerms:
     cred = ctx.credibility[:, t]
     national_rd = np.broadcast_to((ctx.intensity[:, t] * output)[:, None, :], (S, P, N)).copy()
     national_rd[..., c] = ctx.china_intensity(t, state.china.rd_extra) * output[c]
-    will_ = will(
-        base=ctx.logit_base,
-        credibility_weight=p.will_credibility,
-        credibility=cred,
-        value_weight=p.will_value,
-        margin=np.where(m, state.margin, 0.0),
-        usa=u,
-    )
     effort = partner_effort(p, cred, u, N)
-    protection = state.capability * will_ * effort
-    binding, us_binding = control_binding(protection, m, p.extraterritorial_reach, u)
-    us_factor = np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional)
+    terms = protection_terms(
+        ProtectionInputs(
+            members=m,
+            margin=state.margin,
+            logit_base=ctx.logit_base,
+            will_credibility=p.will_credibility,
+            credibility=cred,
+            will_value=p.will_value,
+            effort=effort,
+            capability=state.capability,
+            reach=p.extraterritorial_reach,
+            pool_share=pool_share,
+            us_factor=np.where(ctx.engaged[:, t], 1.0, p.us_pool_commitment_transactional),
+            base_leak_rate=p.base_leak_rate,
+            target=target,
+            usa=u,
+        )
+    )
     return YearTerms(
         t=t,
         members=m,
@@ -97,14 +98,14 @@ def year_terms(state: EngineState, ctx: Context, t: int) -> YearTerms:
         target=target,
         building=np.where(active[:, None], pol.capacity_building, 0.0),
         national_rd=national_rd,
-        will=will_,
+        will=terms.will,
         effort=effort,
-        protection=protection,
-        stringency=achieved_stringency(target, will_, m),
-        binding=binding,
-        us_binding=us_binding,
-        share=pool_shares(m, pool_share, us_factor, u) * effort,
-        leak=national_leak_rate(p.base_leak_rate, protection),
+        protection=terms.protection,
+        stringency=terms.stringency,
+        binding=terms.binding,
+        us_binding=terms.us_binding,
+        share=terms.share,
+        leak=terms.leak,
     )
 
 
@@ -210,7 +211,15 @@ def year_flows(
     relative = state.relative
     toggles = None
     if (last_year and relative_gains) or review.any():  # the relative-gains term (§9.1)
-        toggles = toggle_effects(state, ctx, x, flows, exposed, workspace, outsiders=outsiders)
+        toggles = toggle_effects(
+            state,
+            ctx,
+            terms=x,
+            flows=flows,
+            exposed=exposed,
+            workspace=workspace,
+            outsiders=outsiders,
+        )
         concern = p.rel_gains[:, None, None] * inputs.threat
         relative = np.where(m, concern * toggles.growth_change, 0.0)
     return Year(
@@ -241,18 +250,20 @@ def year_flows(
 def toggle_effects(
     state: EngineState,
     ctx: Context,
-    x: YearTerms,
+    *,
+    terms: YearTerms,
     flows: DomainFlows,
     exposed: np.ndarray,
     workspace: FlowWorkspace | None,
-    *,
     outsiders: bool,
 ) -> Toggles:
     """China's growth change for each country's membership toggled (§9.1), and joining terms.
 
-    ``exposed``: knowledge exposed to China this year (S, P, D).
+    ``terms``: the year's policy terms (:func:`year_terms`); ``flows``: its flows;
+    ``exposed``: knowledge exposed to China this year (S, P, D); ``workspace``: the flows
+    kernel's buffers (it leaves ``K^η`` there); ``outsiders``: also toggle outsiders.
     """
-    p = ctx.params
+    p, x = ctx.params, terms
     t, m, national_rd = x.t, x.members, x.national_rd
     c = ctx.inputs.china
     th = ctx.theta[:, t]
@@ -282,32 +293,44 @@ def toggle_effects(
         gap=gap,
     )
     joining_share = np.where(m, 0.0, x.pool_share[None, :, None] * x.effort)
-    growth_change = growth_changes(
-        members=m,
-        will=x.will,
-        target=x.target,
-        stringency=x.stringency,
-        protection=x.protection,
-        reach=p.extraterritorial_reach,
-        knowledge=state.knowledge,
-        holders=ctx.holders,
-        concentration=p.holder_concentration,
-        exponent=p.weakest_link_exponent,
-        leak=x.leak,
-        contribution=flows.contribution,
-        national_rd=national_rd,
-        mix=ctx.mix,
-        share=x.share,
-        joining_share=joining_share,
-        shared=state.shared,
-        stock_leak_share=p.stock_leak_share,
-        per_access=per_access,
-        per_exposure=per_exposure,
-        floor=x.floor,
-        china=c,
-        usa=ctx.inputs.usa,
+    powered = None if workspace is None else workspace.weight
+    # The status-quo reference (the last policy, when there) has the USA as its only member,
+    # whose will is 1 and who never leaves: its toggles move nothing the run returns. In the
+    # final year, when outsiders are toggled too (most of the toggles' work), it is left out
+    # and gets 0.
+    n_policies = m.shape[1]
+    keep = slice(None)
+    if outsiders and n_policies > 1 and ctx.follows_status_quo[-1]:
+        keep = slice(0, n_policies - 1)
+    growth_change = np.zeros(m.shape)
+    growth_change[:, keep] = growth_changes(
+        ToggleInputs(
+            members=m[:, keep],
+            will=x.will[:, keep],
+            target=x.target[keep] if x.target.ndim == 2 else x.target[:, keep],
+            stringency=x.stringency[:, keep],
+            protection=x.protection[:, keep],
+            reach=p.extraterritorial_reach,
+            knowledge=state.knowledge[:, keep],
+            holders=ctx.holders,
+            concentration=p.holder_concentration,
+            exponent=p.weakest_link_exponent,
+            leak=x.leak[:, keep],
+            contribution=flows.contribution[:, keep],
+            national_rd=national_rd[:, keep],
+            mix=ctx.mix,
+            share=x.share[:, keep],
+            joining_share=joining_share[:, keep],
+            shared=state.shared[:, keep],
+            stock_leak_share=p.stock_leak_share,
+            per_access=per_access[:, keep],
+            per_exposure=per_exposure[:, keep],
+            floor=x.floor,
+            china=c,
+            usa=ctx.inputs.usa,
+        ),
         outsiders=outsiders,
-        powered=None if workspace is None else workspace.weight,
+        powered=None if powered is None else powered[:, keep],
     )
     return Toggles(growth_change=growth_change, joining_share=joining_share)
 
@@ -317,8 +340,9 @@ def friction_sum(members: np.ndarray, inputs: ModelInputs, position: np.ndarray)
     m = members.astype(float)
     up = np.maximum(position, 0.0)[:, None, None]
     down = np.maximum(-position, 0.0)[:, None, None]
-    return (
+    result: np.ndarray = (
         m @ inputs.friction
         + up * (m @ (inputs.friction_high - inputs.friction))
         - down * (m @ (inputs.friction - inputs.friction_low))
     )
+    return result

@@ -68,17 +68,20 @@ class YearView:
     @cached_property
     def n_members(self) -> np.ndarray:
         """Members, the USA included (S, P)."""
-        return self.members.sum(axis=-1)
+        result: np.ndarray = self.members.sum(axis=-1)
+        return result
 
     @cached_property
     def alliance_rd(self) -> np.ndarray:
         """The coalition's R&D flow, PPP $bn/yr (S, P)."""
-        return (self.year.national_rd * self.members).sum(axis=-1)
+        result: np.ndarray = (self.year.national_rd * self.members).sum(axis=-1)
+        return result
 
     @cached_property
     def world_rd(self) -> np.ndarray:
         """World R&D flow, the rest of the world included, PPP $bn/yr (S, P)."""
-        return self.year.national_rd.sum(axis=-1) + self.ctx.row_rd[self.t]
+        result: np.ndarray = self.year.national_rd.sum(axis=-1) + self.ctx.row_rd[self.t]
+        return result
 
     # --- knowledge and capability -----------------------------------------------------------
 
@@ -99,7 +102,8 @@ class YearView:
     @cached_property
     def shared_total(self) -> np.ndarray:
         """The coalition's shared stock, all domains (S, P)."""
-        return self.state.shared.sum(axis=-1)
+        result: np.ndarray = self.state.shared.sum(axis=-1)
+        return result
 
     @cached_property
     def usable(self) -> np.ndarray:
@@ -125,12 +129,14 @@ class YearView:
     @cached_property
     def china_knowledge(self) -> np.ndarray:
         """China's knowledge stock, all domains (S, P)."""
-        return self.state.china.knowledge.sum(axis=-1)
+        result: np.ndarray = self.state.china.knowledge.sum(axis=-1)
+        return result
 
     @cached_property
     def china_capability(self) -> np.ndarray:
         """China's realized capability, all domains (S, P)."""
-        return self.china_realized.sum(axis=-1)
+        result: np.ndarray = self.china_realized.sum(axis=-1)
+        return result
 
     @cached_property
     def gap_knowledge_by_domain(self) -> np.ndarray:
@@ -142,18 +148,20 @@ class YearView:
         """``ln(M_US / M_China)`` per domain (S, P, D)."""
         u = self.usa
         realized_u = np.minimum(self.usable[..., u], self.state.know_how[..., u])
-        return np.log(realized_u / np.maximum(self.china_realized, 1e-12))
+        result: np.ndarray = np.log(realized_u / np.maximum(self.china_realized, 1e-12))
+        return result
 
     # --- margins and costs --------------------------------------------------------------------
 
     @cached_property
     def control_cost(self) -> np.ndarray:
         """Each country's cost of controls, trade_cost × stringency × dependence (S, P, N)."""
-        return (
+        result: np.ndarray = (
             self.params.trade_cost[:, None, None]
             * self.year.stringency.mean(axis=-1)[..., None]
             * (self.ctx.inputs.dependence)
         )
+        return result
 
     # --- output and power (E13) ---------------------------------------------------------------
 
@@ -170,7 +178,8 @@ class YearView:
             p.beta_domestic[:, None, None] * (domestic - domestic0)
             + p.beta_foreign[:, None, None] * (foreign - foreign0)
         )
-        return (self.ctx.output[t] * self.ctx.gdp_ratio[:, t])[:, None, :] * tfp
+        result: np.ndarray = (self.ctx.output[t] * self.ctx.gdp_ratio[:, t])[:, None, :] * tfp
+        return result
 
     @cached_property
     def economic(self) -> np.ndarray:
@@ -181,10 +190,14 @@ class YearView:
     def china_power(self) -> np.ndarray:
         """China's composite power (S, P)."""
         c = self.china
-        return np.sqrt(self.economic[..., c] * self.military[..., c])
+        result: np.ndarray = np.sqrt(self.economic[..., c] * self.military[..., c])
+        return result
 
     @cached_property
     def power_ratio_china_us(self) -> np.ndarray:
         """China's composite power / the US's (S, P)."""
         u = self.usa
-        return self.china_power / np.sqrt(self.economic[..., u] * self.military[..., u])
+        result: np.ndarray = self.china_power / np.sqrt(
+            self.economic[..., u] * self.military[..., u]
+        )
+        return result

@@ -21,16 +21,18 @@ shows it on stderr): the compile takes seconds, and nothing else would say why.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar, cast, overload
 
 import numpy as np
 
-__all__ = ["COMPILE_SECONDS", "cache_dir", "njit", "power", "split", "threads"]
+__all__ = ["COMPILE_SECONDS", "cache_dir", "njit", "power", "serial", "split", "threads"]
 
 #: Rough time to compile the four kernels (s), said in the first-compile message: first run
 #: minus second run of ``benchmarks/cli_latency.py`` on the 2-core development machine, 4.5
@@ -116,9 +118,28 @@ def power(x: float, y: float) -> float:  # pragma: no cover - compiled
     return result
 
 
+_serial = threading.local()
+
+
 def threads() -> int:
-    """numba's number of threads (``NUMBA_NUM_THREADS``), the most a kernel splits over."""
-    return numba.get_num_threads()
+    """numba's number of threads (``NUMBA_NUM_THREADS``), the most a kernel splits over; 1
+    inside :func:`serial`."""
+    if getattr(_serial, "on", False):
+        return 1
+    n: int = numba.get_num_threads()
+    return n
+
+
+@contextlib.contextmanager
+def serial() -> Iterator[None]:
+    """Within the block, kernels called from this thread run on it alone (for a caller that
+    already splits the work over threads, as :func:`techbloc.model.engine.run_model` does)."""
+    before = getattr(_serial, "on", False)
+    _serial.on = True
+    try:
+        yield
+    finally:
+        _serial.on = before
 
 
 def split(run: Callable[[int, int], Any], n_scenarios: int, n_threads: int) -> None:

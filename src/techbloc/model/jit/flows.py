@@ -91,8 +91,13 @@ def flows(  # pragma: no cover - compiled
         gap_member = np.empty(n)
         memf = np.empty(n)
         inverse_output = np.empty(n)  # multiplications, not divisions, in the loops
+        # each country's last openness base and its power in this scenario: an outsider's
+        # base is often the same under every policy, and the same base has the same power
+        last_base = np.empty(n)
+        last_power = np.empty(n)
         for j in range(n):
             inverse_output[j] = 1.0 / output[j]
+            last_base[j] = -1.0  # no base yet (bases are in [0, 1])
         inverse_r = 1.0 / r[s]
         for p in range(p_len):
             for j in range(n):
@@ -117,7 +122,10 @@ def flows(  # pragma: no cover - compiled
                     for j in range(n):
                         o = 1.0 - (strict * binding[s, p, j] + ex * us_binding[s, p, j])
                         o = min(max(o, 0.0), 1.0)
-                        openness[j] = power(o, r[s])
+                        if o != last_base[j]:
+                            last_base[j] = o
+                            last_power[j] = power(o, r[s])
+                        openness[j] = last_power[j]
                     have_openness = True
                     last_stringency = strict
                     last_excess = ex

@@ -189,7 +189,13 @@ def toggle(  # pragma: no cover - compiled
                             and floor[d1] == f0
                         ):
                             d1 += 1
+                        # where the US's level does not move, a country covered by it
+                        # alone (no members' coverage) keeps its openness now, exactly
+                        same_us = e_new == max(stringency[s, p, d0], f0)
                         for h in range(n):
+                            if same_us and binding[h] == 0.0:
+                                open_new[h] = open_now[d0, h]
+                                continue
                             o = 1.0 - a_new * binding[h] - e_new * us_binding[h]
                             open_new[h] = power(min(max(o, 0.0), 1.0), rs)
                         o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
