@@ -37,8 +37,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from techbloc.experiments.budget import default_chunk_size
 from techbloc.experiments.executors import DaskExecutor
-from techbloc.experiments.runner import ChunkEvaluator, ChunkTask, default_chunk_size, run_study
+from techbloc.experiments.runner import ChunkEvaluator, ChunkTask, run_study
 from techbloc.experiments.store import ResultsStore
 from techbloc.experiments.study import Study
 

@@ -7,11 +7,11 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from techbloc.experiments.budget import RATE
-from techbloc.experiments.runner import (
+from techbloc.experiments.budget import (
     COMMIT_SECONDS,
     COMMIT_SECONDS_PER_SCENARIO,
     COMMIT_SHARE,
+    RATE,
     default_chunk_size,
 )
 

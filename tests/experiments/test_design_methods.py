@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from techbloc.errors import InputError
+from techbloc.experiments.budget import default_chunk_size
 from techbloc.experiments.design import design_rng, design_size, latin_hypercube, sample_design
-from techbloc.experiments.runner import default_chunk_size, plan_chunks
+from techbloc.experiments.runner import plan_chunks
 from techbloc.params import get_parameter
 
 NAMES = ["denial", "indigenization", "weakest_link_exponent"]

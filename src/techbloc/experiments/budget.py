@@ -23,6 +23,7 @@ other limits, e.g. ``8GiB``; ``none`` for no limit).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -33,6 +34,9 @@ from techbloc.errors import InputError
 
 __all__ = [
     "BASE_MEMORY",
+    "COMMIT_SECONDS",
+    "COMMIT_SECONDS_PER_SCENARIO",
+    "COMMIT_SHARE",
     "DESIGN_PEAK_BYTES",
     "PAIR_MEMORY",
     "TRAJECTORY_MEMORY",
@@ -41,6 +45,7 @@ __all__ = [
     "Limits",
     "check_budget",
     "check_study_run",
+    "default_chunk_size",
     "directory_size",
     "estimate_evaluation",
     "estimate_study",
@@ -207,7 +212,7 @@ def estimate_study(
     varied : int
         Parameters the design varies (its columns).
     chunk_size : int, optional
-        Scenarios per chunk (default: :func:`~techbloc.experiments.runner.default_chunk_size`).
+        Scenarios per chunk (default: :func:`default_chunk_size`).
     workers : int
         Worker processes (``processes``) or 1.
     processes : bool
@@ -222,8 +227,6 @@ def estimate_study(
     """
     workers = max(1, workers)
     if chunk_size is None:
-        from techbloc.experiments.runner import default_chunk_size
-
         chunk_size = default_chunk_size(n_scenarios, n_policies, workers, trajectories)
     chunk = min(chunk_size, n_scenarios)
     drawing = n_scenarios * varied * DESIGN_PEAK_BYTES
@@ -385,3 +388,41 @@ def _format_seconds(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} minutes"
     return f"{seconds / 3600:.1f} hours"
+
+
+#: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
+#: inserted and hashed, record and seal in one DuckDB transaction. Measured on the 2-CPU
+#: development machine (2 policies, scalars only, 2026-12-06): at load 1, 49-50 ms a chunk
+#: of 10 or 100 scenarios, of which about 5 ms were Parquet writes the workers now do; the
+#: per-scenario part from ``benchmarks/dask_scaling.py``'s fit, 0.06 ms at load 8 (an upper
+#: bound; that fit's fixed part, 91 ms, was inflated by the load).
+COMMIT_SECONDS = 0.045
+COMMIT_SECONDS_PER_SCENARIO = 6e-5
+#: Share of the workers' compute time the writing process may spend committing: an
+#: assumption (a tenth keeps it well off the critical path and leaves the cores to workers).
+COMMIT_SHARE = 0.1
+
+
+def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
+    """A chunk size that keeps every worker busy, the writer off the critical path and memory
+    small.
+
+    Three bounds, in order of precedence:
+
+    1. at least one chunk per worker (no worker idle) and at most 1,000 scenario × policy
+       pairs per chunk (200 with trajectories): the model's working arrays then take under
+       100 MB (``budget.PAIR_MEMORY``, 75 KiB a pair);
+    2. large enough that committing the chunks (:data:`COMMIT_SECONDS` plus
+       :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
+       :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
+       ``budget.RATE`` scenario · policy · years a second, 27 years);
+    3. otherwise about four chunks per worker, so that the work evens out.
+    """
+    workers = max(1, workers)
+    policies = max(1, n_policies)
+    cap = max(1, (200 if trajectories else 1000) // policies)
+    compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
+    spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
+    floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
+    balanced = math.ceil(n_scenarios / (4 * workers))
+    return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))

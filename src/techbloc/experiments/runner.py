@@ -8,8 +8,9 @@ vectorized model call over all its scenarios and all the policies, sent to an ex
 a sink (:mod:`techbloc.experiments.sinks`): the results store for studies, memory for
 evaluations. A worker that can see the store's directory writes its chunk's Parquet files
 itself and sends back only their names and checksums; this process renames them into place
-and commits the chunk (:mod:`techbloc.experiments.chunks`). One progress callback, ``progress(chunks_done, chunks_total)``, serves every
-caller (the CLI's bar is one: :class:`~techbloc.experiments.progress.RichProgress`).
+and commits the chunk (:mod:`techbloc.experiments.chunks`). One progress callback,
+``progress(chunks_done, chunks_total)``, serves every caller (the CLI's bar is one:
+:class:`~techbloc.experiments.progress.RichProgress`).
 
 :func:`run_study` runs into the store: finished chunks are skipped when a run is repeated, so
 a killed run resumes where it stopped; the design is drawn once for the whole study, so
@@ -18,7 +19,6 @@ results do not depend on the chunk size, the executor or the number of workers.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 
 from techbloc.errors import InputError
+from techbloc.experiments.budget import default_chunk_size
 from techbloc.experiments.chunks import Staging, stage_arrays
 from techbloc.experiments.executors import (
     Executor,
@@ -63,7 +64,6 @@ __all__ = [
     "ChunkTask",
     "RunSummary",
     "dataset_to_chunk",
-    "default_chunk_size",
     "evaluate_in_memory",
     "plan_chunks",
     "run_chunks",
@@ -131,46 +131,6 @@ def plan_chunks(
         for start in range(int(a), int(b), chunk_size):
             chunks.append((start, min(start + chunk_size, int(b))))
     return chunks
-
-
-#: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
-#: inserted and hashed, record and seal in one DuckDB transaction. Measured on the 2-CPU
-#: development machine (2 policies, scalars only, 2026-12-06): at load 1, 49-50 ms a chunk
-#: of 10 or 100 scenarios, of which about 5 ms were Parquet writes the workers now do; the
-#: per-scenario part from ``benchmarks/dask_scaling.py``'s fit, 0.06 ms at load 8 (an upper
-#: bound; that fit's fixed part, 91 ms, was inflated by the load).
-COMMIT_SECONDS = 0.045
-COMMIT_SECONDS_PER_SCENARIO = 6e-5
-#: Share of the workers' compute time the writing process may spend committing: an
-#: assumption (a tenth keeps it well off the critical path and leaves the cores to workers).
-COMMIT_SHARE = 0.1
-
-
-def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajectories: bool) -> int:
-    """A chunk size that keeps every worker busy, the writer off the critical path and memory
-    small.
-
-    Three bounds, in order of precedence:
-
-    1. at least one chunk per worker (no worker idle) and at most 1,000 scenario × policy
-       pairs per chunk (200 with trajectories): the model's working arrays then take under
-       100 MB (``budget.PAIR_MEMORY``, 75 KiB a pair);
-    2. large enough that committing the chunks (:data:`COMMIT_SECONDS` plus
-       :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
-       :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
-       ``budget.RATE`` scenario · policy · years a second, 27 years);
-    3. otherwise about four chunks per worker, so that the work evens out.
-    """
-    from techbloc.experiments.budget import RATE, RATE_TRAJECTORIES
-
-    workers = max(1, workers)
-    policies = max(1, n_policies)
-    cap = max(1, (200 if trajectories else 1000) // policies)
-    compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
-    spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
-    floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
-    balanced = math.ceil(n_scenarios / (4 * workers))
-    return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))
 
 
 def _group_key(dims: Sequence[str]) -> str:
@@ -428,7 +388,8 @@ def run_study(
     scheduler : str, optional
         Dask scheduler address (``tcp://host:port``).
     chunk_size : int, optional
-        Scenarios per chunk (default: :func:`default_chunk_size`). Does not affect results.
+        Scenarios per chunk (default:
+        :func:`~techbloc.experiments.budget.default_chunk_size`). Does not affect results.
     fresh : bool
         Discard an existing store at ``out``.
     progress : bool or callable

@@ -116,8 +116,9 @@ class StudyKind(JobKind["Study"]):
         )
 
     def run(self, job: Job, task: Study, progress: Progress, stop: Callable[[], bool]) -> None:
+        from techbloc.experiments.budget import default_chunk_size
         from techbloc.experiments.executors import make_executor
-        from techbloc.experiments.runner import default_chunk_size, plan_chunks, run_study
+        from techbloc.experiments.runner import plan_chunks, run_study
 
         engine = make_executor(self.executor, workers=self.workers)  # type: ignore[arg-type]
         size = default_chunk_size(
