@@ -405,9 +405,9 @@ def _run_into(
             )
         if max_chunks is not None:
             chunks = chunks[:max_chunks]
-        design = study.design_table()
+        design = study.sampler()  # rows drawn per chunk: memory does not grow with the study
         evaluator = ChunkEvaluator(study, world, policies, simulate=simulate)
-        tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
+        tasks = (ChunkTask(a, b, design.rows(a, b)) for a, b in chunks)
         n_run = 0
         scenarios_run = 0
         with (
