@@ -139,13 +139,13 @@ class LatinHypercubeRows:
         Rows and columns.
     seed : int
         The study's root seed.
-    exact_up_to : int
+    exact_up_to : int, optional
         Largest ``n`` drawn as scipy draws it (default :data:`EXACT_ROWS`).
     """
 
-    def __init__(self, n: int, d: int, seed: int, *, exact_up_to: int = EXACT_ROWS) -> None:
+    def __init__(self, n: int, d: int, seed: int, *, exact_up_to: int | None = None) -> None:
         self.n, self.d, self.seed = int(n), int(d), int(seed)
-        self.exact = self.n <= exact_up_to
+        self.exact = self.n <= (EXACT_ROWS if exact_up_to is None else exact_up_to)
         self._strata: np.ndarray | None = None
 
     @property
