@@ -182,7 +182,8 @@ class Factorial(UnitCubeDesign):
     name = "factorial"
 
     def size(self, request: DesignRequest, n_vary: int) -> int:
-        return int(request.levels) ** int(n_vary)
+        size: int = int(request.levels) ** int(n_vary)  # exact: a Python int
+        return size
 
     def blocking(self, request: DesignRequest) -> list[Problem]:
         return []

@@ -153,22 +153,21 @@ class LatinHypercubeRows:
         """Which draw: ``"scipy"`` (exact) or ``"keyed"`` (Kensler's permutation)."""
         return "scipy" if self.exact else "keyed"
 
-    def _generator(self, stream: int) -> np.random.Generator:
+    def _generator(self, stream: int, skip: int) -> np.random.Generator:
+        """The PCG64 stream ``(seed, design, stream)`` advanced past ``skip`` 64-bit draws."""
         spawn_key = (_DESIGN_STREAM, stream)
-        return np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
-        )
+        bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
+        bits.advance(skip)
+        return np.random.Generator(bits)
 
     def _jitter(self, start: int, stop: int) -> np.ndarray:
         # one 64-bit draw per uniform double: row i starts at draw i * d
-        rng = self._generator(0 if self.exact else _KEYED_JITTER)
-        rng.bit_generator.advance(start * self.d)
+        rng = self._generator(0 if self.exact else _KEYED_JITTER, start * self.d)
         return rng.uniform(size=(stop - start, self.d))
 
     def _exact_strata(self) -> np.ndarray:
         if self._strata is None:
-            rng = self._generator(0)
-            rng.bit_generator.advance(self.n * self.d)  # past the jitter
+            rng = self._generator(0, self.n * self.d)  # past the jitter
             strata = np.empty((self.n, self.d), dtype=np.int32)
             for j in range(self.d):
                 column = np.arange(1, self.n + 1)
