@@ -136,7 +136,7 @@ class DesignMethod(ABC):
     file_hint: ClassVar[str] = ""
     #: Whether it varies the columns of its input (a table's, a set's), not ``vary``.
     own_columns: ClassVar[bool] = False
-    #: What ``sample_futures`` refuses (a table of one's own needs no sampling).
+    #: Whether ``sample_futures`` draws it (a table of one's own needs no sampling).
     samples_futures: ClassVar[bool] = True
 
     def varied(self, request: DesignRequest) -> list[str]:
