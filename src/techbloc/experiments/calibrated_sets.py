@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -45,7 +46,7 @@ class CalibratedSet:
 
     path: Path
     futures: pd.DataFrame
-    provenance: dict
+    provenance: dict[str, Any]
     constraints: pd.DataFrame
     fit: pd.DataFrame
 

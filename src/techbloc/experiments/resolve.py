@@ -23,8 +23,7 @@ from techbloc.errors import InputError
 from techbloc.experiments.study import Study
 
 if TYPE_CHECKING:
-    import pandas as pd
-
+    from techbloc.experiments.design_base import DesignSampler
     from techbloc.policies import Policy
     from techbloc.world import World
 
@@ -46,14 +45,15 @@ class Resolved:
         The bundled world with the study's overrides applied.
     policies : list of Policy
         One per study policy, in order, checked against ``world``.
-    design : pandas.DataFrame
-        The whole design: index ``scenario`` (0..S-1), one column per parameter.
+    design : DesignSampler
+        The design, drawn by row range (``design.rows(start, stop)``: index ``scenario``,
+        one column per parameter; ``design.table()`` for all of it).
     """
 
     study: Study
     world: World
     policies: list[Policy]
-    design: pd.DataFrame
+    design: DesignSampler
 
     @property
     def labels(self) -> list[str]:
@@ -80,7 +80,9 @@ def resolve(study: Study, *, world: World | None = None) -> Resolved:
     if world is None:
         world = _load_world(study)
     policies = _policies(study, world)
-    return Resolved(study, world, policies, study.design_table())
+    design = study.sampler()
+    design.rows(0, min(1, design.size))  # a table or set that cannot be read fails here
+    return Resolved(study, world, policies, design)
 
 
 def _load_world(study: Study) -> World:

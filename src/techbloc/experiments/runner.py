@@ -13,8 +13,10 @@ and commits the chunk (:mod:`techbloc.experiments.chunks`). One progress callbac
 :class:`~techbloc.experiments.progress.RichProgress`).
 
 :func:`run_study` runs into the store: finished chunks are skipped when a run is repeated, so
-a killed run resumes where it stopped; the design is drawn once for the whole study, so
-results do not depend on the chunk size, the executor or the number of workers.
+a killed run resumes where it stopped. Each chunk's rows of the design are drawn when the
+chunk is sent (:class:`~techbloc.experiments.design_base.DesignSampler`), equal to the
+whole table's, so memory does not grow with the study and results do not depend on the
+chunk size, the executor or the number of workers.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import xarray as xr
 
+    from techbloc.experiments.design_base import DesignSampler
     from techbloc.policies import Policy
 
 
@@ -280,7 +283,7 @@ def _load_study(study: Study | str | Path) -> Study:
 
 def run_chunks(
     evaluator: Callable[[ChunkTask], R],
-    design: pd.DataFrame,
+    design: DesignSampler,
     chunks: Sequence[tuple[int, int]],
     sink: Sink[R],
     *,
@@ -293,8 +296,8 @@ def run_chunks(
     ----------
     evaluator : callable
         ``ChunkTask -> result``, picklable for executors with worker processes.
-    design : pandas.DataFrame
-        The whole design (index ``scenario``).
+    design : DesignSampler
+        The design, drawn by row range as each chunk is sent.
     chunks : sequence of (start, stop)
     sink : Sink
         Receives each result as it finishes (:mod:`techbloc.experiments.sinks`).
@@ -307,7 +310,7 @@ def run_chunks(
     -------
     chunks_run, scenarios_run : int
     """
-    tasks = (ChunkTask(a, b, design.iloc[a:b]) for a, b in chunks)
+    tasks = (ChunkTask(a, b, design.rows(a, b)) for a, b in chunks)
     sizes = {a: b - a for a, b in chunks}
     done = scenarios = 0
     if progress is not None:
@@ -346,7 +349,7 @@ def evaluate_in_memory(
     MemorySink
         ``sink``, filled.
     """
-    chunks = plan_chunks(len(resolved.design), [], chunk_size)
+    chunks = plan_chunks(resolved.design.size, [], chunk_size)
     run_chunks(
         sink.evaluator(resolved),
         resolved.design,
@@ -464,7 +467,7 @@ def _run_into(
     began: float,
 ) -> RunSummary:
     study, policies = resolved.study, resolved.policies
-    n_scenarios = len(resolved.design)
+    n_scenarios = resolved.design.size
     with ResultsStore.create(out, study, fresh=fresh) as store:
         done = store.done_ranges()
         skipped = len(done)

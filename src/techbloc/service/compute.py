@@ -353,8 +353,8 @@ def evaluate_request(
     resolved = resolve_data(*_study(request))
     policies, design = resolved.policies, resolved.design
     size = chunk_size(len(policies))
-    if detail and len(design) >= 5 * _PARTS:  # enough parts for the progress to move
-        size = min(size, math.ceil(len(design) / _PARTS))
+    if detail and design.size >= 5 * _PARTS:  # enough parts for the progress to move
+        size = min(size, math.ceil(design.size / _PARTS))
     sink = evaluate(resolved, arrays=_KEPT if detail else (), size=size, progress=progress)
     labels = resolved.labels
     table = sink.outcomes()
@@ -371,7 +371,7 @@ def evaluate_request(
     }
     if not detail:
         return EvaluateResponse(**common, seconds=round(time.perf_counter() - began, 3))
-    futures = futures_table(design, table, labels)
+    futures = futures_table(design.table(), table, labels)
     return RunResult(
         **common,
         **_Keeper(resolved.world, policies, sink).result(),
