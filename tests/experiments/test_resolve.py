@@ -19,8 +19,9 @@ def test_resolve_gives_the_world_policies_and_design_of_the_study() -> None:
     assert resolved.study is study
     assert resolved.labels == ["forging_core", "forging_core+KOR"]
     assert resolved.policies[1].pool_share == 0.1
-    assert len(resolved.design) == study.n_scenarios == 12
-    assert resolved.design.equals(study.design_table())
+    assert resolved.design.size == study.n_scenarios == 12
+    assert resolved.design.table().equals(study.design_table())
+    assert resolved.design.rows(5, 9).equals(study.design_table().iloc[5:9])
     assert "USA" in resolved.world.codes
 
 
