@@ -71,6 +71,7 @@ from techbloc.experiments.integrity import repair as repair_store
 from techbloc.experiments.seal import SEAL_KEY
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
     from techbloc.experiments.study import Study
@@ -92,7 +93,7 @@ def _package_version() -> str:
     return techbloc.__version__
 
 
-def _connect(path: Path, read_only: bool):
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     try:
@@ -498,7 +499,7 @@ class ResultsStore:
             import pandas as pd
 
             return pd.DataFrame(index=pd.Index([], name="scenario", dtype="int64"))
-        frame = self._con.execute("SELECT * FROM scenarios ORDER BY scenario").df()
+        frame: pd.DataFrame = self._con.execute("SELECT * FROM scenarios ORDER BY scenario").df()
         return frame.set_index("scenario")
 
     def outcomes(self) -> pd.DataFrame:
@@ -510,7 +511,7 @@ class ResultsStore:
             import pandas as pd
 
             return pd.DataFrame(columns=["scenario", "policy"])
-        frame = self._con.execute(
+        frame: pd.DataFrame = self._con.execute(
             "SELECT * FROM outcomes ORDER BY scenario, list_position(?, policy)",
             [self.policies],
         ).df()
