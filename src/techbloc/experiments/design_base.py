@@ -202,7 +202,13 @@ class UnitCubeDesign(DesignMethod):
         size = self.size(request, n_vary)
         problems = self.checks(request, n_vary, size)
         if n_vary == 0:
-            problems.append((("vary",), "no parameter left to vary"))
+            problems.append(
+                (
+                    ("vary",),
+                    "no parameter left to vary: every uncertain parameter is set; leave at "
+                    "least one out of set",
+                )
+            )
         if size > MAX_SCENARIOS:
             shown = f"{size:,}" if size < 10**30 else f"about 10^{len(str(size)) - 1}"
             problems.append(

@@ -64,7 +64,9 @@ def study_problems(study: StudyKeys) -> list[Problem]:
             if not parameter.is_uncertain:
                 problems.append((("vary", i), f"parameter '{name}' is fixed and cannot vary"))
             if name in study.fixed:
-                problems.append((("vary", i), f"'{name}' is both varied and set"))
+                problems.append(
+                    (("vary", i), f"'{name}' is both varied and set; keep it in one of them")
+                )
             if name in seen:
                 problems.append((("vary", i), f"'{name}' is listed twice"))
             seen.add(name)
@@ -75,8 +77,8 @@ def study_problems(study: StudyKeys) -> list[Problem]:
             problems.append(
                 (
                     ("policies", i),
-                    f"policy label '{policy.label}' is used twice "
-                    f"(policies {labels[policy.label]} and {i}); give one a 'name'",
+                    f"policy label '{policy.label}' is used twice (policies "
+                    f"{labels[policy.label]} and {i}); drop the repeat or give one a 'name'",
                 )
             )
         labels.setdefault(policy.label, i)
