@@ -78,38 +78,11 @@ def resolve(study: Study, *, world: World | None = None) -> Resolved:
         not have, or a design that cannot be drawn; named by the study's key (and line).
     """
     if world is None:
-        world = _load_world(study)
-    policies = _policies(study, world)
+        world = study.load_world()
+    policies = study.check_world(world)
     design = study.sampler()
     design.rows(0, min(1, design.size))  # a table or set that cannot be read fails here
     return Resolved(study, world, policies, design)
-
-
-def _load_world(study: Study) -> World:
-    from techbloc.world import load_world
-
-    world = load_world()
-    for i, path in enumerate(study.world.overrides):
-        try:
-            world = world.with_overrides(path)
-        except InputError as exc:
-            raise InputError(study.where(("world", "overrides", i), str(exc))) from None
-    return world
-
-
-def _policies(study: Study, world: World) -> list[Policy]:
-    codes = set(world.codes)
-    policies = []
-    for i, spec in enumerate(study.policies):
-        try:
-            policy = spec.to_policy(study.world.presets)
-            missing = [c for c in policy.coalition.members if c not in codes]
-            if missing:
-                raise InputError(f"countries not in the world: {', '.join(missing)}")
-        except InputError as exc:
-            raise InputError(study.where(("policies", i), str(exc))) from None
-        policies.append(policy)
-    return policies
 
 
 # -- front doors --------------------------------------------------------------------------
