@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import InputError
+from techbloc.experiments.budget import EVALUATION_PAIRS
 from techbloc.experiments.progress import Progress
 from techbloc.experiments.resolve import Resolved, resolve_data
 from techbloc.experiments.runner import evaluate_in_memory
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PAIRS_PER_CALL", "chunk_size", "evaluate", "evaluate_coalitions", "policy_spec"]
 
-#: Scenario x policy pairs per model call (bounds memory whatever the number of futures).
-PAIRS_PER_CALL = 1000
+#: Scenario x policy pairs per model call (bounds memory whatever the number of futures):
+#: the budget's :data:`~techbloc.experiments.budget.EVALUATION_PAIRS`, which estimates it.
+PAIRS_PER_CALL = EVALUATION_PAIRS
 #: Most futures one evaluation samples.
 MAX_SCENARIOS = 1_000_000
 

@@ -91,8 +91,8 @@ RATE_TRAJECTORIES = 4_000.0
 #: Bytes per scenario · coalition of an evaluation's outcome table while it is assembled
 #: (an assumption: 33 outcomes of 8 bytes and the index, twice for the concatenation).
 OUTCOME_ROW_BYTES = 1 * KiB
-#: Scenario · policy pairs an evaluation simulates per call
-#: (:data:`techbloc.evaluation.PAIRS_PER_CALL`).
+#: Scenario · policy pairs an evaluation simulates per call (what
+#: :data:`techbloc.evaluation.PAIRS_PER_CALL` is set to).
 EVALUATION_PAIRS = 1000
 #: Parameters a design varies when none are named (the registry's uncertain ones).
 DEFAULT_VARIED = 56
