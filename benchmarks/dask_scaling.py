@@ -202,6 +202,7 @@ def commit_cost(study: Study, out: Path) -> tuple[float, float, dict[int, float]
     n = 1000
     design = study.design_table()
     base = ChunkEvaluator(study)(ChunkTask(0, n, design.iloc[0:n]))
+    scenarios, outcomes = base.scenarios.to_pandas(), base.outcomes.to_pandas()
     sizes = (25, 100, 400, 1000)
     times: dict[int, list[float]] = {s: [] for s in sizes}
     with ResultsStore.create(out, study, fresh=True) as store:
@@ -214,12 +215,8 @@ def commit_cost(study: Study, out: Path) -> tuple[float, float, dict[int, float]
                         break  # a few of each small size
                     a, b = first, first + size
                     shift = offset - a
-                    scen = base.scenarios[
-                        (base.scenarios.scenario >= a) & (base.scenarios.scenario < b)
-                    ].copy()
-                    outc = base.outcomes[
-                        (base.outcomes.scenario >= a) & (base.outcomes.scenario < b)
-                    ].copy()
+                    scen = scenarios[(scenarios.scenario >= a) & (scenarios.scenario < b)].copy()
+                    outc = outcomes[(outcomes.scenario >= a) & (outcomes.scenario < b)].copy()
                     scen["scenario"] += shift
                     outc["scenario"] += shift
                     arrays = {}

@@ -39,13 +39,13 @@ def slow_write_table(table, where, **kwargs):
     time.sleep(0.03)  # the temporary file exists, not yet renamed
 
 pq.write_table = slow_write_table
-insert = chunks_module.insert_frame
+insert = chunks_module.insert_rows
 
 def slow_insert(con, table, frame, **kwargs):
     time.sleep(0.03)  # inside the transaction: Parquet files renamed, rows not committed
     insert(con, table, frame, **kwargs)
 
-chunks_module.insert_frame = slow_insert
+chunks_module.insert_rows = slow_insert
 run_study(study, out, chunk_size=2)
 print("finished")
 """

@@ -2,8 +2,8 @@
 
 :class:`ChunkResult` is what a worker sends back; :func:`write_parquet` writes one of its
 arrays as a Parquet file atomically (a temporary file, fsync, a rename) and returns its
-checksum; :func:`insert_frame` appends its rows to a DuckDB table; :func:`range_digest` is the
-row count and summed row hash recorded for a chunk at commit.
+checksum; :func:`insert_rows` appends its rows (Arrow tables) to a DuckDB table;
+:func:`range_digest` is the row count and summed row hash recorded for a chunk at commit.
 
 Workers write their own Parquet files when they can see the store's directory
 (:func:`stage_arrays`): each file is written and fsynced under a temporary name
@@ -49,7 +49,7 @@ __all__ = [
     "StagedFile",
     "Staging",
     "commit_chunk",
-    "insert_frame",
+    "insert_rows",
     "range_digest",
     "stage_arrays",
     "write_parquet",
@@ -152,10 +152,11 @@ class ChunkResult:
     ----------
     start, stop : int
         The chunk's scenario ids, ``[start, stop)``.
-    scenarios : pandas.DataFrame
-        Column ``scenario``, the parameter values and the scenario descriptors.
-    outcomes : pandas.DataFrame
-        Columns ``scenario``, ``policy`` and the scalar outcomes.
+    scenarios : pyarrow.Table
+        Column ``scenario``, the parameter values and the scenario descriptors (a pandas
+        DataFrame is accepted too).
+    outcomes : pyarrow.Table
+        Columns ``scenario``, ``policy`` and the scalar outcomes (or a DataFrame).
     arrays : dict of str to pyarrow.Table
         Long tables of non-scalar outputs, keyed by their dims joined with ``-``, when the
         client writes them.
@@ -170,24 +171,40 @@ class ChunkResult:
 
     start: int
     stop: int
-    scenarios: pd.DataFrame
-    outcomes: pd.DataFrame
+    scenarios: pa.Table | pd.DataFrame
+    outcomes: pa.Table | pd.DataFrame
     arrays: dict[str, pa.Table] = field(default_factory=dict)
     array_variables: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     staged: dict[str, StagedFile] = field(default_factory=dict)
 
 
-def insert_frame(con: Any, table: str, frame: pd.DataFrame, *, exists: bool) -> None:
-    """Append ``frame``'s rows to ``table`` by column name (creating it unless ``exists``)."""
-    con.register("_chunk_frame", frame)
-    try:
-        if not exists:
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _chunk_frame")
-        else:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _chunk_frame")
-    finally:
-        con.unregister("_chunk_frame")
+def insert_rows(con: Any, table: str, rows: pa.Table | pd.DataFrame, *, exists: bool) -> None:
+    """Append ``rows`` to ``table`` by column name (creating it unless ``exists``).
+
+    ``rows`` is an Arrow table (a pandas DataFrame is converted, its NaN stored as NULL, as
+    DuckDB stores a registered frame's). DuckDB reads it in place, by its variable name (a
+    replacement scan): nothing is registered on the connection.
+    """
+    import pyarrow as pa
+
+    _techbloc_rows = rows if isinstance(rows, pa.Table) else _from_pandas(rows)
+    if not exists:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _techbloc_rows")
+    else:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _techbloc_rows")
+
+
+def _from_pandas(frame: pd.DataFrame) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _columns(rows: pa.Table | pd.DataFrame) -> list[str]:
+    import pyarrow as pa
+
+    return list(rows.column_names if isinstance(rows, pa.Table) else map(str, rows.columns))
 
 
 def _chunk_name(group: str, start: int, stop: int) -> str:
@@ -376,16 +393,20 @@ def commit_chunk(store: StoreHandle, result: ChunkResult) -> None:
     con = store._con
     con.execute("BEGIN TRANSACTION")
     try:
-        insert_frame(con, "scenarios", result.scenarios, exists="scenarios" in state.tables)
-        insert_frame(con, "outcomes", result.outcomes, exists="outcomes" in state.tables)
+        insert_rows(con, "scenarios", result.scenarios, exists="scenarios" in state.tables)
+        insert_rows(con, "outcomes", result.outcomes, exists="outcomes" in state.tables)
         counted = {
             table: range_digest(store._con, table, result.start, result.stop)
             for table in ("scenarios", "outcomes")
         }
         if entries.get("outputs") in (None, "null"):
             outputs = {
-                "inputs_and_descriptors": [c for c in result.scenarios.columns if c != "scenario"],
-                "scalars": [c for c in result.outcomes.columns if c not in ("scenario", "policy")],
+                "inputs_and_descriptors": [
+                    c for c in _columns(result.scenarios) if c != "scenario"
+                ],
+                "scalars": [
+                    c for c in _columns(result.outcomes) if c not in ("scenario", "policy")
+                ],
                 "arrays": result.array_variables,
             }
             entries["outputs"] = json.dumps(outputs)

@@ -31,6 +31,7 @@ import numpy as np
 
 from techbloc.errors import InputError
 from techbloc.experiments.budget import default_chunk_size
+from techbloc.experiments.chunk_tables import arrays_to_chunk, dataset_to_chunk
 from techbloc.experiments.chunks import Staging, stage_arrays
 from techbloc.experiments.executors import (
     Executor,
@@ -45,8 +46,6 @@ from techbloc.experiments.store import ChunkResult, ResultsStore
 from techbloc.experiments.study import Study
 
 if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
     import xarray as xr
 
     from techbloc.experiments.design_base import DesignSampler
@@ -136,85 +135,6 @@ def plan_chunks(
     return chunks
 
 
-def _group_key(dims: Sequence[str]) -> str:
-    return "-".join(dims)
-
-
-def _long_table(ds: xr.Dataset, names: list[str], dims: tuple[str, ...]) -> pa.Table:
-    import pyarrow as pa
-
-    sizes = [ds.sizes[d] for d in dims]
-    total = int(np.prod(sizes))
-    columns: dict[str, Any] = {}
-    for i, d in enumerate(dims):
-        coord = ds[d].values
-        inner = int(np.prod(sizes[i + 1 :]))
-        outer = int(np.prod(sizes[:i]))
-        if d == "policy" or coord.dtype.kind in "OU":
-            indices = np.tile(np.repeat(np.arange(len(coord), dtype=np.int32), inner), outer)
-            columns[d] = pa.DictionaryArray.from_arrays(indices, pa.array([str(c) for c in coord]))
-        else:
-            columns[d] = np.tile(np.repeat(coord, inner), outer)
-    for name in names:
-        values = ds[name].transpose(*dims).values.reshape(total)
-        columns[name] = values
-    return pa.table(columns)
-
-
-def dataset_to_chunk(
-    ds: xr.Dataset,
-    inputs: pd.DataFrame,
-    start: int,
-    stop: int,
-    seconds: float = 0.0,
-    *,
-    trajectories: bool = True,
-) -> ChunkResult:
-    """Turn :func:`~techbloc.model.simulate`'s Dataset into a :class:`ChunkResult`.
-
-    The rules come from the model's contract, not from a list of names: variables with dims
-    exactly ``("scenario", "policy")`` are scalar outcomes, ``("scenario",)`` are scenario
-    descriptors, anything else with a ``scenario`` dim is an array (a trajectory when it has
-    a ``year`` dim), grouped by its dims. Variables without a ``scenario`` dim are skipped,
-    and so are variables with a ``year`` dim when ``trajectories`` is false.
-    """
-    import pandas as pd
-
-    scenario_ids = ds["scenario"].values
-    policy_names = [str(p) for p in ds["policy"].values]
-    n_s, n_p = len(scenario_ids), len(policy_names)
-    scalars: dict[str, np.ndarray] = {}
-    descriptors: dict[str, np.ndarray] = {}
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for name, var in ds.data_vars.items():
-        dims = tuple(var.dims)
-        if set(dims) == {"scenario", "policy"} and len(dims) == 2:
-            scalars[str(name)] = var.transpose("scenario", "policy").values.reshape(n_s * n_p)
-        elif dims == ("scenario",):
-            descriptors[str(name)] = var.values
-        elif "scenario" in dims and (trajectories or "year" not in dims):
-            order = (
-                "scenario",
-                *(d for d in ("policy", "year") if d in dims),
-                *(d for d in dims if d not in ("scenario", "policy", "year")),
-            )
-            groups.setdefault(tuple(map(str, order)), []).append(str(name))
-    scenarios = inputs.loc[scenario_ids].reset_index()
-    scenarios["scenario"] = scenarios["scenario"].astype("int64")
-    for name, values in descriptors.items():
-        scenarios[name] = values
-    outcomes = pd.DataFrame(
-        {
-            "scenario": np.repeat(scenario_ids.astype("int64"), n_p),
-            "policy": np.tile(np.array(policy_names, dtype=object), n_s),
-            **scalars,
-        }
-    )
-    arrays = {_group_key(dims): _long_table(ds, names, dims) for dims, names in groups.items()}
-    variables = {name: list(dims) for dims, names in groups.items() for name in names}
-    return ChunkResult(start, stop, scenarios, outcomes, arrays, variables, seconds)
-
-
 class ChunkEvaluator:
     """Evaluate chunks of a study's scenarios: a picklable callable shipped to workers.
 
@@ -229,7 +149,11 @@ class ChunkEvaluator:
     policies : list of Policy, optional
         Default: built from the study.
     simulate : callable, optional
-        The model function (default :func:`techbloc.model.simulate`).
+        A model function with :func:`techbloc.model.simulate`'s signature, returning a
+        Dataset (read by :func:`dataset_to_chunk`). Default: the engine, whose arrays go
+        straight to the chunk's tables (:func:`~techbloc.model.dataset.simulate_arrays`,
+        :func:`~techbloc.experiments.chunk_tables.arrays_to_chunk`: the same tables and
+        files as through :func:`techbloc.model.simulate`, without building a Dataset).
     """
 
     def __init__(
@@ -250,28 +174,41 @@ class ChunkEvaluator:
     staging: Staging | None = None
 
     def __call__(self, task: ChunkTask) -> ChunkResult:
-        simulate = self.simulate
-        if simulate is None:
-            from techbloc.model import simulate as model_simulate
-
-            simulate = model_simulate
         if self.world is None:
             self.world = self.study.load_world()
         study = self.study
+        options: dict[str, Any] = {
+            "start_year": study.years.start,
+            "end_year": study.years.end,
+            "seed": study.seed,
+            "trajectories": study.outputs.trajectories,
+        }
         began = time.perf_counter()
-        ds = simulate(
-            self.world,
-            task.inputs,
-            self.policies,
-            start_year=study.years.start,
-            end_year=study.years.end,
-            seed=study.seed,
-            trajectories=study.outputs.trajectories,
-        )
-        seconds = time.perf_counter() - began
-        result = dataset_to_chunk(
-            ds, task.inputs, task.start, task.stop, seconds, trajectories=study.outputs.trajectories
-        )
+        if self.simulate is None:  # the engine's arrays, straight to the chunk's tables
+            from techbloc.model.dataset import simulate_arrays
+
+            run = simulate_arrays(self.world, task.inputs, self.policies, **options)
+            seconds = time.perf_counter() - began
+            result = arrays_to_chunk(
+                run.variables(),
+                run.coords,
+                task.inputs,
+                task.start,
+                task.stop,
+                seconds,
+                trajectories=study.outputs.trajectories,
+            )
+        else:  # a user's model: its Dataset, read by the same rules
+            ds = self.simulate(self.world, task.inputs, self.policies, **options)
+            seconds = time.perf_counter() - began
+            result = dataset_to_chunk(
+                ds,
+                task.inputs,
+                task.start,
+                task.stop,
+                seconds,
+                trajectories=study.outputs.trajectories,
+            )
         return stage_arrays(result, self.staging)
 
 

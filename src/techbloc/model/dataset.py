@@ -3,15 +3,18 @@
 It reads a :class:`~techbloc.world.World`, a table of scenarios and a list of
 :class:`~techbloc.policies.Policy` objects, runs the batch engine
 (:func:`~techbloc.model.engine.run_model`) once and labels its arrays.
-:func:`simulate_scalars` runs the same and returns only the scalar outcomes, as a pandas
-table, without importing xarray (which imports dask when it is installed): a quick
-evaluation from the command line starts about half a second sooner.
+:func:`simulate_arrays` runs the same and returns the engine's arrays with their
+coordinates (:class:`ModelArrays`), named and dimensioned as the Dataset's variables
+(:func:`labelled_variables`) but without building it: the runner stores a study's chunks
+from them. :func:`simulate_scalars` returns only the scalar outcomes, as a pandas table.
+Neither imports xarray (which imports dask when it is installed): a quick evaluation from
+the command line starts about half a second sooner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,7 +34,60 @@ if TYPE_CHECKING:
 
     from techbloc.world import World
 
-__all__ = ["scalar_frame", "simulate", "simulate_scalars", "to_dataset"]
+__all__ = [
+    "ModelArrays",
+    "labelled_variables",
+    "scalar_frame",
+    "simulate",
+    "simulate_arrays",
+    "simulate_scalars",
+    "to_dataset",
+]
+
+#: A variable of the run: its dimension names and its values.
+Variable = tuple[tuple[str, ...], NDArray[Any]]
+
+
+class ModelArrays(NamedTuple):
+    """One run of the engine: its arrays (:func:`~techbloc.model.engine.run_model`) and labels.
+
+    What :func:`simulate` labels as a Dataset (``to_dataset(*arrays, seed=...)``);
+    :meth:`variables` names them and gives their dims as the Dataset does, and
+    :attr:`coords` the labels of each dim.
+
+    Attributes
+    ----------
+    result : dict of str to ndarray
+        The engine's output arrays, by its names (``traj_`` prefix for trajectories).
+    scenario_ids : ndarray of int64
+    policy_names : list of str
+    years : ndarray of int
+    codes : list of str
+        The countries' ISO3 codes (dimension ``country``).
+    """
+
+    result: dict[str, NDArray[np.float64 | np.bool_]]
+    scenario_ids: NDArray[np.int64]
+    policy_names: list[str]
+    years: NDArray[np.int_]
+    codes: list[str]
+
+    @property
+    def coords(self) -> dict[str, Any]:
+        """The labels of each dimension: ``scenario``, ``policy``, ``year``, ``domain``,
+        ``country``."""
+        return {
+            "scenario": np.asarray(self.scenario_ids),
+            "policy": list(self.policy_names),
+            "year": self.years,
+            "domain": [d.name for d in DOMAINS],
+            "country": list(self.codes),
+        }
+
+    def variables(self) -> dict[str, Variable]:
+        """The Dataset's variables, in its order: name to ``(dims, values)``
+        (:func:`labelled_variables`)."""
+        return labelled_variables(self.result)
 
 
 def simulate(
@@ -124,8 +180,55 @@ def simulate(
     True
     """
 
-    run = _run(world, scenarios, policies, start_year, end_year, seed, trajectories, check_ranges)
+    run = simulate_arrays(
+        world,
+        scenarios,
+        policies,
+        start_year=start_year,
+        end_year=end_year,
+        seed=seed,
+        trajectories=trajectories,
+        check_ranges=check_ranges,
+    )
     return to_dataset(*run, seed=seed)
+
+
+def simulate_arrays(
+    world: World,
+    scenarios: pd.DataFrame,
+    policies: Sequence[Policy],
+    *,
+    start_year: int = DEFAULT_START_YEAR,
+    end_year: int = DEFAULT_END_YEAR,
+    seed: int = 0,
+    trajectories: bool = True,
+    check_ranges: bool = True,
+) -> ModelArrays:
+    """Run :func:`simulate`'s batch and return the engine's arrays with their labels.
+
+    Parameters as in :func:`simulate`, which labels what this returns as a Dataset
+    (``to_dataset(*arrays, seed=seed)``). No xarray: for callers that turn the arrays into
+    tables themselves (the runner's chunks).
+
+    Returns
+    -------
+    ModelArrays
+    """
+    check_years(start_year, end_year)
+    if not policies:
+        raise InputError("at least one policy is needed")
+    names = [p.label for p in policies]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"policy names must be unique; repeated: {', '.join(duplicated)}")
+    inputs = prepare_inputs(world)
+    years = np.arange(start_year, end_year + 1)
+    batch = PolicyBatch.from_policies(world, policies, inputs, start_year)
+    arrays = scenario_arrays(
+        scenarios, seed=seed, n_years=len(years), n_countries=inputs.n, check_ranges=check_ranges
+    )
+    result = run_model(inputs, arrays, batch, years, trajectories=trajectories)
+    return ModelArrays(result, arrays.ids, list(batch.names), years, list(inputs.codes))
 
 
 def simulate_scalars(
@@ -149,44 +252,17 @@ def simulate_scalars(
         ``(scenario, policy)``, sorted; one column per scalar outcome (deprecated aliases
         included), in the dataset's order.
     """
-    result, scenario_ids, policy_names, _, _ = _run(
-        world, scenarios, policies, start_year, end_year, seed, False, check_ranges
+    run = simulate_arrays(
+        world,
+        scenarios,
+        policies,
+        start_year=start_year,
+        end_year=end_year,
+        seed=seed,
+        trajectories=False,
+        check_ranges=check_ranges,
     )
-    return scalar_frame(result, scenario_ids, policy_names)
-
-
-def _run(
-    world: World,
-    scenarios: pd.DataFrame,
-    policies: Sequence[Policy],
-    start_year: int,
-    end_year: int,
-    seed: int,
-    trajectories: bool,
-    check_ranges: bool,
-) -> tuple[
-    dict[str, NDArray[np.float64 | np.bool_]],
-    NDArray[np.int64],
-    list[str],
-    NDArray[np.int_],
-    list[str],
-]:
-    """Check the arguments and run the engine: its arrays and their labels."""
-    check_years(start_year, end_year)
-    if not policies:
-        raise InputError("at least one policy is needed")
-    names = [p.label for p in policies]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise InputError(f"policy names must be unique; repeated: {', '.join(duplicated)}")
-    inputs = prepare_inputs(world)
-    years = np.arange(start_year, end_year + 1)
-    batch = PolicyBatch.from_policies(world, policies, inputs, start_year)
-    arrays = scenario_arrays(
-        scenarios, seed=seed, n_years=len(years), n_countries=inputs.n, check_ranges=check_ranges
-    )
-    result = run_model(inputs, arrays, batch, years, trajectories=trajectories)
-    return result, arrays.ids, list(batch.names), years, list(inputs.codes)
+    return scalar_frame(run.result, run.scenario_ids, run.policy_names)
 
 
 def scalar_frame(
@@ -215,28 +291,25 @@ def scalar_frame(
     return frame.sort_index()
 
 
-def to_dataset(
+def labelled_variables(
     result: dict[str, NDArray[np.float64 | np.bool_]],
-    scenario_ids: NDArray[np.int64],
-    policy_names: Sequence[str],
-    years: NDArray[np.int_],
-    codes: Sequence[str],
-    *,
-    seed: int | None = None,
-    study_hash: str | None = None,
-) -> xr.Dataset:
-    """Label the arrays of :func:`~techbloc.model.engine.run_model` as an :class:`xarray.Dataset`.
+) -> dict[str, Variable]:
+    """Name the arrays of :func:`~techbloc.model.engine.run_model` and give their dims.
 
-    Every variable carries ``units`` and ``description`` from
-    :data:`~techbloc.model.outputs.OUTPUTS`; ``ds.attrs`` holds the root seed, the techbloc
-    version, the study hash (when run from a study) and the first and last year.
+    The one naming of the engine's arrays, shared by :func:`to_dataset` and the runner's
+    chunks: ``traj_x`` is ``x_trajectory`` with dims ``(scenario, policy, year[, domain])``,
+    or ``x`` with dims ``(scenario, year)`` for a per-scenario trajectory; other arrays are
+    scenario descriptors ``(scenario,)``, scalar outcomes ``(scenario, policy)``, or per
+    domain (``_by_domain``) or per country. The deprecated aliases
+    (:data:`~techbloc.model.outputs.DEPRECATED_ALIASES`) come last, each repeating its
+    target's values.
+
+    Returns
+    -------
+    dict of str to (dims, ndarray)
+        In the engine's order, then the aliases.
     """
-    import xarray as xr
-
-    from techbloc import __version__
-
-    domains = [d.name for d in DOMAINS]
-    data: dict[str, tuple[tuple[str, ...], NDArray[np.float64 | np.bool_]]] = {}
+    data: dict[str, Variable] = {}
     for name, value in result.items():
         if name.startswith("traj_"):
             base = name[len("traj_") :]
@@ -253,27 +326,50 @@ def to_dataset(
             data[name] = (("scenario", "policy", "domain"), value)
         else:
             data[name] = (("scenario", "policy", "country"), value)
-    ds = xr.Dataset(
-        data,
-        coords={
-            "scenario": np.asarray(scenario_ids),
-            "policy": list(policy_names),
-            "year": years,
-            "domain": domains,
-            "country": list(codes),
-        },
-    )
-    for name in map(str, list(ds.data_vars)):
-        base = name.removesuffix("_trajectory")
-        meta = output(base)
-        yearly = " (each year)" if name != base else ""
-        ds[name].attrs.update(units=meta.unit, description=meta.description + yearly)
     for alias, target in DEPRECATED_ALIASES.items():
-        if target in ds:
-            ds[alias] = ds[target]
-            ds[alias].attrs["description"] = (
-                f"Deprecated alias of {target}; " + ds[target].attrs["description"]
-            )
+        if target in data:
+            data[alias] = data[target]
+    return data
+
+
+def to_dataset(
+    result: dict[str, NDArray[np.float64 | np.bool_]],
+    scenario_ids: NDArray[np.int64],
+    policy_names: Sequence[str],
+    years: NDArray[np.int_],
+    codes: Sequence[str],
+    *,
+    seed: int | None = None,
+    study_hash: str | None = None,
+) -> xr.Dataset:
+    """Label the arrays of :func:`~techbloc.model.engine.run_model` as an :class:`xarray.Dataset`.
+
+    Variables as :func:`labelled_variables` names them. Every variable carries ``units`` and
+    ``description`` from :data:`~techbloc.model.outputs.OUTPUTS`; ``ds.attrs`` holds the
+    root seed, the techbloc version, the study hash (when run from a study) and the first
+    and last year.
+    """
+    import xarray as xr
+
+    from techbloc import __version__
+
+    run = ModelArrays(result, scenario_ids, list(policy_names), years, list(codes))
+    data: dict[str, tuple[tuple[str, ...], NDArray[Any], dict[str, str]]] = {}
+    for name, (dims, value) in run.variables().items():
+        target = DEPRECATED_ALIASES.get(name)
+        if target is not None and target in data:
+            meta = data[target][2]
+            attrs = {
+                "units": meta["units"],
+                "description": f"Deprecated alias of {target}; " + meta["description"],
+            }
+        else:
+            base = name.removesuffix("_trajectory")
+            info = output(base)
+            yearly = " (each year)" if name != base else ""
+            attrs = {"units": info.unit, "description": info.description + yearly}
+        data[name] = (dims, value, attrs)
+    ds = xr.Dataset(data, coords=run.coords)
     ds.attrs.update(
         techbloc_version=__version__,
         seed=-1 if seed is None else int(seed),
