@@ -12,7 +12,11 @@ Both sides get the same number of cores (``--cores``, default 1): with 1, EMA ru
 ``MultiprocessingEvaluator`` with 2 processes and techbloc 2 numba threads (its Python glue
 stays on one). Each size is one study run by both, one after the other; the script checks
 that both give the same scalar outcomes for every scenario × policy, and prints experiments
-per second for both and one ratio per size.
+per second for both and one ratio per size. techbloc's study is run ``--repeats`` times (a
+fresh store each time), EMA's ``--ema-repeats`` times (default once: at 2,000 scenarios it
+takes minutes); each side's wall and CPU seconds (``time.process_time``, every thread of the
+process) are printed as min / median / max with the load average, and the ratio is of the
+medians.
 
 Usage::
 
@@ -20,6 +24,7 @@ Usage::
     python benchmarks/vs_ema.py --quick            # 20 scenarios (smoke test)
     python benchmarks/vs_ema.py --scenarios 300 --cores 2
     python benchmarks/vs_ema.py --scenarios 1000 --years 2024 2050
+    python benchmarks/vs_ema.py --scenarios 300 --repeats 5 --ema-repeats 3
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import argparse
 import functools
 import logging
 import os
+import statistics
 import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,9 +45,53 @@ import pandas as pd
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 
 
-def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[str], cores: int):
+@dataclass(frozen=True)
+class Timing:
+    """Repeated runs of one side: wall and CPU seconds, and the load average before each."""
+
+    wall: list[float]
+    cpu: list[float]
+    load: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    def describe(self) -> str:
+        def spread(values: list[float]) -> str:
+            low, mid, high = min(values), statistics.median(values), max(values)
+            return f"{low:.2f} / {mid:.2f} / {high:.2f}"
+
+        return (
+            f"wall s {spread(self.wall)}, CPU s {spread(self.cpu)} (min / median / max of "
+            f"{len(self.wall)}; load {min(self.load):.2f}-{max(self.load):.2f})"
+        )
+
+
+def timed(run, repeats: int) -> tuple[Timing, object]:
+    """Call ``run()`` ``repeats`` times: its timing and its last result."""
+    wall, cpu, load = [], [], []
+    result = None
+    for _ in range(repeats):
+        load.append(os.getloadavg()[0])
+        began, began_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        wall.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
+    return Timing(wall, cpu, load), result
+
+
+def run_ema(
+    study,
+    world,
+    policies,
+    design: pd.DataFrame,
+    outcome_names: list[str],
+    cores: int,
+    repeats: int = 1,
+) -> tuple[pd.DataFrame, Timing]:
     """The study through EMA Workbench: one Python call per scenario × policy, on ``cores``
-    processes (1: ``SequentialEvaluator``)."""
+    processes (1: ``SequentialEvaluator``), ``repeats`` times."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench import (
@@ -84,17 +135,17 @@ def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[st
     ema_policies = [Policy(p.label, policy_index=i) for i, p in enumerate(policies)]
     first = design.iloc[0]
     one_experiment(int(design.index[0]), 0, **first.to_dict())  # warm-up, as techbloc's
-    began = time.perf_counter()
     evaluator_type = (
         SequentialEvaluator
         if cores == 1
         else functools.partial(MultiprocessingEvaluator, n_processes=cores)
     )
-    with evaluator_type(model) as evaluator:
-        experiments, outcomes = evaluator.perform_experiments(
-            scenarios=scenarios, policies=ema_policies
-        )
-    seconds = time.perf_counter() - began
+
+    def run():
+        with evaluator_type(model) as evaluator:
+            return evaluator.perform_experiments(scenarios=scenarios, policies=ema_policies)
+
+    timing, (experiments, outcomes) = timed(run, repeats)
     frame = pd.DataFrame(
         {
             "scenario": experiments["scenario_id"].astype("int64").to_numpy(),
@@ -102,11 +153,11 @@ def run_ema(study, world, policies, design: pd.DataFrame, outcome_names: list[st
             **{n: np.asarray(outcomes[n], dtype=float) for n in outcome_names},
         }
     )
-    return frame, seconds
+    return frame, timing
 
 
-def one_size(n: int, args: argparse.Namespace) -> tuple[float, float, bool]:
-    """One study of ``n`` scenarios through techbloc then EMA; their seconds and agreement."""
+def one_size(n: int, args: argparse.Namespace) -> tuple[Timing, Timing, bool]:
+    """One study of ``n`` scenarios through techbloc then EMA; their timings and agreement."""
     from techbloc.experiments import ResultsStore, Study, run_study
 
     study = Study(
@@ -128,13 +179,18 @@ def one_size(n: int, args: argparse.Namespace) -> tuple[float, float, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up (imports, world, compiled kernels), not timed
         run_study(study, f"{tmp}/warm", max_chunks=1, chunk_size=2)
-        summary = run_study(study, f"{tmp}/store", executor="local")
-        with ResultsStore.open(f"{tmp}/store") as store:
+        stores = iter(range(args.repeats))
+        ours_timing, out = timed(
+            lambda: run_study(study, f"{tmp}/store-{next(stores)}", executor="local"),
+            args.repeats,
+        )
+        with ResultsStore.open(out.directory) as store:
             ours = store.outcomes()
-    tb_seconds = summary.seconds
     outcome_names = [c for c in ours.columns if c not in ("scenario", "policy")]
 
-    theirs, ema_seconds = run_ema(study, world, policies, design, outcome_names, args.cores)
+    theirs, ema_timing = run_ema(
+        study, world, policies, design, outcome_names, args.cores, args.ema_repeats
+    )
     theirs = (
         theirs.set_index(["scenario", "policy"])
         .loc[list(zip(ours["scenario"], ours["policy"], strict=True))]
@@ -149,20 +205,24 @@ def one_size(n: int, args: argparse.Namespace) -> tuple[float, float, bool]:
     agree = np.allclose(ours_values, theirs_values, rtol=1e-9, atol=1e-12, equal_nan=True)
 
     experiments = n * len(policies)
-    ours_rate = experiments / tb_seconds
-    ema_rate = experiments / ema_seconds
+    ours_rate = experiments / ours_timing.median
+    ema_rate = experiments / ema_timing.median
     evaluator = "SequentialEvaluator" if args.cores == 1 else f"{args.cores} processes"
     print(
         f"outcomes agree: {agree} ({len(outcome_names)} scalar outcomes, "
         f"{experiments} experiments, worst relative difference {worst:.2e})"
     )
-    print(f"EMA Workbench ({evaluator}): {ema_seconds:8.2f} s  {ema_rate:10,.1f} exp/s")
+    print(
+        f"EMA Workbench ({evaluator}): {ema_timing.median:8.2f} s  {ema_rate:10,.1f} exp/s\n"
+        f"  {ema_timing.describe()}"
+    )
     print(
         f"techbloc run_study ({args.cores} numba thread{'s' if args.cores > 1 else ''}): "
-        f"{tb_seconds:8.2f} s  {ours_rate:10,.1f} exp/s (includes writing the DuckDB store)"
+        f"{ours_timing.median:8.2f} s  {ours_rate:10,.1f} exp/s (includes writing the DuckDB "
+        f"store)\n  {ours_timing.describe()}"
     )
     print(f"speed-up: {ours_rate / ema_rate:,.0f}x")
-    return ema_seconds, tb_seconds, agree
+    return ema_timing, ours_timing, agree
 
 
 def main() -> None:
@@ -179,6 +239,12 @@ def main() -> None:
         "--years", type=int, nargs=2, default=(DEFAULT_START_YEAR, DEFAULT_END_YEAR)
     )
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="techbloc's runs per size (default 3)"
+    )
+    parser.add_argument(
+        "--ema-repeats", type=int, default=1, help="EMA Workbench's runs per size (default 1)"
+    )
     args = parser.parse_args()
     sizes = [20] if args.quick else args.scenarios
     logging.getLogger("EMA").setLevel(logging.WARNING)
@@ -192,11 +258,15 @@ def main() -> None:
         + f", techbloc {numba.get_num_threads()} numba thread(s); {os.cpu_count()} CPUs"
     )
     rows = [(n, *one_size(n, args)) for n in sizes]
-    print("\n scenarios    EMA s  techbloc s   ratio  agree")
-    for n, ema_seconds, tb_seconds, agree in rows:
+    print(
+        "\n(medians; CPU seconds count every thread of the process)"
+        "\n scenarios    EMA s  EMA CPU s  techbloc s  techbloc CPU s   ratio  CPU ratio  agree"
+    )
+    for n, ema, ours, agree in rows:
+        ema_cpu, ours_cpu = statistics.median(ema.cpu), statistics.median(ours.cpu)
         print(
-            f"{n:10,d} {ema_seconds:8.2f} {tb_seconds:11.2f} "
-            f"{ema_seconds / tb_seconds:6.0f}x  {agree}"
+            f"{n:10,d} {ema.median:8.2f} {ema_cpu:10.2f} {ours.median:11.2f} {ours_cpu:15.2f} "
+            f"{ema.median / ours.median:6.0f}x {ema_cpu / ours_cpu:9.0f}x  {agree}"
         )
     if not all(row[3] for row in rows):
         raise SystemExit("outcomes differ")

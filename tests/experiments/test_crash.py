@@ -24,21 +24,20 @@ from techbloc.experiments.store import verify_store
 from techbloc.experiments.study import Study
 
 CHILD = """
-import sys, time
+import os, sys, time
 from pathlib import Path
-import pyarrow.parquet as pq
 from techbloc.experiments import chunks as chunks_module
 from techbloc.experiments.runner import run_study
 
 study, out, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-write_table = pq.write_table
+fsync = os.fsync
 
-def slow_write_table(table, where, **kwargs):
+def slow_fsync(fd):  # a chunk's Parquet file is written to its temporary name, then synced
     marker.touch()  # the first write has begun
-    write_table(table, where, **kwargs)
+    fsync(fd)
     time.sleep(0.03)  # the temporary file exists, not yet renamed
 
-pq.write_table = slow_write_table
+os.fsync = slow_fsync
 insert = chunks_module.insert_rows
 
 def slow_insert(con, table, frame, **kwargs):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
-from pathlib import Path
+import os
 
 import pytest
 
@@ -98,18 +98,18 @@ def test_a_worker_that_cannot_see_the_store_ships_its_arrays(tmp_path, traj_stud
 def test_a_failed_write_on_the_worker_ships_the_arrays_instead(
     tmp_path, traj_study, monkeypatch
 ) -> None:
-    import pyarrow.parquet as pq
-
-    real = pq.write_table
     with ResultsStore.create(tmp_path / "out", traj_study) as store:
         staging = store.staging()
+        written: list[int] = []
 
-        def full(table, where, **kwargs):
-            Path(where).write_bytes(b"partial")
+        def full(fd):  # the file's bytes are written, the disk reports it full on sync
+            written.append(os.fstat(fd).st_size)
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(pq, "write_table", full)
+        monkeypatch.setattr(os, "fsync", full)
         result = _chunk(store, traj_study, 0, 5, staging)
+        monkeypatch.undo()
+        assert written and written[0] > 0
         assert result.staged == {} and result.arrays
         left = [
             p.name
@@ -117,7 +117,6 @@ def test_a_failed_write_on_the_worker_ships_the_arrays_instead(
             if p.is_file() and CHUNK_FILE.match(p.name)
         ]
         assert left == []  # its temporary files removed
-        monkeypatch.setattr(pq, "write_table", real)
         store.write_chunk(result)
     assert verify_store(tmp_path / "out") == []
 

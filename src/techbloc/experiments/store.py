@@ -55,6 +55,7 @@ from techbloc.experiments.chunks import (
     ARRAYS_DIR,
     CHUNK_FILE,
     ChunkResult,
+    SealState,
     Staging,
     commit_chunk,
 )
@@ -65,10 +66,9 @@ from techbloc.experiments.integrity import (
     check_files,
     damaged_message,
     find_problems,
-    reseal,
 )
 from techbloc.experiments.integrity import repair as repair_store
-from techbloc.experiments.seal import SEAL_KEY
+from techbloc.experiments.seal import SEAL_KEY, make_seal, seal_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -140,7 +140,7 @@ class ResultsStore:
         # Parquet files whose SHA-256 matched since opening (checked when first read)
         self._verified: set[str] = set()
         self._staging: Staging | None = None
-        self._seal_state: Any = None  # what commits know of the seal (chunks.SealState)
+        self._seal_state: SealState | None = None  # what commits know of the seal
 
     # -- display -------------------------------------------------------------------------
 
@@ -338,11 +338,12 @@ class ResultsStore:
             "created": now,
             "outputs": None,
         }
-        for key, value in entries.items():
-            con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value)])
-        con.execute("INSERT INTO manifest VALUES (?, NULL)", [SEAL_KEY])
-        reseal(self)
+        texts: dict[str, str | None] = {key: json.dumps(value) for key, value in entries.items()}
+        texts[SEAL_KEY] = json.dumps(make_seal(texts, [], seal_key()))  # no chunks yet
+        con.executemany("INSERT INTO manifest VALUES (?, ?)", list(texts.items()))
         con.execute("COMMIT")
+        # what the first commit would read back and check: the seal just written
+        self._seal_state = SealState(texts, {}, texts[SEAL_KEY], set())
 
     def _check_same(self, study: Study) -> None:
         manifest = self.manifest
@@ -454,8 +455,11 @@ class ResultsStore:
         return bool(rows and rows[0][0])
 
     def _manifest_value(self, key: str) -> Any:
-        row = self._con.execute("SELECT value FROM manifest WHERE key = ?", [key]).fetchone()
-        return None if row is None else self._decode(key, row[0])
+        # the whole manifest (a few rows), as the seal check reads it: a lookup by key reads
+        # the primary key's index too, whose damage the check does not see
+        rows = self._con.execute("SELECT key, value FROM manifest").fetchall()
+        values = [value for k, value in rows if k == key]
+        return self._decode(key, values[0]) if values else None
 
     def _decode(self, key: str, value: Any) -> Any:
         try:
