@@ -10,7 +10,14 @@ import pytest
 
 from techbloc.coalitions import Coalition
 from techbloc.errors import InputError
-from techbloc.model.dataset import scalar_frame, simulate, simulate_scalars, to_dataset
+from techbloc.model.dataset import (
+    labelled_variables,
+    scalar_frame,
+    simulate,
+    simulate_arrays,
+    simulate_scalars,
+    to_dataset,
+)
 from techbloc.model.outputs import DEPRECATED_ALIASES, output
 from techbloc.params import DOMAINS
 from techbloc.policies import Policy
@@ -135,3 +142,35 @@ def test_bad_runs_are_refused(world, policies, kw, message):
 def test_repeated_policy_labels_are_refused(world, policies):
     with pytest.raises(InputError, match="repeated"):
         simulate(world, pd.DataFrame(index=[0]), [policies[0], policies[0]], end_year=END)
+
+
+def test_the_arrays_are_what_simulate_labels(world, policies):
+    """simulate is to_dataset of simulate_arrays: the same variables, dims and values."""
+    ds = _run(world, policies)
+    run = simulate_arrays(world, pd.DataFrame(index=[3, 5]), policies, end_year=END, seed=11)
+    assert to_dataset(*run, seed=11).identical(ds)
+    variables = run.variables()
+    assert list(variables) == [str(n) for n in ds.data_vars]
+    for name, (dims, values) in variables.items():
+        assert ds[name].dims == dims
+        np.testing.assert_array_equal(ds[name].values, values)
+    for dim, labels in run.coords.items():
+        assert ds[dim].values.tolist() == list(np.asarray(labels).tolist())
+
+
+def test_labelled_variables_put_the_aliases_last_with_their_targets_values():
+    result = {
+        "backlash_exclusion": np.zeros((1, 2)),
+        "transactional_years": np.zeros(1),
+        "traj_credibility": np.zeros((1, 3)),
+    }
+    variables = labelled_variables(result)
+    assert list(variables) == [
+        "backlash_exclusion",
+        "transactional_years",
+        "credibility",
+        *[a for a, t in DEPRECATED_ALIASES.items() if t == "backlash_exclusion"],
+    ]
+    assert variables["transactional_years"][0] == ("scenario",)
+    assert variables["credibility"][0] == ("scenario", "year")
+    assert variables["backlash"][1] is result["backlash_exclusion"]
