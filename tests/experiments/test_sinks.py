@@ -73,3 +73,32 @@ def test_run_study_reports_progress_to_a_callback(tmp_path) -> None:
     )
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert (summary.chunks_run, summary.scenarios_run, summary.status) == (3, 12, "complete")
+
+
+def test_kept_arrays_and_outcomes_are_those_of_the_dataset() -> None:
+    """The memory sink's evaluator builds no Dataset, and keeps what simulate's Dataset holds."""
+    from techbloc.analysis.outcomes import outcome_table
+    from techbloc.model import simulate
+
+    resolved = resolve(Study.from_dict({**SMALL, "scenarios": 4}))
+    names = ["china_capability_trajectory", "margin", "gap_knowledge_by_domain"]
+    sink = evaluate_in_memory(resolved, MemorySink(names), chunk_size=4)
+    study = resolved.study
+    ds = simulate(
+        resolved.world,
+        resolved.design.rows(0, 4),
+        resolved.policies,
+        start_year=study.years.start,
+        end_year=study.years.end,
+        seed=study.seed,
+        trajectories=True,
+    )
+    pd.testing.assert_frame_equal(sink.outcomes(), outcome_table(ds))
+    for name in names:
+        expected = ds[name].transpose("scenario", "policy", ...).values.astype(np.float32)
+        np.testing.assert_array_equal(sink.array(name), expected)
+    assert sink.coords == {
+        "year": [int(v) for v in ds.year.values],
+        "country": [str(v) for v in ds.country.values],
+        "domain": [str(v) for v in ds.domain.values],
+    }

@@ -83,10 +83,10 @@ class MemoryPart:
 class OutcomeEvaluator:
     """Evaluate a chunk into a :class:`MemoryPart` (picklable: it may go to workers).
 
-    Without ``arrays`` the model runs without trajectories and without building an xarray
-    Dataset (:func:`techbloc.model.dataset.simulate_scalars`: the same numbers, about half a
-    second less to import); with them, :func:`techbloc.model.simulate` runs with
-    trajectories and only the named variables are kept.
+    Neither path builds an xarray Dataset: without ``arrays`` the model runs without
+    trajectories (:func:`techbloc.model.dataset.simulate_scalars`); with them it runs with
+    trajectories (:func:`techbloc.model.dataset.simulate_arrays`) and only the named
+    variables are kept. The outcomes are those of ``outcome_table(simulate(...))``.
     """
 
     world: World
@@ -97,42 +97,41 @@ class OutcomeEvaluator:
     arrays: tuple[str, ...] = ()
 
     def __call__(self, task: ChunkTask) -> MemoryPart:
+        from techbloc.model.dataset import scalar_frame, simulate_arrays, simulate_scalars
+
         policies = list(self.policies)
+        options: dict[str, Any] = {
+            "start_year": self.start_year,
+            "end_year": self.end_year,
+            "seed": self.seed,
+        }
         if not self.arrays:
-            from techbloc.model.dataset import simulate_scalars
-
-            table = simulate_scalars(
-                self.world,
-                task.inputs,
-                policies,
-                start_year=self.start_year,
-                end_year=self.end_year,
-                seed=self.seed,
-            )
+            table = simulate_scalars(self.world, task.inputs, policies, **options)
             return MemoryPart(task.start, table)
-        from techbloc.analysis.outcomes import outcome_table
-        from techbloc.model import simulate
-
-        ds = simulate(
-            self.world,
-            task.inputs,
-            policies,
-            start_year=self.start_year,
-            end_year=self.end_year,
-            seed=self.seed,
-            trajectories=True,
-        )
+        run = simulate_arrays(self.world, task.inputs, policies, trajectories=True, **options)
+        variables = run.variables()
         arrays = {
-            name: np.asarray(ds[name].transpose("scenario", "policy", ...).values, dtype=np.float32)
+            name: np.asarray(_scenario_policy_first(*variables[name]), dtype=np.float32)
             for name in self.arrays
-            if name in ds
+            if name in variables
         }
-        coords = {
-            dim: [str(v) if dim != "year" else int(v) for v in ds[dim].values]
-            for dim in ("year", "country", "domain")
-            if dim in ds.coords
+        labels = run.coords
+        coords: dict[str, list[Any]] = {
+            "year": [int(v) for v in labels["year"]],
+            "country": [str(v) for v in labels["country"]],
+            "domain": [str(v) for v in labels["domain"]],
         }
-        return MemoryPart(task.start, outcome_table(ds), arrays, coords)
+        table = scalar_frame(run.result, run.scenario_ids, run.policy_names)
+        return MemoryPart(task.start, table, arrays, coords)
+
+
+def _scenario_policy_first(dims: tuple[str, ...], values: np.ndarray) -> np.ndarray:
+    """``values`` with its axes ordered ``scenario``, ``policy``, then the others."""
+    missing = [d for d in ("scenario", "policy") if d not in dims]
+    if missing:
+        raise ValueError(f"a kept variable needs dims scenario and policy; it has {dims}")
+    first = [dims.index("scenario"), dims.index("policy")]
+    return np.transpose(values, first + [i for i in range(len(dims)) if i not in first])
 
 
 class MemorySink:
