@@ -39,11 +39,11 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
             state.knowledge, state.shared, year.members, ctx.params.absorptive_multiple
         )
         tfp0 = log_tfp_terms(
-            knowledge=state.knowledge,
+            knowledge=state.knowledge.sum(axis=2),
             frontier=flows.frontier,
             access=flows.access,
             china=ctx.inputs.china,
-            usable=usable,
+            usable=usable.sum(axis=2),
         )
     absorbed = year.absorbed
     share = np.where(
