@@ -434,7 +434,9 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
        :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
        :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
        ``budget.RATE`` scenario · policy · years a second, 27 years);
-    3. otherwise about four chunks per worker, so that the work evens out.
+    3. otherwise about four chunks per worker, so that the work evens out; one worker has
+       nothing to even out and takes chunks as large as the first bound allows (each chunk
+       also costs the model's set-up and the writer's fixed share).
     """
     workers = max(1, workers)
     policies = max(1, n_policies)
@@ -442,5 +444,5 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
     compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
     spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
     floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
-    balanced = math.ceil(n_scenarios / (4 * workers))
+    balanced = math.ceil(n_scenarios / (4 * workers)) if workers > 1 else n_scenarios
     return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))
