@@ -95,18 +95,18 @@ def _least_tables(
     us_binding: NDArray[np.float64],
     toggled: NDArray[np.float64],
     us_toggled: NDArray[np.float64],
-    flows_terms: NDArray[np.float64],
-    toggle_terms: NDArray[np.float64],
-    toggle_deltas: NDArray[np.float64],
+    terms: NDArray[np.float64],
+    deltas: NDArray[np.float64],
     open_flows: NDArray[np.float64],
     open_toggle: NDArray[np.float64],
     open_toggled: NDArray[np.float64],
 ) -> None:  # pragma: no cover - compiled
-    """The weighted openness terms of one least will: ``flows_terms[j, m, d]`` (the flows
-    kernel's ``K^η (1 - (a b + u v))^r``), ``toggle_terms[j, m, d]`` (the toggle kernel's
-    ``ω (1 - a b - u v)^r``, ``ω`` normalised) and ``toggle_deltas[j, d]``, the toggle
-    kernel's ``ω (open_toggled - open_now)`` of member ``j``. Openness is computed once per
-    run of domains with the same levels (the same values: the kernels reuse it too)."""
+    """The weighted openness terms of one least will: ``terms[j, m, d]`` the flows kernel's
+    ``K^η (1 - (a b + u v))^r`` and ``terms[j, m, D + d]`` the toggle kernel's
+    ``ω (1 - a b - u v)^r`` (``ω`` normalised), of country ``j`` in membership state ``m``;
+    ``deltas[j, d]`` the toggle kernel's ``ω (open_toggled - open_now)`` of member ``j``.
+    Openness is computed once per run of domains with the same levels (the same values: the
+    kernels reuse it too)."""
     n, d_len = normalised.shape
     rs = r[s]
     rch = reach[s]
@@ -132,9 +132,9 @@ def _least_tables(
         for j in range(n):
             w = weight_k[s, d, j] if holders[j] else 0.0
             for m in range(2):
-                flows_terms[j, m, d] = w * open_flows[j, m]
-                toggle_terms[j, m, d] = normalised[j, d] * open_toggle[j, m]
-            toggle_deltas[j, d] = normalised[j, d] * (open_toggled[j] - open_toggle[j, _MEMBER])
+                terms[j, m, d] = w * open_flows[j, m]
+                terms[j, m, d_len + d] = normalised[j, d] * open_toggle[j, m]
+            deltas[j, d] = normalised[j, d] * (open_toggled[j] - open_toggle[j, _MEMBER])
 
 
 @njit(nogil=True)
@@ -175,6 +175,16 @@ def _moved_tables(
         for j in range(n):
             for m in range(2):
                 terms[j, m, d] = normalised[j, d] * open_new[j, m]
+
+
+#: De Bruijn sequence and table: the position of a 64-bit word's lowest set bit.
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_BIT_POSITION = np.array(
+    [0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4, 62, 55, 59, 36, 53, 51, 43, 22,
+     45, 39, 33, 30, 24, 18, 12, 5, 63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23,
+     11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6],
+    dtype=np.int64,
+)  # fmt: skip
 
 
 @njit(nogil=True)  # serial, a slice of scenarios per thread
@@ -231,6 +241,19 @@ def margins(  # pragma: no cover - compiled
 ) -> None:
     p_len, n = members.shape
     d_len = target.shape[0]
+    by_bits = n <= 64  # diffusion order walked by bit masks (else over every country)
+    # per coalition, whatever the scenario: its members in country order, as 0/1 states
+    listed = np.empty((p_len, n), dtype=np.int64)
+    counts = np.empty(p_len, dtype=np.int64)
+    state = np.empty((p_len, n), dtype=np.int64)
+    for p in range(p_len):
+        count = 0
+        for j in range(n):
+            state[p, j] = _MEMBER if members[p, j] else _OUTSIDER
+            if members[p, j]:
+                listed[p, count] = j
+                count += 1
+        counts[p] = count
     # per scenario: coalition-independent terms
     total_w = np.empty(d_len)
     normalised = np.empty((n, d_len))
@@ -244,9 +267,10 @@ def margins(  # pragma: no cover - compiled
     rd_sum = np.empty(n)
     bonus_rate = np.empty(n)  # diffusion x scale x allied
     boost = np.empty(n + 1)
+    bit = np.empty((d_len, n), dtype=np.uint64)  # 1 << (n - 1 - rank of j in the order)
+    at_bit = np.empty((d_len, 64), dtype=np.int64)  # the country at each bit
     # tables, filled the first time a coalition needs them in this scenario
-    least_terms_flows = np.empty((n, n, 2, d_len))
-    least_terms_toggle = np.empty((n, n, 2, d_len))
+    least_terms = np.empty((n, n, 2, 2 * d_len))
     least_deltas = np.empty((n, n, d_len))
     have_least = np.zeros(n, dtype=np.bool_)
     pair_slot = np.empty((n, n), dtype=np.int64)
@@ -255,15 +279,14 @@ def margins(  # pragma: no cover - compiled
     open_flows = np.empty((n, 2))
     open_toggle = np.empty((n, 2))
     open_toggled = np.empty(n)
-    # per coalition
-    listed = np.empty(n, dtype=np.int64)
-    flows_sum = np.empty(d_len)
-    toggle_sum = np.empty(d_len)
+    # per coalition and scenario
+    sums = np.empty(2 * d_len)
     per_access = np.empty(d_len)
     access_now = np.empty(d_len)
     pooled = np.empty(d_len)
     moved = np.empty(d_len)
     bonus = np.empty(n)
+    one = np.uint64(1)
     for s in range(first, stop):
         rs = r[s]
         inv = 1.0 / rs
@@ -280,6 +303,11 @@ def margins(  # pragma: no cover - compiled
             total_w[d] = tw
             for j in range(n):
                 normalised[j, d] = (weight_k[s, d, j] if holders[j] else 0.0) / tw
+            if by_bits:
+                for rank in range(n):
+                    position = n - 1 - rank
+                    bit[d, order[s, d, rank]] = one << np.uint64(position)
+                    at_bit[d, position] = order[s, d, rank]
         _bindings(s, protection, reach, usa, binding, us_binding, toggled, us_toggled)
         for j in range(n):
             paid_sum[j] = 0.0
@@ -298,29 +326,27 @@ def margins(  # pragma: no cover - compiled
         pair_slot[:, :] = -1
         n_pairs = 0
         for p in range(p_len):
-            # members, and the least and second-least will among them
-            count = 0
-            least = np.inf
-            second = np.inf
-            at_least = -1
-            at_second = -1
-            for j in range(n):
-                if members[p, j]:
-                    listed[count] = j
-                    count += 1
-                    x = will[s, j]
-                    if x < least:
-                        second = least
-                        at_second = at_least
-                        least = x
-                        at_least = j
-                    elif x < second:
-                        second = x
-                        at_second = j
+            count = counts[p]
             if count == 0:  # no members (the USA is always one): nothing to score
                 cohesion[s, p] = np.nan
                 min_margin[s, p] = np.nan
                 continue
+            # the least and second-least will among members
+            least = np.inf
+            second = np.inf
+            at_least = -1
+            at_second = -1
+            for k in range(count):
+                j = listed[p, k]
+                x = will[s, j]
+                if x < least:
+                    second = least
+                    at_second = at_least
+                    least = x
+                    at_least = j
+                elif x < second:
+                    second = x
+                    at_second = j
             if not have_least[at_least]:
                 _least_tables(
                     s,
@@ -336,53 +362,65 @@ def margins(  # pragma: no cover - compiled
                     us_binding,
                     toggled,
                     us_toggled,
-                    least_terms_flows[at_least],
-                    least_terms_toggle[at_least],
+                    least_terms[at_least],
                     least_deltas[at_least],
                     open_flows,
                     open_toggle,
                     open_toggled,
                 )
                 have_least[at_least] = True
-            terms_flows = least_terms_flows[at_least]
-            terms_toggle = least_terms_toggle[at_least]
-            # China's access, as the flows kernel sums it and as the toggle kernel does
-            for d in range(d_len):
-                flows_sum[d] = 0.0
-                toggle_sum[d] = 0.0
+            terms = least_terms[at_least]
+            # China's access, as the flows kernel sums it and as the toggle kernel does:
+            # every country in index order
+            for k in range(2 * d_len):
+                sums[k] = 0.0
             for j in range(n):
-                m = _MEMBER if members[p, j] else _OUTSIDER
-                for d in range(d_len):
-                    flows_sum[d] += terms_flows[j, m, d]
-                    toggle_sum[d] += terms_toggle[j, m, d]
+                row = terms[j, state[p, j]]
+                for k in range(2 * d_len):
+                    sums[k] += row[k]
             for d in range(d_len):
-                access = power(flows_sum[d] / total_w[d], inv)
+                access = power(sums[d] / total_w[d], inv)
                 wanted = catch_up_rate[s] * access * gap[s, d] + exposed[s, d]
                 if conversion[s, d] * wanted < gap[s, d]:  # imitation below the gap
                     per_access[d] = per_access_uncapped[s, d]
                 else:
                     per_access[d] = per_access_capped[s, d]
-                access_now[d] = power(toggle_sum[d], inv)
+                access_now[d] = power(sums[d_len + d], inv)
             # the pool (members' contributions in country order) and its synergy
             for d in range(d_len):
                 contributed = 0.0
                 for k in range(count):
-                    contributed += paid[d, listed[k]]
+                    contributed += paid[d, listed[p, k]]
                 pooled[d] = contributed * boost[count]
             # allied diffusion: suffix sums over members from the most knowledge-intensive
+            # (outsiders add zeros there)
             for k in range(count):
-                bonus[listed[k]] = 0.0
+                bonus[listed[p, k]] = 0.0
             for d in range(d_len):
                 acc_mw = 0.0
                 acc_mwk = 0.0
-                for rank in range(n - 1, -1, -1):
-                    j = order[s, d, rank]
-                    if members[p, j]:
+                if by_bits:
+                    word = np.uint64(0)
+                    for k in range(count):
+                        word |= bit[d, listed[p, k]]
+                    while word != 0:
+                        low = word & (~word + one)
+                        j = at_bit[d, _BIT_POSITION[(low * _DE_BRUIJN) >> np.uint64(58)]]
+                        word ^= low
                         kj = kappa[s, d, j]
                         mw = size[j] * 1.0
                         acc_mw += mw
                         acc_mwk += mw * kj
                         bonus[j] += bonus_rate[j] * 1.0 * (acc_mwk - kj * acc_mw)
+                else:
+                    for rank in range(n - 1, -1, -1):
+                        j = order[s, d, rank]
+                        if members[p, j]:
+                            kj = kappa[s, d, j]
+                            mw = size[j] * 1.0
+                            acc_mw += mw
+                            acc_mwk += mw * kj
+                            bonus[j] += bonus_rate[j] * 1.0 * (acc_mwk - kj * acc_mw)
             # each member's margin (the margins kernel) plus its relative-gains term
             common = target_mean * (least if np.isfinite(least) else 0.0)
             s_with = max(common, rch * max(common, floor_mean))
@@ -390,7 +428,7 @@ def margins(  # pragma: no cover - compiled
             lowest = np.inf
             missing = False
             for k in range(count):
-                j = listed[k]
+                j = listed[p, k]
                 gain = 0.0
                 for d in range(d_len):
                     gain += min(pooled[d], cap[d, j]) * (th * 1.0)
@@ -416,7 +454,7 @@ def margins(  # pragma: no cover - compiled
                 if not moved_least < np.inf:
                     moved_least = least
                 change = moved_least - least
-                if change != 0.0:
+                if change != 0.0:  # j is the least willing: M anew at the new stringency
                     slot = pair_slot[at_least, at_second]
                     if slot < 0:
                         if n_pairs == capacity:
@@ -441,16 +479,17 @@ def margins(  # pragma: no cover - compiled
                             pair_terms[slot],
                             open_toggle,
                         )
-                    terms = pair_terms[slot]
+                    moved_terms = pair_terms[slot]
                     for d in range(d_len):
                         moved[d] = 0.0
                     for h in range(n):
-                        m = _MEMBER if members[p, h] and (h != j or h == usa) else _OUTSIDER
+                        m = state[p, h] if h != j or h == usa else _OUTSIDER
+                        row = moved_terms[h, m]
                         for d in range(d_len):
-                            moved[d] += terms[h, m, d]
+                            moved[d] += row[d]
                 else:
                     for d in range(d_len):
-                        moved[d] = toggle_sum[d] + least_deltas[at_least, j, d]
+                        moved[d] = sums[d_len + d] + least_deltas[at_least, j, d]
                 growth_change = 0.0
                 for d in range(d_len):
                     growth_change += per_access[d] * (
