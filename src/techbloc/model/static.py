@@ -199,7 +199,7 @@ class StaticModel:
         if not len(members):
             return {name: np.empty((self.n_scenarios, 0)) for name in names}
         with_margins = [name for name in names if name in MARGIN_OUTCOMES]
-        if with_margins and not kernels.compiled():  # the engine's year, as it runs
+        if with_margins and not self._compiled():  # the engine's year, as it runs
             parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
             for _, year, ctx in self.years(members, margins=True):
                 result = _outcomes(year, ctx, names)
@@ -225,13 +225,18 @@ class StaticModel:
         """:func:`member_margins` of ``members`` (bool ``(P, len(world.codes))``)."""
         members = self._check(members)
         out = np.full((self.n_scenarios, len(members), len(self.codes)), np.nan)
-        if not kernels.compiled():
+        if not self._compiled():
             for rows, year, _ in self.years(members):
                 out[:, rows, self.columns] = np.where(year.members, year.margin, np.nan)
             return out
         for rows, (_, _, margin) in self._kernel_margins(self._masks(members), write=True):
             out[:, rows, self.columns] = margin
         return out
+
+    def _compiled(self) -> bool:
+        """Whether margins come from the compiled margins kernel (numba runs, and ran when
+        the model was prepared: the kernel reads the access weights prepared then)."""
+        return kernels.compiled() and self._weight is not None
 
     def _masks(self, members: np.ndarray) -> np.ndarray:
         """Masks over the model's countries, the USA in and China out (as
@@ -259,9 +264,11 @@ class StaticModel:
         for first in range(0, len(members), _MARGIN_STEP):
             rows = slice(first, first + _MARGIN_STEP)
             m = members[None, rows].astype(float)  # (1, P, N) as friction_sum's
-            parts = tuple(np.ascontiguousarray((m @ f)[0]) for f in (friction, high, low))
-            yield rows, static_margins.run(
-                self._margin_terms, members[rows], parts, write_margins=write
+            own, up, down = (np.ascontiguousarray((m @ f)[0]) for f in (friction, high, low))
+            parts = (own, up, down)
+            yield (
+                rows,
+                static_margins.run(self._margin_terms, members[rows], parts, write_margins=write),
             )
 
 

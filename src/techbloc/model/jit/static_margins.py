@@ -35,7 +35,8 @@ The kernel writes each coalition's ``cohesion`` and ``min_margin`` (as
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -234,6 +235,7 @@ def margins(  # pragma: no cover - compiled
     friction: NDArray[np.float64],
     friction_up: NDArray[np.float64],
     friction_down: NDArray[np.float64],
+    bit_masks: bool,
     write_margins: bool,
     margin_out: NDArray[np.float64],
     cohesion: NDArray[np.float64],
@@ -241,7 +243,7 @@ def margins(  # pragma: no cover - compiled
 ) -> None:
     p_len, n = members.shape
     d_len = target.shape[0]
-    by_bits = n <= 64  # diffusion order walked by bit masks (else over every country)
+    by_bits = bit_masks and n <= 64  # the diffusion order walked by bit masks, or in full
     # per coalition, whatever the scenario: its members in country order, as 0/1 states
     listed = np.empty((p_len, n), dtype=np.int64)
     counts = np.empty(p_len, dtype=np.int64)
@@ -435,13 +437,11 @@ def margins(  # pragma: no cover - compiled
                 without = second if will[s, j] <= least else least
                 if not np.isfinite(without):
                     without = 0.0
-                knowledge_gain = (gain - th * paid_sum[j] + bonus[j]) / (
-                    th * max(rd_sum[j], 1e-12)
-                )
+                knowledge_gain = (gain - th * paid_sum[j] + bonus[j]) / (th * max(rd_sum[j], 1e-12))
                 outside = max(target_mean * without, floor_mean)
                 trade = trade_cost[s] * dependence[j] * (s_with - rch * outside)
-                friction_sum = friction[p, j] + up[s] * friction_up[p, j] - down[s] * (
-                    friction_down[p, j]
+                friction_sum = (
+                    friction[p, j] + up[s] * friction_up[p, j] - down[s] * (friction_down[p, j])
                 )
                 value = (
                     payoff_scale[s] * knowledge_gain
@@ -512,33 +512,35 @@ def margins(  # pragma: no cover - compiled
 def run(
     arrays: Any,
     members: NDArray[np.bool_],
-    friction: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    friction: tuple[np.ndarray, np.ndarray, np.ndarray],
     *,
     write_margins: bool,
+    bit_masks: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``(cohesion, min_margin, margins)`` of coalitions ``members`` (bool ``(P, N)``).
 
     ``arrays``: the scenarios' start-year terms, a named tuple in :func:`margins`' order
     (``techbloc.model.static._MarginTerms``); ``friction``: ``m @ f``, ``m @ (f_high - f)``
     and ``m @ (f - f_low)`` per coalition ``(P, N)``. Margins ``(S, P, N)`` (NaN for
-    non-members) only with ``write_margins``, else an empty array.
+    non-members) only with ``write_margins``, else an empty array. ``bit_masks``: walk the
+    members in diffusion order by 64-bit masks (up to 64 countries; False, or more
+    countries: over every country's rank, the flows kernel's walk; the same numbers).
     """
     n_scenarios = arrays.will.shape[0]
     p_len, n = members.shape
     cohesion = np.empty((n_scenarios, p_len))
     min_margin = np.empty((n_scenarios, p_len))
-    if write_margins:
-        margin_out = np.full((n_scenarios, p_len, n), np.nan)
-    else:
-        margin_out = np.empty((0, 0, 0))
+    margin_out = np.full((n_scenarios, p_len, n), np.nan) if write_margins else np.empty((0, 0, 0))
+    kernel = cast(Callable[..., None], margins)  # its arguments are unpacked from tuples
 
     def run_slice(a: int, b: int) -> None:
-        margins(
+        kernel(
             a,
             b,
             members,
             *arrays,
             *friction,
+            bit_masks,
             write_margins,
             margin_out,
             cohesion,
