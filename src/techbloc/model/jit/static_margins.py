@@ -25,8 +25,11 @@ them). A coalition then changes only
   add exact zeros there, so only members are summed, in the same order).
 
 The leak-rate term of the toggles multiplies the shared stock, which is zero at the start
-year: it adds a signed zero to each domain's term, which changes no sum, and is left out.
-Every power is :func:`~techbloc.model.jit.power`, as in the kernels it mirrors.
+year: it adds a signed zero to each domain's term, which changes no sum (a sum that starts
+at +0 is never -0), and is left out. So is the USA's toggle (unless it moves stringency): it
+moves no coverage, and the toggle kernel's access is then the same power of the same value
+as before, a change of exactly 0 in every domain. Every power is
+:func:`~techbloc.model.jit.power`, as in the kernels it mirrors.
 
 The kernel writes each coalition's ``cohesion`` and ``min_margin`` (as
 :func:`techbloc.model.static._outcomes` computes them) and, when asked, the margins.
@@ -264,7 +267,7 @@ def margins(  # pragma: no cover - compiled
     toggled = np.empty(n)
     us_toggled = np.empty(n)
     paid = np.empty((d_len, n))  # R&D x mix x share: a member's contribution per domain
-    cap = np.empty((d_len, n))  # absorptive multiple x own R&D
+    cap = np.empty((n, d_len))  # absorptive multiple x own R&D
     paid_sum = np.empty(n)
     rd_sum = np.empty(n)
     bonus_rate = np.empty(n)  # diffusion x scale x allied
@@ -318,7 +321,7 @@ def margins(  # pragma: no cover - compiled
                 rd = national_rd[s, j] * mix[s, d, j]
                 contribution = rd * share[s, j]
                 paid[d, j] = contribution
-                cap[d, j] = ab * (rd - contribution)
+                cap[j, d] = ab * (rd - contribution)
                 paid_sum[j] += contribution
                 rd_sum[j] += rd
             bonus_rate[j] = rate[s] * scale[j] * allied[s]
@@ -433,7 +436,7 @@ def margins(  # pragma: no cover - compiled
                 j = listed[p, k]
                 gain = 0.0
                 for d in range(d_len):
-                    gain += min(pooled[d], cap[d, j]) * (th * 1.0)
+                    gain += min(pooled[d], cap[j, d]) * (th * 1.0)
                 without = second if will[s, j] <= least else least
                 if not np.isfinite(without):
                     without = 0.0
@@ -487,14 +490,20 @@ def margins(  # pragma: no cover - compiled
                         row = moved_terms[h, m]
                         for d in range(d_len):
                             moved[d] += row[d]
-                else:
+                    growth_change = 0.0
                     for d in range(d_len):
-                        moved[d] = sums[d_len + d] + least_deltas[at_least, j, d]
-                growth_change = 0.0
-                for d in range(d_len):
-                    growth_change += per_access[d] * (
-                        power(max(moved[d], 0.0), inv) - access_now[d]
-                    )
+                        growth_change += per_access[d] * (
+                            power(max(moved[d], 0.0), inv) - access_now[d]
+                        )
+                elif j == usa:  # its toggle moves no coverage: every change is exactly 0
+                    growth_change = 0.0
+                else:
+                    growth_change = 0.0
+                    for d in range(d_len):
+                        moved_d = sums[d_len + d] + least_deltas[at_least, j, d]
+                        growth_change += per_access[d] * (
+                            power(max(moved_d, 0.0), inv) - access_now[d]
+                        )
                 margin = value + rel_gains[s] * threat[j] * growth_change
                 if write_margins:
                     margin_out[s, p, j] = margin
