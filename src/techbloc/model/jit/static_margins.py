@@ -235,6 +235,8 @@ def margins(  # pragma: no cover - compiled
     up: NDArray[np.float64],
     down: NDArray[np.float64],
     usa: int,
+    first_member: NDArray[np.int64],
+    listed: NDArray[np.int64],
     friction: NDArray[np.float64],
     friction_up: NDArray[np.float64],
     friction_down: NDArray[np.float64],
@@ -247,18 +249,6 @@ def margins(  # pragma: no cover - compiled
     p_len, n = members.shape
     d_len = target.shape[0]
     by_bits = bit_masks and n <= 64  # the diffusion order walked by bit masks, or in full
-    # per coalition, whatever the scenario: its members in country order, as 0/1 states
-    listed = np.empty((p_len, n), dtype=np.int64)
-    counts = np.empty(p_len, dtype=np.int64)
-    state = np.empty((p_len, n), dtype=np.int64)
-    for p in range(p_len):
-        count = 0
-        for j in range(n):
-            state[p, j] = _MEMBER if members[p, j] else _OUTSIDER
-            if members[p, j]:
-                listed[p, count] = j
-                count += 1
-        counts[p] = count
     # per scenario: coalition-independent terms
     total_w = np.empty(d_len)
     normalised = np.empty((n, d_len))
@@ -331,7 +321,8 @@ def margins(  # pragma: no cover - compiled
         pair_slot[:, :] = -1
         n_pairs = 0
         for p in range(p_len):
-            count = counts[p]
+            at = first_member[p]  # the coalition's members: listed[at : at + count]
+            count = first_member[p + 1] - at
             if count == 0:  # no members (the USA is always one): nothing to score
                 cohesion[s, p] = np.nan
                 min_margin[s, p] = np.nan
@@ -341,8 +332,8 @@ def margins(  # pragma: no cover - compiled
             second = np.inf
             at_least = -1
             at_second = -1
-            for k in range(count):
-                j = listed[p, k]
+            for k in range(at, at + count):
+                j = listed[k]
                 x = will[s, j]
                 if x < least:
                     second = least
@@ -375,14 +366,52 @@ def margins(  # pragma: no cover - compiled
                 )
                 have_least[at_least] = True
             terms = least_terms[at_least]
-            # China's access, as the flows kernel sums it and as the toggle kernel does:
-            # every country in index order
+            # the least willing member's toggle moves stringency (unless another member is
+            # as unwilling, or it is alone): M anew at the second-least will, from the
+            # tables of that pair
+            change = second - least if second < np.inf else 0.0
+            if change != 0.0:
+                slot = pair_slot[at_least, at_second]
+                if slot < 0:
+                    if n_pairs == capacity:
+                        grown = np.empty((2 * capacity, n, 2, d_len))
+                        grown[:capacity] = pair_terms
+                        pair_terms = grown
+                        capacity *= 2
+                    slot = n_pairs
+                    n_pairs += 1
+                    pair_slot[at_least, at_second] = slot
+                    _moved_tables(
+                        s,
+                        least,
+                        change,
+                        target,
+                        floor,
+                        reach,
+                        r,
+                        normalised,
+                        binding,
+                        us_binding,
+                        pair_terms[slot],
+                        open_toggle,
+                    )
+                moved_terms = pair_terms[slot]
+            # China's access, as the flows kernel sums it and as the toggle kernel does, and
+            # the toggle kernel's M with the least willing member out: every country in
+            # index order (membership state _MEMBER is 1, _OUTSIDER 0)
             for k in range(2 * d_len):
                 sums[k] = 0.0
             for j in range(n):
-                row = terms[j, state[p, j]]
+                row = terms[j, int(members[p, j])]
                 for k in range(2 * d_len):
                     sums[k] += row[k]
+            if change != 0.0:
+                for d in range(d_len):
+                    moved[d] = 0.0
+                for j in range(n):
+                    row = moved_terms[j, int(members[p, j] and (j != at_least or j == usa))]
+                    for d in range(d_len):
+                        moved[d] += row[d]
             for d in range(d_len):
                 access = power(sums[d] / total_w[d], inv)
                 wanted = catch_up_rate[s] * access * gap[s, d] + exposed[s, d]
@@ -394,20 +423,20 @@ def margins(  # pragma: no cover - compiled
             # the pool (members' contributions in country order) and its synergy
             for d in range(d_len):
                 contributed = 0.0
-                for k in range(count):
-                    contributed += paid[d, listed[p, k]]
+                for k in range(at, at + count):
+                    contributed += paid[d, listed[k]]
                 pooled[d] = contributed * boost[count]
             # allied diffusion: suffix sums over members from the most knowledge-intensive
             # (outsiders add zeros there)
-            for k in range(count):
-                bonus[listed[p, k]] = 0.0
+            for k in range(at, at + count):
+                bonus[listed[k]] = 0.0
             for d in range(d_len):
                 acc_mw = 0.0
                 acc_mwk = 0.0
                 if by_bits:
                     word = np.uint64(0)
-                    for k in range(count):
-                        word |= bit[d, listed[p, k]]
+                    for k in range(at, at + count):
+                        word |= bit[d, listed[k]]
                     while word != 0:
                         low = word & (~word + one)
                         j = at_bit[d, _BIT_POSITION[(low * _DE_BRUIJN) >> np.uint64(58)]]
@@ -432,8 +461,8 @@ def margins(  # pragma: no cover - compiled
             n_positive = 0
             lowest = np.inf
             missing = False
-            for k in range(count):
-                j = listed[p, k]
+            for k in range(at, at + count):
+                j = listed[k]
                 gain = 0.0
                 for d in range(d_len):
                     gain += min(pooled[d], cap[j, d]) * (th * 1.0)
@@ -443,53 +472,17 @@ def margins(  # pragma: no cover - compiled
                 knowledge_gain = (gain - th * paid_sum[j] + bonus[j]) / (th * max(rd_sum[j], 1e-12))
                 outside = max(target_mean * without, floor_mean)
                 trade = trade_cost[s] * dependence[j] * (s_with - rch * outside)
-                friction_sum = (
-                    friction[p, j] + up[s] * friction_up[p, j] - down[s] * (friction_down[p, j])
-                )
+                friction_sum = friction[k] + up[s] * friction_up[k] - down[s] * friction_down[k]
                 value = (
                     payoff_scale[s] * knowledge_gain
                     - trade
                     - friction_scale[s] * friction_sum
                     + security * threat[j]
                 )
-                # the toggle: China's access with j out, at the stringency it leaves
-                moved_least = second if will[s, j] <= least else least
-                if not moved_least < np.inf:
-                    moved_least = least
-                change = moved_least - least
-                if change != 0.0:  # j is the least willing: M anew at the new stringency
-                    slot = pair_slot[at_least, at_second]
-                    if slot < 0:
-                        if n_pairs == capacity:
-                            grown = np.empty((2 * capacity, n, 2, d_len))
-                            grown[:capacity] = pair_terms
-                            pair_terms = grown
-                            capacity *= 2
-                        slot = n_pairs
-                        n_pairs += 1
-                        pair_slot[at_least, at_second] = slot
-                        _moved_tables(
-                            s,
-                            least,
-                            change,
-                            target,
-                            floor,
-                            reach,
-                            r,
-                            normalised,
-                            binding,
-                            us_binding,
-                            pair_terms[slot],
-                            open_toggle,
-                        )
-                    moved_terms = pair_terms[slot]
-                    for d in range(d_len):
-                        moved[d] = 0.0
-                    for h in range(n):
-                        m = state[p, h] if h != j or h == usa else _OUTSIDER
-                        row = moved_terms[h, m]
-                        for d in range(d_len):
-                            moved[d] += row[d]
+                # the toggle: China's access with j out, at the stringency it leaves (the
+                # toggle kernel's new least will minus the least is nonzero for the least
+                # willing member alone, `change` above)
+                if change != 0.0 and j == at_least:
                     growth_change = 0.0
                     for d in range(d_len):
                         growth_change += per_access[d] * (
@@ -530,8 +523,10 @@ def run(
 
     ``arrays``: the scenarios' start-year terms, a named tuple in :func:`margins`' order
     (``techbloc.model.static._MarginTerms``); ``friction``: ``m @ f``, ``m @ (f_high - f)``
-    and ``m @ (f - f_low)`` per coalition ``(P, N)``. Margins ``(S, P, N)`` (NaN for
-    non-members) only with ``write_margins``, else an empty array. ``bit_masks``: walk the
+    and ``m @ (f - f_low)`` per coalition ``(P, N)`` (the kernel reads its members' entries,
+    packed with the members' list, so that what it reads per coalition stays in cache).
+    Margins ``(S, P, N)`` (NaN for non-members) only with ``write_margins``, else an empty
+    array. ``bit_masks``: walk the
     members in diffusion order by 64-bit masks (up to 64 countries; False, or more
     countries: over every country's rank, the flows kernel's walk; the same numbers).
     """
@@ -541,6 +536,11 @@ def run(
     min_margin = np.empty((n_scenarios, p_len))
     margin_out = np.full((n_scenarios, p_len, n), np.nan) if write_margins else np.empty((0, 0, 0))
     kernel = cast(Callable[..., None], margins)  # its arguments are unpacked from tuples
+    rows, listed = np.nonzero(members)  # each coalition's members, in country order
+    first_member = np.zeros(p_len + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=p_len), out=first_member[1:])
+    packed = tuple(np.ascontiguousarray(f[rows, listed]) for f in friction)
+    listed = listed.astype(np.int64)
 
     def run_slice(a: int, b: int) -> None:
         kernel(
@@ -548,7 +548,9 @@ def run(
             b,
             members,
             *arrays,
-            *friction,
+            first_member,
+            listed,
+            *packed,
             bit_masks,
             write_margins,
             margin_out,
