@@ -103,3 +103,16 @@ def test_without_numba_the_engine_path_runs(world, sampled_scenarios, monkeypatc
     numpy_model = StaticModel(world, sampled_scenarios.iloc[:2])
     assert not numpy_model._compiled()
     np.testing.assert_allclose(numpy_model.margins(masks), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_terms_are_the_kernels_arguments_in_order():
+    """``_MarginTerms`` is unpacked into the kernel after ``first, stop, members``: its
+    fields are the kernel's parameters of the same names, in the same order."""
+    import inspect
+
+    from techbloc.model.jit import static_margins
+    from techbloc.model.static import _MarginTerms
+
+    names = list(inspect.signature(static_margins.margins.py_func).parameters)
+    fields = list(_MarginTerms._fields)
+    assert names[3 : 3 + len(fields)] == fields
