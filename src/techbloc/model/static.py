@@ -253,7 +253,8 @@ class StaticModel:
     ) -> Iterator[tuple[slice, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
         """Yield ``(rows, (cohesion, min_margin, margins))`` of masks ``members`` (over the
         model's countries, from :meth:`_masks`) by the compiled margins kernel, in steps of
-        :data:`_MARGIN_STEP` coalitions; margins ``(S, P, N)`` only with ``write``."""
+        :data:`_MARGIN_STEP` coalitions; margins ``(S, P, N)`` only with ``write`` (then in
+        steps of at most :data:`_MAX_CELLS` cells)."""
         from techbloc.model.jit import static_margins
 
         if self._margin_terms is None:
@@ -261,8 +262,11 @@ class StaticModel:
         inputs = self.inputs
         friction = inputs.friction
         high, low = inputs.friction_high - friction, friction - inputs.friction_low
-        for first in range(0, len(members), _MARGIN_STEP):
-            rows = slice(first, first + _MARGIN_STEP)
+        step = _MARGIN_STEP
+        if write:
+            step = min(step, max(1, _MAX_CELLS // (self.n_scenarios * inputs.n)))
+        for first in range(0, len(members), step):
+            rows = slice(first, first + step)
             m = members[None, rows].astype(float)  # (1, P, N) as friction_sum's
             own, up, down = (np.ascontiguousarray((m @ f)[0]) for f in (friction, high, low))
             parts = (own, up, down)
