@@ -22,7 +22,8 @@ them). A coalition then changes only
   second-least), once, the first time a coalition needs them; the sums themselves are
   taken per coalition, over every country in index order, as the kernels take them;
 - which countries pay into the pool and count in the diffusion suffix sums (non-members
-  add exact zeros there, so only members are summed, in the same order).
+  add exact zeros there, so only members are summed, in the same order: the diffusion
+  order's members are found by a 64-bit mask of their ranks, lowest set bit first).
 
 The leak-rate term of the toggles multiplies the shared stock, which is zero at the start
 year: it adds a signed zero to each domain's term, which changes no sum (a sum that starts
@@ -526,9 +527,9 @@ def run(
     and ``m @ (f - f_low)`` per coalition ``(P, N)`` (the kernel reads its members' entries,
     packed with the members' list, so that what it reads per coalition stays in cache).
     Margins ``(S, P, N)`` (NaN for non-members) only with ``write_margins``, else an empty
-    array. ``bit_masks``: walk the
-    members in diffusion order by 64-bit masks (up to 64 countries; False, or more
-    countries: over every country's rank, the flows kernel's walk; the same numbers).
+    array. ``bit_masks``: walk the members in diffusion order by 64-bit masks (up to 64
+    countries; False, or more countries: over every country's rank, as the flows kernel
+    walks; the same numbers).
     """
     n_scenarios = arrays.will.shape[0]
     p_len, n = members.shape
