@@ -197,6 +197,8 @@ def part_crossover(world, scenarios, args) -> None:
     from techbloc.analysis.search import model_exhaustive_limit
 
     for objectives, sizes in ((OBJECTIVES, args.crossover), (WITH_MARGINS, args.crossover_margins)):
+        if not sizes:
+            continue
         limit = model_exhaustive_limit(objectives)
         print(
             f"crossover: exhaustive against nsga2 by pool size, objectives "
@@ -263,16 +265,16 @@ def main() -> None:
     parser.add_argument(
         "--crossover",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[12, 13, 14, 15, 16],
-        help="pool sizes, objectives without margins",
+        help="pool sizes, objectives without margins (none: skip them)",
     )
     parser.add_argument(
         "--crossover-margins",
         type=int,
-        nargs="+",
-        default=[10, 11, 12, 13, 14],
-        help="pool sizes, objectives with margins",
+        nargs="*",
+        default=[12, 13, 14, 15, 16],
+        help="pool sizes, objectives with margins (none: skip them)",
     )
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--permutations", type=int, default=200)
@@ -293,7 +295,8 @@ def main() -> None:
     )
     world = load_world()
     scenarios = sample_futures(args.scenarios, seed=0)
-    search_run(world, scenarios, POOL[:3], OBJECTIVES, "exhaustive")  # compile / load kernels
+    for objectives in (OBJECTIVES, WITH_MARGINS):  # compile or load the kernels
+        search_run(world, scenarios, POOL[:3], objectives, "exhaustive")
     parts = {
         "baseline": part_baseline,
         "exhaustive": part_exhaustive,

@@ -104,13 +104,15 @@ def test_the_public_names_stay_where_they_were():
 def test_the_model_exhaustive_limit_follows_the_objectives_cost():
     from techbloc.analysis.search import (
         MODEL_EXHAUSTIVE_LIMIT,
+        MODEL_EXHAUSTIVE_LIMIT_END,
         MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS,
         model_exhaustive_limit,
     )
 
     assert MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS > MODEL_EXHAUSTIVE_LIMIT
+    assert MODEL_EXHAUSTIVE_LIMIT >= MODEL_EXHAUSTIVE_LIMIT_END  # margins: one year each
     cheap = ["alliance_rd_share:max", "leakage:min:p90", "stringency"]
     assert model_exhaustive_limit(cheap) == MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS
     assert model_exhaustive_limit([*cheap, "cohesion::p10"]) == MODEL_EXHAUSTIVE_LIMIT
     assert model_exhaustive_limit(["min_margin"]) == MODEL_EXHAUSTIVE_LIMIT
-    assert model_exhaustive_limit(cheap, "end") == MODEL_EXHAUSTIVE_LIMIT
+    assert model_exhaustive_limit(cheap, "end") == MODEL_EXHAUSTIVE_LIMIT_END

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from techbloc.analysis.uncertainty import bootstrap, lead, resample_indices
+from techbloc.analysis.uncertainty import _median, bootstrap, lead, resample_indices
 
 
 def test_median_interval_brackets_the_median_and_narrows_with_more_futures():
@@ -90,3 +93,17 @@ def test_resample_indices_stay_within_the_futures(n, b, seed):
 def test_interval_lies_within_the_data(values, seed):
     est = bootstrap(values, seed=seed, n_resamples=50)
     assert min(values) <= est.low <= est.high <= max(values)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 40)),
+        elements=st.floats(-1e6, 1e6) | st.just(np.nan),
+    )
+)
+def test_the_median_is_nanmedian(values) -> None:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row
+        np.testing.assert_array_equal(_median(values), np.nanmedian(values, axis=-1))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from techbloc.errors import InputError
 from techbloc.experiments.budget import (
     BASE_MEMORY,
+    STORE_POOL,
     BudgetError,
     Estimate,
     Limits,
@@ -19,8 +20,10 @@ from techbloc.experiments.budget import (
     estimate_evaluation,
     estimate_study,
     parse_size,
+    study_estimate,
 )
 from techbloc.experiments.study import Study
+from techbloc.params import parameter_names
 
 GiB = 2**30
 _sizes = st.tuples(st.integers(1, 10**7), st.integers(1, 50), st.integers(1, 80), st.booleans())
@@ -49,6 +52,45 @@ def test_the_issue_cases_are_large() -> None:
     assert estimate_study(10_000_000, 1, 2).memory > 8 * GiB
     assert estimate_study(10_000_000, 1, 2).disk > 25 * GiB  # ~37 GB measured in the issue
     assert estimate_study(740_000, 1, 27, trajectories=True).disk > 8 * GiB  # ~10 GB
+
+
+@settings(max_examples=100, deadline=None)
+@given(_sizes, st.integers(0, 10**7))
+def test_holding_fewer_design_rows_never_costs_more(sizes, rows: int) -> None:
+    n, p, y, trajectories = sizes
+    whole = estimate_study(n, p, y, trajectories=trajectories, chunk_size=100)
+    part = estimate_study(n, p, y, trajectories=trajectories, chunk_size=100, design_rows=rows)
+    assert BASE_MEMORY <= part.memory <= whole.memory
+    assert (part.disk, part.seconds, part.work) == (whole.disk, whole.seconds, whole.work)
+
+
+def test_a_study_counts_the_design_rows_its_method_holds() -> None:
+    # a million-future hypercube or factorial is drawn per chunk: its memory does not grow
+    # with the study beyond the store's pool (benchmarks/scaling.py: 513 -> 564 MB)
+    big = study_estimate(Study(name="x", policies=[{"preset": "quad"}], scenarios=1_000_000))
+    small = study_estimate(Study(name="x", policies=[{"preset": "quad"}], scenarios=100_000))
+    assert big.memory - small.memory < 2 * STORE_POOL
+    assert big.memory < 1 * GiB < estimate_study(1_000_000, 1, 27).memory
+    factorial = Study(
+        name="x",
+        policies=[{"preset": "quad"}],
+        design={"method": "factorial", "levels": 2},
+        vary=parameter_names(uncertain_only=True)[:20],
+    )
+    assert factorial.n_scenarios == 2**20
+    assert study_estimate(factorial).memory < 1 * GiB
+    # a Sobol design is drawn whole by SALib: every row counts
+    sobol = Study(
+        name="x", policies=[{"preset": "quad"}], design={"method": "sobol"}, scenarios=1024
+    )
+    whole = estimate_study(sobol.n_scenarios, 1, 27, varied=len(sobol.varied()))
+    assert study_estimate(sobol).memory == whole.memory
+
+
+def test_the_store_pool_is_the_writer_memory_limit() -> None:
+    from techbloc.experiments.store import WRITER_MEMORY_LIMIT
+
+    assert parse_size(WRITER_MEMORY_LIMIT) == STORE_POOL
 
 
 def test_check_budget_names_the_estimate_and_the_limit() -> None:

@@ -38,5 +38,11 @@ def test_commits_take_at_most_their_share_where_memory_allows(n, workers):
 
 
 def test_a_small_study_is_not_cut_finer_than_its_commits_are_worth():
-    assert default_chunk_size(2000, 2, 1, False) == 500  # four chunks
-    assert default_chunk_size(600, 2, 1, False) == 150  # not 150 / 4: commits would dominate
+    assert default_chunk_size(2000, 2, 2, False) == 375  # not 250: commits would dominate
+    assert default_chunk_size(600, 2, 2, False) == 300  # one chunk per worker
+
+
+def test_one_worker_takes_chunks_as_large_as_memory_allows():
+    assert default_chunk_size(300, 2, 1, False) == 300  # one chunk
+    assert default_chunk_size(2000, 2, 1, False) == 500  # 1,000 scenario x policy pairs
+    assert default_chunk_size(2000, 2, 1, True) == 100  # 200 pairs with trajectories

@@ -24,6 +24,8 @@ FIELDS = (
     "rd",
     "country_knowledge",
     "military",
+    "usable",
+    "realized",
     "knowledge",
     "know_how",
 )
@@ -122,7 +124,7 @@ def test_compiled_domain_flows_skip_what_is_not_asked_for():
     x = _inputs(np.random.default_rng(2))
     fast = domain_flows(x, 4, update=False, outputs=False)
     slow = domain_flows_reference(x, 4, update=False, outputs=False)
-    for name in ("country_knowledge", "military", "knowledge", "know_how"):
+    for name in FIELDS[10:]:
         assert getattr(fast, name) is None and getattr(slow, name) is None
     for name in FIELDS[:10]:
         np.testing.assert_allclose(

@@ -18,7 +18,7 @@ def test_log_tfp_terms_by_hand():
     knowledge = np.array([[[[1.0, 2.0, 4.0], [1.0, 2.0, 0.0]]]])  # (S=1, P=1, D=2, N=3)
     frontier = np.array([[[10.0, 20.0]]])
     access = np.array([[[0.5, 0.25]]])
-    domestic, foreign = log_tfp_terms(knowledge, frontier, access, china=2)
+    domestic, foreign = log_tfp_terms(knowledge.sum(axis=2), frontier, access, china=2)
     total = np.array([2.0, 4.0, 4.0])
     np.testing.assert_allclose(domestic[0, 0], np.log(total) - np.log(total.mean()))
     # others: everyone else's stocks but China's; China: what its access reaches
@@ -27,8 +27,8 @@ def test_log_tfp_terms_by_hand():
 
 
 def test_usable_knowledge_replaces_the_domestic_term_only():
-    knowledge = np.ones((1, 1, 1, 3))
-    usable = np.array([[[[1.0, 3.0, 1.0]]]])
+    knowledge = np.ones((1, 1, 3))  # (S, P, N), all domains
+    usable = np.array([[[1.0, 3.0, 1.0]]])
     args = (np.ones((1, 1, 1)), np.ones((1, 1, 1)))
     base_d, base_f = log_tfp_terms(knowledge, *args, china=2)
     with_d, with_f = log_tfp_terms(knowledge, *args, china=2, usable=usable)
@@ -47,8 +47,9 @@ def test_tfp_terms_cancel_a_common_scale(knowledge, scale):
     the same factor moves nothing, as a common decline in research productivity must not."""
     frontier = knowledge.sum(axis=-1)
     access = np.full((2, 2, 3), 0.5)
-    d, f = log_tfp_terms(knowledge, frontier, access, china=0)
-    d2, f2 = log_tfp_terms(scale * knowledge, scale * frontier, access, china=0)
+    total = knowledge.sum(axis=2)
+    d, f = log_tfp_terms(total, frontier, access, china=0)
+    d2, f2 = log_tfp_terms(scale * total, scale * frontier, access, china=0)
     np.testing.assert_allclose(d, d2, atol=1e-9)
     np.testing.assert_allclose(f, f2, atol=1e-9)
     # relative to the log of the mean, the mean of the logs is at most 0 (Jensen)

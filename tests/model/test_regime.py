@@ -101,7 +101,8 @@ def test_start_credibility_is_the_anchor_in_the_anchor_year():
 )
 def test_start_credibility_run_forward_reaches_the_anchor(start, anchor, decay, fraction):
     """Inverting the observed years and running E11 forward again gives the anchor back
-    (where no clip binds)."""
+    where no clip binds, and the nearest level a run can reach where one does (the run is
+    increasing in its start level)."""
     args = (np.array([decay]), np.array([fraction]))
     level = start_credibility(start, np.array([anchor]), *args)
     years = np.arange(start, LAST_OBSERVED_ELECTION + 1)
@@ -109,5 +110,7 @@ def test_start_credibility_run_forward_reaches_the_anchor(start, anchor, decay, 
     institutional, _ = credibility_paths(engaged, level, *args, np.array([1.0]))
     if 0.0 < level[0] < 1.0:
         assert institutional[0, -1] == pytest.approx(anchor, abs=1e-9)
-    else:
+    elif level[0] == 1.0:  # even the highest start falls short of the anchor
         assert institutional[0, -1] <= anchor + 1e-9
+    else:  # even the lowest start overshoots it
+        assert level[0] == 0.0 and institutional[0, -1] >= anchor - 1e-9

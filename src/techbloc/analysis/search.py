@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_EXHAUSTIVE_LIMIT",
+    "MODEL_EXHAUSTIVE_LIMIT_END",
     "MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS",
     "SEARCH_METHODS",
     "Evaluator",
@@ -54,20 +55,21 @@ __all__ = [
 ]
 
 #: Coalitions up to which ``method="auto"`` enumerates when scoring on the model
-#: (:func:`model_evaluator`) with objectives that need the members' margins (``cohesion``,
-#: ``min_margin``: the start year's flows and membership toggles, about 40 times the cost
-#: per coalition) or on the ``end`` horizon (a full run per coalition); above it NSGA-II is
+#: (:func:`model_evaluator`) with static objectives that need the members' margins
+#: (``cohesion``, ``min_margin``: the start year's flows and membership toggles, by the
+#: compiled margins kernel of :class:`techbloc.model.StaticModel`); above it NSGA-II is
 #: faster and found the same front. Measured by ``benchmarks/search.py`` (50 scenarios, 2
-#: cores, median CPU-s of 3; benchmarks/README.md): enumeration 2.19 against NSGA-II's 2.70
-#: at 11 free candidates, 4.01 against 3.12 at 12 (7.55 against 3.24 at 13), the same front
-#: at every size from 10 to 14. :func:`model_exhaustive_limit` picks this or
-#: :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` by the objectives. The generic default of
-#: :func:`search_coalitions` stays ``2^16`` (cheap evaluators enumerate faster).
-MODEL_EXHAUSTIVE_LIMIT = 2**11
-#: The same for static objectives that need no margins (``alliance_rd_share``,
-#: ``pool_leak_rate``, ``achieved_stringency``): enumeration 0.74 against NSGA-II's 0.82
-#: CPU-s at 15 free candidates, 1.49 against 0.85 at 16; the same front at every size from
-#: 12 to 16.
+#: cores, median CPU-s of 3; benchmarks/README.md): enumeration 0.86 against NSGA-II's 1.49
+#: at 13 free candidates, 1.67 against 1.55 at 14 (6.60 against 1.54 at 16), the same front
+#: at every size from 12 to 16. :func:`model_exhaustive_limit` picks this,
+#: :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` or :data:`MODEL_EXHAUSTIVE_LIMIT_END` by the
+#: objectives and the horizon. The generic default of :func:`search_coalitions` stays
+#: ``2^16`` (cheap evaluators enumerate faster).
+MODEL_EXHAUSTIVE_LIMIT = 2**13
+#: The same on the ``end`` horizon (a full run per coalition): the limit static objectives
+#: with margins had when their path cost about as much per coalition (2^11, measured on
+#: model v4 before the margins kernel), not measured on full runs.
+MODEL_EXHAUSTIVE_LIMIT_END = 2**11
 MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS = 2**15
 
 
@@ -305,15 +307,15 @@ def model_exhaustive_limit(
     """The ``max_exhaustive`` of a search on :func:`model_evaluator` with ``objectives``.
 
     :data:`MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS` when every objective is a static outcome that
-    needs no margins, :data:`MODEL_EXHAUSTIVE_LIMIT` otherwise (an objective that needs the
-    members' margins, or the ``end`` horizon): the sizes up to which enumeration costs no
-    more than NSGA-II, measured by ``benchmarks/search.py``.
+    needs no margins, :data:`MODEL_EXHAUSTIVE_LIMIT` when one needs the members' margins,
+    :data:`MODEL_EXHAUSTIVE_LIMIT_END` on the ``end`` horizon: the sizes up to which
+    enumeration costs no more than NSGA-II, measured by ``benchmarks/search.py``.
     """
     from techbloc.analysis.characteristic import resolve_outcome
     from techbloc.model.static import MARGIN_OUTCOMES, STATIC_OUTCOMES
 
     if horizon != "static":
-        return MODEL_EXHAUSTIVE_LIMIT
+        return MODEL_EXHAUSTIVE_LIMIT_END
     names = [resolve_outcome(parse_objective(o).name, horizon) for o in objectives]
     cheap = all(name in STATIC_OUTCOMES and name not in MARGIN_OUTCOMES for name in names)
     return MODEL_EXHAUSTIVE_LIMIT_NO_MARGINS if cheap else MODEL_EXHAUSTIVE_LIMIT

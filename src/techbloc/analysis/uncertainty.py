@@ -126,12 +126,20 @@ def resample_indices(n: int, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0
     return rng.integers(0, n, size=(n_resamples, n))
 
 
+def _median(a: np.ndarray) -> np.ndarray:
+    """Median over the last axis, NaN ignored (numpy's median when there is no NaN: the same
+    values, about twice as fast on a few hundred futures as ``nanmedian``)."""
+    if np.isnan(a).any():
+        return np.asarray(np.nanmedian(a, axis=-1))
+    return np.asarray(np.median(a, axis=-1))
+
+
 def _reduce(statistic: Statistic) -> Callable[[np.ndarray], np.ndarray]:
     """A function of an array ``(..., n)`` reducing the last axis, NaN ignored."""
     if callable(statistic):
         return statistic
     if statistic == "median":
-        return lambda a: np.nanmedian(a, axis=-1)
+        return _median
     if statistic == "mean":
         return lambda a: np.nanmean(a, axis=-1)
     if statistic == "share":

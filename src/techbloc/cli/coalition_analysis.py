@@ -140,8 +140,8 @@ def optimize(
     method: Annotated[
         SearchMethod,
         typer.Option(
-            help="auto (exhaustive up to 2^15 coalitions, 2^11 with cohesion or min_margin or "
-            "the end horizon; NSGA-II above), exhaustive or nsga2."
+            help="auto (exhaustive up to 2^15 coalitions, 2^13 with cohesion or min_margin, "
+            "2^11 on the end horizon; NSGA-II above), exhaustive or nsga2."
         ),
     ] = SearchMethod.auto,
     horizon: Annotated[

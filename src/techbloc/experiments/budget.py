@@ -39,6 +39,8 @@ __all__ = [
     "COMMIT_SHARE",
     "DESIGN_PEAK_BYTES",
     "PAIR_MEMORY",
+    "SCENARIO_MEMORY",
+    "STORE_POOL",
     "TRAJECTORY_MEMORY",
     "BudgetError",
     "Estimate",
@@ -67,9 +69,14 @@ BASE_MEMORY = 450 * MiB
 #: ``Study.design_table()``: 24.0 per unit at 100,000 scenarios, 15.9 more per added unit
 #: between 20,000 and 100,000: the unit cube and the mapped values, 8 bytes each).
 DESIGN_PEAK_BYTES = 24
-#: Bytes the runner keeps per scenario while a study runs, besides its design row
-#: (8 bytes per varied parameter): scenario ids, the store's buffers (measured about 720).
+#: Bytes the runner keeps per scenario while a study runs, besides its design rows
+#: (8 bytes per varied parameter): mostly the store's buffers (measured about 720), which
+#: stop growing at :data:`STORE_POOL`.
 SCENARIO_MEMORY = 1 * KiB
+#: The writing connection's DuckDB buffer pool (``store.WRITER_MEMORY_LIMIT``): what the
+#: store's buffers grow to. Peak RSS rose 51 MB from 10,000 to 1,000,000 futures
+#: (benchmarks/scaling.py, 2026-12-06: 513 and 564 MB), the pool filling.
+STORE_POOL = 64 * 1000**2  # "64MB": DuckDB counts decimal megabytes
 #: Bytes per scenario · policy of a chunk being simulated, the status quo counted as one
 #: more policy (measured 65 and 70 KiB: 2,000 × 1 policy × 2 years in one chunk, and
 #: chunks of 200 against 1,000 of 5 policies × 27 years).
@@ -201,6 +208,7 @@ def estimate_study(
     chunk_size: int | None = None,
     workers: int = 1,
     processes: bool = False,
+    design_rows: int | None = None,
 ) -> Estimate:
     """The resources of a study of these sizes.
 
@@ -218,6 +226,9 @@ def estimate_study(
     processes : bool
         Chunks run in ``workers`` other processes of this machine, each with the model
         loaded (False: in this process, or on remote Dask workers).
+    design_rows : int, optional
+        Design rows held in memory at once (default: every scenario's, a design drawn
+        whole; :meth:`~techbloc.experiments.design_base.DesignMethod.held_rows`).
 
     Examples
     --------
@@ -229,8 +240,9 @@ def estimate_study(
     if chunk_size is None:
         chunk_size = default_chunk_size(n_scenarios, n_policies, workers, trajectories)
     chunk = min(chunk_size, n_scenarios)
-    drawing = n_scenarios * varied * DESIGN_PEAK_BYTES
-    kept = n_scenarios * (varied * 8 + SCENARIO_MEMORY)
+    rows = n_scenarios if design_rows is None else min(design_rows, n_scenarios)
+    drawing = rows * varied * DESIGN_PEAK_BYTES
+    kept = rows * varied * 8 + min(n_scenarios * SCENARIO_MEMORY, STORE_POOL)
     per_pair = PAIR_MEMORY + (years * TRAJECTORY_MEMORY if trajectories else 0)
     at_work = chunk * (n_policies + 1) * per_pair
     if processes:
@@ -257,15 +269,21 @@ def study_estimate(
     ``executor`` (``local``, ``processes`` or ``dask``) and ``workers``."""
     if executor == "processes":
         workers = workers or os.cpu_count() or 1
+    workers = workers or 1
+    n_scenarios, n_policies = study.n_scenarios, len(study.policies)
+    trajectories = study.outputs.trajectories
+    if chunk_size is None:
+        chunk_size = default_chunk_size(n_scenarios, n_policies, workers, trajectories)
     return estimate_study(
-        study.n_scenarios,
-        len(study.policies),
+        n_scenarios,
+        n_policies,
         study.years.end - study.years.start + 1,
-        trajectories=study.outputs.trajectories,
+        trajectories=trajectories,
         varied=len(study.varied()) or 1,
         chunk_size=chunk_size,
-        workers=workers or 1,
+        workers=workers,
         processes=executor == "processes",
+        design_rows=study.design.kind.held_rows(n_scenarios, chunk_size),
     )
 
 
@@ -416,7 +434,9 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
        :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
        :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
        ``budget.RATE`` scenario · policy · years a second, 27 years);
-    3. otherwise about four chunks per worker, so that the work evens out.
+    3. otherwise about four chunks per worker, so that the work evens out; one worker has
+       nothing to even out and takes chunks as large as the first bound allows (each chunk
+       also costs the model's set-up and the writer's fixed share).
     """
     workers = max(1, workers)
     policies = max(1, n_policies)
@@ -424,5 +444,5 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
     compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
     spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
     floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
-    balanced = math.ceil(n_scenarios / (4 * workers))
+    balanced = math.ceil(n_scenarios / (4 * workers)) if workers > 1 else n_scenarios
     return max(1, min(cap, n_scenarios // workers, max(floor, balanced)))

@@ -172,6 +172,11 @@ class DesignMethod(ABC):
         """What else decides the rows (part of the study's fingerprint when not empty)."""
         return {}
 
+    def held_rows(self, size: int, chunk: int) -> int:
+        """Design rows a study run holds in memory at once, for a design of ``size`` rows
+        run in chunks of ``chunk`` (default: every row, a design drawn or read whole)."""
+        return size
+
     def sampler(self, request: DesignRequest) -> DesignSampler:
         """A sampler of the design's rows by range (checks what sampling needs first)."""
         return DesignSampler(self, request)

@@ -30,7 +30,7 @@ from techbloc.experiments.design_base import (
     unit_frame,
 )
 from techbloc.experiments.design_tables import Calibrated, Table
-from techbloc.experiments.hypercube import LatinHypercubeRows
+from techbloc.experiments.hypercube import EXACT_ROWS, LatinHypercubeRows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +60,10 @@ class LatinHypercube(UnitCubeDesign):
     def fingerprint(self, request: DesignRequest) -> dict[str, str]:
         hypercube = LatinHypercubeRows(self.size(request, 0), 0, request.seed)
         return {} if hypercube.exact else {"lhs_draw": hypercube.draw}
+
+    def held_rows(self, size: int, chunk: int) -> int:
+        # scipy's draw keeps every row's strata; the keyed draw only the chunk's rows
+        return size if size <= EXACT_ROWS else min(chunk, size)
 
     def rows(self, sampler: DesignSampler, start: int, stop: int) -> pd.DataFrame:
         hypercube = sampler.kept(
@@ -201,6 +205,9 @@ class Factorial(UnitCubeDesign):
 
     def describe(self, request: DesignRequest) -> str:
         return f"{self.name}, {request.levels} levels"
+
+    def held_rows(self, size: int, chunk: int) -> int:
+        return min(chunk, size)
 
     def rows(self, sampler: DesignSampler, start: int, stop: int) -> pd.DataFrame:
         levels, d = sampler.request.levels, len(sampler.names)

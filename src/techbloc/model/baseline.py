@@ -148,8 +148,11 @@ def _log_paths(
     np.cumsum(np.log1p(rate), axis=2, out=cumulative[..., 1:])  # growth over the first k years
     k = np.clip(after, 0, len(steps)).astype(int)  # (G, N)
     grown = ln_gdp_a + cumulative[:, np.arange(inputs.n)[None, :], k]  # (S, G, N)
-    tau = trend_years[:, None, None]
-    faded = ln_int_a + trend * tau * (1.0 - np.exp(-np.maximum(after, 0.0)[None] / tau))
+    # the trend fades by exp(-k / τ) after k whole years: one exp per scenario and k, read
+    # where each country is k years past its data year
+    tau = trend_years[:, None]
+    fade = 1.0 - np.exp(-np.arange(len(steps) + 1, dtype=float)[None, :] / tau)  # (S, K + 1)
+    faded = ln_int_a + trend * tau[..., None] * fade[:, k]
     projected = after[None] > 0
     return (
         np.where(projected, grown, observed_gdp[None]),

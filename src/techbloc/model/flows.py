@@ -121,9 +121,10 @@ class DomainFlows:
         members.
     contribution, gain, allied_bonus, rd : ndarray, shape (S, P, N)
         Pool contributions, pool gains, allied-diffusion bonus and R&D, summed over domains.
-    country_knowledge, military : ndarray, shape (S, P, N) or None
-        ``Σ_k K`` (national) and ``Σ_k v_k min(U, I)`` with ``U`` the usable knowledge
-        (:func:`~techbloc.model.knowledge.usable_knowledge`) (None unless ``outputs``).
+    country_knowledge, military, usable, realized : ndarray, shape (S, P, N) or None
+        ``Σ_k K`` (national), ``Σ_k v_k min(U, I)``, ``Σ_k U`` and ``Σ_k min(U, I)``, with
+        ``U`` the usable knowledge (:func:`~techbloc.model.knowledge.usable_knowledge`),
+        each summed over domains in domain order (None unless ``outputs``).
     knowledge, know_how : ndarray, shape (S, P, D, N) or None
         Next year's K (E1: own R&D net of pool contributions, and diffusion; China's
         column is replaced by E7) and I (E9, learning towards ``U`` with each country's
@@ -142,6 +143,8 @@ class DomainFlows:
     rd: np.ndarray
     country_knowledge: np.ndarray | None
     military: np.ndarray | None
+    usable: np.ndarray | None
+    realized: np.ndarray | None
     knowledge: np.ndarray | None
     know_how: np.ndarray | None
 
@@ -187,10 +190,14 @@ def domain_flows_reference(
         knowledge / x.output, x.size, x.members, x.rate, x.allied
     )
     usable = usable_knowledge(knowledge, x.shared, x.members, x.absorptive_multiple)
-    country_knowledge = military = new_knowledge = new_know_how = None
+    country_knowledge = military = usable_total = realized_total = None
+    new_knowledge = new_know_how = None
     if outputs:
+        realized = np.minimum(usable, x.know_how)
         country_knowledge = knowledge.sum(axis=2)
-        military = np.einsum("spdn,d->spn", np.minimum(usable, x.know_how), x.military_weight)
+        military = np.einsum("spdn,d->spn", realized, x.military_weight)
+        usable_total = usable.sum(axis=2)
+        realized_total = realized.sum(axis=2)
     if update:
         # v4: pool output accumulates once, in the shared stock (engine.advance); a
         # member's pool gain is not added to its national stock
@@ -219,6 +226,8 @@ def domain_flows_reference(
         rd=rd.sum(axis=2),
         country_knowledge=country_knowledge,
         military=military,
+        usable=usable_total,
+        realized=realized_total,
         knowledge=new_knowledge,
         know_how=new_know_how,
     )
@@ -231,9 +240,9 @@ def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
     S, P, D, N = x.knowledge.shape
     c = kernels.contiguous
     by_domain = [np.empty((S, P, D)) for _ in range(6)]
-    by_country = [np.empty((S, P, N)) for _ in range(6)]
+    by_country = [np.empty((S, P, N)) for _ in range(8)]
     access_, frontier, leader, exposure, pool, member_exposure = by_domain
-    contribution, gain, bonus, rd, country_k, military = by_country
+    contribution, gain, bonus, rd, country_k, military, usable, realized = by_country
     new_k, new_i = workspace.spare_knowledge, workspace.spare_know_how
     run(
         kernels.FlowArrays(
@@ -281,6 +290,8 @@ def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
             rd_sum=rd,
             country_k=country_k,
             military=military,
+            usable_k=usable,
+            realized_k=realized,
             new_k=new_k,
             new_i=new_i,
         ),
@@ -299,6 +310,8 @@ def _compiled(run: Callable[..., None], args: SimpleNamespace) -> DomainFlows:
         rd=rd,
         country_knowledge=country_k if outputs else None,
         military=military if outputs else None,
+        usable=usable if outputs else None,
+        realized=realized if outputs else None,
         knowledge=new_k if update else None,
         know_how=new_i if update else None,
     )
@@ -323,7 +336,8 @@ def domain_flows(
     update : bool
         Also compute next year's knowledge and know-how.
     outputs : bool
-        Also compute ``country_knowledge`` and ``military``.
+        Also compute the per-country sums the outputs read (``country_knowledge``,
+        ``military``, ``usable``, ``realized``).
     workspace : FlowWorkspace, optional
         Buffers kept across years (the compiled kernel only). The returned state arrays
         are the workspace's spares: hand last year's back with

@@ -43,7 +43,7 @@ class FlowArrays(NamedTuple):
     (N,); ``military_weight`` (D,); ``china`` the index of China; ``update`` and
     ``outputs`` flags. ``order`` (S, P, D, N) int64 is read and written (last year's
     diffusion order). Outputs, written: by domain (S, P, D) ``access`` to ``member_exposure``;
-    by country (S, P, N) ``contribution_sum`` to ``military``; ``new_k``, ``new_i``
+    by country (S, P, N) ``contribution_sum`` to ``realized_k``; ``new_k``, ``new_i``
     (S, P, D, N).
     """
 
@@ -91,6 +91,8 @@ class FlowArrays(NamedTuple):
     rd_sum: np.ndarray
     country_k: np.ndarray
     military: np.ndarray
+    usable_k: np.ndarray
+    realized_k: np.ndarray
     new_k: np.ndarray
     new_i: np.ndarray
 

@@ -35,11 +35,14 @@ def accumulate(state: EngineState, year: Year, ctx: Context) -> Cumulative:
     flows, before = year.flows, state.cumulative
     tfp0 = before.tfp0
     if year.t == 0:  # TFP is measured against the start year (E13)
-        usable = usable_knowledge(
-            state.knowledge, state.shared, year.members, ctx.params.absorptive_multiple
-        )
+        knowledge, usable = flows.country_knowledge, flows.usable  # when the year is observed
+        if knowledge is None or usable is None:
+            knowledge = state.knowledge.sum(axis=2)
+            usable = usable_knowledge(
+                state.knowledge, state.shared, year.members, ctx.params.absorptive_multiple
+            ).sum(axis=2)
         tfp0 = log_tfp_terms(
-            knowledge=state.knowledge,
+            knowledge=knowledge,
             frontier=flows.frontier,
             access=flows.access,
             china=ctx.inputs.china,

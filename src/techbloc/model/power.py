@@ -25,26 +25,27 @@ def log_tfp_terms(
 
     Parameters
     ----------
-    knowledge : ndarray, shape (S, P, D, N)
-        National stocks ``K`` (the foreign term of others sums them).
+    knowledge : ndarray, shape (S, P, N)
+        National stocks ``K``, all domains (the foreign term of others sums them).
     frontier : ndarray, shape (S, P, D)
         Knowledge outside China per domain.
     access : ndarray, shape (S, P, D)
         China's access (China reaches foreign knowledge only through it).
     china : int
-    usable : ndarray, shape (S, P, D, N), optional
-        Usable knowledge ``U`` of the domestic term (v4: members draw on the shared stock,
-        :func:`~techbloc.model.knowledge.usable_knowledge`); ``knowledge`` if not given.
+    usable : ndarray, shape (S, P, N), optional
+        Usable knowledge ``U``, all domains, of the domestic term (v4: members draw on the
+        shared stock, :func:`~techbloc.model.knowledge.usable_knowledge`); ``knowledge``
+        if not given.
 
     Returns
     -------
     domestic, foreign : ndarray, shape (S, P, N)
     """
-    total = knowledge.sum(axis=2)
+    total = knowledge
     foreign = total.sum(axis=-1, keepdims=True) - total - total[..., [china]]
     foreign[..., china] = (access * frontier).sum(axis=-1)
     if usable is not None:
-        total = usable.sum(axis=2)
+        total = usable
     total = np.maximum(total, 1e-12)
     foreign = np.maximum(foreign, 1e-12)
     domestic = np.log(total) - np.log(total.mean(axis=-1, keepdims=True))

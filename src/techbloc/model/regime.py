@@ -98,9 +98,12 @@ def start_credibility(
     An earlier start year gets the value that the E11 dynamics, run forward through the
     observed administrations, turn into that anchor: each year back is one yearly step
     inverted (engaged: ``C = (C' - r) / (1 - r)``; transactional: ``C = C' / (1 - d)``),
-    clipped to [0, 1]. Where the clip binds, a run from that start year reaches a lower
-    ``Cinst`` in the anchor year than the anchor (the parameters imply more credibility was
-    lost in 2017-2020 than an engaged term can restore). Start years after the anchor are
+    clipped to [0, 1]. A run forward is increasing in its start level, so where the clip
+    binds the clipped level is the feasible one nearest the anchor: clipped at 1, a run from
+    that start year reaches a lower ``Cinst`` in the anchor year than the anchor (the
+    parameters imply more credibility was lost in 2017-2020 than an engaged term can
+    restore); clipped at 0, a higher one (early engaged years restore more than the later
+    decay takes). Start years after the anchor are
     run forward from it along the observed (or, beyond it, the last observed) regime.
 
     Parameters

@@ -355,7 +355,7 @@ def _power_ratio_china_us_vs_status_quo(y: YearView) -> np.ndarray:
 def _capability_gap_vs_status_quo(y: YearView) -> np.ndarray:
     # realized capability of the coalition's members, under the policy and the status quo
     # (v4: members realize what they can use of the shared stock, not a national copy)
-    realized = np.minimum(y.usable, y.state.know_how).sum(axis=2)
+    realized = y.realized
     coalition = (realized * y.members).sum(axis=-1)
     coalition_sq = (realized[:, -1:] * y.members).sum(axis=-1)
     china = y.china_capability

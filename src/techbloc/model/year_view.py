@@ -107,13 +107,18 @@ class YearView:
 
     @cached_property
     def usable(self) -> np.ndarray:
-        """Knowledge each country can use, the shared stock included for members (S, P, D, N)."""
-        return usable_knowledge(
-            self.state.knowledge,
-            self.state.shared,
-            self.members,
-            self.params.absorptive_multiple,
-        )
+        """Knowledge each country can use, the shared stock included for members, all
+        domains (S, P, N)."""
+        found = self.flows.usable
+        assert found is not None  # computed in every observed year
+        return found
+
+    @cached_property
+    def realized(self) -> np.ndarray:
+        """Each country's realized capability ``Σ_k min(U, I)`` (S, P, N)."""
+        found = self.flows.realized
+        assert found is not None  # computed in every observed year
+        return found
 
     @cached_property
     def china_realized(self) -> np.ndarray:
@@ -146,8 +151,14 @@ class YearView:
     @cached_property
     def gap_capability_by_domain(self) -> np.ndarray:
         """``ln(M_US / M_China)`` per domain (S, P, D)."""
-        u = self.usa
-        realized_u = np.minimum(self.usable[..., u], self.state.know_how[..., u])
+        u = slice(self.usa, self.usa + 1)  # the US's column only
+        usable_u = usable_knowledge(
+            self.state.knowledge[..., u],
+            self.state.shared,
+            self.members[..., u],
+            self.params.absorptive_multiple,
+        )[..., 0]
+        realized_u = np.minimum(usable_u, self.state.know_how[..., u][..., 0])
         result: np.ndarray = np.log(realized_u / np.maximum(self.china_realized, 1e-12))
         return result
 
@@ -168,9 +179,9 @@ class YearView:
     @cached_property
     def gdp(self) -> np.ndarray:
         """Each country's output with its TFP against the start year, PPP $bn (S, P, N)."""
-        p, t, state, flows = self.params, self.t, self.state, self.flows
+        p, t, flows = self.params, self.t, self.flows
         domestic, foreign = log_tfp_terms(
-            state.knowledge, flows.frontier, flows.access, self.china, self.usable
+            self.country_knowledge, flows.frontier, flows.access, self.china, self.usable
         )
         assert self.cumulative.tfp0 is not None  # set in the start year
         domestic0, foreign0 = self.cumulative.tfp0

@@ -159,7 +159,7 @@ def _calibrated_set_of(store_dir: Path):
 
     with ResultsStore.open(store_dir) as store:
         design = store.study.design
-    name = design.calibrated_set if design.method == "calibrated" else None
+    name = design.calibrated_set  # set with the calibrated design only
     return load_calibrated(name or BUNDLED_SET), name is not None
 
 

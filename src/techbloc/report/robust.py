@@ -252,11 +252,12 @@ def robustness(data: StoreData, assets: Assets) -> dict[str, Any]:
 def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     """First-order Sobol indices of the headline outcomes under the core coalition."""
     from techbloc.analysis.sensitivity import sensitivity
+    from techbloc.experiments.design_methods import Saltelli
     from techbloc.report import figures_questions as fq
 
     policy = data.roles.core
     varied = [p for p in data.study.varied() if p in data.scenarios.columns]
-    saltelli = data.study.design.method == "sobol"
+    saltelli = isinstance(data.study.design.kind, Saltelli)  # drawn for Sobol indices
     method: Literal["sobol", "given_data"] = "sobol" if saltelli else "given_data"
     tables: dict[str, pd.DataFrame] = {}
     skipped: list[str] = []

@@ -32,20 +32,25 @@ def protection(  # pragma: no cover - compiled
     will, protected, stringency, binding, us_binding, share, leak = out
     s_len, p_len, n = members.shape
     d_len = target.shape[1]
+    outside = np.empty(n)  # an outsider's will: its margin term is tanh(0) = 0 in every policy
     for s in range(s_len):
         cred = will_credibility[s] * credibility[s]
         vw = will_value[s]
         rch = reach[s]
         base_leak = base_leak_rate[s]
+        for j in range(n):
+            outside[j] = 1.0 / (1.0 + np.exp(-((logit_base[s, j] + cred) + vw * 0.0)))
         for p in range(p_len):
             least = np.inf
             for j in range(n):
                 m = members[s, p, j]
                 if j == usa:
                     w = 1.0
-                else:
-                    logit = (logit_base[s, j] + cred) + vw * np.tanh(margin[s, p, j] if m else 0.0)
+                elif m:
+                    logit = (logit_base[s, j] + cred) + vw * np.tanh(margin[s, p, j])
                     w = 1.0 / (1.0 + np.exp(-logit))
+                else:
+                    w = outside[j]
                 will[s, p, j] = w
                 if m and w < least:
                     least = w
