@@ -38,8 +38,8 @@ def test_commits_take_at_most_their_share_where_memory_allows(n, workers):
 
 
 def test_a_small_study_is_not_cut_finer_than_its_commits_are_worth():
-    assert default_chunk_size(2000, 2, 2, False) == 375  # not 250: commits would dominate
-    assert default_chunk_size(600, 2, 2, False) == 300  # one chunk per worker
+    assert default_chunk_size(2000, 2, 2, False) == 250  # four chunks per worker
+    assert default_chunk_size(600, 2, 2, False) == 182  # not 75: commits would dominate
 
 
 def test_one_worker_takes_chunks_as_large_as_memory_allows():

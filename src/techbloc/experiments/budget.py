@@ -409,13 +409,13 @@ def _format_seconds(seconds: float) -> str:
 
 
 #: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
-#: inserted and hashed, record and seal in one DuckDB transaction. Measured on the 2-CPU
-#: development machine (2 policies, scalars only, 2026-12-06): at load 1, 49-50 ms a chunk
-#: of 10 or 100 scenarios, of which about 5 ms were Parquet writes the workers now do; the
-#: per-scenario part from ``benchmarks/dask_scaling.py``'s fit, 0.06 ms at load 8 (an upper
-#: bound; that fit's fixed part, 91 ms, was inflated by the load).
-COMMIT_SECONDS = 0.045
-COMMIT_SECONDS_PER_SCENARIO = 6e-5
+#: inserted and hashed, record and seal in one DuckDB transaction, the workers' Parquet files
+#: renamed into place. Rounded up from ``benchmarks/dask_scaling.py``'s fit on the 2-CPU
+#: development machine (50,000 futures, 2 policies, scalars only, load 0.9-2.8,
+#: 2026-12-07): 25.3 ms a chunk + 0.0111 ms a future (medians 25.2 ms at 25 futures, 36.4 ms
+#: at 1,000), after the rows went in from Arrow tables (it was 49-50 ms a chunk before).
+COMMIT_SECONDS = 0.03
+COMMIT_SECONDS_PER_SCENARIO = 1.5e-5
 #: Share of the workers' compute time the writing process may spend committing: an
 #: assumption (a tenth keeps it well off the critical path and leaves the cores to workers).
 COMMIT_SHARE = 0.1
