@@ -12,15 +12,20 @@ import pytest
 BENCH = Path(__file__).parents[2] / "benchmarks"
 
 
-@pytest.mark.slow
-def test_scaling_quick():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "scaling.py"), "--quick"],
+def _run(script: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run ``benchmarks/<script>`` with ``args`` in a child process; its output as text."""
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_scaling_quick():
+    proc = _run("scaling.py", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1,000" in proc.stdout and "peak MB" in proc.stdout
 
@@ -31,52 +36,28 @@ def test_scaling_quick():
     reason="needs the bench extra (ema-workbench)",
 )
 def test_vs_ema_quick():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "vs_ema.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _run("vs_ema.py", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "outcomes agree: True" in proc.stdout and "speed-up" in proc.stdout
 
 
 @pytest.mark.slow
 def test_service_load_quick():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "service_load.py"), "--scenarios", "300", "--requests", "20"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _run("service_load.py", "--scenarios", "300", "--requests", "20")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "during evaluate" in proc.stdout and "p95" in proc.stdout
 
 
 @pytest.mark.slow
 def test_bad_inputs_script_prints_the_counts():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "bad_inputs.py")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _run("bad_inputs.py")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "tracebacks: 0" in proc.stdout
 
 
 @pytest.mark.slow
 def test_cli_latency_quick():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "cli_latency.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = _run("cli_latency.py", "--quick", timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "second (cached)" in proc.stdout
     assert "compiling" not in proc.stderr
@@ -85,13 +66,7 @@ def test_cli_latency_quick():
 
 @pytest.mark.slow
 def test_search_quick():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "search.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _run("search.py", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "same front: True" in proc.stdout and "same front: False" not in proc.stdout
     assert "largest difference in values: 0.0e+00" in proc.stdout
@@ -99,13 +74,7 @@ def test_search_quick():
 
 @pytest.mark.slow
 def test_dask_scaling_small():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "dask_scaling.py"), "--scenarios", "400", "--repeats", "1"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = _run("dask_scaling.py", "--scenarios", "400", "--repeats", "1", timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1 worker / 2 workers" in proc.stdout and "per-task overhead" in proc.stdout
     assert "misses 0" in proc.stdout  # workers load the kernels from the cache

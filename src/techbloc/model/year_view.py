@@ -21,6 +21,12 @@ from techbloc.model.state import Cumulative, EngineState, Year
 __all__ = ["YearView", "own_production"]
 
 
+def _observed(value: np.ndarray | None) -> np.ndarray:
+    """A per-country sum the flows compute in every observed year (None in the others)."""
+    assert value is not None
+    return value
+
+
 def own_production(state: EngineState, year: Year, ctx: Context) -> np.ndarray:
     """Knowledge China produces with its own R&D in year ``year.t``, after denial and
     indigenization (E7), per domain (S, P, D)."""
@@ -88,16 +94,12 @@ class YearView:
     @cached_property
     def country_knowledge(self) -> np.ndarray:
         """Each country's knowledge stock, all domains (S, P, N)."""
-        found = self.flows.country_knowledge
-        assert found is not None  # computed in every observed year
-        return found
+        return _observed(self.flows.country_knowledge)
 
     @cached_property
     def military(self) -> np.ndarray:
         """Each country's military-technology capability ``Σ_k v_k min(U, I)`` (S, P, N)."""
-        found = self.flows.military
-        assert found is not None  # computed in every observed year
-        return found
+        return _observed(self.flows.military)
 
     @cached_property
     def shared_total(self) -> np.ndarray:
@@ -109,16 +111,12 @@ class YearView:
     def usable(self) -> np.ndarray:
         """Knowledge each country can use, the shared stock included for members, all
         domains (S, P, N)."""
-        found = self.flows.usable
-        assert found is not None  # computed in every observed year
-        return found
+        return _observed(self.flows.usable)
 
     @cached_property
     def realized(self) -> np.ndarray:
         """Each country's realized capability ``Σ_k min(U, I)`` (S, P, N)."""
-        found = self.flows.realized
-        assert found is not None  # computed in every observed year
-        return found
+        return _observed(self.flows.realized)
 
     @cached_property
     def china_realized(self) -> np.ndarray:
