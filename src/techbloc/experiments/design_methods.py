@@ -30,7 +30,7 @@ from techbloc.experiments.design_base import (
     unit_frame,
 )
 from techbloc.experiments.design_tables import Calibrated, Table
-from techbloc.experiments.hypercube import EXACT_ROWS, LatinHypercubeRows
+from techbloc.experiments.hypercube import LatinHypercubeRows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +63,7 @@ class LatinHypercube(UnitCubeDesign):
 
     def held_rows(self, size: int, chunk: int) -> int:
         # scipy's draw keeps every row's strata; the keyed draw only the chunk's rows
-        return size if size <= EXACT_ROWS else min(chunk, size)
+        return size if LatinHypercubeRows(size, 0, 0).exact else min(chunk, size)
 
     def rows(self, sampler: DesignSampler, start: int, stop: int) -> pd.DataFrame:
         hypercube = sampler.kept(
