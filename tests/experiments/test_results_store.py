@@ -129,3 +129,97 @@ def test_export(tmp_path, traj_study, fmt):
     assert len(arrays) == len(trajectory)
     assert json.loads((tmp_path / "export" / "manifest.json").read_text())["complete"]
     assert Study.from_yaml(tmp_path / "export" / "study.yaml") == traj_study
+
+
+def test_the_writer_appends_in_small_row_groups_within_its_pool(tmp_path):
+    """The writing connection's row groups, log and pool are what store.py documents."""
+    from techbloc.experiments.budget import parse_size
+    from techbloc.experiments.store import (
+        WRITER_CHECKPOINT,
+        WRITER_MEMORY_LIMIT,
+        WRITER_ROW_GROUP,
+        _connect,
+    )
+
+    assert WRITER_ROW_GROUP < 122_880  # DuckDB's default: the count below tells them apart
+    con = _connect(tmp_path / "results.duckdb", read_only=False)
+    try:
+        settings = dict(
+            con.execute(
+                "SELECT name, value FROM duckdb_settings() "
+                "WHERE name IN ('memory_limit', 'checkpoint_threshold')"
+            ).fetchall()
+        )
+        assert parse_size(settings["memory_limit"].replace(" ", "")) <= parse_size(
+            WRITER_MEMORY_LIMIT
+        )
+        assert parse_size(settings["checkpoint_threshold"].replace(" ", "")) <= parse_size(
+            WRITER_CHECKPOINT
+        )
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(3 * ?)", [WRITER_ROW_GROUP])
+        con.execute("CHECKPOINT")
+        (groups,) = con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('t')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert groups == 3
+
+
+def test_the_writer_checkpoints_the_widest_table_within_its_pool(tmp_path):
+    """A checkpoint pins a row group's columns at once; with DuckDB's default row groups a
+    table as wide as the widest ``scenarios`` failed at 135,000 rows in the same pool.
+
+    Writes 150,000 rows of random doubles (incompressible) in commits of 1,000, as the
+    runner does; a failed checkpoint would invalidate the database.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from techbloc.experiments.store import WRITER_COLUMNS_CHECKED, _connect
+
+    rng = np.random.default_rng(0)
+    names = [f"c{i}" for i in range(WRITER_COLUMNS_CHECKED - 1)]
+    con = _connect(tmp_path / "results.duckdb", read_only=False)
+    try:
+        con.execute(
+            "CREATE TABLE wide (scenario BIGINT, " + ", ".join(f"{n} DOUBLE" for n in names) + ")"
+        )
+        for start in range(0, 150_000, 1_000):
+            rows = pa.table(
+                {"scenario": np.arange(start, start + 1_000)}
+                | {n: rng.random(1_000) for n in names}
+            )
+            con.register("rows", rows)
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT INTO wide SELECT * FROM rows")
+            con.execute("COMMIT")
+        (count,) = con.execute("SELECT count(*) FROM wide").fetchone()
+    finally:
+        con.close()
+    assert count == 150_000
+
+
+def test_no_study_writes_a_table_wider_than_the_writer_was_checked_with(tmp_path):
+    """Every parameter varied: the ``scenarios`` and ``outcomes`` tables stay within the
+    columns the writer's pool was measured with (store.WRITER_COLUMNS_CHECKED)."""
+    from techbloc.experiments.store import WRITER_COLUMNS_CHECKED
+    from techbloc.params import parameter_names
+
+    study = Study.from_dict(
+        {
+            "name": "wide",
+            "policies": [{"preset": "forging_core"}],
+            "scenarios": 2,
+            "years": {"start": 2024, "end": 2026},
+            "seed": 1,
+        }
+    )
+    run_study(study, tmp_path, progress=False)
+    with ResultsStore.open(tmp_path) as store:
+        widths = {
+            name: len(frame.columns)
+            for name, frame in (("scenarios", store.scenarios()), ("outcomes", store.outcomes()))
+        }
+    assert study.varied() == parameter_names()  # the default design varies every one
+    assert max(widths.values()) <= WRITER_COLUMNS_CHECKED, widths

@@ -74,9 +74,9 @@ DESIGN_PEAK_BYTES = 24
 #: stop growing at :data:`STORE_POOL`.
 SCENARIO_MEMORY = 1 * KiB
 #: The writing connection's DuckDB buffer pool (``store.WRITER_MEMORY_LIMIT``): what the
-#: store's buffers grow to. Peak RSS rose 51 MB from 10,000 to 1,000,000 futures
-#: (benchmarks/scaling.py, 2026-12-06: 513 and 564 MB), the pool filling.
-STORE_POOL = 64 * 1000**2  # "64MB": DuckDB counts decimal megabytes
+#: store's buffers grow to (benchmarks/scaling.py measures the growth from 10,000 to
+#: 1,000,000 futures).
+STORE_POOL = 32 * 1000**2  # "32MB": DuckDB counts decimal megabytes
 #: Bytes per scenario · policy of a chunk being simulated, the status quo counted as one
 #: more policy (measured 65 and 70 KiB: 2,000 × 1 policy × 2 years in one chunk, and
 #: chunks of 200 against 1,000 of 5 policies × 27 years).

@@ -79,12 +79,24 @@ if TYPE_CHECKING:
 __all__ = ["ChunkResult", "ResultsStore", "StoreProblem", "verify_store"]
 
 DB_NAME = "results.duckdb"
-#: DuckDB buffer pool of the writing connection. DuckDB keeps the rows it has written in this
-#: pool until it is full, so the pool is what a study's memory grows by: 256MB grew a run's
-#: peak RSS by about 0.9 MB per 1,000 scenarios (2 policies, scalars) up to the limit; at
-#: 64MB it stays within a tenth of the ~470 MB of a run (benchmarks/scaling.py). 32MB is too
-#: little: a checkpoint failed to pin a block at 27,500 scenarios.
-WRITER_MEMORY_LIMIT = "64MB"
+#: Rows per row group of the tables the writer appends to (DuckDB's default is 122,880). A
+#: checkpoint pins a whole row group's columns at once, so with the default a table of 62
+#: incompressible columns (the widest ``scenarios`` a study can have: every parameter varied
+#: plus the descriptors) needs more than 61 MiB of pool once its first row group nears full:
+#: a 64MB pool failed at 135,000 rows, and a 1M-future study at 48MB failed at 111,500.
+WRITER_ROW_GROUP = 16_384
+#: Write-ahead log size at which the writer checkpoints (DuckDB's default is 16MB); rows not
+#: yet checkpointed stay in the pool, so a smaller log leaves more of it to the checkpoint.
+WRITER_CHECKPOINT = "4MB"
+#: DuckDB buffer pool of the writing connection. DuckDB keeps the blocks it has written in
+#: this pool until it is full, so the pool is what a study's memory grows by (about 0.9 MB
+#: per 1,000 scenarios, 2 policies, scalars, up to the limit). With the row groups and log
+#: above, 62 columns of random doubles held to 2,000,000 rows at 32MB and to 600,000 at 16MB;
+#: 120 columns need more than 48MB. A failed checkpoint invalidates the database, so keep
+#: twice what was measured to hold.
+WRITER_MEMORY_LIMIT = "32MB"
+#: Columns of the widest table the limits above were measured with.
+WRITER_COLUMNS_CHECKED = 62
 
 
 def _package_version() -> str:
@@ -97,7 +109,21 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        if read_only:
+            return duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect()
+        try:
+            literal = str(path).replace("'", "''")
+            con.execute(f"ATTACH '{literal}' AS results (ROW_GROUP_SIZE {WRITER_ROW_GROUP})")
+            con.execute("USE results")
+            con.execute(f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'")
+            # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded
+            # by the chunks in flight rather than by the study's size
+            con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+        except BaseException:
+            con.close()
+            raise
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower() and "conflicting" in text.lower():
@@ -271,9 +297,6 @@ class ResultsStore:
         path = directory / DB_NAME
         existed = path.is_file()
         store = cls(directory, _connect(path, read_only=False), writable=True)
-        # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded by
-        # the chunks in flight rather than by the study's size
-        store._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         try:
             if existed and store._has_table("manifest"):
                 add_check_columns(store)
