@@ -204,6 +204,8 @@ def test_discovery_failure_becomes_a_note(store, tmp_path, monkeypatch):
         raise InputError("the case of interest never happens in these scenarios")
 
     monkeypatch.setattr(discovery, "discover", fails)
+    # computed in this process, where the failure is patched in (not in a worker)
+    monkeypatch.setattr("techbloc.report.background._spare_core", lambda: False)
     html = write_report(store, tmp_path / "r.html", title="No PRIM").read_text()
     section = html.split('id="discovery"')[1].split('id="robustness"')[0]
     assert "Scenario discovery was not possible" in section

@@ -64,6 +64,11 @@ class Assets:
         self.tables[key] = frame
         return f"{key}.csv"
 
+    def add(self, other: Assets) -> None:
+        """Take ``other``'s figures and tables (e.g. those a worker process made)."""
+        self.figures.update(other.figures)
+        self.tables.update(other.tables)
+
     def write(self, directory: Path) -> list[Path]:
         """Write every figure (PNG, SVG) and table (CSV) into ``directory``.
 

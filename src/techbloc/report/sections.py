@@ -26,6 +26,7 @@ from techbloc.params import get_parameter, parameter_names, parameter_table
 from techbloc.report import power_trust, questions, robust
 from techbloc.report.answers import answers
 from techbloc.report.assets import Assets
+from techbloc.report.background import BackgroundSections
 from techbloc.report.data import read_store
 from techbloc.report.findings import findings
 from techbloc.report.formatting import format_value, percent
@@ -311,8 +312,14 @@ def _contents(context: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], Assets]:
+def build_context(
+    store_dir: Path, title: str | None, *, parallel: bool = True
+) -> tuple[dict[str, Any], Assets]:
     """The report's context (see :func:`report_context`) and its figures and tables.
+
+    With ``parallel`` (default), scenario discovery and sensitivity are computed in a worker
+    process meanwhile when a second core is free (:mod:`techbloc.report.background`); the
+    context is the same either way.
 
     Raises
     ------
@@ -321,6 +328,21 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
     """
     started = time.perf_counter()
     data = read_store(store_dir)
+    with BackgroundSections(data, parallel=parallel) as background:
+        context, assets = _sections(data, title, background)
+    if title is None:  # the title states the main finding
+        context["header"]["title"] = context["summary"]["title"]
+    context["cite"] = cite(context["header"])
+    context["contents"] = _contents(context)
+    context["header"]["report_seconds"] = round(time.perf_counter() - started, 1)
+    context["header"]["asset_dir"] = "report_files"
+    return context, assets
+
+
+def _sections(
+    data: StoreData, title: str | None, background: BackgroundSections
+) -> tuple[dict[str, Any], Assets]:
+    """Every section, those of ``background`` collected last (they run meanwhile)."""
     assets = Assets()
     policies = data.policies
     colours = policy_colours(policies)
@@ -340,23 +362,25 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
     who = questions.who_is_in(data, stats, colours, assets)
     will = questions.capability_will(data, assets)
     power = power_trust.technology_power(data, colours, assets)
-    prim = robust.discovery(data, assets)
     trust = power_trust.us_reliability(data, colours, assets)
+    robustness = robust.robustness(data, assets)
     parameters = _parameters(data.study)
-    sensitivity = robust.sensitivity_section(data, assets)
     assumptions = _assumptions(data, parameters)
     # Optional sections another module provides (None when absent): "history" is the history
     # match (techbloc.report.history, `history_section(data, assets) -> dict`); its
     # "summary" sentence is read into the limitations paragraph.
     optional = {name: _optional_section(name, data, assets) for name in OPTIONAL_SECTIONS}
-    header = _header(data, title)
+    found = findings(data, seed=seed)
+    surprising = surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed)
+    computed = background.result(assets)
+    prim, sensitivity = computed["discovery"], computed["sensitivity"]
     context: dict[str, Any] = {
-        "header": header,
+        "header": _header(data, title),
         "summary": summary(
-            findings(data, seed=seed),
+            found,
             data=data,
             sensitivity=sensitivity["tables"],
-            surprising=surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed),
+            surprising=surprising,
             judgement=_by_influence(assumptions["judgement"], sensitivity["tables"]),
             history=optional["history"],
         ),
@@ -371,16 +395,10 @@ def build_context(store_dir: Path, title: str | None) -> tuple[dict[str, Any], A
         "power": power,
         "discovery": prim,
         "trust": trust,
-        "robustness": robust.robustness(data, assets),
+        "robustness": robustness,
         "sensitivity": sensitivity,
         "parameters": parameters,
     }
-    if title is None:  # the title states the main finding
-        header["title"] = context["summary"]["title"]
-    context["cite"] = cite(header)
-    context["contents"] = _contents(context)
-    context["header"]["report_seconds"] = round(time.perf_counter() - started, 1)
-    context["header"]["asset_dir"] = "report_files"
     return context, assets
 
 
