@@ -223,3 +223,20 @@ def test_no_study_writes_a_table_wider_than_the_writer_was_checked_with(tmp_path
         }
     assert study.varied() == parameter_names()  # the default design varies every one
     assert max(widths.values()) <= WRITER_COLUMNS_CHECKED, widths
+
+
+def test_a_store_has_no_index_the_integrity_check_cannot_see(tmp_path, small_study):
+    """Every block a store reads is covered by the seal: no table has an index."""
+    import duckdb
+
+    run_study(small_study, tmp_path)
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    try:
+        (indexes,) = con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()
+        (keys,) = con.execute(
+            "SELECT count(*) FROM duckdb_constraints() "
+            "WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert (indexes, keys) == (0, 0)
