@@ -240,3 +240,20 @@ def test_a_store_has_no_index_the_integrity_check_cannot_see(tmp_path, small_stu
     finally:
         con.close()
     assert (indexes, keys) == (0, 0)
+
+
+def test_the_writer_spills_beside_the_store_not_in_the_working_directory(tmp_path, monkeypatch):
+    from techbloc.experiments.store import _connect
+
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    path = tmp_path / "store" / "results.duckdb"
+    path.parent.mkdir()
+    con = _connect(path, read_only=False)
+    try:
+        (where,) = con.execute("SELECT current_setting('temp_directory')").fetchone()
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+    finally:
+        con.close()
+    assert where == f"{path}.tmp"
+    assert list((tmp_path / "cwd").iterdir()) == []

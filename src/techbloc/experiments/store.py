@@ -111,7 +111,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         if read_only:
             return duckdb.connect(str(path), read_only=True)
-        con = duckdb.connect()
+        # an in-memory catalogue to attach the file to, spilling beside it as DuckDB does for
+        # a file it opens (not into a ``.tmp`` of the working directory)
+        con = duckdb.connect(config={"temp_directory": f"{path}.tmp"})
         try:
             literal = str(path).replace("'", "''")
             con.execute(f"ATTACH '{literal}' AS results (ROW_GROUP_SIZE {WRITER_ROW_GROUP})")
