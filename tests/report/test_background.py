@@ -107,3 +107,25 @@ def test_the_worker_does_not_run_the_callers_script(tmp_path, store):
     )
     subprocess.run([sys.executable, str(script)], check=True, timeout=600)
     assert count.read_text() == "x"
+
+
+def test_the_worker_imports_from_where_this_process_does(data, monkeypatch, tmp_path):
+    """A caller that put its own directory on ``sys.path`` gets a worker that sees it."""
+    seen = {}
+
+    class Recorded:
+        def __init__(self, args, env, **kwargs):
+            seen.update(args=args, env=env)
+
+        def poll(self):
+            return 0
+
+        def wait(self):
+            return 1  # failed: the sections are computed in place
+
+    monkeypatch.setattr(background, "_spare_core", lambda: True)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    monkeypatch.setattr(subprocess, "Popen", Recorded)
+    BackgroundSections(data).close()
+    assert seen["args"][1:3] == ["-m", "techbloc.report.background"]
+    assert str(tmp_path) in seen["env"]["PYTHONPATH"].split(os.pathsep)

@@ -87,8 +87,11 @@ class BackgroundSections:
         try:
             with given.open("wb") as file:
                 pickle.dump(self._data, file, protocol=pickle.HIGHEST_PROTOCOL)
+            # the worker imports what this process imports, from where it found it
+            path = os.pathsep.join(p for p in sys.path if p)
             self._worker = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(given), str(made)],
+                env={**os.environ, "PYTHONPATH": path},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # a failure is reproduced in place, with its error
