@@ -41,7 +41,7 @@ def test_a_worker_computes_what_is_computed_in_place(data, in_place, monkeypatch
     with BackgroundSections(data) as sections:
         assert sections.in_background
         got = sections.result(assets)
-    assert set(got) == {"discovery", "sensitivity"}
+    assert set(got) == {"discovery", "sensitivity", "findings"}
     _same((got, assets), in_place)
 
 

@@ -1,8 +1,9 @@
 """Report sections computed in a second process while the main one builds the others.
 
-Scenario discovery (PRIM with bootstrap resampling) and sensitivity (SALib's given-data
-estimator with bootstrap intervals) read only the store's data, share nothing with the other
-sections and take about a third of a report's time, on one core. On a machine with a second
+Scenario discovery (PRIM with bootstrap resampling), sensitivity (SALib's given-data
+estimator with bootstrap intervals) and the summary's findings (bootstrap intervals over
+futures) read only the store's data, share nothing with the other sections and take about
+40% of a report's time, on one core. On a machine with a second
 core :class:`BackgroundSections` computes them in a fresh interpreter
 (``python -m techbloc.report.background IN OUT``, the data and the result passed as pickle
 files; not :mod:`multiprocessing`, which would re-run the caller's script in the worker when
@@ -33,23 +34,27 @@ Sections = dict[str, dict[str, Any]]
 
 
 def compute_sections(data: StoreData) -> tuple[Sections, Assets]:
-    """The ``discovery`` and ``sensitivity`` sections' contexts, and their figures and tables.
+    """The ``discovery`` and ``sensitivity`` sections and the summary's ``findings``, and the
+    figures and tables they made.
 
     Returns
     -------
     dict
-        ``{"discovery": ..., "sensitivity": ...}``, as
-        :func:`techbloc.report.robust.discovery` and
-        :func:`~techbloc.report.robust.sensitivity_section` return them.
+        ``{"discovery": ..., "sensitivity": ..., "findings": ...}``, as
+        :func:`techbloc.report.robust.discovery`,
+        :func:`~techbloc.report.robust.sensitivity_section` and
+        :func:`techbloc.report.findings.findings` (seeded with the study's seed) return them.
     Assets
         The figures and tables they made.
     """
     from techbloc.report import robust
+    from techbloc.report.findings import findings
 
     assets = Assets()
     sections = {
         "discovery": robust.discovery(data, assets),
         "sensitivity": robust.sensitivity_section(data, assets),
+        "findings": findings(data, seed=int(data.manifest.get("seed") or 0)),
     }
     return sections, assets
 

@@ -28,7 +28,6 @@ from techbloc.report.answers import answers
 from techbloc.report.assets import Assets
 from techbloc.report.background import BackgroundSections
 from techbloc.report.data import read_store
-from techbloc.report.findings import findings
 from techbloc.report.formatting import format_value, percent
 from techbloc.report.maps import maps_section
 from techbloc.report.palette import policy_colours
@@ -370,10 +369,9 @@ def _sections(
     # match (techbloc.report.history, `history_section(data, assets) -> dict`); its
     # "summary" sentence is read into the limitations paragraph.
     optional = {name: _optional_section(name, data, assets) for name in OPTIONAL_SECTIONS}
-    found = findings(data, seed=seed)
     surprising = surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed)
     computed = background.result(assets)
-    prim, sensitivity = computed["discovery"], computed["sensitivity"]
+    prim, sensitivity, found = (computed[k] for k in ("discovery", "sensitivity", "findings"))
     context: dict[str, Any] = {
         "header": _header(data, title),
         "summary": summary(
