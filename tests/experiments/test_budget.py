@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from techbloc.errors import InputError
+from techbloc.experiments import executors
 from techbloc.experiments.budget import (
+    AUTO_PROCESS_WORK,
     BASE_MEMORY,
     STORE_POOL,
     BudgetError,
@@ -17,6 +19,7 @@ from techbloc.experiments.budget import (
     Limits,
     check_budget,
     check_study_run,
+    choose_executor,
     estimate_evaluation,
     estimate_study,
     parse_size,
@@ -168,3 +171,40 @@ def test_cli_refuses_beyond_the_memory_limit_with_the_estimate(
     err = " ".join(capsys.readouterr().err.split())
     assert "too large for this machine" in err and "(limit 100.0 MiB)" in err
     assert not (tmp_path / "out").exists()
+
+
+def _study_of_work(pairs_years: int) -> Study:
+    """A study of about ``pairs_years`` scenario · policy · years (2 policies, 27 years)."""
+    return Study(
+        name="x",
+        policies=[{"preset": "quad"}, {"preset": "aukus"}],
+        scenarios=max(1, pairs_years // 54),
+    )
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 8])
+@pytest.mark.parametrize("work", [AUTO_PROCESS_WORK // 2, 2 * AUTO_PROCESS_WORK])
+def test_auto_runs_a_large_study_in_processes_when_a_cpu_is_spare(monkeypatch, cpus, work):
+    monkeypatch.setattr(executors, "usable_cpus", lambda: cpus)
+    study = _study_of_work(work)
+    roomy = Limits(memory=64 * GiB, disk=None)
+    expected = "processes" if cpus >= 2 and work >= AUTO_PROCESS_WORK else "local"
+    assert choose_executor(study, "auto", limits=roomy) == expected
+
+
+def test_auto_stays_in_process_when_workers_would_not_fit_in_memory(monkeypatch):
+    monkeypatch.setattr(executors, "usable_cpus", lambda: 4)
+    study = _study_of_work(2 * AUTO_PROCESS_WORK)
+    need = study_estimate(study, executor="processes", workers=4).memory
+    assert choose_executor(study, "auto", limits=Limits(memory=need, disk=None)) == "processes"
+    assert choose_executor(study, "auto", limits=Limits(memory=need - 1, disk=None)) == "local"
+    # one worker asked for: nothing to gain from a process
+    assert choose_executor(study, "auto", workers=1, limits=Limits(None, None)) == "local"
+
+
+def test_an_executor_named_is_kept_and_an_unknown_one_refused():
+    study = _study_of_work(2 * AUTO_PROCESS_WORK)
+    for kind in ("local", "processes", "dask"):
+        assert choose_executor(study, kind) == kind
+    with pytest.raises(InputError, match="unknown executor 'threads'"):
+        choose_executor(study, "threads")

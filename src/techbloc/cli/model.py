@@ -340,7 +340,7 @@ def run(
     scenarios: Annotated[
         int | None, typer.Option(help="Futures to sample (default: the default study's 1,000).")
     ] = None,
-    executor: ExecutorOption = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.auto,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results.")] = False,
     prior: Annotated[
         PriorChoice,
@@ -395,12 +395,13 @@ def _run_default_study(
     study is the tool's own, so a new release re-runs it rather than refusing the store.
     """
     from techbloc.cli.formatting import plural
-    from techbloc.experiments.budget import check_study_run
+    from techbloc.experiments.budget import check_study_run, choose_executor
     from techbloc.experiments.runner import run_study
 
     older = None if fresh else _older_version(store_dir)
     fresh = fresh or older is not None
-    check_study_run(study, store_dir, executor=executor.value, fresh=fresh)
+    kind = choose_executor(study, executor.value)
+    check_study_run(study, store_dir, executor=kind, fresh=fresh)
     if older is not None:
         console.print(
             f"{store_dir} holds results of techbloc {older}; running the default study again "
@@ -410,7 +411,7 @@ def _run_default_study(
     summary = run_study(
         study,
         store_dir,
-        executor=executor.value,
+        executor=kind,
         fresh=fresh,
         progress=True,
         echo=lambda m: console.print(m, highlight=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -19,12 +19,14 @@ __all__ = ["register"]
 class ExecutorChoice(StrEnum):
     """Where chunks run."""
 
+    auto = "auto"
     local = "local"
     processes = "processes"
     dask = "dask"
 
 
-_EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
+_EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind | Literal["auto"]] = {
+    ExecutorChoice.auto: "auto",
     ExecutorChoice.local: "local",
     ExecutorChoice.processes: "processes",
     ExecutorChoice.dask: "dask",
@@ -32,14 +34,20 @@ _EXECUTOR_KINDS: dict[ExecutorChoice, ExecutorKind] = {
 
 #: The ``--executor`` option of the commands that run studies.
 ExecutorOption = Annotated[
-    ExecutorChoice, typer.Option(help="local = this process; processes; dask.")
+    ExecutorChoice,
+    typer.Option(
+        help="auto = worker processes for a study large enough to gain from them when a "
+        "CPU is spare, else this process; local = this process; processes; dask."
+    ),
 ]
 
 
-def executor_kind(executor: ExecutorChoice, scheduler: str | None = None) -> ExecutorKind:
+def executor_kind(
+    executor: ExecutorChoice, scheduler: str | None = None
+) -> ExecutorKind | Literal["auto"]:
     """Where the chunks run: ``executor``, or Dask when a ``--scheduler`` address comes
-    with the default (local) executor."""
-    if scheduler and executor is ExecutorChoice.local:
+    with ``auto`` or ``local``."""
+    if scheduler and executor in (ExecutorChoice.auto, ExecutorChoice.local):
         executor = ExecutorChoice.dask
     return _EXECUTOR_KINDS[executor]
 
@@ -56,7 +64,7 @@ def explore(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Results directory (default: out/STUDY).")
     ] = None,
-    executor: ExecutorOption = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.auto,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes or Dask workers (default: the CPUs).")
     ] = None,
@@ -74,7 +82,7 @@ def explore(
     """Run a study (or resume it): scenarios × policies into a results store."""
     from rich.console import Console
 
-    from techbloc.experiments.budget import check_study_run
+    from techbloc.experiments.budget import check_study_run, choose_executor
     from techbloc.experiments.executors import check_scheduler, check_workers
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
@@ -85,7 +93,7 @@ def explore(
     console = Console()
     spec = Study.from_yaml(study)
     out = out or Path("out") / study.stem
-    kind = executor_kind(executor, scheduler)
+    kind = choose_executor(spec, executor_kind(executor, scheduler), workers=workers)
     check_study_run(  # memory and disk within the machine's limits (TECHBLOC_MAX_MEMORY, ...)
         spec, out, chunk_size=chunk_size, executor=kind, workers=workers, fresh=fresh
     )

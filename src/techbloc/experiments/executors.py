@@ -42,6 +42,7 @@ __all__ = [
     "die_with",
     "make_executor",
     "max_workers",
+    "usable_cpus",
     "worker_environment",
 ]
 
@@ -51,7 +52,8 @@ R = TypeVar("R")
 ExecutorKind = Literal["local", "processes", "dask"]
 
 
-def _default_workers() -> int:
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover (not Linux)
@@ -67,7 +69,7 @@ _ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[\w.-]+
 
 def max_workers() -> int:
     """The most worker processes allowed: :data:`WORKERS_PER_CPU` per CPU available."""
-    return WORKERS_PER_CPU * _default_workers()
+    return WORKERS_PER_CPU * usable_cpus()
 
 
 def check_workers(workers: int | None) -> int | None:
@@ -210,7 +212,7 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = check_workers(workers) or _default_workers()
+        self.workers = check_workers(workers) or usable_cpus()
         self.description = f"{self.workers} local processes"
         self._pools: list[Any] = []
 
@@ -375,7 +377,7 @@ class DaskExecutor(Executor):
     ) -> None:
         self.scheduler = check_scheduler(scheduler) if scheduler else None
         self.processes = processes
-        self.workers = (None if scheduler else check_workers(workers)) or _default_workers()
+        self.workers = (None if scheduler else check_workers(workers)) or usable_cpus()
         self._client: Any = None
         self._cluster: Any = None
         self.description = (

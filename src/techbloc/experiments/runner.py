@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import numpy as np
 
 from techbloc.errors import InputError
-from techbloc.experiments.budget import default_chunk_size
+from techbloc.experiments.budget import choose_executor, default_chunk_size
 from techbloc.experiments.chunk_tables import arrays_to_chunk, dataset_to_chunk
 from techbloc.experiments.chunks import Staging, stage_arrays
 from techbloc.experiments.executors import (
@@ -302,7 +302,7 @@ def run_study(
     study: Study | str | Path,
     out: str | Path,
     *,
-    executor: ExecutorKind | Executor = "local",
+    executor: ExecutorKind | Literal["auto"] | Executor = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     chunk_size: int | None = None,
@@ -322,7 +322,10 @@ def run_study(
     study : Study or path to a YAML file
     out : path
         Store directory (created if needed).
-    executor : {"local", "processes", "dask"} or Executor
+    executor : {"local", "processes", "dask", "auto"} or Executor
+        ``auto``: worker processes for a study large enough to gain from them, on a machine
+        with a CPU to spare (:func:`~techbloc.experiments.budget.choose_executor`), else
+        this process.
     workers : int, optional
         Processes or Dask workers (default: the CPUs available).
     scheduler : str, optional
@@ -353,7 +356,10 @@ def run_study(
     if isinstance(executor, Executor):
         engine = executor
     else:
-        engine = make_executor(executor, workers=workers, scheduler=scheduler)
+        kind: str = executor
+        if kind == "auto":
+            kind = "dask" if scheduler else choose_executor(resolved.study, workers=workers)
+        engine = make_executor(cast("ExecutorKind", kind), workers=workers, scheduler=scheduler)
     created = not ResultsStore.exists(out)
     try:
         return _run_into(
