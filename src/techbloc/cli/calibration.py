@@ -119,7 +119,7 @@ def calibrate(
         RuleChoice, typer.Option(help="max: every target; second: forgive one target.")
     ] = RuleChoice.max,
     seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 0,
-    executor: ExecutorOption = ExecutorChoice.local,
+    executor: ExecutorOption = ExecutorChoice.auto,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes or Dask workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
     chunk_size: Annotated[int | None, typer.Option(min=1, help="Scenarios per chunk.")] = None,

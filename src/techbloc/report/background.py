@@ -60,9 +60,10 @@ def compute_sections(data: StoreData) -> tuple[Sections, Assets]:
 
 
 def _spare_core() -> bool:
-    """Whether a worker would run beside this process: two or more usable cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2
+    """Whether a worker would run beside this process: two or more usable CPUs."""
+    from techbloc.experiments.executors import usable_cpus
+
+    return usable_cpus() >= 2
 
 
 class BackgroundSections:
@@ -101,8 +102,8 @@ class BackgroundSections:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # a failure is reproduced in place, with its error
             )
-        except (OSError, pickle.PicklingError):
-            self.close()  # no process here (limits, sandbox): computed in place
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            self.close()  # no process here (limits, sandbox), or data it cannot take
 
     @property
     def in_background(self) -> bool:
