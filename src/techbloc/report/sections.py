@@ -316,9 +316,9 @@ def build_context(
 ) -> tuple[dict[str, Any], Assets]:
     """The report's context (see :func:`report_context`) and its figures and tables.
 
-    With ``parallel`` (default), scenario discovery and sensitivity are computed in a worker
-    process meanwhile when a second core is free (:mod:`techbloc.report.background`); the
-    context is the same either way.
+    With ``parallel`` (default), scenario discovery, sensitivity and the summary's findings
+    are computed in a worker process meanwhile when a second core is free
+    (:mod:`techbloc.report.background`); the context is the same either way.
 
     Raises
     ------
