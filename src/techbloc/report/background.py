@@ -10,7 +10,9 @@ files; not :mod:`multiprocessing`, which would re-run the caller's script in the
 it has no ``if __name__ == "__main__"`` guard) and hands back their context and figures.
 Otherwise, or when the worker cannot start or fails, they are computed in place, and an
 error in a section is raised there as it would be without a worker. The results are the same
-either way: the sections' randomness comes from their own fixed seeds.
+either way: the sections' randomness comes from their own fixed seeds. A test that patches
+an analysis function in this process must keep them in place (``_spare_core`` returning
+False): the worker does not see the patch.
 """
 
 from __future__ import annotations
