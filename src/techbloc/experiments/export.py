@@ -14,7 +14,7 @@ from techbloc.experiments.store_handle import StoreHandle
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["export_store", "read_arrays"]
+__all__ = ["export_store", "read_arrays", "sql_path"]
 
 
 def read_arrays(
@@ -99,7 +99,7 @@ def export_store(
     def copy(query: str, name: str, params: list[Any] | None = None) -> None:
         target = to / f"{name}.{format}"
         temp = to / f".{name}.{format}.tmp"
-        store._con.execute(f"COPY ({query}) TO '{_sql_path(temp)}' {options}", params or [])
+        store._con.execute(f"COPY ({query}) TO '{sql_path(temp)}' {options}", params or [])
         os.replace(temp, target)
         written.append(target)
 
@@ -128,5 +128,6 @@ def export_store(
     return written
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path) -> str:
+    """``path`` for a single-quoted SQL string literal (quotes doubled)."""
     return str(path).replace("'", "''")

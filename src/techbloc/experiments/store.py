@@ -59,6 +59,7 @@ from techbloc.experiments.chunks import (
     Staging,
     commit_chunk,
 )
+from techbloc.experiments.export import sql_path
 from techbloc.experiments.integrity import (
     CHECK_COLUMNS,
     StoreProblem,
@@ -115,8 +116,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         # a file it opens (not into a ``.tmp`` of the working directory)
         con = duckdb.connect(config={"temp_directory": f"{path}.tmp"})
         try:
-            literal = str(path).replace("'", "''")
-            con.execute(f"ATTACH '{literal}' AS results (ROW_GROUP_SIZE {WRITER_ROW_GROUP})")
+            con.execute(f"ATTACH '{sql_path(path)}' AS results (ROW_GROUP_SIZE {WRITER_ROW_GROUP})")
             con.execute("USE results")
             con.execute(f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'")
             # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded
