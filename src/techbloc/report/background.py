@@ -56,7 +56,7 @@ def compute_sections(data: StoreData) -> tuple[Sections, Assets]:
     sections = {
         "discovery": robust.discovery(data, assets),
         "sensitivity": robust.sensitivity_section(data, assets),
-        "findings": findings(data, seed=int(data.manifest.get("seed") or 0)),
+        "findings": findings(data, seed=data.seed),
     }
     return sections, assets
 

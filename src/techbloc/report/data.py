@@ -193,6 +193,12 @@ class StoreData:
     seconds: float
     directory: Path | None = None
 
+    @property
+    def seed(self) -> int:
+        """The study's root seed (0 when the manifest has none): the report's bootstraps
+        are seeded with it."""
+        return int(self.manifest.get("seed") or 0)
+
 
 def _fan_policies(roles: Roles) -> list[str]:
     wanted = [roles.core, roles.kor, roles.widest, *(p for _, p in roles.ladder)]

@@ -258,7 +258,7 @@ def us_reliability(data: StoreData, colours: dict, assets: Assets) -> dict:
     numbers["china"] = (float(np.nanmedian(s.reindex(low))), float(np.nanmedian(s.reindex(high))))
     from techbloc.analysis.uncertainty import lead
 
-    seed = int(data.manifest.get("seed") or 0)
+    seed = data.seed
     for key, ids in (("best_low", low), ("best_high", high)):
         table = pd.DataFrame(
             {

@@ -90,7 +90,7 @@ def _shapley(data: StoreData) -> pd.DataFrame | None:
         members,
         outcomes=[o for o, _ in SHAPLEY_OUTCOMES],
         horizon="end",
-        seed=int(data.manifest.get("seed") or 0),
+        seed=data.seed,
         start_year=data.study.years.start,
         end_year=data.study.years.end,
     )

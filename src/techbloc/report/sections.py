@@ -356,7 +356,6 @@ def _sections(
         "table_headline",
         stats.copy().set_axis(flat, axis=1).rename_axis("policy").reset_index(),
     )
-    seed = int(data.manifest.get("seed") or 0)
     maps = maps_section(data, colours, assets)
     who = questions.who_is_in(data, stats, colours, assets)
     will = questions.capability_will(data, assets)
@@ -369,7 +368,7 @@ def _sections(
     # match (techbloc.report.history, `history_section(data, assets) -> dict`); its
     # "summary" sentence is read into the limitations paragraph.
     optional = {name: _optional_section(name, data, assets) for name in OPTIONAL_SECTIONS}
-    surprising = surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=seed)
+    surprising = surprises(data, who.get("outsiders_table"), who.get("shapley"), seed=data.seed)
     computed = background.result(assets)
     prim, sensitivity, found = (computed[k] for k in ("discovery", "sensitivity", "findings"))
     context: dict[str, Any] = {
