@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from techbloc.model import allocator, kernels
 from techbloc.model import china as china_model
-from techbloc.model import kernels
 from techbloc.model.china import china_step
 from techbloc.model.context import Context, PolicyBatch
 from techbloc.model.flows import FlowWorkspace
@@ -149,7 +149,8 @@ def run_model(
     trajectories: bool = True,
     external_stability: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Run the model on arrays (pure; no I/O).
+    """Run the model on arrays (pure; no I/O). The first call in a process keeps freed
+    memory for reuse (:func:`~techbloc.model.allocator.keep_freed_memory`).
 
     With the compiled kernels and several numba threads (``NUMBA_NUM_THREADS``), a batch of
     at least ``2 ×`` :data:`SPLIT_SCENARIOS` scenarios is split into one slice of scenarios
@@ -178,6 +179,7 @@ def run_model(
         and, with ``trajectories``, ``traj_<name>`` arrays. The status-quo reference
         policy is not among the policies returned.
     """
+    allocator.keep_freed_memory()  # once per process: reuse freed arrays, do not re-fault them
     n_scenarios = len(scenarios.ids)
     n_threads = min(kernels.threads(), n_scenarios // SPLIT_SCENARIOS)
     if n_threads <= 1:
