@@ -232,7 +232,7 @@ def _run_batch(
             workspace,
             frictions,
             last_year=last,
-            keep=recorder.wants(t),
+            keep=recorder.wants(t) or t == 0,  # year 0's sums set TFP's base (accumulate)
             outsiders=last and external_stability,
         )
         cumulative = accumulate(state, year, ctx)
