@@ -78,3 +78,24 @@ def test_a_batch_split_over_threads_gives_the_same_bits(setup, monkeypatch):
     assert set(split) == set(whole)
     for name, value in whole.items():
         np.testing.assert_array_equal(split[name], value, err_msg=name)
+
+
+@pytest.mark.parametrize("numba", ["1", "0"])
+def test_a_policys_numbers_do_not_depend_on_the_others_in_its_batch(world, numba, monkeypatch):
+    """Each policy's relative-gains term is evaluated at its own reviews: a policy that
+    starts later (so reviews in other years) changes nothing for the one beside it."""
+    from techbloc import sample_futures, simulate
+    from techbloc.coalitions import Coalition
+    from techbloc.policies import Policy
+
+    monkeypatch.setenv("TECHBLOC_NUMBA", numba)
+    core = Policy(Coalition.from_preset("forging_core"), name="core")
+    late = Policy(Coalition.from_preset("g7"), start_year=2026, pool_share=0.2, name="late")
+    futures = sample_futures(6, seed=3)
+    alone = simulate(world, futures, [core], seed=7, end_year=2035)
+    beside = simulate(world, futures, [late, core], seed=7, end_year=2035)
+    for name, value in alone.data_vars.items():
+        other = beside[name]
+        if "policy" in value.dims:
+            value, other = value.sel(policy="core"), other.sel(policy="core")
+        np.testing.assert_array_equal(other.values, value.values, err_msg=name)

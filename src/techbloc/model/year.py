@@ -221,7 +221,11 @@ def year_flows(
             outsiders=outsiders,
         )
         concern = p.rel_gains[:, None, None] * inputs.threat
-        relative = np.where(m, concern * toggles.growth_change, 0.0)
+        fresh = np.where(m, concern * toggles.growth_change, 0.0)
+        # a policy's term is evaluated at its own reviews (and in the final year) and
+        # carried in between, so no policy's numbers depend on the others in its batch
+        refresh = review | (last_year and relative_gains)
+        relative = np.where(refresh[None, :, None], fresh, state.relative)
     return Year(
         t=t,
         members=m,
