@@ -6,13 +6,13 @@ over domains, next year's knowledge and know-how) in one pass per scenario and p
 Diffusion sorts each row's knowledge intensity by insertion, warm-started from the previous
 year's order (orders change little between years), with ties broken by country index as a
 stable sort would (countries read through the order index unsigned, which spares the
-compiled loops numba's negative-index check: the kernel ran 7-8% faster); openness ``(1 -
-c)^r`` is evaluated once per country when consecutive domains share the achieved stringency;
-the access weights ``K^η`` come from numpy (``exp(η log K)``, vectorized) in :func:`run`.
-Inside the kernel a power ``x^y`` is :func:`~techbloc.model.jit.power`, and sums over
-countries multiply by reciprocals rather than divide. Big batches run on numba's number of
-threads, each taking a slice of the scenarios (the serial kernel releases the GIL; a
-``parallel=True`` build of the same loop ran about 40% slower per thread).
+compiled loops numba's negative-index check: the kernel ran 7-8% faster); openness
+``(1 - c)^r`` is evaluated once per country when consecutive domains share the achieved
+stringency; the access weights ``K^η`` come from numpy (``exp(η log K)``, vectorized) in
+:func:`run`. Inside the kernel a power ``x^y`` is :func:`~techbloc.model.jit.power`, and
+sums over countries multiply by reciprocals rather than divide. Big batches run on numba's
+number of threads, each taking a slice of the scenarios (the serial kernel releases the GIL;
+a ``parallel=True`` build of the same loop ran about 40% slower per thread).
 """
 
 from __future__ import annotations
