@@ -80,6 +80,23 @@ def test_a_batch_split_over_threads_gives_the_same_bits(setup, monkeypatch):
         np.testing.assert_array_equal(split[name], value, err_msg=name)
 
 
+def test_a_batch_run_in_blocks_gives_the_same_bits(setup, monkeypatch):
+    from techbloc import sample_futures
+    from techbloc.model import engine, kernels
+
+    inputs, _, batch, years = setup
+    futures = sample_futures(7, seed=2)
+    arrays = scenario_arrays(futures, seed=4, n_years=len(years), n_countries=inputs.n)
+    monkeypatch.setattr(kernels, "threads", lambda: 1)
+    monkeypatch.setattr(engine, "BLOCK_PAIRS", 10**9)
+    whole = run_model(inputs, arrays, batch, years)
+    monkeypatch.setattr(engine, "BLOCK_PAIRS", 2 * (len(batch.members) + 1))  # 2 futures
+    blocks = run_model(inputs, arrays, batch, years)
+    assert set(blocks) == set(whole)
+    for name, value in whole.items():
+        np.testing.assert_array_equal(blocks[name], value, err_msg=name)
+
+
 @pytest.mark.parametrize("numba", ["1", "0"])
 def test_a_policys_numbers_do_not_depend_on_the_others_in_its_batch(world, numba, monkeypatch):
     """Each policy's relative-gains term is evaluated at its own reviews: a policy that

@@ -202,16 +202,16 @@ def flows(  # pragma: no cover - compiled
                 acc_mw = 0.0
                 acc_mwk = 0.0
                 for rank in range(n - 1, -1, -1):
-                    j = np.uint64(row[rank])
-                    kj = kappa[j]
-                    w = size[j]
-                    mw = w * memf[j]
+                    u = np.uint64(row[rank])  # country j, unsigned
+                    kj = kappa[u]
+                    w = size[u]
+                    mw = w * memf[u]
                     acc_w += w
                     acc_wk += w * kj
                     acc_mw += mw
                     acc_mwk += mw * kj
-                    gap_total[j] = acc_wk - kj * acc_w
-                    gap_member[j] = acc_mwk - kj * acc_mw
+                    gap_total[u] = acc_wk - kj * acc_w
+                    gap_member[u] = acc_mwk - kj * acc_mw
                 learning = learning_rate[s] / (1.0 + complexity[s, d])
                 rs = rate[s]
                 al = allied[s]
