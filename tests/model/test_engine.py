@@ -92,9 +92,13 @@ def test_a_batch_run_in_blocks_gives_the_same_bits(setup, monkeypatch):
     whole = run_model(inputs, arrays, batch, years)
     monkeypatch.setattr(engine, "BLOCK_PAIRS", 2 * (len(batch.members) + 1))  # 2 futures
     blocks = run_model(inputs, arrays, batch, years)
-    assert set(blocks) == set(whole)
-    for name, value in whole.items():
-        np.testing.assert_array_equal(blocks[name], value, err_msg=name)
+    monkeypatch.setattr(kernels, "threads", lambda: 2)  # and 2 threads of blocks
+    monkeypatch.setattr(engine, "SPLIT_SCENARIOS", 2)
+    threaded = run_model(inputs, arrays, batch, years)
+    for run in (blocks, threaded):
+        assert set(run) == set(whole)
+        for name, value in whole.items():
+            np.testing.assert_array_equal(run[name], value, err_msg=name)
 
 
 @pytest.mark.parametrize("numba", ["1", "0"])

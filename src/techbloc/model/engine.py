@@ -20,7 +20,9 @@ exclusion behind ``backlash_exclusion``) advances through one function,
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -191,36 +193,40 @@ def run_model(
     block = max(1, BLOCK_PAIRS // (policies.members.shape[0] + 1))
     bounds = np.linspace(0, n_scenarios, n_threads + 1).astype(np.int64)
 
-    def run_slice(i: int) -> list[dict[str, np.ndarray]]:
+    def run_slice(i: int) -> Iterator[dict[str, np.ndarray]]:
         first, stop = int(bounds[i]), int(bounds[i + 1])
-        return [
-            _run_batch(
-                inputs,
-                scenarios.rows(a, min(a + block, stop)),
-                policies,
-                years,
-                trajectories,
-                external_stability,
-            )
-            for a in range(first, stop, block) or [first]
-        ]
+        for a in range(first, stop, block) or [first]:
+            part = scenarios.rows(a, min(a + block, stop))
+            yield _run_batch(inputs, part, policies, years, trajectories, external_stability)
 
     if n_threads == 1:
-        parts = run_slice(0)
-    else:
+        return _join(run_slice(0), n_scenarios)  # each block copied in as it is done
 
-        def run_threaded(i: int) -> list[dict[str, np.ndarray]]:
-            with kernels.serial():  # this thread's slice: its kernels do not split it again
-                return run_slice(i)
+    def run_threaded(i: int) -> list[dict[str, np.ndarray]]:
+        with kernels.serial():  # this thread's slice: its kernels do not split it again
+            return list(run_slice(i))
 
-        pool = _pool(n_threads, os.getpid())  # a forked child makes its own threads
-        others = [pool.submit(run_threaded, i) for i in range(1, n_threads)]
-        parts = run_threaded(0)
-        for future in others:
-            parts += future.result()
-    if len(parts) == 1:
-        return parts[0]
-    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    pool = _pool(n_threads, os.getpid())  # a forked child makes its own threads
+    others = [pool.submit(run_threaded, i) for i in range(1, n_threads)]
+    first = run_threaded(0)
+    return _join(itertools.chain(first, *(future.result() for future in others)), n_scenarios)
+
+
+def _join(parts: Iterable[dict[str, np.ndarray]], n_scenarios: int) -> dict[str, np.ndarray]:
+    """The outputs of consecutive blocks of scenarios as one batch's (every output's first
+    axis is the scenarios); a single block is returned as it is."""
+    joined: dict[str, np.ndarray] = {}
+    row = 0
+    for part in parts:
+        size = len(next(iter(part.values())))
+        if size == n_scenarios:
+            return part
+        if not joined:
+            joined = {k: np.empty((n_scenarios, *v.shape[1:]), v.dtype) for k, v in part.items()}
+        for name, value in part.items():
+            joined[name][row : row + size] = value
+        row += size
+    return joined
 
 
 @functools.cache
