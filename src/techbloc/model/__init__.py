@@ -14,6 +14,7 @@ One module per mechanism group:
 - :mod:`~techbloc.model.year`: the year's flows from the state at its start
 - :mod:`~techbloc.model.observe`: what is reported of a year
 - :mod:`~techbloc.model.engine`: the batch engine (the state update and the loop over years)
+- :mod:`~techbloc.model.allocator`: freed memory kept for reuse (set once by the engine)
 - :mod:`~techbloc.model.outputs`: the outputs registry and the recorder
 - :mod:`~techbloc.model.dataset`: :func:`simulate`, the labelled front door
 - :mod:`~techbloc.model.static`: one-year characteristic functions of many coalitions

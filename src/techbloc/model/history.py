@@ -16,6 +16,8 @@ Both come from bundled data files (``techbloc/data``, see its ``PROVENANCE.md``)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,12 +38,21 @@ def status_quo_stringency_path(years: NDArray[np.int_]) -> NDArray[np.float64]:
     Years before the first step take its value; the last step is
     :data:`STATUS_QUO_STRINGENCY`.
     """
+    first, levels = _stringency_steps()
+    step = np.clip(np.searchsorted(first, np.asarray(years), side="right") - 1, 0, None)
+    result: NDArray[np.float64] = levels[step]
+    return result
+
+
+@functools.cache
+def _stringency_steps() -> tuple[NDArray[np.int_], NDArray[np.float64]]:
+    """Each step's first year and level, in order (read once; every run reads them)."""
     table = read_bundle()["us_export_controls_history"].sort_values("first_year")
     first = table["first_year"].to_numpy(int)
     levels = table["stringency"].to_numpy(float, copy=True)
     levels[-1] = STATUS_QUO_STRINGENCY
-    step = np.clip(np.searchsorted(first, np.asarray(years), side="right") - 1, 0, None)
-    return levels[step]
+    first.flags.writeable = levels.flags.writeable = False
+    return first, levels
 
 
 def self_sufficiency_start(start_year: int) -> NDArray[np.float64]:
@@ -51,11 +62,18 @@ def self_sufficiency_start(start_year: int) -> NDArray[np.float64]:
     one held after it); the other domains are the registry's stated assumptions
     (:data:`techbloc.params.DOMAINS`), which carry no year.
     """
-    table = read_bundle()["china_semiconductor_self_sufficiency"].sort_values("year")
-    observed = float(
-        np.interp(start_year, table["year"].to_numpy(float), table["self_sufficiency"])
-    )
+    observed = float(np.interp(start_year, *_semiconductor_observations()))
     values = np.array([d.self_sufficiency0 for d in DOMAINS], dtype=float)
     semis = [i for i, d in enumerate(DOMAINS) if d.name == "semiconductors"]
     values[semis] = observed
     return values
+
+
+@functools.cache
+def _semiconductor_observations() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """IC Insights' years and self-sufficiency shares, in order (read once)."""
+    table = read_bundle()["china_semiconductor_self_sufficiency"].sort_values("year")
+    years = table["year"].to_numpy(float, copy=True)
+    shares = table["self_sufficiency"].to_numpy(float, copy=True)
+    years.flags.writeable = shares.flags.writeable = False
+    return years, shares
