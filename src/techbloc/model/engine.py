@@ -1,13 +1,14 @@
 """The batch engine: a state, a pure year step and an observer, over ``[S, P, D, N]`` arrays.
 
-:func:`run_model` runs a whole batch of scenarios × policies: it builds the run's fixed
+:func:`run_model` runs a whole batch of scenarios × policies, in cache-sized blocks of
+scenarios: for each block it builds the run's fixed
 :class:`~techbloc.model.context.Context` (the baseline paths of
 :mod:`~techbloc.model.baseline`, parameters, the observed history of
 :mod:`~techbloc.model.history` and the start-year status quo), the initial
 :class:`~techbloc.model.state.EngineState`, and then, for each year, computes the year's flows
 (:func:`~techbloc.model.year.year_flows`), lets the recorder observe them
 (:mod:`~techbloc.model.observe`) and advances the state (:func:`advance`). The only Python
-loop is over years.
+loops are over blocks and years.
 
 Every batch also runs the **status-quo policy** (US-only controls at each year's
 status-quo stringency, no pool, no capacity building) as one extra policy, with common random
