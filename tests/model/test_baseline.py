@@ -106,3 +106,21 @@ def test_a_higher_long_run_rate_never_lowers_gdp(low, high):
     base = baseline(_inputs(), _values(2, long_run_gdp_growth=[low, high]), np.arange(2020, 2050))
     assert (base.gdp[1] >= base.gdp[0] * (1 - 1e-12)).all()
     assert (base.gdp[0, 0] == base.gdp[1, 0]).all()  # the data year is observed
+
+
+def test_observed_paths_are_computed_once_per_inputs_object():
+    """Every block of a run reads the same observed paths; other inputs get their own."""
+    from techbloc.model import baseline as module
+
+    grid = np.arange(2015, 2041)
+    inputs = _inputs()
+    first = module._observed_once(inputs, grid)
+    assert module._observed_once(inputs, grid) is first
+    assert not any(array.flags.writeable for array in first)
+    other = _inputs(rd=(3.0, 1.0))  # equal in shape, different in value
+    again = module._observed_once(other, grid)
+    assert again is not first
+    assert not np.array_equal(again[1], first[1])
+    for array, expected in zip(again, module._observed(other, grid), strict=True):
+        np.testing.assert_array_equal(array, expected)
+    assert len(module._OBSERVED) <= module._OBSERVED_KEPT

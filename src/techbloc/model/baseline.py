@@ -86,9 +86,31 @@ def rd_ceiling(inputs: ModelInputs) -> float:
     return float(np.max(inputs.rd / inputs.gdp))
 
 
-def _observed(
-    inputs: ModelInputs, grid: NDArray[np.int_]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+_Observed = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+#: :func:`_observed` of the last few inputs and grids, by ``(id(inputs), first, last year)``,
+#: each with the inputs it was computed from (an id is only trusted for the same object): a
+#: run computes it for every block of scenarios of the same world.
+_OBSERVED: dict[tuple[int, int, int], tuple[ModelInputs, _Observed]] = {}
+_OBSERVED_KEPT = 8
+
+
+def _observed_once(inputs: ModelInputs, grid: NDArray[np.int_]) -> _Observed:
+    """:func:`_observed`, computed once for the same inputs object and grid (read-only)."""
+    key = (id(inputs), int(grid[0]), int(grid[-1]))
+    kept = _OBSERVED.get(key)
+    if kept is not None and kept[0] is inputs:
+        return kept[1]
+    result = _observed(inputs, grid)
+    for array in result:
+        array.flags.writeable = False
+    while len(_OBSERVED) >= _OBSERVED_KEPT:
+        _OBSERVED.pop(next(iter(_OBSERVED)), None)
+    _OBSERVED[key] = (inputs, result)
+    return result
+
+
+def _observed(inputs: ModelInputs, grid: NDArray[np.int_]) -> _Observed:
     """ln GDP and ln intensity on ``grid`` from the observed points, (G, N), and the trend (N,).
 
     Log-linear between observed points; before a country's first point, carried back at
@@ -182,7 +204,7 @@ def baseline(
     row_year = round(float(inputs.row_rd_year))
     grid = np.arange(min(start, row_year), max(end, start + GROWTH_WINDOW) + 1)
     sampled = {name: np.asarray(values[name], dtype=float) for name in _SAMPLED}
-    observed = _observed(inputs, grid)
+    observed = _observed_once(inputs, grid)
     ln_gdp, ln_int = _log_paths(
         inputs,
         grid,
