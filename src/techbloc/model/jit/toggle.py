@@ -51,7 +51,7 @@ def toggle(  # pragma: no cover - compiled
     us_binding = np.empty(n)
     toggled = np.empty(n)
     us_toggled = np.empty(n)
-    weight = np.empty((n, d_len))  # holder weights, a row per country
+    weight = np.empty((d_len, n))  # normalised holder weights, a row per domain
     moved = np.empty(d_len)
     open_now = np.empty((d_len, n))
     open_toggled = np.empty((d_len, n))
@@ -160,14 +160,15 @@ def toggle(  # pragma: no cover - compiled
                 total_w = 0.0
                 for j in range(n):
                     w = weight_k[s, p, d, j] if holders[j] else 0.0
-                    weight[j, d] = w
+                    weight[d, j] = w
                     total_w += w
                 if not total_w > 0:
                     total_w = 1.0
                 total = 0.0
+                for j in range(n):  # a loop of its own, so the divisions are vectorized
+                    weight[d, j] = weight[d, j] / total_w
                 for j in range(n):
-                    weight[j, d] = weight[j, d] / total_w
-                    total += weight[j, d] * open_now[d, j]
+                    total += weight[d, j] * open_now[d, j]
                 totals[d] = total
                 access_now[d] = power(total, inv)
             # per toggled country: its change summed over domains
@@ -205,11 +206,11 @@ def toggle(  # pragma: no cover - compiled
                         for h in range(n):  # one sum per domain, each in country order
                             o = open_new[h]
                             for d in range(d0, d1):
-                                moved[d] += weight[h, d] * o
+                                moved[d] += weight[d, h] * o
                         d0 = d1
                 else:
                     for d in range(d_len):
-                        moved[d] = totals[d] + weight[j, d] * (open_toggled[d, j] - open_now[d, j])
+                        moved[d] = totals[d] + weight[d, j] * (open_toggled[d, j] - open_now[d, j])
                 acc = 0.0
                 for d in range(d_len):
                     d_access = power(max(moved[d], 0.0), inv) - access_now[d]
