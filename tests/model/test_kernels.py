@@ -255,10 +255,18 @@ def _toggle_args(rng, S=5, P=4, D=3, N=9, china=4, usa=0):
     )
 
 
-def test_compiled_growth_changes_match_numpy_reference():
+@pytest.mark.parametrize("domains", [3, 8])
+def test_compiled_growth_changes_match_numpy_reference(domains):
+    """With 8 domains, one policy's equal targets make a run of 8 domains: the kernel sums
+    six at a time, then two."""
+    import dataclasses
+
     from techbloc.model.relative_gains import growth_changes
 
-    args = _toggle_args(np.random.default_rng(4))
+    args = _toggle_args(np.random.default_rng(4), D=domains)
+    target = args.target.copy()
+    target[:, 2] = 0.7  # equal across domains, as are policy 2's stringency and the floor
+    args = dataclasses.replace(args, target=target, floor=np.full(domains, 0.3))
     fast = growth_changes(args)
     slow = growth_changes.reference(args)
     assert np.all(fast[..., 4] == 0) and np.abs(fast).max() > 0

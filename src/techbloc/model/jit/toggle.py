@@ -201,12 +201,32 @@ def toggle(  # pragma: no cover - compiled
                             open_new[h] = power(min(max(o, 0.0), 1.0), rs)
                         o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
                         open_new[j] = power(min(max(o, 0.0), 1.0), rs)
-                        for d in range(d0, d1):
-                            moved[d] = 0.0
-                        for h in range(n):  # one sum per domain, each in country order
-                            o = open_new[h]
-                            for d in range(d0, d1):
-                                moved[d] += weight[d, h] * o
+                        # one sum per domain, each in country order, six domains at a time
+                        # in registers (a group short of six repeats its last domain)
+                        g0 = d0
+                        while g0 < d1:
+                            last = min(g0 + 6, d1) - 1
+                            r1 = min(g0 + 1, last)
+                            r2 = min(g0 + 2, last)
+                            r3 = min(g0 + 3, last)
+                            r4 = min(g0 + 4, last)
+                            r5 = min(g0 + 5, last)
+                            a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+                            for h in range(n):
+                                o = open_new[h]
+                                a0 += weight[g0, h] * o
+                                a1 += weight[r1, h] * o
+                                a2 += weight[r2, h] * o
+                                a3 += weight[r3, h] * o
+                                a4 += weight[r4, h] * o
+                                a5 += weight[r5, h] * o
+                            moved[g0] = a0
+                            moved[r1] = a1
+                            moved[r2] = a2
+                            moved[r3] = a3
+                            moved[r4] = a4
+                            moved[r5] = a5
+                            g0 = last + 1
                         d0 = d1
                 else:
                     for d in range(d_len):
