@@ -2,7 +2,10 @@
 
 :func:`toggle` computes :func:`techbloc.model.relative_gains.growth_changes` in one loop per
 scenario and policy instead of chains of small array passes; :func:`run` splits the
-scenarios over numba's threads, as the flows kernel does.
+scenarios over numba's threads, as the flows kernel does. Where a toggle moves the least
+will, access is recomputed at the new stringency for every holder: the sums over holders
+run six domains at a time in registers, each in country order (a read-modify-write of each
+domain's sum through memory took 58% of the final year's call).
 """
 
 from __future__ import annotations
