@@ -104,8 +104,10 @@ def _observed_once(inputs: ModelInputs, grid: NDArray[np.int_]) -> _Observed:
     result = _observed(inputs, grid)
     for array in result:
         array.flags.writeable = False
-    while len(_OBSERVED) >= _OBSERVED_KEPT:
-        _OBSERVED.pop(next(iter(_OBSERVED)), None)
+    # the oldest go first; the keys are copied at once, so another thread adding its own
+    # (run_model's slices build their contexts concurrently) cannot break the iteration
+    for oldest in list(_OBSERVED)[: max(0, len(_OBSERVED) - _OBSERVED_KEPT + 1)]:
+        _OBSERVED.pop(oldest, None)
     _OBSERVED[key] = (inputs, result)
     return result
 
