@@ -47,9 +47,9 @@ def executor_kind(
 ) -> ExecutorKind | Literal["auto"]:
     """Where the chunks run: ``executor``, or Dask when a ``--scheduler`` address comes
     with ``auto`` or ``local``."""
-    if scheduler and executor in (ExecutorChoice.auto, ExecutorChoice.local):
-        executor = ExecutorChoice.dask
-    return _EXECUTOR_KINDS[executor]
+    from techbloc.experiments.executors import with_scheduler
+
+    return with_scheduler(_EXECUTOR_KINDS[executor], scheduler)
 
 
 class ExportFormat(StrEnum):

@@ -43,11 +43,13 @@ __all__ = [
     "make_executor",
     "max_workers",
     "usable_cpus",
+    "with_scheduler",
     "worker_environment",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K", bound=str)
 
 ExecutorKind = Literal["local", "processes", "dask"]
 
@@ -438,6 +440,12 @@ class DaskExecutor(Executor):
             yield result
 
 
+def with_scheduler(kind: K, scheduler: str | None) -> K | Literal["dask"]:
+    """``kind``, or ``"dask"`` when a scheduler address comes with ``"auto"`` or ``"local"``:
+    an address given alone means the chunks run on that Dask cluster."""
+    return "dask" if scheduler and kind in ("auto", "local") else kind
+
+
 def make_executor(
     kind: ExecutorKind = "local",
     *,
@@ -455,8 +463,7 @@ def make_executor(
     scheduler : str, optional
         Only with ``dask`` (given alone, it implies ``dask``).
     """
-    if scheduler and kind == "local":
-        kind = "dask"
+    kind = with_scheduler(kind, scheduler)
     if scheduler and kind != "dask":
         raise InputError("--scheduler needs --executor dask")
     if kind == "local":

@@ -38,6 +38,7 @@ from techbloc.experiments.executors import (
     ExecutorKind,
     InProcessExecutor,
     make_executor,
+    with_scheduler,
 )
 from techbloc.experiments.progress import Progress, RichProgress
 from techbloc.experiments.resolve import Resolved, resolve
@@ -356,9 +357,9 @@ def run_study(
     if isinstance(executor, Executor):
         engine = executor
     else:
-        kind: str = executor
+        kind: str = with_scheduler(executor, scheduler)
         if kind == "auto":
-            kind = "dask" if scheduler else choose_executor(resolved.study, workers=workers)
+            kind = choose_executor(resolved.study, workers=workers)
         engine = make_executor(cast("ExecutorKind", kind), workers=workers, scheduler=scheduler)
     created = not ResultsStore.exists(out)
     try:
