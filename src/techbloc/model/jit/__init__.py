@@ -32,7 +32,17 @@ from typing import Any, Protocol, TypeVar, cast, overload
 
 import numpy as np
 
-__all__ = ["COMPILE_SECONDS", "cache_dir", "njit", "power", "serial", "split", "threads"]
+__all__ = [
+    "COMPILE_SECONDS",
+    "cache_dir",
+    "greater",
+    "lesser",
+    "njit",
+    "power",
+    "serial",
+    "split",
+    "threads",
+]
 
 #: Rough time to compile the four kernels (s), said in the first-compile message: first run
 #: minus second run of ``benchmarks/cli_latency.py`` on the 2-core development machine, 4.5
@@ -116,6 +126,23 @@ def power(x: float, y: float) -> float:  # pragma: no cover - compiled
     """
     result: float = np.exp(y * np.log(x))
     return result
+
+
+@numba.njit(inline="always", error_model="numpy")
+def lesser(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``min(a, b)`` as Python and numba take it (``b`` if ``b < a``, else ``a``), as a select.
+
+    numba's builtin ``min`` of two floats kept the loops it was in from being vectorized
+    (LLVM: "loop contains an unsupported switch"); this one, inlined, does not.
+    """
+    return b if b < a else a
+
+
+@numba.njit(inline="always", error_model="numpy")
+def greater(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``max(a, b)`` as Python and numba take it (``b`` if ``b > a``, else ``a``); see
+    :func:`lesser`."""
+    return b if b > a else a
 
 
 _serial = threading.local()

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import njit, power
+from techbloc.model.jit import greater, lesser, njit, power
 from techbloc.model.kernel_arrays import FlowArrays
 
 __all__ = ["flows", "run"]
@@ -126,7 +126,7 @@ def flows(  # pragma: no cover - compiled
                 if not have_openness or strict != last_stringency or ex != last_excess:
                     for j in range(n):
                         o = 1.0 - (strict * binding[s, p, j] + ex * us_binding[s, p, j])
-                        o = min(max(o, 0.0), 1.0)
+                        o = lesser(greater(o, 0.0), 1.0)
                         if o != last_base[j]:
                             last_base[j] = o
                             last_power[j] = power(o, r[s])
@@ -147,7 +147,7 @@ def flows(  # pragma: no cover - compiled
                     k_sum += k
                     if holders[j]:
                         w = weight_k[s, p, d, j]
-                        held = k + memf[j] * max(min(sh, ab * k), 0.0)  # usable knowledge
+                        held = k + memf[j] * greater(lesser(sh, ab * k), 0.0)  # usable knowledge
                         exposed += k * leak[s, p, j]
                         member_exposed += k * leak[s, p, j] * memf[j]
                     else:
@@ -218,22 +218,29 @@ def flows(  # pragma: no cover - compiled
                 th = theta[s]
                 ret = retention[s, d]
                 mwd = military_weight[d]
+                # the sums over domains, and next year's stocks in a loop of their own:
+                # with ``if update`` inside, LLVM did not vectorize the loop
                 for j in range(n):
                     member = memf[j]
                     sc = rs * scale[j]
                     bonus = sc * al * member * gap_member[j]
-                    inflow = sc * gap_total[j] + bonus
                     rd = national_rd[s, p, j] * mix[s, d, j]
                     contribution = rd * share[s, p, j]
                     own = rd - contribution
-                    gain = min(pooled, ab * own) * (th * member)
+                    gain = lesser(pooled, ab * own) * (th * member)
                     contribution_sum[s, p, j] += contribution
                     gain_sum[s, p, j] += gain
                     bonus_sum[s, p, j] += bonus
                     rd_sum[s, p, j] += rd
-                    if update:
+                if update:
+                    for j in range(n):
+                        member = memf[j]
+                        sc = rs * scale[j]
+                        inflow = sc * gap_total[j] + sc * al * member * gap_member[j]
+                        rd = national_rd[s, p, j] * mix[s, d, j]
+                        own = rd - rd * share[s, p, j]
                         k = knowledge[s, p, d, j]
-                        usable = k + member * max(min(sh, ab * k), 0.0)
+                        usable = k + member * greater(lesser(sh, ab * k), 0.0)
                         i_ = know_how[s, p, d, j]
                         # v4: the pool gain is not copied into the national stock
                         new_k[s, p, d, j] = ret * k + th * own + inflow
@@ -242,8 +249,8 @@ def flows(  # pragma: no cover - compiled
                     # (a loop of its own: inside the one above it slowed every year ~10%)
                     for j in range(n):
                         k = knowledge[s, p, d, j]
-                        usable = k + memf[j] * max(min(sh, ab * k), 0.0)
-                        realized = min(usable, know_how[s, p, d, j])
+                        usable = k + memf[j] * greater(lesser(sh, ab * k), 0.0)
+                        realized = lesser(usable, know_how[s, p, d, j])
                         country_k[s, p, j] += k
                         military[s, p, j] += realized * mwd
                         usable_k[s, p, j] += usable

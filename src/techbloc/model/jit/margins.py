@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from techbloc.model.jit import njit
+from techbloc.model.jit import greater, njit
 from techbloc.model.kernel_arrays import MarginArrays
 
 __all__ = ["margins", "run"]
@@ -53,7 +53,7 @@ def margins(  # pragma: no cover - compiled
             fm = floor_mean[s, p]
             common = tm * (least if np.isfinite(least) else 0.0)
             # a member's trade meets max(s*, reach max(s*, floor)) (v4)
-            s_with = max(common, reach[s] * max(common, fm))
+            s_with = greater(common, reach[s] * greater(common, fm))
             for j in range(n):
                 if not members[s, p, j]:
                     out[s, p, j] = np.nan
@@ -62,10 +62,10 @@ def margins(  # pragma: no cover - compiled
                 if not np.isfinite(without):
                     without = 0.0
                 knowledge_gain = (gain[s, p, j] - th * contribution[s, p, j] + bonus[s, p, j]) / (
-                    th * max(rd[s, p, j], 1e-12)
+                    th * greater(rd[s, p, j], 1e-12)
                 )
                 # outside, the US's own level still reaches the country (v4)
-                outside = max(tm * without, fm)
+                outside = greater(tm * without, fm)
                 trade = trade_cost[s] * dependence[j] * (s_with - reach[s] * outside)
                 out[s, p, j] = (
                     payoff_scale[s] * knowledge_gain

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import njit, power
+from techbloc.model.jit import greater, lesser, njit, power
 
 __all__ = ["margins", "run"]
 
@@ -119,19 +119,19 @@ def _least_tables(
     last_ex = 0.0
     for d in range(d_len):
         strict = target[d] * least  # achieved stringency, as the protection kernel
-        ex = max(strict, floor[d])  # the US's level
-        level = max(strict, rch * ex)  # members' level
+        ex = greater(strict, floor[d])  # the US's level
+        level = greater(strict, rch * ex)  # members' level
         if d == 0 or strict != last_strict or ex != last_ex:
             for j in range(n):
                 for m in range(2):
                     b = binding[j, m]
                     ub = us_binding[j, m]
                     o = 1.0 - (level * b + ex * ub)  # the flows kernel's form
-                    open_flows[j, m] = power(min(max(o, 0.0), 1.0), rs)
+                    open_flows[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
                     o = 1.0 - level * b - ex * ub  # the toggle kernel's form
-                    open_toggle[j, m] = power(min(max(o, 0.0), 1.0), rs)
+                    open_toggle[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
                 o = 1.0 - level * toggled[j] - ex * us_toggled[j]
-                open_toggled[j] = power(min(max(o, 0.0), 1.0), rs)
+                open_toggled[j] = power(lesser(greater(o, 0.0), 1.0), rs)
             last_strict = strict
             last_ex = ex
         for j in range(n):
@@ -169,12 +169,12 @@ def _moved_tables(
     for d in range(d_len):
         s_new = target[d] * least + target[d] * change
         if d == 0 or s_new != last_new or floor[d] != last_floor:
-            e_new = max(s_new, floor[d])  # the US's level
-            a_new = max(s_new, rch * e_new)  # members' level
+            e_new = greater(s_new, floor[d])  # the US's level
+            a_new = greater(s_new, rch * e_new)  # members' level
             for j in range(n):
                 for m in range(2):
                     o = 1.0 - a_new * binding[j, m] - e_new * us_binding[j, m]
-                    open_new[j, m] = power(min(max(o, 0.0), 1.0), rs)
+                    open_new[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
             last_new = s_new
             last_floor = floor[d]
         for j in range(n):
@@ -458,7 +458,7 @@ def margins(  # pragma: no cover - compiled
                             bonus[j] += bonus_rate[j] * 1.0 * (acc_mwk - kj * acc_mw)
             # each member's margin (the margins kernel) plus its relative-gains term
             common = target_mean * (least if np.isfinite(least) else 0.0)
-            s_with = max(common, rch * max(common, floor_mean))
+            s_with = greater(common, rch * greater(common, floor_mean))
             n_positive = 0
             lowest = np.inf
             missing = False
@@ -466,12 +466,14 @@ def margins(  # pragma: no cover - compiled
                 j = listed[k]
                 gain = 0.0
                 for d in range(d_len):
-                    gain += min(pooled[d], cap[j, d]) * (th * 1.0)
+                    gain += lesser(pooled[d], cap[j, d]) * (th * 1.0)
                 without = second if will[s, j] <= least else least
                 if not np.isfinite(without):
                     without = 0.0
-                knowledge_gain = (gain - th * paid_sum[j] + bonus[j]) / (th * max(rd_sum[j], 1e-12))
-                outside = max(target_mean * without, floor_mean)
+                knowledge_gain = (gain - th * paid_sum[j] + bonus[j]) / (
+                    th * greater(rd_sum[j], 1e-12)
+                )
+                outside = greater(target_mean * without, floor_mean)
                 trade = trade_cost[s] * dependence[j] * (s_with - rch * outside)
                 friction_sum = friction[k] + up[s] * friction_up[k] - down[s] * friction_down[k]
                 value = (
@@ -487,7 +489,7 @@ def margins(  # pragma: no cover - compiled
                     growth_change = 0.0
                     for d in range(d_len):
                         growth_change += per_access[d] * (
-                            power(max(moved[d], 0.0), inv) - access_now[d]
+                            power(greater(moved[d], 0.0), inv) - access_now[d]
                         )
                 elif j == usa:  # its toggle moves no coverage: every change is exactly 0
                     growth_change = 0.0
@@ -496,7 +498,7 @@ def margins(  # pragma: no cover - compiled
                     for d in range(d_len):
                         moved_d = sums[d_len + d] + least_deltas[at_least, j, d]
                         growth_change += per_access[d] * (
-                            power(max(moved_d, 0.0), inv) - access_now[d]
+                            power(greater(moved_d, 0.0), inv) - access_now[d]
                         )
                 margin = value + rel_gains[s] * threat[j] * growth_change
                 if write_margins:

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import njit, power
+from techbloc.model.jit import greater, lesser, njit, power
 from techbloc.model.kernel_arrays import ToggleArrays
 
 __all__ = ["run", "toggle"]
@@ -119,7 +119,7 @@ def toggle(  # pragma: no cover - compiled
                         w_ = least
                     new_least[j] = w_ - least
                 else:
-                    new_least[j] = min(least, will[s, p, j]) - least
+                    new_least[j] = lesser(least, will[s, p, j]) - least
             rate = power(mean / paid, inv) if paid > 0 else 0.0
             for j in range(n):  # the pool's leak rate with the country toggled
                 if not (outsiders or members[s, p, j]):
@@ -131,14 +131,14 @@ def toggle(  # pragma: no cover - compiled
                 else:
                     paid_t = paid + would_total[j]
                     mean_t = mean + would_total[j] * powered[j]
-                mean_t = max(mean_t, 0.0)
+                mean_t = greater(mean_t, 0.0)
                 rate_t = power(mean_t / paid_t, inv) if paid_t > 1e-12 else 0.0
                 rate_change[j] = rate_t - rate
             # per domain: normalised holder weights, M_k = A_k^r, openness now and toggled
             for d in range(d_len):
                 strict = stringency[s, p, d]
-                ex = max(strict, floor[d])  # the US's level
-                level = max(strict, rch * ex)  # members' level
+                ex = greater(strict, floor[d])  # the US's level
+                level = greater(strict, rch * ex)  # members' level
                 if (
                     d > 0 and strict == stringency[s, p, d - 1] and floor[d] == floor[d - 1]
                 ):  # reused across equal s*_k and floor_k
@@ -147,12 +147,12 @@ def toggle(  # pragma: no cover - compiled
                         open_toggled[d, j] = open_toggled[d - 1, j]
                 else:
                     for j in range(n):
-                        b = min(max(1.0 - level * binding[j] - ex * us_binding[j], 0.0), 1.0)
+                        b = lesser(greater(1.0 - level * binding[j] - ex * us_binding[j], 0.0), 1.0)
                         open_now[d, j] = power(b, rs)
                         open_toggled[d, j] = (
                             power(
-                                min(
-                                    max(1.0 - level * toggled[j] - ex * us_toggled[j], 0.0),
+                                lesser(
+                                    greater(1.0 - level * toggled[j] - ex * us_toggled[j], 0.0),
                                     1.0,
                                 ),
                                 rs,
@@ -184,8 +184,8 @@ def toggle(  # pragma: no cover - compiled
                     while d0 < d_len:  # a run of domains with equal s*, floor shares openness
                         s_new = stringency[s, p, d0] + target[s, p, d0] * new_least[j]
                         f0 = floor[d0]
-                        e_new = max(s_new, f0)  # the US's level
-                        a_new = max(s_new, rch * e_new)  # members' level
+                        e_new = greater(s_new, f0)  # the US's level
+                        a_new = greater(s_new, rch * e_new)  # members' level
                         d1 = d0 + 1
                         while (
                             d1 < d_len
@@ -195,15 +195,15 @@ def toggle(  # pragma: no cover - compiled
                             d1 += 1
                         # where the US's level does not move, a country covered by it
                         # alone (no members' coverage) keeps its openness now, exactly
-                        same_us = e_new == max(stringency[s, p, d0], f0)
+                        same_us = e_new == greater(stringency[s, p, d0], f0)
                         for h in range(n):
                             if same_us and binding[h] == 0.0:
                                 open_new[h] = open_now[d0, h]
                                 continue
                             o = 1.0 - a_new * binding[h] - e_new * us_binding[h]
-                            open_new[h] = power(min(max(o, 0.0), 1.0), rs)
+                            open_new[h] = power(lesser(greater(o, 0.0), 1.0), rs)
                         o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
-                        open_new[j] = power(min(max(o, 0.0), 1.0), rs)
+                        open_new[j] = power(lesser(greater(o, 0.0), 1.0), rs)
                         # one sum per domain, each in country order, six domains at a time
                         # in registers (a group short of six repeats its last domain)
                         g0 = d0
@@ -236,7 +236,7 @@ def toggle(  # pragma: no cover - compiled
                         moved[d] = totals[d] + weight[d, j] * (open_toggled[d, j] - open_now[d, j])
                 acc = 0.0
                 for d in range(d_len):
-                    d_access = power(max(moved[d], 0.0), inv) - access_now[d]
+                    d_access = power(greater(moved[d], 0.0), inv) - access_now[d]
                     # v4: pool gains are not copied into national stocks, so only the
                     # shared stock's leak rate moves with the toggle
                     d_exposed = sls[s] * (rate_change[j] * shared[s, p, d])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from techbloc.model.jit import njit
+from techbloc.model.jit import greater, lesser, njit
 from techbloc.model.kernel_arrays import VetoArrays
 
 __all__ = ["run", "veto"]
@@ -38,7 +38,7 @@ def veto(  # pragma: no cover - compiled
             for i in range(n):
                 if members[s, p, i]:
                     count += 1.0
-            boost_now = 1.0 + syn * (count - 1.0) / max(count, 1.0)
+            boost_now = 1.0 + syn * (count - 1.0) / greater(count, 1.0)
             boost_join = 1.0 + syn * count / (count + 1.0)
             for j in range(n):
                 if members[s, p, j]:
@@ -51,13 +51,13 @@ def veto(  # pragma: no cover - compiled
                     gain = 0.0
                     for d in range(d_len):
                         c = cap[s, p, d, i]
-                        now = min(pool_paid[s, p, d] * boost_now, c)
-                        joined = min(
+                        now = lesser(pool_paid[s, p, d] * boost_now, c)
+                        joined = lesser(
                             (pool_paid[s, p, d] + joining_paid[s, p, d, j]) * boost_join, c
                         )
                         gain += joined - now
                     change = (
-                        payoff_scale[s] * gain / max(rd[s, p, i], 1e-12)
+                        payoff_scale[s] * gain / greater(rd[s, p, i], 1e-12)
                         + trade_weight[s, p, i] * stringency_drop[s, p, j]
                         - friction_scale[s] * friction[s, j, i]
                         - concern[s, i] * growth_change[s, p, j]
