@@ -92,7 +92,7 @@ def test_plan_chunks_skips_done_ranges_of_any_size():
 
 def test_default_chunk_size_is_bounded():
     assert default_chunk_size(200_000, 2, 2, trajectories=False) == 500
-    assert default_chunk_size(200_000, 2, 2, trajectories=True) == 100
+    assert default_chunk_size(200_000, 2, 2, trajectories=True) == 400
     assert default_chunk_size(10, 2, 2, trajectories=False) == 5  # no worker idle
 
 

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTO_PROCESS_WORK",
     "BASE_MEMORY",
+    "CHUNK_PAIRS",
+    "CHUNK_PAIRS_TRAJECTORIES",
     "COMMIT_SECONDS",
     "COMMIT_SECONDS_PER_SCENARIO",
     "COMMIT_SHARE",
@@ -96,10 +98,14 @@ DISK_PER_SCENARIO = 1536
 DISK_PER_PAIR = 2 * KiB
 #: Bytes per scenario · policy · year on disk with trajectories (measured 430-436).
 DISK_PER_TRAJECTORY = 448
-#: Scenario · policy · years simulated per second on one core, without and with
-#: trajectories (measured 18,000 and 5,100 on a busy 2-CPU machine, start-up excluded).
-RATE = 15_000.0
-RATE_TRAJECTORIES = 4_000.0
+#: Scenario · policy · years (the status quo counted) simulated per CPU-second, without and
+#: with trajectories, rounded down by about a third for a busy machine: the default study
+#: (1,000 futures × 19 policies × 27 years, default chunks, in process, one numba thread)
+#: ran 111,000-115,000 and 69,000-76,000 a CPU-second on the 2-CPU development machine
+#: (2026-12-07, load 1.1; benchmarks/README.md). They were 18,000 and 5,100 when first
+#: measured, before the engine's speed-ups.
+RATE = 80_000.0
+RATE_TRAJECTORIES = 50_000.0
 #: Bytes per scenario · coalition of an evaluation's outcome table while it is assembled
 #: (an assumption: 33 outcomes of 8 bytes and the index, twice for the concatenation).
 OUTCOME_ROW_BYTES = 1 * KiB
@@ -455,6 +461,16 @@ def _format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} hours"
 
 
+#: Most scenario · policy pairs in a default chunk (:func:`default_chunk_size`), scalars only
+#: and with trajectories: about 75 and 90 MB of working arrays (:data:`PAIR_MEMORY`, plus
+#: :data:`TRAJECTORY_MEMORY` a year over 27 years). Trajectory chunks were capped at 200 pairs
+#: until a chunk's fixed costs (the model's set-up, the chunk's tables and commit) came to
+#: dominate them: the default study (1,000 futures × 19 policies, trajectories) took 8.7-9.8 s
+#: in process in chunks of 10 futures and 5.7-6.5 s in chunks of 42, peak memory 401 and
+#: 465 MB; 6.1-6.2 and 4.8-4.9 s in 2 worker processes (benchmarks/README.md).
+CHUNK_PAIRS = 1000
+CHUNK_PAIRS_TRAJECTORIES = 800
+
 #: Time the writing process takes to commit one chunk, fixed part and per scenario (s): rows
 #: inserted and hashed, record and seal in one DuckDB transaction, the workers' Parquet files
 #: renamed into place. Rounded up from ``benchmarks/dask_scaling.py``'s fit on the 2-CPU
@@ -474,9 +490,10 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
 
     Three bounds, in order of precedence:
 
-    1. at least one chunk per worker (no worker idle) and at most 1,000 scenario × policy
-       pairs per chunk (200 with trajectories): the model's working arrays then take under
-       100 MB (``budget.PAIR_MEMORY``, 75 KiB a pair);
+    1. at least one chunk per worker (no worker idle) and at most :data:`CHUNK_PAIRS`
+       scenario × policy pairs per chunk (:data:`CHUNK_PAIRS_TRAJECTORIES` with
+       trajectories): the model's working arrays then take under about 100 MB
+       (:data:`PAIR_MEMORY` a pair, and :data:`TRAJECTORY_MEMORY` a pair and year);
     2. large enough that committing the chunks (:data:`COMMIT_SECONDS` plus
        :data:`COMMIT_SECONDS_PER_SCENARIO` each scenario, one writer) takes at most
        :data:`COMMIT_SHARE` of the time ``workers`` take to compute them (one core each, at
@@ -487,7 +504,7 @@ def default_chunk_size(n_scenarios: int, n_policies: int, workers: int, trajecto
     """
     workers = max(1, workers)
     policies = max(1, n_policies)
-    cap = max(1, (200 if trajectories else 1000) // policies)
+    cap = max(1, (CHUNK_PAIRS_TRAJECTORIES if trajectories else CHUNK_PAIRS) // policies)
     compute = policies * 27 / (RATE_TRAJECTORIES if trajectories else RATE)  # s per scenario
     spare = COMMIT_SHARE * compute - workers * COMMIT_SECONDS_PER_SCENARIO
     floor = math.ceil(workers * COMMIT_SECONDS / spare) if spare > 0 else cap
