@@ -11,9 +11,10 @@ it). A ``NUMBA_CACHE_DIR`` the user set is kept.
 
 :data:`njit` carries the options every kernel compiles with: cached, float64 semantics of
 numpy for errors (``error_model="numpy"``), no fastmath (so each scenario's arithmetic does
-not depend on the batch, the thread split or the machine's vector width). :func:`power` is
-the one helper the kernels share. Numba keys a cached kernel on its own file only: after
-changing :func:`power`, clear the cache (delete :func:`cache_dir`).
+not depend on the batch, the thread split or the machine's vector width). :func:`power`,
+:func:`lesser` and :func:`greater` are the helpers the kernels share. Numba keys a cached
+kernel on its own file only: after changing one of them, clear the cache (delete
+:func:`cache_dir`).
 
 The first compilation in a process is announced once on the ``techbloc`` logger (the CLI
 shows it on stderr): the compile takes seconds, and nothing else would say why.
