@@ -2,11 +2,14 @@
 
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 # skipped without numba, a failure in CI (tests/conftest.py)
 pytestmark = pytest.mark.requires("numba")
@@ -109,3 +112,18 @@ def test_numba_is_told_the_cache_dir():
 
     assert config.CACHE_DIR == os.environ["NUMBA_CACHE_DIR"] == jit.cache_dir()
     assert not Path(config.CACHE_DIR).resolve().is_relative_to(SRC)
+
+
+_FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0])
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+@given(a=_FLOATS, b=_FLOATS)
+def test_lesser_and_greater_are_pythons_min_and_max_bit_for_bit(a, b):
+    from techbloc.model.jit import greater, lesser
+
+    assert _bits(lesser(a, b)) == _bits(min(a, b))
+    assert _bits(greater(a, b)) == _bits(max(a, b))
