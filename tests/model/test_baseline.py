@@ -114,13 +114,17 @@ def test_observed_paths_are_computed_once_per_inputs_object():
 
     grid = np.arange(2015, 2041)
     inputs = _inputs()
-    first = module._observed_once(inputs, grid)
-    assert module._observed_once(inputs, grid) is first
+    first = module._observed_once(inputs, 2015, 2040)
+    assert module._observed_once(inputs, 2015, 2040) is first
     assert not any(array.flags.writeable for array in first)
     other = _inputs(rd=(3.0, 1.0))  # equal in shape, different in value
-    again = module._observed_once(other, grid)
+    again = module._observed_once(other, 2015, 2040)
     assert again is not first
     assert not np.array_equal(again[1], first[1])
     for array, expected in zip(again, module._observed(other, grid), strict=True):
         np.testing.assert_array_equal(array, expected)
-    assert len(module._OBSERVED) <= module._OBSERVED_KEPT
+    assert (
+        module._observed_once.cache_info().currsize
+        <= module._observed_once.cache_info().maxsize
+        == 8
+    )

@@ -27,6 +27,7 @@ R&D (``intensity`` is R&D per unit of central GDP) and through power (E13).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -88,27 +89,14 @@ def rd_ceiling(inputs: ModelInputs) -> float:
 
 _Observed = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
-#: :func:`_observed` of the last few inputs and grids, by ``(id(inputs), first, last year)``,
-#: each with the inputs it was computed from (an id is only trusted for the same object): a
-#: run computes it for every block of scenarios of the same world.
-_OBSERVED: dict[tuple[int, int, int], tuple[ModelInputs, _Observed]] = {}
-_OBSERVED_KEPT = 8
 
-
-def _observed_once(inputs: ModelInputs, grid: NDArray[np.int_]) -> _Observed:
-    """:func:`_observed`, computed once for the same inputs object and grid (read-only)."""
-    key = (id(inputs), int(grid[0]), int(grid[-1]))
-    kept = _OBSERVED.get(key)
-    if kept is not None and kept[0] is inputs:
-        return kept[1]
-    result = _observed(inputs, grid)
+@functools.lru_cache(maxsize=8)  # keyed on the inputs object (by identity) and the grid's ends
+def _observed_once(inputs: ModelInputs, first: int, last: int) -> _Observed:
+    """:func:`_observed` on the grid ``first..last``, computed once for the same inputs object
+    (read-only): a run computes it for every block of scenarios of the same world."""
+    result = _observed(inputs, np.arange(first, last + 1))
     for array in result:
         array.flags.writeable = False
-    # the oldest go first; the keys are copied at once, so another thread adding its own
-    # (run_model's slices build their contexts concurrently) cannot break the iteration
-    for oldest in list(_OBSERVED)[: max(0, len(_OBSERVED) - _OBSERVED_KEPT + 1)]:
-        _OBSERVED.pop(oldest, None)
-    _OBSERVED[key] = (inputs, result)
     return result
 
 
@@ -206,7 +194,7 @@ def baseline(
     row_year = round(float(inputs.row_rd_year))
     grid = np.arange(min(start, row_year), max(end, start + GROWTH_WINDOW) + 1)
     sampled = {name: np.asarray(values[name], dtype=float) for name in _SAMPLED}
-    observed = _observed_once(inputs, grid)
+    observed = _observed_once(inputs, int(grid[0]), int(grid[-1]))
     ln_gdp, ln_int = _log_paths(
         inputs,
         grid,

@@ -41,7 +41,7 @@ _REQUIRED = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity, as its World is
 class ModelInputs:
     """Fixed per-country arrays over the ``N`` modelled countries (ROW excluded).
 
