@@ -239,7 +239,7 @@ def _write_staged(
         encoded,
         compression="zstd",
         use_dictionary=[c for c in table.column_names if c in dims],
-        use_byte_stream_split=floats or False,
+        use_byte_stream_split=floats,
     )
     data = encoded.getvalue()
     checksum = {
