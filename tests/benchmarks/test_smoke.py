@@ -78,3 +78,11 @@ def test_dask_scaling_small():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1 worker / 2 workers" in proc.stdout and "per-task overhead" in proc.stdout
     assert "misses 0" in proc.stdout  # workers load the kernels from the cache
+
+
+@pytest.mark.slow
+def test_first_pass_layouts_quick():
+    proc = _run("first_pass_layouts.py", "--quick")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("bit-identical to rows: True") == 3, proc.stdout
+    assert "transposing" in proc.stdout

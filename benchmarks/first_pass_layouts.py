@@ -1,0 +1,322 @@
+"""The flows kernel's first pass in three memory layouts: would scenarios in SIMD lanes pay?
+
+The first pass of :func:`techbloc.model.jit.flows.flows` sums over countries in a fixed order
+(knowledge, access weights, stock exposure, the pool's contributions), takes the leading
+holder's stock and stores each country's knowledge intensity. Summed along a row, in country
+order, LLVM may not vectorize it (reordering a floating-point sum changes its bits). The way
+around that keeps each sum's order and puts independent rows in the vector lanes. This script
+times the same pass, with the same arithmetic, on random inputs of the engine's shape, in:
+
+- ``rows``: ``[S, P, D, N]``, the engine's layout, one row's sums at a time (scalar);
+- ``lanes``: ``[P, D, N, S]``, scenarios innermost, each country's step a loop over scenarios;
+- ``tiles``: ``[S/8, P, D, N, 8]``, eight scenarios a tile, the accumulators in an 8-array.
+
+It checks that the three agree bit for bit, prints nanoseconds per row (scenario · policy ·
+domain; min / median / max of the repeats), the cost of transposing the two largest inputs
+into lanes, and with ``--remarks`` LLVM's loop-vectorizer remarks (which loops vectorized,
+and why not). Figures depend on the machine: compare the layouts within one run.
+
+Usage::
+
+    python benchmarks/first_pass_layouts.py             # 256 scenarios, 7 repeats
+    python benchmarks/first_pass_layouts.py --quick     # 16 scenarios, 2 repeats
+    python benchmarks/first_pass_layouts.py --remarks   # also the vectorizer's remarks
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+POLICIES, DOMAINS, COUNTRIES, TILE = 11, 6, 58, 8
+
+
+def _kernels() -> dict[str, Callable[..., None]]:
+    """The three layouts' kernels, compiled here (after ``--remarks`` set LLVM's options)."""
+    from numba import njit
+
+    @njit(nogil=True)
+    def rows(k_, w_, leak, member, holders, shared, absorb, rd, mix, share, inv_out, out, kappa):
+        # k_, w_ (S, P, D, N); leak, member, rd, share (S, P, N); mix (S, D, N);
+        # shared (S, P, D); absorb (S,); out (6, S, P, D); kappa (S, P, D, N)
+        n_s, n_p, n_d, n = k_.shape
+        for s in range(n_s):
+            a = absorb[s]
+            for p in range(n_p):
+                for d in range(n_d):
+                    sh = shared[s, p, d]
+                    tw = 0.0
+                    ks = 0.0
+                    lead = -np.inf
+                    ex = 0.0
+                    me = 0.0
+                    co = 0.0
+                    for j in range(n):
+                        k = k_[s, p, d, j]
+                        ks += k
+                        if holders[j]:
+                            w = w_[s, p, d, j]
+                            x = a * k
+                            x = sh if sh < x else x
+                            x = x if x > 0.0 else 0.0
+                            held = k + member[s, p, j] * x
+                            ex += k * leak[s, p, j]
+                            me += k * leak[s, p, j] * member[s, p, j]
+                        else:
+                            w = 0.0
+                            held = 0.0
+                        tw += w
+                        if held > lead:
+                            lead = held
+                        co += rd[s, p, j] * mix[s, d, j] * share[s, p, j]
+                        kappa[s, p, d, j] = k * inv_out[j]
+                    out[0, s, p, d] = tw
+                    out[1, s, p, d] = ks
+                    out[2, s, p, d] = lead
+                    out[3, s, p, d] = ex
+                    out[4, s, p, d] = me
+                    out[5, s, p, d] = co
+
+    @njit(nogil=True)
+    def lanes(k_, w_, leak, member, holders, shared, absorb, rd, mix, share, inv_out, out, kappa):
+        # k_, w_ (P, D, N, S); leak, member, rd, share (P, N, S); mix (D, N, S);
+        # shared (P, D, S); absorb (S,); out (6, P, D, S); kappa (P, D, N, S)
+        n_p, n_d, n, n_s = k_.shape
+        for p in range(n_p):
+            for d in range(n_d):
+                tw, ks, lead, ex, me, co = (
+                    out[0, p, d],
+                    out[1, p, d],
+                    out[2, p, d],
+                    out[3, p, d],
+                    out[4, p, d],
+                    out[5, p, d],
+                )
+                for s in range(n_s):
+                    tw[s] = 0.0
+                    ks[s] = 0.0
+                    lead[s] = -np.inf
+                    ex[s] = 0.0
+                    me[s] = 0.0
+                    co[s] = 0.0
+                sh = shared[p, d]
+                for j in range(n):
+                    kr, kp, io = k_[p, d, j], kappa[p, d, j], inv_out[j]
+                    rr, mx, sr = rd[p, j], mix[d, j], share[p, j]
+                    if holders[j]:
+                        wr, lr, mr = w_[p, d, j], leak[p, j], member[p, j]
+                        for s in range(n_s):
+                            k = kr[s]
+                            ks[s] += k
+                            x = absorb[s] * k
+                            x = sh[s] if sh[s] < x else x
+                            x = x if x > 0.0 else 0.0
+                            held = k + mr[s] * x
+                            ex[s] += k * lr[s]
+                            me[s] += k * lr[s] * mr[s]
+                            tw[s] += wr[s]
+                            lead[s] = held if held > lead[s] else lead[s]
+                            co[s] += rr[s] * mx[s] * sr[s]
+                            kp[s] = k * io
+                    else:
+                        for s in range(n_s):
+                            k = kr[s]
+                            ks[s] += k
+                            tw[s] += 0.0
+                            lead[s] = 0.0 if lead[s] < 0.0 else lead[s]
+                            co[s] += rr[s] * mx[s] * sr[s]
+                            kp[s] = k * io
+
+    @njit(nogil=True)
+    def tiles(k_, w_, leak, member, holders, shared, absorb, rd, mix, share, inv_out, out, kappa):
+        # k_, w_ (T, P, D, N, 8); leak, member, rd, share (T, P, N, 8); mix (T, D, N, 8);
+        # shared (T, P, D, 8); absorb (T, 8); out (6, T, P, D, 8); kappa (T, P, D, N, 8)
+        n_t, n_p, n_d, n, _ = k_.shape
+        acc = np.empty((6, 8))
+        for t in range(n_t):
+            for p in range(n_p):
+                for d in range(n_d):
+                    for q in range(8):
+                        acc[0, q] = 0.0
+                        acc[1, q] = 0.0
+                        acc[2, q] = -np.inf
+                        acc[3, q] = 0.0
+                        acc[4, q] = 0.0
+                        acc[5, q] = 0.0
+                    for j in range(n):
+                        io = inv_out[j]
+                        if holders[j]:
+                            for q in range(8):
+                                k = k_[t, p, d, j, q]
+                                acc[1, q] += k
+                                x = absorb[t, q] * k
+                                sh = shared[t, p, d, q]
+                                x = sh if sh < x else x
+                                x = x if x > 0.0 else 0.0
+                                held = k + member[t, p, j, q] * x
+                                acc[3, q] += k * leak[t, p, j, q]
+                                acc[4, q] += k * leak[t, p, j, q] * member[t, p, j, q]
+                                acc[0, q] += w_[t, p, d, j, q]
+                                acc[2, q] = held if held > acc[2, q] else acc[2, q]
+                                acc[5, q] += rd[t, p, j, q] * mix[t, d, j, q] * share[t, p, j, q]
+                                kappa[t, p, d, j, q] = k * io
+                        else:
+                            for q in range(8):
+                                k = k_[t, p, d, j, q]
+                                acc[1, q] += k
+                                acc[0, q] += 0.0
+                                acc[2, q] = 0.0 if acc[2, q] < 0.0 else acc[2, q]
+                                acc[5, q] += rd[t, p, j, q] * mix[t, d, j, q] * share[t, p, j, q]
+                                kappa[t, p, d, j, q] = k * io
+                    for i in range(6):
+                        for q in range(8):
+                            out[i, t, p, d, q] = acc[i, q]
+
+    return {"rows": rows, "lanes": lanes, "tiles": tiles}
+
+
+def _inputs(n_scenarios: int, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Random inputs of the engine's shape in the rows layout (scenarios first)."""
+    rng = np.random.default_rng(seed)
+    S, P, D, N = n_scenarios, POLICIES, DOMAINS, COUNTRIES
+    return (
+        rng.random((S, P, D, N)) * 10.0,  # knowledge
+        rng.random((S, P, D, N)),  # access weights K^eta
+        rng.random((S, P, N)) * 0.1,  # leak rates
+        (rng.random((S, P, N)) < 0.2).astype(float),  # members, as 0/1
+        rng.random(N) < 0.7,  # holders
+        rng.random((S, P, D)),  # the shared stock
+        rng.random(S),  # absorptive multiple
+        rng.random((S, P, N)),  # national R&D
+        rng.random((S, D, N)),  # domain mix
+        rng.random((S, P, N)),  # pool shares
+        1.0 / (rng.random(N) + 0.5),  # 1 / output
+    )
+
+
+def _to_lanes(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.moveaxis(a, 0, -1))
+
+
+def _to_tiles(a: np.ndarray) -> np.ndarray:
+    lanes = np.moveaxis(a, 0, -1)
+    split = lanes.reshape((*lanes.shape[:-1], a.shape[0] // TILE, TILE))
+    return np.ascontiguousarray(np.moveaxis(split, -2, 0))
+
+
+def _from_tiles(a: np.ndarray) -> np.ndarray:
+    lanes = np.moveaxis(a, 0, -2)
+    return np.moveaxis(lanes.reshape((*lanes.shape[:-2], -1)), -1, 0)
+
+
+def _layouts(inputs: tuple[np.ndarray, ...]) -> dict[str, tuple[tuple[np.ndarray, ...], ...]]:
+    """Each layout's (inputs, outputs): the same values, arranged for its kernel."""
+    S = inputs[0].shape[0]
+    absorb = inputs[6]
+    out_shape, kappa_shape = (S, POLICIES, DOMAINS), inputs[0].shape
+
+    def arranged(move: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, ...]:
+        return tuple(
+            a if i in (4, 10) else move(a) if a.ndim > 1 else a for i, a in enumerate(inputs)
+        )
+
+    tiled = list(arranged(_to_tiles))
+    tiled[6] = absorb.reshape(S // TILE, TILE)
+    return {
+        "rows": (inputs, (np.empty((6, *out_shape)), np.empty(kappa_shape))),
+        "lanes": (
+            arranged(_to_lanes),
+            (
+                np.empty((6, *_to_lanes(np.empty(out_shape)).shape)),
+                _to_lanes(np.empty(kappa_shape)),
+            ),
+        ),
+        "tiles": (
+            tuple(tiled),
+            (
+                np.empty((6, *_to_tiles(np.empty(out_shape)).shape)),
+                _to_tiles(np.empty(kappa_shape)),
+            ),
+        ),
+    }
+
+
+def _back(name: str, out: np.ndarray, kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A layout's outputs in the rows layout."""
+    if name == "lanes":
+        return np.moveaxis(out, -1, 1), np.moveaxis(kappa, -1, 0)
+    if name == "tiles":
+        return np.stack([_from_tiles(o) for o in out]), _from_tiles(kappa)
+    return out, kappa
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", type=int, default=256, help="a multiple of 8")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="16 scenarios, 2 repeats")
+    parser.add_argument("--remarks", action="store_true", help="print LLVM's vectorizer remarks")
+    args = parser.parse_args()
+    if args.quick:
+        args.scenarios, args.repeats = 16, 2
+    if args.scenarios <= 0 or args.scenarios % TILE:
+        parser.error(f"--scenarios must be a positive multiple of {TILE}")
+    if args.remarks:  # before anything is compiled; LLVM prints them on stderr
+        import llvmlite.binding as llvm
+
+        os.environ["NUMBA_DEBUGINFO"] = "1"  # source lines in the remarks
+        for kind in ("", "-missed", "-analysis"):
+            llvm.set_option("", f"--pass-remarks{kind}=loop-vectorize")
+    import numba
+
+    kernels = _kernels()
+    inputs = _inputs(args.scenarios)
+    layouts = _layouts(inputs)
+    rows = args.scenarios * POLICIES * DOMAINS
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{args.scenarios} scenarios x {POLICIES} policies x {DOMAINS} domains = {rows:,} rows of "
+        f"{COUNTRIES} countries; ns a row, min / median / max of {args.repeats}"
+    )
+    reference = None
+    for name, kernel in kernels.items():
+        ins, outs = layouts[name]
+        kernel(*ins, *outs)  # compile
+        got = _back(name, *outs)
+        if reference is None:
+            reference = got
+        same = all(np.array_equal(a, b) for a, b in zip(reference, got, strict=True))
+        times = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            kernel(*ins, *outs)
+            times.append((time.perf_counter() - start) * 1e9 / rows)
+        print(
+            f"  {name:6s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
+            f"{max(times):7.1f} ns a row; bit-identical to rows: {same}"
+        )
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        for a in inputs[:2]:
+            _to_lanes(a)
+        times.append((time.perf_counter() - start) * 1e9 / rows)
+    print(
+        f"  transposing knowledge and weights into lanes: {statistics.median(times):.1f} ns a row"
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
