@@ -132,12 +132,14 @@ def test_export(tmp_path, traj_study, fmt):
 
 
 def test_the_writer_appends_in_small_row_groups_within_its_pool(tmp_path):
-    """The writing connection's row groups, log and pool are what store.py documents."""
+    """The writing connection's row groups, log, pool and threads are what store.py
+    documents."""
     from techbloc.experiments.budget import parse_size
     from techbloc.experiments.store import (
         WRITER_CHECKPOINT,
         WRITER_MEMORY_LIMIT,
         WRITER_ROW_GROUP,
+        WRITER_THREADS,
         _connect,
     )
 
@@ -147,9 +149,10 @@ def test_the_writer_appends_in_small_row_groups_within_its_pool(tmp_path):
         settings = dict(
             con.execute(
                 "SELECT name, value FROM duckdb_settings() "
-                "WHERE name IN ('memory_limit', 'checkpoint_threshold')"
+                "WHERE name IN ('memory_limit', 'checkpoint_threshold', 'threads')"
             ).fetchall()
         )
+        assert int(settings["threads"]) == WRITER_THREADS
         assert parse_size(settings["memory_limit"].replace(" ", "")) <= parse_size(
             WRITER_MEMORY_LIMIT
         )
