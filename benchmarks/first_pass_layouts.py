@@ -5,13 +5,15 @@ The first pass of :func:`techbloc.model.jit.flows.flows` sums over countries in 
 holder's stock and stores each country's knowledge intensity. Summed along a row, in country
 order, LLVM may not vectorize it (reordering a floating-point sum changes its bits). The way
 around that keeps each sum's order and puts independent rows in the vector lanes. This script
-times the same pass, with the same arithmetic, on random inputs of the engine's shape, in:
+times the same pass, with the same arithmetic, on random inputs of the engine's shape, as:
 
 - ``rows``: ``[S, P, D, N]``, the engine's layout, one row's sums at a time (scalar);
+- ``pairs``: the same layout, two domains of a row in one pass over countries (each
+  country's leak, membership, R&D and pool share loaded once for both);
 - ``lanes``: ``[P, D, N, S]``, scenarios innermost, each country's step a loop over scenarios;
 - ``tiles``: ``[S/8, P, D, N, 8]``, eight scenarios a tile, the accumulators in an 8-array.
 
-It checks that the three agree bit for bit, prints nanoseconds per row (scenario · policy ·
+It checks that the four agree bit for bit, prints nanoseconds per row (scenario · policy ·
 domain; min / median / max of the repeats), the cost of transposing the two largest inputs
 into lanes, and with ``--remarks`` LLVM's loop-vectorizer remarks (which loops vectorized,
 and why not). Figures depend on the machine: compare the layouts within one run.
@@ -179,7 +181,62 @@ def _kernels() -> dict[str, Callable[..., None]]:
                         for q in range(8):
                             out[i, t, p, d, q] = acc[i, q]
 
-    return {"rows": rows, "lanes": lanes, "tiles": tiles}
+    @njit(nogil=True)
+    def pairs(k_, w_, leak, member, holders, shared, absorb, rd, mix, share, inv_out, out, kappa):
+        # the rows layout, two domains a pass (an even number of domains): the per-country
+        # loads serve both
+        n_s, n_p, n_d, n = k_.shape
+        for s in range(n_s):
+            a = absorb[s]
+            for p in range(n_p):
+                for d in range(0, n_d - 1, 2):
+                    e = d + 1
+                    sh0 = shared[s, p, d]
+                    sh1 = shared[s, p, e]
+                    tw0 = ks0 = ex0 = me0 = co0 = 0.0
+                    tw1 = ks1 = ex1 = me1 = co1 = 0.0
+                    lead0 = lead1 = -np.inf
+                    for j in range(n):
+                        k0 = k_[s, p, d, j]
+                        k1 = k_[s, p, e, j]
+                        ks0 += k0
+                        ks1 += k1
+                        rj, sj, io = rd[s, p, j], share[s, p, j], inv_out[j]
+                        if holders[j]:
+                            lj, mj = leak[s, p, j], member[s, p, j]
+                            w0 = w_[s, p, d, j]
+                            w1 = w_[s, p, e, j]
+                            x0 = a * k0
+                            x0 = sh0 if sh0 < x0 else x0
+                            x0 = x0 if x0 > 0.0 else 0.0
+                            x1 = a * k1
+                            x1 = sh1 if sh1 < x1 else x1
+                            x1 = x1 if x1 > 0.0 else 0.0
+                            held0 = k0 + mj * x0
+                            held1 = k1 + mj * x1
+                            ex0 += k0 * lj
+                            ex1 += k1 * lj
+                            me0 += k0 * lj * mj
+                            me1 += k1 * lj * mj
+                        else:
+                            w0 = w1 = held0 = held1 = 0.0
+                        tw0 += w0
+                        tw1 += w1
+                        if held0 > lead0:
+                            lead0 = held0
+                        if held1 > lead1:
+                            lead1 = held1
+                        co0 += rj * mix[s, d, j] * sj
+                        co1 += rj * mix[s, e, j] * sj
+                        kappa[s, p, d, j] = k0 * io
+                        kappa[s, p, e, j] = k1 * io
+                    for i, (v0, v1) in enumerate(
+                        ((tw0, tw1), (ks0, ks1), (lead0, lead1), (ex0, ex1), (me0, me1), (co0, co1))
+                    ):
+                        out[i, s, p, d] = v0
+                        out[i, s, p, e] = v1
+
+    return {"rows": rows, "pairs": pairs, "lanes": lanes, "tiles": tiles}
 
 
 def _inputs(n_scenarios: int, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -231,6 +288,7 @@ def _layouts(inputs: tuple[np.ndarray, ...]) -> dict[str, tuple[tuple[np.ndarray
     tiled[6] = absorb.reshape(S // TILE, TILE)
     return {
         "rows": (inputs, (np.empty((6, *out_shape)), np.empty(kappa_shape))),
+        "pairs": (inputs, (np.empty((6, *out_shape)), np.empty(kappa_shape))),
         "lanes": (
             arranged(_to_lanes),
             (

@@ -84,5 +84,5 @@ def test_dask_scaling_small():
 def test_first_pass_layouts_quick():
     proc = _run("first_pass_layouts.py", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.count("bit-identical to rows: True") == 3, proc.stdout
+    assert proc.stdout.count("bit-identical to rows: True") == 4, proc.stdout
     assert "transposing" in proc.stdout
