@@ -31,7 +31,6 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
@@ -275,33 +274,24 @@ def _from_tiles(a: np.ndarray) -> np.ndarray:
 
 def _layouts(inputs: tuple[np.ndarray, ...]) -> dict[str, tuple[tuple[np.ndarray, ...], ...]]:
     """Each layout's (inputs, outputs): the same values, arranged for its kernel."""
-    S = inputs[0].shape[0]
-    absorb = inputs[6]
-    out_shape, kappa_shape = (S, POLICIES, DOMAINS), inputs[0].shape
+    S, P, D, N = inputs[0].shape
+    per_country = (4, 10)  # holders and 1 / output: the same in every layout
 
     def arranged(move: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, ...]:
         return tuple(
-            a if i in (4, 10) else move(a) if a.ndim > 1 else a for i, a in enumerate(inputs)
+            a if i in per_country or a.ndim == 1 else move(a) for i, a in enumerate(inputs)
         )
 
     tiled = list(arranged(_to_tiles))
-    tiled[6] = absorb.reshape(S // TILE, TILE)
+    tiled[6] = inputs[6].reshape(S // TILE, TILE)  # absorptive multiple, by scenario
+    rows = (np.empty((6, S, P, D)), np.empty((S, P, D, N)))
     return {
-        "rows": (inputs, (np.empty((6, *out_shape)), np.empty(kappa_shape))),
-        "pairs": (inputs, (np.empty((6, *out_shape)), np.empty(kappa_shape))),
-        "lanes": (
-            arranged(_to_lanes),
-            (
-                np.empty((6, *_to_lanes(np.empty(out_shape)).shape)),
-                _to_lanes(np.empty(kappa_shape)),
-            ),
-        ),
+        "rows": (inputs, rows),
+        "pairs": (inputs, (np.empty_like(rows[0]), np.empty_like(rows[1]))),
+        "lanes": (arranged(_to_lanes), (np.empty((6, P, D, S)), np.empty((P, D, N, S)))),
         "tiles": (
             tuple(tiled),
-            (
-                np.empty((6, *_to_tiles(np.empty(out_shape)).shape)),
-                _to_tiles(np.empty(kappa_shape)),
-            ),
+            (np.empty((6, S // TILE, P, D, TILE)), np.empty((S // TILE, P, D, N, TILE))),
         ),
     }
 
@@ -373,7 +363,6 @@ def main() -> None:
     print(
         f"  transposing knowledge and weights into lanes: {statistics.median(times):.1f} ns a row"
     )
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
