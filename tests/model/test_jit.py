@@ -127,3 +127,10 @@ def test_lesser_and_greater_are_pythons_min_and_max_bit_for_bit(a, b):
 
     assert _bits(lesser(a, b)) == _bits(min(a, b))
     assert _bits(greater(a, b)) == _bits(max(a, b))
+
+
+@given(x=_FLOATS)
+def test_clip_unit_is_min_of_max_bit_for_bit(x):
+    from techbloc.model.jit import clip_unit
+
+    assert _bits(clip_unit(x)) == _bits(min(max(x, 0.0), 1.0))

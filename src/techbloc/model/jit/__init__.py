@@ -12,9 +12,9 @@ it). A ``NUMBA_CACHE_DIR`` the user set is kept.
 :data:`njit` carries the options every kernel compiles with: cached, float64 semantics of
 numpy for errors (``error_model="numpy"``), no fastmath (so each scenario's arithmetic does
 not depend on the batch, the thread split or the machine's vector width). :func:`power`,
-:func:`lesser` and :func:`greater` are the helpers the kernels share. Numba keys a cached
-kernel on its own file only: after changing one of them, clear the cache (delete
-:func:`cache_dir`).
+:func:`lesser`, :func:`greater` and :func:`clip_unit` are the helpers the kernels share.
+Numba keys a cached kernel on its own file only: after changing one of them, clear the cache
+(delete :func:`cache_dir`).
 
 The first compilation in a process is announced once on the ``techbloc`` logger (the CLI
 shows it on stderr): the compile takes seconds, and nothing else would say why.
@@ -36,6 +36,7 @@ import numpy as np
 __all__ = [
     "COMPILE_SECONDS",
     "cache_dir",
+    "clip_unit",
     "greater",
     "lesser",
     "njit",
@@ -144,6 +145,13 @@ def greater(a: float, b: float) -> float:  # pragma: no cover - compiled
     """``max(a, b)`` as Python and numba take it (``b`` if ``b > a``, else ``a``); see
     :func:`lesser`."""
     return b if b > a else a
+
+
+@numba.njit(inline="always", error_model="numpy")
+def clip_unit(x: float) -> float:  # pragma: no cover - compiled
+    """``x`` clipped to ``[0, 1]``, as ``min(max(x, 0.0), 1.0)`` (NaN stays NaN); see
+    :func:`lesser`."""
+    return lesser(greater(x, 0.0), 1.0)
 
 
 _serial = threading.local()

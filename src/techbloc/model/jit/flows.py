@@ -21,15 +21,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import greater, lesser, njit, power
+from techbloc.model.jit import clip_unit, greater, lesser, njit, power
 from techbloc.model.kernel_arrays import FlowArrays
 
-__all__ = ["flows", "run"]
+__all__ = ["flows", "run", "usable_knowledge"]
 
 #: Rows (scenario x policy x domain) from which the kernel runs on several threads.
 PARALLEL_ROWS = 4096
 #: Rows (scenario x policy x domain) the kernel handles at a time (cache-sized).
 BLOCK_ROWS = 4096
+
+
+@njit(inline="always")
+def usable_knowledge(  # pragma: no cover - compiled
+    knowledge: float, member: float, shared: float, absorptive: float
+) -> float:
+    """A country's usable knowledge, ``K + member · max(min(shared, absorptive · K), 0)``:
+    its own stock and, for a member (``member`` 1.0), what it can absorb of the shared one."""
+    return knowledge + member * greater(lesser(shared, absorptive * knowledge), 0.0)
 
 
 @njit(nogil=True)  # serial, a slice of scenarios per thread
@@ -126,7 +135,7 @@ def flows(  # pragma: no cover - compiled
                 if not have_openness or strict != last_stringency or ex != last_excess:
                     for j in range(n):
                         o = 1.0 - (strict * binding[s, p, j] + ex * us_binding[s, p, j])
-                        o = lesser(greater(o, 0.0), 1.0)
+                        o = clip_unit(o)
                         if o != last_base[j]:
                             last_base[j] = o
                             last_power[j] = power(o, r[s])
@@ -147,7 +156,7 @@ def flows(  # pragma: no cover - compiled
                     k_sum += k
                     if holders[j]:
                         w = weight_k[s, p, d, j]
-                        held = k + memf[j] * greater(lesser(sh, ab * k), 0.0)  # usable knowledge
+                        held = usable_knowledge(k, memf[j], sh, ab)
                         exposed += k * leak[s, p, j]
                         member_exposed += k * leak[s, p, j] * memf[j]
                     else:
@@ -240,7 +249,7 @@ def flows(  # pragma: no cover - compiled
                         rd = national_rd[s, p, j] * mix[s, d, j]
                         own = rd - rd * share[s, p, j]
                         k = knowledge[s, p, d, j]
-                        usable = k + member * greater(lesser(sh, ab * k), 0.0)
+                        usable = usable_knowledge(k, member, sh, ab)
                         i_ = know_how[s, p, d, j]
                         # v4: the pool gain is not copied into the national stock
                         new_k[s, p, d, j] = ret * k + th * own + inflow
@@ -249,7 +258,7 @@ def flows(  # pragma: no cover - compiled
                     # (a loop of its own: inside the one above it slowed every year ~10%)
                     for j in range(n):
                         k = knowledge[s, p, d, j]
-                        usable = k + memf[j] * greater(lesser(sh, ab * k), 0.0)
+                        usable = usable_knowledge(k, memf[j], sh, ab)
                         realized = lesser(usable, know_how[s, p, d, j])
                         country_k[s, p, j] += k
                         military[s, p, j] += realized * mwd

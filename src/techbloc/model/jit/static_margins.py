@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import greater, lesser, njit, power
+from techbloc.model.jit import clip_unit, greater, lesser, njit, power
 
 __all__ = ["margins", "run"]
 
@@ -127,11 +127,11 @@ def _least_tables(
                     b = binding[j, m]
                     ub = us_binding[j, m]
                     o = 1.0 - (level * b + ex * ub)  # the flows kernel's form
-                    open_flows[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
+                    open_flows[j, m] = power(clip_unit(o), rs)
                     o = 1.0 - level * b - ex * ub  # the toggle kernel's form
-                    open_toggle[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
+                    open_toggle[j, m] = power(clip_unit(o), rs)
                 o = 1.0 - level * toggled[j] - ex * us_toggled[j]
-                open_toggled[j] = power(lesser(greater(o, 0.0), 1.0), rs)
+                open_toggled[j] = power(clip_unit(o), rs)
             last_strict = strict
             last_ex = ex
         for j in range(n):
@@ -174,7 +174,7 @@ def _moved_tables(
             for j in range(n):
                 for m in range(2):
                     o = 1.0 - a_new * binding[j, m] - e_new * us_binding[j, m]
-                    open_new[j, m] = power(lesser(greater(o, 0.0), 1.0), rs)
+                    open_new[j, m] = power(clip_unit(o), rs)
             last_new = s_new
             last_floor = floor[d]
         for j in range(n):

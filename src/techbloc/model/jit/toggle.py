@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from techbloc.model import jit
-from techbloc.model.jit import greater, lesser, njit, power
+from techbloc.model.jit import clip_unit, greater, lesser, njit, power
 from techbloc.model.kernel_arrays import ToggleArrays
 
 __all__ = ["run", "toggle"]
@@ -147,14 +147,11 @@ def toggle(  # pragma: no cover - compiled
                         open_toggled[d, j] = open_toggled[d - 1, j]
                 else:
                     for j in range(n):
-                        b = lesser(greater(1.0 - level * binding[j] - ex * us_binding[j], 0.0), 1.0)
+                        b = clip_unit(1.0 - level * binding[j] - ex * us_binding[j])
                         open_now[d, j] = power(b, rs)
                         open_toggled[d, j] = (
                             power(
-                                lesser(
-                                    greater(1.0 - level * toggled[j] - ex * us_toggled[j], 0.0),
-                                    1.0,
-                                ),
+                                clip_unit(1.0 - level * toggled[j] - ex * us_toggled[j]),
                                 rs,
                             )
                             if outsiders or members[s, p, j]
@@ -201,9 +198,9 @@ def toggle(  # pragma: no cover - compiled
                                 open_new[h] = open_now[d0, h]
                                 continue
                             o = 1.0 - a_new * binding[h] - e_new * us_binding[h]
-                            open_new[h] = power(lesser(greater(o, 0.0), 1.0), rs)
+                            open_new[h] = power(clip_unit(o), rs)
                         o = 1.0 - a_new * toggled[j] - e_new * us_toggled[j]
-                        open_new[j] = power(lesser(greater(o, 0.0), 1.0), rs)
+                        open_new[j] = power(clip_unit(o), rs)
                         # one sum per domain, each in country order, six domains at a time
                         # in registers (a group short of six repeats its last domain)
                         g0 = d0
