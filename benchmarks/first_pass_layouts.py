@@ -1,4 +1,5 @@
-"""The flows kernel's first pass in three memory layouts: would scenarios in SIMD lanes pay?
+"""The flows kernel's first pass in several layouts, in float32 and in C: would scenarios in SIMD
+lanes pay?
 
 The first pass of :func:`techbloc.model.jit.flows.flows` sums over countries in a fixed order
 (knowledge, access weights, stock exposure, the pool's contributions), takes the leading
@@ -18,11 +19,26 @@ domain; min / median / max of the repeats), the cost of transposing the two larg
 into lanes, and with ``--remarks`` LLVM's loop-vectorizer remarks (which loops vectorized,
 and why not). Figures depend on the machine: compare the layouts within one run.
 
+Then the rows and the lanes once more on the same inputs rounded to float32 (half the bytes,
+twice the lanes a vector): the rows keep float64 accumulators (the literals ``0.0``), the
+lanes' accumulators are the float32 outputs. It prints their time and the largest relative
+difference of their outputs from the float64 rows, the precision the engine's rtol 1e-9
+parity would have to give up.
+
+With ``--c`` it also compiles the rows and the tiles as C (``cc -O3 -march=native
+-ffp-contract=off``, ``restrict`` pointers; the tile's accumulators a local ``double[6][8]``
+left to the auto-vectorizer, and again as six 8-double vectors of GCC's vector extensions)
+and runs them through ctypes on the same float64 inputs: does a C compiler keep a tile's
+accumulators in registers where numba does not, and does that pay? It needs a C compiler
+on the PATH (it says so and skips the C kernels otherwise).
+
 Usage::
 
-    python benchmarks/first_pass_layouts.py             # 256 scenarios, 7 repeats
+    python benchmarks/first_pass_layouts.py             # the engine's block, 7 repeats
+    python benchmarks/first_pass_layouts.py --scenarios 256   # inputs beyond the L2 cache
     python benchmarks/first_pass_layouts.py --quick     # 16 scenarios, 2 repeats
     python benchmarks/first_pass_layouts.py --remarks   # also the vectorizer's remarks
+    python benchmarks/first_pass_layouts.py --c         # also the rows and tiles in C
 """
 
 from __future__ import annotations
@@ -35,6 +51,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+
+from techbloc.model.engine import BLOCK_PAIRS
 
 POLICIES, DOMAINS, COUNTRIES, TILE = 11, 6, 58, 8
 
@@ -238,6 +256,226 @@ def _kernels() -> dict[str, Callable[..., None]]:
     return {"rows": rows, "pairs": pairs, "lanes": lanes, "tiles": tiles}
 
 
+C_SOURCE = r"""
+#define ROW(s, p, d) (((s) * P + (p)) * D + (d))
+
+/* out (6, S, P, D); k_, w_, kappa (S, P, D, N); leak, member, rd, share (S, P, N);
+   mix (S, D, N); shared (S, P, D); absorb (S); holders, inv_out (N) */
+void rows(long S, long P, long D, long N, const double *restrict k_,
+          const double *restrict w_, const double *restrict leak,
+          const double *restrict member, const unsigned char *restrict holders,
+          const double *restrict shared, const double *restrict absorb,
+          const double *restrict rd, const double *restrict mix,
+          const double *restrict share, const double *restrict inv_out,
+          double *restrict out, double *restrict kappa)
+{
+    long rows = S * P * D;
+    for (long s = 0; s < S; s++) {
+        double a = absorb[s];
+        for (long p = 0; p < P; p++) {
+            const double *lk = leak + (s * P + p) * N, *mb = member + (s * P + p) * N;
+            const double *r = rd + (s * P + p) * N, *sr = share + (s * P + p) * N;
+            for (long d = 0; d < D; d++) {
+                long row = ROW(s, p, d);
+                const double *k = k_ + row * N, *w = w_ + row * N, *mx = mix + (s * D + d) * N;
+                double *kp = kappa + row * N;
+                double sh = shared[row];
+                double tw = 0.0, ks = 0.0, lead = -__builtin_inf(), ex = 0.0, me = 0.0, co = 0.0;
+                for (long j = 0; j < N; j++) {
+                    double kj = k[j], wj, held;
+                    ks += kj;
+                    if (holders[j]) {
+                        wj = w[j];
+                        double x = a * kj;
+                        x = sh < x ? sh : x;
+                        x = x > 0.0 ? x : 0.0;
+                        held = kj + mb[j] * x;
+                        ex += kj * lk[j];
+                        me += kj * lk[j] * mb[j];
+                    } else {
+                        wj = 0.0;
+                        held = 0.0;
+                    }
+                    tw += wj;
+                    if (held > lead) lead = held;
+                    co += r[j] * mx[j] * sr[j];
+                    kp[j] = kj * inv_out[j];
+                }
+                out[row] = tw;
+                out[rows + row] = ks;
+                out[2 * rows + row] = lead;
+                out[3 * rows + row] = ex;
+                out[4 * rows + row] = me;
+                out[5 * rows + row] = co;
+            }
+        }
+    }
+}
+
+/* the tiles layout of the Python kernel: S stands for the number of tiles T, every array
+   carries a last axis of 8 scenarios */
+void tiles(long S, long P, long D, long N, const double *restrict k_,
+           const double *restrict w_, const double *restrict leak,
+           const double *restrict member, const unsigned char *restrict holders,
+           const double *restrict shared, const double *restrict absorb,
+           const double *restrict rd, const double *restrict mix,
+           const double *restrict share, const double *restrict inv_out,
+           double *restrict out, double *restrict kappa)
+{
+    long rows = S * P * D;
+    for (long t = 0; t < S; t++) {
+        const double *a = absorb + t * 8;
+        for (long p = 0; p < P; p++) {
+            const double *lk = leak + (t * P + p) * N * 8, *mb = member + (t * P + p) * N * 8;
+            const double *r = rd + (t * P + p) * N * 8, *sr = share + (t * P + p) * N * 8;
+            for (long d = 0; d < D; d++) {
+                long row = ROW(t, p, d);
+                const double *k = k_ + row * N * 8, *w = w_ + row * N * 8;
+                const double *mx = mix + (t * D + d) * N * 8, *sh = shared + row * 8;
+                double *kp = kappa + row * N * 8;
+                double tw[8], ks[8], lead[8], ex[8], me[8], co[8];
+                for (int q = 0; q < 8; q++) {
+                    tw[q] = ks[q] = ex[q] = me[q] = co[q] = 0.0;
+                    lead[q] = -__builtin_inf();
+                }
+                for (long j = 0; j < N; j++) {
+                    const double *kj = k + j * 8, *rj = r + j * 8, *mj = mx + j * 8;
+                    const double *sj = sr + j * 8;
+                    double io = inv_out[j];
+                    if (holders[j]) {
+                        const double *wj = w + j * 8, *lj = lk + j * 8, *bj = mb + j * 8;
+                        for (int q = 0; q < 8; q++) {
+                            double x = a[q] * kj[q];
+                            x = sh[q] < x ? sh[q] : x;
+                            x = x > 0.0 ? x : 0.0;
+                            double held = kj[q] + bj[q] * x;
+                            ks[q] += kj[q];
+                            ex[q] += kj[q] * lj[q];
+                            me[q] += kj[q] * lj[q] * bj[q];
+                            tw[q] += wj[q];
+                            lead[q] = held > lead[q] ? held : lead[q];
+                            co[q] += rj[q] * mj[q] * sj[q];
+                            kp[j * 8 + q] = kj[q] * io;
+                        }
+                    } else {
+                        for (int q = 0; q < 8; q++) {
+                            ks[q] += kj[q];
+                            tw[q] += 0.0;
+                            lead[q] = 0.0 > lead[q] ? 0.0 : lead[q];
+                            co[q] += rj[q] * mj[q] * sj[q];
+                            kp[j * 8 + q] = kj[q] * io;
+                        }
+                    }
+                }
+                for (int q = 0; q < 8; q++) {
+                    out[row * 8 + q] = tw[q];
+                    out[(rows + row) * 8 + q] = ks[q];
+                    out[(2 * rows + row) * 8 + q] = lead[q];
+                    out[(3 * rows + row) * 8 + q] = ex[q];
+                    out[(4 * rows + row) * 8 + q] = me[q];
+                    out[(5 * rows + row) * 8 + q] = co[q];
+                }
+            }
+        }
+    }
+}
+
+typedef double v8 __attribute__((vector_size(64)));
+typedef long m8 __attribute__((vector_size(64)));
+static inline v8 sel(m8 m, v8 a, v8 b) { return (v8)(((m8)a & m) | ((m8)b & ~m)); }
+typedef double v8u __attribute__((vector_size(64), aligned(8)));
+#define LD(p) ((v8)*(const v8u *)(p))
+/* the tiles again, written with GCC's vector extensions: each accumulator one 8-double
+   vector, which the compiler keeps in a register */
+void tiles_v8(long S, long P, long D, long N, const double *restrict k_,
+           const double *restrict w_, const double *restrict leak,
+           const double *restrict member, const unsigned char *restrict holders,
+           const double *restrict shared, const double *restrict absorb,
+           const double *restrict rd, const double *restrict mix,
+           const double *restrict share, const double *restrict inv_out,
+           double *restrict out, double *restrict kappa)
+{
+    long rows = S * P * D;
+    const v8 zero = {0,0,0,0,0,0,0,0};
+    for (long t = 0; t < S; t++) {
+        v8 a = LD(absorb + t * 8);
+        for (long p = 0; p < P; p++) {
+            const double *lk = leak + (t * P + p) * N * 8, *mb = member + (t * P + p) * N * 8;
+            const double *r = rd + (t * P + p) * N * 8, *sr = share + (t * P + p) * N * 8;
+            for (long d = 0; d < D; d++) {
+                long row = (t * P + p) * D + d;
+                const double *k = k_ + row * N * 8, *w = w_ + row * N * 8;
+                const double *mx = mix + (t * D + d) * N * 8;
+                v8 sh = LD(shared + row * 8);
+                double *kp = kappa + row * N * 8;
+                v8 tw = zero, ks = zero, ex = zero, me = zero, co = zero;
+                v8 lead = zero - __builtin_inf();
+                for (long j = 0; j < N; j++) {
+                    v8 kj = LD(k + j * 8);
+                    v8 io = zero + inv_out[j];
+                    ks += kj;
+                    v8 c = LD(r + j * 8) * LD(mx + j * 8);
+                    if (holders[j]) {
+                        v8 bj = LD(mb + j * 8), lj = LD(lk + j * 8);
+                        v8 x = a * kj;
+                        x = sel(sh < x, sh, x);
+                        x = sel(x > zero, x, zero);
+                        v8 held = kj + bj * x;
+                        ex += kj * lj;
+                        me += kj * lj * bj;
+                        tw += LD(w + j * 8);
+                        lead = sel(held > lead, held, lead);
+                    } else {
+                        tw += zero;
+                        lead = sel(zero > lead, zero, lead);
+                    }
+                    co += c * LD(sr + j * 8);
+                    *(v8u *)(kp + j * 8) = kj * io;
+                }
+                *(v8u *)(out + row * 8) = tw;
+                *(v8u *)(out + (rows + row) * 8) = ks;
+                *(v8u *)(out + (2 * rows + row) * 8) = lead;
+                *(v8u *)(out + (3 * rows + row) * 8) = ex;
+                *(v8u *)(out + (4 * rows + row) * 8) = me;
+                *(v8u *)(out + (5 * rows + row) * 8) = co;
+            }
+        }
+    }
+}
+"""
+
+
+def _c_kernels(directory: str) -> dict[str, Callable[..., None]] | str:
+    """The rows and tiles as C through ctypes, or why not (no compiler, or it failed)."""
+    import ctypes
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return "no C compiler on the PATH"
+    source, library = os.path.join(directory, "pass.c"), os.path.join(directory, "pass.so")
+    with open(source, "w") as handle:
+        handle.write(C_SOURCE)
+    flags = ["-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC"]
+    done = subprocess.run([compiler, *flags, source, "-o", library], capture_output=True)
+    if done.returncode:
+        return f"{compiler} failed: {done.stderr.decode(errors='replace')[:300]}"
+    lib = ctypes.CDLL(library)
+
+    def wrap(function: Callable[..., None]) -> Callable[..., None]:
+        def call(*arrays: np.ndarray) -> None:
+            for a in arrays:
+                assert a.flags.c_contiguous
+            shape = arrays[0].shape  # (S, P, D, N) or (T, P, D, N, 8)
+            sizes = [ctypes.c_long(n) for n in shape[:4]]
+            function(*sizes, *(ctypes.c_void_p(a.ctypes.data) for a in arrays))
+
+        return call
+
+    return {"rows C": wrap(lib.rows), "tiles C": wrap(lib.tiles), "tiles C v8": wrap(lib.tiles_v8)}
+
+
 def _inputs(n_scenarios: int, seed: int = 0) -> tuple[np.ndarray, ...]:
     """Random inputs of the engine's shape in the rows layout (scenarios first)."""
     rng = np.random.default_rng(seed)
@@ -305,12 +543,66 @@ def _back(name: str, out: np.ndarray, kappa: np.ndarray) -> tuple[np.ndarray, np
     return out, kappa
 
 
+def _timed(
+    kernel: Callable[..., None],
+    ins: tuple[np.ndarray, ...],
+    outs: tuple[np.ndarray, ...],
+    repeats: int,
+    rows: int,
+) -> list[float]:
+    """ns a row of each of ``repeats`` calls (the first call, which compiles, not timed)."""
+    kernel(*ins, *outs)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        kernel(*ins, *outs)
+        times.append((time.perf_counter() - start) * 1e9 / rows)
+    return times
+
+
+def _relative(got: np.ndarray, want: np.ndarray) -> float:
+    """The largest relative difference of ``got`` from ``want`` (where ``want`` is not 0)."""
+    keep = want != 0
+    return float(np.max(np.abs(got[keep] - want[keep]) / np.abs(want[keep])))
+
+
+def _run_c(
+    layouts: dict[str, tuple[tuple[np.ndarray, ...], ...]],
+    reference: tuple[np.ndarray, ...],
+    repeats: int,
+    rows: int,
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        compiled = _c_kernels(directory)
+        if isinstance(compiled, str):
+            print(f"  C kernels skipped: {compiled}")
+            return
+        for name, kernel in compiled.items():
+            ins, outs = layouts[name.split()[0]]
+            outs = tuple(np.full_like(a, np.nan) for a in outs)
+            times = _timed(kernel, ins, outs, repeats, rows)
+            got = _back(name.split()[0], *outs)
+            same = all(np.array_equal(a, b) for a, b in zip(reference, got, strict=True))
+            print(
+                f"  {name:10s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
+                f"{max(times):7.1f} ns a row; bit-identical to rows: {same}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", type=int, default=256, help="a multiple of 8")
+    parser.add_argument(
+        "--scenarios",
+        type=int,
+        default=BLOCK_PAIRS // POLICIES // TILE * TILE,
+        help="a multiple of 8 (default: the scenarios of one of the engine's blocks)",
+    )
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="16 scenarios, 2 repeats")
     parser.add_argument("--remarks", action="store_true", help="print LLVM's vectorizer remarks")
+    parser.add_argument("--c", action="store_true", help="also the rows and tiles compiled as C")
     args = parser.parse_args()
     if args.quick:
         args.scenarios, args.repeats = 16, 2
@@ -341,19 +633,28 @@ def main() -> None:
     for name, kernel in kernels.items():
         ins, outs = layouts[name]
         kernel(*ins, *outs)  # compile
-        got = _back(name, *outs)
+        got = tuple(a.copy() for a in _back(name, *outs))
         if reference is None:
             reference = got
         same = all(np.array_equal(a, b) for a, b in zip(reference, got, strict=True))
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            kernel(*ins, *outs)
-            times.append((time.perf_counter() - start) * 1e9 / rows)
+        times = _timed(kernel, ins, outs, args.repeats, rows)
         print(
             f"  {name:6s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
             f"{max(times):7.1f} ns a row; bit-identical to rows: {same}"
         )
+    assert reference is not None
+    single = tuple(a.astype(np.float32) if a.dtype == np.float64 else a for a in inputs)
+    for name, (ins, outs) in _layouts(single).items():
+        if name not in ("rows", "lanes"):
+            continue
+        times = _timed(kernels[name], ins, outs, args.repeats, rows)
+        worst = max(_relative(b, a) for a, b in zip(reference, _back(name, *outs), strict=True))
+        print(
+            f"  {name + ' f32':10s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
+            f"{max(times):7.1f} ns a row; largest relative difference from rows: {worst:.1e}"
+        )
+    if args.c:
+        _run_c(layouts, reference, args.repeats, rows)
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
