@@ -195,3 +195,50 @@ def test_orphans_are_only_files_no_verified_chunk_names(store) -> None:
     orphan.write_bytes(b"left by a killed run")
     run_study(Study.from_dict({**SMALL, "outputs": {"trajectories": True}}), store, chunk_size=4)
     assert stray.exists() and not orphan.exists()
+
+
+def test_checks_on_the_writing_connection_are_not_held_to_its_memory_limit(
+    tmp_path, monkeypatch, read_all
+) -> None:
+    """A check joins every chunk with its rows. On a 100,000-future store with one altered
+    value that join ran out of the writer's 32MB, so resuming and repairing called the store
+    unreadable and said to start again with --fresh. The same, scaled down: 2,000 futures
+    under a 4MB writer (on which the check alone runs out)."""
+    import duckdb
+
+    from techbloc.experiments import store as store_module
+    from techbloc.experiments.integrity import find_problems
+    from techbloc.experiments.study import Study
+
+    study = Study.from_dict(
+        {"name": "room", "policies": [{"preset": "forging_core"}], "scenarios": 2000, "seed": 1}
+    )
+    out = tmp_path / "store"
+    run_study(study, out, executor="local")
+    pristine = read_all(out)
+    con = duckdb.connect(str(out / "results.duckdb"))
+    con.execute("UPDATE outcomes SET alliance_rd_share = 0.99 WHERE scenario = 3")
+    con.close()
+    monkeypatch.setattr(store_module, "WRITER_MEMORY_LIMIT", "4MB")
+    with pytest.raises(StoreError, match=r"(?s)altered.*to recover: run `techbloc verify"):
+        run_study(study, out, executor="local")  # damaged, not unreadable
+    with ResultsStore.open_for_repair(out) as opened:
+        query = "SELECT current_setting('memory_limit'), current_setting('threads')"
+        writer = opened._con.execute(query).fetchone()
+        assert [p.chunk for p in opened.problems()] == [(0, 1000)]
+        assert opened._con.execute(query).fetchone() == writer  # the writer's, restored
+        assert writer[1] == store_module.WRITER_THREADS
+        # held to the writer's limit, the check runs out of memory: an error that keeps the
+        # store, not damage that would call for --fresh
+        with pytest.raises(StoreError, match=r"ran out of memory.*nothing was changed") as caught:
+            find_problems(opened)
+        assert "--fresh" not in str(caught.value)
+    result = _cli("verify", str(out), "--repair")
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    summary = run_study(study, out, executor="local")
+    assert summary.status == "complete" and summary.chunks_run == 1
+    assert verify_store(out) == []
+    from .conftest import _assert_same
+
+    _assert_same(read_all(out), pristine)

@@ -263,11 +263,23 @@ def find_problems(store: StoreHandle, *, full: bool = True) -> list[StoreProblem
     """Everything wrong with ``store`` (empty when it is intact).
 
     ``full`` also compares each Parquet file's SHA-256 (else only its presence and size).
+
+    Raises
+    ------
+    StoreError
+        If DuckDB runs out of memory while checking: that says nothing of the store, which
+        is left as it is (an unreadable database is a problem in the list instead).
     """
     import duckdb
 
     try:
         return _problems(store, full)
+    except duckdb.OutOfMemoryException as exc:  # not damage: say so, and keep the store
+        raise StoreError(
+            f"{store.directory}: ran out of memory while checking the store "
+            f"({str(exc).splitlines()[0]}); nothing was changed: free some memory and try "
+            "again"
+        ) from None
     except duckdb.Error as exc:
         return [
             _fatal(

@@ -46,7 +46,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -463,7 +463,30 @@ class ResultsStore:
         recorded at commit), rows that belong to no chunk, and each Parquet file (present,
         same size and, when ``full``, same SHA-256).
         """
-        return find_problems(self, full=full)
+        with self._default_settings():
+            return find_problems(self, full=full)
+
+    @contextlib.contextmanager
+    def _default_settings(self) -> Iterator[None]:
+        """DuckDB's default memory limit and threads on the writing connection while it
+        checks or repairs the store, as a read-only connection has; the writer's settings
+        (:data:`WRITER_MEMORY_LIMIT`, :data:`WRITER_THREADS`) are restored after it.
+
+        The row digests join every chunk with its rows. On a 100,000-future store with one
+        altered value that join ran out of the writer's memory limit, and resuming and
+        repairing called the store unreadable. The writer's limit bounds what appending
+        chunks holds in memory; a check appends nothing, and a repair only deletes.
+        """
+        if not self._writable:
+            yield
+            return
+        self._con.execute("RESET memory_limit")
+        self._con.execute("RESET threads")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET threads = {WRITER_THREADS}")
+            self._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
 
     def check(self, *, full: bool = True) -> None:
         """Raise :class:`StoreError` listing every problem if the store is damaged."""
@@ -476,7 +499,8 @@ class ResultsStore:
 
         See :func:`techbloc.experiments.integrity.repair`.
         """
-        return repair_store(self)
+        with self._default_settings():
+            return repair_store(self)
 
     # -- reading -------------------------------------------------------------------------
 
