@@ -13,7 +13,8 @@ And the repair: *repaired* (the resumed store verifies and holds the pristine re
 *refused (--fresh)* (the damage cannot be repaired and ``verify --repair`` says so), or what
 went wrong. Run::
 
-    python benchmarks/store_damage.py
+    python benchmarks/store_damage.py                     # a store of 12 futures
+    python benchmarks/store_damage.py --scenarios 50000   # the same damage to a large store
 
 ``tests/experiments/test_corruption.py`` runs the same table.
 """
@@ -27,9 +28,11 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -46,6 +49,10 @@ SPEC = {
     "outputs": {"trajectories": True},
 }
 CHUNK_SIZE = 4
+
+
+#: The second chunk's start, in SQL (4 in the pristine store of 12 futures).
+SECOND = "(SELECT min(stop) FROM chunks)"
 
 
 def _sql(directory: Path, *statements: str) -> None:
@@ -90,9 +97,9 @@ def _edit_manifest(key: str, edit: Callable[[object], object]) -> Callable[[Path
 
 def _drop_file_from_list(d: Path) -> None:
     con = duckdb.connect(str(d / DB_NAME))
-    (files,) = con.execute("SELECT files FROM chunks WHERE start = 4").fetchone()
+    (files,) = con.execute(f"SELECT files FROM chunks WHERE start = {SECOND}").fetchone()
     kept = json.loads(files)[1:]
-    con.execute("UPDATE chunks SET files = ? WHERE start = 4", [json.dumps(kept)])
+    con.execute(f"UPDATE chunks SET files = ? WHERE start = {SECOND}", [json.dumps(kept)])
     con.close()
 
 
@@ -144,11 +151,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         "scenario rows",
     ),
     "chunks row deleted": (
-        lambda d: _sql(d, "DELETE FROM chunks WHERE start = 4"),
+        lambda d: _sql(d, f"DELETE FROM chunks WHERE start = {SECOND}"),
         "belong to no finished chunk",
     ),
     "chunks row doubled": (
-        lambda d: _sql(d, "INSERT INTO chunks SELECT * FROM chunks WHERE start = 4"),
+        lambda d: _sql(d, f"INSERT INTO chunks SELECT * FROM chunks WHERE start = {SECOND}"),
         "overlaps",
     ),
     "manifest bad JSON": (
@@ -191,7 +198,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         "manifest.*altered|version",
     ),
     "chunk range NULL": (
-        lambda d: _sql(d, "UPDATE chunks SET start = NULL WHERE stop = 8"),
+        lambda d: _sql(d, f"UPDATE chunks SET start = NULL WHERE start = {SECOND}"),
         r"without a scenario range",
     ),  # found by the property tests (tests/experiments/test_store_properties.py)
     "outcomes column dropped": (
@@ -216,12 +223,12 @@ REPAIRABLE = {
 }
 
 
-def pristine_store(directory: Path) -> Path:
-    """Run :data:`SPEC` into ``directory`` (chunks of :data:`CHUNK_SIZE`)."""
+def pristine_store(directory: Path, spec: dict[str, Any] = SPEC, chunk: int = CHUNK_SIZE) -> Path:
+    """Run ``spec`` (:data:`SPEC`) into ``directory`` in chunks of ``chunk``."""
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
-    run_study(Study.from_dict(SPEC), directory, chunk_size=CHUNK_SIZE)
+    run_study(Study.from_dict(spec), directory, chunk_size=chunk)
     return directory
 
 
@@ -252,8 +259,21 @@ def _outcomes(directory: Path) -> str:
         return store.outcomes().to_csv()
 
 
-def try_kind(kind: str, pristine: Path, work: Path) -> tuple[str, str]:
-    """Damage a copy of ``pristine`` in ``work`` by ``kind``: (detection verdict, repair)."""
+def _any_size(pattern: str) -> str:
+    """``pattern`` with the pristine store's chunk ranges and row counts left open (a larger
+    store has other chunks: ``chunk [4, 8): 6 outcome rows`` becomes ``chunk [0, 500): 998
+    outcome rows``)."""
+    pattern = re.sub(r"\\\[\d+, \d+\\\)", r"\\[\\d+, \\d+\\)", pattern)
+    return re.sub(
+        r"\d+ outcome rows, expected \d+", r"[\\d,]+ outcome rows, expected [\\d,]+", pattern
+    )
+
+
+def try_kind(
+    kind: str, pristine: Path, work: Path, spec: dict[str, Any] = SPEC, chunk: int = CHUNK_SIZE
+) -> tuple[str, str]:
+    """Damage a copy of ``pristine`` (``spec`` run in chunks of ``chunk``) in ``work`` by
+    ``kind``: (detection verdict, repair)."""
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.store import verify_store
     from techbloc.experiments.study import Study
@@ -262,6 +282,8 @@ def try_kind(kind: str, pristine: Path, work: Path) -> tuple[str, str]:
     shutil.rmtree(store, ignore_errors=True)
     shutil.copytree(pristine, store)
     damage, pattern = DAMAGE[kind]
+    if spec["scenarios"] != SPEC["scenarios"]:
+        pattern = _any_size(pattern)
     damage(store)
     code, output, trace = _cli("verify", str(store))
     exported = _cli("export", str(store), "--to", str(work / "x"))
@@ -288,7 +310,7 @@ def try_kind(kind: str, pristine: Path, work: Path) -> tuple[str, str]:
             return verdict, "refused (no store to repair)"
         return verdict, f"refused: {' '.join(output.split())[:80]}"
     try:
-        run_study(Study.from_dict(SPEC), store, chunk_size=CHUNK_SIZE)
+        run_study(Study.from_dict(spec), store, chunk_size=chunk)
     except Exception as exc:  # the verdict says what the user saw
         return verdict, f"resume failed: {' '.join(str(exc).split())[:90]}"
     if verify_store(store):
@@ -298,9 +320,25 @@ def try_kind(kind: str, pristine: Path, work: Path) -> tuple[str, str]:
 
 def main() -> int:
     """Try every kind and print the verdicts; exit 1 unless every one is refused clearly."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scenarios",
+        type=int,
+        default=SPEC["scenarios"],
+        help="futures of the pristine store (chunks of 4 for the default 12, else 500)",
+    )
+    args = parser.parse_args()
+    spec = {**SPEC, "scenarios": args.scenarios}
+    chunk = CHUNK_SIZE if args.scenarios == SPEC["scenarios"] else 500
     with tempfile.TemporaryDirectory() as tmp:
-        pristine = pristine_store(Path(tmp) / "pristine")
-        rows = [(kind, *try_kind(kind, pristine, Path(tmp))) for kind in sorted(DAMAGE)]
+        began = time.perf_counter()
+        pristine = pristine_store(Path(tmp) / "pristine", spec, chunk)
+        print(f"pristine store: {args.scenarios:,} futures in {time.perf_counter() - began:.1f} s")
+        rows = [
+            (kind, *try_kind(kind, pristine, Path(tmp), spec, chunk)) for kind in sorted(DAMAGE)
+        ]
     for kind, verdict, repair in rows:
         print(f"{verdict:17} {kind:36} repair: {repair}")
     verdicts = [v for _, v, _ in rows]
