@@ -185,6 +185,85 @@ def _check_peels(x, y, alpha=0.05, mass_min=0.05):
     return mixed_ties
 
 
+def _paste_candidates(data, y, lower, upper, alpha):
+    """Every paste of a box in EMA Workbench's order (restricted inputs, lower end then
+    upper), each box's points found from scratch on every input: (input, end, objective,
+    points, inputs left unrestricted, new limit, mean)."""
+    dmin, dmax = data.min(axis=0), data.max(axis=0)
+
+    def points(lo, hi):
+        return ((data >= lo) & (data <= hi)).all(axis=1)
+
+    inside = points(lower, upper)
+    n_box, mean = int(inside.sum()), y[inside].mean()
+    out = []
+    for j in np.flatnonzero((lower > dmin) | (upper < dmax)):
+        for end in ("lower", "upper"):
+            lo, hi = lower.copy(), upper.copy()
+            if end == "lower":
+                lo[j], hi[j] = dmin[j], lower[j]
+            else:
+                lo[j], hi[j] = upper[j], dmax[j]
+            values = data[points(lo, hi), j]
+            lo, hi = lower.copy(), upper.copy()
+            if end == "lower":
+                lo[j] = _get_quantile(values, 1 - alpha) if len(values) else dmin[j]
+            else:
+                hi[j] = _get_quantile(values, alpha) if len(values) else dmax[j]
+            held = points(lo, hi)
+            n, new_mean = int(held.sum()), y[held].mean()
+            objective = 0.0 if new_mean == mean else (new_mean - mean) / abs(n_box - n)
+            free = int((~((lo > dmin) | (hi < dmax))).sum())
+            out.append(
+                (int(j), end, objective, n, free, lo[j] if end == "lower" else hi[j], new_mean)
+            )
+    return out, n_box, mean
+
+
+def _check_pastes(x, y, alpha=0.05, mass_min=0.05):
+    """Assert EMA Workbench's pasting rules on every paste; return how many there were."""
+    result = prim(x, y, paste_alpha=alpha, mass_min=mass_min)
+    data = x.loc[:, x.nunique() > 1].to_numpy(float)
+    steps = result.trajectory.step.tolist()
+    pastes = [k for k, step in enumerate(steps) if step == "paste"]
+    for k in pastes:
+        cands, n_box, mean = _paste_candidates(
+            data, y, result.lower[k - 1], result.upper[k - 1], alpha
+        )
+        j, end, objective, n, _, limit, new_mean = _ema_choice(cands)
+        assert objective > 0 and n >= mass_min * len(y) and n > n_box and new_mean > mean
+        moved = result.lower[k] if end == "lower" else result.upper[k]
+        assert moved[j] == limit
+        changed = (result.lower[k] != result.lower[k - 1]) | (
+            result.upper[k] != result.upper[k - 1]
+        )
+        assert np.flatnonzero(changed).tolist() == [j]
+    if steps[-1] != "start":  # the last box: EMA's best paste fails a rule
+        last = len(steps) - 1
+        cands, n_box, mean = _paste_candidates(
+            data, y, result.lower[last], result.upper[last], alpha
+        )
+        if cands:
+            _, _, objective, n, _, _, new_mean = _ema_choice(cands)
+            assert not (objective > 0 and n >= mass_min * len(y) and n > n_box and new_mean > mean)
+    return len(pastes)
+
+
+def test_prim_pasting_rules_on_bootstrap_resamples():
+    """Pasting follows EMA Workbench's rules with every candidate's points counted from
+    scratch; bootstrap resamples (repeated points, a coarse grid) make PRIM paste often."""
+    pasted = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        n = 600
+        x = pd.DataFrame(rng.random((n, 5)).round(2), columns=[f"x{i}" for i in range(5)])
+        inside = (x.x0 > 0.5) & (x.x1 < 0.4)
+        y = np.where(rng.random(n) < 0.15, ~inside, inside)
+        rows = rng.choice(n, n, replace=True)
+        pasted += _check_pastes(x.iloc[rows].reset_index(drop=True), y[rows])
+    assert pasted >= 10  # 23 with these seeds
+
+
 def _grid(seed, n=120):
     """Inputs on a coarse grid (many tied peels), cases in a box, 10% label noise."""
     rng = np.random.default_rng(seed)
