@@ -8,8 +8,10 @@
   Needs a Morris design (trajectories of ``D + 1`` rows).
 - :func:`given_data_indices`: first-order indices from *any* design (Latin hypercube,
   random, ...), with the given-data estimator of SALib's delta module (Plischke, Borgonovo
-  & Smith 2013: conditional variances from a partition of each input's sorted sample).
-  Use it when the study was not run on a Saltelli design; it gives no total-order indices.
+  & Smith 2013: conditional variances from a partition of each input's sorted sample),
+  computed in one pass a bootstrap draw (:mod:`~techbloc.analysis.given_data`; SALib's
+  indices to rounding). Use it when the study was not run on a Saltelli design; it gives no
+  total-order indices.
 
 :func:`problem` builds SALib's problem dict from the parameter registry, so names, bounds
 and distributions (uniform or log-uniform) are never typed twice. Every function also
@@ -335,10 +337,12 @@ def given_data_indices(
 ) -> pd.DataFrame:
     """First-order Sobol indices from any design (given-data estimator).
 
-    Uses SALib's delta module with ``method="sobol"``: for each input, the sample is
+    SALib's delta module's estimator with ``method="sobol"``: for each input, the sample is
     sorted and partitioned into classes, and ``S1`` is the share of the outcome's variance
     explained by the class means (Plischke, Borgonovo & Smith 2013). Confidence intervals
-    are bootstrapped. Total-order indices cannot be estimated this way.
+    are bootstrapped. Total-order indices cannot be estimated this way. The indices are
+    SALib's to rounding, computed in one pass a draw
+    (:func:`~techbloc.analysis.given_data.first_order_indices`).
 
     Parameters
     ----------
@@ -351,15 +355,16 @@ def given_data_indices(
     num_resamples, conf_level : int, float
         Bootstrap settings.
     rng : int, numpy.random.Generator or None
-        Random state of the bootstrap (default 0). SALib's delta module draws from numpy's
-        global random state; it is seeded for the call and restored afterwards.
+        Random state of the bootstrap (default 0). The estimator draws from numpy's global
+        random state, as SALib's delta module does; it is seeded for the call and restored
+        afterwards.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by parameter: ``S1``, ``S1_conf``, sorted by ``S1`` descending.
     """
-    from SALib.analyze import delta
+    from techbloc.analysis.given_data import first_order_indices
 
     spec = _problem_for(x, spec)
     values = _values(x, spec)
@@ -367,20 +372,13 @@ def given_data_indices(
     seed = library_seed(rng)
     state = np.random.get_state()
     try:
-        res = delta.analyze(
-            spec,
-            values,
-            y,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-            method="sobol",
+        s1, s1_conf = first_order_indices(
+            values, y, num_resamples=num_resamples, conf_level=conf_level, seed=seed
         )
     finally:
         np.random.set_state(state)
     table = pd.DataFrame(
-        {k: np.asarray(res[k], float) for k in ("S1", "S1_conf")},
-        index=pd.Index(spec["names"], name="parameter"),
+        {"S1": s1, "S1_conf": s1_conf}, index=pd.Index(spec["names"], name="parameter")
     )
     return table.sort_values("S1", ascending=False)
 
