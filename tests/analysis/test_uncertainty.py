@@ -107,3 +107,25 @@ def test_the_median_is_nanmedian(values) -> None:
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row
         np.testing.assert_array_equal(_median(values), np.nanmedian(values, axis=-1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    options=st.sampled_from([None, 1, 3]),
+    b=st.integers(1, 40),
+    block=st.integers(1, 200),
+    seed=st.integers(0, 2**31),
+)
+def test_resamples_in_blocks_are_the_resamples_at_once(n, options, b, block, seed):
+    """The bootstrap draws its resamples a block at a time (memory bounded whatever the
+    futures): the same indices, so the same statistics, as all at once."""
+    from techbloc.analysis import uncertainty
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n if options is None else (options, n))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(uncertainty, "_RESAMPLED_ELEMENTS", block)
+        got = uncertainty._resampled(_median, a, b, seed)
+    want = _median(a[..., resample_indices(n, b, seed)])
+    np.testing.assert_array_equal(got, want)
