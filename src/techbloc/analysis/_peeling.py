@@ -43,7 +43,11 @@ def quantile_limit(values: np.ndarray, quantile: float) -> float:
     >>> quantile_limit(np.array([1.0, 2.0, 2.0, 2.0, 5.0]), 0.9)
     3.5
     """
-    ordered = np.sort(values)
+    return _sorted_quantile_limit(np.sort(values), quantile)
+
+
+def _sorted_quantile_limit(ordered: np.ndarray, quantile: float) -> float:
+    """:func:`quantile_limit` of values already sorted."""
     n = len(ordered)
     position = (n - 1) * quantile
     low, high = int(np.floor(position)), int(np.ceil(position))
@@ -112,8 +116,9 @@ def peel_and_paste(
         limits = np.empty(2 * d)
         keep = np.empty((m, 2 * d), bool)
         for j in range(d):
-            limits[2 * j] = quantile_limit(xb[:, j], 1 - peel_alpha)
-            limits[2 * j + 1] = quantile_limit(xb[:, j], peel_alpha)
+            values = np.sort(xb[:, j])  # once for both ends
+            limits[2 * j] = _sorted_quantile_limit(values, 1 - peel_alpha)
+            limits[2 * j + 1] = _sorted_quantile_limit(values, peel_alpha)
             keep[:, 2 * j] = xb[:, j] <= limits[2 * j]
             keep[:, 2 * j + 1] = xb[:, j] >= limits[2 * j + 1]
         counts = keep.sum(axis=0)
