@@ -361,3 +361,27 @@ def test_discovery_methods_are_a_registry_and_unknown_names_list_the_options():
     assert discovery_method("prim") is DISCOVERY_METHODS["prim"]
     with pytest.raises(InputError, match="'prim', 'cart'"):
         discovery_method("svm")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    boxes=st.integers(0, 6),
+    seed=st.integers(0, 2**31),
+    nan=st.booleans(),
+)
+def test_members_of_many_boxes_are_each_box_s(n, boxes, seed, nan):
+    """Box membership of a sequence of boxes (updated on the inputs whose limits change)
+    is each box's own, whatever the boxes, NaN points outside."""
+    from techbloc.analysis._peeling import _members, in_box
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, (n, 3)).astype(float)
+    if nan:
+        x[rng.random((n, 3)) < 0.1] = np.nan
+    a, b = rng.integers(-1, 6, (2, boxes, 3)).astype(float)
+    lowers, uppers = np.minimum(a, b), np.maximum(a, b)
+    lowers[rng.random(lowers.shape) < 0.2] = -np.inf
+    got = _members(x, lowers, uppers)
+    want = np.array([in_box(x, lo, hi) for lo, hi in zip(lowers, uppers, strict=True)])
+    np.testing.assert_array_equal(got, want.reshape(boxes, n))
