@@ -88,28 +88,50 @@ def in_boxes(
     return _members(x, lo, hi)
 
 
+class _Outside:
+    """For each point, how many inputs put it outside a box, kept up to date as the box's
+    limits move one input at a time (O(n) a move, not O(n d)); outside as :func:`in_box`
+    says it, NaN included."""
+
+    def __init__(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.x = x
+        self.outside = ~((x >= lower) & (x <= upper))
+        self.count = self.outside.sum(axis=1)
+
+    def move(self, j: int, low: float, high: float) -> None:
+        """Input ``j``'s limits are now ``low`` and ``high``."""
+        column = ~((self.x[:, j] >= low) & (self.x[:, j] <= high))
+        self.count -= self.outside[:, j]
+        self.outside[:, j] = column
+        self.count += column
+
+    def inside(self) -> np.ndarray:
+        """The points in the box."""
+        return np.asarray(self.count == 0)
+
+    def inside_but(self, j: int) -> np.ndarray:
+        """The points no input but ``j`` puts outside the box."""
+        return np.asarray(self.count == self.outside[:, j])
+
+
 def _members(x: np.ndarray, lowers: np.ndarray, uppers: np.ndarray) -> np.ndarray:
     """:func:`in_box` of each box, bool (boxes, n).
 
     A trajectory's consecutive boxes differ in one limit, so each box's points follow from
-    the previous box's: a per-point count of the inputs that put the point outside, updated
-    on the inputs whose limits changed (O(n) a box, not O(n d)). The temporaries stay
-    (n, d), not (boxes, n, d) (2.7 GB for 150 boxes of 100,000 points and 60 inputs).
+    the previous box's (:class:`_Outside`, moved on the inputs whose limits changed). The
+    temporaries stay (n, d), not (boxes, n, d) (2.7 GB for 150 boxes of 100,000 points and
+    60 inputs).
     """
     inside = np.empty((len(lowers), len(x)), bool)
     if not len(lowers):
         return inside
-    outside = ~((x >= lowers[0]) & (x <= uppers[0]))  # as in_box, NaN outside
-    count = outside.sum(axis=1)
-    inside[0] = count == 0
+    box = _Outside(x, lowers[0], uppers[0])
+    inside[0] = box.inside()
     for b in range(1, len(lowers)):
         changed = (lowers[b] != lowers[b - 1]) | (uppers[b] != uppers[b - 1])
         for j in np.flatnonzero(changed):
-            column = ~((x[:, j] >= lowers[b, j]) & (x[:, j] <= uppers[b, j]))
-            count -= outside[:, j]
-            outside[:, j] = column
-            count += column
-        inside[b] = count == 0
+            box.move(int(j), lowers[b, j], uppers[b, j])
+        inside[b] = box.inside()
     return inside
 
 
@@ -159,8 +181,7 @@ def peel_and_paste(
     # pasting, on the inputs the box restricts. A candidate moves one limit of one input j,
     # so a point is in it when it is inside the box on every other input (no input but j
     # puts it outside) and within the candidate's limits on j: O(n) a candidate, not O(n d)
-    outside = (data < lower) | (data > upper)
-    n_outside = outside.sum(axis=1)
+    box = _Outside(data, lower, upper)
     while paste_alpha > 0 and len(boxes) > 1:
         restricted = (lower > dmin) | (upper < dmax)
         n_box = int(inside.sum())
@@ -168,7 +189,7 @@ def peel_and_paste(
         candidates: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
         for j in (int(k) for k in np.flatnonzero(restricted)):
             xj = data[:, j]
-            others = n_outside == outside[:, j]  # inside on every input but j
+            others = box.inside_but(j)
             for side in (0, 1):  # EMA's order: lower end, then upper end
                 lo, hi = lower.copy(), upper.copy()
                 if side == 0:  # the points below the box on j (dmin <= x always holds)
@@ -202,9 +223,7 @@ def peel_and_paste(
             lower[j] = limit
         else:
             upper[j] = limit
-        n_outside -= outside[:, j]
-        outside[:, j] = (data[:, j] < lower[j]) | (data[:, j] > upper[j])
-        n_outside += outside[:, j]
+        box.move(j, lower[j], upper[j])
         boxes.append(("paste", lower.copy(), upper.copy()))
 
     lowers = np.array([b[1] for b in boxes])
