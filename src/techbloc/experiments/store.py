@@ -111,6 +111,14 @@ def _package_version() -> str:
     return techbloc.__version__
 
 
+def _limit_writer(con: duckdb.DuckDBPyConnection) -> None:
+    """The writing connection's threads and buffer pool (:data:`WRITER_THREADS`,
+    :data:`WRITER_MEMORY_LIMIT`): a small pool, so that finished rows go to disk and memory
+    stays bounded by the chunks in flight rather than by the study's size."""
+    con.execute(f"SET threads = {WRITER_THREADS}")
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -119,14 +127,12 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             return duckdb.connect(str(path), read_only=True)
         # an in-memory catalogue to attach the file to, spilling beside it as DuckDB does for
         # a file it opens (not into a ``.tmp`` of the working directory)
-        con = duckdb.connect(config={"temp_directory": f"{path}.tmp", "threads": WRITER_THREADS})
+        con = duckdb.connect(config={"temp_directory": f"{path}.tmp"})
         try:
             con.execute(f"ATTACH '{sql_path(path)}' AS results (ROW_GROUP_SIZE {WRITER_ROW_GROUP})")
             con.execute("USE results")
             con.execute(f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'")
-            # keep DuckDB's buffer pool small: finished rows go to disk, memory stays bounded
-            # by the chunks in flight rather than by the study's size
-            con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+            _limit_writer(con)
         except BaseException:
             con.close()
             raise
@@ -470,7 +476,7 @@ class ResultsStore:
     def _default_settings(self) -> Iterator[None]:
         """DuckDB's default memory limit and threads on the writing connection while it
         checks or repairs the store, as a read-only connection has; the writer's settings
-        (:data:`WRITER_MEMORY_LIMIT`, :data:`WRITER_THREADS`) are restored after it.
+        (:func:`_limit_writer`) are restored after it.
 
         The row digests join every chunk with its rows. On a 100,000-future store with one
         altered value that join ran out of the writer's memory limit, and resuming and
@@ -485,8 +491,7 @@ class ResultsStore:
         try:
             yield
         finally:
-            self._con.execute(f"SET threads = {WRITER_THREADS}")
-            self._con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+            _limit_writer(self._con)
 
     def check(self, *, full: bool = True) -> None:
         """Raise :class:`StoreError` listing every problem if the store is damaged."""
