@@ -258,16 +258,18 @@ def _kernels() -> dict[str, Callable[..., None]]:
 
 C_SOURCE = r"""
 #define ROW(s, p, d) (((s) * P + (p)) * D + (d))
+/* every kernel's parameters: the sizes, then the arrays in the Python kernels' order */
+#define PASS_PARAMS long S, long P, long D, long N, const double *restrict k_, \
+    const double *restrict w_, const double *restrict leak, \
+    const double *restrict member, const unsigned char *restrict holders, \
+    const double *restrict shared, const double *restrict absorb, \
+    const double *restrict rd, const double *restrict mix, \
+    const double *restrict share, const double *restrict inv_out, \
+    double *restrict out, double *restrict kappa
 
 /* out (6, S, P, D); k_, w_, kappa (S, P, D, N); leak, member, rd, share (S, P, N);
    mix (S, D, N); shared (S, P, D); absorb (S); holders, inv_out (N) */
-void rows(long S, long P, long D, long N, const double *restrict k_,
-          const double *restrict w_, const double *restrict leak,
-          const double *restrict member, const unsigned char *restrict holders,
-          const double *restrict shared, const double *restrict absorb,
-          const double *restrict rd, const double *restrict mix,
-          const double *restrict share, const double *restrict inv_out,
-          double *restrict out, double *restrict kappa)
+void rows(PASS_PARAMS)
 {
     long rows = S * P * D;
     for (long s = 0; s < S; s++) {
@@ -314,13 +316,7 @@ void rows(long S, long P, long D, long N, const double *restrict k_,
 
 /* the tiles layout of the Python kernel: S stands for the number of tiles T, every array
    carries a last axis of 8 scenarios */
-void tiles(long S, long P, long D, long N, const double *restrict k_,
-           const double *restrict w_, const double *restrict leak,
-           const double *restrict member, const unsigned char *restrict holders,
-           const double *restrict shared, const double *restrict absorb,
-           const double *restrict rd, const double *restrict mix,
-           const double *restrict share, const double *restrict inv_out,
-           double *restrict out, double *restrict kappa)
+void tiles(PASS_PARAMS)
 {
     long rows = S * P * D;
     for (long t = 0; t < S; t++) {
@@ -387,13 +383,7 @@ typedef double v8u __attribute__((vector_size(64), aligned(8)));
 #define LD(p) ((v8)*(const v8u *)(p))
 /* the tiles again, written with GCC's vector extensions: each accumulator one 8-double
    vector, which the compiler keeps in a register */
-void tiles_v8(long S, long P, long D, long N, const double *restrict k_,
-           const double *restrict w_, const double *restrict leak,
-           const double *restrict member, const unsigned char *restrict holders,
-           const double *restrict shared, const double *restrict absorb,
-           const double *restrict rd, const double *restrict mix,
-           const double *restrict share, const double *restrict inv_out,
-           double *restrict out, double *restrict kappa)
+void tiles_v8(PASS_PARAMS)
 {
     long rows = S * P * D;
     const v8 zero = {0,0,0,0,0,0,0,0};
@@ -560,6 +550,19 @@ def _timed(
     return times
 
 
+def _line(name: str, times: list[float], tail: str) -> str:
+    """One layout's line: ns a row, min / median / max, then ``tail``."""
+    return (
+        f"  {name:10s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
+        f"{max(times):7.1f} ns a row; {tail}"
+    )
+
+
+def _same(want: tuple[np.ndarray, ...], got: tuple[np.ndarray, ...]) -> bool:
+    """Whether two layouts' outputs (in the rows layout) agree bit for bit."""
+    return all(np.array_equal(a, b) for a, b in zip(want, got, strict=True))
+
+
 def _relative(got: np.ndarray, want: np.ndarray) -> float:
     """The largest relative difference of ``got`` from ``want`` (where ``want`` is not 0)."""
     keep = want != 0
@@ -583,12 +586,8 @@ def _run_c(
             ins, outs = layouts[name.split()[0]]
             outs = tuple(np.full_like(a, np.nan) for a in outs)
             times = _timed(kernel, ins, outs, repeats, rows)
-            got = _back(name.split()[0], *outs)
-            same = all(np.array_equal(a, b) for a, b in zip(reference, got, strict=True))
-            print(
-                f"  {name:10s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
-                f"{max(times):7.1f} ns a row; bit-identical to rows: {same}"
-            )
+            same = _same(reference, _back(name.split()[0], *outs))
+            print(_line(name, times, f"bit-identical to rows: {same}"))
 
 
 def main() -> None:
@@ -632,16 +631,11 @@ def main() -> None:
     reference = None
     for name, kernel in kernels.items():
         ins, outs = layouts[name]
-        kernel(*ins, *outs)  # compile
+        times = _timed(kernel, ins, outs, args.repeats, rows)
         got = tuple(a.copy() for a in _back(name, *outs))
         if reference is None:
             reference = got
-        same = all(np.array_equal(a, b) for a, b in zip(reference, got, strict=True))
-        times = _timed(kernel, ins, outs, args.repeats, rows)
-        print(
-            f"  {name:6s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
-            f"{max(times):7.1f} ns a row; bit-identical to rows: {same}"
-        )
+        print(_line(name, times, f"bit-identical to rows: {_same(reference, got)}"))
     assert reference is not None
     single = tuple(a.astype(np.float32) if a.dtype == np.float64 else a for a in inputs)
     for name, (ins, outs) in _layouts(single).items():
@@ -649,10 +643,7 @@ def main() -> None:
             continue
         times = _timed(kernels[name], ins, outs, args.repeats, rows)
         worst = max(_relative(b, a) for a, b in zip(reference, _back(name, *outs), strict=True))
-        print(
-            f"  {name + ' f32':10s} {min(times):7.1f} / {statistics.median(times):7.1f} / "
-            f"{max(times):7.1f} ns a row; largest relative difference from rows: {worst:.1e}"
-        )
+        print(_line(f"{name} f32", times, f"largest relative difference from rows: {worst:.1e}"))
     if args.c:
         _run_c(layouts, reference, args.repeats, rows)
     times = []
