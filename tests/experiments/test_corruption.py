@@ -204,8 +204,6 @@ def test_checks_on_the_writing_connection_are_not_held_to_its_memory_limit(
     value that join ran out of the writer's 32MB, so resuming and repairing called the store
     unreadable and said to start again with --fresh. The same, scaled down: 2,000 futures
     under a 4MB writer (on which the check alone runs out)."""
-    import duckdb
-
     from techbloc.experiments import store as store_module
     from techbloc.experiments.integrity import find_problems
     from techbloc.experiments.study import Study
@@ -216,9 +214,7 @@ def test_checks_on_the_writing_connection_are_not_held_to_its_memory_limit(
     out = tmp_path / "store"
     run_study(study, out, executor="local")
     pristine = read_all(out)
-    con = duckdb.connect(str(out / "results.duckdb"))
-    con.execute("UPDATE outcomes SET alliance_rd_share = 0.99 WHERE scenario = 3")
-    con.close()
+    store_damage._sql(out, "UPDATE outcomes SET alliance_rd_share = 0.99 WHERE scenario = 3")
     monkeypatch.setattr(store_module, "WRITER_MEMORY_LIMIT", "4MB")
     with pytest.raises(StoreError, match=r"(?s)altered.*to recover: run `techbloc verify"):
         run_study(study, out, executor="local")  # damaged, not unreadable
