@@ -597,6 +597,17 @@ class ResultsStore:
         self._verified.update(check_files(self, unchecked))
         return [str(self.directory / f) for f in names]
 
+    def array_files(self, dims: Sequence[str]) -> list[str]:
+        """The Parquet files of the stored arrays with dims ``dims`` (e.g. ``["scenario",
+        "policy", "country"]``), each checked against its SHA-256 (once per store handle).
+
+        Raises
+        ------
+        StoreError
+            If a file does not match the digest the store recorded for it.
+        """
+        return self._group_files("-".join(dims))
+
     def trajectories(
         self,
         variables: str | Sequence[str] | None = None,

@@ -2,18 +2,21 @@
 
 :func:`read_store` loads the scalar outcomes, scenario inputs and descriptors, and the
 arrays the per-question sections need (per-country outputs, China-vs-status-quo paths,
-per-domain gaps, credibility paths). :func:`policy_roles` finds, in any study, the policies
-each question compares: the coalition presets, the core coalition and its South Korea
-variant, capacity building off/on pairs, and the control-stringency ladder.
+per-domain gaps, credibility paths), which are read a slice or a statistic at a time.
+:func:`policy_roles` finds, in any study, the policies each question compares: the
+coalition presets, the core coalition and its South Korea variant, capacity building off/on
+pairs, and the control-stringency ladder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from techbloc.errors import StoreError
+from techbloc.errors import DataError, StoreError
+from techbloc.report.arrays import StoredArrays
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,14 +169,17 @@ class StoreData:
     policies : list of str
         Policies with results, in study order.
     roles : Roles
-    credibility : DataFrame or None
-        ``scenario, year, credibility`` when trajectories were stored.
-    countries : DataFrame or None
-        ``scenario, policy, country`` and :data:`COUNTRY_ARRAYS`, for the questions' policies.
-    china_paths : DataFrame or None
-        ``scenario, policy, year, china_knowledge_vs_status_quo_trajectory``.
-    domain_gap : DataFrame or None
-        ``scenario, policy, domain, gap_capability_by_domain``.
+    credibility : StoredArrays or None
+        ``credibility`` by scenario and year, when trajectories were stored.
+    countries : StoredArrays or None
+        The per-country outputs (:data:`COUNTRY_ARRAYS`) of the questions' policies.
+    china_paths : StoredArrays or None
+        ``china_knowledge_vs_status_quo_trajectory`` by scenario, policy and year.
+    domain_gap : StoredArrays or None
+        ``gap_capability_by_domain`` by scenario, policy and domain.
+
+    The arrays are read a slice or a statistic at a time (:class:`StoredArrays`): a large
+    study's would not fit in memory whole.
     seconds : float
         Engine time of the finished chunks.
     directory : Path, optional
@@ -186,10 +192,10 @@ class StoreData:
     outcomes: pd.DataFrame
     policies: list[str]
     roles: Roles
-    credibility: pd.DataFrame | None
-    countries: pd.DataFrame | None
-    china_paths: pd.DataFrame | None
-    domain_gap: pd.DataFrame | None
+    credibility: StoredArrays | None
+    countries: StoredArrays | None
+    china_paths: StoredArrays | None
+    domain_gap: StoredArrays | None
     seconds: float
     directory: Path | None = None
 
@@ -198,6 +204,19 @@ class StoreData:
         """The study's root seed (0 when the manifest has none): the report's bootstraps
         are seeded with it."""
         return int(self.manifest.get("seed") or 0)
+
+    def country(self, policy: str, country: str, column: str) -> pd.Series:
+        """One country's per-country output ``column`` under ``policy``, a float per future
+        indexed by scenario (:meth:`StoredArrays.series`).
+
+        Raises
+        ------
+        DataError
+            If the store holds no per-country outputs.
+        """
+        if self.countries is None:
+            raise DataError("the store holds no per-country outputs")
+        return self.countries.series(policy, country, column)
 
 
 def _fan_policies(roles: Roles) -> list[str]:
@@ -232,23 +251,26 @@ def read_store(store_dir: Path) -> StoreData:
         roles = policy_roles(study, policies)
         arrays = store.array_variables()
 
-        def read(names: tuple[str, ...] | list[str], policies: list[str] | None = None):
-            if not all(n in arrays for n in names):
+        def read(names: Sequence[str], dims: list[str], policies: Sequence[str | None] = ()):
+            if any(arrays.get(n) != dims for n in names):
                 return None
-            return store.trajectories(list(names), policies=policies)
+            wanted = [p for p in dict.fromkeys(policies) if p]
+            return StoredArrays(store.array_files(dims), dims, names, wanted)
 
-        credibility = (
-            read(["credibility"]) if arrays.get("credibility") == ["scenario", "year"] else None
+        credibility = read(["credibility"], ["scenario", "year"])
+        countries = read(
+            COUNTRY_ARRAYS,
+            ["scenario", "policy", "country"],
+            [roles.core, roles.kor, roles.widest, *(p for c in roles.capacity for p in c[1:])],
         )
-        country_policies = [
-            roles.core,
-            roles.kor,
-            roles.widest,
-            *(p for c in roles.capacity for p in c[1:]),
-        ]
-        countries = read(COUNTRY_ARRAYS, [p for p in dict.fromkeys(country_policies) if p])
-        china_paths = read(["china_knowledge_vs_status_quo_trajectory"], _fan_policies(roles))
-        domain_gap = read(["gap_capability_by_domain"], roles.presets)
+        china_paths = read(
+            ["china_knowledge_vs_status_quo_trajectory"],
+            ["scenario", "policy", "year"],
+            _fan_policies(roles),
+        )
+        domain_gap = read(
+            ["gap_capability_by_domain"], ["scenario", "policy", "domain"], roles.presets
+        )
         seconds = float(
             store._con.execute("SELECT coalesce(sum(seconds), 0) FROM chunks").fetchone()[0]
         )

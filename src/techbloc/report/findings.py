@@ -82,13 +82,6 @@ def _who(data: StoreData, name: str, seed: int) -> dict[str, Any]:
     return result
 
 
-def _country(data: StoreData, policy: str, country: str, column: str) -> pd.Series:
-    c = data.countries
-    assert c is not None
-    part = c[(c["policy"] == policy) & (c["country"] == country)]
-    return part.set_index("scenario")[column].astype(float)
-
-
 def _will(data: StoreData, seed: int) -> dict[str, Any] | None:
     import pandas as pd
 
@@ -97,14 +90,14 @@ def _will(data: StoreData, seed: int) -> dict[str, Any] | None:
     partners: list[dict[str, Any]] = []
     falls = {}
     for partner, off, on in data.roles.capacity:
-        leak_off = _country(data, off, partner, "leakage_to_china_by_country")
-        leak_on = _country(data, on, partner, "leakage_to_china_by_country")
+        leak_off = data.country(off, partner, "leakage_to_china_by_country")
+        leak_on = data.country(on, partner, "leakage_to_china_by_country")
         fall = 100 * (1 - leak_on / leak_off.where(leak_off > 0))
         falls[partner] = fall
         partners.append(
             {
                 "partner": partner,
-                "will": float(np.nanmedian(_country(data, off, partner, "will"))),
+                "will": float(np.nanmedian(data.country(off, partner, "will"))),
                 "fall": bootstrap(fall, seed=seed),
             }
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from techbloc.report.arrays import median
 from techbloc.report.naming import policy_name
 
 if TYPE_CHECKING:
@@ -158,9 +159,9 @@ def maps_section(data: StoreData, colours: Mapping[str, str], assets: Assets) ->
         )
     )
     if data.countries is not None:
-        c = data.countries[data.countries["policy"] == roles.widest]
-        members = set(roles.members.get(roles.widest, ()))
-        will = c[c["country"].isin(members)].groupby("country")["will"].median()
+        will = data.countries.summary(
+            roles.widest, keys=roles.members.get(roles.widest, ()), will=median("will")
+        )["will"]
         result["figures"].append(
             assets.figure(
                 "fig_m2_will",

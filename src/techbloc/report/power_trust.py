@@ -7,11 +7,13 @@ comparisons).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from techbloc.report import figures_questions as fq
+from techbloc.report.arrays import StoredArrays, median, quantile, share
 from techbloc.report.naming import policy_name
 from techbloc.report.questions import CASE_THRESHOLD, per_future
 
@@ -27,32 +29,37 @@ __all__ = ["technology_power", "us_reliability"]
 # -- (c) technology versus power -----------------------------------------------------------
 
 
-def _fan(paths: pd.DataFrame, policy: str) -> pd.DataFrame:
-    import pandas as pd
+def _percentiles(
+    arrays: StoredArrays,
+    policy: str | None,
+    column: str,
+    levels: Sequence[int],
+    scenarios: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Percentiles over futures of ``column`` by year: columns ``p10``, ``p50``, ..."""
+    statistics = {f"p{q}": quantile(column, q / 100) for q in levels}
+    return arrays.summary(policy, scenarios=scenarios, **statistics)
 
-    part = paths[paths["policy"] == policy]
-    table = part.pivot_table(
-        index="year",
-        columns="scenario",
-        values="china_knowledge_vs_status_quo_trajectory",
-        aggfunc="first",
-    )
-    q = np.nanpercentile(table.to_numpy(float), [10, 25, 50, 75, 90], axis=1)
-    q = 100 * np.expm1(q)  # ln ratio -> % change (monotone: percentiles carry over)
-    return pd.DataFrame(q.T, index=table.index, columns=["p10", "p25", "p50", "p75", "p90"])
+
+def _fan(paths: StoredArrays, policy: str) -> pd.DataFrame:
+    column = "china_knowledge_vs_status_quo_trajectory"
+    q = _percentiles(paths, policy, column, [10, 25, 50, 75, 90])
+    return q.apply(np.expm1) * 100  # ln ratio -> % change (monotone: percentiles carry over)
 
 
 def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
     """(c) China vs the status quo over time, per-domain gaps, the stringency ladder."""
+    import pandas as pd
+
     roles, end = data.roles, data.study.years.end
     result: dict[str, Any] = {"figures": [], "numbers": {}, "notes": []}
-    share = {
+    share_end = {
         p: float(
             (per_future(data.outcomes, p, "china_knowledge_vs_status_quo") > CASE_THRESHOLD).mean()
         )
         for p in data.policies
     }
-    result["numbers"]["share_end"] = share
+    result["numbers"]["share_end"] = share_end
     if data.china_paths is not None:
         fans = {
             p: _fan(data.china_paths, p)
@@ -72,15 +79,12 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
             )
         )
         if roles.ladder:
-            cp = data.china_paths
-            cp = cp[cp["policy"].isin([p for _, p in roles.ladder])]
-            shares = cp.assign(
-                case=cp["china_knowledge_vs_status_quo_trajectory"] > CASE_THRESHOLD
-            ).pivot_table(index="year", columns="policy", values="case", aggfunc="mean")[
-                [p for _, p in roles.ladder]
-            ]
+            case = share(f"china_knowledge_vs_status_quo_trajectory > {CASE_THRESHOLD!r}")
+            shares = pd.DataFrame(
+                {p: data.china_paths.summary(p, case=case)["case"] for _, p in roles.ladder}
+            )
             assets.table("table_c_ladder_by_year", shares.reset_index())
-            result["numbers"]["ladder"] = [(s, p, share[p]) for s, p in roles.ladder]
+            result["numbers"]["ladder"] = [(s, p, share_end[p]) for s, p in roles.ladder]
             mid = int(min(shares.index, key=lambda y: abs(y - 2030)))
             top = roles.ladder[-1][1]
             result["numbers"]["over_time"] = {
@@ -110,10 +114,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
         result["notes"].append("No trajectories were stored: the paths over time are not shown.")
     if data.domain_gap is not None:
         wanted = [p for p in dict.fromkeys([roles.core, roles.kor, roles.widest]) if p]
-        dg = data.domain_gap[data.domain_gap["policy"].isin(wanted)]
-        table = dg.pivot_table(
-            index="domain", columns="policy", values="gap_capability_by_domain", aggfunc="median"
-        )[wanted]
+        gap = median("gap_capability_by_domain")
+        table = pd.DataFrame({p: data.domain_gap.summary(p, gap=gap)["gap"] for p in wanted})
         assets.table("table_c_domain_gap", table.reset_index())
         result["figures"].append(
             assets.figure(
@@ -191,10 +193,9 @@ def us_reliability(data: StoreData, colours: dict, assets: Assets) -> dict:
             (f"≤ {lo_cut:.0f} (n={len(low)})", low),
             (f"≥ {hi_cut:.0f} (n={len(high)})", high),
         ):
-            part = data.credibility[data.credibility["scenario"].isin(ids)]
-            table = part.pivot_table(index="year", columns="scenario", values="credibility")
-            q = np.nanpercentile(table.to_numpy(float), [10, 50, 90], axis=1)
-            groups[label] = pd.DataFrame(q.T, index=table.index, columns=["p10", "p50", "p90"])
+            groups[label] = _percentiles(
+                data.credibility, None, "credibility", [10, 50, 90], scenarios=ids
+            )
         result["figures"].append(
             assets.figure(
                 "fig_d1_credibility",

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from techbloc.errors import DataError
 from techbloc.report import figures_questions as fq
+from techbloc.report.arrays import mean, median, quantile, share
 from techbloc.report.naming import policy_name
 
 if TYPE_CHECKING:
@@ -61,14 +61,6 @@ def quantiles(values: Any) -> dict[str, float]:
 def per_future(outcomes: pd.DataFrame, policy: str, column: str) -> pd.Series:
     """One outcome of one policy, indexed by scenario."""
     part = outcomes[outcomes["policy"] == policy]
-    return part.set_index("scenario")[column].astype(float)
-
-
-def _country(data: StoreData, policy: str, country: str, column: str) -> pd.Series:
-    c = data.countries
-    if c is None:
-        raise DataError("the store holds no per-country outputs")
-    part = c[(c["policy"] == policy) & (c["country"] == country)]
     return part.set_index("scenario")[column].astype(float)
 
 
@@ -185,7 +177,7 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             "n_high": int(high.sum()),
             "weaker_high": float(weaker[high].mean()) if high.any() else float("nan"),
             "kor_in": (
-                float(_country(data, roles.kor, "KOR", "member").mean())
+                float(data.country(roles.kor, "KOR", "member").mean())
                 if data.countries is not None
                 else float("nan")
             ),
@@ -218,18 +210,14 @@ def who_is_in(data: StoreData, stats: pd.DataFrame, colours: dict, assets: Asset
             )
         )
     if data.countries is not None:
-        c = data.countries[data.countries["policy"] == roles.core]
-        outsiders = c[~c["country"].isin(roles.members.get(roles.core, ()))]
-        table = outsiders.groupby("country").agg(
-            accepted=("accepted", "mean"),
-            joining_gain=("joining_gain", "median"),
-            will=("will", "median"),
-        )
-        table["wants"] = (outsiders["joining_gain"] > 0).groupby(outsiders["country"]).mean()
-        table["would_join"] = (
-            outsiders.assign(both=(outsiders["accepted"] > 0.5) & (outsiders["joining_gain"] > 0))
-            .groupby("country")["both"]
-            .mean()
+        table = data.countries.summary(
+            roles.core,
+            exclude=roles.members.get(roles.core, ()),
+            accepted=mean("accepted"),
+            joining_gain=median("joining_gain"),
+            will=median("will"),
+            wants=share("joining_gain > 0"),
+            would_join=share("accepted::DOUBLE > 0.5 AND joining_gain > 0"),
         )
         table = table.sort_values(["accepted", "joining_gain"], ascending=False)
         assets.table("table_a_outsiders", table.reset_index())
@@ -261,16 +249,14 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
         return result
     capability = data.study.load_world().model_inputs()["protection_capability"]
     members = [m for m in roles.members.get(roles.widest, ()) if m in capability.index]
-    c = data.countries[data.countries["policy"] == roles.widest]
-    will = c[c["country"].isin(members)].groupby("country")["will"]
-    points = pd.DataFrame(
-        {
-            "capability": capability.reindex(members),
-            "will": will.median().reindex(members),
-            "will_p10": will.quantile(0.1).reindex(members),
-            "will_p90": will.quantile(0.9).reindex(members),
-        }
-    )
+    will = data.countries.summary(
+        roles.widest,
+        keys=members,
+        will=median("will"),
+        will_p10=quantile("will", 0.1),
+        will_p90=quantile("will", 0.9),
+    ).reindex(members)
+    points = pd.DataFrame({"capability": capability.reindex(members)}).join(will)
     assets.table("table_b_capability_will", points.rename_axis("country").reset_index())
     result["figures"].append(
         assets.figure(
@@ -291,11 +277,11 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
     rows: dict[tuple[str, str], dict[str, float]] = {}
     numbers: list[dict[str, Any]] = []
     for partner, off, on in roles.capacity:
-        leak_off = _country(data, off, partner, "leakage_to_china_by_country")
-        leak_on = _country(data, on, partner, "leakage_to_china_by_country")
+        leak_off = data.country(off, partner, "leakage_to_china_by_country")
+        leak_on = data.country(on, partner, "leakage_to_china_by_country")
         fall = (1 - leak_on / leak_off.where(leak_off > 0)) * 100
-        prot_off = _country(data, off, partner, "protection")
-        prot_on = _country(data, on, partner, "protection")
+        prot_off = data.country(off, partner, "protection")
+        prot_on = data.country(on, partner, "protection")
         for setting, leak, prot in (("off", leak_off, prot_off), ("on", leak_on, prot_on)):
             q_l, q_p = quantiles(leak), quantiles(prot)
             rows[(partner, setting)] = {f"leak_{k}": q_l[k] for k in ("p10", "p50", "p90")} | {
@@ -306,7 +292,7 @@ def capability_will(data: StoreData, assets: Assets) -> dict:
                 "partner": partner,
                 "off": off,
                 "on": on,
-                "will": quantiles(_country(data, off, partner, "will"))["p50"],
+                "will": quantiles(data.country(off, partner, "will"))["p50"],
                 "fall": quantiles(fall),
                 "fall_series": fall,
                 "protection_gain": quantiles(prot_on - prot_off),

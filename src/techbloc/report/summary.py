@@ -321,10 +321,7 @@ def _changes(f: dict[str, Any], sensitivity: dict[str, pd.DataFrame]) -> Markup:
 
 def _accepted(data: StoreData, code: str, seed: int) -> Estimate:
     """Share of futures in which the core coalition would accept outsider ``code``."""
-    c = data.countries
-    assert c is not None
-    mine = c[(c["policy"] == data.roles.core) & (c["country"] == code)]
-    return bootstrap(mine["accepted"], "share", seed=seed)
+    return bootstrap(data.country(data.roles.core, code, "accepted"), "share", seed=seed)
 
 
 def surprises(
@@ -353,10 +350,9 @@ def surprises(
         gap = (outsiders["wants"] - outsiders["accepted"]).sort_values(ascending=False)
         code = gap.index[0]
         row = outsiders.loc[code]
-        c = data.countries
-        if row["wants"] > 0.5 and row["accepted"] < 0.5 and c is not None:
-            mine = c[(c["policy"] == data.roles.core) & (c["country"] == code)]
-            wants = bootstrap(mine["joining_gain"] > 0, "share", seed=seed)
+        if row["wants"] > 0.5 and row["accepted"] < 0.5 and data.countries is not None:
+            gain = data.country(data.roles.core, str(code), "joining_gain")
+            wants = bootstrap(gain > 0, "share", seed=seed)
             accepted = _accepted(data, str(code), seed)
             out.append(
                 Markup(
@@ -395,12 +391,7 @@ def surprises(
             if by_value.index[0] != big:
                 other = str(by_value.index[0])
                 coalition = str(shapley["coalition"].iloc[0])
-                c = data.countries
-                stay = bootstrap(
-                    c[(c["policy"] == coalition) & (c["country"] == big)]["member"],
-                    "share",
-                    seed=seed,
-                )
+                stay = bootstrap(data.country(coalition, big, "member"), "share", seed=seed)
                 if not stay.value < EXITS_EXPLAIN:  # exits do not explain it: say nothing
                     return out
                 out.append(
