@@ -117,6 +117,7 @@ def test_percentiles_by_year_follow_numpy(store):
     part = credibility[credibility["scenario"].isin(some)]
     np.testing.assert_allclose(got["p50"], part.groupby("year")["credibility"].median())
     assert by_year.summary(p50=median("credibility"))["p50"].ne(got["p50"]).any()
+    assert by_year.summary(scenarios=[], p50=median("credibility")).empty
 
 
 def test_bad_requests_are_refused(stored):

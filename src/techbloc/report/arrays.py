@@ -183,6 +183,7 @@ class StoredArrays:
         DataFrame
             One row per key (the index, sorted), one column per statistic.
         """
+        import numpy as np
         import pandas as pd
 
         if not statistics:
@@ -197,7 +198,8 @@ class StoredArrays:
             params.append(exclude)
         con = self._connection()
         if scenarios is not None:
-            con.register("wanted_scenarios", pd.DataFrame({"scenario": list(scenarios)}))
+            wanted = pd.DataFrame({"scenario": np.fromiter(scenarios, dtype=np.int64)})
+            con.register("wanted_scenarios", wanted)
             where.append("scenario IN (SELECT scenario FROM wanted_scenarios)")
         select = ", ".join(f'{sql} AS "{name}"' for name, sql in statistics.items())
         try:
