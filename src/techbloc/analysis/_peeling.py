@@ -146,21 +146,29 @@ def peel_and_paste(
     lower, upper = dmin.copy(), dmax.copy()
     boxes: list[tuple[str, np.ndarray, np.ndarray]] = [("start", lower.copy(), upper.copy())]
     inside = np.ones(n_total, bool)
+    columns = np.ascontiguousarray(data.T)  # an input's values side by side
 
-    # peeling: candidate k = 2 j + side, side 0 the upper end of input j, side 1 the lower
+    # peeling: candidate k = 2 j + side, side 0 the upper end of input j, side 1 the lower.
+    # Each input's values in the box are sorted once a step, and its cases' values: the
+    # quantile limits come from the first, and how many points and cases each candidate
+    # keeps from a binary search in each (no comparison of every point with every limit)
     while True:
-        xb, yb = data[inside], y[inside]
+        xb, yb = columns[:, inside], y[inside]
+        cases_xb = xb[:, yb]
         m = len(yb)
         limits = np.empty(2 * d)
-        keep = np.empty((m, 2 * d), bool)
+        counts = np.empty(2 * d, np.int64)
+        cases = np.empty(2 * d, np.int64)
         for j in range(d):
-            values = np.sort(xb[:, j])  # once for both ends
-            limits[2 * j] = _sorted_quantile_limit(values, 1 - peel_alpha)
-            limits[2 * j + 1] = _sorted_quantile_limit(values, peel_alpha)
-            keep[:, 2 * j] = xb[:, j] <= limits[2 * j]
-            keep[:, 2 * j + 1] = xb[:, j] >= limits[2 * j + 1]
-        counts = keep.sum(axis=0)
-        objective = _lenient(float(yb.mean()), m, (keep & yb[:, None]).sum(axis=0), counts)
+            values = np.sort(xb[j])
+            case_values = np.sort(cases_xb[j])
+            up = limits[2 * j] = _sorted_quantile_limit(values, 1 - peel_alpha)
+            low = limits[2 * j + 1] = _sorted_quantile_limit(values, peel_alpha)
+            counts[2 * j] = np.searchsorted(values, up, side="right")  # x <= up
+            cases[2 * j] = np.searchsorted(case_values, up, side="right")
+            counts[2 * j + 1] = m - np.searchsorted(values, low, side="left")  # x >= low
+            cases[2 * j + 1] = len(case_values) - np.searchsorted(case_values, low, side="left")
+        objective = _lenient(float(yb.mean()), m, cases, counts)
         restricted = (lower > dmin) | (upper < dmax)
         column = np.repeat(np.arange(d), 2)
         new_lower = np.where(np.arange(2 * d) % 2 == 1, limits, lower[column])
