@@ -89,3 +89,11 @@ def test_first_pass_layouts_quick():
     assert proc.stdout.count("bit-identical to rows: True") == 4 + c_kernels, proc.stdout
     assert proc.stdout.count("largest relative difference from rows") == 2, proc.stdout
     assert "transposing" in proc.stdout
+
+
+@pytest.mark.slow
+def test_report_scale_quick():
+    proc = _run("report_scale.py", "--quick", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "store of 500 futures: complete" in proc.stdout
+    assert "      500  this" in proc.stdout and "largest MB" in proc.stdout
