@@ -149,9 +149,9 @@ def peel_and_paste(
     columns = np.ascontiguousarray(data.T)  # an input's values side by side
 
     # peeling: candidate k = 2 j + side, side 0 the upper end of input j, side 1 the lower.
-    # Each input's values in the box are sorted once a step, and its cases' values: the
-    # quantile limits come from the first, and how many points and cases each candidate
-    # keeps from a binary search in each (no comparison of every point with every limit)
+    # Each input's values in the box are sorted once a step: the quantile limits and how
+    # many points each candidate keeps come from the sorted values (a binary search), how
+    # many cases from comparing the cases' values alone with the two limits
     while True:
         xb, yb = columns[:, inside], y[inside]
         cases_xb = xb[:, yb]
@@ -161,13 +161,12 @@ def peel_and_paste(
         cases = np.empty(2 * d, np.int64)
         for j in range(d):
             values = np.sort(xb[j])
-            case_values = np.sort(cases_xb[j])
             up = limits[2 * j] = _sorted_quantile_limit(values, 1 - peel_alpha)
             low = limits[2 * j + 1] = _sorted_quantile_limit(values, peel_alpha)
             counts[2 * j] = np.searchsorted(values, up, side="right")  # x <= up
-            cases[2 * j] = np.searchsorted(case_values, up, side="right")
             counts[2 * j + 1] = m - np.searchsorted(values, low, side="left")  # x >= low
-            cases[2 * j + 1] = len(case_values) - np.searchsorted(case_values, low, side="left")
+            cases[2 * j] = np.count_nonzero(cases_xb[j] <= up)
+            cases[2 * j + 1] = np.count_nonzero(cases_xb[j] >= low)
         objective = _lenient(float(yb.mean()), m, cases, counts)
         restricted = (lower > dmin) | (upper < dmax)
         column = np.repeat(np.arange(d), 2)
