@@ -1,10 +1,11 @@
 """How long ``techbloc report`` takes, and how much memory, as a study grows.
 
 For each size, a study of 2 policies (``forging_core``, ``forging_core+KOR``), 2024-2050,
-scalars only, is run once into ``--stores`` (kept there, so later runs reuse it), then
-``techbloc report STORE`` runs as a whole process: wall seconds, and the peak memory of the
-process tree (the report, its worker and the browser that prints the PDF, as proportional
-set sizes, sampled every 50 ms) and the peak resident memory of its largest process.
+scalars only (``--trajectories``: with every year's outputs), is run once into ``--stores``
+(kept there, so later runs reuse it), then ``techbloc report STORE`` runs as a whole
+process: wall seconds, and the peak memory of the process tree (the report, its worker and
+the browser that prints the PDF, as proportional set sizes, sampled every 50 ms) and the
+peak resident memory of its largest process.
 ``--against DIR`` runs another checkout's ``src`` on the same stores, the two alternating,
 so each line pair shares the machine's state.
 
@@ -12,6 +13,7 @@ Usage::
 
     python benchmarks/report_scale.py --sizes 20000 100000
     python benchmarks/report_scale.py --sizes 100000 --against /tmp/base --repeats 2
+    python benchmarks/report_scale.py --sizes 20000 --trajectories
     python benchmarks/report_scale.py --quick      # 500 futures, for a smoke test
 """
 
@@ -28,13 +30,19 @@ from pathlib import Path
 POLICIES = [{"preset": "forging_core"}, {"preset": "forging_core+KOR"}]
 
 
-def study_store(size: int, stores: Path) -> Path:
+def study_store(size: int, stores: Path, trajectories: bool) -> Path:
     """The store of the ``size``-future study, run now unless ``stores`` holds it."""
     from techbloc.experiments.runner import run_study
     from techbloc.experiments.study import Study
 
-    directory = stores / f"report-scale-{size}"
-    spec = {"name": "report-scale", "policies": POLICIES, "scenarios": size, "seed": 1}
+    directory = stores / f"report-scale-{size}{'-trajectories' * trajectories}"
+    spec = {
+        "name": "report-scale",
+        "policies": POLICIES,
+        "scenarios": size,
+        "seed": 1,
+        "outputs": {"trajectories": trajectories},
+    }
     start = time.perf_counter()
     status = run_study(Study.from_dict(spec), directory).status
     print(f"store of {size:,} futures: {status} ({time.perf_counter() - start:.1f} s)")
@@ -80,6 +88,7 @@ def main() -> None:
     parser.add_argument("--stores", type=Path, help="where the studies' stores are kept")
     parser.add_argument("--against", type=Path, help="another checkout to run against")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--trajectories", action="store_true", help="store every year too")
     parser.add_argument("--quick", action="store_true", help="500 futures, once")
     args = parser.parse_args()
     sizes = [500] if args.quick else args.sizes
@@ -93,7 +102,7 @@ def main() -> None:
         stores = args.stores or Path(scratch)
         stores.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            store = study_store(size, stores)
+            store = study_store(size, stores, args.trajectories)
             print(f"{'futures':>9}  {'side':<5} {'load':>5}  {'seconds':>8}  tree MB  largest MB")
             for repeat in range(args.repeats):
                 order = sides if repeat % 2 == 0 else sides[::-1]
