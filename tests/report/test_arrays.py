@@ -182,3 +182,17 @@ def test_statistics_follow_pandas_with_nan_and_ties(rows):
         got = StoredArrays([path], DIMS, COUNTRY_ARRAYS, ["p"]).summary("p", **_sql_stats())
     want = _pandas_stats(frame)
     pd.testing.assert_frame_equal(got, want, rtol=1e-12, check_names=False)
+
+
+def test_a_file_gone_since_the_store_was_read_is_a_clear_error(stored, tmp_path):
+    import shutil
+
+    from techbloc.errors import StoreError
+
+    _, outputs = stored
+    copies = [shutil.copy(f, tmp_path) for f in outputs.files]
+    moved = StoredArrays(copies, DIMS, COUNTRY_ARRAYS, outputs.policies)
+    moved.series("forging_core", "KOR", "will")
+    Path(copies[0]).unlink()
+    with pytest.raises(StoreError, match="the store changed while the report read it"):
+        moved.series("forging_core", "KOR", "will")

@@ -110,6 +110,20 @@ class StoredArrays:
         return self._con
 
     def _query(self, select: str, where: list[str], params: list[Any], tail: str) -> pd.DataFrame:
+        import duckdb
+
+        from techbloc.errors import StoreError
+
+        try:
+            return self._execute(select, where, params, tail)
+        except duckdb.IOException as exc:  # a file went away since the store was read
+            raise StoreError(
+                f"cannot read the stored {', '.join(self.variables)} any more ({exc}); the "
+                "store changed while the report read it (a repair or a fresh run?): make "
+                "the report again"
+            ) from exc
+
+    def _execute(self, select: str, where: list[str], params: list[Any], tail: str) -> pd.DataFrame:
         con = self._connection()
         # NaN becomes NULL, which DuckDB's aggregates skip as pandas skips NaN
         columns = ", ".join(
