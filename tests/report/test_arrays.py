@@ -196,3 +196,25 @@ def test_a_file_gone_since_the_store_was_read_is_a_clear_error(stored, tmp_path)
     Path(copies[0]).unlink()
     with pytest.raises(StoreError, match="the store changed while the report read it"):
         moved.series("forging_core", "KOR", "will")
+
+
+def test_a_sample_of_the_futures_restricts_everything(store):
+    from techbloc.report.data import read_store
+
+    data = read_store(store)
+    assert data.sample(0) is data and data.sample(len(data.scenarios)) is data
+    sample = data.sample(25)
+    assert sample.sampled_from == len(data.scenarios) == 60 and data.sampled_from == 0
+    ids = list(sample.scenarios.index)
+    assert len(ids) == 25 and ids == sorted(ids) and set(ids) < set(data.scenarios.index)
+    assert set(sample.outcomes["scenario"]) == set(ids)
+    assert list(data.sample(25).scenarios.index) == ids  # the study's seed draws them
+    kor = sample.country("forging_core", "KOR", "will")
+    assert list(kor.index) == ids
+    pd.testing.assert_series_equal(kor, data.country("forging_core", "KOR", "will").loc[ids])
+    copy = pickle.loads(pickle.dumps(sample.countries))
+    assert len(copy.series("forging_core", "KOR", "will")) == 25
+    assert sample.credibility is not None
+    years = sample.credibility.summary(p50=median("credibility"))
+    by_hand = data.credibility.summary(scenarios=ids, p50=median("credibility"))
+    pd.testing.assert_frame_equal(years, by_hand)

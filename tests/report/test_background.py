@@ -50,7 +50,7 @@ def _computed_here(monkeypatch) -> tuple[dict, Assets]:
     made = Assets()
     made.tables["here"] = None
     computed = ({"discovery": {}, "sensitivity": {}, "findings": "computed here"}, made)
-    monkeypatch.setattr(background, "compute_sections", lambda data: computed)
+    monkeypatch.setattr(background, "compute_sections", lambda data, sample=0: computed)
     return computed
 
 

@@ -252,6 +252,33 @@ def test_missing_or_empty_store_raises(tmp_path):
         write_report(tmp_path, tmp_path / "r.html")
 
 
+def test_analysis_sample_says_what_it_sampled(store, tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from techbloc.cli.report import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _group() -> None:
+        """Make ``report`` a subcommand."""
+
+    out = tmp_path / "sampled.html"
+    args = ["report", str(store), "--out", str(out), "--no-pdf", "--analysis-sample", "30"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    discovery = html.split('id="discovery"')[1].split('id="robustness"')[0]
+    assert "PRIM ran on 30 of the study&#39;s 60 futures" in discovery
+    assert re.search(r"<b>Cases</b>\d+ of 30 futures", discovery)
+    sensitivity = html.split('id="sensitivity"')[1]
+    assert "The indices were estimated on 30 of the study&#39;s 60 futures" in sensitivity
+    refused = CliRunner().invoke(app, [*args[:-1], "-1"])
+    assert refused.exit_code == 2 and "--analysis-sample" in refused.output
+
+
 def test_cli_report(store, tmp_path):
     import typer
     from typer.testing import CliRunner

@@ -23,12 +23,24 @@ def report(
     pdf: Annotated[
         bool, typer.Option(help="Also print the report to PDF beside it (headless Chromium).")
     ] = True,
+    analysis_sample: Annotated[
+        int,
+        typer.Option(
+            "--analysis-sample",
+            min=0,
+            help="Scenario discovery and sensitivity on a random N of the futures (drawn "
+            "with the study's seed) when the study has more: most of a large study's report "
+            "time is their resampling. 0 (default): every future.",
+        ),
+    ] = 0,
 ) -> None:
     """Write one self-contained HTML report (tables and figures inline) of a study, and the
     same report as PDF beside it."""
     from techbloc.report.html import write_report
 
-    path = write_report(directory, out or directory / "report.html", title=title)
+    path = write_report(
+        directory, out or directory / "report.html", title=title, analysis_sample=analysis_sample
+    )
     size = path.stat().st_size / 1e6
     typer.echo(f"report written to {path} ({size:.1f} MB)")
     if pdf:

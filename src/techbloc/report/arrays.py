@@ -62,6 +62,8 @@ class StoredArrays:
         The variables read.
     policies : sequence of str
         The policies read (ignored without a ``policy`` dim).
+    only : sequence of int, optional
+        Read only these futures (a sample of the study's); default every future.
 
     Notes
     -----
@@ -75,6 +77,7 @@ class StoredArrays:
         dims: Sequence[str],
         variables: Sequence[str],
         policies: Sequence[str] = (),
+        only: Sequence[int] | None = None,
     ) -> None:
         keys = [d for d in dims if d not in ("scenario", "policy")]
         if dims[0] != "scenario" or len(keys) != 1:
@@ -84,14 +87,19 @@ class StoredArrays:
         self.key = keys[0]
         self.variables = list(variables)
         self.policies = list(policies) if "policy" in dims else []
+        self.only = None if only is None else [int(s) for s in only]
         self._con: duckdb.DuckDBPyConnection | None = None
         self._doubles: list[str] = []
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("files", "dims", "variables", "policies")}
+        return {k: getattr(self, k) for k in ("files", "dims", "variables", "policies", "only")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
+
+    def restricted(self, only: Sequence[int]) -> StoredArrays:
+        """The same arrays, of the futures ``only`` alone."""
+        return StoredArrays(self.files, self.dims, self.variables, self.policies, only)
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         import duckdb
@@ -107,6 +115,8 @@ class StoredArrays:
                 [self.files],
             ).fetchall()
             self._doubles = [name for name, kind in types if kind == "DOUBLE"]
+            if self.only is not None:
+                self._con.register("only_scenarios", _scenario_table(self.only))
         return self._con
 
     def _query(self, select: str, where: list[str], params: list[Any], tail: str) -> pd.DataFrame:
@@ -131,6 +141,8 @@ class StoredArrays:
             for v in self.variables
         )
         rows = f"SELECT {', '.join(self.dims)}, {columns} FROM read_parquet(?)"
+        if self.only is not None:
+            rows += " WHERE scenario IN (SELECT scenario FROM only_scenarios)"
         sql = f"SELECT {select} FROM ({rows}) WHERE {' AND '.join(where) or 'true'} {tail}"
         return con.execute(sql, [self.files, *params]).df()
 
@@ -197,9 +209,6 @@ class StoredArrays:
         DataFrame
             One row per key (the index, sorted), one column per statistic.
         """
-        import numpy as np
-        import pandas as pd
-
         if not statistics:
             raise ValueError("summary needs at least one statistic")
         where, params = self._policy(policy)
@@ -212,8 +221,7 @@ class StoredArrays:
             params.append(exclude)
         con = self._connection()
         if scenarios is not None:
-            wanted = pd.DataFrame({"scenario": np.fromiter(scenarios, dtype=np.int64)})
-            con.register("wanted_scenarios", wanted)
+            con.register("wanted_scenarios", _scenario_table(scenarios))
             where.append("scenario IN (SELECT scenario FROM wanted_scenarios)")
         select = ", ".join(f'{sql} AS "{name}"' for name, sql in statistics.items())
         try:
@@ -227,3 +235,11 @@ class StoredArrays:
             if scenarios is not None:
                 con.unregister("wanted_scenarios")
         return frame.set_index(self.key)
+
+
+def _scenario_table(scenarios: Iterable[int]) -> pd.DataFrame:
+    """A one-column table of scenario ids, for DuckDB to join with."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.DataFrame({"scenario": np.fromiter(scenarios, dtype=np.int64)})

@@ -35,9 +35,17 @@ __all__ = ["BackgroundSections", "compute_sections"]
 Sections = dict[str, dict[str, Any]]
 
 
-def compute_sections(data: StoreData) -> tuple[Sections, Assets]:
+def compute_sections(data: StoreData, analysis_sample: int = 0) -> tuple[Sections, Assets]:
     """The ``discovery`` and ``sensitivity`` sections and the summary's ``findings``, and the
     figures and tables they made.
+
+    Parameters
+    ----------
+    data : StoreData
+    analysis_sample : int
+        Scenario discovery and sensitivity use a random ``analysis_sample`` of the futures
+        (:meth:`StoreData.sample`) when the study has more; 0 (default) uses them all. The
+        findings always use every future.
 
     Returns
     -------
@@ -53,9 +61,10 @@ def compute_sections(data: StoreData) -> tuple[Sections, Assets]:
     from techbloc.report.findings import findings
 
     assets = Assets()
+    sample = data.sample(analysis_sample)
     sections = {
-        "discovery": robust.discovery(data, assets),
-        "sensitivity": robust.sensitivity_section(data, assets),
+        "discovery": robust.discovery(sample, assets),
+        "sensitivity": robust.sensitivity_section(sample, assets),
         "findings": findings(data, seed=data.seed),
     }
     return sections, assets
@@ -80,10 +89,13 @@ class BackgroundSections:
     parallel : bool
         Compute them in a worker process when a second core is free (default); False
         computes them in place, in :meth:`result`.
+    analysis_sample : int
+        As in :func:`compute_sections`.
     """
 
-    def __init__(self, data: StoreData, *, parallel: bool = True) -> None:
+    def __init__(self, data: StoreData, *, parallel: bool = True, analysis_sample: int = 0) -> None:
         self._data = data
+        self._sample = analysis_sample
         self._worker: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         if parallel and _spare_core():
@@ -98,7 +110,7 @@ class BackgroundSections:
             # the worker imports what this process imports, from where it found it
             path = os.pathsep.join(p for p in sys.path if p)
             self._worker = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(given), str(made)],
+                [sys.executable, "-m", __name__, str(given), str(made), str(self._sample)],
                 env={**os.environ, "PYTHONPATH": path},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -123,7 +135,7 @@ class BackgroundSections:
             with Path(self._dir.name, "made.pickle").open("rb") as file:
                 computed = pickle.load(file)
         self.close()
-        sections, made = computed or compute_sections(self._data)
+        sections, made = computed or compute_sections(self._data, self._sample)
         assets.add(made)
         return sections
 
@@ -145,11 +157,11 @@ class BackgroundSections:
         self.close()
 
 
-def _main(given: str, made: str) -> None:
+def _main(given: str, made: str, analysis_sample: str) -> None:
     """The worker: read the data from ``given``, write the sections to ``made``."""
     with open(given, "rb") as file:
         data = pickle.load(file)
-    computed = compute_sections(data)
+    computed = compute_sections(data, int(analysis_sample))
     part = made + ".part"
     with open(part, "wb") as file:
         pickle.dump(computed, file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -157,4 +169,4 @@ def _main(given: str, made: str) -> None:
 
 
 if __name__ == "__main__":
-    _main(*sys.argv[1:3])
+    _main(*sys.argv[1:4])

@@ -11,7 +11,7 @@ pairs, and the control-stringency ladder.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,6 +184,9 @@ class StoreData:
         Engine time of the finished chunks.
     directory : Path, optional
         The store's directory (sections that read beside it, e.g. the history match).
+    sampled_from : int
+        When this is a sample of the study's futures (:meth:`sample`), how many futures the
+        study has; 0 otherwise.
     """
 
     manifest: dict[str, Any]
@@ -198,12 +201,39 @@ class StoreData:
     domain_gap: StoredArrays | None
     seconds: float
     directory: Path | None = None
+    sampled_from: int = 0
 
     @property
     def seed(self) -> int:
         """The study's root seed (0 when the manifest has none): the report's bootstraps
         are seeded with it."""
         return int(self.manifest.get("seed") or 0)
+
+    def sample(self, size: int) -> StoreData:
+        """A random ``size`` of the futures, drawn with the study's seed: their scenarios,
+        outcomes and arrays alone. ``self`` when ``size`` is 0 or not fewer than the study's
+        futures."""
+        import numpy as np
+
+        n = len(self.scenarios)
+        if size <= 0 or size >= n:
+            return self
+        rng = np.random.default_rng(self.seed)
+        ids = np.sort(rng.choice(self.scenarios.index.to_numpy(), size=size, replace=False))
+
+        def only(arrays: StoredArrays | None) -> StoredArrays | None:
+            return None if arrays is None else arrays.restricted(ids.tolist())
+
+        return replace(
+            self,
+            scenarios=self.scenarios.loc[ids],
+            outcomes=self.outcomes[self.outcomes["scenario"].isin(ids)],
+            credibility=only(self.credibility),
+            countries=only(self.countries),
+            china_paths=only(self.china_paths),
+            domain_gap=only(self.domain_gap),
+            sampled_from=n,
+        )
 
     def country(self, policy: str, country: str, column: str) -> pd.Series:
         """One country's per-country output ``column`` under ``policy``, a float per future

@@ -38,7 +38,13 @@ def asset_dir(out: str | Path) -> Path:
     return out.with_name(f"{out.stem}_files")
 
 
-def write_report(store_dir: str | Path, out: str | Path, *, title: str | None = None) -> Path:
+def write_report(
+    store_dir: str | Path,
+    out: str | Path,
+    *,
+    title: str | None = None,
+    analysis_sample: int = 0,
+) -> Path:
     """Write a self-contained HTML report of a finished study, and its figures and tables.
 
     Parameters
@@ -50,6 +56,10 @@ def write_report(store_dir: str | Path, out: str | Path, *, title: str | None = 
         (PNG and SVG) and tables (CSV) go to :func:`asset_dir` (``<stem>_files`` beside it).
     title : str, optional
         Report title (default: ``"techbloc study report: <study name>"``).
+    analysis_sample : int
+        Scenario discovery and sensitivity use a random ``analysis_sample`` of the futures
+        (drawn with the study's seed) when the study has more, and say so; 0 (default)
+        uses every future. Their resampling is most of a large study's report time.
 
     Returns
     -------
@@ -70,7 +80,7 @@ def write_report(store_dir: str | Path, out: str | Path, *, title: str | None = 
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     out = Path(out)
-    context, assets = build_context(Path(store_dir), title)
+    context, assets = build_context(Path(store_dir), title, analysis_sample=analysis_sample)
     context["header"]["asset_dir"] = asset_dir(out).name
     env = Environment(
         loader=PackageLoader("techbloc.report", "templates"),

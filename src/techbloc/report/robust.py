@@ -76,6 +76,16 @@ def _qp(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _sampled(data: StoreData, what: str) -> str:
+    """The sentence saying ``what`` used a sample of the futures, or nothing."""
+    if not data.sampled_from:
+        return ""
+    return (
+        f"{what} on {len(data.scenarios):,} of the study's {data.sampled_from:,} futures, "
+        "drawn at random with the study's seed (techbloc report --analysis-sample)."
+    )
+
+
 def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
     """PRIM box of "China stronger than under the status quo" for the core coalition."""
     from techbloc.report import figures
@@ -90,6 +100,7 @@ def discovery(data: StoreData, assets: Assets) -> dict[str, Any]:
         "inputs": len(inputs),
         "n_varied": len(varied),
         "drawn": ", ".join(drawn),
+        "sample": _sampled(data, "PRIM ran"),
         "numbers": {},
     }
     from techbloc.analysis import PrimResult
@@ -279,6 +290,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     if not tables:
         return {
             "note": "Sensitivity indices were not computed: " + "; ".join(skipped) + ".",
+            "sample": _sampled(data, "The indices were estimated"),
             "figure": None,
             "tables": {},
         }
@@ -296,6 +308,7 @@ def sensitivity_section(data: StoreData, assets: Assets) -> dict[str, Any]:
     top = {o: t.index[0] for o, t in tables.items()}
     return {
         "note": "",
+        "sample": _sampled(data, "The indices were estimated"),
         "method": method_text,
         "policy": policy,
         "tables": tables,

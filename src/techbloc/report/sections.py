@@ -312,13 +312,15 @@ def _contents(context: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build_context(
-    store_dir: Path, title: str | None, *, parallel: bool = True
+    store_dir: Path, title: str | None, *, parallel: bool = True, analysis_sample: int = 0
 ) -> tuple[dict[str, Any], Assets]:
     """The report's context (see :func:`report_context`) and its figures and tables.
 
     With ``parallel`` (default), scenario discovery, sensitivity and the summary's findings
     are computed in a worker process meanwhile when a second core is free
-    (:mod:`techbloc.report.background`); the context is the same either way.
+    (:mod:`techbloc.report.background`); the context is the same either way. With
+    ``analysis_sample``, scenario discovery and sensitivity use that many of the futures
+    (drawn with the study's seed) when the study has more.
 
     Raises
     ------
@@ -327,7 +329,7 @@ def build_context(
     """
     started = time.perf_counter()
     data = read_store(store_dir)
-    with BackgroundSections(data, parallel=parallel) as background:
+    with BackgroundSections(data, parallel=parallel, analysis_sample=analysis_sample) as background:
         context, assets = _sections(data, title, background)
     if title is None:  # the title states the main finding
         context["header"]["title"] = context["summary"]["title"]
