@@ -252,9 +252,9 @@ def test_missing_or_empty_store_raises(tmp_path):
         write_report(tmp_path, tmp_path / "r.html")
 
 
-def test_analysis_sample_says_what_it_sampled(store, tmp_path):
+def _cli_app():
+    """A Typer app with ``report`` as its subcommand."""
     import typer
-    from typer.testing import CliRunner
 
     from techbloc.cli.report import register
 
@@ -265,6 +265,13 @@ def test_analysis_sample_says_what_it_sampled(store, tmp_path):
     def _group() -> None:
         """Make ``report`` a subcommand."""
 
+    return app
+
+
+def test_analysis_sample_says_what_it_sampled(store, tmp_path):
+    from typer.testing import CliRunner
+
+    app = _cli_app()
     out = tmp_path / "sampled.html"
     args = ["report", str(store), "--out", str(out), "--no-pdf", "--analysis-sample", "30"]
     result = CliRunner().invoke(app, args)
@@ -280,18 +287,9 @@ def test_analysis_sample_says_what_it_sampled(store, tmp_path):
 
 
 def test_cli_report(store, tmp_path):
-    import typer
     from typer.testing import CliRunner
 
-    from techbloc.cli.report import register
-
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _group() -> None:
-        """Make ``report`` a subcommand."""
-
+    app = _cli_app()
     out = tmp_path / "cli.html"
     result = CliRunner().invoke(
         app, ["report", str(store), "--out", str(out), "--title", "Brief: alliances"]
