@@ -113,11 +113,11 @@ def test_percentiles_by_year_follow_numpy(store):
     np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-14)
     assert list(got.index) == list(table.index)
     some = [3, 5, 8, 13, 21]
-    got = by_year.summary(scenarios=some, p50=median("credibility"))
+    got = by_year.restricted(some).summary(p50=median("credibility"))
     part = credibility[credibility["scenario"].isin(some)]
     np.testing.assert_allclose(got["p50"], part.groupby("year")["credibility"].median())
     assert by_year.summary(p50=median("credibility"))["p50"].ne(got["p50"]).any()
-    assert by_year.summary(scenarios=[], p50=median("credibility")).empty
+    assert by_year.restricted([]).summary(p50=median("credibility")).empty
 
 
 def test_bad_requests_are_refused(stored):
@@ -216,5 +216,9 @@ def test_a_sample_of_the_futures_restricts_everything(store):
     assert len(copy.series("forging_core", "KOR", "will")) == 25
     assert sample.credibility is not None
     years = sample.credibility.summary(p50=median("credibility"))
-    by_hand = data.credibility.summary(scenarios=ids, p50=median("credibility"))
+    by_hand = data.credibility.restricted(ids).summary(p50=median("credibility"))
     pd.testing.assert_frame_equal(years, by_hand)
+    # restricting a sample again keeps it within the sample
+    every = list(data.scenarios.index)
+    again = sample.credibility.restricted(every).summary(p50=median("credibility"))
+    pd.testing.assert_frame_equal(again, years)

@@ -97,9 +97,14 @@ class StoredArrays:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
-    def restricted(self, only: Sequence[int]) -> StoredArrays:
-        """The same arrays, of the futures ``only`` alone."""
-        return StoredArrays(self.files, self.dims, self.variables, self.policies, only)
+    def restricted(self, only: Iterable[int]) -> StoredArrays:
+        """The same arrays, of the futures ``only`` alone (of those, the ones these arrays
+        already hold, when they are restricted too)."""
+        wanted = [int(s) for s in only]
+        if self.only is not None:
+            held = set(self.only)
+            wanted = [s for s in wanted if s in held]
+        return StoredArrays(self.files, self.dims, self.variables, self.policies, wanted)
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         import duckdb
@@ -116,7 +121,11 @@ class StoredArrays:
             ).fetchall()
             self._doubles = [name for name, kind in types if kind == "DOUBLE"]
             if self.only is not None:
-                self._con.register("only_scenarios", _scenario_table(self.only))
+                import numpy as np
+                import pandas as pd
+
+                ids = pd.DataFrame({"scenario": np.asarray(self.only, dtype=np.int64)})
+                self._con.register("only_scenarios", ids)
         return self._con
 
     def _query(self, select: str, where: list[str], params: list[Any], tail: str) -> pd.DataFrame:
@@ -185,7 +194,6 @@ class StoredArrays:
         *,
         keys: Iterable[Any] | None = None,
         exclude: Iterable[Any] = (),
-        scenarios: Iterable[int] | None = None,
         **statistics: str,
     ) -> pd.DataFrame:
         """Statistics over futures at each key (country, domain or year) under ``policy``.
@@ -198,8 +206,6 @@ class StoredArrays:
             Only these keys; default every key.
         exclude : iterable
             Leave these keys out.
-        scenarios : iterable of int, optional
-            Only these futures; default every future.
         **statistics : str
             Column name to statistic: :func:`mean`, :func:`median`, :func:`quantile` or
             :func:`share` of the variables.
@@ -219,27 +225,6 @@ class StoredArrays:
         if exclude:
             where.append(f"NOT list_contains(?, {self.key})")
             params.append(exclude)
-        con = self._connection()
-        if scenarios is not None:
-            con.register("wanted_scenarios", _scenario_table(scenarios))
-            where.append("scenario IN (SELECT scenario FROM wanted_scenarios)")
         select = ", ".join(f'{sql} AS "{name}"' for name, sql in statistics.items())
-        try:
-            frame = self._query(
-                f"{self.key}, {select}",
-                where,
-                params,
-                f"GROUP BY {self.key} ORDER BY {self.key}",
-            )
-        finally:
-            if scenarios is not None:
-                con.unregister("wanted_scenarios")
-        return frame.set_index(self.key)
-
-
-def _scenario_table(scenarios: Iterable[int]) -> pd.DataFrame:
-    """A one-column table of scenario ids, for DuckDB to join with."""
-    import numpy as np
-    import pandas as pd
-
-    return pd.DataFrame({"scenario": np.fromiter(scenarios, dtype=np.int64)})
+        tail = f"GROUP BY {self.key} ORDER BY {self.key}"
+        return self._query(f"{self.key}, {select}", where, params, tail).set_index(self.key)

@@ -36,9 +36,12 @@ def _percentiles(
     levels: Sequence[int],
     scenarios: Iterable[int] | None = None,
 ) -> pd.DataFrame:
-    """Percentiles over futures of ``column`` by year: columns ``p10``, ``p50``, ..."""
+    """Percentiles over futures (``scenarios`` alone when given) of ``column`` by year:
+    columns ``p10``, ``p50``, ..."""
     statistics = {f"p{q}": quantile(column, q / 100) for q in levels}
-    return arrays.summary(policy, scenarios=scenarios, **statistics)
+    if scenarios is not None:
+        arrays = arrays.restricted(scenarios)
+    return arrays.summary(policy, **statistics)
 
 
 def _fan(paths: StoredArrays, policy: str) -> pd.DataFrame:
