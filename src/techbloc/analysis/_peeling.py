@@ -182,7 +182,7 @@ def peel_and_paste(
             lower[j] = limits[best]
         else:
             upper[j] = limits[best]
-        inside &= (data[:, j] >= lower[j]) & (data[:, j] <= upper[j])  # only j's limit moved
+        inside &= (columns[j] >= lower[j]) & (columns[j] <= upper[j])  # only j's limit moved
         boxes.append(("peel", lower.copy(), upper.copy()))
 
     # pasting, on the inputs the box restricts. A candidate moves one limit of one input j,
@@ -195,7 +195,7 @@ def peel_and_paste(
         mean_old = float(y[inside].mean())
         candidates: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
         for j in (int(k) for k in np.flatnonzero(restricted)):
-            xj = data[:, j]
+            xj = columns[j]
             others = box.inside_but(j)
             for side in (0, 1):  # EMA's order: lower end, then upper end
                 lo, hi = lower.copy(), upper.copy()
