@@ -12,9 +12,12 @@ times the same pass, with the same arithmetic, on random inputs of the engine's 
 - ``pairs``: the same layout, two domains of a row in one pass over countries (each
   country's leak, membership, R&D and pool share loaded once for both);
 - ``lanes``: ``[P, D, N, S]``, scenarios innermost, each country's step a loop over scenarios;
-- ``tiles``: ``[S/8, P, D, N, 8]``, eight scenarios a tile, the accumulators in an 8-array.
+- ``tiles``: ``[S/8, P, D, N, 8]``, eight scenarios a tile, the accumulators in an 8-array;
+- ``tiles vec``: the tiles, each accumulator one value of ``lane_vectors.VEC8``, a numba
+  type whose LLVM value is an 8-double vector (registered through numba's extension API; no
+  C compiler), so that it stays in a register.
 
-It checks that the four agree bit for bit, prints nanoseconds per row (scenario · policy ·
+It checks that the five agree bit for bit, prints nanoseconds per row (scenario · policy ·
 domain; min / median / max of the repeats), the cost of transposing the two largest inputs
 into lanes, and with ``--remarks`` LLVM's loop-vectorizer remarks (which loops vectorized,
 and why not). Figures depend on the machine: compare the layouts within one run.
@@ -253,7 +256,60 @@ def _kernels() -> dict[str, Callable[..., None]]:
                         out[i, s, p, d] = v0
                         out[i, s, p, e] = v1
 
-    return {"rows": rows, "pairs": pairs, "lanes": lanes, "tiles": tiles}
+    from lane_vectors import vadd, vload, vmul, vsplat, vstore, vwhere_less
+
+    @njit(nogil=True)
+    def vec8(k_, w_, leak, member, holders, shared, absorb, rd, mix, share, inv_out, out, kappa):
+        # the tiles, each accumulator one 8-lane vector (lane_vectors.py), as tiles C v8
+        n_t, n_p, n_d, n, _ = k_.shape
+        rows = n_t * n_p * n_d
+        k_, w_, leak, member = k_.reshape(-1), w_.reshape(-1), leak.reshape(-1), member.reshape(-1)
+        shared, absorb, rd = shared.reshape(-1), absorb.reshape(-1), rd.reshape(-1)
+        mix, share = mix.reshape(-1), share.reshape(-1)
+        out, kappa = out.reshape(-1), kappa.reshape(-1)
+        zero = vsplat(0.0)
+        for t in range(n_t):
+            a = vload(absorb, t * 8)
+            for p in range(n_p):
+                country = (t * n_p + p) * n * 8  # leak, member, rd, share of (t, p)
+                for d in range(n_d):
+                    row = (t * n_p + p) * n_d + d
+                    first = row * n * 8  # k_, w_, kappa of (t, p, d)
+                    mixed = (t * n_d + d) * n * 8
+                    sh = vload(shared, row * 8)
+                    tw = ks = ex = me = co = zero
+                    lead = vsplat(-np.inf)
+                    for j in range(n):
+                        at = j * 8
+                        kj = vload(k_, first + at)
+                        ks = vadd(ks, kj)
+                        c = vmul(vload(rd, country + at), vload(mix, mixed + at))
+                        if holders[j]:
+                            bj = vload(member, country + at)
+                            lj = vload(leak, country + at)
+                            x = vmul(a, kj)
+                            x = vwhere_less(sh, x, sh, x)
+                            x = vwhere_less(zero, x, x, zero)
+                            held = vadd(kj, vmul(bj, x))
+                            ex = vadd(ex, vmul(kj, lj))
+                            me = vadd(me, vmul(vmul(kj, lj), bj))
+                            tw = vadd(tw, vload(w_, first + at))
+                            lead = vwhere_less(lead, held, held, lead)
+                        else:
+                            tw = vadd(tw, zero)
+                            lead = vwhere_less(lead, zero, zero, lead)
+                        co = vadd(co, vmul(c, vload(share, country + at)))
+                        vstore(kappa, first + at, vmul(kj, vsplat(inv_out[j])))
+                    for i, value in enumerate((tw, ks, lead, ex, me, co)):
+                        vstore(out, (i * rows + row) * 8, value)
+
+    return {
+        "rows": rows,
+        "pairs": pairs,
+        "lanes": lanes,
+        "tiles": tiles,
+        "tiles vec": vec8,
+    }
 
 
 C_SOURCE = r"""
@@ -630,9 +686,11 @@ def main() -> None:
     )
     reference = None
     for name, kernel in kernels.items():
-        ins, outs = layouts[name]
+        layout = name.split()[0]
+        ins, outs = layouts[layout]
+        outs = tuple(np.full_like(a, np.nan) for a in outs)
         times = _timed(kernel, ins, outs, args.repeats, rows)
-        got = tuple(a.copy() for a in _back(name, *outs))
+        got = tuple(a.copy() for a in _back(layout, *outs))
         if reference is None:
             reference = got
         print(_line(name, times, f"bit-identical to rows: {_same(reference, got)}"))

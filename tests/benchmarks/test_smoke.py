@@ -86,7 +86,7 @@ def test_first_pass_layouts_quick():
     assert proc.returncode == 0, proc.stderr[-2000:]
     # the C kernels run where a compiler is, and must then agree bit for bit too
     c_kernels = 0 if "C kernels skipped" in proc.stdout else 3
-    assert proc.stdout.count("bit-identical to rows: True") == 4 + c_kernels, proc.stdout
+    assert proc.stdout.count("bit-identical to rows: True") == 5 + c_kernels, proc.stdout
     assert proc.stdout.count("largest relative difference from rows") == 2, proc.stdout
     assert "transposing" in proc.stdout
 
