@@ -12,7 +12,9 @@ the chunks' compute time and the client's commit time, and the load average. The
   most 2 per worker in flight), and the scheduler's throughput with 2,000 queued;
 - each worker's first model call (loading the kernels from numba's cache; ``misses`` counts
   kernels compiled there: 0 when the cache is warm) and ``NUMBA_NUM_THREADS`` as seen;
-- the client's commit cost per chunk, fitted as ``a + b · scenarios`` from commits of 4 sizes;
+- the client's commit cost per chunk, fitted as ``a + b · scenarios`` from commits of 4 sizes,
+  and of batches of 1, 4 and 16 chunks committed together (the runner commits in one
+  transaction the chunks it finds finished), fitted as ``transaction + k · chunk``;
 - an estimate for a 32-worker cluster on 1,000,000 futures at several chunk sizes, from the
   measured compute time per future, per-task overhead and commit cost (stated as a model,
   not a measurement).
@@ -22,7 +24,6 @@ Usage::
     python benchmarks/dask_scaling.py                    # 50,000 futures, 3 repeats
     python benchmarks/dask_scaling.py --quick            # 2,000 futures, 1 repeat
     python benchmarks/dask_scaling.py --scenarios 20000 --repeats 3 --chunk-size 500
-    python benchmarks/dask_scaling.py --commit-ms 45   # also estimate with a 45 ms commit
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from techbloc.experiments.budget import default_chunk_size
 from techbloc.experiments.executors import DaskExecutor
@@ -112,31 +113,34 @@ class MeasuredDask(DaskExecutor):
 
 
 class CommitSpy:
-    """Times every chunk commit of the client and keeps the chunks' compute seconds."""
+    """Times every commit of the client (one or more chunks) and keeps the chunks' compute
+    seconds."""
 
     def __init__(self) -> None:
-        self.real = ResultsStore.write_chunk
+        self.real = ResultsStore.write_chunks
         self.commits: list[float] = []
         self.commit_cpu: list[float] = []
+        self.batches: list[int] = []
         self.computes: list[float] = []
         self.sizes: list[int] = []
 
     def __enter__(self) -> CommitSpy:
         spy = self
 
-        def write_chunk(store: ResultsStore, result: Any) -> None:
+        def write_chunks(store: ResultsStore, results: Any) -> None:
             began, cpu = time.perf_counter(), time.thread_time()
-            spy.real(store, result)
+            spy.real(store, results)
             spy.commits.append(time.perf_counter() - began)
             spy.commit_cpu.append(time.thread_time() - cpu)
-            spy.computes.append(result.seconds)
-            spy.sizes.append(result.stop - result.start)
+            spy.batches.append(len(results))
+            spy.computes.extend(result.seconds for result in results)
+            spy.sizes.extend(result.stop - result.start for result in results)
 
-        ResultsStore.write_chunk = write_chunk  # type: ignore[method-assign]
+        ResultsStore.write_chunks = write_chunks  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        ResultsStore.write_chunk = self.real  # type: ignore[method-assign]
+        ResultsStore.write_chunks = self.real  # type: ignore[method-assign]
 
 
 def _noop(item: int) -> int:
@@ -176,7 +180,9 @@ def run_once(study: Study, workers: int, chunk: int, out: Path) -> dict[str, Any
         "worker_cpu": sorted(facts["worker_cpu"].values()),
         "client_cpu": time.process_time() - cpu_before,
         "warm": list(facts["warm"].values()),
-        "chunks": len(spy.commits),
+        "chunks": len(spy.computes),
+        "commit_calls": len(spy.commits),
+        "largest_batch": max(spy.batches),
         "commit_total": sum(spy.commits),
         "commit_cpu": sum(spy.commit_cpu),
         "commit_first": statistics.median(spy.commits[:10]),
@@ -188,8 +194,24 @@ def run_once(study: Study, workers: int, chunk: int, out: Path) -> dict[str, Any
     }
 
 
-def commit_cost(study: Study, out: Path) -> tuple[float, float, dict[int, float]]:
-    """The client's commit time, ``a`` ms + ``b`` ms per future, fitted from 4 chunk sizes.
+class CommitCost(NamedTuple):
+    """The client's commit cost, fitted from commits of one chunk and of batches of chunks."""
+
+    a_ms: float  # a commit of one chunk: a_ms + b_ms per future
+    b_ms: float
+    medians: dict[int, float]  # median ms of a one-chunk commit, by futures
+    transaction_ms: float  # a batch of k chunks of n futures: transaction_ms + k * per_chunk
+    chunk_ms: float  # per chunk in a batch, less its futures' b_ms each
+    batches: dict[int, float]  # median ms of a batch of k chunks of BATCH_FUTURES, by k
+
+
+BATCH_FUTURES = 500
+
+
+def commit_cost(study: Study, out: Path) -> CommitCost:
+    """The client's commit time: ``a`` ms + ``b`` ms per future for one chunk, fitted from 4
+    chunk sizes; and for batches of 1, 4 and 16 chunks of 500 futures committed together,
+    ``transaction`` ms + ``k`` times a chunk's part.
 
     One chunk of 1,000 futures is evaluated here; its rows are committed again and again
     under fresh scenario ids in slices of each size (the files written as a worker would).
@@ -202,54 +224,71 @@ def commit_cost(study: Study, out: Path) -> tuple[float, float, dict[int, float]
     n = 1000
     design = study.design_table()
     base = ChunkEvaluator(study)(ChunkTask(0, n, design.iloc[0:n]))
-    scenarios, outcomes = base.scenarios.to_pandas(), base.outcomes.to_pandas()
+    offset = 0
+
+    def rows(table: Any, a: int, b: int, shift: int) -> Any:
+        """The Arrow rows of scenarios ``[a, b)``, their ids moved by ``shift``."""
+        ids = table["scenario"]
+        part = table.filter(pc.and_(pc.greater_equal(ids, a), pc.less(ids, b)))
+        column = part.schema.get_field_index("scenario")
+        shifted = pc.add(part["scenario"], np.int64(shift)).cast(part["scenario"].type)
+        return part.set_column(column, "scenario", shifted)
+
+    def chunk(a: int, b: int, staging: Any) -> ChunkResult:
+        """Rows ``[a, b)`` of the evaluated chunk, under the next fresh scenario ids, as a
+        worker sends them (Arrow tables, its files staged)."""
+        nonlocal offset
+        shift = offset - a
+        result = ChunkResult(
+            offset,
+            offset + b - a,
+            rows(base.scenarios, a, b, shift),
+            rows(base.outcomes, a, b, shift),
+            {group: rows(table, a, b, shift) for group, table in base.arrays.items()},
+            base.array_variables,
+        )
+        offset += b - a
+        return stage_arrays(result, staging)
+
     sizes = (25, 100, 400, 1000)
     times: dict[int, list[float]] = {s: [] for s in sizes}
+    counts = (1, 4, 16)
+    batch_times: dict[int, list[float]] = {k: [] for k in counts}
     with ResultsStore.create(out, study, fresh=True) as store:
         staging = store.staging()
-        offset = 0
         for _ in range(3):
             for size in sizes:
                 for first in range(0, n, size) if size < n else [0]:
                     if first >= 100 and size < 400:
                         break  # a few of each small size
-                    a, b = first, first + size
-                    shift = offset - a
-                    scen = scenarios[(scenarios.scenario >= a) & (scenarios.scenario < b)].copy()
-                    outc = outcomes[(outcomes.scenario >= a) & (outcomes.scenario < b)].copy()
-                    scen["scenario"] += shift
-                    outc["scenario"] += shift
-                    arrays = {}
-                    for group, table in base.arrays.items():
-                        ids = table["scenario"]
-                        mask = pc.and_(pc.greater_equal(ids, a), pc.less(ids, b))
-                        part = table.filter(mask)
-                        column = part.schema.get_field_index("scenario")
-                        shifted = pc.add(part["scenario"], np.int64(shift)).cast(
-                            part["scenario"].type
-                        )
-                        arrays[group] = part.set_column(column, "scenario", shifted)
-                    result = stage_arrays(
-                        ChunkResult(
-                            offset, offset + size, scen, outc, arrays, base.array_variables
-                        ),
-                        staging,
-                    )
+                    result = chunk(first, first + size, staging)
                     began = time.perf_counter()
-                    store.write_chunk(result)
+                    store.write_chunks([result])
                     times[size].append(time.perf_counter() - began)
-                    offset += size
+            for k in counts:
+                results = [chunk(0, BATCH_FUTURES, staging) for _ in range(k)]
+                began = time.perf_counter()
+                store.write_chunks(results)
+                batch_times[k].append(time.perf_counter() - began)
     medians = {s: statistics.median(v) * 1000 for s, v in times.items()}
     slope, intercept = np.polyfit(list(medians), list(medians.values()), 1)
-    return float(intercept), float(slope), medians
+    batches = {k: statistics.median(v) * 1000 for k, v in batch_times.items()}
+    per_chunk, transaction = np.polyfit(list(batches), list(batches.values()), 1)
+    return CommitCost(
+        float(intercept),
+        float(slope),
+        medians,
+        float(transaction),
+        float(per_chunk - slope * BATCH_FUTURES),
+        batches,
+    )
 
 
 def estimate(
     compute_per_future: float,
     round_trip_ms: float,
     queued_ms: float,
-    a_ms: float,
-    b_ms: float,
+    cost: CommitCost,
     workers: int = 32,
     futures: int = 1_000_000,
 ) -> None:
@@ -260,41 +299,48 @@ def estimate(
     print(
         f"  compute {compute_per_future * 1000:.3f} CPU-ms per future on one worker; Dask "
         f"{queued_ms:.2f} ms per task at the scheduler, {round_trip_ms:.2f} ms round trip; "
-        f"commit {a_ms:.1f} ms + {b_ms:.4f} ms per future (the client's other work, "
-        "scheduler and nannies, grows with wall time, not futures: left out)"
+        f"commit of one chunk {cost.a_ms:.1f} ms + {cost.b_ms:.4f} ms per future; of a batch "
+        f"of k chunks {cost.transaction_ms:.1f} ms + k x ({cost.chunk_ms:.1f} ms + "
+        f"{cost.b_ms:.4f} ms per future) (the client's other work, scheduler and nannies, grows "
+        "with wall time, not futures: left out)"
     )
     print(
-        f"  {'chunk':>6} {'chunks':>7} {'compute s':>10} {'client s':>9} {'scheduler s':>12} "
-        f"{'wall s':>7}  limit"
+        f"  client s: committing one chunk at a time, and in batches of {workers} (a client "
+        f"behind its workers finds about one result a worker waiting; at most {2 * workers} are "
+        "in flight)"
+    )
+    print(
+        f"  {'chunk':>6} {'chunks':>7} {'compute s':>10} {'client s 1':>11} "
+        f"{'client s batched':>17} {'scheduler s':>12} {'wall s':>7}  limit"
     )
     compute_only = futures * compute_per_future / workers
+    per_batch = cost.transaction_ms / workers  # a batch's fixed part, per chunk
     for size in (100, 250, 500, 1000, 2000, 5000):
         chunks = -(-futures // size)
         # each worker also waits one round trip per chunk it runs (2 in flight per worker
         # hide most of it: counted in full, an upper bound)
         compute = compute_only + chunks / workers * round_trip_ms / 1000
-        client = chunks * (a_ms + b_ms * size) / 1000
+        single = chunks * (cost.a_ms + cost.b_ms * size) / 1000
+        client = chunks * (per_batch + cost.chunk_ms + cost.b_ms * size) / 1000
         scheduler = chunks * queued_ms / 1000
         wall = max(compute, client, scheduler)
         limit = {compute: "workers", client: "client (commits)", scheduler: "scheduler"}[wall]
         print(
-            f"  {size:>6} {chunks:>7,} {compute:>10.1f} {client:>9.1f} {scheduler:>12.1f} "
-            f"{wall:>7.1f}  {limit}"
+            f"  {size:>6} {chunks:>7,} {compute:>10.1f} {single:>11.1f} {client:>17.1f} "
+            f"{scheduler:>12.1f} {wall:>7.1f}  {limit}"
         )
-    need = None
-    denominator = compute_per_future / workers - b_ms / 1000
-    if denominator > 0:
-        need = a_ms / 1000 / denominator
-    if need is None:
-        print(
-            "  the client's per-future cost alone exceeds the cluster's compute time per "
-            "future: no chunk size keeps the client off the critical path"
-        )
-    else:
-        print(
-            f"  chunks of at least {need:,.0f} futures keep the client's commits within the "
-            "workers' compute time"
-        )
+    spare = compute_per_future / workers - cost.b_ms / 1000  # s a future, beyond the commit's
+    for label, fixed_ms in (("one at a time", cost.a_ms), ("batched", per_batch + cost.chunk_ms)):
+        if spare <= 0:
+            print(
+                f"  {label}: the client's per-future cost alone exceeds the cluster's compute "
+                "time per future: no chunk size keeps the client off the critical path"
+            )
+        else:
+            print(
+                f"  {label}: chunks of at least {fixed_ms / 1000 / spare:,.0f} futures keep the "
+                "client's commits within the workers' compute time"
+            )
 
 
 def main() -> None:
@@ -303,12 +349,6 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--chunk-size", type=int, default=0)
-    parser.add_argument(
-        "--commit-ms",
-        type=float,
-        default=None,
-        help="also print the estimate with this fixed commit cost (e.g. one measured at load 1)",
-    )
     args = parser.parse_args()
     n = args.scenarios or (2000 if args.quick else 50_000)
     repeats = args.repeats or (1 if args.quick else 3)
@@ -350,7 +390,8 @@ def main() -> None:
                 )
                 print(
                     f"  {row['chunks']} chunks: compute median {row['compute_median']:.2f} s, "
-                    f"total {row['compute_total']:.1f} s; commits {row['commit_total']:.1f} s "
+                    f"total {row['compute_total']:.1f} s; {row['commit_calls']} commits (at most "
+                    f"{row['largest_batch']} chunks in one), {row['commit_total']:.1f} s "
                     f"wall, {row['commit_cpu']:.1f} s CPU "
                     f"(median first 10 {row['commit_first'] * 1000:.0f} ms, last 10 "
                     f"{row['commit_last'] * 1000:.0f} ms); first model call per worker: {warm}"
@@ -378,17 +419,21 @@ def main() -> None:
         print("measuring Dask's per-task overhead ...")
         round_trip, queued = task_overhead(2, 300)
         print(f"per-task overhead: {round_trip:.2f} ms round trip, {queued:.2f} ms per task queued")
-        a_ms, b_ms, medians = commit_cost(study, Path(tmp) / "commits")
+        cost = commit_cost(study, Path(tmp) / "commits")
         print(
-            "client commit per chunk (median ms by futures): "
-            + ", ".join(f"{s}: {m:.1f}" for s, m in medians.items())
-            + f"; fit {a_ms:.1f} ms + {b_ms:.4f} ms per future"
+            "client commit of one chunk (median ms by futures): "
+            + ", ".join(f"{s}: {m:.1f}" for s, m in cost.medians.items())
+            + f"; fit {cost.a_ms:.1f} ms + {cost.b_ms:.4f} ms per future"
+        )
+        print(
+            f"client commit of k chunks of {BATCH_FUTURES} together (median ms by k): "
+            + ", ".join(f"{k}: {m:.1f}" for k, m in cost.batches.items())
+            + f"; fit {cost.transaction_ms:.1f} ms + k x "
+            f"{cost.chunk_ms + cost.b_ms * BATCH_FUTURES:.1f} ms"
         )
     single = [r for r in rows if r["workers"] == 1]
     compute_per_future = statistics.median(sum(r["worker_cpu"]) / n for r in single)
-    estimate(compute_per_future, round_trip, queued, a_ms, b_ms)
-    if args.commit_ms is not None:
-        estimate(compute_per_future, round_trip, queued, args.commit_ms, b_ms)
+    estimate(compute_per_future, round_trip, queued, cost)
     print(f"load average at the end: {_load()}")
 
 

@@ -78,6 +78,8 @@ def test_dask_scaling_small():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1 worker / 2 workers" in proc.stdout and "per-task overhead" in proc.stdout
     assert "misses 0" in proc.stdout  # workers load the kernels from the cache
+    assert "client commit of k chunks of 500 together" in proc.stdout
+    assert "batched: chunks of at least" in proc.stdout or "batched: the client" in proc.stdout
 
 
 @pytest.mark.slow

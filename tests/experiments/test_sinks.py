@@ -20,8 +20,8 @@ from .conftest import SMALL
 class Backwards(Executor):
     """Finishes chunks last first: a sink must not depend on the order results arrive in."""
 
-    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        return iter([fn(item) for item in items][::-1])
+    def imap_batches(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[list[Any]]:
+        return iter([[fn(item)] for item in items][::-1])
 
 
 def test_memory_sink_puts_chunks_back_in_scenario_order() -> None:

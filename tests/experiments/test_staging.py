@@ -28,13 +28,14 @@ def reference(tmp_path, traj_study, read_all):
 def _paths_used(monkeypatch) -> list[str]:
     """Record, for every chunk committed, whether its worker wrote its files or shipped them."""
     used: list[str] = []
-    write = ResultsStore.write_chunk
+    write = ResultsStore.write_chunks
 
-    def spy(self, result):
-        used.append("worker" if result.staged else "shipped" if result.arrays else "none")
-        write(self, result)
+    def spy(self, results):
+        for result in results:
+            used.append("worker" if result.staged else "shipped" if result.arrays else "none")
+        write(self, results)
 
-    monkeypatch.setattr(ResultsStore, "write_chunk", spy)
+    monkeypatch.setattr(ResultsStore, "write_chunks", spy)
     return used
 
 

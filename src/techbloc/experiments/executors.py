@@ -1,7 +1,9 @@
 """Executors: where chunks are evaluated, behind one interface.
 
-Every executor is a context manager with one method, :meth:`Executor.imap_unordered`, which
-applies a picklable callable to items and yields results as they finish. The callable (the
+Every executor is a context manager with one method, :meth:`Executor.imap_batches`, which
+applies a picklable callable to items and yields the results as they finish, in lists of
+those that finished together (:meth:`Executor.imap_unordered` yields them one by one). A
+writer that falls behind its workers then commits what it finds waiting in one go. The callable (the
 chunk evaluator, holding the world and policies) is shipped to each worker once; items (the
 chunks' parameter tables) are small. At most ``2 × workers`` items are in flight, so memory is
 bounded by the chunk size, not by the study size.
@@ -21,6 +23,7 @@ LocalCluster's workers), so each worker loads them in well under a second instea
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 from abc import ABC, abstractmethod
@@ -129,8 +132,15 @@ class Executor(ABC):
         return None
 
     @abstractmethod
+    def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
+        """Yield ``fn(item)`` for every item, in completion order, in lists: each holds every
+        result finished when it is yielded (at least one). Items to replace them are sent
+        before each list is yielded, so workers keep busy while the caller handles it."""
+
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(item)`` for every item, in completion order."""
+        for batch in self.imap_batches(fn, items):
+            yield from batch
 
 
 class InProcessExecutor(Executor):
@@ -138,9 +148,9 @@ class InProcessExecutor(Executor):
 
     description = "in-process"
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
         for item in items:
-            yield fn(item)
+            yield [fn(item)]
 
 
 #: prctl option: the signal this process gets when its parent exits (linux/prctl.h).
@@ -223,7 +233,7 @@ class ProcessExecutor(Executor):
             pool.shutdown(wait=True, cancel_futures=True)
         self._pools.clear()
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -239,16 +249,13 @@ class ProcessExecutor(Executor):
         pending: set[Any] = set()
         iterator = iter(items)
         try:
-            for item in iterator:
+            for item in itertools.islice(iterator, 2 * self.workers):
                 pending.add(pool.submit(_call_installed, item))
-                if len(pending) >= 2 * self.workers:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
+                for item in itertools.islice(iterator, len(done)):
+                    pending.add(pool.submit(_call_installed, item))
+                yield [future.result() for future in done]
         finally:
             for future in pending:
                 future.cancel()
@@ -412,7 +419,7 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
         from dask.distributed import as_completed
 
         if self._client is None:
@@ -421,23 +428,17 @@ class DaskExecutor(Executor):
         caller = os.getpid()  # thread workers in this process leave its environment alone
         [fn_future] = client.scatter([fn], broadcast=True, hash=False)
         iterator = iter(items)
-        limit = 2 * self.workers
         queue = as_completed()
-        in_flight = 0
-        for item in iterator:
+        for item in itertools.islice(iterator, 2 * self.workers):
             queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
-            in_flight += 1
-            if in_flight >= limit:
-                break
-        for future in queue:
-            result = future.result()
-            future.release()
-            in_flight -= 1
-            for item in iterator:
+        for futures in queue.batches():
+            results = []
+            for future in futures:
+                results.append(future.result())
+                future.release()
+            for item in itertools.islice(iterator, len(futures)):
                 queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
-                in_flight += 1
-                break
-            yield result
+            yield results
 
 
 def with_scheduler(kind: K, scheduler: str | None) -> K | Literal["dask"]:

@@ -238,11 +238,13 @@ def run_chunks(
         The design, drawn by row range as each chunk is sent.
     chunks : sequence of (start, stop)
     sink : Sink
-        Receives each result as it finishes (:mod:`techbloc.experiments.sinks`).
+        Receives the results as they finish, those that finished together in one batch
+        (:mod:`techbloc.experiments.sinks`).
     executor : Executor
         Entered and left here.
     progress : callable, optional
-        ``progress(chunks_done, chunks_total)``, called before the first chunk and after each.
+        ``progress(chunks_done, chunks_total)``, called before the first chunk and after each
+        batch.
 
     Returns
     -------
@@ -254,10 +256,10 @@ def run_chunks(
     if progress is not None:
         progress(0, len(chunks))
     with executor:
-        for result in executor.imap_unordered(evaluator, tasks):
-            sink.write(result)
-            done += 1
-            scenarios += sizes[result.start]
+        for results in executor.imap_batches(evaluator, tasks):
+            sink.write_batch(results)
+            done += len(results)
+            scenarios += sum(sizes[result.start] for result in results)
             if progress is not None:
                 progress(done, len(chunks))
     return done, scenarios

@@ -41,20 +41,27 @@ class ChunkTask:
 
 
 class Sink(Protocol[R_contra]):
-    """Receives each chunk's result, in the order chunks finish."""
+    """Receives the chunks' results, in the order chunks finish."""
 
     def write(self, result: R_contra) -> None:
         """Keep one chunk's result."""
 
+    def write_batch(self, results: Sequence[R_contra]) -> None:
+        """Keep the results of chunks that finished together."""
+
 
 class StoreSink:
-    """Write each chunk to a study's results store (the store checks and commits it)."""
+    """Write chunks to a study's results store (the store checks and commits them); chunks
+    that finished together are committed in one transaction."""
 
     def __init__(self, store: ResultsStore) -> None:
         self.store = store
 
     def write(self, result: ChunkResult) -> None:
-        self.store.write_chunk(result)
+        self.store.write_chunks([result])
+
+    def write_batch(self, results: Sequence[ChunkResult]) -> None:
+        self.store.write_chunks(results)
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,9 @@ class MemorySink:
 
     def write(self, result: MemoryPart) -> None:
         self._parts.append(result)
+
+    def write_batch(self, results: Sequence[MemoryPart]) -> None:
+        self._parts.extend(results)
 
     def _ordered(self) -> list[MemoryPart]:
         return sorted(self._parts, key=lambda part: part.start)

@@ -202,7 +202,7 @@ def _stored_chunks(directory: Path) -> list[tuple[int, int]]:
 
 
 def _counting(inner: Executor, on_chunk: Callable[[], None], stop: Callable[[], bool]) -> Executor:
-    """Wrap an executor: ``on_chunk`` runs after the runner stored each result.
+    """Wrap an executor: ``on_chunk`` runs once for each result the runner stored.
 
     When ``stop()`` is true, the next request for a result raises :class:`JobCancelledError`, so
     the runner closes its store with every finished chunk kept.
@@ -220,11 +220,12 @@ def _counting(inner: Executor, on_chunk: Callable[[], None], stop: Callable[[], 
         def __exit__(self, *exc: object) -> None:
             inner.__exit__(*exc)
 
-        def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-            for result in inner.imap_unordered(fn, items):
-                yield result
-                # resumed when the runner asks for the next result: this one is stored
-                on_chunk()
+        def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
+            for results in inner.imap_batches(fn, items):
+                yield results
+                # resumed when the runner asks for the next results: these are stored
+                for _ in results:
+                    on_chunk()
                 if stop():
                     raise JobCancelledError("stopped")
 
