@@ -153,3 +153,18 @@ def test_the_digests_of_several_ranges_are_those_of_each(tmp_path, traj_study) -
     assert got == want
     assert got[2] == {"scenarios": (0, "0"), "outcomes": (0, "0")}
     assert got[0]["outcomes"] == (8, records[(4, 8)]["outcomes_hash"])
+
+
+def test_dask_gives_the_results_that_wait_in_one_batch() -> None:
+    import time
+
+    from techbloc.experiments.executors import DaskExecutor
+
+    batches: list[list[int]] = []
+    with DaskExecutor(workers=2, processes=False) as executor:
+        for batch in executor.imap_batches(abs, range(-12, 0)):
+            batches.append(batch)
+            time.sleep(0.3)  # a slow commit: the next results finish meanwhile
+    assert sorted(x for batch in batches for x in batch) == list(range(1, 13))
+    assert max(len(batch) for batch in batches) > 1
+    assert max(len(batch) for batch in batches) <= 4  # at most 2 a worker in flight
