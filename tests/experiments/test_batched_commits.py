@@ -168,3 +168,30 @@ def test_dask_gives_the_results_that_wait_in_one_batch() -> None:
     assert sorted(x for batch in batches for x in batch) == list(range(1, 13))
     assert max(len(batch) for batch in batches) > 1
     assert max(len(batch) for batch in batches) <= 4  # at most 2 a worker in flight
+
+
+def _fails_on_one(x: int) -> int:
+    import time
+
+    time.sleep(0.05)
+    if x == 1:
+        raise ValueError("chunk 1 failed")
+    return x
+
+
+@pytest.mark.parametrize("kind", ["in-process", "processes", "dask"])
+def test_results_that_finished_beside_a_failure_are_handed_over_first(kind) -> None:
+    from techbloc.experiments.executors import DaskExecutor
+
+    executor = {
+        "in-process": InProcessExecutor,
+        "processes": lambda: ProcessExecutor(2),
+        "dask": lambda: DaskExecutor(workers=2, processes=False),
+    }[kind]()
+    got: list[int] = []
+    with pytest.raises(ValueError, match="chunk 1 failed"), executor as running:
+        for batch in running.imap_batches(_fails_on_one, [0, 1, 2, 3]):
+            got.extend(batch)
+    # all four are sent at once (2 a worker): after the failure the three others still run
+    # and are handed over; in process the items after the failure are never run
+    assert sorted(got) == ([0] if kind == "in-process" else [0, 2, 3])

@@ -2,10 +2,10 @@
 
 Every executor is a context manager with one method, :meth:`Executor.imap_batches`, which
 applies a picklable callable to items and yields the results as they finish, in lists of
-those that finished together (:meth:`Executor.imap_unordered` yields them one by one). A
-writer that falls behind its workers then commits what it finds waiting in one go. The callable (the
-chunk evaluator, holding the world and policies) is shipped to each worker once; items (the
-chunks' parameter tables) are small. At most ``2 × workers`` items are in flight, so memory is
+those that finished together (:meth:`Executor.imap_unordered` yields them one by one): a
+writer that falls behind its workers commits what it finds waiting in one go. The callable
+(the chunk evaluator, holding the world and policies) is shipped to each worker once; items
+(the chunks' parameter tables) are small. At most ``2 × workers`` items are in flight, so memory is
 bounded by the chunk size, not by the study size.
 
 - :class:`InProcessExecutor`: in this process, one chunk at a time (debugging, tests).
@@ -143,6 +143,22 @@ class Executor(ABC):
             yield from batch
 
 
+def _outcomes(futures: Iterable[Any]) -> tuple[list[Any], BaseException | None]:
+    """The results of finished futures, and the first error among them.
+
+    After an item fails, an executor sends no more items, hands over the results of those
+    already in flight as they finish (the runner stores them) and then raises the error:
+    a failed chunk does not cost the chunks computed beside it."""
+    results: list[Any] = []
+    error: BaseException | None = None
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:  # re-raised by the caller once the others are handed over
+            error = error or exc
+    return results, error
+
+
 class InProcessExecutor(Executor):
     """Evaluate in the calling process, one item at a time."""
 
@@ -251,11 +267,18 @@ class ProcessExecutor(Executor):
         try:
             for item in itertools.islice(iterator, 2 * self.workers):
                 pending.add(pool.submit(_call_installed, item))
+            error: BaseException | None = None
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for item in itertools.islice(iterator, len(done)):
-                    pending.add(pool.submit(_call_installed, item))
-                yield [future.result() for future in done]
+                results, failed = _outcomes(done)
+                error = error or failed
+                if error is None:
+                    for item in itertools.islice(iterator, len(done)):
+                        pending.add(pool.submit(_call_installed, item))
+                if results:
+                    yield results
+            if error is not None:
+                raise error
         finally:
             for future in pending:
                 future.cancel()
@@ -431,14 +454,19 @@ class DaskExecutor(Executor):
         queue = as_completed()
         for item in itertools.islice(iterator, 2 * self.workers):
             queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
+        error: BaseException | None = None
         for futures in queue.batches():
-            results = []
+            results, failed = _outcomes(futures)
+            error = error or failed
             for future in futures:
-                results.append(future.result())
                 future.release()
-            for item in itertools.islice(iterator, len(futures)):
-                queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
-            yield results
+            if error is None:
+                for item in itertools.islice(iterator, len(futures)):
+                    queue.add(client.submit(_apply, fn_future, item, caller, pure=False))
+            if results:
+                yield results
+        if error is not None:
+            raise error
 
 
 def with_scheduler(kind: K, scheduler: str | None) -> K | Literal["dask"]:
