@@ -169,6 +169,27 @@ def test_a_kind_in_memory_forgets_its_oldest_finished_jobs() -> None:
         manager.shutdown(wait=True)
 
 
+def test_a_job_cancelled_as_it_starts_is_cancelled_once_its_run_has_stopped(
+    manager: JobManager, steps: Steps
+) -> None:
+    entered, hold = threading.Event(), threading.Event()
+    run = steps.run
+
+    def starting(*args: Any) -> Any:  # the run has begun, before its first progress
+        entered.set()
+        hold.wait(10)
+        return run(*args)
+
+    steps.run = starting  # type: ignore[method-assign]
+    job = manager.submit("steps", {"parts": 1})
+    assert entered.wait(10)
+    manager.cancel("steps", job.id)
+    # not "cancelled" while its run goes on: a resubmission would run it twice at once
+    assert manager.get("steps", job.id).status == "running"
+    hold.set()
+    assert _wait(manager, job.id, "cancelled").error.startswith("cancelled by the user")
+
+
 def test_the_same_task_is_one_job(manager: JobManager, steps: Steps) -> None:
     job = manager.submit("steps", {"parts": 1, "id": "0123456789ab"})
     again = manager.submit("steps", {"parts": 1, "id": "0123456789ab"})

@@ -173,7 +173,8 @@ def test_study_over_budget_is_422_and_nothing_is_queued(app_factory) -> None:
 
 # -- jobs -------------------------------------------------------------------------------
 def _blocked(jobs: JobManager) -> threading.Event:
-    """Make the manager's study jobs wait (queued) until the returned event is set."""
+    """Make the manager's study jobs wait until the returned event is set (the first one
+    running, those after it queued behind it)."""
     release = threading.Event()
     studies = jobs.kind("study")
     run = studies.run
@@ -233,7 +234,7 @@ def test_a_running_job_cannot_be_deleted(app_factory, small_study) -> None:
     try:
         job = client.post("/api/studies", json=small_study).json()
         response = client.delete(f"/api/jobs/{job['id']}")
-        assert response.status_code == 409 and "queued" in response.json()["detail"]
+        assert response.status_code == 409 and "running" in response.json()["detail"]
     finally:
         release.set()
 

@@ -393,11 +393,13 @@ class JobManager:
         with self._lock:
             if self._jobs[kind.name].get(job.id) is not job or job.status != "queued":
                 return  # cancelled while queued, or replaced by a later submission
+            # running from here, under the lock: a cancel from now on asks the run to stop
+            # and waits for it, rather than marking as cancelled a job that goes on running
+            job.status, job.started, job.began = "running", now(), time.monotonic()
+            kind.save(job)
 
         def progress(done: int, total: int) -> None:
             with self._lock:
-                if job.status == "queued":
-                    job.status, job.started, job.began = "running", now(), time.monotonic()
                 job.parts_done, job.parts_total = done, total
                 kind.save(job)
 
