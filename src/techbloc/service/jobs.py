@@ -5,7 +5,7 @@ strategy object, a :class:`JobKind` (:mod:`techbloc.service.runs` has the two th
 uses): how a job of that kind runs, where its result lives and whether its state persists.
 The rest is the manager's, the same for every kind:
 
-- one state model: ``queued``, ``running`` (from the job's first progress report),
+- one state model: ``queued``, ``running`` (from the moment its run begins),
   ``done``, ``failed`` (with the error) or ``cancelled``;
 - one progress and timing computation: parts done out of parts planned, elapsed seconds,
   scenarios per second and seconds left (:meth:`Job.timing`);
