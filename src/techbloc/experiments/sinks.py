@@ -1,7 +1,8 @@
 """Where a run's chunks go: the results store, or memory.
 
 The runner (:func:`techbloc.experiments.runner.run_chunks`) evaluates chunks with an
-evaluator and hands each result to a sink, EMA Workbench's evaluator and result callback:
+evaluator and hands the results, as they finish, to a sink (EMA Workbench's evaluator and
+result callback):
 
 - :class:`StoreSink`: a study's results store (:class:`~techbloc.experiments.store.
   ResultsStore`), kept, resumable, read later;
@@ -43,9 +44,6 @@ class ChunkTask:
 class Sink(Protocol[R_contra]):
     """Receives the chunks' results, in the order chunks finish."""
 
-    def write(self, result: R_contra) -> None:
-        """Keep one chunk's result."""
-
     def write_batch(self, results: Sequence[R_contra]) -> None:
         """Keep the results of chunks that finished together."""
 
@@ -56,9 +54,6 @@ class StoreSink:
 
     def __init__(self, store: ResultsStore) -> None:
         self.store = store
-
-    def write(self, result: ChunkResult) -> None:
-        self.store.write_chunks([result])
 
     def write_batch(self, results: Sequence[ChunkResult]) -> None:
         self.store.write_chunks(results)
@@ -166,9 +161,6 @@ class MemorySink:
             study.seed,
             self.arrays,
         )
-
-    def write(self, result: MemoryPart) -> None:
-        self._parts.append(result)
 
     def write_batch(self, results: Sequence[MemoryPart]) -> None:
         self._parts.extend(results)
