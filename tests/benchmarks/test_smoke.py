@@ -94,6 +94,18 @@ def test_first_pass_layouts_quick():
 
 
 @pytest.mark.slow
+def test_vector_powers_quick():
+    proc = _run("vector_powers.py", "--quick")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "special values as numpy's: log True, exp True" in proc.stdout, proc.stdout
+    assert "vector body and scalar remainder bit-identical: True" in proc.stdout, proc.stdout
+    # within 1 ulp of the exact value, as libm and numpy are
+    for line in proc.stdout.splitlines():
+        if line.strip().startswith(("exp on", "log on")):
+            assert int(line.split()[-3]) <= 1, line
+
+
+@pytest.mark.slow
 def test_report_scale_quick():
     proc = _run("report_scale.py", "--quick", timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
