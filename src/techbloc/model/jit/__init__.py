@@ -46,9 +46,9 @@ __all__ = [
     "threads",
 ]
 
-#: Rough time to compile the four kernels (s), said in the first-compile message: first run
-#: minus second run of ``benchmarks/cli_latency.py`` on the 2-core development machine, 4.5
-#: CPU-s (7 s of wall time at load 5, 21 s at load 11; benchmarks/README.md).
+#: Rough time to compile the engine's five kernels (s), said in the first-compile message:
+#: first run minus second run of ``benchmarks/cli_latency.py`` on the 2-core development
+#: machine, 4.5 CPU-s (7 s of wall time at load 5, 21 s at load 11; benchmarks/README.md).
 COMPILE_SECONDS = 10
 
 log = logging.getLogger(__name__)
