@@ -94,6 +94,13 @@ def test_first_pass_layouts_quick():
 
 
 @pytest.mark.slow
+def test_commit_growth_quick():
+    proc = _run("commit_growth.py", "--chunks", "60", "--window", "20")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("median / first window's") == 3, proc.stdout
+
+
+@pytest.mark.slow
 def test_vector_powers_quick():
     proc = _run("vector_powers.py", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]

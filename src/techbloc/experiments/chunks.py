@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from techbloc.errors import StoreError
 from techbloc.experiments.integrity import check_seal, chunk_records, manifest_entries
-from techbloc.experiments.seal import SEAL_KEY, chunk_leaf, seal_key, seal_of_leaves
+from techbloc.experiments.seal import SEAL_KEY, SealLeaves, chunk_leaf, seal_key
 from techbloc.experiments.store_handle import StoreHandle
 
 if TYPE_CHECKING:
@@ -358,8 +358,9 @@ class SealState:
     ----------
     entries : dict
         The manifest's stored texts, by key.
-    leaves : dict
-        Each stored chunk's leaf (:func:`~techbloc.experiments.seal.chunk_leaf`), by range.
+    leaves : SealLeaves
+        Each stored chunk's leaf (:func:`~techbloc.experiments.seal.chunk_leaf`), by range,
+        ready to write.
     text : str or None
         The seal's stored text.
     tables : set of str
@@ -367,7 +368,7 @@ class SealState:
     """
 
     entries: dict[str, str | None]
-    leaves: dict[tuple[int, int], str]
+    leaves: SealLeaves
     text: str | None
     tables: set[str]
 
@@ -381,7 +382,9 @@ def _seal_state(store: StoreHandle) -> SealState:
             return state
     check_seal(store)  # the first commit, or the seal changed: verify everything
     entries = manifest_entries(store)
-    leaves = {(int(r["start"]), int(r["stop"])): chunk_leaf(r) for r in chunk_records(store)}
+    leaves = SealLeaves(
+        {(int(r["start"]), int(r["stop"])): chunk_leaf(r) for r in chunk_records(store)}
+    )
     tables = {t for t in ("scenarios", "outcomes") if store._has_table(t)}
     state = SealState(entries, leaves, entries.get(SEAL_KEY), tables)
     store._seal_state = state
@@ -402,14 +405,18 @@ def commit_chunks(store: StoreHandle, results: Sequence[ChunkResult]) -> None:
     state = _seal_state(store)
     results = sorted(results, key=lambda result: result.start)
     try:
-        taken = list(state.leaves)
+        taken: list[tuple[int, int]] = []  # the batch's chunks so far
         for result in results:
+            stored = state.leaves.overlap(result.start, result.stop)
+            if stored is not None:
+                raise StoreError(
+                    f"chunk [{result.start}, {result.stop}) overlaps stored chunk "
+                    f"[{stored[0]}, {stored[1]})"
+                )
             for a, b in taken:
                 if result.start < b and a < result.stop:
                     raise StoreError(
-                        f"chunk [{result.start}, {result.stop}) overlaps stored chunk [{a}, {b})"
-                        if (a, b) in state.leaves
-                        else f"chunks [{a}, {b}) and [{result.start}, {result.stop}) overlap"
+                        f"chunks [{a}, {b}) and [{result.start}, {result.stop}) overlap"
                     )
             taken.append((result.start, result.stop))
             for group, staged in sorted(result.staged.items()):
@@ -480,11 +487,10 @@ def commit_chunks(store: StoreHandle, results: Sequence[ChunkResult]) -> None:
             f"INSERT INTO chunks ({', '.join(fields)}, finished) VALUES {rows}",
             [record[name] for record in records for name in fields],
         )
-        leaves = dict(state.leaves)
-        leaves.update({span: chunk_leaf(r) for span, r in zip(spans, records, strict=True)})
-        leaves = dict(sorted(leaves.items()))
-        seal = seal_of_leaves(entries, {f"{a}-{b}": v for (a, b), v in leaves.items()}, seal_key())
-        text = json.dumps(seal)
+        leaves = state.leaves.extended(
+            (span, chunk_leaf(r)) for span, r in zip(spans, records, strict=True)
+        )
+        text = leaves.seal_text(entries, seal_key())
         con.execute("UPDATE manifest SET value = ? WHERE key = ?", [text, SEAL_KEY])
         con.execute("COMMIT")
     except BaseException:

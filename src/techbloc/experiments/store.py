@@ -69,7 +69,7 @@ from techbloc.experiments.integrity import (
     find_problems,
 )
 from techbloc.experiments.integrity import repair as repair_store
-from techbloc.experiments.seal import SEAL_KEY, make_seal, seal_key
+from techbloc.experiments.seal import SEAL_KEY, SealLeaves, make_seal, seal_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -385,7 +385,7 @@ class ResultsStore:
         con.executemany("INSERT INTO manifest VALUES (?, ?)", list(texts.items()))
         con.execute("COMMIT")
         # what the first commit would read back and check: the seal just written
-        self._seal_state = SealState(texts, {}, texts[SEAL_KEY], set())
+        self._seal_state = SealState(texts, SealLeaves(), texts[SEAL_KEY], set())
 
     def _check_same(self, study: Study) -> None:
         manifest = self.manifest
