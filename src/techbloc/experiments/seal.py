@@ -14,11 +14,11 @@ number of scenarios, policies in order, outputs, creation time) and its ``chunks
 
 The seal is rewritten in the same transaction as each chunk it covers, so a store killed at
 any point is sealed; a writer keeps the leaves it has written encoded (:class:`SealLeaves`),
-so that a commit does not encode every leaf again. Checking it reads only the manifest and the ``chunks`` table (no data),
-so every open does it. Without a key, tampering that recomputes every hash (and the seal)
-cannot be detected: the seal catches damage and careless edits, and only a signature catches
-a deliberate forger. The key comes from :data:`KEY_ENV` (the key itself) or
-:data:`KEY_FILE_ENV` (a file holding it).
+so that a commit does not encode every leaf again. Checking it reads only the manifest and
+the ``chunks`` table (no data), so every open does it. Without a key, tampering that
+recomputes every hash (and the seal) cannot be detected: the seal catches damage and
+careless edits, and only a signature catches a deliberate forger. The key comes from
+:data:`KEY_ENV` (the key itself) or :data:`KEY_FILE_ENV` (a file holding it).
 """
 
 from __future__ import annotations
