@@ -169,7 +169,6 @@ class SealLeaves:
 
     def __init__(self, leaves: Mapping[tuple[int, int], str] | None = None) -> None:
         leaves = dict(leaves or {})
-        self._leaves = leaves
         self._spans = sorted(leaves)  # range order: the stored text's
         self._stored = [_stored_piece(span, leaves[span]) for span in self._spans]
         named = sorted((_name(span), leaf) for span, leaf in leaves.items())
@@ -180,7 +179,10 @@ class SealLeaves:
         return len(self._spans)
 
     def __contains__(self, span: object) -> bool:
-        return span in self._leaves
+        if not isinstance(span, tuple):
+            return False
+        i = bisect.bisect_left(self._spans, span)
+        return i < len(self._spans) and self._spans[i] == span
 
     def spans(self) -> list[tuple[int, int]]:
         """The chunks' ranges, in order."""
@@ -206,13 +208,11 @@ class SealLeaves:
             If a chunk's range is already there.
         """
         out = SealLeaves.__new__(SealLeaves)
-        out._leaves = dict(self._leaves)
         out._spans, out._stored = list(self._spans), list(self._stored)
         out._names, out._canonical = list(self._names), list(self._canonical)
         for span, leaf in leaves:
-            if span in out._leaves:
+            if span in out:
                 raise ValueError(f"chunk [{span[0]}, {span[1]}) is sealed already")
-            out._leaves[span] = leaf
             i = bisect.bisect_left(out._spans, span)
             out._spans.insert(i, span)
             out._stored.insert(i, _stored_piece(span, leaf))
