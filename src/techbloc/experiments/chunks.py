@@ -433,20 +433,7 @@ def commit_chunks(store: StoreHandle, results: Sequence[ChunkResult]) -> None:
                 with contextlib.suppress(OSError):
                     (store.directory / staged.staged).unlink()
         raise
-    files = [
-        dict(
-            sorted(
-                [
-                    *(
-                        write_parquet(store.directory, group, table, result.start, result.stop)
-                        for group, table in sorted(result.arrays.items())
-                    ),
-                    *((f.name, f.checksum) for f in result.staged.values()),
-                ]
-            )
-        )
-        for result in results
-    ]
+    files = [_chunk_files(store.directory, result) for result in results]
     entries = dict(state.entries)
     con = store._con
     con.execute("BEGIN TRANSACTION")
@@ -499,6 +486,16 @@ def commit_chunks(store: StoreHandle, results: Sequence[ChunkResult]) -> None:
         raise
     entries[SEAL_KEY] = text
     store._seal_state = SealState(entries, leaves, text, state.tables | {"scenarios", "outcomes"})
+
+
+def _chunk_files(directory: Path, result: ChunkResult) -> dict[str, dict[str, Any]]:
+    """A chunk's Parquet files and their checksums, by name: the arrays it shipped, written
+    here, and the files a worker staged (already in place)."""
+    written = [
+        write_parquet(directory, group, table, result.start, result.stop)
+        for group, table in sorted(result.arrays.items())
+    ]
+    return dict(sorted([*written, *((f.name, f.checksum) for f in result.staged.values())]))
 
 
 def _insert_all(
