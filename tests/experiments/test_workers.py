@@ -1,4 +1,5 @@
-"""Worker processes die with their parent; worker counts and scheduler addresses are bounded."""
+"""Worker processes die with their parent and start only from a program they can import;
+worker counts and scheduler addresses are bounded."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from pathlib import Path
 import pytest
 
 from techbloc.errors import InputError
+from techbloc.experiments import executors
+from techbloc.experiments.budget import AUTO_PROCESS_WORK, Limits, choose_executor
 from techbloc.experiments.executors import (
+    DaskExecutor,
     ProcessExecutor,
     check_scheduler,
     check_workers,
     make_executor,
     max_workers,
 )
+from techbloc.experiments.study import Study
 
 SCRIPT = textwrap.dedent(
     """
@@ -126,3 +131,67 @@ def test_bad_scheduler_addresses_are_refused(address) -> None:
 @pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "localhost:8786", "tls://[::1]:1"])
 def test_scheduler_addresses(address) -> None:
     assert check_scheduler(address) == address
+
+
+PIPED = textwrap.dedent(
+    """
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    spec = {"name": "piped", "policies": [{"preset": "forging_core"}], "scenarios": 4}
+    run_study(Study.from_dict(spec), OUT, executor="processes", workers=2, chunk_size=1)
+    """
+)
+
+
+def test_worker_processes_refuse_a_script_read_from_standard_input(tmp_path) -> None:
+    """Workers import the main script again: from ``python -`` they cannot, and the run says
+    so before starting them (it failed with a broken pipe in the process pool)."""
+    script = f"OUT = {str(tmp_path / 'out')!r}\n" + PIPED
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "InputError: worker processes start by importing this program's main script" in (
+        done.stderr
+    )
+    assert "'<stdin>' is not a file they can import" in done.stderr
+    assert "BrokenPipeError" not in done.stderr
+
+
+@pytest.fixture
+def piped_main(monkeypatch):
+    """This process's ``__main__`` as a script piped into ``python -`` has it."""
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    monkeypatch.setattr(main, "__file__", "<stdin>", raising=False)
+    return main
+
+
+def test_main_importable(piped_main, monkeypatch, tmp_path) -> None:
+    assert not executors.main_importable()
+    script = tmp_path / "script.py"
+    script.write_text("")
+    monkeypatch.setattr(piped_main, "__file__", str(script))
+    assert executors.main_importable()
+    monkeypatch.delattr(piped_main, "__file__")  # python -c, an interactive session
+    assert executors.main_importable()
+    monkeypatch.setattr(piped_main, "__file__", "<stdin>", raising=False)
+    monkeypatch.setattr(piped_main, "__spec__", object())  # python -m: imported by name
+    assert executors.main_importable()
+
+
+def test_a_piped_script_gets_no_worker_processes(piped_main, monkeypatch) -> None:
+    with pytest.raises(InputError, match="'<stdin>' is not a file they can import"):
+        ProcessExecutor(2)
+    with pytest.raises(InputError, match="LocalCluster's worker processes start by importing"):
+        DaskExecutor(workers=1, processes=True)
+    DaskExecutor(workers=1, processes=False)  # threads in this process need no import
+    # ``auto`` runs such a script's large study in its own process instead
+    monkeypatch.setattr(executors, "usable_cpus", lambda: 2)
+    spec = {"name": "big", "policies": [{"preset": "forging_core"}]}
+    study = Study.from_dict({**spec, "scenarios": AUTO_PROCESS_WORK})
+    roomy = Limits(memory=None, disk=None)
+    assert choose_executor(study, "auto", limits=roomy) == "local"
+    monkeypatch.setattr(piped_main, "__file__", __file__)
+    assert choose_executor(study, "auto", limits=roomy) == "processes"

@@ -368,18 +368,21 @@ def choose_executor(
 
     ``auto`` is ``processes`` when this process may use two or more CPUs (or ``workers`` asks
     for two or more), the study has at least :data:`AUTO_PROCESS_WORK` scenario · policy ·
-    years, and its estimate with worker processes fits ``limits`` (default: the machine's);
-    otherwise ``local``.
+    years, its estimate with worker processes fits ``limits`` (default: the machine's) and
+    worker processes can start from this program
+    (:func:`~techbloc.experiments.executors.main_importable`); otherwise ``local``.
     """
     if executor in ("local", "processes", "dask"):
         return cast("ExecutorKind", executor)
     if executor != "auto":
         raise InputError(f"unknown executor {executor!r}; use auto, local, processes or dask")
-    from techbloc.experiments.executors import usable_cpus
+    from techbloc.experiments.executors import main_importable, usable_cpus
 
     n = workers or usable_cpus()
     years = study.years.end - study.years.start + 1
     if n < 2 or study.n_scenarios * len(study.policies) * years < AUTO_PROCESS_WORK:
+        return "local"
+    if not main_importable():
         return "local"
     estimate = study_estimate(study, executor="processes", workers=n)
     limits = limits or Limits.machine()

@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import os
 import re
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeVar
@@ -40,9 +41,11 @@ __all__ = [
     "ExecutorKind",
     "InProcessExecutor",
     "ProcessExecutor",
+    "check_main_importable",
     "check_scheduler",
     "check_workers",
     "die_with",
+    "main_importable",
     "make_executor",
     "max_workers",
     "usable_cpus",
@@ -93,6 +96,45 @@ def check_workers(workers: int | None) -> int | None:
             "each worker process holds the model and a chunk)"
         )
     return int(workers)
+
+
+def _main_path() -> str | None:
+    """The file a worker process started by spawn or forkserver imports as this process's
+    ``__main__`` (as :mod:`multiprocessing` finds it), or None when it imports none or
+    imports it by module name (``python -m``)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        return None
+    path = getattr(main, "__file__", None)
+    if path is None:  # an interactive session or ``python -c``: nothing to import
+        return None
+    from multiprocessing import process
+
+    original: str | None = getattr(process, "ORIGINAL_DIR", None)  # where it was started
+    return os.path.join(original, path) if original and not os.path.isabs(path) else str(path)
+
+
+def main_importable() -> bool:
+    """Whether worker processes can start from this program: they import its main script
+    again, which they cannot when it has no file (a script piped into ``python -``)."""
+    path = _main_path()
+    return path is None or os.path.isfile(path)
+
+
+def check_main_importable(workers: str) -> None:
+    """Refuse to start ``workers`` (processes) that could not import this program.
+
+    Raises
+    ------
+    techbloc.errors.InputError
+    """
+    if not main_importable():
+        raise InputError(
+            f"{workers} start by importing this program's main script, and "
+            f"{os.path.basename(_main_path() or '')!r} is not a file they can import (a "
+            "script read from standard input?): save it to a file and run that, or run "
+            "in this process (executor='local')"
+        )
 
 
 def check_scheduler(address: str) -> str:
@@ -240,6 +282,7 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None) -> None:
+        check_main_importable("worker processes")
         self.workers = check_workers(workers) or usable_cpus()
         self.description = f"{self.workers} local processes"
         self._pools: list[Any] = []
@@ -408,6 +451,8 @@ class DaskExecutor(Executor):
         self, scheduler: str | None = None, workers: int | None = None, processes: bool = True
     ) -> None:
         self.scheduler = check_scheduler(scheduler) if scheduler else None
+        if processes and not scheduler:
+            check_main_importable("a Dask LocalCluster's worker processes")
         self.processes = processes
         self.workers = (None if scheduler else check_workers(workers)) or usable_cpus()
         self._client: Any = None
