@@ -189,3 +189,22 @@ def test_tables_are_never_cropped_on_a_narrow_terminal_or_a_pipe(tmp_path, monke
         cells = [c.strip() for c in row.split("│")]
         assert len(cells) == len(comparison_columns()) + 3, row
         assert re.fullmatch(r"\d+(\.\d+)?", cells[-1]), row
+
+
+def _commands(group):
+    """Every command of a Typer app and of its sub-apps, as (name, callback)."""
+    for info in group.registered_commands:
+        yield info.name or info.callback.__name__, info.callback
+    for sub in group.registered_groups:
+        yield from _commands(sub.typer_instance)
+
+
+def test_every_command_has_a_one_line_summary() -> None:
+    """The first paragraph of a command's docstring is its line in ``techbloc --help``: a
+    line break inside it shows in the list as a broken sentence."""
+    commands = dict(_commands(app))
+    assert {"run", "report", "explore", "calibrate"} <= set(commands)
+    for name, callback in commands.items():
+        summary = (callback.__doc__ or "").strip().split("\n\n", 1)[0]
+        assert summary, f"{name}: no docstring"
+        assert "\n" not in summary, f"{name}: its summary runs over lines: {summary!r}"

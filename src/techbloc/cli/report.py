@@ -34,8 +34,9 @@ def report(
         ),
     ] = 0,
 ) -> None:
-    """Write one self-contained HTML report (tables and figures inline) of a study, and the
-    same report as PDF beside it."""
+    """Write a study's report: one self-contained HTML file and the same as PDF beside it.
+
+    Tables and figures are inline, so the HTML file alone is the whole report."""
     from techbloc.report.html import write_report
 
     path = write_report(
