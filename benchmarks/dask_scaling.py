@@ -64,7 +64,7 @@ def _worker_warm(study: Study) -> dict[str, Any]:
     import numba
 
     began = time.perf_counter()
-    ChunkEvaluator(study)(ChunkTask(0, 1, study.design_table().iloc[0:1]))
+    ChunkEvaluator(study)(ChunkTask(0, 1, study.sampler().rows(0, 1)))
     seconds = time.perf_counter() - began
     from techbloc.model.jit import flows, margins, toggle, veto
 
@@ -369,7 +369,7 @@ def main() -> None:
         f"scalars only; chunks of {chunk} ({-(-n // chunk)} chunks); LocalCluster processes, "
         "1 thread each"
     )
-    ChunkEvaluator(study)(ChunkTask(0, 1, study.design_table().iloc[0:1]))  # the cache warm
+    ChunkEvaluator(study)(ChunkTask(0, 1, study.sampler().rows(0, 1)))  # the cache warm
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
         for repeat in range(repeats):
