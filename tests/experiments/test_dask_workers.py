@@ -89,3 +89,27 @@ def test_nannies_that_never_start_give_a_clear_error(monkeypatch) -> None:
     message = str(caught.value)
     assert "failed to start" in message and "--executor processes" in message
     assert len(starts) == CLUSTER_ATTEMPTS
+
+
+def test_a_local_cluster_is_quiet_when_port_8787_is_taken() -> None:
+    """Another cluster (or anything) on Dask's default HTTP port made every run print
+    "Port 8787 is already in use. Perhaps you already have a cluster running?"."""
+    import socket
+    import warnings
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:  # taken already: the case itself
+        pass
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with DaskExecutor(workers=1, processes=False) as executor:
+                assert list(executor.imap_unordered(abs, [-1])) == [1]
+                port = executor._client.scheduler_info()["services"]["dashboard"]
+    finally:
+        holder.close()
+    assert port != 8787
+    assert not [w for w in seen if "already in use" in str(w.message)]

@@ -405,6 +405,10 @@ def _start_local_cluster(
                 threads_per_worker=1,
                 processes=processes,
                 dashboard_address=None,
+                # the scheduler's HTTP server (health and metrics; no dashboard) on a free
+                # local port: its default, 8787, is taken whenever another cluster runs, and
+                # Dask then warns "Port 8787 is already in use" on the user's terminal
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=40,
                 # worker processes start with these (a thread worker has no environment)
                 **({"env": worker_environment(1)} if processes else {}),
