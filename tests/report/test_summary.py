@@ -97,6 +97,22 @@ def test_verdicts_come_from_the_intervals():
     assert _title(tie).startswith("No coalition leaves China's capability clearly higher")
 
 
+def test_titles_of_one_and_of_two_coalitions_read_as_sentences():
+    two = _findings(True)
+    two["who"].update(n_below=2, lead=None)
+    assert _title(two) == (
+        "Both coalitions leave China's capability lower than US-only controls by 2050"
+    )
+    one = _findings(True)
+    one["who"].update(policies={"a_one": _estimate(-0.001, -0.003, 0.001)}, n=1, n_below=0)
+    assert _title(one) == (
+        "a one leaves China's capability within the sampling error of US-only controls by "
+        "2050, less than 1% apart"
+    )
+    one["who"].update(policies={"a_one": _estimate(0.02, 0.01, 0.03)}, n_above=1)
+    assert _title(one) == "a one leaves China's capability higher than US-only controls by 2050"
+
+
 def test_log_ratios_are_shown_as_percent_change():
     text = _text(_who(_findings(True)))
     assert f"−{100 * -np.expm1(-0.01):.2f}%" in text  # ln ratio -0.01 is a 1.0% fall

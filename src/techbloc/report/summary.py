@@ -257,16 +257,34 @@ def _trust(f: dict[str, Any]) -> Markup:
     )
 
 
+def _all(n: int) -> str:
+    return "Both coalitions" if n == 2 else f"All {n} coalitions"
+
+
 def _title(f: dict[str, Any]) -> str:
     who, end = f["who"], f["end_year"]
     subject = _SUBJECT.get(who["outcome"], outcome_name(who["outcome"]))
     n, below, above = who["n"], who["n_below"], who["n_above"]
     rest = n - below - above
     within = f", {rest} within the sampling error" if rest else ""
+    largest = max((abs(e.value) for e in who["policies"].values()), default=float("nan"))
+    small = (
+        math.isfinite(largest)
+        and largest < SMALL_LOG_RATIO
+        and who["outcome"].endswith("_vs_status_quo")
+    )  # a resolved difference can still be too small to matter: say how small
+    if n == 1:  # one coalition: name it, and there is no lead to report
+        name, cap = policy_name(next(iter(who["policies"]))), f"{100 * SMALL_LOG_RATIO:g}%"
+        if below or above:
+            side = "lower" if below else "higher"
+            head = f"{name} leaves {subject} {side} than US-only controls by {end}"
+            return f"{head}, by less than {cap}" if small else head
+        head = f"{name} leaves {subject} within the sampling error of US-only controls by {end}"
+        return f"{head}, less than {cap} apart" if small else head
     if n == below:
-        head = f"All {n} coalitions leave {subject} lower than US-only controls by {end}"
+        head = f"{_all(n)} leave {subject} lower than US-only controls by {end}"
     elif n == above:
-        head = f"All {n} coalitions leave {subject} higher than US-only controls by {end}"
+        head = f"{_all(n)} leave {subject} higher than US-only controls by {end}"
     elif below == 0:
         head = (
             f"No coalition leaves {subject} clearly lower than US-only controls by {end}: "
@@ -283,12 +301,7 @@ def _title(f: dict[str, Any]) -> str:
             f"{above} higher"
         )
         head += within
-    largest = max((abs(e.value) for e in who["policies"].values()), default=float("nan"))
-    if (
-        math.isfinite(largest)
-        and largest < SMALL_LOG_RATIO
-        and who["outcome"].endswith("_vs_status_quo")
-    ):  # a resolved difference can still be too small to matter: say how small
+    if small:
         head += f", all by less than {100 * SMALL_LOG_RATIO:g}%"
     lead = who["lead"]
     if lead is None:
