@@ -245,6 +245,14 @@ def test_without_trajectories_and_with_fixed_values(tmp_path, small_spec, run_in
     assert "The study has no capacity-building experiment" in html
     assert "<code>exit_probability</code> = 0.1" in html
     assert "<code>denial</code>" in html
+    # one coalition: the title and the captions name it, not a count of coalitions
+    title = html.split("<h1", 1)[1].split(">", 1)[1].split("</h1>", 1)[0]
+    assert title.startswith("Forging core leaves China&#39;s capability "), title
+    assert (
+        "(the ratio of the two, ×, on a log scale; median over futures), under Forging core."
+        in (html)
+    )
+    assert "of 1 leave" not in html and "three coalitions" not in html
 
 
 def test_missing_or_empty_store_raises(tmp_path):

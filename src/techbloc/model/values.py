@@ -57,7 +57,8 @@ class ScenarioValues:
     indigenization: np.ndarray
     #: Years for indigenous capacity to catch up with exclusion (years)
     indigenization_lag: np.ndarray
-    #: How far China's R&D intensity moves towards rd_max per unit of exclusion pressure (share)
+    #: How far China's R&D intensity moves towards its ceiling per unit of exclusion pressure
+    #: (share)
     rd_response: np.ndarray
     #: Annual speed at which China's R&D intensity approaches its target (1/yr)
     rd_adjustment: np.ndarray
@@ -101,7 +102,8 @@ class ScenarioValues:
     initial_institutional_credibility: np.ndarray
     #: Share of institutional credibility lost per transactional term (per term)
     cred_decay: np.ndarray
-    #: Recovery per engaged term as a fraction of cred_decay (x cred_decay)
+    #: Recovery per engaged term as a fraction of the credibility lost per transactional term
+    #: (x cred_decay)
     cred_recovery_fraction: np.ndarray
     #: How much partners' pool contributions and protection effort fall with US credibility (share)
     credibility_sensitivity: np.ndarray

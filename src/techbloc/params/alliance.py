@@ -170,7 +170,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "x cred_decay",
         "E11",
         ASSUMED + "recovery is slower than decay: recovery = decay x U(0.2, 0.9)",
-        "Recovery per engaged term as a fraction of cred_decay",
+        "Recovery per engaged term as a fraction of the credibility lost per transactional term",
     ),
     declare(
         "credibility_sensitivity",

@@ -57,7 +57,7 @@ CHINA: tuple[Parameter, ...] = (
         "share",
         "E8",
         ASSUMED + "China raises R&D intensity when excluded",
-        "How far China's R&D intensity moves towards rd_max per unit of exclusion pressure",
+        "How far China's R&D intensity moves towards its ceiling per unit of exclusion pressure",
     ),
     declare(
         "rd_adjustment",

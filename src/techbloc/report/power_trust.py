@@ -117,6 +117,11 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
         result["notes"].append("No trajectories were stored: the paths over time are not shown.")
     if data.domain_gap is not None:
         wanted = [p for p in dict.fromkeys([roles.core, roles.kor, roles.widest]) if p]
+        under = (
+            f"under {policy_name(wanted[0])}"
+            if len(wanted) == 1
+            else f"under {('two', 'three')[len(wanted) - 2]} coalitions"
+        )
         gap = median("gap_capability_by_domain")
         table = pd.DataFrame({p: data.domain_gap.summary(p, gap=gap)["gap"] for p in wanted})
         assets.table("table_c_domain_gap", table.reset_index())
@@ -126,8 +131,8 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 fq.fig_domain_gap(table, colours),
                 (
                     f"The USA's realized capability over China's by technology domain in {end} "
-                    "(the ratio of the two, ×, on a log scale; median over futures), "
-                    "under three coalitions. Right of 1× the USA leads in that domain; the "
+                    f"(the ratio of the two, ×, on a log scale; median over futures), {under}. "
+                    "Right of 1× the USA leads in that domain; the "
                     "coalition matters through what it leaks to China and adds to the USA."
                 ),
             )
