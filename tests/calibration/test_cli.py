@@ -1,6 +1,8 @@
 """`techbloc hindcast` and `techbloc calibrate`: JSON, determinism from the seed, resume."""
 
 import json
+import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -19,6 +21,17 @@ def test_hindcast_json_lists_every_target():
     for row in rows:
         assert row["p10"] <= row["median"] <= row["p90"]
         assert isinstance(row["covered"], bool) and row["implausibility"] >= 0
+
+
+def test_hindcast_figures_one_per_series_with_clean_names(tmp_path):
+    result = runner.invoke(app, ["hindcast", "--scenarios", "10", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = [Path(p) for p in json.loads(result.output)["figures"]]
+    assert figures and all(p.exists() for p in figures)
+    stems = {p.stem for p in figures}
+    assert len(stems) == len(figures) // 2  # a PNG and an SVG each
+    for stem in stems:  # a long series name cut to 60 characters left a trailing "_"
+        assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", stem) and len(stem) <= 60, stem
 
 
 def test_calibrate_is_deterministic_and_resumes(tmp_path):

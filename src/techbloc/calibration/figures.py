@@ -106,7 +106,7 @@ def write_figures(
     paths = []
     for series, group in series_groups(targets).items():
         fig = fig_series(group, bands)
-        stem = re.sub(r"[^a-z0-9]+", "_", series.lower()).strip("_")[:60]
+        stem = re.sub(r"[^a-z0-9]+", "_", series.lower())[:60].strip("_")
         for fmt in formats:
             path = out / f"{stem}.{fmt}"
             fig.savefig(path, dpi=110)
