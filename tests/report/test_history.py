@@ -41,9 +41,11 @@ def test_the_section_compares_fit_constraints_and_answers(stores):
 def test_without_the_wide_prior_store_it_says_how_to_make_it(stores, tmp_path):
     import shutil
 
-    shutil.copytree(stores / "default", tmp_path / "default")
-    html = history_html(tmp_path / "default")
-    assert "techbloc run --prior wide" in html
+    shutil.copytree(stores / "default", tmp_path / "mine")
+    html = history_html(tmp_path / "mine")
+    # any study: the same study over the full ranges, into the sibling the section reads
+    assert f"(<code>design: lhs</code>) into <code>{tmp_path / 'mine-wide-prior'}</code>" in html
+    assert "(for the default study, <code>techbloc run --prior wide</code> does that)" in html
 
 
 @pytest.mark.parametrize(
