@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from techbloc.report.naming import policy_name
+
 if TYPE_CHECKING:
     from techbloc.report.assets import Assets
     from techbloc.report.data import StoreData
@@ -38,6 +40,8 @@ __all__ = ["Answer", "four_answers", "history_html", "history_section", "history
 #: its wide-prior value (or, for shares of futures, by more than 10 points).
 RELATIVE_CHANGE = 0.25
 SHARE_CHANGE = 0.10
+#: The core coalition's plain name in the answers' measures.
+CORE = policy_name("forging_core")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
         out.append(
             Answer(
                 "(a) Who is in?",
-                "adding South Korea to forging_core: median change in the R&D share (points)",
+                f"adding South Korea to {CORE}: median change in the R&D share (points)",
                 "value",
                 float(100 * diff.median()),
             )
@@ -108,7 +112,7 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
         out.append(
             Answer(
                 "(c) Does technology become power?",
-                "futures in which forging_core leaves China's capability >1% above the status quo",
+                f"futures in which {CORE} leaves China's capability >1% above the status quo",
                 "share",
                 float((gain > 0.01).mean()),
             )
@@ -119,7 +123,7 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
         out.append(
             Answer(
                 "(d) Will partners trust the US?",
-                "forging_core's cohesion, ≥16 minus ≤8 transactional years",
+                f"{CORE}'s cohesion, ≥16 minus ≤8 transactional years",
                 "value",
                 float(high.mean() - low.mean()) if len(high) and len(low) else math.nan,
             )
