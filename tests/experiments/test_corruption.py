@@ -57,6 +57,16 @@ def test_pristine_store_verifies(pristine) -> None:
     assert result.exit_code == 0 and "ok; 3 chunks" in result.output
 
 
+def test_a_store_of_one_chunk_says_chunk(tmp_path) -> None:
+    from techbloc.experiments.study import Study
+
+    from .conftest import SMALL
+
+    run_study(Study.from_dict(SMALL), tmp_path / "one", chunk_size=1000)
+    result = _cli("verify", str(tmp_path / "one"))
+    assert result.exit_code == 0 and "ok; 1 chunk, " in result.output
+
+
 @pytest.mark.parametrize("kind", sorted(DAMAGE))
 def test_damage_is_found_and_refused(store, kind, tmp_path, pristine) -> None:
     damage, pattern = DAMAGE[kind]

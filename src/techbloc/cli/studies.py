@@ -225,10 +225,12 @@ def verify(
             }
         )
     elif not problems:
+        from techbloc.cli.formatting import plural
+
         with ResultsStore.open(directory, check=False) as store:
             manifest = store.manifest
         typer.echo(
-            f"{directory}: ok; {manifest['chunks_done']} chunks, "
+            f"{directory}: ok; {plural(int(manifest['chunks_done']), 'chunk')}, "
             f"{manifest['scenarios_done']:,} of {manifest['n_scenarios']:,} scenarios; "
             "root hash, rows and file checksums match"
         )
