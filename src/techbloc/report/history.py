@@ -223,7 +223,7 @@ def history_html(store_dir: str | Path) -> Markup:
         parts.append("<p>This study itself samples the wide prior.</p>")
     elif not (wide_dir / "results.duckdb").exists():
         parts.append(
-            f"<p>No wide-prior results beside this store: run the same study over the "
+            "<p>No wide-prior results beside this store: run the same study over the "
             "registry's full ranges (<code>design: lhs</code>) into "
             f"<code>{escape(str(wide_dir))}</code> (for the default study, "
             "<code>techbloc run --prior wide</code> does that) and write the report again to "
