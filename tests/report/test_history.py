@@ -1,8 +1,15 @@
 """The report section on the fit to 2010–2023 (techbloc.report.history)."""
 
+import numpy as np
 import pytest
 
-from techbloc.report.history import Answer, change_sentence, history_html, history_tables_html
+from techbloc.report.history import (
+    Answer,
+    change_sentence,
+    four_answers,
+    history_html,
+    history_tables_html,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +66,43 @@ def test_without_the_wide_prior_store_it_says_how_to_make_it(stores, tmp_path):
     ],
 )
 def test_change_sentences(kind, wide, calibrated, verdict):
-    answer = Answer("q", "m", kind, calibrated)
-    assert f"The answer {verdict}" in change_sentence(answer, wide, calibrated)
+    spread = np.random.default_rng(0).normal(0, 0.01, 1000)  # a small sampling error
+    w = Answer("q", "m", kind, wide, wide + spread)
+    c = Answer("q", "m", kind, calibrated, calibrated + spread[::-1])
+    assert f"The answer {verdict}" in change_sentence(w, c)
+    # without draws, the thresholds alone decide
+    assert f"The answer {verdict}" in change_sentence(w, Answer("q", "m", kind, calibrated))
+
+
+@pytest.mark.parametrize("kind", ["value", "share"])
+def test_a_move_within_the_sampling_error_is_not_a_change(kind):
+    """At 1,000 futures (d) moved from -0.0385 to -0.0222, 42% of its wide-prior value, by
+    the thresholds a change; its difference's interval included 0."""
+    rng = np.random.default_rng(1)
+    wide, calibrated = (-0.0385, -0.0222) if kind == "value" else (0.40, 0.55)
+    scale = 0.012 if kind == "value" else 0.1
+    w = Answer("q", "m", kind, wide, wide + rng.normal(0, scale, 1000))
+    c = Answer("q", "m", kind, calibrated, calibrated + rng.normal(0, scale, 1000))
+    sentence = change_sentence(w, c)
+    assert sentence.startswith("Within the sampling error: "), sentence
+    assert "95% interval" in sentence and "includes 0" in sentence
+
+
+def test_four_answers_carry_their_sampling_error(stores):
+    answers = four_answers(stores / "default", seed=0)
+    assert [a.question[:3] for a in answers] == ["(a)", "(c)", "(d)"]
+    for answer in answers:
+        assert answer.draws is not None and len(answer.draws) == 1000
+        if not np.isfinite(answer.value):  # (d) here: no future with 16 transactional years
+            assert answer.question.startswith("(d)") and not np.isfinite(answer.draws).any()
+            continue
+        finite = answer.draws[np.isfinite(answer.draws)]
+        assert len(finite) == 1000
+        low, high = np.percentile(finite, [2.5, 97.5])
+        assert low <= answer.value <= high, answer
+    again = four_answers(stores / "default", seed=0)
+    pairs = zip(answers, again, strict=True)
+    assert all(np.array_equal(a.draws, b.draws, equal_nan=True) for a, b in pairs)
 
 
 def test_the_report_renders_the_section_in_its_slot_and_quotes_it(stores, tmp_path):

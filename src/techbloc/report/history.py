@@ -20,6 +20,7 @@ set when the study sampled the wide prior):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from techbloc.analysis.uncertainty import DEFAULT_LEVEL, resample_indices
 from techbloc.report.naming import policy_name
 
 if TYPE_CHECKING:
@@ -46,12 +48,25 @@ CORE = policy_name("forging_core")
 
 @dataclass(frozen=True)
 class Answer:
-    """One of the four answers as one number."""
+    """One of the four answers as one number.
+
+    Attributes
+    ----------
+    question, measure : str
+    kind : str
+        ``"share"`` (a share of futures) or ``"value"``.
+    value : float
+        The answer over all the store's futures.
+    draws : ndarray, optional
+        The answer over :data:`~techbloc.analysis.uncertainty.DEFAULT_RESAMPLES` bootstrap
+        resamples of the store's futures (the sampling error of ``value``).
+    """
 
     question: str
     measure: str
     kind: str  # "share" or "value"
     value: float
+    draws: np.ndarray | None = None
 
 
 def _per_future(outcomes: pd.DataFrame, policy: str, column: str) -> pd.Series:
@@ -59,7 +74,20 @@ def _per_future(outcomes: pd.DataFrame, policy: str, column: str) -> pd.Series:
     return part.set_index("scenario")[column].astype(float)
 
 
-def four_answers(store_dir: str | Path) -> list[Answer]:
+def _median(a: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of NaN only
+        return np.asarray(np.nanmedian(a, axis=-1))
+
+
+def _mean_where(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over the last axis where ``where`` holds and the value is finite."""
+    keep = where & np.isfinite(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(keep, values, 0.0).sum(axis=-1) / keep.sum(axis=-1)
+
+
+def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
     """The four questions' headline numbers from a store of the default study's policies.
 
     (a) median change in the coalition's share of world R&D from adding South Korea to
@@ -68,6 +96,9 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
     futures in which forging_core leaves China's capability more than 1% above the status
     quo; (d) forging_core's cohesion in futures with 16 or more transactional years minus
     those with 8 or fewer. An answer whose policies the study lacks is left out.
+
+    Each answer also carries its value over bootstrap resamples of the store's futures
+    (``seed``: the resampling's), every policy read on the same resampled futures.
     """
     from techbloc.experiments.store import ResultsStore
 
@@ -77,55 +108,71 @@ def four_answers(store_dir: str | Path) -> list[Answer]:
     if "scenario" in scenarios.columns:
         scenarios = scenarios.set_index("scenario")
     policies = set(outcomes["policy"])
+    futures = pd.Index(sorted(set(outcomes["scenario"])))
+    idx = resample_indices(len(futures), seed=seed)  # (resamples, futures)
+
+    def column(policy: str, name: str) -> np.ndarray:
+        return _per_future(outcomes, policy, name).reindex(futures).to_numpy()
+
     out: list[Answer] = []
     if {"forging_core", "forging_core+KOR"} <= policies:
-        diff = _per_future(outcomes, "forging_core+KOR", "alliance_rd_share") - _per_future(
-            outcomes, "forging_core", "alliance_rd_share"
+        diff = 100 * (
+            column("forging_core+KOR", "alliance_rd_share")
+            - column("forging_core", "alliance_rd_share")
         )
         out.append(
             Answer(
                 "(a) Who is in?",
                 f"adding South Korea to {CORE}: median change in the R&D share (points)",
                 "value",
-                float(100 * diff.median()),
+                float(_median(diff)),
+                _median(diff[idx]),
             )
         )
     needed = {"core+IDN", "core+IDN cb", "core+POL", "core+POL cb"}
     if needed <= policies:
 
-        def cut(partner: str) -> float:
-            before = _per_future(outcomes, f"core+{partner}", "leakage_to_china")
-            after = _per_future(outcomes, f"core+{partner} cb", "leakage_to_china")
-            return float((1 - after / before).median())
+        def cut(partner: str) -> np.ndarray:
+            before = column(f"core+{partner}", "leakage_to_china")
+            after = column(f"core+{partner} cb", "leakage_to_china")
+            with np.errstate(all="ignore"):
+                return 1 - after / before
 
-        pol = cut("POL")
+        idn, pol = cut("IDN"), cut("POL")
+        with np.errstate(all="ignore"):
+            ratio = _median(idn) / _median(pol) if _median(pol) else math.nan
+            draws = _median(idn[idx]) / _median(pol[idx])
         out.append(
             Answer(
                 "(b) Capability or will?",
                 "leakage cut by capacity building through Indonesia, over that through Poland",
                 "value",
-                cut("IDN") / pol if pol else math.nan,
+                float(ratio),
+                draws,
             )
         )
     if "forging_core" in policies:
-        gain = _per_future(outcomes, "forging_core", "china_capability_vs_status_quo")
+        gain = column("forging_core", "china_capability_vs_status_quo")
+        above = np.where(np.isfinite(gain), gain > 0.01, np.nan)
         out.append(
             Answer(
                 "(c) Does technology become power?",
                 f"futures in which {CORE} leaves China's capability >1% above the status quo",
                 "share",
-                float((gain > 0.01).mean()),
+                float(np.nanmean(above)),
+                _mean_where(above[idx], np.ones(idx.shape, bool)),
             )
         )
-        cohesion = _per_future(outcomes, "forging_core", "cohesion")
-        years = scenarios["transactional_years"].reindex(cohesion.index)
-        high, low = cohesion[years >= 16], cohesion[years <= 8]
+        cohesion = column("forging_core", "cohesion")
+        years = scenarios["transactional_years"].reindex(futures).to_numpy()
+        high, low = years >= 16, years <= 8
         out.append(
             Answer(
                 "(d) Will partners trust the US?",
                 f"{CORE}'s cohesion, ≥16 minus ≤8 transactional years",
                 "value",
-                float(high.mean() - low.mean()) if len(high) and len(low) else math.nan,
+                float(_mean_where(cohesion, high) - _mean_where(cohesion, low)),
+                _mean_where(cohesion[idx], high[idx]) - _mean_where(cohesion[idx], low[idx]),
             )
         )
     return out
@@ -139,22 +186,53 @@ def _shown(answer: Answer, value: float) -> str:
     return f"{value:+.3g}"
 
 
-def change_sentence(answer: Answer, wide: float, calibrated: float) -> str:
-    """One sentence: does the answer change between the wide prior and the calibrated set?"""
-    a, b = _shown(answer, wide), _shown(answer, calibrated)
-    if not (math.isfinite(wide) and math.isfinite(calibrated)):
+def _difference_interval(wide: Answer, calibrated: Answer) -> tuple[float, float] | None:
+    """The 95% bootstrap interval of ``calibrated - wide``: the two stores' futures are
+    resampled on their own (they share none), or None without draws."""
+    if wide.draws is None or calibrated.draws is None:
+        return None
+    d = calibrated.draws - wide.draws
+    d = d[np.isfinite(d)]
+    if not len(d):
+        return None
+    low, high = np.percentile(d, [50 * (1 - DEFAULT_LEVEL), 50 * (1 + DEFAULT_LEVEL)])
+    return float(low), float(high)
+
+
+def change_sentence(wide: Answer, calibrated: Answer) -> str:
+    """One sentence: does the answer change between the wide prior and the calibrated set?
+
+    It changes when its sign flips or it moves by more than :data:`RELATIVE_CHANGE` of its
+    wide-prior value (:data:`SHARE_CHANGE` for a share of futures), and the bootstrap
+    interval of the difference excludes 0; a move as large whose interval includes 0 is
+    within the sampling error.
+    """
+    w, c = wide.value, calibrated.value
+    a, b = _shown(calibrated, w), _shown(calibrated, c)
+    if not (math.isfinite(w) and math.isfinite(c)):
         return f"Not comparable ({a} under the wide prior, {b} history-consistent)."
-    if answer.kind == "share":
-        moved = abs(calibrated - wide) > SHARE_CHANGE
-        size = f"{100 * (calibrated - wide):+.0f} points"
+    if calibrated.kind == "share":
+        moved = abs(c - w) > SHARE_CHANGE
+        size = f"{100 * (c - w):+.0f} points"
     else:
-        flipped = np.sign(wide) != np.sign(calibrated) and abs(wide) > 1e-9
-        relative = abs(calibrated - wide) / max(abs(wide), 1e-12)
+        flipped = np.sign(w) != np.sign(c) and abs(w) > 1e-9
+        relative = abs(c - w) / max(abs(w), 1e-12)
         moved = bool(flipped) or relative > RELATIVE_CHANGE
         size = "the sign flips" if flipped else f"{100 * relative:.0f}% of its wide-prior value"
-    if moved:
+    if not moved:
+        return f"The answer holds: {a} under the wide prior, {b} on history ({size})."
+    interval = _difference_interval(wide, calibrated)
+    if interval is None or interval[0] > 0 or interval[1] < 0:
         return f"The answer changes: {a} under the wide prior, {b} on history ({size})."
-    return f"The answer holds: {a} under the wide prior, {b} on history ({size})."
+    low, high = interval
+    if calibrated.kind == "share":
+        span = f"{100 * low:+.0f} to {100 * high:+.0f} points"
+    else:
+        span = f"{low:+.3g} to {high:+.3g}"
+    return (
+        f"Within the sampling error: {a} under the wide prior, {b} on history ({size}), but "
+        f"the difference's {100 * DEFAULT_LEVEL:.0f}% interval, {span}, includes 0."
+    )
 
 
 def _calibrated_set_of(store_dir: Path):
@@ -230,8 +308,8 @@ def history_html(store_dir: str | Path) -> Markup:
             "compare the answers.</p>"
         )
     else:
-        calibrated = {a.question: a for a in four_answers(store_dir)}
-        wide = {a.question: a for a in four_answers(wide_dir)}
+        calibrated = {a.question: a for a in four_answers(store_dir, seed=0)}
+        wide = {a.question: a for a in four_answers(wide_dir, seed=1)}
         parts.append(
             "<table><thead><tr><th>question</th><th>measure</th><th>wide prior</th>"
             "<th>history-consistent</th><th>does it change?</th></tr></thead><tbody>"
@@ -243,13 +321,16 @@ def history_html(store_dir: str | Path) -> Markup:
             parts.append(
                 f"<tr><td>{escape(question)}</td><td>{escape(answer.measure)}</td>"
                 f"<td>{_shown(answer, w)}</td><td>{_shown(answer, c)}</td>"
-                f"<td>{escape(change_sentence(answer, w, c))}</td></tr>"
+                f"<td>{escape(change_sentence(wide[question], answer))}</td></tr>"
             )
         parts.append("</tbody></table>")
         parts.append(
             f"<p>An answer changes when its sign flips or it moves by more than "
             f"{100 * RELATIVE_CHANGE:.0f}% of its wide-prior value ({100 * SHARE_CHANGE:.0f} "
-            "points for shares of futures).</p>"
+            f"points for shares of futures), and the {100 * DEFAULT_LEVEL:.0f}% bootstrap "
+            "interval of the difference (each set's futures resampled on their own) excludes "
+            "0; a move as large whose interval includes 0 is within the sampling error: "
+            "another draw of futures could undo it.</p>"
         )
     return Markup("\n".join(parts))
 
