@@ -63,6 +63,22 @@ def test_how_to_cite_names_version_and_study_hash(report, store):
     assert str(manifest["study_hash"])[:12] in cite and str(manifest["seed"]) in cite
 
 
+def test_citation_counts_futures_with_separators():
+    from techbloc.report.summary import cite
+
+    header = {
+        "title": "T",
+        "report_version": "0.3.0",
+        "study": "s",
+        "study_hash": "abc",
+        "seed": 1,
+        "n_scenarios": 1000,
+        "years": "2024-2050",
+        "report_date": "2026-12-07T22:00",
+    }
+    assert "1,000 futures, 2024-2050" in cite(header)
+
+
 def _estimate(value, low, high):
     return Estimate(value, low, high, 0.95, 100)
 

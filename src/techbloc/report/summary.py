@@ -452,7 +452,7 @@ def cite(header: dict[str, Any]) -> str:
     return (
         f"{header['title']}. techbloc {header['report_version']} study report, study "
         f"'{header['study']}' (hash {header['study_hash']}, root seed {header['seed']}, "
-        f"{header['n_scenarios']} futures, {header['years']}), generated "
+        f"{header['n_scenarios']:,} futures, {header['years']}), generated "
         f"{header['report_date'][:10]}."
     )
 
