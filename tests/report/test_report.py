@@ -34,7 +34,8 @@ HEADINGS = [
     "Satisficing",
     "E. Sensitivity",
     "F. Parameters and data",
-    "G. Run manifest and how to cite",
+    "G. History match: every target, and what the record constrains",
+    "H. Run manifest and how to cite",
     "How to cite",
 ]
 

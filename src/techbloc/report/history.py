@@ -293,7 +293,7 @@ def history_html(store_dir: str | Path) -> Markup:
         f"held-out under the wide prior; {int(matched['calibrated_covered'].sum())} and "
         f"{int(held['calibrated_covered'].sum())} on the history-consistent futures.</p>",
         "<p>Every target with its model band, and each parameter's range before and after "
-        'the match, are in appendix <a href="#history-detail">H</a>.</p>',
+        'the match, are in appendix <a href="#history-detail">G</a>.</p>',
     ]
     parts.append("<h3>The four answers under both sets of futures</h3>")
     wide_dir = store_dir.with_name(f"{store_dir.name}-wide-prior")

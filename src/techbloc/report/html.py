@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from techbloc.report.formatting import format_value
+from techbloc.report.naming import policy_name
 from techbloc.report.sections import (
     HEADLINE_OUTCOMES,
     build_context,
@@ -90,6 +91,7 @@ def write_report(
         lstrip_blocks=True,
     )
     env.globals["format_value"] = format_value
+    env.globals["policy_name"] = policy_name  # the body names policies plainly
     html = env.get_template("report.html.j2").render(**context)
     out.parent.mkdir(parents=True, exist_ok=True)
     assets.write(asset_dir(out))

@@ -304,8 +304,12 @@ def _contents(context: dict[str, Any]) -> list[dict[str, Any]]:
         ("robustness", "D. Robustness"),
         ("sensitivity", "E. Sensitivity"),
         ("parameters", "F. Parameters and data"),
-        ("manifest", "G. Run manifest and how to cite"),
     ]
+    history = context.get("history")
+    matched = bool(history and history.get("appendix_html"))
+    if matched:
+        appendix.append(("history-detail", "G. History match"))
+    appendix.append(("manifest", f"{'H' if matched else 'G'}. Run manifest and how to cite"))
     return [{"anchor": a, "title": t, "appendix": False} for a, t in main] + [
         {"anchor": a, "title": t, "appendix": True} for a, t in appendix
     ]
