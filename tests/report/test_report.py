@@ -112,6 +112,16 @@ def test_names_every_policy_and_section(report, policy_labels):
     assert "PROVENANCE.md" in html
 
 
+def test_the_body_names_policies_plainly(report):
+    """Code names belong to the appendix ("Code names ... appear here"), not the body."""
+    _, html = report
+    body = html.split('id="appendix"')[0]
+    body = re.sub(r'<span class="files">.*?</span>', "", body, flags=re.S)  # file names
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert "forging_core" not in text and "five_eyes" not in text
+
+
 def test_header_facts_come_from_the_store(report, store, policy_labels):
     from techbloc.experiments.store import ResultsStore
 
