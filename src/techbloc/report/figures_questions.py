@@ -15,6 +15,7 @@ import numpy as np
 
 from techbloc.report.figures import _ACCENT, _MUTED, _PRIMARY, _WIDTH, _new_figure
 from techbloc.report.formatting import better
+from techbloc.report.naming import country_name, policy_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,7 +232,7 @@ def fig_capacity_building(table: pd.DataFrame) -> Figure:
         ``prot_p10, prot_p50, prot_p90``.
     """
     fig, (left, right) = _new_figure(_WIDTH, 3.0, ncols=2, sharey=True)
-    labels = [f"{p}, capacity building {s}" for p, s in table.index]
+    labels = [f"{country_name(p)}, capacity building {s}" for p, s in table.index]
     pos = np.arange(len(labels))
     for ax, key, xlabel in (
         (left, "leak", "leakage China absorbs through the partner (PPP $bn/yr)"),
@@ -264,7 +265,7 @@ def fig_china_fan(paths: Mapping[str, pd.DataFrame], colours: Mapping[str, str])
         ax.fill_between(years, q["p25"], q["p75"], color=c, alpha=0.3, lw=0, label="25th-75th")
         ax.plot(years, q["p50"], color=c, lw=2, label="median")
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(policy, fontsize=10, loc="left", color=c)
+        ax.set_title(policy_name(policy), fontsize=10, loc="left", color=c)
         ax.set_xlabel("year", fontsize=_FONT)
     axes[0].set_ylabel("China's knowledge vs US-only controls (% change)", fontsize=_FONT)
     axes[0].legend(fontsize=7, frameon=False, loc="upper left")
@@ -287,7 +288,7 @@ def fig_domain_gap(table: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
         offset = (j - (n - 1) / 2) * 0.8 / max(n, 1)
         # the log ratio shown as a ratio (x) on a log axis: equal steps, no exaggeration
         ratio = np.exp(table[policy].to_numpy(float))
-        ax.plot(ratio, pos + offset, "o", color=colours[policy], label=policy, ms=6)
+        ax.plot(ratio, pos + offset, "o", color=colours[policy], label=policy_name(policy), ms=6)
     ax.set_xscale("log")
     from matplotlib.ticker import FixedLocator, NullFormatter
 
@@ -370,7 +371,14 @@ def fig_cohesion_exits(
     for policy in policies:
         part = table[table["policy"] == policy].sort_values("transactional_years")
         c = colours[policy]
-        left.plot(part["transactional_years"], part["cohesion"], "o-", color=c, ms=3, label=policy)
+        left.plot(
+            part["transactional_years"],
+            part["cohesion"],
+            "o-",
+            color=c,
+            ms=3,
+            label=policy_name(policy),
+        )
         right.plot(part["transactional_years"], 100 * part["exit"], "o-", color=c, ms=3)
     left.set_ylabel("mean cohesion, final year (share of members)", fontsize=_FONT)
     right.set_ylabel("futures with at least one exit (%)", fontsize=_FONT)
@@ -437,7 +445,7 @@ def fig_gain_sources(table: pd.DataFrame) -> Figure:
                     x0 + w / 2, y, f"{w:.0f}%", ha="center", va="center", fontsize=8, color="white"
                 )
         left = left + values
-    ax.set_yticks(pos, list(table.index), fontsize=_FONT)
+    ax.set_yticks(pos, [policy_name(p) for p in table.index], fontsize=_FONT)
     ax.set_ylim(len(pos) - 0.5, -0.5)
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of China's knowledge gains since the start (%, median)", fontsize=9)

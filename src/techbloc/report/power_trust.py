@@ -102,7 +102,9 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
                 assets.figure(
                     "fig_c2_stringency_ladder",
                     fq.fig_stringency_ladder(
-                        shares, colours, {p: f"{p} (stringency {s:g})" for s, p in roles.ladder}
+                        shares,
+                        colours,
+                        {p: f"{policy_name(p)} (stringency {s:g})" for s, p in roles.ladder},
                     ),
                     (
                         "The control-stringency ladder on "
