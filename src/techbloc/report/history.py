@@ -222,16 +222,22 @@ def change_sentence(wide: Answer, calibrated: Answer) -> str:
     if not moved:
         return f"The answer holds: {a} under the wide prior, {b} on history ({size})."
     interval = _difference_interval(wide, calibrated)
-    if interval is None or interval[0] > 0 or interval[1] < 0:
+    if interval is None:
         return f"The answer changes: {a} under the wide prior, {b} on history ({size})."
     low, high = interval
     if calibrated.kind == "share":
         span = f"{100 * low:+.0f} to {100 * high:+.0f} points"
     else:
         span = f"{low:+.3g} to {high:+.3g}"
+    level = f"{100 * DEFAULT_LEVEL:.0f}%"
+    if low > 0 or high < 0:
+        return (
+            f"The answer changes: {a} under the wide prior, {b} on history ({size}; the "
+            f"difference's {level} interval, {span}, excludes 0)."
+        )
     return (
         f"Within the sampling error: {a} under the wide prior, {b} on history ({size}), but "
-        f"the difference's {100 * DEFAULT_LEVEL:.0f}% interval, {span}, includes 0."
+        f"the difference's {level} interval, {span}, includes 0."
     )
 
 
