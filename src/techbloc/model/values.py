@@ -78,19 +78,19 @@ class ScenarioValues:
     capacity_gain: np.ndarray
     #: Intercept a0 of the will logit (logit)
     will_intercept: np.ndarray
-    #: Weight a_align of UN alignment with the US in the will logit (logit)
+    #: Weight of UN alignment with the US in partners' will (a_align) (logit)
     will_alignment: np.ndarray
-    #: Weight a_pact of a US defence pact in the will logit (logit)
+    #: Weight of a US defence pact in partners' will (a_pact) (logit)
     will_pact: np.ndarray
-    #: Weight a_threat of threat from China in the will logit (logit)
+    #: Weight of threat from China in partners' will (a_threat) (logit)
     will_threat: np.ndarray
-    #: Weight a_dep of trade dependence on China in the will logit (logit)
+    #: Weight of trade dependence on China in partners' will (a_dep) (logit)
     will_dependence: np.ndarray
-    #: Weight a_hedge of hedging motives in the will logit (logit)
+    #: Weight of hedging motives in partners' will (a_hedge) (logit)
     will_hedging: np.ndarray
-    #: Weight a_cred of US credibility in the will logit (logit)
+    #: Weight of US credibility in partners' will (a_cred) (logit)
     will_credibility: np.ndarray
-    #: Weight a_value of a member's (bounded) margin from membership in the will logit (logit)
+    #: Weight of a member's (bounded) margin from membership in partners' will (a_value) (logit)
     will_value: np.ndarray
     #: Chance an engaged administration is followed by a transactional one (per election)
     p_engaged_to_transactional: np.ndarray

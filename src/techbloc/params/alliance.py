@@ -47,7 +47,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "+-50%",
-        "Weight a_align of UN alignment with the US in the will logit",
+        "Weight of UN alignment with the US in partners' will (a_align)",
     ),
     declare(
         "will_pact",
@@ -57,7 +57,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "+-50%",
-        "Weight a_pact of a US defence pact in the will logit",
+        "Weight of a US defence pact in partners' will (a_pact)",
     ),
     declare(
         "will_threat",
@@ -67,7 +67,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "x1.5 of v2 with the sourced threat input (MODEL.md §9.10.5); +-50%",
-        "Weight a_threat of threat from China in the will logit",
+        "Weight of threat from China in partners' will (a_threat)",
     ),
     declare(
         "will_dependence",
@@ -77,7 +77,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "x1.5 of v2 (MODEL.md §9.10.5); +-50%",
-        "Weight a_dep of trade dependence on China in the will logit",
+        "Weight of trade dependence on China in partners' will (a_dep)",
     ),
     declare(
         "will_hedging",
@@ -87,7 +87,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "+-50%",
-        "Weight a_hedge of hedging motives in the will logit",
+        "Weight of hedging motives in partners' will (a_hedge)",
     ),
     declare(
         "will_credibility",
@@ -97,7 +97,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "logit",
         "E10",
         ASSUMED + "+-50%",
-        "Weight a_cred of US credibility in the will logit",
+        "Weight of US credibility in partners' will (a_cred)",
     ),
     declare(
         "will_value",
@@ -108,7 +108,7 @@ ALLIANCE: tuple[Parameter, ...] = (
         "E10",
         ASSUMED + "+-50%; enters as a_value tanh(margin), so membership alone adds at most "
         "a_value to the logit (MODEL.md §9.4)",
-        "Weight a_value of a member's (bounded) margin from membership in the will logit",
+        "Weight of a member's (bounded) margin from membership in partners' will (a_value)",
     ),
     declare(
         "p_engaged_to_transactional",
