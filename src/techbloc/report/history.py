@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,7 @@ class Answer:
     measure: str
     kind: str  # "share" or "value"
     value: float
-    draws: np.ndarray | None = None
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _per_future(outcomes: pd.DataFrame, policy: str, column: str) -> pd.Series:
