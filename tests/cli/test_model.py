@@ -97,6 +97,29 @@ def test_evaluate_with_coalition_and_set():
     assert "USA+JPN+KOR" in out["outcomes"] or len(out["outcomes"]) == 1
 
 
+def test_evaluate_with_overrides_uses_your_values(tmp_path):
+    """Korea's R&D doubled raises the R&D share of the coalition with Korea; a bad file is
+    refused before anything runs, naming its line."""
+    from techbloc.world import load_world
+
+    doubled = 2 * load_world().indicator("KOR", "srd1_gerd_ppp_usd_bn")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"values:\n  - {{iso3: KOR, column: srd1_gerd_ppp_usd_bn, value: {doubled}}}\n")
+    args = ["evaluate", "-p", "forging_core+KOR", "--scenarios", "8", "--end", "2026", "--json"]
+    shares = []
+    for extra in ([], ["--overrides", str(mine)]):
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        shares.append(out["outcomes"]["forging_core+KOR"]["alliance_rd_share"]["median"])
+    assert out["overrides"] == [str(mine)]
+    assert shares[1] > shares[0]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("values:\n  - {iso3: KOR, column: gerd_ppp_usd_m, value: -5}\n")
+    result = runner.invoke(app, ["evaluate", "--overrides", str(bad)])
+    assert result.exit_code != 0 and f"{bad}:2:" in str(result.exception)
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [

@@ -194,6 +194,14 @@ def evaluate(
     ] = None,
     start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
     end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
+    overrides: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--overrides",
+            help="A CSV or YAML file of your own values, as `techbloc data check` reads "
+            "(repeatable; later files win).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate coalitions across sampled futures: median and 10th/90th percentiles."""
@@ -210,6 +218,13 @@ def evaluate(
     if not coalitions:
         coalitions, typed = [Coalition.from_preset("forging_core")], ["forging_core"]
     fixed = parse_assignments(set_)
+    world = None
+    if overrides:  # checked before anything runs: a bad entry names its file and line
+        from techbloc.world import load_world
+
+        world = load_world()
+        for path in overrides:
+            world = world.with_overrides(path)
     from techbloc.experiments.budget import Limits, check_budget, estimate_evaluation
 
     check_budget(  # memory within the machine's limit (TECHBLOC_MAX_MEMORY sets another)
@@ -228,6 +243,7 @@ def evaluate(
         stringency=stringency,
         start_year=start,
         end_year=end,
+        world=world,
         keys={  # problems named by the options typed
             **{f"policies.{i}": text for i, text in enumerate(typed)},
             **{f"policies.{i}.{k}": v for i in range(len(typed)) for k, v in options.items()},
@@ -247,6 +263,7 @@ def evaluate(
             "seed": seed,
             "years": [start, end],
             "fixed": fixed,
+            "overrides": [str(path) for path in overrides or []],
             "policies": {p.label: p.to_dict() for p in policies},
             "outcomes": summary_json(table),
             "leads": _leads(outcomes, [p.label for p in policies], seed),
@@ -265,6 +282,8 @@ def evaluate(
     title = (
         f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) (shares in %)"
     )
+    if overrides:
+        title += f"; your values from {', '.join(path.name for path in overrides)}"
     print_table(outcome_table(title, [p.label for p in policies], rows))
 
 
