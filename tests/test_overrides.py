@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from techbloc.errors import InputError
-from techbloc.overrides import check_overrides, read_overrides
+from techbloc.overrides import check_overrides, inert_overrides, read_overrides
 from techbloc.world import INPUT_RANGES, load_world
 
 WORLD = load_world()
@@ -415,3 +415,25 @@ def test_one_bad_wide_cell_is_named_and_nothing_applies(tmp_path_factory, table,
     letter = "ABCDEFGH"[j + 1]
     assert str(exc.value).startswith(f"{f}:{i + 2}: column {letter} ({cols[j]}): "), exc.value
     assert WORLD.model_inputs().equals(before)
+
+
+def test_indicator_overrides_the_model_does_not_read_are_found(tmp_path):
+    """Korea's R&D in the model is SRD-1's: an RD-5 GERD override changes only the
+    indicator (the shipped template did this). India has no SRD-1 value, so its RD-5 GERD
+    is what the model reads."""
+    f = write(
+        tmp_path,
+        "o.yaml",
+        "values:\n"
+        "  - {iso3: KOR, column: gerd_ppp_usd_m, value: 110000}\n"
+        "  - {iso3: KOR, column: hedging, value: 0.3}\n"
+        "  - {iso3: IND, column: gerd_ppp_usd_m, value: 90000}\n"
+        "  - {iso3: JPN, column: srd1_gerd_ppp_usd_bn, value: 250}\n",
+    )
+    ov = read_overrides(f, WORLD)
+    inert = inert_overrides(ov, WORLD)
+    assert [(v.iso3, v.column, v.origin) for v in inert] == [("KOR", "gerd_ppp_usd_m", f"{f}:2")]
+    assert (
+        inert_overrides(read_overrides(write(tmp_path, "e.yaml", "values: []\n"), WORLD), WORLD)
+        == []
+    )

@@ -45,7 +45,7 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -56,7 +56,17 @@ from techbloc.protocols import WorldTables
 from techbloc.schema import INPUT_RANGES, indicator_range
 from techbloc.yamlio import parse_yaml
 
-__all__ = ["FrictionOverride", "Overrides", "ValueOverride", "check_overrides", "read_overrides"]
+if TYPE_CHECKING:
+    from techbloc.world import World
+
+__all__ = [
+    "FrictionOverride",
+    "Overrides",
+    "ValueOverride",
+    "check_overrides",
+    "inert_overrides",
+    "read_overrides",
+]
 
 #: Any World-like type (the World itself): :meth:`Overrides.apply` returns the same type.
 W = TypeVar("W", bound=WorldTables)
@@ -150,6 +160,37 @@ class Overrides:
         merged = {**world.input_overrides, **inputs}
         origin = f"{world.origin} + {self.origin}"
         return world.replace(indicators=ind, frictions=fr, input_overrides=merged, origin=origin)
+
+
+def inert_overrides(overrides: Overrides, world: World) -> list[ValueOverride]:
+    """The indicator overrides that change none of their country's model inputs.
+
+    The model reads its inputs from some indicators only (``rd``, for instance, from
+    SRD-1's GERD where the country has it, and from RD-5's otherwise), so an override of an
+    indicator the model does not read for that country changes only the indicator. Each
+    country's indicator overrides are applied together and its model inputs compared with
+    ``world``'s (the columns that input overrides set left out).
+
+    Parameters
+    ----------
+    overrides : Overrides
+    world : World
+        The World they would apply to (typically the bundled one).
+
+    Returns
+    -------
+    list of ValueOverride
+        In file order; empty when every indicator override moves some model input.
+    """
+    indicator = [v for v in overrides.values if v.kind == "indicator"]
+    if not indicator:
+        return []
+    only = Overrides(tuple(indicator), (), overrides.origin)
+    before, after = world.model_inputs(), only.apply(world).model_inputs()
+    countries = sorted({v.iso3 for v in indicator} & set(before.index))
+    # a country's row of inputs before and after (DataFrame.equals: NaN equal to NaN)
+    moved = {c for c in countries if not before.loc[[c]].equals(after.loc[[c]])}
+    return [v for v in indicator if v.iso3 not in moved]
 
 
 # --------------------------------------------------------------------------------------

@@ -133,6 +133,18 @@ def test_check_ok_and_bad(tmp_path):
     assert f"{bad}:2:" in str(res.exception)
 
 
+def test_check_notes_an_override_the_model_does_not_read(tmp_path):
+    f = tmp_path / "o.csv"
+    f.write_text("iso3,column,value\nKOR,gerd_ppp_usd_m,110000\nKOR,srd1_gerd_ppp_usd_bn,140\n")
+    res = run("check", str(f))  # together they move Korea's rd: no note
+    assert res.exit_code == 0 and "note:" not in res.output
+    f.write_text("iso3,column,value\nKOR,gerd_ppp_usd_m,110000\n")
+    res = run("check", str(f))
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())  # however the console wrapped it
+    assert "note:" in said and "KOR gerd_ppp_usd_m changes no model input" in said
+
+
 def test_main_prints_error_and_exits_2(tmp_path, monkeypatch, capsys):
     from techbloc.cli import main
 

@@ -210,14 +210,23 @@ def check(
     """Validate an override file; exit 2 with file:line: reason if it is invalid."""
     from rich.console import Console
 
-    from techbloc.overrides import check_overrides
+    from techbloc.overrides import check_overrides, inert_overrides
+    from techbloc.world import load_world
 
     ov = check_overrides(file)
-    Console().print(
+    console = Console()
+    console.print(
         f"[green]ok[/]: {file}: {len(ov.values)} value override(s), "
         f"{len(ov.frictions)} friction override(s)",
         highlight=False,
     )
+    for v in inert_overrides(ov, load_world()):
+        console.print(
+            f"note: {v.origin}: {v.iso3} {v.column} changes no model input: the model reads "
+            f"another indicator for {v.iso3} (see `techbloc data show {v.iso3}`)",
+            highlight=False,
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:
