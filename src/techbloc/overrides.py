@@ -45,7 +45,7 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -55,9 +55,6 @@ from techbloc.errors import InputError
 from techbloc.protocols import WorldTables
 from techbloc.schema import INPUT_RANGES, indicator_range
 from techbloc.yamlio import parse_yaml
-
-if TYPE_CHECKING:
-    from techbloc.world import World
 
 __all__ = [
     "FrictionOverride",
@@ -162,7 +159,7 @@ class Overrides:
         return world.replace(indicators=ind, frictions=fr, input_overrides=merged, origin=origin)
 
 
-def inert_overrides(overrides: Overrides, world: World) -> list[ValueOverride]:
+def inert_overrides(overrides: Overrides, world: WorldTables) -> list[ValueOverride]:
     """The indicator overrides that change none of their country's model inputs.
 
     The model reads its inputs from some indicators only (``rd``, for instance, from
@@ -174,7 +171,7 @@ def inert_overrides(overrides: Overrides, world: World) -> list[ValueOverride]:
     Parameters
     ----------
     overrides : Overrides
-    world : World
+    world : WorldTables
         The World they would apply to (typically the bundled one).
 
     Returns

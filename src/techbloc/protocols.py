@@ -19,7 +19,8 @@ __all__ = ["WorldTables"]
 
 
 class WorldTables(Protocol):
-    """What an override file needs of a World: its tables and a way to replace them."""
+    """What an override file needs of a World: its tables, the model inputs derived from them
+    and a way to replace them."""
 
     @property
     def origin(self) -> str:
@@ -43,6 +44,10 @@ class WorldTables(Protocol):
 
     def frictions(self) -> pd.DataFrame:
         """The friction table (one row per pair)."""
+        ...
+
+    def model_inputs(self) -> pd.DataFrame:
+        """The model's inputs derived from the tables, indexed by iso3."""
         ...
 
     def replace(
