@@ -164,9 +164,9 @@ def inert_overrides(overrides: Overrides, world: WorldTables) -> list[ValueOverr
 
     The model reads its inputs from some indicators only (``rd``, for instance, from
     SRD-1's GERD where the country has it, and from RD-5's otherwise), so an override of an
-    indicator the model does not read for that country changes only the indicator. Each
-    country's indicator overrides are applied together and its model inputs compared with
-    ``world``'s (the columns that input overrides set left out).
+    indicator the model does not read for that country changes only the indicator. The
+    indicator overrides alone (not the input overrides) are applied together, and each of
+    their countries' model inputs compared with ``world``'s.
 
     Parameters
     ----------

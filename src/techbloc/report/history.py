@@ -139,8 +139,9 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
                 return 1 - after / before
 
         idn, pol = cut("IDN"), cut("POL")
+        pol_median = _median(pol)
         with np.errstate(all="ignore"):
-            ratio = _median(idn) / _median(pol) if _median(pol) else math.nan
+            ratio = _median(idn) / pol_median if pol_median else math.nan
             draws = _median(idn[idx]) / _median(pol[idx])
         out.append(
             Answer(

@@ -122,7 +122,7 @@ def technology_power(data: StoreData, colours: dict, assets: Assets) -> dict:
         under = (
             f"under {policy_name(wanted[0])}"
             if len(wanted) == 1
-            else f"under {('two', 'three')[len(wanted) - 2]} coalitions"
+            else f"under {({2: 'two', 3: 'three'})[len(wanted)]} coalitions"
         )
         gap = median("gap_capability_by_domain")
         table = pd.DataFrame({p: data.domain_gap.summary(p, gap=gap)["gap"] for p in wanted})
