@@ -3,13 +3,8 @@
 import numpy as np
 import pytest
 
-from techbloc.report.history import (
-    Answer,
-    change_sentence,
-    four_answers,
-    history_html,
-    history_tables_html,
-)
+from techbloc.report.answer_change import Answer, change_sentence, four_answers
+from techbloc.report.history import history_html, history_tables_html
 
 
 @pytest.fixture(scope="module")
