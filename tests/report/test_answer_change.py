@@ -114,3 +114,24 @@ def test_a_study_that_cannot_run_again_keeps_its_own_verdict(stores, tmp_path):
     overrides.unlink()
     own = _a(four_answers(tmp_path / "mine"))
     assert pooled_answer(tmp_path / "mine", own, seeds=2) is None
+
+
+def test_answer_b_is_section_2s_ratio(store):
+    """(b) reads the leakage through the partner, as section 2 and the summary do (it read
+    all the leakage to China, which gave 0.217 against section 2's 0.141 on the default
+    study)."""
+    from techbloc.report.data import read_store
+
+    data = read_store(store)
+
+    def median_cut(partner, off, on):
+        before = data.country(off, partner, "leakage_to_china_by_country")
+        after = data.country(on, partner, "leakage_to_china_by_country")
+        return float(np.nanmedian(1 - after / before.where(before > 0)))
+
+    expected = median_cut("IDN", "core+IDN", "core+IDN cb") / median_cut(
+        "POL", "core+POL", "core+POL cb"
+    )
+    (b,) = [a for a in four_answers(store) if a.question.startswith("(b)")]
+    assert b.value == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(b.draws).all()

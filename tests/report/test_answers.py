@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from techbloc.report.formatting import format_value
+from techbloc.report.formatting import format_value, percent
 
 SPAN = re.compile(r'<span class="n" data-key="([^"]+)" data-value="([^"]+)">([^<]*)</span>')
 CORE, KOR, WIDEST = "forging_core", "forging_core+KOR", "t12"
@@ -152,7 +152,7 @@ def test_shown_text_is_the_formatted_value(report):
             change = 100 * np.expm1(value)
             assert text == ("+" if change > 0 else "") + format_value(change) + "%", key
         elif text.endswith("%"):
-            assert text == f"{100 * value:.0f}%", key
+            assert text == percent(value), key
         elif key.endswith(("n_high", "n_majority", "n_outsiders")):
             assert text == str(int(value)), key
         else:
@@ -173,3 +173,20 @@ def test_four_paragraphs_with_weak_findings_flagged(report):
     weaker = found["a.kor.weaker"][0]
     if 0.4 <= weaker <= 0.6:
         assert "a toss-up" in text
+
+
+@pytest.mark.parametrize(
+    "share, text",
+    [
+        (0.42, "42%"),
+        (1.0, "100%"),
+        (0.0, "0%"),
+        (0.0048, "0.48%"),  # not "0%": some futures do
+        (0.000123, "0.012%"),
+        (0.00996, "1%"),
+        (-0.003, "-0.30%"),
+        (float("nan"), "–"),
+    ],
+)
+def test_a_small_share_is_not_shown_as_none(share, text):
+    assert percent(share) == text

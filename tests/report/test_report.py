@@ -120,6 +120,11 @@ def test_the_body_names_policies_plainly(report):
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", body, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", body)
     assert "forging_core" not in text and "five_eyes" not in text
+    # and countries: the outsiders' table names them (the CSV beside it keeps the codes)
+    table = re.search(r'<table id="outsiders">.*?</table>', body, flags=re.S)
+    assert table is not None
+    cells = re.findall(r"<tr><td>([^<]+)</td>", table.group(0))
+    assert cells and not any(re.fullmatch(r"[A-Z]{3}", cell) for cell in cells), cells
 
 
 def test_header_facts_come_from_the_store(report, store, policy_labels):

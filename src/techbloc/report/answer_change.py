@@ -25,6 +25,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,8 @@ from techbloc.report.naming import policy_name
 
 __all__ = [
     "ANSWER_POLICIES",
+    "CAPACITY_PAIRS",
+    "LEAKAGE_BY_COUNTRY",
     "RELATIVE_CHANGE",
     "SEEDS_CHECKED",
     "SHARE_CHANGE",
@@ -52,11 +55,16 @@ RELATIVE_CHANGE = 0.25
 SHARE_CHANGE = 0.10
 #: The core coalition's plain name in the answers' measures.
 CORE = policy_name("forging_core")
+#: Answer (b)'s partners, each with capacity building off and at full strength.
+CAPACITY_PAIRS: dict[str, tuple[str, str]] = {
+    "IDN": ("core+IDN", "core+IDN cb"),
+    "POL": ("core+POL", "core+POL cb"),
+}
 #: The policies each answer reads, by its label (an answer whose policies a study lacks is
 #: left out).
 ANSWER_POLICIES: dict[str, tuple[str, ...]] = {
     "(a)": ("forging_core", "forging_core+KOR"),
-    "(b)": ("core+IDN", "core+IDN cb", "core+POL", "core+POL cb"),
+    "(b)": tuple(policy for pair in CAPACITY_PAIRS.values() for policy in pair),
     "(c)": ("forging_core",),
     "(d)": ("forging_core",),
 }
@@ -107,8 +115,9 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
     """The four questions' headline numbers from a store of the default study's policies.
 
     (a) median change in the coalition's share of world R&D from adding South Korea to
-    forging_core (points); (b) the cut in China's absorbed leakage that full capacity
-    building buys through Indonesia, as a share of what it buys through Poland; (c) share of
+    forging_core (points); (b) the median cut in the leakage China absorbs through
+    Indonesia that full capacity building for Indonesia buys, over the same for Poland (as
+    section 2 of the report; it needs the per-country outputs); (c) share of
     futures in which forging_core leaves China's capability more than 1% above the status
     quo; (d) forging_core's cohesion in futures with 16 or more transactional years minus
     those with 8 or fewer. An answer whose policies the study lacks is left out.
@@ -121,6 +130,7 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
     with ResultsStore.open(store_dir) as store:
         outcomes = store.outcomes()
         scenarios = store.scenarios()
+        leakage = _partner_leakage(store, set(outcomes["policy"]))
     if "scenario" in scenarios.columns:
         scenarios = scenarios.set_index("scenario")
     policies = set(outcomes["policy"])
@@ -131,7 +141,7 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
         return _per_future(outcomes, policy, name).reindex(futures).to_numpy()
 
     def has(label: str) -> bool:
-        return set(ANSWER_POLICIES[label]) <= policies
+        return set(ANSWER_POLICIES[label]) <= policies and (label != "(b)" or bool(leakage))
 
     out: list[Answer] = []
     if has("(a)"):
@@ -151,10 +161,11 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
     if has("(b)"):
 
         def cut(partner: str) -> np.ndarray:
-            before = column(f"core+{partner}", "leakage_to_china")
-            after = column(f"core+{partner} cb", "leakage_to_china")
+            off, on = CAPACITY_PAIRS[partner]
+            before = leakage[off].reindex(futures).to_numpy()
+            after = leakage[on].reindex(futures).to_numpy()
             with np.errstate(all="ignore"):
-                return 1 - after / before
+                return np.where(before > 0, 1 - after / before, np.nan)
 
         idn, pol = cut("IDN"), cut("POL")
         pol_median = _median(pol)
@@ -164,7 +175,8 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
         out.append(
             Answer(
                 "(b) Capability or will?",
-                "leakage cut by capacity building through Indonesia, over that through Poland",
+                "cut in the leakage China absorbs through the partner from full capacity "
+                "building: Indonesia's over Poland's",
                 "value",
                 float(ratio),
                 draws,
@@ -196,6 +208,27 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
             )
         )
     return out
+
+
+#: The per-country output answer (b) reads.
+LEAKAGE_BY_COUNTRY = "leakage_to_china_by_country"
+
+
+def _partner_leakage(store: Any, policies: set[str]) -> dict[str, pd.Series]:
+    """The leakage China absorbs through each capacity-building partner, per future, under
+    answer (b)'s policies (empty when the store lacks them or its per-country outputs)."""
+    from techbloc.report.arrays import StoredArrays
+
+    dims = ["scenario", "policy", "country"]
+    wanted = ANSWER_POLICIES["(b)"]
+    if not set(wanted) <= policies or store.array_variables().get(LEAKAGE_BY_COUNTRY) != dims:
+        return {}
+    arrays = StoredArrays(store.array_files(dims), dims, [LEAKAGE_BY_COUNTRY], list(wanted))
+    return {
+        policy: arrays.series(policy, partner, LEAKAGE_BY_COUNTRY)
+        for partner, pair in CAPACITY_PAIRS.items()
+        for policy in pair
+    }
 
 
 def shown(answer: Answer, value: float) -> str:

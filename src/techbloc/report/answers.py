@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from techbloc.report.formatting import format_value
+from techbloc.report.formatting import format_value, percent
 from techbloc.report.naming import country_name, percent_change, policy_name
 
 __all__ = ["answers", "number"]
@@ -29,7 +29,7 @@ def number(key: str, value: float, text: str | None = None) -> Markup:
 
 
 def _pct(key: str, share: float) -> Markup:
-    return number(key, share, "–" if not math.isfinite(share) else f"{100 * share:.0f}%")
+    return number(key, share, percent(share))
 
 
 def _range(key: str, q: dict[str, float], unit: str = "") -> Markup:

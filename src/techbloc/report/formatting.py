@@ -50,5 +50,12 @@ def format_value(value: float | None) -> str:
 
 
 def percent(value: float) -> str:
-    """A share as a whole percentage (``"42%"``); ``"–"`` when not finite."""
-    return "–" if not math.isfinite(value) else f"{100 * value:.0f}%"
+    """A share as a whole percentage (``"42%"``), one under 1% with two significant digits
+    (``"0.48%"``, not a ``"0%"`` that reads as none); ``"–"`` when not finite."""
+    if not math.isfinite(value):
+        return "–"
+    points = 100 * value
+    if 0 < abs(points) < 0.995:
+        digits = 1 - math.floor(math.log10(abs(points)))
+        return f"{points:.{digits}f}%"
+    return f"{points:.0f}%"

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from techbloc.report.formatting import format_value
-from techbloc.report.naming import policy_name
+from techbloc.report.naming import country_name, policy_name
 from techbloc.report.sections import (
     HEADLINE_OUTCOMES,
     build_context,
@@ -92,6 +92,7 @@ def write_report(
     )
     env.globals["format_value"] = format_value
     env.globals["policy_name"] = policy_name  # the body names policies plainly
+    env.globals["country_name"] = country_name  # and countries
     html = env.get_template("report.html.j2").render(**context)
     out.parent.mkdir(parents=True, exist_ok=True)
     assets.write(asset_dir(out))
