@@ -195,3 +195,82 @@ def test_a_piped_script_gets_no_worker_processes(piped_main, monkeypatch) -> Non
     assert choose_executor(study, "auto", limits=roomy) == "local"
     monkeypatch.setattr(piped_main, "__file__", __file__)
     assert choose_executor(study, "auto", limits=roomy) == "processes"
+
+
+UNGUARDED = textwrap.dedent(
+    """
+    import sys
+
+    from techbloc.experiments.runner import run_study
+    from techbloc.experiments.study import Study
+
+    spec = {"name": "unguarded", "policies": [{"preset": "forging_core"}], "scenarios": 4}
+    run_study(Study.from_dict(spec), sys.argv[1], executor=sys.argv[2], workers=2, chunk_size=1)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "executor, error",
+    [("processes", "WorkerStartError"), pytest.param("dask", "ClusterStartError")],
+)
+def test_a_script_that_runs_its_study_at_import_is_told_to_guard_it(
+    tmp_path, executor, error
+) -> None:
+    """Workers import the main script again, so a script without the ``__main__`` guard ran
+    its study in every worker: the workers met the store locked, and the run ended in a
+    StoreError ("another run is using this results store") and a broken pipe."""
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, str(script), str(out), executor],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"techbloc.experiments.executors.{error}: "), done.stderr[-3000:]
+    assert "import unguarded.py again" in last
+    assert 'put that code under `if __name__ == "__main__":`' in last
+    assert "StoreError" not in done.stderr and "BrokenPipeError" not in done.stderr
+    assert not out.exists()  # the store the run created and never wrote to is removed
+
+
+def test_a_worker_importing_the_main_script_stops_before_a_study(monkeypatch, tmp_path) -> None:
+    from multiprocessing import process
+
+    from techbloc.experiments.runner import run_study
+
+    assert not executors.importing_main()
+    monkeypatch.setattr(process.current_process(), "_inheriting", True, raising=False)
+    assert executors.importing_main()
+    with pytest.raises(SystemExit) as stopped:
+        run_study(
+            Study.from_dict({"policies": [{"preset": "forging_core"}], "scenarios": 2}),
+            tmp_path / "x",
+        )
+    assert stopped.value.code == 1 and not (tmp_path / "x").exists()
+    with pytest.raises(SystemExit):
+        ProcessExecutor(1)
+
+
+def _die_on_the_third(item: int) -> int:
+    if item == 2:
+        os._exit(9)  # killed mid-run, as the kernel's out-of-memory killer would
+    time.sleep(0.2)
+    return item
+
+
+def test_a_worker_that_dies_mid_run_is_reported_plainly() -> None:
+    seen: list[int] = []
+    with (
+        pytest.raises(executors.WorkerStartError, match="a worker process died while computing"),
+        ProcessExecutor(1) as pool,
+    ):
+        for batch in pool.imap_batches(_die_on_the_third, range(6)):
+            seen.extend(batch)
+    assert seen[:2] == [0, 1]

@@ -41,13 +41,16 @@ __all__ = [
     "ExecutorKind",
     "InProcessExecutor",
     "ProcessExecutor",
+    "WorkerStartError",
     "check_main_importable",
     "check_scheduler",
     "check_workers",
     "die_with",
+    "importing_main",
     "main_importable",
     "make_executor",
     "max_workers",
+    "stop_if_importing_main",
     "usable_cpus",
     "with_scheduler",
     "worker_environment",
@@ -135,6 +138,45 @@ def check_main_importable(workers: str) -> None:
             "script read from standard input?): save it to a file and run that, or run "
             "in this process (executor='local')"
         )
+
+
+def importing_main() -> bool:
+    """Whether this process is a worker importing the main script again, as
+    :mod:`multiprocessing` (and Dask's worker processes, which it starts) do before a worker
+    runs anything."""
+    from multiprocessing import process
+
+    return bool(getattr(process.current_process(), "_inheriting", False))
+
+
+def stop_if_importing_main() -> None:
+    """Stop, quietly, a worker process that is importing the main script and got to a
+    study's start: the script runs its study when imported (no ``if __name__ ==
+    "__main__":`` guard), so every worker would run it again, on the same store. The
+    process that started the workers says what to do (:class:`WorkerStartError`,
+    :class:`ClusterStartError`).
+
+    Raises
+    ------
+    SystemExit
+        In such a worker only (exit status 1, no message).
+    """
+    if importing_main():
+        raise SystemExit(1)
+
+
+def _guard_hint(subject: str = "worker processes") -> str:
+    """What to do when worker processes stop as they start: the main script may run the
+    study when imported."""
+    name = os.path.basename(_main_path() or "") or "this program's main script"
+    return (
+        f"{subject} import {name} again, so if it runs the study when imported, put that "
+        'code under `if __name__ == "__main__":`'
+    )
+
+
+class WorkerStartError(Error, RuntimeError):
+    """Local worker processes stopped as they started, or one died while computing."""
 
 
 def check_scheduler(address: str) -> str:
@@ -282,6 +324,7 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None) -> None:
+        stop_if_importing_main()
         check_main_importable("worker processes")
         self.workers = check_workers(workers) or usable_cpus()
         self.description = f"{self.workers} local processes"
@@ -295,6 +338,7 @@ class ProcessExecutor(Executor):
     def imap_batches(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[list[R]]:
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
 
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
@@ -307,6 +351,7 @@ class ProcessExecutor(Executor):
         self._pools.append(pool)
         pending: set[Any] = set()
         iterator = iter(items)
+        started = False
         try:
             for item in itertools.islice(iterator, 2 * self.workers):
                 pending.add(pool.submit(_call_installed, item))
@@ -319,9 +364,20 @@ class ProcessExecutor(Executor):
                     for item in itertools.islice(iterator, len(done)):
                         pending.add(pool.submit(_call_installed, item))
                 if results:
+                    started = True
                     yield results
             if error is not None:
                 raise error
+        except (BrokenProcessPool, BrokenPipeError):  # a worker (or their server) exited
+            raise WorkerStartError(
+                "a worker process died while computing (killed, or out of memory?); the "
+                "chunks stored before are kept: run again to resume, with fewer workers or "
+                "smaller chunks if memory ran out"
+                if started
+                else "worker processes stopped as they started: "
+                + _guard_hint("they")
+                + "; otherwise run in this process (executor='local') to see what stops them"
+            ) from None
         finally:
             for future in pending:
                 future.cancel()
@@ -424,7 +480,7 @@ def _start_local_cluster(
         f"the Dask LocalCluster's {workers} worker "
         f"{'processes' if processes else 'threads'} did not start after {attempts} attempts "
         f"({_cause(last)}); the machine may be short of memory or processes: try fewer "
-        "--workers, or --executor processes"
+        "--workers, or --executor processes" + (f"; or {_guard_hint()}" if processes else "")
     )
 
 
@@ -456,6 +512,7 @@ class DaskExecutor(Executor):
     ) -> None:
         self.scheduler = check_scheduler(scheduler) if scheduler else None
         if processes and not scheduler:
+            stop_if_importing_main()
             check_main_importable("a Dask LocalCluster's worker processes")
         self.processes = processes
         self.workers = (None if scheduler else check_workers(workers)) or usable_cpus()

@@ -38,6 +38,7 @@ from techbloc.experiments.executors import (
     ExecutorKind,
     InProcessExecutor,
     make_executor,
+    stop_if_importing_main,
     with_scheduler,
 )
 from techbloc.experiments.progress import Progress, RichProgress
@@ -352,6 +353,7 @@ def run_study(
     -------
     RunSummary
     """
+    stop_if_importing_main()  # a worker importing a script that runs this at import
     began = time.perf_counter()
     say = echo or (lambda message: None)
     resolved = resolve(_load_study(study))
