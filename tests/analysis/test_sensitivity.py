@@ -218,3 +218,20 @@ def test_sobol_says_when_the_parameters_are_only_in_another_order():
     ):
         sobol_indices(y.to_numpy(), swapped, x=x)
     assert set(sobol_indices(y.to_numpy(), spec, x=x).index) == {"x1", "x2", "x3"}
+
+
+@pytest.mark.parametrize(
+    "design, method",
+    [
+        ("sobol", "sobol"),
+        ("Saltelli", "sobol"),
+        ("morris", "morris"),
+        ("lhs", "given_data"),
+        ("calibrated", "given_data"),
+        (None, "given_data"),
+    ],
+)
+def test_auto_takes_the_method_the_design_supports(design, method):
+    from techbloc.analysis.sensitivity import method_for
+
+    assert method_for(design) == method

@@ -108,25 +108,21 @@ def test_sensitivity_needs_matching_design(lhs_store, sobol_store):
     data = json.loads(res.output)
     assert {r["parameter"] for r in data["indices"]} == {"denial", "indigenization", "synergy"}
     assert all("ST_conf" in r for r in data["indices"])
-    res = run("sensitivity", lhs_store, "--outcome", "backlash", "--policy", "forging_core")
+    assert data["method"] == "sobol"  # the default, auto, takes the design's method
+    args = ["sensitivity", lhs_store, "--outcome", "backlash", "--policy", "forging_core"]
+    res = run(*args, "--method", "sobol")
     assert "Saltelli/Sobol design" in str(res.exception)
-    res = run(
-        "sensitivity",
-        lhs_store,
-        "--outcome",
-        "backlash",
-        "--policy",
-        "forging_core",
-        "--method",
-        "given_data",
-        "--json",
-    )
-    assert res.exit_code == 0, res.output
     from techbloc.experiments.store import ResultsStore
 
     with ResultsStore.open(lhs_store) as store:
         varied = set(store.study.varied())
-    assert {r["parameter"] for r in json.loads(res.output)["indices"]} == varied
+    # a Latin hypercube: given-data indices, asked for or by default
+    for method in (["--method", "given_data"], []):
+        res = run(*args, *method, "--json")
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.output)
+        assert data["method"] == "given_data"
+        assert {r["parameter"] for r in data["indices"]} == varied
 
 
 def test_morris_study_screens_parameters(tmp_path):
@@ -141,8 +137,9 @@ def test_morris_study_screens_parameters(tmp_path):
         "seed": 3,
     }
     store = _run_study(tmp_path / "morris", spec)
-    res = run("sensitivity", store, "--outcome", "backlash", "--method", "morris", "--json")
+    res = run("sensitivity", store, "--outcome", "backlash", "--json")  # auto: Morris's
     assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["method"] == "morris"
     indices = {row["parameter"]: row for row in json.loads(res.output)["indices"]}
     assert set(indices) == {"denial", "indigenization", "synergy", "diffusion"}
     # backlash is driven by denial and indigenization (MODEL.md §8.7), not by pool synergy

@@ -26,7 +26,7 @@ as no seed, so a positive seed drawn from ``rng`` is passed on).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from techbloc.errors import InputError
 
 __all__ = [
     "given_data_indices",
+    "method_for",
     "morris_indices",
     "problem",
     "saltelli_layout",
@@ -383,7 +384,16 @@ def given_data_indices(
     return table.sort_values("S1", ascending=False)
 
 
-Method = Literal["sobol", "morris", "given_data"]
+Method = Literal["auto", "sobol", "morris", "given_data"]
+
+
+def method_for(design: str | None) -> str:
+    """The sensitivity method a design supports: ``sobol`` for a Saltelli/Sobol design,
+    ``morris`` for a Morris design, ``given_data`` for any other (or an unknown) one."""
+    kind = (design or "").lower()
+    if kind in ("saltelli", "sobol"):
+        return "sobol"
+    return "morris" if kind == "morris" else "given_data"
 
 
 def sensitivity(
@@ -411,7 +421,8 @@ def sensitivity(
         Outcome column, e.g. ``"alliance_rd_share"``.
     policy : str, optional
         Needed when the outcomes hold several policies.
-    method : {"sobol", "morris", "given_data"}
+    method : {"sobol", "morris", "given_data", "auto"}
+        ``auto``: the method ``design`` supports (:func:`method_for`).
     design : str, optional
         Design type recorded by the store (``"saltelli"``, ``"sobol"``, ``"morris"``,
         ``"lhs"``, ...); when given, a mismatch with ``method`` raises a clear error
@@ -461,6 +472,8 @@ def sensitivity(
     elif parameters is not None:
         raise InputError("give the inputs by parameters or by spec, not both")
     kind = (design or "").lower()
+    if method == "auto":
+        method = cast("Method", method_for(design))
     if method == "sobol":
         if design is not None and kind not in ("saltelli", "sobol"):
             raise InputError(
@@ -478,7 +491,7 @@ def sensitivity(
     elif method == "given_data":
         result = given_data_indices(scenarios, y.to_numpy(), spec, rng=rng)
     else:
-        raise InputError(f"unknown method {method!r}; use sobol, morris or given_data")
+        raise InputError(f"unknown method {method!r}; use sobol, morris, given_data or auto")
     result["unit"] = [get_parameter(n).unit if n in known else "" for n in result.index]
     result["description"] = [
         get_parameter(n).description if n in known else "" for n in result.index

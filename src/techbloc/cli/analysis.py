@@ -35,6 +35,7 @@ class DiscoveryMethod(StrEnum):
 class SensitivityMethod(StrEnum):
     """Global sensitivity method."""
 
+    auto = "auto"
     sobol = "sobol"
     morris = "morris"
     given_data = "given_data"
@@ -269,17 +270,22 @@ def sensitivity(
     policy: Annotated[str | None, typer.Option(help="Policy (needed with several).")] = None,
     method: Annotated[
         SensitivityMethod,
-        typer.Option(help="sobol (Sobol design), morris (Morris design), given_data (any)."),
-    ] = SensitivityMethod.sobol,
+        typer.Option(
+            help="sobol (Sobol design), morris (Morris design), given_data (any design); "
+            "auto: the one the study's design supports."
+        ),
+    ] = SensitivityMethod.auto,
     seed: Annotated[
         int, typer.Option(min=0, help="Bootstrap seed (same seed, same intervals).")
     ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Global sensitivity of one outcome to the varied parameters (SALib)."""
-    from techbloc.analysis.sensitivity import sensitivity
+    from techbloc.analysis.sensitivity import method_for, sensitivity
 
     scenarios, outcomes, design, varied = _load(directory)
+    used = method_for(design.method) if method is SensitivityMethod.auto else method.value
+    # (``auto`` resolves to the same method inside ``sensitivity``)
     result = sensitivity(
         scenarios,
         outcomes,
@@ -292,9 +298,9 @@ def sensitivity(
         levels=design.levels,
     )
     if as_json:
-        echo_json({"outcome": outcome, "method": method.value, "indices": records(result)})
+        echo_json({"outcome": outcome, "method": used, "indices": records(result)})
         return
-    print_frame(result.drop(columns=["description"]), f"{method.value} indices of {outcome}")
+    print_frame(result.drop(columns=["description"]), f"{used} indices of {outcome}")
 
 
 def register(app: typer.Typer) -> None:
