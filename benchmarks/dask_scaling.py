@@ -14,7 +14,8 @@ the chunks' compute time and the client's commit time, and the load average. The
   kernels compiled there: 0 when the cache is warm) and ``NUMBA_NUM_THREADS`` as seen;
 - the client's commit cost per chunk, fitted as ``a + b · scenarios`` from commits of 4 sizes,
   and of batches of 1, 4 and 16 chunks committed together (the runner commits in one
-  transaction the chunks it finds finished), fitted as ``transaction + k · chunk``;
+  transaction the chunks it finds finished, and with workers at most once a second,
+  ``runner.COMMIT_SECONDS``), fitted as ``transaction + k · chunk``;
 - an estimate for a 32-worker cluster on 1,000,000 futures at several chunk sizes, from the
   measured compute time per future, per-task overhead and commit cost (stated as a model,
   not a measurement).

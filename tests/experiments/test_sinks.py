@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from techbloc.experiments.executors import Executor
 from techbloc.experiments.resolve import resolve
@@ -102,3 +103,75 @@ def test_kept_arrays_and_outcomes_are_those_of_the_dataset() -> None:
         "country": [str(v) for v in ds.country.values],
         "domain": [str(v) for v in ds.domain.values],
     }
+
+
+class Recording:
+    """A sink that keeps each batch it is handed."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[Any]] = []
+
+    def write_batch(self, results) -> None:
+        self.batches.append([r.start for r in results])
+
+
+class OneByOne(Executor):
+    """Finishes chunks one at a time; fails at chunk ``fail_at`` (after handing over the
+    chunks before it), as the worker executors do."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.fail_at = fail_at
+
+    def imap_batches(self, fn, items):
+        for item in items:
+            if item.start == self.fail_at:
+                raise RuntimeError("a chunk failed")
+            yield [fn(item)]
+
+
+def _part(task):
+    from techbloc.experiments.sinks import MemoryPart
+
+    return MemoryPart(task.start, pd.DataFrame())
+
+
+def _held(task):
+    """A chunk whose arrays came back in memory (its worker could not write its files)."""
+    from techbloc.experiments.sinks import MemoryPart
+
+    return MemoryPart(task.start, pd.DataFrame(), {"x": np.zeros(1)} if task.start == 4 else {})
+
+
+def test_results_wait_to_be_handed_over_together():
+    resolved = resolve(Study.from_dict({**SMALL, "scenarios": 8}))
+    chunks = plan_chunks(8, [], 2)  # 4 chunks
+    sink, calls = Recording(), []
+    done = run_chunks(
+        _part,
+        resolved.design,
+        chunks,
+        sink,
+        executor=OneByOne(),
+        progress=lambda *a: calls.append(a),
+        every=3600,
+    )
+    assert done == (4, 8)
+    assert sink.batches == [[0, 2, 4, 6]]  # one batch at the end
+    assert calls == [(0, 4), (4, 4)]
+    # every=0 (the default): each as it finishes
+    sink = Recording()
+    run_chunks(_part, resolved.design, chunks, sink, executor=OneByOne())
+    assert sink.batches == [[0], [2], [4], [6]]
+    # a result holding arrays in memory goes at once, with those waiting
+    sink = Recording()
+    run_chunks(_held, resolved.design, chunks, sink, executor=OneByOne(), every=3600)
+    assert sink.batches == [[0, 2, 4], [6]]
+
+
+def test_waiting_results_are_handed_over_before_a_failure_is_raised():
+    resolved = resolve(Study.from_dict({**SMALL, "scenarios": 8}))
+    sink = Recording()
+    chunks = plan_chunks(8, [], 2)
+    with pytest.raises(RuntimeError, match="a chunk failed"):
+        run_chunks(_part, resolved.design, chunks, sink, executor=OneByOne(fail_at=4), every=3600)
+    assert sink.batches == [[0, 2]]

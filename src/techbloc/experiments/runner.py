@@ -220,6 +220,15 @@ def _load_study(study: Study | str | Path) -> Study:
     return Study.from_yaml(study)
 
 
+#: Seconds a study's chunks that finish on worker processes may wait to be committed, so
+#: that those finishing close together share one transaction. On 2 cores, 2 Dask workers
+#: and 50,000 futures in chunks of 500: 18 commits instead of 100, the main process's
+#: CPU 2.7-3.5 s instead of 4.1-4.7, the run 21.1-22.8 s instead of 22.1-23.9
+#: (benchmarks/README.md). A kill loses at most this much computing; an interruption or a
+#: failed chunk commits what waits first.
+COMMIT_SECONDS = 1.0
+
+
 def run_chunks(
     evaluator: Callable[[ChunkTask], R],
     design: DesignSampler,
@@ -228,6 +237,7 @@ def run_chunks(
     *,
     executor: Executor,
     progress: Progress | None = None,
+    every: float = 0.0,
 ) -> tuple[int, int]:
     """Evaluate scenario ranges of ``design`` on ``executor`` and write each to ``sink``.
 
@@ -245,7 +255,13 @@ def run_chunks(
         Entered and left here.
     progress : callable, optional
         ``progress(chunks_done, chunks_total)``, called before the first chunk and after each
-        batch.
+        batch handed to the sink.
+    every : float
+        Hand results to the sink at most every ``every`` seconds: those that finish in
+        between go in one batch (0: each batch as it finishes). A result that holds
+        arrays in memory (``result.arrays``, a chunk whose worker could not write its files)
+        is handed over at once, with those waiting. Whatever waits is handed over when the
+        run ends, is interrupted or a chunk fails.
 
     Returns
     -------
@@ -254,15 +270,31 @@ def run_chunks(
     tasks = (ChunkTask(a, b, design.rows(a, b)) for a, b in chunks)
     sizes = {a: b - a for a, b in chunks}
     done = scenarios = 0
+    waiting: list[R] = []
+    last = time.monotonic()
+
+    def hand_over() -> None:
+        nonlocal done, scenarios, waiting, last
+        batch, waiting, last = waiting, [], time.monotonic()
+        if not batch:
+            return
+        sink.write_batch(batch)
+        done += len(batch)
+        scenarios += sum(sizes[result.start] for result in batch)
+        if progress is not None:
+            progress(done, len(chunks))
+
     if progress is not None:
         progress(0, len(chunks))
     with executor:
-        for results in executor.imap_batches(evaluator, tasks):
-            sink.write_batch(results)
-            done += len(results)
-            scenarios += sum(sizes[result.start] for result in results)
-            if progress is not None:
-                progress(done, len(chunks))
+        try:
+            for results in executor.imap_batches(evaluator, tasks):
+                waiting.extend(results)
+                held = any(getattr(result, "arrays", None) for result in results)
+                if held or time.monotonic() - last >= every:
+                    hand_over()
+        finally:
+            hand_over()
     return done, scenarios
 
 
@@ -461,6 +493,10 @@ def _run_into(
                 StoreSink(store),
                 executor=engine,
                 progress=report,
+                # chunks computed in this process commit as they finish; on workers they
+                # wait a little, so that several share a commit (the main process's CPU
+                # is the workers' on a small machine)
+                every=0.0 if isinstance(engine, InProcessExecutor) else COMMIT_SECONDS,
             )
         finally:
             if isinstance(report, RichProgress):
