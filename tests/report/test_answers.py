@@ -184,7 +184,7 @@ def test_four_paragraphs_with_weak_findings_flagged(report):
         (0.0048, "0.48%"),  # not "0%": some futures do
         (0.000123, "0.012%"),
         (0.00996, "1%"),
-        (-0.003, "-0.30%"),
+        (-0.003, "\u22120.30%"),
         (float("nan"), "–"),
     ],
 )

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from techbloc.analysis.uncertainty import DEFAULT_LEVEL, resample_indices
+from techbloc.report.formatting import percent, signed
 from techbloc.report.naming import policy_name
 
 __all__ = [
@@ -236,8 +237,8 @@ def shown(answer: Answer, value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if answer.kind == "share":
-        return f"{100 * value:.0f}%"
-    return f"{value:+.3g}"
+        return percent(value)
+    return signed(value, "+.3g")
 
 
 def _difference_interval(wide: Answer, calibrated: Answer) -> tuple[float, float] | None:
@@ -283,7 +284,7 @@ def _judged(wide: Answer, calibrated: Answer) -> tuple[str, str]:
         )
     if calibrated.kind == "share":
         moved = abs(c - w) > SHARE_CHANGE
-        size = f"{100 * (c - w):+.0f} points"
+        size = f"{signed(100 * (c - w), '+.0f')} points"
     else:
         flipped = np.sign(w) != np.sign(c) and abs(w) > 1e-9
         relative = abs(c - w) / max(abs(w), 1e-12)
@@ -296,9 +297,9 @@ def _judged(wide: Answer, calibrated: Answer) -> tuple[str, str]:
         return "changes", f"The answer changes: {a} under the wide prior, {b} on history ({size})."
     low, high = interval
     if calibrated.kind == "share":
-        span = f"{100 * low:+.0f} to {100 * high:+.0f} points"
+        span = f"{signed(100 * low, '+.0f')} to {signed(100 * high, '+.0f')} points"
     else:
-        span = f"{low:+.3g} to {high:+.3g}"
+        span = f"{signed(low, '+.3g')} to {signed(high, '+.3g')}"
     level = f"{100 * DEFAULT_LEVEL:.0f}%"
     if low > 0 or high < 0:
         return "changes", (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["better", "format_value", "percent"]
+__all__ = ["MINUS", "better", "format_value", "percent", "signed"]
 
 
 def better(name: str) -> str:
@@ -23,6 +23,17 @@ def better(name: str) -> str:
     return "more is better" if meta.direction is Direction.MAXIMIZE else "less is better"
 
 
+#: The minus sign the report prints (U+2212), as typeset text and matplotlib's axes have it.
+MINUS = "\u2212"
+
+
+def signed(value: float, spec: str) -> str:
+    """``format(value, spec)`` with a true minus sign in front of a negative number
+    (``signed(-0.0385, "+.3g")`` is ``"−0.0385"``)."""
+    text = format(value, spec)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def format_value(value: float | None) -> str:
     """Three significant digits, no exponent, thousands separators above 1,000.
 
@@ -33,7 +44,8 @@ def format_value(value: float | None) -> str:
     Returns
     -------
     str
-        ``"–"`` for a missing value; ``"0.512"``, ``"0.00123"``, ``"5.3"``, ``"12,345"``.
+        ``"–"`` for a missing value; ``"0.512"``, ``"0.00123"``, ``"5.3"``, ``"12,345"``,
+        ``"−0.0413"`` (a true minus sign).
     """
     if value is None or not math.isfinite(float(value)):
         return "–"
@@ -46,7 +58,9 @@ def format_value(value: float | None) -> str:
     text = f"{value:.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    if text in ("-0", ""):
+        return "0"
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def percent(value: float) -> str:
@@ -57,5 +71,5 @@ def percent(value: float) -> str:
     points = 100 * value
     if 0 < abs(points) < 0.995:
         digits = 1 - math.floor(math.log10(abs(points)))
-        return f"{points:.{digits}f}%"
-    return f"{points:.0f}%"
+        return signed(points, f".{digits}f") + "%"
+    return signed(points, ".0f") + "%"
