@@ -175,3 +175,23 @@ def test_waiting_results_are_handed_over_before_a_failure_is_raised():
     with pytest.raises(RuntimeError, match="a chunk failed"):
         run_chunks(_part, resolved.design, chunks, sink, executor=OneByOne(fail_at=4), every=3600)
     assert sink.batches == [[0, 2]]
+
+
+def test_studies_on_workers_commit_at_most_once_a_second(tmp_path, monkeypatch):
+    """In process each chunk commits as it ends; on workers chunks wait up to
+    COMMIT_SECONDS to share a commit."""
+    from techbloc.experiments import runner
+    from techbloc.experiments.executors import InProcessExecutor, ProcessExecutor
+
+    seen = []
+    real = runner.run_chunks
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["every"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_chunks", spy)
+    study = Study.from_dict({**SMALL, "scenarios": 4})
+    runner.run_study(study, tmp_path / "here", executor=InProcessExecutor(), chunk_size=2)
+    runner.run_study(study, tmp_path / "workers", executor=ProcessExecutor(1), chunk_size=2)
+    assert seen == [0.0, runner.COMMIT_SECONDS]
