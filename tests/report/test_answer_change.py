@@ -33,6 +33,30 @@ def _a(answers):
     return next(a for a in answers if a.question.startswith("(a)"))
 
 
+@pytest.fixture
+def moved(monkeypatch):
+    """The wide prior's answer (a) moved by +10, far from history's: a change at this seed.
+    Returns the patched function (its ``real`` attribute the unpatched one)."""
+    import techbloc.report.history as history
+
+    real = history.four_answers
+
+    def far_apart(store_dir, *, seed=0):
+        answers = real(store_dir, seed=seed)
+        if store_dir.name.endswith("-wide-prior"):
+            answers = [
+                Answer(a.question, a.measure, a.kind, a.value + 10, a.draws + 10)
+                if a.question.startswith("(a)")
+                else a
+                for a in answers
+            ]
+        return answers
+
+    far_apart.real = real
+    monkeypatch.setattr(history, "four_answers", far_apart)
+    return far_apart
+
+
 def test_pool_averages_the_values_and_the_draws():
     one = Answer("(d) q", "m", "value", 1.0, np.array([0.0, 2.0]))
     two = Answer("(d) q", "m", "value", 3.0, np.array([2.0, 6.0]))
@@ -77,33 +101,31 @@ def test_on_a_calibrated_set_the_seeds_share_the_futures(stores, tmp_path):
     assert not a["transactional_years"].equals(b["transactional_years"])
 
 
-def test_a_change_at_the_study_seed_is_checked_at_more_seeds(stores, monkeypatch):
-    import techbloc.report.history as history
-
-    real = history.four_answers
-
-    def far_apart(store_dir, *, seed=0):
-        """The wide prior's (a) moved far from history's: a change at this seed."""
-        answers = real(store_dir, seed=seed)
-        if store_dir.name.endswith("-wide-prior"):
-            answers = [
-                Answer(a.question, a.measure, a.kind, a.value + 10, a.draws + 10)
-                if a.question.startswith("(a)")
-                else a
-                for a in answers
-            ]
-        return answers
-
-    monkeypatch.setattr(history, "four_answers", far_apart)
+def test_a_change_at_the_study_seed_is_checked_at_more_seeds(stores, moved):
     html = history_html(stores / "study")
     row = next(r for r in html.split("<tr>") if "(a) Who is in?" in r)
     assert "Over 5 root seeds, the answer changes:" in row
     assert "At this study&#39;s seed alone, the answer changes:" in row
     # the pooled values average this seed's (moved by 10) with four seeds' own
-    wide = _a(far_apart(stores / "study-wide-prior"))
+    wide = _a(moved(stores / "study-wide-prior"))
     pooled = pooled_answer(stores / "study-wide-prior", wide, resample_seed=1)
     assert pooled is not None and wide.value - 10 < pooled.value < wide.value
-    assert verdict(wide, _a(real(stores / "study"))) == "changes"
+    assert verdict(wide, _a(moved.real(stores / "study"))) == "changes"
+
+
+def test_a_large_study_is_not_run_again(stores, moved, monkeypatch):
+    import techbloc.report.history as history
+
+    monkeypatch.setattr(history, "SEED_CHECK_FUTURES", 7)  # the stores hold 8 futures
+    monkeypatch.setattr(
+        history, "pooled_answer", lambda *a, **k: pytest.fail("ran the study again")
+    )
+    row = next(r for r in history_html(stores / "study").split("<tr>") if "(a) Who is" in r)
+    assert row.count("The answer changes:") == 1
+    assert (
+        "Not checked at other root seeds: the report runs an answer again for studies of "
+        "up to 7 futures, and this one has 8" in row
+    )
 
 
 def test_a_study_that_cannot_run_again_keeps_its_own_verdict(stores, tmp_path):

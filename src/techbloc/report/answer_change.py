@@ -40,6 +40,7 @@ __all__ = [
     "LEAKAGE_BY_COUNTRY",
     "RELATIVE_CHANGE",
     "SEEDS_CHECKED",
+    "SEED_CHECK_FUTURES",
     "SHARE_CHANGE",
     "Answer",
     "change_sentence",
@@ -315,6 +316,10 @@ def _judged(wide: Answer, calibrated: Answer) -> tuple[str, str]:
 #: Root seeds an answer is pooled over before section 5 calls it changed (the study's own
 #: and ``SEEDS_CHECKED - 1`` more).
 SEEDS_CHECKED = 5
+#: The most futures a study may have for the report to run an answer again at other seeds:
+#: on the default study (1,000 futures, Forging core alone) the 8 runs took about 6 s, so at
+#: this size about 30 s. A larger study's report says the change was not checked.
+SEED_CHECK_FUTURES = 5_000
 
 
 def pooled_answer(

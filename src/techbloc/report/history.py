@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from techbloc.analysis.uncertainty import DEFAULT_LEVEL
 from techbloc.report.answer_change import (
     RELATIVE_CHANGE,
+    SEED_CHECK_FUTURES,
     SEEDS_CHECKED,
     SHARE_CHANGE,
     Answer,
@@ -155,6 +156,13 @@ def _checked_sentence(store_dir: Path, wide_dir: Path, wide: Answer, calibrated:
     sentence = change_sentence(wide, calibrated)
     if verdict(wide, calibrated) != "changes":
         return sentence
+    largest = max(_futures(store_dir), _futures(wide_dir))
+    if largest > SEED_CHECK_FUTURES:
+        return (
+            f"{sentence} (Not checked at other root seeds: the report runs an answer again "
+            f"for studies of up to {SEED_CHECK_FUTURES:,} futures, and this one has "
+            f"{largest:,}; run it at other seeds, `seed:` in the study, to check.)"
+        )
     pooled_wide = pooled_answer(wide_dir, wide, resample_seed=1)
     pooled_calibrated = pooled_answer(store_dir, calibrated, resample_seed=0)
     if pooled_wide is None or pooled_calibrated is None:
@@ -164,6 +172,13 @@ def _checked_sentence(store_dir: Path, wide_dir: Path, wide: Answer, calibrated:
         f"Over {SEEDS_CHECKED} root seeds, {over[0].lower()}{over[1:]} At this study's seed "
         f"alone, {sentence[0].lower()}{sentence[1:]}"
     )
+
+
+def _futures(store_dir: Path) -> int:
+    from techbloc.experiments.store import ResultsStore
+
+    with ResultsStore.open(store_dir) as store:
+        return int(store.study.n_scenarios)
 
 
 def history_tables_html(store_dir: str | Path) -> Markup:
