@@ -254,8 +254,11 @@ def test_a_worker_importing_the_main_script_stops_before_a_study(monkeypatch, tm
             tmp_path / "x",
         )
     assert stopped.value.code == 1 and not (tmp_path / "x").exists()
-    with pytest.raises(SystemExit):
-        ProcessExecutor(1)
+    executor = ProcessExecutor(1)  # made at import, used under the guard: fine
+    with pytest.raises(SystemExit), executor:
+        list(executor.imap_unordered(abs, [1]))  # started at import: stopped
+    with pytest.raises(SystemExit), DaskExecutor(workers=1, processes=True):
+        pass
 
 
 def _die_on_the_third(item: int) -> int:
@@ -274,3 +277,35 @@ def test_a_worker_that_dies_mid_run_is_reported_plainly() -> None:
         for batch in pool.imap_batches(_die_on_the_third, range(6)):
             seen.extend(batch)
     assert seen[:2] == [0, 1]
+
+
+def test_an_executor_made_at_import_and_used_under_the_guard_runs(tmp_path) -> None:
+    """Only starting work while a worker imports the script stops it; making an executor at
+    module level, as a script may, does not."""
+    script = tmp_path / "guarded.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            from techbloc.experiments.executors import ProcessExecutor
+            from techbloc.experiments.runner import run_study
+            from techbloc.experiments.study import Study
+
+            executor = ProcessExecutor(2)
+            spec = {"name": "guarded", "policies": [{"preset": "forging_core"}], "scenarios": 4}
+            if __name__ == "__main__":
+                summary = run_study(Study.from_dict(spec), sys.argv[1], executor=executor,
+                                    chunk_size=1)
+                print(summary.status)
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "complete"

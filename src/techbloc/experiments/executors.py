@@ -324,7 +324,6 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        stop_if_importing_main()
         check_main_importable("worker processes")
         self.workers = check_workers(workers) or usable_cpus()
         self.description = f"{self.workers} local processes"
@@ -340,6 +339,7 @@ class ProcessExecutor(Executor):
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        stop_if_importing_main()  # a worker importing a script that starts a pool at import
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
         pool = ProcessPoolExecutor(
@@ -512,7 +512,6 @@ class DaskExecutor(Executor):
     ) -> None:
         self.scheduler = check_scheduler(scheduler) if scheduler else None
         if processes and not scheduler:
-            stop_if_importing_main()
             check_main_importable("a Dask LocalCluster's worker processes")
         self.processes = processes
         self.workers = (None if scheduler else check_workers(workers)) or usable_cpus()
@@ -537,6 +536,8 @@ class DaskExecutor(Executor):
             n = len(self._client.scheduler_info().get("workers", {}))
             self.workers = max(1, n)
         else:
+            if self.processes:  # a worker importing a script that starts a cluster at import
+                stop_if_importing_main()
             self._cluster, self._client = _start_local_cluster(self.workers, self.processes)
         return self
 
