@@ -26,7 +26,7 @@ as no seed, so a positive seed drawn from ``rng`` is passed on).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -387,7 +387,7 @@ def given_data_indices(
 Method = Literal["auto", "sobol", "morris", "given_data"]
 
 
-def method_for(design: str | None) -> str:
+def method_for(design: str | None) -> Method:
     """The sensitivity method a design supports: ``sobol`` for a Saltelli/Sobol design,
     ``morris`` for a Morris design, ``given_data`` for any other (or an unknown) one."""
     kind = (design or "").lower()
@@ -473,7 +473,7 @@ def sensitivity(
         raise InputError("give the inputs by parameters or by spec, not both")
     kind = (design or "").lower()
     if method == "auto":
-        method = cast("Method", method_for(design))
+        method = method_for(design)
     if method == "sobol":
         if design is not None and kind not in ("saltelli", "sobol"):
             raise InputError(

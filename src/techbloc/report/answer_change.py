@@ -132,10 +132,10 @@ def four_answers(store_dir: str | Path, *, seed: int = 0) -> list[Answer]:
     with ResultsStore.open(store_dir) as store:
         outcomes = store.outcomes()
         scenarios = store.scenarios()
-        leakage = _partner_leakage(store, set(outcomes["policy"]))
+        policies = set(outcomes["policy"])
+        leakage = _partner_leakage(store, policies)
     if "scenario" in scenarios.columns:
         scenarios = scenarios.set_index("scenario")
-    policies = set(outcomes["policy"])
     futures = pd.Index(sorted(set(outcomes["scenario"])))
     idx = resample_indices(len(futures), seed=seed)  # (resamples, futures)
 
@@ -364,8 +364,8 @@ def pooled_answer(
     wanted = set(ANSWER_POLICIES[label])
     spec["policies"] = [
         policy
-        for policy, built in zip(spec["policies"], study.build_policies(), strict=True)
-        if built.name in wanted
+        for policy, declared in zip(spec["policies"], study.policies, strict=True)
+        if declared.label in wanted
     ]
     answers = [own]
     try:

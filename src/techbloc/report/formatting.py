@@ -30,7 +30,11 @@ MINUS = "\u2212"
 def signed(value: float, spec: str) -> str:
     """``format(value, spec)`` with a true minus sign in front of a negative number
     (``signed(-0.0385, "+.3g")`` is ``"−0.0385"``)."""
-    text = format(value, spec)
+    return _true_minus(format(value, spec))
+
+
+def _true_minus(text: str) -> str:
+    """``text``, a formatted number, with :data:`MINUS` for a leading hyphen."""
     return MINUS + text[1:] if text.startswith("-") else text
 
 
@@ -58,9 +62,7 @@ def format_value(value: float | None) -> str:
     text = f"{value:.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        return "0"
-    return MINUS + text[1:] if text.startswith("-") else text
+    return "0" if text in ("-0", "") else _true_minus(text)
 
 
 def percent(value: float) -> str:
