@@ -62,3 +62,30 @@ def test_problems_name_the_arguments():
             fixed={"denial": 5},
             stringency=2.0,
         )
+
+
+def test_history_prior_runs_the_calibrated_sets_first_futures():
+    """On history the futures are the shipped set's first ``scenarios``, each run as
+    `simulate` runs it alone; the wide prior samples other parameter values."""
+    from techbloc import simulate
+    from techbloc.experiments.calibrated_sets import sample_calibrated
+    from techbloc.world import load_world
+
+    quad = Coalition.from_preset("quad")
+    kwargs = {"scenarios": 4, "seed": 3, "end_year": 2028}
+    policies, history = evaluate_coalitions([quad], prior="history", **kwargs)
+    _, wide = evaluate_coalitions([quad], prior="wide", **kwargs)
+    futures = sample_calibrated("history", 4)
+    direct = simulate(load_world(), futures, policies, seed=3, end_year=2028, trajectories=False)
+    name = "china_capability_vs_status_quo"
+    np.testing.assert_allclose(
+        history[name].to_numpy(), direct[name].sel(policy="quad").to_numpy(), rtol=1e-12
+    )
+    assert not np.allclose(history[name].to_numpy(), wide[name].to_numpy())
+
+
+def test_history_prior_holds_at_most_the_calibrated_set():
+    with pytest.raises(InputError, match="scenarios: 1001 scenarios asked for, but the calibrated"):
+        evaluate_coalitions([Coalition.from_preset("quad")], scenarios=1001, prior="history")
+    with pytest.raises(InputError, match="prior: expected one of history, wide, got 'past'"):
+        evaluate_coalitions([Coalition.from_preset("quad")], scenarios=2, prior="past")  # type: ignore[arg-type]

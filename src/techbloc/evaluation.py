@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from techbloc.coalitions import Coalition
+    from techbloc.experiments.calibrated_sets import Prior
     from techbloc.policies import Policy
     from techbloc.world import World
 
@@ -76,24 +77,33 @@ def evaluate_coalitions(
     stringency: float | None = None,
     start_year: int = DEFAULT_START_YEAR,
     end_year: int = DEFAULT_END_YEAR,
+    prior: Prior = "wide",
     world: World | None = None,
     progress: Progress | None = None,
     keys: Mapping[str, str] | None = None,
 ) -> tuple[list[Policy], pd.DataFrame]:
-    """Evaluate coalitions at common levers across Latin-hypercube futures.
+    """Evaluate coalitions at common levers across sampled futures.
 
     Parameters
     ----------
     coalitions : sequence of Coalition
     scenarios : int
-        Futures to sample over every parameter designs vary by default (minus ``fixed``).
+        Futures: drawn over every parameter designs vary by default (minus ``fixed``)
+        under the wide prior; the first ``scenarios`` of the shipped calibrated set on
+        history.
     seed : int
-        Root seed of the design and of each scenario's random stream.
+        Root seed of the design and of each scenario's random stream (on history, the
+        futures' parameters are the set's whatever the seed; the seed draws their US
+        elections and exits).
     fixed : mapping, optional
         Parameters held at one value (checked against the registry).
     pool_share, stringency : float, optional
         Levers applied to every coalition (default: the registry's lever defaults).
     start_year, end_year : int
+    prior : {"wide", "history"}
+        ``wide``: a Latin hypercube over the registry's full ranges; ``history``: the
+        history-consistent futures the default study runs (the calibrated set ``history``,
+        :func:`~techbloc.experiments.calibrated_sets.prior_design`).
     world : World, optional
         Default: the bundled world.
     progress : callable, optional
@@ -111,9 +121,11 @@ def evaluate_coalitions(
     Raises
     ------
     InputError
-        No coalition, a coalition given twice, an impossible number of futures, or an
-        invalid parameter or lever value.
+        No coalition, a coalition given twice, an impossible number of futures (more than
+        the calibrated set holds, on history), or an invalid parameter or lever value.
     """
+    from techbloc.experiments.calibrated_sets import prior_design
+
     if not 1 <= scenarios <= MAX_SCENARIOS:
         raise InputError(f"scenarios must be between 1 and {MAX_SCENARIOS:,}, got {scenarios}")
     if not coalitions:
@@ -127,6 +139,7 @@ def evaluate_coalitions(
         "set": {name: _number(value) for name, value in (fixed or {}).items()},
         "years": {"start": _whole(start_year), "end": _whole(end_year)},
         "seed": _whole(seed),
+        "design": prior_design(prior),
     }
     names = {
         **{f"policies.{i}": f"coalitions[{i}]" for i in range(len(coalitions))},

@@ -47,6 +47,27 @@ def test_stability_and_shapley():
     assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stability", "forging_core"],
+        ["shapley", "USA,JPN,KOR"],
+        ["optimize", "--candidates", "JPN,KOR", "--objectives", "alliance_rd_share:max"],
+    ],
+)
+def test_analyses_on_the_history_consistent_futures(args):
+    """`--prior history` samples the calibrated set and says so in the JSON and the title;
+    more futures than the set holds are refused before anything runs."""
+    res = run(*args, "--scenarios", "6", "--prior", "history", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["prior"] == "history"
+    res = run(*args, "--scenarios", "6", "--prior", "history")
+    assert res.exit_code == 0, res.output
+    assert "history-consistent" in res.output
+    res = run(*args, "--scenarios", "1001", "--prior", "history")
+    assert res.exit_code != 0 and "use --prior wide" in str(res.exception)
+
+
 def test_optimize_stability_shapley_on_full_runs():
     res = run(
         "optimize",
@@ -100,9 +121,9 @@ def test_optimize_seeds_futures_and_search_apart(monkeypatch):
     seen = {"sample": [], "search": []}
     sample, search_coalitions = cli_analysis._sample_scenarios, search.search_coalitions
 
-    def record_sample(n, seed):
+    def record_sample(n, seed, prior):
         seen["sample"].append(seed)
-        return sample(n, seed)
+        return sample(n, seed, prior)
 
     def record_search(*args, **kwargs):
         seen["search"].append(kwargs["rng"])

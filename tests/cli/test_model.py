@@ -198,3 +198,23 @@ def test_default_study_of_each_prior():
     assert wide["design"]["method"] == "lhs" and history["design"]["method"] != "lhs"
     assert wide["scenarios"] == 7 and history["scenarios"] != 7
     assert wide["policies"] == history["policies"]
+
+
+def test_evaluate_on_the_history_consistent_futures():
+    """`--prior history` runs the default study's futures and says so; asking for more
+    futures than the set holds is refused before anything runs, with the way out."""
+    args = ["evaluate", "-p", "quad", "--scenarios", "5", "--end", "2027"]
+    result = runner.invoke(app, [*args, "--prior", "history", "--json"])
+    assert result.exit_code == 0, result.output
+    history = json.loads(result.output)
+    assert history["prior"] == "history"
+    wide = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert wide["prior"] == "wide"
+    assert history["outcomes"]["quad"] != wide["outcomes"]["quad"]
+    table = runner.invoke(app, [*args, "--prior", "history"])
+    assert "5 futures (history-consistent), 2024-2050" not in table.output
+    assert "5 futures (history-consistent), 2024-2027, seed 0" in table.output
+    refused = runner.invoke(app, ["evaluate", "--scenarios", "1001", "--prior", "history"])
+    assert refused.exit_code != 0
+    assert "--scenarios 1,001: the history-consistent futures" in str(refused.exception)
+    assert "--prior wide" in str(refused.exception)

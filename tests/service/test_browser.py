@@ -204,7 +204,9 @@ def test_levers_run_and_results(page: Page, server: str) -> None:
     assert body["set"] == {"denial": 0.8}
     assert body["presets"] == ["forging_core"] and body["coalitions"] == [["USA", "JPN", "KOR"]]
     page.wait_for_selector("#results figure", timeout=SLOW)
-    expect(page.locator("#results .run-summary")).to_contain_text("24 futures, 2024–2032")
+    expect(page.locator("#results .run-summary")).to_contain_text(
+        "24 futures (wide prior), 2024–2032"
+    )
     for chart in ("china-knowledge-vs-status-quo", "leakage-to-china", "cohesion"):
         expect(page.locator(f"[data-chart='{chart}'] svg rect.bar")).to_have_count(2)
         expect(page.locator(f"[data-chart='fan-{chart}'] svg polyline")).to_have_count(2)
@@ -222,6 +224,28 @@ def test_levers_run_and_results(page: Page, server: str) -> None:
     assert Path(svg.value.path()).read_text(encoding="utf-8").startswith("<svg")
 
 
+def test_history_consistent_futures(page: Page, server: str) -> None:
+    """The report's futures, chosen in the builder: sent as the request's prior, named in
+    the summary, refused above the calibrated set's size or with extra sampled parameters."""
+    _open_builder(page, server, "?c=forging_core&n=12&end=2030")
+    page.select_option("#prior", "history")
+    with page.expect_request("**/api/evaluations") as sent:
+        page.click("#run")
+    assert sent.value.post_data_json["prior"] == "history"
+    page.wait_for_selector("#results figure", timeout=SLOW)
+    expect(page.locator("#results .run-summary")).to_contain_text(
+        "12 futures (history-consistent), 2024–2030"
+    )
+    page.fill("#scenarios", "1001")
+    page.press("#scenarios", "Tab")
+    page.click("#run")
+    expect(page.locator("#form-error")).to_contain_text("History-consistent futures: at most 1,000")
+    _open_builder(page, server, "?c=forging_core&n=12&prior=history&vary=exit_probability")
+    expect(page.locator("#prior")).to_have_value("history")
+    page.click("#run")
+    expect(page.locator("#form-error")).to_contain_text("applies to the wide prior only")
+
+
 def test_share_link_round_trip(page: Page, server: str, browser: Browser) -> None:
     _open_builder(page, server, "?c=quad&n=30")
     page.click("#coalition-new")
@@ -232,6 +256,7 @@ def test_share_link_round_trip(page: Page, server: str, browser: Browser) -> Non
     page.select_option("select[data-param='friction_scale']", "held")
     page.fill("#seed", "7")
     page.press("#seed", "Tab")
+    page.select_option("#prior", "history")
     page.click("#share")
     link = page.get_attribute("#share-link", "href")
     assert link is not None and link.startswith(server)
@@ -247,6 +272,7 @@ def test_share_link_round_trip(page: Page, server: str, browser: Browser) -> Non
         expect(other.locator("select[data-param='denial']")).to_have_value("sampled")
         expect(other.locator("#seed")).to_have_value("7")
         expect(other.locator("#scenarios")).to_have_value("30")
+        expect(other.locator("#prior")).to_have_value("history")
     finally:
         other.close()
 

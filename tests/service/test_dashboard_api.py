@@ -122,6 +122,9 @@ def test_cancel_a_background_evaluation(client) -> None:
         ({"capacity_building": {"SAU": -1.0}}, "SAU = -1.0 is outside"),  # in no coalition
         ({"capacity_building": {"usa": 0.5}}, "USA cannot be given"),
         ({"vary": ["denial", "denial"]}, "vary[1]: 'denial' is listed twice"),
+        ({"prior": "history", "vary": ["exit_probability"]}, "vary applies to the wide prior"),
+        ({"prior": "history", "scenarios": 1001}, "the calibrated set has 1000 futures"),
+        ({"prior": "past"}, "prior"),
         ({"stringency": {"nowhere": 0.5}}, "nowhere"),
     ],
 )
@@ -142,6 +145,23 @@ def test_vary_samples_a_parameter_held_otherwise(client) -> None:
         "/api/evaluate", json={**SMALL, "scenarios": 8, "vary": ["exit_probability"]}
     ).json()
     assert plain["policies"] == varied["policies"]
+
+
+def test_history_prior_runs_the_calibrated_futures(client) -> None:
+    """The futures of the default study, named in the answer; the parameters differ from
+    the wide prior's, so the outcomes do."""
+    from techbloc.experiments.calibrated_sets import sample_calibrated
+
+    history = client.post("/api/evaluate", json={**SMALL, "prior": "history"}).json()
+    wide = client.post("/api/evaluate", json=SMALL).json()
+    assert (history["prior"], wide["prior"]) == ("history", "wide")
+    assert history["outcomes"] != wide["outcomes"]
+    run = client.post("/api/evaluations", json={**SMALL, "prior": "history"}).json()
+    state = _wait_run(client, run["id"])
+    assert state["status"] == "done", state
+    futures = client.get(state["result_url"]).json()["futures"]
+    expected = sample_calibrated("history", SMALL["scenarios"])
+    assert futures["parameters"]["denial"] == pytest.approx(expected["denial"].tolist())
 
 
 YAML_OK = (

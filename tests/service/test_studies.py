@@ -63,16 +63,26 @@ def test_invalid_study_is_422(client, small_study, change, fragment: str) -> Non
     assert fragment in response.json()["detail"]
 
 
-def test_study_with_server_files_is_refused(client, small_study) -> None:
-    response = client.post(
-        "/api/studies",
-        json={
-            **small_study,
-            "world": {"overrides": ["/etc/passwd"]},
-        },
-    )
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"world": {"overrides": ["/etc/passwd"]}}, "world.overrides"),
+        ({"design": {"method": "table", "table": "/etc/passwd"}}, "design.table"),
+        # a directory would be read as a calibrated set (or its absence told): only the
+        # shipped set is named over the API
+        ({"design": {"method": "calibrated", "set": "/tmp"}}, "design.set"),
+    ],
+)
+def test_study_with_server_files_is_refused(client, small_study, change, key) -> None:
+    response = client.post("/api/studies", json={**small_study, **change})
     assert response.status_code == 422
-    assert "world.overrides" in response.json()["detail"]
+    assert f"{key}: file paths are not accepted" in response.json()["detail"]
+
+
+def test_study_on_the_shipped_calibrated_set_is_accepted(client, small_study) -> None:
+    design = {"method": "calibrated", "set": "history"}
+    response = client.post("/api/studies", json={**small_study, "design": design})
+    assert response.status_code == 202, response.text
 
 
 def test_study_body_must_be_an_object(client) -> None:

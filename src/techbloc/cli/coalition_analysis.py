@@ -16,6 +16,7 @@ import typer
 
 from techbloc.cli.analysis import split_values
 from techbloc.cli.output import echo_json, note, print_frame, progress_bar, records
+from techbloc.cli.studies import PriorChoice, PriorOption, check_prior_size
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
 if TYPE_CHECKING:
@@ -84,10 +85,13 @@ def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> li
     return out
 
 
-def _sample_scenarios(n: int, seed: int) -> pd.DataFrame:
+def _sample_scenarios(n: int, seed: int, prior: PriorChoice) -> pd.DataFrame:
+    """``n`` futures of ``prior``: a Latin hypercube (wide) or the calibrated set's first."""
     from techbloc.experiments.design import sample_futures
 
-    return sample_futures(n, seed=seed)
+    check_prior_size(prior, n)
+    design = "calibrated" if prior is PriorChoice.history else "lhs"
+    return sample_futures(n, seed=seed, design=design)
 
 
 def _members(coalition: str) -> list[str]:
@@ -124,9 +128,8 @@ def optimize(
     max_size: Annotated[
         int | None, typer.Option(min=1, help="Largest coalition, USA included.")
     ] = None,
-    scenarios: Annotated[
-        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
-    ] = 50,
+    scenarios: Annotated[int, typer.Option(min=1, max=MAX_SCENARIOS, help="Futures sampled.")] = 50,
+    prior: PriorOption = PriorChoice.wide,
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the futures (scenario sample and model runs).")
     ] = 0,
@@ -170,7 +173,7 @@ def optimize(
     if max_size is not None and max_size < 2:
         raise InputError("--max-size counts the USA: use at least 2")
     world = load_world()
-    sample = _sample_scenarios(scenarios, seed)
+    sample = _sample_scenarios(scenarios, seed, prior)
     evaluate = model_evaluator(
         world, sample, pool, objs, horizon=horizon.value, seed=seed, end_year=end_year
     )
@@ -194,6 +197,7 @@ def optimize(
         data = result.to_dict()
         data["front"] = records(front.set_index("members"))
         data["scenarios"] = scenarios
+        data["prior"] = prior.value
         data["seed"] = seed
         data["search_seed"] = seed if search_seed is None else search_seed
         echo_json(data)
@@ -203,7 +207,8 @@ def optimize(
     print_frame(
         front.drop(columns=["names"], errors="ignore").set_index("members"),
         f"Pareto set ({result.method}, {plural(result.n_evaluated, 'coalition')}, "
-        f"{plural(scenarios, 'scenario')}; medians unless the objective names a statistic)",
+        f"{plural(scenarios, 'future')}, {prior.words}; medians unless the objective names "
+        "a statistic)",
         units={o.label: outcome_unit(o.name) for o in objs},
     )
 
@@ -211,8 +216,9 @@ def optimize(
 def stability(
     coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
     scenarios: Annotated[
-        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
+        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Futures sampled.")
     ] = 200,
+    prior: PriorOption = PriorChoice.wide,
     horizon: Annotated[
         Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
     ] = Horizon.static,
@@ -230,20 +236,20 @@ def stability(
     world = load_world()
     result = coalition_stability(
         world,
-        _sample_scenarios(scenarios, seed),
+        _sample_scenarios(scenarios, seed, prior),
         _members(coalition),
         horizon=horizon.value,
         seed=seed,
         end_year=end_year,
     )
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "prior": prior.value})
         return
     s = result.summary
     note(
         f"{coalition}: internally stable in {s['internally_stable']:.0%}, externally stable "
         f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of "
-        f"{s['n_scenarios']:,} scenarios"
+        f"{s['n_scenarios']:,} futures ({prior.words})"
     )
     margin = {"median_margin": "dimensionless", "p10_margin": "dimensionless"}
     print_frame(
@@ -283,15 +289,15 @@ def shapley(
     end_year: Annotated[
         int, typer.Option(help="Last simulated year (end; to 2100).")
     ] = DEFAULT_END_YEAR,
-    scenarios: Annotated[
-        int, typer.Option(min=1, max=MAX_SCENARIOS, help="Scenarios sampled (LHS).")
-    ] = 50,
+    scenarios: Annotated[int, typer.Option(min=1, max=MAX_SCENARIOS, help="Futures sampled.")] = 50,
+    prior: PriorOption = PriorChoice.wide,
     seed: Annotated[int, typer.Option(min=0, help="Seed of scenarios and permutations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each member's Shapley contribution to the coalition's outcomes (over the USA alone)."""
     from techbloc.analysis.shapley import MAX_EXACT_PLAYERS, model_game
     from techbloc.analysis.shapley import shapley as shapley_values
+    from techbloc.cli.formatting import plural
     from techbloc.errors import InputError
     from techbloc.world import load_world
 
@@ -311,7 +317,7 @@ def shapley(
     )
     game, players = model_game(
         world,
-        _sample_scenarios(scenarios, seed),
+        _sample_scenarios(scenarios, seed, prior),
         members,
         outcomes=names,
         horizon=horizon.value,
@@ -329,7 +335,15 @@ def shapley(
             progress=progress,
         )
     if as_json:
-        echo_json({"coalition": coalition, "players": players, "values": records(table)})
+        echo_json(
+            {
+                "coalition": coalition,
+                "players": players,
+                "scenarios": scenarios,
+                "prior": prior.value,
+                "values": records(table),
+            }
+        )
         return
     methods = set(table["method"])
     shown = table.drop(columns=["method"]).rename(columns={"share": "share_of_total"})
@@ -338,7 +352,8 @@ def shapley(
     print_frame(
         shown.set_index(["outcome", "country"]),
         f"Shapley contributions over the USA alone: {coalition} "
-        f"({', '.join(sorted(methods))}, {horizon.value} horizon)",
+        f"({', '.join(sorted(methods))}, {horizon.value} horizon, "
+        f"{plural(scenarios, 'future')}, {prior.words})",
         row_outcome="outcome",
         changes=("value", "std_error", "scenario_sd"),
         units={"share_of_total": "share"},

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from techbloc.cli.output import JsonFlag, echo_json, note
-from techbloc.cli.studies import ExecutorChoice, ExecutorOption
+from techbloc.cli.studies import (
+    ExecutorChoice,
+    ExecutorOption,
+    PriorChoice,
+    PriorOption,
+    check_prior_size,
+)
 from techbloc.errors import InputError
 from techbloc.years import DEFAULT_END_YEAR, DEFAULT_START_YEAR, check_years
 
@@ -183,7 +188,8 @@ def evaluate(
         list[str] | None,
         typer.Option("--preset", "-p", help="A coalition preset, e.g. forging_core (repeatable)."),
     ] = None,
-    scenarios: Annotated[int, typer.Option(help="Futures to sample (Latin hypercube).")] = 200,
+    scenarios: Annotated[int, typer.Option(help="Futures to sample.")] = 200,
+    prior: PriorOption = PriorChoice.wide,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed.")] = 0,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Fix a parameter, NAME=VALUE (repeatable).")
@@ -211,6 +217,7 @@ def evaluate(
     if not 1 <= scenarios <= 1_000_000:
         raise InputError(f"--scenarios must be between 1 and 1,000,000, got {scenarios}")
     check_years(start, end, start_name="--start", end_name="--end")
+    check_prior_size(prior, scenarios)
     coalitions = [Coalition.parse(text, codes=False, where="--preset") for text in preset or []]
     coalitions += [Coalition.parse(text, where="--coalition") for text in coalition or []]
     typed = [f"--preset {text}" for text in preset or []]
@@ -243,6 +250,7 @@ def evaluate(
         stringency=stringency,
         start_year=start,
         end_year=end,
+        prior=prior.value,
         world=world,
         keys={  # problems named by the options typed
             **{f"policies.{i}": text for i, text in enumerate(typed)},
@@ -252,6 +260,7 @@ def evaluate(
             "years.start": "--start",
             "years.end": "--end",
             "years": "--end",
+            "scenarios": "--scenarios",
         },
     )
     from techbloc.analysis.summary import study_summary, summary_json
@@ -260,6 +269,7 @@ def evaluate(
     if as_json:
         result = {
             "scenarios": scenarios,
+            "prior": prior.value,
             "seed": seed,
             "years": [start, end],
             "fixed": fixed,
@@ -280,7 +290,8 @@ def evaluate(
         for metric, group in table.groupby("metric", sort=False)
     ]
     title = (
-        f"{plural(scenarios, 'future')}, {start}-{end}, seed {seed}: median (p10–p90) (shares in %)"
+        f"{plural(scenarios, 'future')} ({prior.words}), {start}-{end}, seed {seed}: "
+        "median (p10–p90)"
     )
     if overrides:
         title += f"; your values from {', '.join(path.name for path in overrides)}"
@@ -321,13 +332,6 @@ def _older_version(store_dir: Path) -> str | None:
     except (Error, KeyError):
         return None
     return None if version == techbloc.__version__ else version
-
-
-class PriorChoice(StrEnum):
-    """Which futures the default study runs."""
-
-    history = "history"
-    wide = "wide"
 
 
 #: Where `run` writes, per prior: the store (under ``--out``) and the report beside it.
@@ -395,11 +399,12 @@ def _default_study(prior: PriorChoice, scenarios: int | None = None) -> Study:
     """
     from importlib.resources import files
 
+    from techbloc.experiments.calibrated_sets import prior_design
     from techbloc.experiments.study import Study
 
     study = Study.from_yaml(Path(str(files("techbloc") / "default_study.yaml")))
     if prior is PriorChoice.wide:
-        study = Study.from_dict({**study.to_dict(), "design": {"method": "lhs"}})
+        study = Study.from_dict({**study.to_dict(), "design": prior_design(prior.value)})
     if scenarios is not None:
         study = Study.from_dict({**study.to_dict(), "scenarios": scenarios})
     return study

@@ -42,6 +42,45 @@ ExecutorOption = Annotated[
 ]
 
 
+class PriorChoice(StrEnum):
+    """Which futures a question runs on (:data:`techbloc.experiments.calibrated_sets.Prior`)."""
+
+    history = "history"
+    wide = "wide"
+
+    @property
+    def words(self) -> str:
+        """How a table's title names these futures."""
+        return "history-consistent" if self is PriorChoice.history else "wide prior"
+
+
+#: The ``--prior`` option of the commands that sample futures for a quick question.
+PriorOption = Annotated[
+    PriorChoice,
+    typer.Option(
+        help="wide: a Latin hypercube over every sampled parameter's full range; history: "
+        "the history-consistent futures the default study runs (the calibrated set "
+        "'history', its first --scenarios, at most 1,000)."
+    ),
+]
+
+
+def check_prior_size(prior: PriorChoice, scenarios: int) -> None:
+    """Refuse more ``--scenarios`` than the history-consistent futures number, before
+    anything runs, saying how to get more."""
+    if prior is not PriorChoice.history:
+        return
+    from techbloc.errors import InputError
+    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
+
+    size = len(load_calibrated(BUNDLED_SET).futures)
+    if scenarios > size:
+        raise InputError(
+            f"--scenarios {scenarios:,}: the history-consistent futures (the calibrated set "
+            f"'{BUNDLED_SET}') number {size:,}; ask for at most {size:,}, or use --prior wide"
+        )
+
+
 def executor_kind(
     executor: ExecutorChoice, scheduler: str | None = None
 ) -> ExecutorKind | Literal["auto"]:

@@ -14,6 +14,10 @@ The set shipped with techbloc is ``history`` (``techbloc/data/calibration/histor
 :mod:`techbloc.calibration` (``scripts/build_calibration.py``). Reading a set lives here, with
 the designs that draw from it, so that the experiments never import the calibration that
 writes sets (:mod:`techbloc.calibration.calibrated` writes them).
+
+:func:`prior_design` names the two sets of futures a question can run on: ``history`` (the
+shipped set, which the default study runs) and ``wide`` (a Latin hypercube over the
+registry's full ranges, the sensitivity).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -30,14 +34,46 @@ from techbloc.errors import InputError
 
 __all__ = [
     "BUNDLED_SET",
+    "PRIORS",
     "CalibratedSet",
+    "Prior",
     "calibrated_set_path",
     "load_calibrated",
+    "prior_design",
     "sample_calibrated",
 ]
 
 #: Name of the calibrated set shipped with techbloc.
 BUNDLED_SET = "history"
+
+#: Which futures a question runs on: ``history``, the shipped calibrated set (the futures
+#: whose 2010-2023 runs are not implausibly far from what happened); ``wide``, a Latin
+#: hypercube over every sampled parameter's full range.
+Prior = Literal["history", "wide"]
+#: The priors' names, :data:`Prior`'s values.
+PRIORS: tuple[str, ...] = get_args(Prior)
+
+
+def prior_design(prior: str) -> dict[str, str]:
+    """A study's ``design`` entry for ``prior`` (:data:`Prior`).
+
+    Raises
+    ------
+    techbloc.errors.InputError
+        ``prior`` is neither ``history`` nor ``wide``.
+
+    Examples
+    --------
+    >>> prior_design("history")
+    {'method': 'calibrated', 'set': 'history'}
+    >>> prior_design("wide")
+    {'method': 'lhs'}
+    """
+    if prior == "history":
+        return {"method": "calibrated", "set": BUNDLED_SET}
+    if prior == "wide":
+        return {"method": "lhs"}
+    raise InputError(f"prior: expected one of {', '.join(PRIORS)}, got {prior!r}")
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,7 @@ def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
     from techbloc.coalitions import Coalition
     from techbloc.countries import parse_members
     from techbloc.evaluation import policy_spec
+    from techbloc.experiments.calibrated_sets import prior_design
     from techbloc.params import parameter_names
 
     coalitions = [
@@ -273,6 +274,7 @@ def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
         "set": dict(request.fixed),
         "years": {"start": request.start_year, "end": request.end_year},
         "seed": request.seed,
+        "design": prior_design(request.prior),
     }
     keys |= {
         "set": "set",
@@ -281,6 +283,11 @@ def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
         "years.end": "end_year",
         "years": "end_year",
     }
+    if request.vary and request.prior == "history":
+        raise InputError(
+            "vary: the history-consistent futures (prior 'history') are the calibrated set's; "
+            "vary applies to the wide prior only"
+        )
     if request.vary:
         sampled = [n for n in parameter_names(uncertain_only=True) if n not in request.fixed]
         vary = list(sampled)
@@ -361,6 +368,7 @@ def evaluate_request(
     metrics, outcomes, backfire = summarise(table, labels)
     common: dict[str, Any] = {
         "scenarios": request.scenarios,
+        "prior": request.prior,
         "seed": request.seed,
         "years": (request.start_year, request.end_year),
         "fixed": {name: float(value) for name, value in resolved.study.fixed.items()},

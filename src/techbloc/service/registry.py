@@ -91,14 +91,21 @@ class ParametersResponse(_Model):
     domains: list[DomainInfo]  # type: ignore[valid-type]
     mechanisms: dict[str, str] = Field(description="Mechanism (E-number) -> title (MODEL.md §4)")
     common: list[str] = Field(description="Parameters shown first (most often changed)")
+    history_futures: int = Field(
+        description="Futures in the calibrated set 'history': the most an evaluation with "
+        "prior 'history' runs"
+    )
 
 
 def parameters_response() -> ParametersResponse:
     """The registry as served by ``GET /api/parameters``."""
+    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
+
     return ParametersResponse(
         parameters=[ParameterInfo(**dataclasses.asdict(p)) for p in params.PARAMETERS],
         levers=[LeverInfo(**dataclasses.asdict(lever)) for lever in params.LEVERS],
         domains=[DomainInfo(**dataclasses.asdict(d)) for d in params.DOMAINS],
         mechanisms=MECHANISMS,
         common=[n for n in COMMON_PARAMETERS if n in params.parameter_names()],
+        history_futures=len(load_calibrated(BUNDLED_SET).futures),
     )

@@ -212,7 +212,8 @@ from techbloc.service.registry import (  # noqa: E402
 
 # -- evaluate ---------------------------------------------------------------------------
 class EvaluateRequest(_Model):
-    """Coalitions to evaluate across sampled futures (Latin hypercube).
+    """Coalitions to evaluate across sampled futures (a Latin hypercube over the wide prior,
+    or the history-consistent futures of the default study).
 
     Compute budget: ``scenarios × coalitions × years`` (years = ``end_year - start_year +
     1``; coalitions counts presets and explicit coalitions, at least 1) must not exceed
@@ -253,6 +254,12 @@ class EvaluateRequest(_Model):
     )
     scenarios: JsonInt = Field(
         default=200, ge=1, le=MAX_EVALUATE_SCENARIOS, description="Futures to sample."
+    )
+    prior: Literal["wide", "history"] = Field(
+        default="wide",
+        description="wide: a Latin hypercube over every sampled parameter's full range; "
+        "history: the history-consistent futures the default study runs (the calibrated set "
+        "'history', its first `scenarios`, at most 1,000; `vary` does not apply).",
     )
     seed: JsonInt = Field(
         default=0, ge=0, le=2**53 - 1, description="Root seed (at most 2**53 - 1, exact in JSON)."
@@ -334,6 +341,7 @@ class EvaluateResponse(_Model):
     """Median [p10, p90] of every scalar outcome (final year) per coalition."""
 
     scenarios: int
+    prior: Literal["wide", "history"] = Field(description="Which futures were run.")
     seed: int
     years: tuple[int, int]
     fixed: dict[str, float]

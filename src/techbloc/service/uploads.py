@@ -26,25 +26,39 @@ __all__ = ["CHECK_TIMEOUT", "StudyChecker", "reject_files", "study_from_yaml"]
 #: Seconds parsing one uploaded study YAML may take.
 CHECK_TIMEOUT = 10.0
 
-_FILE_KEYS = (("world", "overrides"), ("world", "presets"), ("design", "table"))
+_FILE_KEYS = (
+    ("world", "overrides"),
+    ("world", "presets"),
+    ("design", "table"),
+    ("design", "set"),
+)
 
 
 def reject_files(data: Any) -> None:
     """Studies sent over the API may not name server-side files.
 
+    A calibrated design may name the calibrated set shipped with techbloc (``history``), not
+    a directory.
+
     Raises
     ------
     InputError
     """
+    from techbloc.experiments.calibrated_sets import BUNDLED_SET
+
     if not isinstance(data, dict):
         return
     for section, key in _FILE_KEYS:
         part = data.get(section)
-        if isinstance(part, dict) and part.get(key):
-            raise InputError(
-                f"study: {section}.{key}: file paths are not accepted over the API (the "
-                "server would read its own files); run `techbloc explore` for such studies"
-            )
+        if not isinstance(part, dict) or not part.get(key):
+            continue
+        if (section, key) == ("design", "set") and part[key] == BUNDLED_SET:
+            continue
+        raise InputError(
+            f"study: {section}.{key}: file paths are not accepted over the API (the "
+            "server would read its own files); run `techbloc explore` for such studies"
+            + (f", or use the shipped set '{BUNDLED_SET}'" if key == "set" else "")
+        )
 
 
 def study_from_yaml(raw: bytes, time_limit: float | None = CHECK_TIMEOUT) -> Study:

@@ -407,6 +407,9 @@
       input.addEventListener("change", () => { setup[key] = Math.round(Number(input.value)); changed({ map: false, cards: false }); });
     };
     bind("scenarios", "scenarios"); bind("seed", "seed"); bind("start-year", "start_year"); bind("end-year", "end_year");
+    const prior = $("prior");
+    prior.value = setup.prior;
+    prior.addEventListener("change", () => { setup.prior = prior.value; changed({ map: false, cards: false }); });
   }
 
   // -- checks before a run ----------------------------------------------------------------
@@ -429,6 +432,8 @@
     });
     if (setup.coalitions.length > MAX_COALITIONS) out.push(`At most ${MAX_COALITIONS} coalitions.`);
     if (!(setup.scenarios >= 1 && setup.scenarios <= 5000)) out.push("Futures: between 1 and 5,000 (run a study for more).");
+    if (setup.prior === "history" && setup.scenarios > TB.registry.history_futures) out.push(`History-consistent futures: at most ${TB.registry.history_futures.toLocaleString("en")} (the calibrated set holds that many); choose the wide prior for more.`);
+    if (setup.prior === "history" && setup.vary.length) out.push(`History-consistent futures are the calibrated set's: sampling ${setup.vary.join(", ")} applies to the wide prior only.`);
     if (!(setup.end_year > setup.start_year)) out.push("The last year must be after the first year.");
     const years = setup.end_year - setup.start_year + 1;
     const work = setup.scenarios * Math.max(1, setup.coalitions.length) * years;
@@ -490,7 +495,7 @@
         colours: lastOrder.map((c) => TB.coalitionColour(c)),
         importance: (policy, outcome) => `/api/evaluations/${runId}/importance?${new URLSearchParams({ policy, outcome })}`,
       });
-      const summary = el("p", { class: "small muted run-summary", text: `${TB.plural(result.scenarios, "future")}, ${result.years[0]}–${result.years[1]}, seed ${result.seed}, ${TB.plural(result.policies.length, "coalition")}: ${result.seconds.toFixed(1)} s.` });
+      const summary = el("p", { class: "small muted run-summary", text: `${TB.plural(result.scenarios, "future")} (${result.prior === "history" ? "history-consistent" : "wide prior"}), ${result.years[0]}–${result.years[1]}, seed ${result.seed}, ${TB.plural(result.policies.length, "coalition")}: ${result.seconds.toFixed(1)} s.` });
       $("results").prepend(summary);
       paintMap();
       const top = $("results").getBoundingClientRect().top;
@@ -524,6 +529,7 @@
       return c.name ? { name: c.name, members: c.members.slice() } : { members: c.members.slice() };
     });
     const study = { name, policies, scenarios, seed: s.seed, years: { start: s.start_year, end: s.end_year }, set: body.set };
+    if (s.prior === "history") study.design = { method: "calibrated", set: "history" };
     for (const p of policies) {
       const members = p.members || (TB.presets.find((x) => x.name === p.preset) || { members: [] }).members;
       if (body.pool_share !== undefined) p.pool_share = body.pool_share;

@@ -122,6 +122,7 @@ TB.defaultSetup = function defaultSetup() {
     held: {},
     vary: [],
     scenarios: 200,
+    prior: "wide", // "history": the calibrated set the default study runs
     seed: 0,
     start_year: 2024,
     end_year: 2050,
@@ -145,6 +146,7 @@ TB.requestFromSetup = function requestFromSetup(setup, presets) {
     presets: presetNames.map((c) => c.preset),
     coalitions: custom.map((c) => c.members.slice()),
     scenarios: setup.scenarios,
+    prior: setup.prior,
     seed: setup.seed,
     start_year: setup.start_year,
     end_year: setup.end_year,
@@ -207,6 +209,7 @@ TB.encodeSetup = function encodeSetup(setup, presets) {
   for (const [p, v] of Object.entries(setup.held)) q.set(`set.${p}`, v);
   if (setup.vary.length) q.set("vary", setup.vary.join(","));
   q.set("n", setup.scenarios);
+  if (setup.prior !== "wide") q.set("prior", setup.prior);
   q.set("seed", setup.seed);
   q.set("start", setup.start_year);
   q.set("end", setup.end_year);
@@ -241,6 +244,7 @@ TB.decodeSetup = function decodeSetup(search, presets) {
   }
   if (q.get("vary")) setup.vary = q.get("vary").split(",").filter(Boolean);
   setup.scenarios = num("n") ?? setup.scenarios;
+  if (q.get("prior") === "history") setup.prior = "history";
   setup.seed = num("seed") ?? setup.seed;
   setup.start_year = num("start") ?? setup.start_year;
   setup.end_year = num("end") ?? setup.end_year;

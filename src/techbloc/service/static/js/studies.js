@@ -144,7 +144,7 @@
     }
     if (setup.coalitions.length) {
       const labels = setup.coalitions.map((c) => TB.coalitionLabel(c));
-      $("setup-summary").replaceChildren(`${TB.plural(labels.length, "coalition")}: ${labels.join(", ")}; ${setup.start_year}–${setup.end_year}, seed ${setup.seed}. `,
+      $("setup-summary").replaceChildren(`${TB.plural(labels.length, "coalition")}: ${labels.join(", ")}; ${setup.prior === "history" ? "history-consistent futures, " : ""}${setup.start_year}–${setup.end_year}, seed ${setup.seed}. `,
         el("a", { href: `/?${saved}`, text: "edit in the builder" }));
       $("study-scenarios").value = fromBuilder ? setup.scenarios : Math.max(setup.scenarios, 1000);
       if (fromBuilder) {
