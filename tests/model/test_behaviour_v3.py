@@ -70,7 +70,8 @@ def test_9_the_largest_is_not_best_everywhere(world, futures, pool_share):
 @pytest.mark.xfail(
     reason="measured (v4, stock_leak_share 1.6): median leakage along the ladder core, "
     "+KOR, T-12, T-12+OECD, all 57 is 133.9, 133.6, 132.4, 130.9, 131.5 PPP $bn/yr at pool "
-    "0.05 and 134.5, 134.4, 133.9, 133.7, 135.0 at 0.15 (v3: 85 -> 247). With pooled "
+    "0.05 and 134.5, 134.4, 133.9, 133.7, 135.0 at 0.15, flat within 0.5% (v3: 85 -> 247). "
+    "With pooled "
     "knowledge counted once (issue 18 item 1) breadth adds leakage only through the shared "
     "stock's weakest-link rate, while each new member's own stock leaks less as a member "
     "(its margin raises its will and protection) and the US keeps its controls; at "
@@ -80,10 +81,12 @@ def test_9_the_largest_is_not_best_everywhere(world, futures, pool_share):
 )
 @pytest.mark.parametrize("pool_share", [0.05, 0.15])
 def test_9_leakage_rises_along_the_ladder(world, futures, pool_share):
-    """Leakage to China rises along the nested ladder (no rung lowers it by more than 1%)."""
+    """Leakage to China rises along the nested ladder: no rung lowers it by more than 1%,
+    and the broadest coalition leaks more than 1% above the narrowest (the same 1%, so a
+    flat ladder, within the noise either way, is not a rise)."""
     leakage = _ladder_medians(world, futures, pool_share).leakage_to_china.values
     assert np.all(leakage[1:] >= 0.99 * leakage[:-1])
-    assert leakage[-1] > leakage[0]
+    assert leakage[-1] > 1.01 * leakage[0]
 
 
 def test_10_high_will_countries_are_accepted(preset_run):
