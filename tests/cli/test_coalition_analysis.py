@@ -47,6 +47,29 @@ def test_stability_and_shapley():
     assert {v["country"] for v in values} == {"JPN", "GBR", "AUS", "CAN"}
 
 
+@pytest.mark.parametrize("command", ["stability", "shapley"])
+def test_the_coalition_as_evaluate_takes_it(command):
+    """`-p` and `-c` name the coalition as in `techbloc evaluate`, the same as the argument;
+    `--end` is `--end-year`; none or two coalitions are refused with the three ways."""
+    common = ["--scenarios", "4", "--end", "2027", "--horizon", "end", "--json"]
+    answers = [
+        run(command, *way, *common) for way in (["quad"], ["-p", "quad"], ["-c", "USA,JPN,AUS,IND"])
+    ]
+    for res in answers:
+        assert res.exit_code == 0, res.output
+    values = [json.loads(res.output) for res in answers]
+    key = "members" if command == "stability" else "values"
+    assert values[0][key] == values[1][key] == values[2][key]
+    for wrong in ([], ["quad", "-p", "quad"], ["-p", "quad", "-c", "USA,JPN"]):
+        res = run(command, *wrong, "--scenarios", "2")
+        assert res.exit_code != 0
+        assert "name one coalition: COALITION (a preset or members), --preset NAME" in str(
+            res.exception
+        )
+    res = run(command, "-p", "USA,JPN", "--scenarios", "2")
+    assert "--preset: unknown coalition preset 'USA,JPN'" in str(res.exception)
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -94,10 +94,48 @@ def _sample_scenarios(n: int, seed: int, prior: PriorChoice) -> pd.DataFrame:
     return sample_futures(n, seed=seed, design=design)
 
 
-def _members(coalition: str) -> list[str]:
-    from techbloc.coalitions import Coalition
+#: The coalition argument of ``stability`` and ``shapley``.
+CoalitionArgument = Annotated[
+    str | None,
+    typer.Argument(
+        show_default=False, help="Preset name or members, e.g. USA,JPN,KOR (or -p / -c)."
+    ),
+]
+#: ``-p``: the coalition as a preset, as ``techbloc evaluate`` takes it.
+PresetOption = Annotated[
+    str | None,
+    typer.Option("--preset", "-p", show_default=False, help="A coalition preset, e.g. quad."),
+]
+#: ``-c``: the coalition as member codes, as ``techbloc evaluate`` takes it.
+MembersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--coalition", "-c", show_default=False, help="Members as ISO3 codes, e.g. USA,JPN,KOR."
+    ),
+]
 
-    return list(Coalition.parse(coalition, where="COALITION").members)
+
+def _coalition(
+    argument: str | None, preset: str | None, codes: str | None
+) -> tuple[str, list[str]]:
+    """The one coalition named by the argument, ``--preset`` or ``--coalition``: the text
+    typed (what messages call it) and its members."""
+    from techbloc.coalitions import Coalition
+    from techbloc.errors import InputError
+
+    given = [text for text in (argument, preset, codes) if text is not None]
+    if len(given) != 1:
+        raise InputError(
+            "name one coalition: COALITION (a preset or members), --preset NAME or "
+            f"--coalition USA,JPN,KOR; got {len(given)}"
+        )
+    if preset is not None:
+        chosen = Coalition.parse(preset, codes=False, where="--preset")
+    elif codes is not None:
+        chosen = Coalition.parse(codes, where="--coalition")
+    else:
+        chosen = Coalition.parse(given[0], where="COALITION")
+    return given[0], list(chosen.members)
 
 
 def _objectives(texts: list[str], horizon: Horizon, *, announce: bool) -> list[Objective]:
@@ -151,7 +189,7 @@ def optimize(
         Horizon, typer.Option(help="static (one-year, fast) or end (full runs, slow).")
     ] = Horizon.static,
     end_year: Annotated[
-        int, typer.Option(help="Last simulated year (end; to 2100).")
+        int, typer.Option("--end-year", "--end", help="Last simulated year (end; to 2100).")
     ] = DEFAULT_END_YEAR,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -214,7 +252,9 @@ def optimize(
 
 
 def stability(
-    coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
+    coalition: CoalitionArgument = None,
+    preset: PresetOption = None,
+    codes: MembersOption = None,
     scenarios: Annotated[
         int, typer.Option(min=1, max=MAX_SCENARIOS, help="Futures sampled.")
     ] = 200,
@@ -223,7 +263,7 @@ def stability(
         Horizon, typer.Option(help="static (one-year margins, fast) or end (full runs).")
     ] = Horizon.static,
     end_year: Annotated[
-        int, typer.Option(help="Last simulated year (end; to 2100).")
+        int, typer.Option("--end-year", "--end", help="Last simulated year (end; to 2100).")
     ] = DEFAULT_END_YEAR,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the scenarios.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -233,11 +273,12 @@ def stability(
     from techbloc.world import load_world
 
     check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
+    label, members = _coalition(coalition, preset, codes)
     world = load_world()
     result = coalition_stability(
         world,
         _sample_scenarios(scenarios, seed, prior),
-        _members(coalition),
+        members,
         horizon=horizon.value,
         seed=seed,
         end_year=end_year,
@@ -247,7 +288,7 @@ def stability(
         return
     s = result.summary
     note(
-        f"{coalition}: internally stable in {s['internally_stable']:.0%}, externally stable "
+        f"{label}: internally stable in {s['internally_stable']:.0%}, externally stable "
         f"in {s['externally_stable']:.0%}, both in {s['stable']:.0%} of "
         f"{s['n_scenarios']:,} futures ({prior.words})"
     )
@@ -269,7 +310,9 @@ def stability(
 
 
 def shapley(
-    coalition: Annotated[str, typer.Argument(help="Preset name or members, e.g. USA,JPN,KOR.")],
+    coalition: CoalitionArgument = None,
+    preset: PresetOption = None,
+    codes: MembersOption = None,
     outcomes: Annotated[
         list[str] | None,
         typer.Option(
@@ -287,7 +330,7 @@ def shapley(
         int, typer.Option(min=2, max=MAX_PERMUTATIONS, help="Sampled: permutations.")
     ] = 2000,
     end_year: Annotated[
-        int, typer.Option(help="Last simulated year (end; to 2100).")
+        int, typer.Option("--end-year", "--end", help="Last simulated year (end; to 2100).")
     ] = DEFAULT_END_YEAR,
     scenarios: Annotated[int, typer.Option(min=1, max=MAX_SCENARIOS, help="Futures sampled.")] = 50,
     prior: PriorOption = PriorChoice.wide,
@@ -302,10 +345,10 @@ def shapley(
     from techbloc.world import load_world
 
     check_years(DEFAULT_START_YEAR, end_year, start_name="the start year", end_name="--end-year")
-    members = _members(coalition)
+    label, members = _coalition(coalition, preset, codes)
     if method is ShapleyMethod.exact and len(members) - 1 > MAX_EXACT_PLAYERS:
         raise InputError(
-            f"{coalition}: {len(members) - 1} members besides the USA, too many for --method "
+            f"{label}: {len(members) - 1} members besides the USA, too many for --method "
             f"exact (2^{len(members) - 1} coalitions; at most {MAX_EXACT_PLAYERS}); use "
             "--method sampled"
         )
@@ -337,7 +380,7 @@ def shapley(
     if as_json:
         echo_json(
             {
-                "coalition": coalition,
+                "coalition": label,
                 "players": players,
                 "scenarios": scenarios,
                 "prior": prior.value,
@@ -351,7 +394,7 @@ def shapley(
         shown = shown.drop(columns=["std_error"])  # exact values have no sampling error
     print_frame(
         shown.set_index(["outcome", "country"]),
-        f"Shapley contributions over the USA alone: {coalition} "
+        f"Shapley contributions over the USA alone: {label} "
         f"({', '.join(sorted(methods))}, {horizon.value} horizon, "
         f"{plural(scenarios, 'future')}, {prior.words})",
         row_outcome="outcome",

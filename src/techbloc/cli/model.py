@@ -199,7 +199,9 @@ def evaluate(
         float | None, typer.Option(help="Export-control stringency in every domain (lever).")
     ] = None,
     start: Annotated[int, typer.Option(help="First year (2010-2100).")] = DEFAULT_START_YEAR,
-    end: Annotated[int, typer.Option(help="Last year (to 2100).")] = DEFAULT_END_YEAR,
+    end: Annotated[
+        int, typer.Option("--end", "--end-year", help="Last year (to 2100).")
+    ] = DEFAULT_END_YEAR,
     overrides: Annotated[
         list[Path] | None,
         typer.Option(
