@@ -32,10 +32,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 from techbloc.coalitions import Coalition  # noqa: E402
 from techbloc.countries import parse_members  # noqa: E402
 from techbloc.errors import InputError  # noqa: E402
+from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated  # noqa: E402
 from techbloc.params import parameter_names  # noqa: E402
 from techbloc.service.app import MAX_COALITIONS, create_app  # noqa: E402
 
 EVALUATE_BUDGET = 3_000
+#: The history-consistent futures (prior 'history'): at most this many scenarios.
+HISTORY_FUTURES = len(load_calibrated(BUNDLED_SET).futures)
 
 
 def _app(root: str) -> Any:
@@ -98,12 +101,16 @@ def _outside_x_constraints(body: Any) -> str | None:
         codes = [str(code).strip().upper() for code in building]
         if len(set(codes)) < len(codes):  # one country in two cases (JPN, jpn): refused
             return "list each country once"
+    if body.get("prior") == "history" and body.get("vary"):  # checked before the study
+        return "vary applies to the wide prior only"
     fixed = body.get("set") or {}
     if isinstance(fixed, dict) and set(parameter_names(uncertain_only=True)) <= set(fixed):
         return "no parameter left to vary"
     vary = body.get("vary") or []
     if isinstance(fixed, dict) and isinstance(vary, list) and set(vary) & set(fixed):
         return "is both varied and set"
+    if body.get("prior") == "history" and scenarios > HISTORY_FUTURES:
+        return "the calibrated set has"
     return None
 
 

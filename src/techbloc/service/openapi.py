@@ -75,12 +75,14 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
 
     Presets and country codes become patterns and enums of the bundled ones, ``set`` one
     property per registry parameter with its range, the levers their ranges. What JSON
-    Schema cannot say (``end_year > start_year``, at most 20 coalitions in all, the compute
-    budget) is stated in ``x-constraints`` and ``x-compute-budget``.
+    Schema cannot say (``end_year > start_year``, at most 20 coalitions in all, the
+    history-consistent futures' number, the compute budget) is stated in ``x-constraints``
+    and ``x-compute-budget``.
     """
     import re
 
     from techbloc.coalitions import _ANCHOR, _RIVAL, _countries, presets
+    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
     from techbloc.params import LEVERS, PARAMETERS
 
     codes = [c for c in _countries() if c != _RIVAL]
@@ -140,6 +142,7 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
         "maxItems": 100,
         "description": props["vary"].get("description", ""),
     }
+    history_futures = len(load_calibrated(BUNDLED_SET).futures)
     schema["x-constraints"] = [
         "end_year > start_year",
         f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",
@@ -147,4 +150,6 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
         "no two coalitions have the same members",
         "set leaves at least one parameter sampled by default out",
         "no parameter is both in vary and in set",
+        f"prior 'history': scenarios <= {history_futures} (the calibrated set's futures) and "
+        "vary is empty",
     ]
