@@ -60,7 +60,7 @@ PriorOption = Annotated[
     typer.Option(
         help="wide: a Latin hypercube over every sampled parameter's full range; history: "
         "the history-consistent futures the default study runs (the calibrated set "
-        "'history', its first --scenarios, at most 1,000)."
+        "'history', its first --scenarios, up to the set's size)."
     ),
 ]
 

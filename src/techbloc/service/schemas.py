@@ -259,7 +259,8 @@ class EvaluateRequest(_Model):
         default="wide",
         description="wide: a Latin hypercube over every sampled parameter's full range; "
         "history: the history-consistent futures the default study runs (the calibrated set "
-        "'history', its first `scenarios`, at most 1,000; `vary` does not apply).",
+        "'history', its first `scenarios`, at most `history_futures` of GET /api/parameters; "
+        "`vary` does not apply).",
     )
     seed: JsonInt = Field(
         default=0, ge=0, le=2**53 - 1, description="Root seed (at most 2**53 - 1, exact in JSON)."
