@@ -32,13 +32,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 from techbloc.coalitions import Coalition  # noqa: E402
 from techbloc.countries import parse_members  # noqa: E402
 from techbloc.errors import InputError  # noqa: E402
-from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated  # noqa: E402
+from techbloc.experiments.calibrated_sets import bundled_set_size  # noqa: E402
 from techbloc.params import parameter_names  # noqa: E402
 from techbloc.service.app import MAX_COALITIONS, create_app  # noqa: E402
 
 EVALUATE_BUDGET = 3_000
 #: The history-consistent futures (prior 'history'): at most this many scenarios.
-HISTORY_FUTURES = len(load_calibrated(BUNDLED_SET).futures)
+HISTORY_FUTURES = bundled_set_size()
 
 
 def _app(root: str) -> Any:

@@ -87,11 +87,12 @@ def _resolve(names: Sequence[str], horizon: str, *, announce: bool = True) -> li
 
 def _sample_scenarios(n: int, seed: int, prior: PriorChoice) -> pd.DataFrame:
     """``n`` futures of ``prior``: a Latin hypercube (wide) or the calibrated set's first."""
+    from techbloc.experiments.calibrated_sets import prior_design
     from techbloc.experiments.design import sample_futures
 
     check_prior_size(prior, n)
-    design = "calibrated" if prior is PriorChoice.history else "lhs"
-    return sample_futures(n, seed=seed, design=design)
+    design = prior_design(prior.value)
+    return sample_futures(n, seed=seed, design=design["method"], calibrated_set=design.get("set"))
 
 
 #: The coalition argument of ``stability`` and ``shapley``.

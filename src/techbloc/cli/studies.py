@@ -71,9 +71,9 @@ def check_prior_size(prior: PriorChoice, scenarios: int) -> None:
     if prior is not PriorChoice.history:
         return
     from techbloc.errors import InputError
-    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
+    from techbloc.experiments.calibrated_sets import BUNDLED_SET, bundled_set_size
 
-    size = len(load_calibrated(BUNDLED_SET).futures)
+    size = bundled_set_size()
     if scenarios > size:
         raise InputError(
             f"--scenarios {scenarios:,}: the history-consistent futures (the calibrated set "

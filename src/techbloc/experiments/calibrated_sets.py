@@ -22,6 +22,7 @@ registry's full ranges, the sensitivity).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -37,6 +38,7 @@ __all__ = [
     "PRIORS",
     "CalibratedSet",
     "Prior",
+    "bundled_set_size",
     "calibrated_set_path",
     "load_calibrated",
     "prior_design",
@@ -120,6 +122,15 @@ def load_calibrated(name_or_path: str | Path = BUNDLED_SET) -> CalibratedSet:
     constraints = pd.read_csv(path / "constraints.csv", index_col="parameter")
     fit = pd.read_csv(path / "fit.csv", index_col="target")
     return CalibratedSet(path, futures, provenance, constraints, fit)
+
+
+@functools.cache
+def bundled_set_size() -> int:
+    """Futures in the shipped set (``history``): the most a question on history runs.
+
+    Read once per process: the set is package data.
+    """
+    return len(load_calibrated(BUNDLED_SET).futures)
 
 
 def sample_calibrated(name_or_path: str | Path, n: int | None = None) -> pd.DataFrame:

@@ -82,7 +82,7 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
     import re
 
     from techbloc.coalitions import _ANCHOR, _RIVAL, _countries, presets
-    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
+    from techbloc.experiments.calibrated_sets import bundled_set_size
     from techbloc.params import LEVERS, PARAMETERS
 
     codes = [c for c in _countries() if c != _RIVAL]
@@ -142,7 +142,7 @@ def _tighten_evaluate(schema: dict[str, Any]) -> None:
         "maxItems": 100,
         "description": props["vary"].get("description", ""),
     }
-    history_futures = len(load_calibrated(BUNDLED_SET).futures)
+    history_futures = bundled_set_size()
     schema["x-constraints"] = [
         "end_year > start_year",
         f"len(presets) + len(coalitions) <= {MAX_COALITIONS}",

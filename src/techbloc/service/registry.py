@@ -99,7 +99,7 @@ class ParametersResponse(_Model):
 
 def parameters_response() -> ParametersResponse:
     """The registry as served by ``GET /api/parameters``."""
-    from techbloc.experiments.calibrated_sets import BUNDLED_SET, load_calibrated
+    from techbloc.experiments.calibrated_sets import bundled_set_size
 
     return ParametersResponse(
         parameters=[ParameterInfo(**dataclasses.asdict(p)) for p in params.PARAMETERS],
@@ -107,5 +107,5 @@ def parameters_response() -> ParametersResponse:
         domains=[DomainInfo(**dataclasses.asdict(d)) for d in params.DOMAINS],
         mechanisms=MECHANISMS,
         common=[n for n in COMMON_PARAMETERS if n in params.parameter_names()],
-        history_futures=len(load_calibrated(BUNDLED_SET).futures),
+        history_futures=bundled_set_size(),
     )
