@@ -101,7 +101,7 @@ def _outside_x_constraints(body: Any) -> str | None:
         codes = [str(code).strip().upper() for code in building]
         if len(set(codes)) < len(codes):  # one country in two cases (JPN, jpn): refused
             return "list each country once"
-    if body.get("prior") == "history" and body.get("vary"):  # checked before the study
+    if body.get("prior") == "history" and body.get("vary"):  # a problem of the study
         return "vary applies to the wide prior only"
     fixed = body.get("set") or {}
     if isinstance(fixed, dict) and set(parameter_names(uncertain_only=True)) <= set(fixed):

@@ -181,7 +181,11 @@ class Calibrated(DesignMethod):
                 )
         if request.vary is not None:
             problems.append(
-                (("vary",), "a calibrated design varies the set's columns; remove 'vary'")
+                (
+                    ("vary",),
+                    "a calibrated design (the history-consistent futures) varies the set's "
+                    "columns; vary applies to the wide prior only: remove 'vary'",
+                )
             )
         return problems
 

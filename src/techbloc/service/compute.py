@@ -283,11 +283,6 @@ def _study(request: EvaluateRequest) -> tuple[dict[str, Any], dict[str, str]]:
         "years.end": "end_year",
         "years": "end_year",
     }
-    if request.vary and request.prior == "history":
-        raise InputError(
-            "vary: the history-consistent futures (prior 'history') are the calibrated set's; "
-            "vary applies to the wide prior only"
-        )
     if request.vary:
         sampled = [n for n in parameter_names(uncertain_only=True) if n not in request.fixed]
         vary = list(sampled)
